@@ -1,0 +1,1 @@
+"""Records, enums, manifest resolution and semver rules. Imports nothing else of modelyard."""

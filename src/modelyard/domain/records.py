@@ -1,0 +1,222 @@
+"""The records stored in the registry and the seed's response formats.
+
+File models forbid unknown fields, so a typo such as `stauts` is an error, never
+silently dropped. Response models extend them with fields that are derived, not
+stored (a recipe's current version, a run's logs). Serialised with
+`model_dump(mode="json")` they give the seed's response formats field for field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from modelyard.domain.enums import (
+    ModelFamily,
+    ModelStatus,
+    RecipeLevel,
+    RecipeStatus,
+    RunStatus,
+    RunType,
+)
+from modelyard.domain.ids import check_id
+from modelyard.domain.timefmt import UtcDatetime
+
+Id = Annotated[str, AfterValidator(check_id)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Tag = Annotated[str, Field(min_length=1, max_length=64)]
+
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+def check_semver(value: str) -> str:
+    if not isinstance(value, str) or not SEMVER.match(value):
+        raise ValueError(f"{value!r} is not a version of the form MAJOR.MINOR.PATCH, e.g. '1.2.0'")
+    return value
+
+
+Semver = Annotated[str, AfterValidator(check_semver)]
+
+
+def _finite(values: dict[str, float]) -> dict[str, float]:
+    for key, value in values.items():
+        if not math.isfinite(value):
+            raise ValueError(f"metric {key!r} is {value}, not a finite number")
+    return values
+
+
+Metrics = Annotated[dict[str, float], AfterValidator(_finite)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class RegistrySettings(Record):
+    """`registry/modelyard.yaml`: the registry's own settings and policies."""
+
+    modelyard: int = Field(1, description="Registry format version.")
+    name: str = "modelyard registry"
+    description: str | None = None
+    breaking_paths: list[str] = Field(
+        default_factory=lambda: ["target", "features"],
+        description="Manifest paths whose change always needs a major version.",
+    )
+    model_transitions: dict[ModelStatus, list[ModelStatus]] | None = Field(
+        None, description="Allowed model status changes; when absent the built-in lifecycle applies."
+    )
+    require_approved_recipe_for_production: bool = Field(
+        True, description="A model may enter production only when its recipe is approved."
+    )
+    catalog_url: str | None = Field(None, description="Where the static catalog is published.")
+
+
+class Recipe(Record):
+    """`recipes/<id>/recipe.yaml`."""
+
+    id: Id
+    name: Name
+    model_family: ModelFamily
+    level: RecipeLevel
+    status: RecipeStatus = RecipeStatus.draft
+    parent_id: Id | None = None
+    tags: list[Tag] = Field(default_factory=list)
+    description: str | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+    @field_validator("tags")
+    @classmethod
+    def _unique_tags(cls, tags: list[str]) -> list[str]:
+        seen = set()
+        for tag in tags:
+            if tag in seen:
+                raise ValueError(f"tag {tag!r} is listed twice")
+            seen.add(tag)
+        return tags
+
+
+class Extends(Record):
+    recipe: Id
+    version: Semver
+
+
+class ManifestFile(Record):
+    """`recipes/<id>/manifest.yaml`: the current version, the parent pin and the manifest (or overrides)."""
+
+    version: Semver
+    extends: Extends | None = None
+    manifest: dict[str, Any] = Field(default_factory=dict)
+
+
+class Model(Record):
+    """`models/<id>/model.yaml`."""
+
+    id: Id
+    name: Name
+    model_family: ModelFamily
+    recipe_id: Id
+    recipe_version_id: str
+    status: ModelStatus = ModelStatus.draft
+    owner: str = Field(min_length=1)
+    description: str | None = None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class Run(Record):
+    """`runs/<shard>/<id>/run.yaml`; the logs live beside it in `logs.txt`."""
+
+    id: Id
+    model_id: Id | None = None
+    recipe_id: Id
+    recipe_version_id: str
+    run_type: RunType
+    status: RunStatus = RunStatus.queued
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None = None
+    finished_at: UtcDatetime | None = None
+    metrics_json: Metrics = Field(default_factory=dict)
+    artifacts_json: dict[str, Any] = Field(default_factory=dict)
+
+
+class MonitoringSnapshot(Record):
+    """`models/<model_id>/monitoring/<id>.yaml`."""
+
+    id: Id
+    model_id: Id
+    captured_at: UtcDatetime
+    performance_metrics_json: Metrics = Field(default_factory=dict)
+    drift_metrics_json: Metrics = Field(default_factory=dict)
+    data_freshness_json: dict[str, Any] = Field(default_factory=dict)
+    alerts_json: dict[str, Any] = Field(default_factory=dict)
+
+
+class SyntheticExample(Record):
+    """`recipes/<id>/synthetic-example.yaml`."""
+
+    recipe_id: Id
+    dataset_schema_json: dict[str, Any] = Field(default_factory=dict)
+    sample_rows_json: list[dict[str, Any]] = Field(default_factory=list)
+    example_run_json: dict[str, Any] = Field(default_factory=dict)
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+# ---- responses: stored fields plus derived ones ---------------------------------------
+
+
+class RecipeOut(Recipe):
+    version: str | None = Field(None, description="The recipe's current version number.")
+    version_id: str | None = None
+
+
+class RunOut(Run):
+    logs_text: str = ""
+
+
+class RecipeVersion(BaseModel):
+    """One version of a recipe, read from git history."""
+
+    version_id: str
+    recipe_id: str
+    version_number: str
+    manifest_json: dict[str, Any]
+    diff_from_prev: dict[str, Any] | None
+    created_by: str
+    created_at: UtcDatetime
+    change_note: str
+    commit: str | None = Field(None, description="The commit that introduced the version.")
+    extends: Extends | None = None
+    overrides: dict[str, Any] | None = Field(
+        None, description="What a child recipe sets itself, on top of its parent (null for a root)."
+    )
+    bump: str | None = Field(None, description="major, minor or patch: the change from the previous version.")
+
+
+class RecipeList(BaseModel):
+    recipes: list[RecipeOut]
+    total: int
+
+
+class VersionList(BaseModel):
+    versions: list[RecipeVersion]
+    total: int
+
+
+class ModelList(BaseModel):
+    models: list[Model]
+    total: int
+
+
+class RunList(BaseModel):
+    runs: list[RunOut]
+    total: int
+
+
+class SnapshotList(BaseModel):
+    snapshots: list[MonitoringSnapshot]
+    total: int

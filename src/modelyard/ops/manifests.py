@@ -1,0 +1,73 @@
+"""Resolved manifests of the working tree, and checking a full manifest against its schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from modelyard.domain.manifest import Manifest, check_family_section
+from modelyard.domain.records import ManifestFile
+from modelyard.domain.resolve import resolve
+from modelyard.errors import FieldError, NotFound, ValidationFailed
+from modelyard.ops import load
+from modelyard.ops.common import field_errors
+from modelyard.ops.history import History
+from modelyard.storage import layout
+from modelyard.storage.registry import Registry
+
+
+class Resolver:
+    """Resolves recipes as they are in the working tree, reading git history only when a
+    pin names a parent version other than the parent's current one."""
+
+    def __init__(self, reg: Registry) -> None:
+        self.reg = reg
+        self._history: History | None = None
+
+    @property
+    def history(self) -> History:
+        if self._history is None:
+            self._history = History(self.reg)
+        return self._history
+
+    def layers(self, recipe_id: str, _seen: frozenset[str] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
+        if recipe_id in _seen:
+            raise NotFound("Recipe", f"{recipe_id} (its lineage has a cycle)")
+        mf = load.manifest(self.reg, recipe_id)
+        own = (recipe_id, mf.manifest)
+        if mf.extends is None:
+            return [own]
+        return [*self.parent_layers(mf.extends.recipe, mf.extends.version, _seen | {recipe_id}), own]
+
+    def parent_layers(
+        self, parent_id: str, version: str, _seen: frozenset[str] = frozenset()
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Layers of `parent_id` at `version`: from the working tree when that is its current version."""
+        parent_mf = self.reg.read(layout.manifest_file(parent_id), ManifestFile)
+        if parent_mf is not None and parent_mf.version == version:
+            return self.layers(parent_id, _seen)
+        source = self.history.find(parent_id, version)
+        if source is None:
+            raise NotFound("Recipe version", f"{parent_id} {version}")
+        return self.history.layers(parent_id, source.file, _seen)
+
+    def current(self, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The resolved manifest of a recipe's current version and who set each value."""
+        return resolve(self.layers(recipe_id))
+
+    def at(self, recipe_id: str, version: str) -> dict[str, Any]:
+        """The resolved manifest of `recipe_id` at `version` (working tree when current)."""
+        return resolve(self.parent_layers(recipe_id, version))[0]
+
+
+def check_manifest(full: dict[str, Any], family: str, loc: tuple[str | int, ...]) -> Manifest:
+    """A full manifest as the typed model, or the seed's 422 naming each bad field."""
+    try:
+        parsed = Manifest.model_validate(full)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, loc)) from None
+    problems = check_family_section(parsed, family)
+    if problems:
+        raise ValidationFailed([FieldError(loc, p, "value_error.family_section") for p in problems])
+    return parsed

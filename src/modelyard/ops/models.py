@@ -1,0 +1,112 @@
+"""Models: list, get, register, update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelyard.domain.enums import ModelFamily, ModelStatus, RecipeStatus
+from modelyard.domain.ids import id_from_name
+from modelyard.domain.lifecycle import model_table, transition_problem
+from modelyard.domain.records import Model, ModelList
+from modelyard.domain.requests import ModelCreate, ModelUpdate
+from modelyard.errors import Conflict
+from modelyard.ops import load, refs
+from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
+from modelyard.storage import files, layout
+from modelyard.storage.registry import Registry, clock
+
+
+def list_models(
+    reg: Registry,
+    model_family: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+    recipe_id: str | None = None,
+    owner: str | None = None,
+) -> ModelList:
+    """Models matching every given filter, by id."""
+    family = parse_enum(ModelFamily, model_family, "model_family")
+    st = parse_enum(ModelStatus, status, "status")
+    limit, offset = check_page(limit, offset)
+    matches = [
+        m for m in load.models(reg)
+        if (family is None or m.model_family == family)
+        and (st is None or m.status == st)
+        and (recipe_id is None or m.recipe_id == recipe_id)
+        and (owner is None or m.owner == owner)
+    ]
+    return ModelList(models=matches[offset : offset + limit], total=len(matches))
+
+
+def get_model(reg: Registry, model_id: str) -> Model:
+    """One model."""
+    return load.model(reg, model_id)
+
+
+def _production_gate(reg: Registry, model: Model, status: ModelStatus) -> None:
+    if status != ModelStatus.production or not reg.settings.require_approved_recipe_for_production:
+        return
+    recipe = load.recipe(reg, model.recipe_id)
+    if recipe.status != RecipeStatus.approved:
+        raise Conflict(
+            f"model {model.id} cannot go to production: its recipe {recipe.id} is {recipe.status}, not approved",
+            action=f"approve the recipe first: modelyard recipes update {recipe.id} --status approved",
+        )
+
+
+def register_model(reg: Registry, body: ModelCreate | dict[str, Any]) -> Model:
+    """Register a model built from a committed version of a recipe (status draft unless given)."""
+    req = parse_body(ModelCreate, body)
+    now = clock()
+    with reg.mutate("", author=req.owner) as m:
+        recipe = load.recipe(reg, req.recipe_id)
+        if recipe.status == RecipeStatus.archived:
+            raise Conflict(f"recipe {recipe.id} is archived; models cannot be registered from it")
+        version = refs.recipe_version(reg, recipe.id, req.recipe_version_id)
+        taken = set(reg.ids_in(layout.MODELS))
+        if req.id is not None and req.id in taken:
+            raise Conflict(f"model {req.id} already exists")
+        model_id = req.id or id_from_name("model", req.name, taken)
+        model = Model(
+            id=model_id, name=req.name, model_family=recipe.model_family, recipe_id=recipe.id,
+            recipe_version_id=version, status=ModelStatus.draft, owner=req.owner,
+            description=req.description, created_at=now, updated_at=now,
+        )
+        if req.status is not None and req.status != ModelStatus.draft:
+            problem = transition_problem("model", ModelStatus.draft, req.status,
+                                         model_table(reg.settings.model_transitions))
+            if problem:
+                raise Conflict(problem)
+            _production_gate(reg, model, req.status)
+            model = model.model_copy(update={"status": req.status})
+        rel = str(layout.model_file(model_id))
+        m.write(rel, files.render(model, "model", rel))
+        m.message = f"Register model {model_id} from {version}"
+    return model
+
+
+def update_model(reg: Registry, model_id: str, body: ModelUpdate | dict[str, Any]) -> Model:
+    """Rename, change owner, or move the status along its lifecycle."""
+    req = parse_body(ModelUpdate, body)
+    with reg.mutate("", author=req.updated_by) as m:
+        model = load.model(reg, model_id)
+        changes: dict[str, Any] = {}
+        if req.status is not None and req.status != model.status:
+            problem = transition_problem("model", model.status, req.status,
+                                         model_table(reg.settings.model_transitions))
+            if problem:
+                raise Conflict(problem)
+            _production_gate(reg, model, req.status)
+            changes["status"] = req.status
+        for name in ("name", "owner", "description"):
+            value = getattr(req, name)
+            if value is not None and value != getattr(model, name):
+                changes[name] = value
+        if not changes:
+            return model
+        updated = Model.model_validate({**model.model_dump(), **changes, "updated_at": clock()})
+        rel = str(layout.model_file(model_id))
+        m.write(rel, files.render(updated, "model", rel))
+        m.message = describe_update(model_id, model, changes)
+    return updated

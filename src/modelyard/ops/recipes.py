@@ -1,0 +1,188 @@
+"""Recipes: list, get, create, update, delete, clone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelyard.domain.enums import ModelFamily, RecipeLevel, RecipeStatus
+from modelyard.domain.ids import id_from_name
+from modelyard.domain.lifecycle import RECIPE_TRANSITIONS, transition_problem
+from modelyard.domain.records import Extends, ManifestFile, Recipe, RecipeList, RecipeOut
+from modelyard.domain.requests import RecipeCreate, RecipeUpdate
+from modelyard.domain.resolve import merge, overrides_between, prune_nulls
+from modelyard.errors import Conflict, FieldError, ValidationFailed
+from modelyard.ops import load
+from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
+from modelyard.ops.manifests import Resolver, check_manifest
+from modelyard.storage import files, layout
+from modelyard.storage.registry import Registry, clock
+
+FIRST_VERSION = "1.0.0"
+
+
+def list_recipes(
+    reg: Registry,
+    model_family: str | None = None,
+    level: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> RecipeList:
+    """Recipes matching every given filter, by id; `total` counts all matches before paging."""
+    family = parse_enum(ModelFamily, model_family, "model_family")
+    lvl = parse_enum(RecipeLevel, level, "level")
+    st = parse_enum(RecipeStatus, status, "status")
+    limit, offset = check_page(limit, offset)
+    matches = [
+        r for r in load.recipes(reg)
+        if (family is None or r.model_family == family)
+        and (lvl is None or r.level == lvl)
+        and (st is None or r.status == st)
+    ]
+    page = [load.recipe_out(reg, r) for r in matches[offset : offset + limit]]
+    return RecipeList(recipes=page, total=len(matches))
+
+
+def get_recipe(reg: Registry, recipe_id: str) -> RecipeOut:
+    """One recipe with its current version."""
+    return load.recipe_out(reg, load.recipe(reg, recipe_id))
+
+
+def _check_lineage(reg: Registry, parent: Recipe, family: ModelFamily, level: RecipeLevel) -> None:
+    errors = []
+    if parent.model_family != family:
+        errors.append(FieldError(("body", "model_family"),
+                                 f"a child must share its parent's model_family ({parent.model_family})",
+                                 "value_error.lineage"))
+    if level.rank < parent.level.rank:
+        errors.append(FieldError(("body", "level"),
+                                 f"a child's level cannot be above its parent's ({parent.level}); "
+                                 "order: baseline < industry < client", "value_error.lineage"))
+    if errors:
+        raise ValidationFailed(errors)
+    if parent.status == RecipeStatus.archived:
+        raise Conflict(f"recipe {parent.id} is archived; it cannot get new children",
+                       action=f"set it back to draft first: modelyard recipes update {parent.id} --status draft")
+
+
+def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeOut:
+    """A new recipe at version 1.0.0, committed. A child stores only its overrides and pins
+    its parent's current version; `manifest` is the full manifest (empty: same as the parent)."""
+    req = parse_body(RecipeCreate, body)
+    now = clock()
+    with reg.mutate("", author=req.created_by) as m:
+        taken = set(reg.ids_in(layout.RECIPES))
+        if req.id is not None and req.id in taken:
+            raise Conflict(f"recipe {req.id} already exists")
+        recipe_id = req.id or id_from_name("recipe", req.name, taken)
+        extends = None
+        stored: dict[str, Any]
+        if req.parent_id:
+            parent = load.recipe(reg, req.parent_id)
+            _check_lineage(reg, parent, req.model_family, req.level)
+            parent_version = load.manifest(reg, parent.id).version
+            parent_full, _ = Resolver(reg).current(parent.id)
+            full = prune_nulls(req.manifest) if req.manifest else parent_full
+            check_manifest(full, req.model_family, ("body", "manifest"))
+            stored = overrides_between(parent_full, full)
+            extends = Extends(recipe=parent.id, version=parent_version)
+        else:
+            if not req.manifest:
+                raise ValidationFailed([FieldError(("body", "manifest"),
+                                                   "a recipe without a parent needs a whole manifest",
+                                                   "value_error.missing")])
+            stored = prune_nulls(req.manifest)
+            check_manifest(stored, req.model_family, ("body", "manifest"))
+        recipe = Recipe(
+            id=recipe_id, name=req.name, model_family=req.model_family, level=req.level,
+            status=RecipeStatus.draft, parent_id=req.parent_id, tags=req.tags,
+            description=req.description, created_at=now, updated_at=now,
+        )
+        mf = ManifestFile(version=FIRST_VERSION, extends=extends, manifest=stored)
+        m.write(layout.recipe_file(recipe_id), files.render(recipe, "recipe", str(layout.recipe_file(recipe_id))))
+        m.write(layout.manifest_file(recipe_id),
+                files.render(mf, "manifest", str(layout.manifest_file(recipe_id)), exclude=_no_extends(mf)))
+        m.message = req.change_note or f"Create recipe {recipe_id}: {req.name}"
+    return load.recipe_out(reg, recipe)
+
+
+def _no_extends(mf: ManifestFile) -> set[str] | None:
+    return {"extends"} if mf.extends is None else None
+
+
+def update_recipe(reg: Registry, recipe_id: str, body: RecipeUpdate | dict[str, Any]) -> RecipeOut:
+    """Change name, status (draft <-> approved, any -> archived, archived -> draft) or tags."""
+    req = parse_body(RecipeUpdate, body)
+    with reg.mutate("", author=req.updated_by) as m:
+        recipe = load.recipe(reg, recipe_id)
+        changes: dict[str, Any] = {}
+        if req.status is not None and req.status != recipe.status:
+            problem = transition_problem("recipe", recipe.status, req.status, RECIPE_TRANSITIONS)
+            if problem:
+                raise Conflict(problem)
+            changes["status"] = req.status
+        for name in ("name", "tags", "description"):
+            value = getattr(req, name)
+            if value is not None and value != getattr(recipe, name):
+                changes[name] = value
+        if not changes:
+            return load.recipe_out(reg, recipe)
+        updated = recipe.model_copy(update={**changes, "updated_at": clock()})
+        updated = Recipe.model_validate(updated.model_dump())
+        m.write(layout.recipe_file(recipe_id), files.render(updated, "recipe", str(layout.recipe_file(recipe_id))))
+        m.message = describe_update(recipe_id, recipe, changes)
+    return load.recipe_out(reg, updated)
+
+
+def users_of(reg: Registry, recipe_id: str) -> dict[str, list[str]]:
+    """Models, runs and child recipes that still use a recipe."""
+    return {
+        "models": [m.id for m in load.models(reg) if m.recipe_id == recipe_id],
+        "runs": [r.id for r in load.runs(reg) if r.recipe_id == recipe_id],
+        "recipes": [r.id for r in load.recipes(reg) if r.parent_id == recipe_id],
+    }
+
+
+def delete_recipe(reg: Registry, recipe_id: str) -> dict[str, Any]:
+    """Delete a recipe that nothing uses; refused, naming the users, otherwise."""
+    with reg.mutate(f"Delete recipe {recipe_id}") as m:
+        load.recipe(reg, recipe_id)
+        users = users_of(reg, recipe_id)
+        if any(users.values()):
+            named = "; ".join(
+                f"{kind}: {', '.join(ids[:5])}{f' and {len(ids) - 5} more' if len(ids) > 5 else ''}"
+                for kind, ids in users.items() if ids
+            )
+            raise Conflict(
+                f"recipe {recipe_id} is still used ({named})",
+                action=f"archive it instead: modelyard recipes update {recipe_id} --status archived",
+            )
+        m.delete_tree(layout.recipe_dir(recipe_id))
+    return {"deleted": True, "id": recipe_id}
+
+
+def clone_recipe(reg: Registry, recipe_id: str, name: str | None, level: str | None = None) -> RecipeOut:
+    """A child of the source pinned to its current version, with no overrides: the same
+    resolved manifest, a new lineage, status draft."""
+    if not name:
+        raise ValidationFailed([FieldError(("query", "name"), "field required", "value_error.missing")])
+    source = load.recipe(reg, recipe_id)
+    lvl = parse_enum(RecipeLevel, level, "level") or source.level
+    return create_recipe(
+        reg,
+        RecipeCreate(
+            name=name, model_family=source.model_family, level=lvl, parent_id=source.id,
+            tags=list(source.tags), manifest={}, description=source.description,
+            change_note=f"Clone {source.id} as {name!r}",
+        ),
+    )
+
+
+def resolved_manifest(reg: Registry, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The recipe's current resolved manifest and, for every value, the recipe that set it."""
+    load.recipe(reg, recipe_id)
+    return Resolver(reg).current(recipe_id)
+
+
+def apply_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    return merge(base, patch)

@@ -1,0 +1,32 @@
+"""Checking that a recipe version id belongs to its recipe, cheaply when it is the current one."""
+
+from __future__ import annotations
+
+from modelyard.domain.ids import version_id as make_version_id
+from modelyard.errors import FieldError, NotFound, ValidationFailed
+from modelyard.ops import load
+from modelyard.ops.history import History, owner_of, version_number
+from modelyard.storage.registry import Registry
+
+
+def recipe_version(reg: Registry, recipe_id: str, ref: str, field: str = "recipe_version_id") -> str:
+    """The canonical version id of `ref`, which must name a committed version of `recipe_id`."""
+    number = version_number(recipe_id, ref)
+    if number is None:
+        owner = owner_of(ref)
+        hint = f"; it names a version of {owner}" if owner and owner != recipe_id else ""
+        raise ValidationFailed([FieldError(
+            ("body", field), f"{ref!r} is not a version of {recipe_id}{hint}", "value_error.recipe_version")])
+    current = load.manifest(reg, recipe_id).version
+    if number == current and _committed(reg, recipe_id, number):
+        return make_version_id(recipe_id, number)
+    if History(reg).find(recipe_id, number) is None:
+        raise NotFound("Recipe version", make_version_id(recipe_id, number))
+    return make_version_id(recipe_id, number)
+
+
+def _committed(reg: Registry, recipe_id: str, version: str) -> bool:
+    """The working tree's current version is committed when the manifest file is clean."""
+    from modelyard.storage import layout
+
+    return not reg.git.dirty([reg.repo_path(layout.manifest_file(recipe_id))])

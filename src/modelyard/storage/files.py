@@ -1,0 +1,119 @@
+"""Reading and writing one registry file: safe YAML, schema errors with positions, atomic writes."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from modelyard.errors import FileProblem, RegistryFileError
+from modelyard.storage import yamlio
+
+T = TypeVar("T", bound=BaseModel)
+
+SCHEMA_DIR = ".schema"
+
+
+def problems_from_validation(
+    exc: ValidationError, model: type[BaseModel], loaded: yamlio.Loaded | None, path: str
+) -> list[FileProblem]:
+    """pydantic's errors, each with the file, line, column and field path it is about."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        line = col = None
+        if loaded is not None:
+            pos = loaded.where(loc)
+            if pos:
+                line, col = pos
+        message = err["msg"]
+        if err["type"] == "extra_forbidden" and loc:
+            message = f"unknown field {loc[-1]!r}"
+            hint = _did_you_mean(str(loc[-1]), _fields_at(model, loc[:-1]))
+            if hint:
+                message += f"; did you mean {hint!r}?"
+        elif err["type"] == "missing":
+            message = "required field is missing"
+        elif "input" in err and err["type"] not in ("model_type", "dict_type", "list_type"):
+            value = err["input"]
+            if not isinstance(value, dict | list):
+                message += f" (got {value!r})"
+        if err["type"] == "string_type" and isinstance(err.get("input"), int | float | bool):
+            message += "; quote the value so YAML reads it as text"
+        field = ".".join(str(p) for p in loc) or None
+        problems.append(FileProblem(path, message, line, col, field))
+    return problems
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        info = current.model_fields.get(part)
+        if info is None:
+            return []
+        current = _inner_model(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str | None:
+    matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def parse_text(text: str | bytes, model: type[T], path: str) -> T:
+    """Parse and validate one file's text. Raises RegistryFileError listing every problem."""
+    try:
+        loaded = yamlio.load(text)
+    except yamlio.YamlError as exc:
+        raise RegistryFileError([FileProblem(path, exc.message, exc.line, exc.column)]) from None
+    if not isinstance(loaded.data, dict):
+        raise RegistryFileError([FileProblem(path, "expected a mapping of fields at the top", 1, 1)])
+    try:
+        return model.model_validate(loaded.data)
+    except ValidationError as exc:
+        raise RegistryFileError(problems_from_validation(exc, model, loaded, path)) from None
+
+
+def schema_ref(rel_path: str, kind: str) -> str:
+    """The relative path from a registry file to its JSON Schema in `registry/.schema/`."""
+    depth = rel_path.count("/")
+    return "../" * depth + f"{SCHEMA_DIR}/{kind}.json"
+
+
+def render(record: BaseModel, kind: str, rel_path: str, exclude: set[str] | None = None) -> str:
+    """A record's canonical file text, headed by its JSON Schema for editors."""
+    data = record.model_dump(mode="json", exclude=exclude)
+    return yamlio.dump(data, schema_url=schema_ref(rel_path, kind))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder, fsync, rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

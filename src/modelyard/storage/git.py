@@ -1,0 +1,196 @@
+"""git through its plumbing: one subprocess per step, no long-lived objects.
+
+Commits never touch the user's staging area for other paths: the tree is built in
+a private index under `.git/modelyard/`, the branch is moved with a compare-and-swap
+`update-ref`, and only then are the committed paths refreshed in the user's index.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelyard.errors import GitError
+
+ZERO = "0" * 40
+FALLBACK_NAME = "modelyard"
+FALLBACK_EMAIL = "modelyard@localhost"
+_IDENT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+def parse_person(text: str, default_email: str = "") -> Person:
+    """`Ada <ada@example.com>`, `ada@example.com` or `Ada`."""
+    m = _IDENT.match(text)
+    if m:
+        return Person(m.group("name") or m.group("email"), m.group("email"))
+    text = text.strip()
+    if "@" in text and " " not in text:
+        return Person(text, text)
+    return Person(text, default_email)
+
+
+class Git:
+    """Runs git in one working tree."""
+
+    def __init__(self, worktree: Path) -> None:
+        self.worktree = worktree
+        self._git_dir: Path | None = None
+
+    # -- running -------------------------------------------------------------------------
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess[bytes]:
+        full_env = None
+        if env:
+            full_env = {**os.environ, **env}
+        try:
+            proc = subprocess.run(
+                ["git", *args],
+                cwd=self.worktree,
+                input=input,
+                capture_output=True,
+                env=full_env,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH", action="install git 2.30 or newer") from None
+        if check and proc.returncode != 0:
+            message = proc.stderr.decode(errors="replace").strip() or f"git {args[0]} failed"
+            raise GitError(f"git {args[0]} failed: {message}")
+        return proc
+
+    def out(self, *args: str, **kwargs: object) -> str:
+        return self.run(*args, **kwargs).stdout.decode().strip()  # type: ignore[arg-type]
+
+    # -- facts ---------------------------------------------------------------------------
+    @property
+    def git_dir(self) -> Path:
+        if self._git_dir is None:
+            self._git_dir = Path(self.out("rev-parse", "--absolute-git-dir"))
+        return self._git_dir
+
+    def head(self) -> str | None:
+        proc = self.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
+        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+    def branch_ref(self) -> str | None:
+        """`refs/heads/main`, or None when HEAD is detached."""
+        proc = self.run("symbolic-ref", "-q", "HEAD", check=False)
+        return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+    def is_shallow(self) -> bool:
+        return self.out("rev-parse", "--is-shallow-repository") == "true"
+
+    def config(self, key: str) -> str | None:
+        proc = self.run("config", "--get", key, check=False)
+        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+    def dirty(self, paths: Iterable[str]) -> list[str]:
+        """Which of `paths` (repository-relative) differ from HEAD in the index or the working tree."""
+        specs = [f":(literal){p}" for p in paths]
+        if not specs:
+            return []
+        proc = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *specs)
+        entries = [e for e in proc.stdout.decode(errors="replace").split("\0") if e]
+        return [e[3:] for e in entries if len(e) > 3]
+
+    def cat_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """Many blobs through one `git cat-file --batch`."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        data = self.run("cat-file", "--batch", input=("\n".join(wanted) + "\n").encode()).stdout
+        out: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].split()
+            pos = end + 1
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            size = int(header[2])
+            out[sha] = data[pos : pos + size]
+            pos += size + 1
+        return out
+
+    # -- committing ----------------------------------------------------------------------
+    def commit(
+        self,
+        changes: Mapping[str, bool],
+        message: str,
+        author: Person | None,
+    ) -> str:
+        """Commit the working-tree state of `changes` ({repo path: exists}) on top of HEAD.
+
+        Raises GitError (and commits nothing) when HEAD moved meanwhile or git refuses.
+        """
+        branch = self.branch_ref()
+        if branch is None:
+            raise GitError(
+                "HEAD is detached, so there is no branch to commit to",
+                action="check out a branch first, e.g. `git switch -c my-change`",
+            )
+        head = self.head()
+        private = self.git_dir / "modelyard"
+        private.mkdir(exist_ok=True)
+        index = private / "index"
+        index_head = private / "index.head"
+        env = {"GIT_INDEX_FILE": str(index)}
+        # the private index mirrors the last tree we committed; rebuild it when HEAD moved
+        if not (index.exists() and index_head.exists() and index_head.read_text().strip() == (head or "")):
+            index.unlink(missing_ok=True)
+            if head:
+                self.run("read-tree", head, env=env)
+        present = [p for p, exists in changes.items() if exists]
+        shas: list[str] = []
+        if present:
+            shas = self.out("hash-object", "-w", "--stdin-paths", input="\n".join(present).encode()).split()
+        lines = [f"100644 {sha}\t{p}" for p, sha in zip(present, shas, strict=True)]
+        lines += [f"0 {ZERO}\t{p}" for p, exists in changes.items() if not exists]
+        info = ("\n".join(lines) + "\n").encode()
+        try:
+            self.run("update-index", "--add", "--remove", "--index-info", input=info, env=env)
+            tree = self.out("write-tree", env=env)
+            ident = self._identities(author)
+            parents = ["-p", head] if head else []
+            sha = self.out("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=ident)
+            self.run("update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO)
+        except GitError:
+            index.unlink(missing_ok=True)
+            index_head.unlink(missing_ok=True)
+            raise
+        index_head.write_text(sha + "\n")
+        # keep the user's index in step for exactly these paths, so `git status` stays clean
+        self.run("update-index", "--add", "--remove", "--index-info", input=info, check=False)
+        return sha
+
+    def _identities(self, author: Person | None) -> dict[str, str]:
+        env: dict[str, str] = {}
+        cfg_name = os.environ.get("GIT_COMMITTER_NAME") or self.config("user.name")
+        cfg_email = os.environ.get("GIT_COMMITTER_EMAIL") or self.config("user.email")
+        if not cfg_name or cfg_email is None:
+            env["GIT_COMMITTER_NAME"] = cfg_name or FALLBACK_NAME
+            env["GIT_COMMITTER_EMAIL"] = cfg_email or FALLBACK_EMAIL
+        if author is not None:
+            env["GIT_AUTHOR_NAME"] = author.name
+            env["GIT_AUTHOR_EMAIL"] = author.email
+        elif not (os.environ.get("GIT_AUTHOR_NAME") or cfg_name):
+            env["GIT_AUTHOR_NAME"] = FALLBACK_NAME
+            env["GIT_AUTHOR_EMAIL"] = FALLBACK_EMAIL
+        elif cfg_email is None and not os.environ.get("GIT_AUTHOR_EMAIL"):
+            env["GIT_AUTHOR_EMAIL"] = FALLBACK_EMAIL
+        return env

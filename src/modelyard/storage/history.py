@@ -1,0 +1,124 @@
+"""The history of every recipe manifest, read in one pass over git.
+
+One `git log` over all `recipes/*/manifest.yaml` paths gives every commit that
+touched a manifest with the blob id it wrote; one `git cat-file --batch` reads the
+blobs. A version is the first commit in which `version` takes a new value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelyard.errors import GitError
+from modelyard.storage.git import ZERO, Git
+
+_REC = "\x1e"
+_END = "\x1d"
+_SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class ManifestChange:
+    commit: str
+    author_name: str
+    author_email: str
+    author_date: str
+    message: str
+    recipe_id: str
+    blob: str | None  # None: the manifest was deleted
+
+
+@dataclass
+class VersionSource:
+    """One version of one recipe as committed: its manifest file and the commit that introduced it."""
+
+    recipe_id: str
+    version: str
+    file: dict[str, Any]
+    commit: str
+    author_name: str
+    author_email: str
+    author_date: str
+    message: str
+    later_commits: list[str] = field(default_factory=list)
+
+
+def manifest_log(git: Git, prefix: str) -> list[ManifestChange]:
+    """Every commit that touched a manifest, oldest first."""
+    base = f"{prefix}/" if prefix else ""
+    spec = f":(glob){base}recipes/*/manifest.yaml"
+    fmt = f"{_REC}%H{_SEP}%an{_SEP}%ae{_SEP}%aI{_SEP}%B{_END}"
+    if git.head() is None:
+        return []
+    proc = git.run(
+        "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames",
+        f"--format={fmt}", "HEAD", "--", spec,
+    )
+    text = proc.stdout.decode(errors="replace")
+    changes: list[ManifestChange] = []
+    for record in text.split(_REC)[1:]:
+        head, _, raw = record.partition(_END)
+        sha, name, email, date, message = head.split(_SEP, 4)
+        for line in raw.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, _, path = line.partition("\t")
+            fields = meta.split()
+            new_blob, status = fields[3], fields[4]
+            rel = path[len(base):] if base else path
+            recipe_id = rel.split("/")[1]
+            changes.append(
+                ManifestChange(
+                    sha, name, email, date, message.strip(), recipe_id,
+                    None if status.startswith("D") or new_blob == ZERO else new_blob,
+                )
+            )
+    return changes
+
+
+def version_sources(
+    git: Git,
+    prefix: str,
+    parse: Callable[[bytes, str], dict[str, Any] | None],
+) -> dict[str, list[VersionSource]]:
+    """Every committed version of every recipe, oldest first.
+
+    `parse(blob, recipe_id)` turns a manifest blob into its data (None to skip an
+    unreadable one; the validator reports those).
+    """
+    if git.is_shallow():
+        raise GitError(
+            "this is a shallow clone, so the version history is incomplete",
+            action="fetch the whole history: `git fetch --unshallow` "
+            "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
+        )
+    changes = manifest_log(git, prefix)
+    blobs = git.cat_blobs(c.blob for c in changes if c.blob)
+    out: dict[str, list[VersionSource]] = {}
+    seen: dict[str, set[str]] = {}
+    for change in changes:
+        if change.blob is None:  # deleted: a recipe made again later starts a new history
+            out.pop(change.recipe_id, None)
+            seen.pop(change.recipe_id, None)
+            continue
+        data = parse(blobs.get(change.blob, b""), change.recipe_id)
+        if data is None or not isinstance(data.get("version"), str):
+            continue
+        version = data["version"]
+        versions = seen.setdefault(change.recipe_id, set())
+        history = out.setdefault(change.recipe_id, [])
+        if version in versions:
+            history_for = next((v for v in history if v.version == version), None)
+            if history_for is not None:
+                history_for.later_commits.append(change.commit)
+            continue
+        versions.add(version)
+        history.append(
+            VersionSource(
+                change.recipe_id, version, data, change.commit, change.author_name,
+                change.author_email, change.author_date, change.message,
+            )
+        )
+    return out

@@ -1,0 +1,270 @@
+"""The registry on disk: finding it, reading records, and the one path every write takes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from modelyard.domain.ids import is_valid_id
+from modelyard.domain.records import RegistrySettings
+from modelyard.domain.timefmt import to_utc
+from modelyard.errors import DirtyTree, GitError, LockTimeout, RegistryNotFound
+from modelyard.storage import files, layout
+from modelyard.storage.git import Git, Person, parse_person
+
+T = TypeVar("T", bound=BaseModel)
+
+ENV_REGISTRY = "MODELYARD_REGISTRY"
+ENV_LOCK_TIMEOUT = "MODELYARD_LOCK_TIMEOUT"
+
+
+def find_worktree(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def discover(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:
+    """The registry folder: `--registry`, then $MODELYARD_REGISTRY, then upward from cwd.
+
+    A path may name the registry folder itself or a folder with `registry/` in it.
+    """
+    given = explicit or os.environ.get(ENV_REGISTRY)
+    if given:
+        path = Path(given).expanduser().resolve()
+        for candidate in (path, path / "registry"):
+            if (candidate / layout.SETTINGS).is_file():
+                return candidate
+        raise RegistryNotFound(
+            f"no registry at {path} (no {layout.SETTINGS} there or in {path / 'registry'})",
+            action="point --registry at a folder made by `modelyard init`",
+        )
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for candidate in (folder, folder / "registry"):
+            if (candidate / layout.SETTINGS).is_file():
+                return candidate
+    raise RegistryNotFound(
+        f"no registry found in {here} or any folder above it",
+        action="run `modelyard init` to start one, or pass --registry PATH (or set MODELYARD_REGISTRY)",
+    )
+
+
+def clock() -> datetime:
+    """Now, in UTC; GIT_AUTHOR_DATE (ISO 8601 or `@epoch`) wins, so records and commits agree."""
+    forced = os.environ.get("GIT_AUTHOR_DATE")
+    if forced:
+        text = forced.strip()
+        try:
+            if text.startswith("@"):
+                return datetime.fromtimestamp(int(text[1:].split()[0]), UTC)
+            return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Registry:
+    """One registry folder inside a git working tree. Cheap to open: reads need no git."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        worktree = find_worktree(self.root)
+        self.worktree = worktree or self.root
+        self.prefix = self.root.relative_to(self.worktree).as_posix() if worktree else ""
+        if self.prefix == ".":
+            self.prefix = ""
+        self.in_git = worktree is not None
+        self.git = Git(self.worktree)
+        self._settings: RegistrySettings | None = None
+
+    @classmethod
+    def open(cls, explicit: str | os.PathLike[str] | None = None) -> Registry:
+        return cls(discover(explicit))
+
+    # -- paths -----------------------------------------------------------------------
+    def path(self, rel: str | os.PathLike[str]) -> Path:
+        return self.root / rel
+
+    def repo_path(self, rel: str | os.PathLike[str]) -> str:
+        rel = Path(rel).as_posix()
+        return f"{self.prefix}/{rel}" if self.prefix else rel
+
+    def display(self, rel: str | os.PathLike[str]) -> str:
+        """How a file is named in messages: relative to the repository."""
+        return self.repo_path(rel)
+
+    # -- reading ---------------------------------------------------------------------
+    @property
+    def settings(self) -> RegistrySettings:
+        if self._settings is None:
+            self._settings = self.read(layout.SETTINGS, RegistrySettings) or RegistrySettings()
+        return self._settings
+
+    def read_text(self, rel: str | os.PathLike[str]) -> str | None:
+        try:
+            return self.path(rel).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError:
+            return None
+
+    def read(self, rel: str | os.PathLike[str], model: type[T]) -> T | None:
+        """The record in `rel`, or None when the file does not exist."""
+        try:
+            data = self.path(rel).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return files.parse_text(data, model, self.display(rel))
+
+    def ids_in(self, folder: str) -> list[str]:
+        """Sorted names of the id-named sub-folders of `folder`."""
+        try:
+            with os.scandir(self.path(folder)) as it:
+                return sorted(e.name for e in it if e.is_dir() and is_valid_id(e.name))
+        except FileNotFoundError:
+            return []
+
+    def run_locations(self) -> Iterator[tuple[str, str]]:
+        """(shard, run_id) of every run folder, newest shard first."""
+        for shard in sorted(self._subdirs(layout.RUNS), reverse=True):
+            for run_id in sorted(self.ids_in(f"{layout.RUNS}/{shard}"), reverse=True):
+                yield shard, run_id
+
+    def snapshot_ids(self, model_id: str) -> list[str]:
+        folder = self.path(layout.model_dir(model_id) / layout.MONITORING)
+        try:
+            with os.scandir(folder) as it:
+                names = [e.name[:-5] for e in it if e.name.endswith(".yaml") and e.is_file()]
+        except FileNotFoundError:
+            return []
+        return sorted(n for n in names if is_valid_id(n))
+
+    def _subdirs(self, folder: str) -> list[str]:
+        try:
+            with os.scandir(self.path(folder)) as it:
+                return [e.name for e in it if e.is_dir() and not e.name.startswith(".")]
+        except FileNotFoundError:
+            return []
+
+    # -- writing ---------------------------------------------------------------------
+    def mutate(self, message: str, author: str | None = None) -> Mutation:
+        """The one path for every write: lock, check, write atomically, commit, release."""
+        return Mutation(self, message, author)
+
+    def author(self, created_by: str | None) -> Person | None:
+        if not created_by:
+            return None
+        name = self.git.config("user.name")
+        email = self.git.config("user.email") or ""
+        return parse_person(created_by, default_email=email if created_by == name else "")
+
+
+class Mutation:
+    """Pending writes of one mutation; applied and committed when the `with` block ends."""
+
+    def __init__(self, registry: Registry, message: str, author: str | None) -> None:
+        self.registry = registry
+        self.message = message
+        self.created_by = author
+        self.sha: str | None = None
+        self._changes: dict[str, bytes | None] = {}
+        self._lock: object | None = None
+
+    def write(self, rel: str | os.PathLike[str], text: str) -> None:
+        self._changes[Path(rel).as_posix()] = text.encode("utf-8")
+
+    def delete(self, rel: str | os.PathLike[str]) -> None:
+        self._changes[Path(rel).as_posix()] = None
+
+    def delete_tree(self, rel: str | os.PathLike[str]) -> None:
+        base = self.registry.path(rel)
+        for folder, _dirs, names in os.walk(base):
+            for name in names:
+                full = Path(folder) / name
+                self.delete(full.relative_to(self.registry.root))
+
+    def __enter__(self) -> Mutation:
+        reg = self.registry
+        if not reg.in_git:
+            raise GitError(
+                f"{reg.root} is not inside a git repository",
+                action="run `modelyard init` there, or `git init` first",
+            )
+        from filelock import FileLock, Timeout
+
+        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "60"))
+        lock = FileLock(str(reg.git.git_dir / "modelyard.lock"), timeout=timeout)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise LockTimeout(
+                f"another modelyard process has held the registry's write lock for over {timeout:g} s",
+                action=f"wait for it to finish, or raise {ENV_LOCK_TIMEOUT}",
+            ) from None
+        self._lock = lock
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None and self._changes:
+                self._apply()
+        finally:
+            if self._lock is not None:
+                self._lock.release()  # type: ignore[attr-defined]
+
+    def _apply(self) -> None:
+        reg = self.registry
+        repo_paths = {rel: reg.repo_path(rel) for rel in self._changes}
+        dirty = reg.git.dirty(repo_paths.values())
+        if dirty:
+            listed = ", ".join(sorted(dirty)[:5])
+            raise DirtyTree(
+                f"{listed} {'has' if len(dirty) == 1 else 'have'} uncommitted changes that this would overwrite",
+                action="commit or stash them first (`git stash`), then run the command again",
+            )
+        originals: dict[str, bytes | None] = {}
+        for rel in self._changes:
+            try:
+                originals[rel] = reg.path(rel).read_bytes()
+            except FileNotFoundError:
+                originals[rel] = None
+        try:
+            for rel, data in self._changes.items():
+                if data is None:
+                    reg.path(rel).unlink(missing_ok=True)
+                    _prune_empty(reg.path(rel).parent, reg.root)
+                else:
+                    files.atomic_write(reg.path(rel), data)
+            self.sha = reg.git.commit(
+                {repo_paths[rel]: data is not None for rel, data in self._changes.items()},
+                self.message,
+                reg.author(self.created_by),
+            )
+        except BaseException:
+            for rel, data in originals.items():
+                target = reg.path(rel)
+                if data is None:
+                    target.unlink(missing_ok=True)
+                    _prune_empty(target.parent, reg.root)
+                else:
+                    files.atomic_write(target, data)
+            raise
+
+
+def _prune_empty(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
