@@ -39,7 +39,7 @@ class History:
             except RegistryFileError:
                 return None
 
-        self.sources = version_sources(reg.git, reg.prefix, parse) if reg.in_git else {}
+        self.sources = version_sources(reg.git, reg.prefix, parse, reg.cache) if reg.in_git else {}
         self._resolved: dict[tuple[str, str], ResolvedVersion] = {}
 
     def versions_of(self, recipe_id: str) -> list[VersionSource]:

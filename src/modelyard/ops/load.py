@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from modelyard.domain.ids import is_valid_id
-from modelyard.domain.records import ManifestFile, Model, MonitoringSnapshot, Recipe, RecipeOut, Run, RunOut, SyntheticExample
 from modelyard.domain.ids import version_id as make_version_id
-from modelyard.errors import NotFound
+from modelyard.domain.records import (
+    ManifestFile,
+    Model,
+    MonitoringSnapshot,
+    Recipe,
+    RecipeOut,
+    Run,
+    RunOut,
+    SyntheticExample,
+)
+from modelyard.errors import GitError, NotFound
 from modelyard.storage import layout
+from modelyard.storage.cache import Row
 from modelyard.storage.registry import Registry
+from modelyard.storage.worktree import View
+
+T = TypeVar("T", bound=BaseModel)
 
 
 def _check(kind: str, ident: str) -> None:
@@ -32,9 +49,11 @@ def manifest(reg: Registry, recipe_id: str) -> ManifestFile:
     return found
 
 
-def recipe_out(reg: Registry, rec: Recipe) -> RecipeOut:
-    mf = reg.read(layout.manifest_file(rec.id), ManifestFile)
-    version = mf.version if mf else None
+def recipe_out(reg: Registry, rec: Recipe, version: Any = ...) -> RecipeOut:
+    """A recipe with its current version; pass `version` when it is known already."""
+    if version is ...:
+        mf = reg.read(layout.manifest_file(rec.id), ManifestFile)
+        version = mf.version if mf else None
     return RecipeOut(
         **rec.model_dump(),
         version=version,
@@ -96,3 +115,114 @@ def snapshots(reg: Registry, model_id: str) -> list[MonitoringSnapshot]:
 
 def synthetic(reg: Registry, recipe_id: str) -> SyntheticExample | None:
     return reg.read(layout.synthetic_file(recipe_id), SyntheticExample)
+
+
+# -- filtered listings, through the cache when there is one ------------------------------------
+
+
+class Hits(Generic[T]):
+    """The records that match a listing's filters, in order. Records that come from the cache
+    are validated only when a page of them is asked for, so `len()` of 100,000 runs is cheap."""
+
+    def __init__(self, reg: Registry, model: type[T], kind: str, items: list[T | Row],
+                 view: View | None = None) -> None:
+        self.reg, self.model, self.kind, self.items, self.view = reg, model, kind, items, view
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def page(self, offset: int = 0, limit: int | None = None) -> list[T]:
+        chunk = self.items[offset : None if limit is None else offset + limit]
+        rows = [i for i in chunk if isinstance(i, Row)]
+        if rows and self.view is not None:
+            self.view.data(rows, self.kind)
+        out = []
+        for item in chunk:
+            found = _realize(self.reg, item, self.model) if isinstance(item, Row) else item
+            if found is not None:
+                out.append(found)
+        return out
+
+    def all(self) -> list[T]:
+        return self.page()
+
+
+def _realize(reg: Registry, row: Row, model: type[T]) -> T | None:
+    if row.data is not None:
+        try:
+            return model.model_validate(row.data)
+        except ValidationError:
+            pass  # read it the ordinary way, which reports the problem with its position
+    return reg.read(row.rel, model)
+
+
+def _matches(record: BaseModel, filters: dict[str, Any]) -> bool:
+    return all(v is None or getattr(record, k) == v for k, v in filters.items())
+
+
+def _where(
+    reg: Registry, kind: str, model: type[T], specs: tuple[str, ...], filters: dict[str, Any],
+    newest_first: bool = False, glob: bool = False,
+) -> Hits[T] | None:
+    """Matches from the cache (None when there is none, or it failed: the caller scans)."""
+    cache = reg.cache
+    if cache is None:
+        return None
+    try:
+        view = cache.view(*specs, glob=glob)
+        rows = view.rows(kind, model, {k: None if v is None else str(v) for k, v in filters.items()},
+                         newest_first=newest_first)
+    except (sqlite3.Error, GitError, OSError):
+        return None
+    items: list[T | Row] = []
+    for row in rows:
+        if row.data is None:  # changed in the working tree, or broken: read it now, filter here
+            found = reg.read(row.rel, model)
+            if found is not None and _matches(found, filters):
+                items.append(found)
+        else:
+            items.append(row)
+    return Hits(reg, model, kind, items, view)
+
+
+def runs_where(reg: Registry, **filters: Any) -> Hits[Run]:
+    """Runs whose fields equal every non-None filter (model_id, recipe_id, status, run_type), newest first."""
+    hits = _where(reg, "run", Run, (layout.RUNS,), filters, newest_first=True)
+    if hits is None:
+        hits = Hits(reg, Run, "run", [r for r in runs(reg) if _matches(r, filters)])
+    return hits
+
+
+def recipes_where(reg: Registry, **filters: Any) -> Hits[Recipe]:
+    """Recipes whose fields equal every non-None filter (model_family, level, status), by id."""
+    hits = _where(reg, "recipe", Recipe, (layout.RECIPES,), filters)
+    if hits is None:
+        hits = Hits(reg, Recipe, "recipe", [r for r in recipes(reg) if _matches(r, filters)])
+    return hits
+
+
+def models_where(reg: Registry, **filters: Any) -> Hits[Model]:
+    """Models whose fields equal every non-None filter (model_family, status, recipe_id, owner), by id."""
+    hits = _where(reg, "model", Model, (f"{layout.MODELS}/*/{layout.MODEL_FILE}",), filters, glob=True)
+    if hits is None:
+        hits = Hits(reg, Model, "model", [m for m in models(reg) if _matches(m, filters)])
+    return hits
+
+
+def current_versions(reg: Registry, recipe_ids: list[str]) -> dict[str, str | None]:
+    """The current version number of each recipe (None when its manifest is missing)."""
+    wanted = set(recipe_ids)
+    found: dict[str, str | None] = {}
+    # for a handful of recipes, reading the files is cheaper than asking git status
+    hits = _where(reg, "manifest", ManifestFile, (layout.RECIPES,), {}) if len(wanted) > 20 else None
+    if hits is not None and hits.view is not None:
+        rows = [i for i in hits.items if isinstance(i, Row) and i.sort[1] in wanted]
+        hits.view.data(rows, "manifest")
+        for row in rows:
+            mf = _realize(reg, row, ManifestFile)
+            found[row.sort[1]] = mf.version if mf else None
+    for rid in recipe_ids:
+        if rid not in found:  # changed in the working tree, or no cache: read the file
+            mf = reg.read(layout.manifest_file(rid), ManifestFile)
+            found[rid] = mf.version if mf else None
+    return found

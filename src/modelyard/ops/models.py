@@ -29,14 +29,8 @@ def list_models(
     family = parse_enum(ModelFamily, model_family, "model_family")
     st = parse_enum(ModelStatus, status, "status")
     limit, offset = check_page(limit, offset)
-    matches = [
-        m for m in load.models(reg)
-        if (family is None or m.model_family == family)
-        and (st is None or m.status == st)
-        and (recipe_id is None or m.recipe_id == recipe_id)
-        and (owner is None or m.owner == owner)
-    ]
-    return ModelList(models=matches[offset : offset + limit], total=len(matches))
+    hits = load.models_where(reg, model_family=family, status=st, recipe_id=recipe_id, owner=owner)
+    return ModelList(models=hits.page(offset, limit), total=len(hits))
 
 
 def get_model(reg: Registry, model_id: str) -> Model:

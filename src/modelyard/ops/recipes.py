@@ -33,14 +33,10 @@ def list_recipes(
     lvl = parse_enum(RecipeLevel, level, "level")
     st = parse_enum(RecipeStatus, status, "status")
     limit, offset = check_page(limit, offset)
-    matches = [
-        r for r in load.recipes(reg)
-        if (family is None or r.model_family == family)
-        and (lvl is None or r.level == lvl)
-        and (st is None or r.status == st)
-    ]
-    page = [load.recipe_out(reg, r) for r in matches[offset : offset + limit]]
-    return RecipeList(recipes=page, total=len(matches))
+    hits = load.recipes_where(reg, model_family=family, level=lvl, status=st)
+    page = hits.page(offset, limit)
+    versions = load.current_versions(reg, [r.id for r in page])
+    return RecipeList(recipes=[load.recipe_out(reg, r, versions[r.id]) for r in page], total=len(hits))
 
 
 def get_recipe(reg: Registry, recipe_id: str) -> RecipeOut:

@@ -31,14 +31,8 @@ def list_runs(
     st = parse_enum(RunStatus, status, "status")
     rt = parse_enum(RunType, run_type, "run_type")
     limit, offset = check_page(limit, offset)
-    matches = [
-        r for r in load.runs(reg)
-        if (model_id is None or r.model_id == model_id)
-        and (recipe_id is None or r.recipe_id == recipe_id)
-        and (st is None or r.status == st)
-        and (rt is None or r.run_type == rt)
-    ]
-    return RunList(runs=[load.run_out(reg, r) for r in matches[offset : offset + limit]], total=len(matches))
+    hits = load.runs_where(reg, model_id=model_id, recipe_id=recipe_id, status=st, run_type=rt)
+    return RunList(runs=[load.run_out(reg, r) for r in hits.page(offset, limit)], total=len(hits))
 
 
 def get_run(reg: Registry, run_id: str) -> RunOut:

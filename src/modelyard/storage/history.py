@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelyard.errors import GitError
 from modelyard.storage.git import ZERO, Git
+
+if TYPE_CHECKING:
+    from modelyard.storage.cache import Cache
 
 _REC = "\x1e"
 _END = "\x1d"
@@ -45,8 +48,8 @@ class VersionSource:
     later_commits: list[str] = field(default_factory=list)
 
 
-def manifest_log(git: Git, prefix: str) -> list[ManifestChange]:
-    """Every commit that touched a manifest, oldest first."""
+def manifest_log(git: Git, prefix: str, since: str | None = None) -> list[ManifestChange]:
+    """Every commit that touched a manifest, oldest first (only those after `since` when given)."""
     base = f"{prefix}/" if prefix else ""
     spec = f":(glob){base}recipes/*/manifest.yaml"
     fmt = f"{_REC}%H{_SEP}%an{_SEP}%ae{_SEP}%aI{_SEP}%B{_END}"
@@ -54,7 +57,7 @@ def manifest_log(git: Git, prefix: str) -> list[ManifestChange]:
         return []
     proc = git.run(
         "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames",
-        f"--format={fmt}", "HEAD", "--", spec,
+        f"--format={fmt}", f"{since}..HEAD" if since else "HEAD", "--", spec,
     )
     text = proc.stdout.decode(errors="replace")
     changes: list[ManifestChange] = []
@@ -82,11 +85,13 @@ def version_sources(
     git: Git,
     prefix: str,
     parse: Callable[[bytes, str], dict[str, Any] | None],
+    cache: Cache | None = None,
 ) -> dict[str, list[VersionSource]]:
     """Every committed version of every recipe, oldest first.
 
     `parse(blob, recipe_id)` turns a manifest blob into its data (None to skip an
-    unreadable one; the validator reports those).
+    unreadable one; the validator reports those). With a `cache` the log and the
+    parsed blobs come from it, and only what is new since it last looked is read.
     """
     if git.is_shallow():
         raise GitError(
@@ -94,8 +99,15 @@ def version_sources(
             action="fetch the whole history: `git fetch --unshallow` "
             "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
         )
-    changes = manifest_log(git, prefix)
-    blobs = git.cat_blobs(c.blob for c in changes if c.blob)
+    if cache is not None:
+        changes, data_of = _cached(git, prefix, parse, cache)
+    else:
+        changes = manifest_log(git, prefix)
+        blobs = git.cat_blobs(c.blob for c in changes if c.blob)
+
+        def data_of(blob: str, recipe_id: str) -> dict[str, Any] | None:
+            return parse(blobs.get(blob, b""), recipe_id)
+
     out: dict[str, list[VersionSource]] = {}
     seen: dict[str, set[str]] = {}
     for change in changes:
@@ -103,7 +115,7 @@ def version_sources(
             out.pop(change.recipe_id, None)
             seen.pop(change.recipe_id, None)
             continue
-        data = parse(blobs.get(change.blob, b""), change.recipe_id)
+        data = data_of(change.blob, change.recipe_id)
         if data is None or not isinstance(data.get("version"), str):
             continue
         version = data["version"]
@@ -122,3 +134,33 @@ def version_sources(
             )
         )
     return out
+
+
+def _cached(
+    git: Git, prefix: str, parse: Callable[[bytes, str], dict[str, Any] | None], cache: Cache
+) -> tuple[list[ManifestChange], Callable[[str, str], dict[str, Any] | None]]:
+    from pydantic import ValidationError
+
+    from modelyard.domain.records import ManifestFile
+
+    head = git.head()
+    if head is None:
+        return [], lambda _b, _r: None
+    rows = cache.changes(head, lambda since: [
+        (c.commit, c.author_name, c.author_email, c.author_date, c.message, c.recipe_id, c.blob)
+        for c in manifest_log(git, prefix, since)
+    ])
+    changes = [ManifestChange(*row) for row in rows]
+    raw = cache.manifest_data((c.blob for c in changes if c.blob), ManifestFile)
+
+    def data_of(blob: str, recipe_id: str) -> dict[str, Any] | None:
+        found = raw.get(blob)
+        if found is not None:
+            try:
+                return ManifestFile.model_validate(found).model_dump(mode="json")
+            except ValidationError:
+                pass
+        # not cached as valid: the ordinary reader decides (and reports) it
+        return parse(git.cat_blobs([blob]).get(blob, b""), recipe_id)
+
+    return changes, data_of

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
@@ -17,6 +17,9 @@ from modelyard.domain.timefmt import to_utc
 from modelyard.errors import DirtyTree, GitError, LockTimeout, RegistryNotFound
 from modelyard.storage import files, layout
 from modelyard.storage.git import Git, Person, parse_person
+
+if TYPE_CHECKING:
+    from modelyard.storage.cache import Cache
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -84,6 +87,7 @@ class Registry:
         self.in_git = worktree is not None
         self.git = Git(self.worktree)
         self._settings: RegistrySettings | None = None
+        self._cache: Cache | bool | None = False  # False: not opened yet
 
     @classmethod
     def open(cls, explicit: str | os.PathLike[str] | None = None) -> Registry:
@@ -102,6 +106,16 @@ class Registry:
         return self.repo_path(rel)
 
     # -- reading ---------------------------------------------------------------------
+    @property
+    def cache(self) -> Cache | None:
+        """The derived index under `.git/modelyard/` (storage/cache.py), or None without git
+        or with MODELYARD_CACHE=0. Never the source of truth: answers are the same without it."""
+        if self._cache is False:
+            from modelyard.storage.cache import Cache
+
+            self._cache = Cache.at(self.git, self.prefix, self.root) if self.in_git else None
+        return self._cache  # type: ignore[return-value]
+
     @property
     def settings(self) -> RegistrySettings:
         if self._settings is None:

@@ -1,0 +1,435 @@
+"""A derived index of the registry, kept under `.git/modelyard/`, that is never the source of truth.
+
+Parsing YAML is what makes a large registry slow, so the cache keeps every parsed file
+keyed by its git blob id: content-addressed, so a committed file can never be served
+stale. What it answers with is always "the working tree", assembled as
+
+- the files of HEAD (a path -> blob table, brought up to date with `git diff-tree`
+  from the commit it last saw, or rebuilt with `git ls-tree` when that commit is gone),
+- less every path that differs from HEAD in the index or on disk, and plus every new
+  file (storage/worktree.py finds both), which the caller reads from disk directly.
+
+Records are stored as the plain data the YAML reader produced; the caller validates them
+with the current code, so a cached file gives the very record (or error) a fresh read
+gives. The manifest history (`storage/history.py`) is cached by HEAD and extended with
+`git log OLD..HEAD` when HEAD moved forward without merges.
+
+sqlite (WAL mode, `BEGIN IMMEDIATE` for writes) keeps two processes safe; any problem
+with the cache file turns the cache off for that process instead of failing. Deleting
+`.git/modelyard/cache.sqlite3` changes no answer, only speed. MODELYARD_CACHE=0 turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from modelyard.domain.ids import is_valid_id
+from modelyard.errors import GitError
+from modelyard.storage import layout, yamlio
+from modelyard.storage.git import Git
+
+if TYPE_CHECKING:
+    from modelyard.storage.worktree import View
+
+ENV_CACHE = "MODELYARD_CACHE"
+FILE = "cache.sqlite3"
+SCHEMA = 1
+# what a record's filter columns hold, by kind
+FIELDS: dict[str, tuple[str, ...]] = {
+    "run": ("model_id", "recipe_id", "status", "run_type"),
+    "recipe": ("model_family", "level", "status", "parent_id"),
+    "model": ("model_family", "status", "recipe_id", "owner"),
+    "manifest": ("version",),
+}
+_FILTER_COLS = ("f1", "f2", "f3", "f4")
+# where each listable kind's files are: (folder, how deep the id folders are, file name)
+UNTRACKED: dict[str, tuple[str, int, str]] = {
+    "run": (layout.RUNS, 2, layout.RUN_FILE),
+    "recipe": (layout.RECIPES, 1, layout.RECIPE_FILE),
+    "manifest": (layout.RECIPES, 1, layout.MANIFEST_FILE),
+    "model": (layout.MODELS, 1, layout.MODEL_FILE),
+}
+
+
+def _code_key() -> str:
+    """Cached data is the YAML reader's output and filter columns come from the records'
+    schema; a change to either code empties the cache rather than trusting it."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha1(str(SCHEMA).encode())
+    for path in (here / "yamlio.py", here / "layout.py", here / "cache.py", here.parent / "domain" / "records.py",
+                 here.parent / "domain" / "enums.py", here.parent / "domain" / "ids.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_CACHE, "1").strip().lower() not in ("0", "off", "no", "false")
+
+
+@dataclass
+class Row:
+    """One record file of the working tree. `data` is None when the file must be read from disk
+    (it differs from HEAD, or it did not parse when it was cached)."""
+
+    rel: str
+    sort: tuple[str, str]
+    data: Any | None
+    blob: str | None
+
+
+class Cache:
+    """The index of one registry. Open with `Cache.of(reg)`; None when it cannot be used."""
+
+    def __init__(self, git: Git, prefix: str, path: Path, root: Path) -> None:
+        self.git = git
+        self.root = root
+        self.prefix = prefix
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._setup()
+
+    @classmethod
+    def at(cls, git: Git, prefix: str, root: Path) -> Cache | None:
+        if not enabled():
+            return None
+        try:
+            folder = git.git_dir / "modelyard"
+            folder.mkdir(exist_ok=True)
+            return cls(git, prefix, folder / FILE, root)
+        except (OSError, sqlite3.Error, GitError):  # a cache that cannot open is no cache, not a failure
+            return None
+
+    # -- schema ----------------------------------------------------------------------------
+    def _setup(self) -> None:
+        key = _code_key()
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)")
+            found = db.execute("SELECT value FROM meta WHERE key='code'").fetchone()
+            if found is None or found[0] != key:
+                for table in ("tree", "records", "changes", "dirs"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute("DELETE FROM meta")
+                db.execute("INSERT INTO meta VALUES ('code', ?)", (key,))
+            # HEAD's files; ok and f1..f4 are copied from `records` once the blob is parsed
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS tree(path TEXT PRIMARY KEY, blob TEXT NOT NULL, kind TEXT NOT NULL,"
+                " a TEXT NOT NULL, b TEXT NOT NULL, ok INT, f1 TEXT, f2 TEXT, f3 TEXT, f4 TEXT) WITHOUT ROWID"
+            )
+            db.execute("CREATE INDEX IF NOT EXISTS tree_kind ON tree(kind, a, b)")
+            db.execute("CREATE INDEX IF NOT EXISTS tree_f1 ON tree(kind, f1)")
+            db.execute("CREATE INDEX IF NOT EXISTS tree_todo ON tree(kind, ok)")
+            # folders whose new entries were last looked for (see worktree.py)
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS dirs(folder TEXT NOT NULL, kind TEXT NOT NULL, mtime INT NOT NULL,"
+                " scanned INT NOT NULL, found TEXT NOT NULL, PRIMARY KEY(folder, kind)) WITHOUT ROWID"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS records(blob TEXT NOT NULL, kind TEXT NOT NULL, ok INT NOT NULL,"
+                " data TEXT, f1 TEXT, f2 TEXT, f3 TEXT, f4 TEXT, PRIMARY KEY(blob, kind)) WITHOUT ROWID"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY, sha TEXT, name TEXT, email TEXT,"
+                " date TEXT, message TEXT, recipe_id TEXT, blob TEXT)"
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # -- HEAD's files --------------------------------------------------------------------------
+
+    def rel(self, repo_path: str) -> str | None:
+        if not self.prefix:
+            return repo_path
+        base = self.prefix + "/"
+        return repo_path[len(base):] if repo_path.startswith(base) else None
+
+    def sync(self) -> None:
+        """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full listing."""
+        # HEAD is asked every time: a long-lived process sees other processes' commits
+        head = self.git.head() or ""
+        if self._meta("tree") == head:
+            return
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            old = self._meta("tree")  # again, inside the write lock: another process may have synced
+            if old != head:
+                spec = [self.prefix] if self.prefix else []
+                if old and head and self.git.run("cat-file", "-e", f"{old}^{{commit}}", check=False).returncode == 0:
+                    out = self.git.run("diff-tree", "-r", "-z", "--no-renames", old, head, "--", *spec).stdout
+                    self._apply_diff(out)
+                else:
+                    db.execute("DELETE FROM tree")
+                    if head:
+                        out = self.git.run("ls-tree", "-r", "-z", "--full-tree", head, "--", *spec).stdout
+                        self._apply_listing(out)
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('tree', ?)", (head,))
+                db.execute("DELETE FROM meta WHERE key LIKE 'filled:%'")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _rows_for(self, items: Iterable[tuple[str, str]]) -> list[tuple[str, str, str, str, str]]:
+        out = []
+        for repo_path, blob in items:
+            rel = self.rel(repo_path)
+            if rel is None:
+                continue
+            kind, a, b = classify(rel)
+            out.append((rel, blob, kind, a, b))
+        return out
+
+    def _apply_listing(self, out: bytes) -> None:
+        def items() -> Iterable[tuple[str, str]]:
+            for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+                if not entry:
+                    continue
+                meta, _, path = entry.partition("\t")
+                mode, otype, sha = meta.split()
+                if otype == "blob" and mode != "120000":
+                    yield path, sha
+
+        self.db.executemany("INSERT OR REPLACE INTO tree(path, blob, kind, a, b) VALUES (?,?,?,?,?)",
+                            self._rows_for(items()))
+        self.db.execute("DELETE FROM dirs")
+
+    def _apply_diff(self, out: bytes) -> None:
+        parts = out.decode("utf-8", "surrogateescape").split("\0")
+        gone, present = [], []
+        for i in range(0, len(parts) - 1, 2):
+            meta, path = parts[i], parts[i + 1]
+            if not meta.startswith(":"):
+                continue
+            _, new_mode, _, new_sha, status = meta[1:].split()
+            if status.startswith("D") or new_mode in ("000000", "120000", "160000"):
+                gone.append(path)
+            else:
+                present.append((path, new_sha))
+        gone_rel = [r for p in gone if (r := self.rel(p)) is not None]
+        self.db.executemany("DELETE FROM tree WHERE path=?", [(r,) for r in gone_rel])
+        rows = self._rows_for(present)
+        self.db.executemany("INSERT OR REPLACE INTO tree(path, blob, kind, a, b) VALUES (?,?,?,?,?)", rows)
+        # what HEAD lists under a folder changed: its remembered scan for new files is void
+        folders = set().union(*(containers(rel) for rel in (*gone_rel, *(r[0] for r in rows))))
+        self.db.executemany("DELETE FROM dirs WHERE folder=?", [(f,) for f in folders])
+
+    # -- parsed records -------------------------------------------------------------------------
+    def view(self, *specs: str, glob: bool = False) -> View:
+        """The working tree under `specs` (registry-relative folders, or glob patterns)."""
+        from modelyard.storage.worktree import View
+
+        return View(self, specs, glob)
+
+    def fill(self, kind: str, model: type[BaseModel]) -> None:
+        """Parse every blob of `kind` in HEAD that is not cached yet (one `git cat-file --batch`)
+        and copy its filter columns into the tree table."""
+        if self._meta(f"filled:{kind}") == self._meta("tree"):
+            return
+        todo = self.db.execute("SELECT DISTINCT blob FROM tree WHERE kind=? AND ok IS NULL", (kind,)).fetchall()
+        if todo:
+            blobs = [b for (b,) in todo]
+            known: set[str] = set()
+            for i in range(0, len(blobs), 500):
+                chunk = blobs[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                known.update(b for (b,) in self.db.execute(
+                    f"SELECT blob FROM records WHERE kind=? AND blob IN ({marks})", [kind, *chunk]))
+            missing = [b for b in blobs if b not in known]
+            # in chunks, so that a first fill of 100,000 files does not hold them all at once
+            for i in range(0, len(missing), 2000):
+                self._store(kind, model, self.git.cat_blobs(missing[i : i + 2000]))
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(
+                "UPDATE tree SET ok=r.ok, f1=r.f1, f2=r.f2, f3=r.f3, f4=r.f4 FROM records r"
+                " WHERE tree.kind=? AND tree.ok IS NULL AND r.blob=tree.blob AND r.kind=tree.kind",
+                (kind,),
+            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, (SELECT value FROM meta WHERE key='tree'))",
+                       (f"filled:{kind}",))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _store(self, kind: str, model: type[BaseModel], blobs: dict[str, bytes]) -> dict[str, Any | None]:
+        names = FIELDS.get(kind, ())
+        rows, out = [], {}
+        for blob, text in blobs.items():
+            parsed = parse(text, model)
+            if parsed is None:
+                out[blob] = None
+                rows.append((blob, kind, 0, None, None, None, None, None))
+                continue
+            data, record = parsed
+            out[blob] = data
+            values = [_text(getattr(record, n, None)) for n in names]
+            values += [None] * (4 - len(values))
+            rows.append((blob, kind, 1, json.dumps(data, separators=(",", ":")), *values))
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR IGNORE INTO records VALUES (?,?,?,?,?,?,?,?)", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return out
+
+    def data(self, rows: list[Row], kind: str) -> None:
+        """Load the cached data of `rows` that have it (only the ones about to be shown)."""
+        wanted = [r for r in rows if r.data is _LAZY]
+        if not wanted:
+            return
+        found: dict[str, str] = {}
+        blobs = list({r.blob for r in wanted if r.blob})
+        for i in range(0, len(blobs), 500):
+            chunk = blobs[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(
+                f"SELECT blob, data FROM records WHERE kind=? AND blob IN ({marks})", [kind, *chunk]
+            ).fetchall())
+        for r in wanted:
+            text = found.get(r.blob or "")
+            r.data = json.loads(text) if text is not None else None
+
+    # -- manifest history ----------------------------------------------------------------------
+    def changes(self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+        """The manifest log up to `head`: cached, extended from the cached commit when HEAD only
+        moved forward (no merges in between), else recomputed by `compute(None)`."""
+        cached = self._meta("changes")
+        if cached == head:
+            return self.db.execute(
+                "SELECT sha, name, email, date, message, recipe_id, blob FROM changes ORDER BY seq"
+            ).fetchall()
+        base: str | None = None
+        if cached and self._linear(cached, head):
+            base = cached
+        new = compute(base)
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._meta("changes") == cached:
+                if base is None:
+                    db.execute("DELETE FROM changes")
+                db.executemany(
+                    "INSERT INTO changes(sha, name, email, date, message, recipe_id, blob) VALUES (?,?,?,?,?,?,?)",
+                    new,
+                )
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('changes', ?)", (head,))
+                db.execute("COMMIT")
+            else:  # another process moved it meanwhile: answer from what we computed
+                db.execute("ROLLBACK")
+                return compute(None) if base is not None else new
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        if base is None:
+            return new
+        return self.db.execute(
+            "SELECT sha, name, email, date, message, recipe_id, blob FROM changes ORDER BY seq"
+        ).fetchall()
+
+    def _linear(self, old: str, new: str) -> bool:
+        if self.git.run("merge-base", "--is-ancestor", old, new, check=False).returncode != 0:
+            return False
+        merges = self.git.out("rev-list", "--count", "--min-parents=2", f"{old}..{new}")
+        return merges == "0"
+
+    def manifest_data(self, blobs: Iterable[str], model: type[BaseModel]) -> dict[str, Any | None]:
+        """Parsed manifest data by blob id (None: it did not parse), parsing only what is new."""
+        wanted = list(dict.fromkeys(blobs))
+        out: dict[str, Any | None] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for blob, ok, data in self.db.execute(
+                f"SELECT blob, ok, data FROM records WHERE kind='manifest' AND blob IN ({marks})", chunk
+            ):
+                out[blob] = json.loads(data) if ok else None
+        missing = [b for b in wanted if b not in out]
+        for i in range(0, len(missing), 2000):
+            out.update(self._store("manifest", model, self.git.cat_blobs(missing[i : i + 2000])))
+        return out
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class _Lazy:
+    def __repr__(self) -> str:
+        return "<cached>"
+
+
+_LAZY: Any = _Lazy()
+
+
+def parse(text: bytes, model: type[BaseModel]) -> tuple[Any, BaseModel] | None:
+    """The reader's data and the validated record, or None when the file has a problem
+    (callers then read it the ordinary way, which reports the problem)."""
+    try:
+        loaded = yamlio.load(text)
+        if not isinstance(loaded.data, dict):
+            return None
+        return loaded.data, model.model_validate(loaded.data)
+    except (yamlio.YamlError, ValidationError, ValueError, TypeError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
+def containers(rel: str) -> set[str]:
+    """The folders whose listing shows whether `rel` is new: `runs` and `runs/<shard>` for a run,
+    `recipes` for a recipe file, `models` for a model file."""
+    parts = rel.split("/")
+    if parts[0] == layout.RUNS and len(parts) > 2:
+        return {layout.RUNS, f"{layout.RUNS}/{parts[1]}"}
+    if parts[0] in (layout.RECIPES, layout.MODELS) and len(parts) > 1:
+        return {parts[0]}
+    return set()
+
+
+def classify(rel: str) -> tuple[str, str, str]:
+    """(kind, a, b) of a registry-relative path, as the directory scans would see it:
+    a run is ("run", shard, run_id), a recipe file ("recipe", "", recipe_id), and so on."""
+    found = layout.kind_of(rel)
+    if found is None:
+        return "other", "", rel
+    kind, ids = found
+    if kind in ("recipe", "manifest", "synthetic"):
+        rid = ids["recipe_id"]
+        return (kind, "", rid) if is_valid_id(rid) else ("other", "", rel)
+    if kind == "model":
+        mid = ids["model_id"]
+        return (kind, "", mid) if is_valid_id(mid) else ("other", "", rel)
+    if kind in ("run", "logs"):
+        shard, rid = ids["shard"], ids["run_id"]
+        if is_valid_id(rid) and not shard.startswith("."):
+            return kind, shard, rid
+        return "other", "", rel
+    if kind == "snapshot":
+        return kind, ids["model_id"], ids["snapshot_id"]
+    return kind, "", ""
