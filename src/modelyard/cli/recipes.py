@@ -7,7 +7,15 @@ from typing import Any
 import click
 
 from modelyard.cli.common import (
-    body_option, build_body, emit, fields_text, json_option, open_registry, page_options, read_data, table,
+    body_option,
+    build_body,
+    emit,
+    fields_text,
+    json_option,
+    open_registry,
+    page_options,
+    read_data,
+    table,
 )
 from modelyard.cli.options import FAMILIES, LEVELS, RECIPE_STATUSES, choice, recipe_id_argument
 
