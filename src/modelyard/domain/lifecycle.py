@@ -34,9 +34,10 @@ def transition_problem(
     kind: str, old: str, new: str, table: Mapping[str, Sequence[str]]
 ) -> str | None:
     """None when `old -> new` is allowed (or unchanged), else a message naming what is allowed."""
+    old, new = str(old), str(new)
     if old == new:
         return None
-    allowed = [str(s) for s in table.get(old, ())]  # type: ignore[call-overload]
+    allowed = [str(s) for s in table.get(old, ())]
     if new in allowed:
         return None
     if not allowed:
