@@ -167,3 +167,18 @@ def test_json_output_is_the_seed_shape(cli):
             "updated_at"]
     assert [k for k in out if k in seed] == seed
     assert out["created_at"].endswith("Z")
+
+
+def test_registry_found_from_env_and_upward(reg, monkeypatch):
+    from click.testing import CliRunner
+
+    from modelyard.cli.main import cli
+
+    monkeypatch.chdir(reg.root / "recipes")
+    result = CliRunner().invoke(cli, ["recipes", "list", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"recipe_pricing_base"' in result.stdout
+    monkeypatch.chdir(reg.worktree.parent)
+    monkeypatch.setenv("MODELYARD_REGISTRY", str(reg.worktree))
+    result = CliRunner().invoke(cli, ["models", "list", "--json"])
+    assert result.exit_code == 0, result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from modelyard.domain.enums import ModelStatus, RecipeStatus, RunStatus
 
@@ -31,7 +32,7 @@ RUN_TRANSITIONS: dict[RunStatus, tuple[RunStatus, ...]] = {
 
 
 def transition_problem(
-    kind: str, old: str, new: str, table: Mapping[str, Sequence[str]]
+    kind: str, old: str, new: str, table: Mapping[Any, Sequence[Any]]
 ) -> str | None:
     """None when `old -> new` is allowed (or unchanged), else a message naming what is allowed."""
     old, new = str(old), str(new)
