@@ -169,7 +169,7 @@ def test_json_output_is_the_seed_shape(cli):
     assert out["created_at"].endswith("Z")
 
 
-def test_registry_found_from_env_and_upward(reg, monkeypatch):
+def test_registry_found_from_env_and_upward(cli, reg, monkeypatch):
     from click.testing import CliRunner
 
     from modelyard.cli.main import cli
