@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import git, manifest
 
+from conftest import git, manifest
 from modelyard.domain.semver import manifest_diff
 from modelyard.errors import Conflict, NotFound, ValidationFailed
 from modelyard.ops import recipes, versions
@@ -194,7 +194,7 @@ def test_explicit_version_cannot_reuse_an_earlier_one(reg, base_recipe):
 
 def test_nothing_to_version(reg, base_recipe):
     head = git(reg.root, "rev-parse", "HEAD")
-    with pytest.raises(Conflict, match="the manifest is the same as version 1.0.0"):
+    with pytest.raises(Conflict, match=r"the manifest is the same as version 1\.0\.0"):
         new_version(reg, base_recipe, manifest())
     assert git(reg.root, "rev-parse", "HEAD") == head
 

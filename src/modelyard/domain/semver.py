@@ -94,7 +94,8 @@ def manifest_diff(
     """The semantic difference between two resolved manifests (None when there is no previous one)."""
     if old is None:
         return None
-    from deepdiff import DeepDiff  # imported here: costly at start-up, needed only for writes and history
+    # imported here: costly at start-up, needed only for writes and history
+    from deepdiff import DeepDiff
 
     tree = DeepDiff(old, new, view="tree", ignore_order=False)
     breaking = [tuple(p.split(".")) for p in breaking_paths if p]
