@@ -173,9 +173,11 @@ class Cache:
             old = self._meta("tree")  # again, inside the write lock: another process may have synced
             if old != head:
                 spec = [self.prefix] if self.prefix else []
-                if old and head and self.git.run("cat-file", "-e", f"{old}^{{commit}}", check=False).returncode == 0:
-                    out = self.git.run("diff-tree", "-r", "-z", "--no-renames", old, head, "--", *spec).stdout
-                    self._apply_diff(out)
+                diff = None
+                if old and head:  # fails when that commit is gone (gc after a rebase): list it all then
+                    diff = self.git.run("diff-tree", "-r", "-z", "--no-renames", old, head, "--", *spec, check=False)
+                if diff is not None and diff.returncode == 0:
+                    self._apply_diff(diff.stdout)
                 else:
                     db.execute("DELETE FROM tree")
                     if head:
@@ -350,10 +352,13 @@ class Cache:
         ).fetchall()
 
     def _linear(self, old: str, new: str) -> bool:
-        if self.git.run("merge-base", "--is-ancestor", old, new, check=False).returncode != 0:
+        """Whether `new` is `old` plus a chain of single-parent commits (one git process)."""
+        proc = self.git.run("rev-list", "--parents", "--reverse", f"{old}..{new}", check=False)
+        lines = proc.stdout.decode().split("\n") if proc.returncode == 0 else []
+        chain = [line.split() for line in lines if line]
+        if not chain or any(len(c) != 2 for c in chain):
             return False
-        merges = self.git.out("rev-list", "--count", "--min-parents=2", f"{old}..{new}")
-        return merges == "0"
+        return chain[0][1] == old and all(chain[i][1] == chain[i - 1][0] for i in range(1, len(chain)))
 
     def manifest_data(self, blobs: Iterable[str], model: type[BaseModel]) -> dict[str, Any | None]:
         """Parsed manifest data by blob id (None: it did not parse), parsing only what is new."""

@@ -48,16 +48,18 @@ class VersionSource:
     later_commits: list[str] = field(default_factory=list)
 
 
-def manifest_log(git: Git, prefix: str, since: str | None = None) -> list[ManifestChange]:
-    """Every commit that touched a manifest, oldest first (only those after `since` when given)."""
+def manifest_log(git: Git, prefix: str, since: str | None = None, tip: str | None = None) -> list[ManifestChange]:
+    """Every commit up to `tip` (default HEAD) that touched a manifest, oldest first; only
+    those after `since` when given."""
     base = f"{prefix}/" if prefix else ""
     spec = f":(glob){base}recipes/*/manifest.yaml"
     fmt = f"{_REC}%H{_SEP}%an{_SEP}%ae{_SEP}%aI{_SEP}%B{_END}"
-    if git.head() is None:
+    tip = tip or git.head()
+    if tip is None:
         return []
     proc = git.run(
         "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames",
-        f"--format={fmt}", f"{since}..HEAD" if since else "HEAD", "--", spec,
+        f"--format={fmt}", f"{since}..{tip}" if since else tip, "--", spec,
     )
     text = proc.stdout.decode(errors="replace")
     changes: list[ManifestChange] = []
@@ -148,7 +150,7 @@ def _cached(
         return [], lambda _b, _r: None
     rows = cache.changes(head, lambda since: [
         (c.commit, c.author_name, c.author_email, c.author_date, c.message, c.recipe_id, c.blob)
-        for c in manifest_log(git, prefix, since)
+        for c in manifest_log(git, prefix, since, head)
     ])
     changes = [ManifestChange(*row) for row in rows]
     raw = cache.manifest_data((c.blob for c in changes if c.blob), ManifestFile)
