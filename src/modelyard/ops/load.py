@@ -209,15 +209,19 @@ def models_where(reg: Registry, **filters: Any) -> Hits[Model]:
     return hits
 
 
-def current_versions(reg: Registry, recipe_ids: list[str]) -> dict[str, str | None]:
-    """The current version number of each recipe (None when its manifest is missing)."""
+def current_versions(reg: Registry, recipe_ids: list[str], view: View | None = None) -> dict[str, str | None]:
+    """The current version number of each recipe (None when its manifest is missing).
+    `view`: the cache's view of `recipes/` that a listing has open already."""
     wanted = set(recipe_ids)
     found: dict[str, str | None] = {}
-    # for a handful of recipes, reading the files is cheaper than asking git status
-    hits = _where(reg, "manifest", ManifestFile, (layout.RECIPES,), {}) if len(wanted) > 20 else None
-    if hits is not None and hits.view is not None:
-        rows = [i for i in hits.items if isinstance(i, Row) and i.sort[1] in wanted]
-        hits.view.data(rows, "manifest")
+    rows: list[Row] = []
+    if view is not None and len(wanted) > 5:  # for a handful, reading the files is as quick
+        try:
+            rows = [r for r in view.rows("manifest", ManifestFile) if r.data is not None and r.sort[1] in wanted]
+            view.data(rows, "manifest")
+        except (sqlite3.Error, GitError, OSError):
+            rows = []
+    if rows:
         for row in rows:
             mf = _realize(reg, row, ManifestFile)
             found[row.sort[1]] = mf.version if mf else None

@@ -106,9 +106,21 @@ class Cache:
         try:
             folder = git.git_dir / "modelyard"
             folder.mkdir(exist_ok=True)
-            return cls(git, prefix, folder / FILE, root)
-        except (OSError, sqlite3.Error, GitError):  # a cache that cannot open is no cache, not a failure
+            path = folder / FILE
+        except (OSError, GitError):  # a cache that cannot open is no cache, not a failure
             return None
+        for attempt in (1, 2):
+            try:
+                return cls(git, prefix, path, root)
+            except sqlite3.DatabaseError:
+                if attempt == 2 or not path.is_file():
+                    return None
+                # not a database (a crash, a bad copy): it is only derived data, so start again
+                for extra in ("", "-wal", "-shm"):
+                    Path(f"{path}{extra}").unlink(missing_ok=True)
+            except (OSError, sqlite3.Error):
+                return None
+        return None
 
     # -- schema ----------------------------------------------------------------------------
     def _setup(self) -> None:
