@@ -1,8 +1,9 @@
 """git through its plumbing: one subprocess per step, no long-lived objects.
 
-Commits never touch the user's staging area for other paths: the tree is built in
-a private index under `.git/modelyard/`, the branch is moved with a compare-and-swap
-`update-ref`, and only then are the committed paths refreshed in the user's index.
+Commits never touch the user's staging area for other paths: the new tree is built
+from HEAD's by changing only the trees on the committed paths (storage/trees.py), the
+branch is moved with a compare-and-swap `update-ref`, and only then are the committed
+paths refreshed in the user's index.
 """
 
 from __future__ import annotations
@@ -145,35 +146,22 @@ class Git:
                 action="check out a branch first, e.g. `git switch -c my-change`",
             )
         head = self.head()
-        private = self.git_dir / "modelyard"
-        private.mkdir(exist_ok=True)
-        index = private / "index"
-        index_head = private / "index.head"
-        env = {"GIT_INDEX_FILE": str(index)}
-        # the private index mirrors the last tree we committed; rebuild it when HEAD moved
-        if not (index.exists() and index_head.exists() and index_head.read_text().strip() == (head or "")):
-            index.unlink(missing_ok=True)
-            if head:
-                self.run("read-tree", head, env=env)
+        from modelyard.storage.trees import tree_with
+
         present = [p for p, exists in changes.items() if exists]
         shas: list[str] = []
         if present:
             shas = self.out("hash-object", "-w", "--stdin-paths", input="\n".join(present).encode()).split()
+        blobs: dict[str, str | None] = {p: None for p, exists in changes.items() if not exists}
+        blobs.update(zip(present, shas, strict=True))
         lines = [f"100644 {sha}\t{p}" for p, sha in zip(present, shas, strict=True)]
         lines += [f"0 {ZERO}\t{p}" for p, exists in changes.items() if not exists]
         info = ("\n".join(lines) + "\n").encode()
-        try:
-            self.run("update-index", "--add", "--remove", "--index-info", input=info, env=env)
-            tree = self.out("write-tree", env=env)
-            ident = self._identities(author)
-            parents = ["-p", head] if head else []
-            sha = self.out("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=ident)
-            self.run("update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO)
-        except GitError:
-            index.unlink(missing_ok=True)
-            index_head.unlink(missing_ok=True)
-            raise
-        index_head.write_text(sha + "\n")
+        tree = tree_with(self, head, blobs)
+        ident = self._identities(author)
+        parents = ["-p", head] if head else []
+        sha = self.out("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=ident)
+        self.run("update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO)
         # keep the user's index in step for exactly these paths, so `git status` stays clean
         self.run("update-index", "--add", "--remove", "--index-info", input=info, check=False)
         return sha
