@@ -95,22 +95,35 @@ def env() -> dict[str, str]:
     return out
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 class Runner:
-    """Runs processes with wait4 so that each one's own peak memory is known."""
+    """Runs processes and learns each one's own peak memory: from GNU time when it is there
+    (a small launcher), else from wait4, which also counts the pages a child shares with
+    this Python between fork and exec (so an upper bound)."""
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
+        self.gnu_time = GNU_TIME.is_file() and subprocess.run(
+            [str(GNU_TIME), "-f", "%M", "true"], capture_output=True).returncode == 0
 
     def once(self, argv: list[str]) -> tuple[float, int, int, str]:
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=self.cwd, env=env(), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        assert proc.stderr is not None
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        return elapsed, usage.ru_maxrss, proc.returncode, err.decode(errors="replace")
+        with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+            full = [str(GNU_TIME), "-q", "-f", "%M", "-o", rss_file.name, *argv] if self.gnu_time else argv
+            started = time.perf_counter()
+            proc = subprocess.Popen(full, cwd=self.cwd, env=env(), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            assert proc.stderr is not None
+            err = proc.stderr.read()
+            _, status, usage = os.wait4(proc.pid, 0)
+            elapsed = time.perf_counter() - started
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            rss = usage.ru_maxrss
+            if self.gnu_time:
+                text = rss_file.read().strip().splitlines()
+                rss = int(text[-1]) if text and text[-1].isdigit() else rss
+        return elapsed, rss, code, err.decode(errors="replace")
 
     def measure(self, result: Result, argv: list[str], repeat: int, warmup: int = 1) -> Result:
         for i in range(warmup + repeat):
@@ -266,6 +279,9 @@ def main(argv: list[str] | None = None) -> None:
         return r
 
     add("python -c pass", "", [sys.executable, "-c", "pass"], "the interpreter alone")
+    add("import the CLI and the operations, do nothing", "",
+        [sys.executable, "-c", "import modelyard.cli.runs, modelyard.cli.recipes, modelyard.ops.runs, "
+         "modelyard.ops.recipes"], "pydantic, PyYAML, click and modelyard's own modules")
     add("modelyard --help", "≤ 60 ms", [*my, "--help"])
     # the first listing after deleting the cache fills it: a one-off, reported separately
     cache = repo / ".git" / "modelyard"

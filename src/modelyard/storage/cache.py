@@ -288,7 +288,8 @@ class Cache:
 
     def _store(self, kind: str, model: type[BaseModel], blobs: dict[str, bytes]) -> dict[str, Any | None]:
         names = FIELDS.get(kind, ())
-        rows, out = [], {}
+        rows: list[tuple[Any, ...]] = []
+        out: dict[str, Any | None] = {}
         for blob, text in blobs.items():
             parsed = parse(text, model)
             if parsed is None:

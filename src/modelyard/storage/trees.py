@@ -90,9 +90,9 @@ def tree_with(git: Git, head: str | None, changes: Mapping[str, str | None]) -> 
     written.append((_object_id(root), root))
     lines = []
     for _, body in written:
-        for name, (mode, oid) in _parse(body).items():
+        for entry, (mode, oid) in _parse(body).items():
             kind = b"tree" if mode == TREE_MODE else b"commit" if mode == b"160000" else b"blob"
-            lines.append(mode.rjust(6, b"0") + b" " + kind + b" " + oid.hex().encode() + b"\t" + name + b"\0")
+            lines.append(mode.rjust(6, b"0") + b" " + kind + b" " + oid.hex().encode() + b"\t" + entry + b"\0")
         lines.append(b"\0")  # an empty entry ends a tree (with -z)
     made = git.run("mktree", "-z", "--batch", input=b"".join(lines)).stdout.decode().split()
     expected = [oid.hex() for oid, _ in written]
