@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +79,48 @@ class History:
         return [*parent_layers, own]
 
     def record(self, recipe_id: str, index: int) -> RecipeVersion:
-        """The seed's Recipe Version response for the `index`-th version of a recipe."""
+        """The seed's Recipe Version response for the `index`-th version of a recipe.
+
+        Resolving and diffing is the costly part of reading history, and its result depends
+        only on commits, so it is kept in the cache under a digest of the commits of every
+        layer it was made from (and the registry's breaking paths)."""
+        key = self._key(recipe_id, index)
+        cache = self.reg.cache if key else None
+        if cache is not None and key:
+            try:
+                found = cache.get_json("version-record", key)
+            except sqlite3.Error:
+                cache = None
+            else:
+                if found is not None:
+                    return RecipeVersion.model_validate(found)
+        made = self._record(recipe_id, index)
+        if cache is not None and key:
+            cache.put_json("version-record", key, made.model_dump(mode="json"))
+        return made
+
+    def _chain(self, recipe_id: str, version: str, seen: frozenset[str] = frozenset()) -> list[str] | None:
+        """`recipe@commit` of every layer a version resolves from; None when it does not resolve."""
+        source = self.find(recipe_id, version)
+        if source is None or recipe_id in seen:
+            return None
+        extends = source.file.get("extends")
+        if not extends:
+            return [f"{recipe_id}@{source.commit}"]
+        parent = self._chain(extends["recipe"], extends["version"], seen | {recipe_id})
+        return None if parent is None else [f"{recipe_id}@{source.commit}", *parent]
+
+    def _key(self, recipe_id: str, index: int) -> str | None:
+        versions = self.versions_of(recipe_id)
+        if not (0 <= index < len(versions)) or not self.reg.in_git:
+            return None
+        chains = [self._chain(recipe_id, v.version) for v in versions[max(0, index - 1) : index + 1]]
+        if any(c is None for c in chains):
+            return None  # a broken lineage: computed (and reported) every time
+        text = json.dumps([recipe_id, index, chains, list(self.reg.settings.breaking_paths)])
+        return hashlib.sha1(text.encode()).hexdigest()
+
+    def _record(self, recipe_id: str, index: int) -> RecipeVersion:
         versions = self.versions_of(recipe_id)
         source = versions[index]
         current = self.resolved(recipe_id, source.version)

@@ -21,11 +21,12 @@ with the cache file turns the cache off for that process instead of failing. Del
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,12 +62,14 @@ UNTRACKED: dict[str, tuple[str, int, str]] = {
 
 
 def _code_key() -> str:
-    """Cached data is the YAML reader's output and filter columns come from the records'
-    schema; a change to either code empties the cache rather than trusting it."""
+    """Cached data comes from the YAML reader, the records' schema, and (for version records)
+    manifest resolution and diffs; a change to any of that code empties the cache."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha1(str(SCHEMA).encode())
-    for path in (here / "yamlio.py", here / "layout.py", here / "cache.py", here.parent / "domain" / "records.py",
-                 here.parent / "domain" / "enums.py", here.parent / "domain" / "ids.py"):
+    domain = here.parent / "domain"
+    for path in (here / "yamlio.py", here / "layout.py", here / "cache.py", here / "history.py",
+                 domain / "records.py", domain / "enums.py", domain / "ids.py", domain / "timefmt.py",
+                 domain / "resolve.py", domain / "semver.py", here.parent / "ops" / "history.py"):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -202,15 +205,12 @@ class Cache:
             db.execute("ROLLBACK")
             raise
 
-    def _rows_for(self, items: Iterable[tuple[str, str]]) -> list[tuple[str, str, str, str, str]]:
-        out = []
+    def _rows_for(self, items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str, str, str]]:
+        # a generator: 200,000 rows go to sqlite without being held in a list first
         for repo_path, blob in items:
             rel = self.rel(repo_path)
-            if rel is None:
-                continue
-            kind, a, b = classify(rel)
-            out.append((rel, blob, kind, a, b))
-        return out
+            if rel is not None:
+                yield (rel, blob, *classify(rel))
 
     def _apply_listing(self, out: bytes) -> None:
         def items() -> Iterable[tuple[str, str]]:
@@ -240,7 +240,7 @@ class Cache:
                 present.append((path, new_sha))
         gone_rel = [r for p in gone if (r := self.rel(p)) is not None]
         self.db.executemany("DELETE FROM tree WHERE path=?", [(r,) for r in gone_rel])
-        rows = self._rows_for(present)
+        rows = list(self._rows_for(present))
         self.db.executemany("INSERT OR REPLACE INTO tree(path, blob, kind, a, b) VALUES (?,?,?,?,?)", rows)
         # what HEAD lists under a folder changed: its remembered scan for new files is void
         folders = set().union(*(containers(rel) for rel in (*gone_rel, *(r[0] for r in rows))))
@@ -286,7 +286,9 @@ class Cache:
             db.execute("ROLLBACK")
             raise
 
-    def _store(self, kind: str, model: type[BaseModel], blobs: dict[str, bytes]) -> dict[str, Any | None]:
+    def _store(
+        self, kind: str, model: type[BaseModel], blobs: dict[str, bytes], dump: bool = False
+    ) -> dict[str, Any | None]:
         names = FIELDS.get(kind, ())
         rows: list[tuple[Any, ...]] = []
         out: dict[str, Any | None] = {}
@@ -297,6 +299,8 @@ class Cache:
                 rows.append((blob, kind, 0, None, None, None, None, None))
                 continue
             data, record = parsed
+            if dump:
+                data = record.model_dump(mode="json")
             out[blob] = data
             values = [_text(getattr(record, n, None)) for n in names]
             values += [None] * (4 - len(values))
@@ -374,20 +378,31 @@ class Cache:
         return chain[0][1] == old and all(chain[i][1] == chain[i - 1][0] for i in range(1, len(chain)))
 
     def manifest_data(self, blobs: Iterable[str], model: type[BaseModel]) -> dict[str, Any | None]:
-        """Parsed manifest data by blob id (None: it did not parse), parsing only what is new."""
+        """Each manifest blob's validated record as JSON data (`model_dump(mode="json")`), by blob
+        id (None: it did not parse), parsing only what is new."""
         wanted = list(dict.fromkeys(blobs))
         out: dict[str, Any | None] = {}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for blob, ok, data in self.db.execute(
-                f"SELECT blob, ok, data FROM records WHERE kind='manifest' AND blob IN ({marks})", chunk
+                f"SELECT blob, ok, data FROM records WHERE kind='manifest-json' AND blob IN ({marks})", chunk
             ):
                 out[blob] = json.loads(data) if ok else None
         missing = [b for b in wanted if b not in out]
         for i in range(0, len(missing), 2000):
-            out.update(self._store("manifest", model, self.git.cat_blobs(missing[i : i + 2000])))
+            out.update(self._store("manifest-json", model, self.git.cat_blobs(missing[i : i + 2000]), dump=True))
         return out
+
+    def get_json(self, kind: str, key: str) -> Any | None:
+        """A derived value stored under `key` (a digest of everything it depends on)."""
+        row = self.db.execute("SELECT data FROM records WHERE blob=? AND kind=? AND ok=1", (key, kind)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_json(self, kind: str, key: str, value: Any) -> None:
+        with contextlib.suppress(sqlite3.Error):  # only an optimisation: a busy cache skips it
+            self.db.execute("INSERT OR IGNORE INTO records(blob, kind, ok, data) VALUES (?,?,1,?)",
+                            (key, kind, json.dumps(value, separators=(",", ":"))))
 
     def close(self) -> None:
         self.db.close()

@@ -141,8 +141,6 @@ def version_sources(
 def _cached(
     git: Git, prefix: str, parse: Callable[[bytes, str], dict[str, Any] | None], cache: Cache
 ) -> tuple[list[ManifestChange], Callable[[str, str], dict[str, Any] | None]]:
-    from pydantic import ValidationError
-
     from modelyard.domain.records import ManifestFile
 
     head = git.head()
@@ -153,15 +151,12 @@ def _cached(
         for c in manifest_log(git, prefix, since, head)
     ])
     changes = [ManifestChange(*row) for row in rows]
-    raw = cache.manifest_data((c.blob for c in changes if c.blob), ManifestFile)
+    dumped = cache.manifest_data((c.blob for c in changes if c.blob), ManifestFile)
 
     def data_of(blob: str, recipe_id: str) -> dict[str, Any] | None:
-        found = raw.get(blob)
+        found = dumped.get(blob)
         if found is not None:
-            try:
-                return ManifestFile.model_validate(found).model_dump(mode="json")
-            except ValidationError:
-                pass
+            return found
         # not cached as valid: the ordinary reader decides (and reports) it
         return parse(git.cat_blobs([blob]).get(blob, b""), recipe_id)
 
