@@ -78,7 +78,7 @@ def enabled() -> bool:
     return os.environ.get(ENV_CACHE, "1").strip().lower() not in ("0", "off", "no", "false")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One record file of the working tree. `data` is None when the file must be read from disk
     (it differs from HEAD, or it did not parse when it was cached)."""
@@ -145,6 +145,7 @@ class Cache:
             )
             db.execute("CREATE INDEX IF NOT EXISTS tree_kind ON tree(kind, a, b)")
             db.execute("CREATE INDEX IF NOT EXISTS tree_f1 ON tree(kind, f1)")
+            db.execute("CREATE INDEX IF NOT EXISTS tree_f2 ON tree(kind, f2)")
             db.execute("CREATE INDEX IF NOT EXISTS tree_todo ON tree(kind, ok)")
             # folders whose new entries were last looked for (see worktree.py)
             db.execute(
@@ -271,6 +272,10 @@ class Cache:
             # in chunks, so that a first fill of 100,000 files does not hold them all at once
             for i in range(0, len(missing), 2000):
                 self._store(kind, model, self.git.cat_blobs(missing[i : i + 2000]))
+        # sqlite picks the filter indexes (a model's 20 runs among 100,000) only when it has
+        # statistics; gather them once, and again after a large change
+        stale = len(todo) > 5000 or not self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name='sqlite_stat1'").fetchone()
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -281,6 +286,8 @@ class Cache:
             )
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, (SELECT value FROM meta WHERE key='tree'))",
                        (f"filled:{kind}",))
+            if stale:
+                db.execute("ANALYZE tree")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

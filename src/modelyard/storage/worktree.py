@@ -85,16 +85,21 @@ class View:
         cache = self.cache
         cache.fill(kind, model)
         names = FIELDS.get(kind, ())
-        where, args = ["kind=?"], [kind]
+        where, args = ["kind=?", "ok=1"], [kind]
         for name, value in (filters or {}).items():
             if value is not None:
-                where.append(f"(ok=0 OR {_FILTER_COLS[names.index(name)]}=?)")
+                where.append(f"{_FILTER_COLS[names.index(name)]}=?")
                 args.append(value)
         order = "DESC" if newest_first else "ASC"
+        # two queries, each on an index: the matches, and the files that did not parse
+        # (read the ordinary way, so that they report their problem)
         found = cache.db.execute(
             f"SELECT path, a, b, blob, ok FROM tree WHERE {' AND '.join(where)} ORDER BY a {order}, b {order}",
             args,
         ).fetchall()
+        broken = cache.db.execute("SELECT path, a, b, blob, ok FROM tree WHERE kind=? AND ok=0", (kind,)).fetchall()
+        if broken:
+            found = sorted(found + broken, key=lambda r: (r[1], r[2]), reverse=newest_first)
         new = untracked(cache, kind)
         dirty = self.dirty
         out = [Row(p, (a, b), _LAZY if ok else None, blob if ok else None)
