@@ -47,6 +47,7 @@ def answers(repo: Path, cached: bool, monkeypatch: pytest.MonkeyPatch) -> dict[s
     some_model = out["models"]["models"][0]["id"] if out["models"]["models"] else None
     out["runs_model"] = runs.list_runs(reg, model_id=some_model, status="succeeded").model_dump(mode="json")
     out["runs_page"] = runs.list_runs(reg, limit=7, offset=5, run_type="train").model_dump(mode="json")
+    out["users"] = {r.id: recipes.users_of(reg, r.id) for r in all_recipes.recipes[:3]}
     history = History(reg)
     out["versions"] = {
         r.id: versions.list_versions(reg, r.id, history).model_dump(mode="json") for r in all_recipes.recipes

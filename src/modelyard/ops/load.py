@@ -194,7 +194,7 @@ def runs_where(reg: Registry, **filters: Any) -> Hits[Run]:
 
 
 def recipes_where(reg: Registry, **filters: Any) -> Hits[Recipe]:
-    """Recipes whose fields equal every non-None filter (model_family, level, status), by id."""
+    """Recipes whose fields equal every non-None filter (model_family, level, status, parent_id), by id."""
     hits = _where(reg, "recipe", Recipe, (layout.RECIPES,), filters)
     if hits is None:
         hits = Hits(reg, Recipe, "recipe", [r for r in recipes(reg) if _matches(r, filters)])

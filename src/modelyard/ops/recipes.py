@@ -133,9 +133,9 @@ def update_recipe(reg: Registry, recipe_id: str, body: RecipeUpdate | dict[str, 
 def users_of(reg: Registry, recipe_id: str) -> dict[str, list[str]]:
     """Models, runs and child recipes that still use a recipe."""
     return {
-        "models": [m.id for m in load.models(reg) if m.recipe_id == recipe_id],
-        "runs": [r.id for r in load.runs(reg) if r.recipe_id == recipe_id],
-        "recipes": [r.id for r in load.recipes(reg) if r.parent_id == recipe_id],
+        "models": [m.id for m in load.models_where(reg, recipe_id=recipe_id).all()],
+        "runs": [r.id for r in load.runs_where(reg, recipe_id=recipe_id).all()],
+        "recipes": [r.id for r in load.recipes_where(reg, parent_id=recipe_id).all()],
     }
 
 
