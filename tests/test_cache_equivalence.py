@@ -18,6 +18,7 @@ from conftest import git
 from modelyard.errors import RegistryFileError
 from modelyard.ops import models, recipes, runs, versions
 from modelyard.ops.history import History
+from modelyard.storage import worktree
 from modelyard.storage.cache import FILE
 from modelyard.storage.registry import Registry
 from test_bench_generate import load_generator
@@ -105,7 +106,10 @@ def test_equal_after_commits_through_ops_and_plain_git(repo, monkeypatch):
     assert after["versions"] != first["versions"]
 
 
-def test_equal_with_working_tree_edits(repo, monkeypatch):
+@pytest.mark.parametrize("checker", ["stat", "git status"])
+def test_equal_with_working_tree_edits(repo, monkeypatch, checker):
+    # a kind with more files than STAT_LIMIT is checked by `git status`; make every kind so
+    monkeypatch.setattr(worktree, "STAT_LIMIT", 0 if checker == "git status" else 20_000)
     first = same(repo, monkeypatch)
     reg_dir = repo / "registry"
     # modify a committed run, stage another edit, delete one, add untracked ones
@@ -142,6 +146,23 @@ def test_equal_with_working_tree_edits(repo, monkeypatch):
     newer.mkdir()
     (newer / "run.yaml").write_text(files[4].read_text().replace(files[4].parent.name, newer.name))
     assert newer.name in [r["id"] for r in same(repo, monkeypatch)["runs"]["runs"]]
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen(repo, monkeypatch):
+    # trust stats at once (not after two seconds), so that the next listing relies on them
+    monkeypatch.setattr(worktree, "RACY_NS", 0)
+    old = time.time() - 3600
+    for path in (repo / "registry").rglob("*.yaml"):
+        os.utime(path, (old, old))
+    same(repo, monkeypatch)  # records the files' stats: all are old enough to be trusted
+    model_file = sorted((repo / "registry").glob("models/*/model.yaml"))[0]
+    text = model_file.read_text()
+    status = next(s for s in ("draft", "staging", "production", "retired") if f"status: {s}" in text)
+    other = next(s for s in ("draft", "staging", "production", "retired") if len(s) == len(status) and s != status)
+    model_file.write_text(text.replace(f"status: {status}", f"status: {other}"))
+    os.utime(model_file, (old, old))  # a tool that keeps mtimes; size is the same too
+    after = same(repo, monkeypatch)
+    assert other in [m["status"] for m in after["models"]["models"] if m["id"] == model_file.parent.name]
 
 
 def test_a_broken_file_is_the_same_error_either_way(repo, monkeypatch):
@@ -208,6 +229,7 @@ def test_a_cache_file_that_cannot_be_used_is_no_cache(repo, monkeypatch, damage)
 READER = """
 import json, sys
 from modelyard.ops import runs, recipes
+from modelyard.storage import worktree
 from modelyard.storage.registry import Registry
 seen = []
 for _ in range(int(sys.argv[2])):
@@ -223,6 +245,7 @@ print(json.dumps(seen))
 WRITER = """
 import sys
 from modelyard.ops import runs, recipes
+from modelyard.storage import worktree
 from modelyard.storage.registry import Registry
 reg = Registry.open(sys.argv[1])
 rec = recipes.list_recipes(reg).recipes[0]

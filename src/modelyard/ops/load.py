@@ -169,7 +169,7 @@ def _where(
     if cache is None:
         return None
     try:
-        view = cache.view(*specs, glob=glob)
+        view = cache.view(kind, *specs, glob=glob)
         rows = view.rows(kind, model, {k: None if v is None else str(v) for k, v in filters.items()},
                          newest_first=newest_first)
     except (sqlite3.Error, GitError, OSError):

@@ -141,7 +141,8 @@ class Cache:
             # HEAD's files; ok and f1..f4 are copied from `records` once the blob is parsed
             db.execute(
                 "CREATE TABLE IF NOT EXISTS tree(path TEXT PRIMARY KEY, blob TEXT NOT NULL, kind TEXT NOT NULL,"
-                " a TEXT NOT NULL, b TEXT NOT NULL, ok INT, f1 TEXT, f2 TEXT, f3 TEXT, f4 TEXT) WITHOUT ROWID"
+                " a TEXT NOT NULL, b TEXT NOT NULL, ok INT, f1 TEXT, f2 TEXT, f3 TEXT, f4 TEXT, sig TEXT)"
+                " WITHOUT ROWID"
             )
             db.execute("CREATE INDEX IF NOT EXISTS tree_kind ON tree(kind, a, b)")
             db.execute("CREATE INDEX IF NOT EXISTS tree_f1 ON tree(kind, f1)")
@@ -248,11 +249,12 @@ class Cache:
         self.db.executemany("DELETE FROM dirs WHERE folder=?", [(f,) for f in folders])
 
     # -- parsed records -------------------------------------------------------------------------
-    def view(self, *specs: str, glob: bool = False) -> View:
-        """The working tree under `specs` (registry-relative folders, or glob patterns)."""
+    def view(self, kind: str, *specs: str, glob: bool = False) -> View:
+        """The working tree's `kind` files, which live under `specs` (registry-relative
+        folders, or glob patterns)."""
         from modelyard.storage.worktree import View
 
-        return View(self, specs, glob)
+        return View(self, kind, specs, glob)
 
     def fill(self, kind: str, model: type[BaseModel]) -> None:
         """Parse every blob of `kind` in HEAD that is not cached yet (one `git cat-file --batch`)

@@ -1,7 +1,11 @@
 """What the working tree adds to HEAD's cached files: changed tracked files and new ones.
 
-Changed tracked files come from `git status --untracked-files=no`, started first so that
-git stats the files (in C, on every core) while this process brings the cache up to date.
+Changed tracked files are found the way git's index finds them: by comparing each file's
+stat with the one recorded when its content was last found equal to HEAD's (hashing it when
+the stat differs). Git's own index holds every file of the repository (a 40 MB file for
+200,000 files) and `git status` reads it whole, so modelyard keeps its own stats for the
+few thousand recipe or model files; for a kind with more files than STAT_LIMIT (runs) it
+asks `git status --untracked-files=no`, which stats them in C on every core.
 New files are found here rather than by git: git's untracked scan reads every folder, and
 a registry has one folder per run. A new record can only be in a folder that HEAD does not
 list with that record's file, so it is enough to list the folders that hold id folders
@@ -15,9 +19,11 @@ coarse), exactly as git treats "racily clean" index entries.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import time
 from collections.abc import Callable
@@ -30,45 +36,98 @@ from modelyard.errors import GitError
 from modelyard.storage.cache import _FILTER_COLS, _LAZY, FIELDS, UNTRACKED, Cache, Row, classify
 
 RACY_NS = 2_000_000_000
+# up to this many files of a kind, modelyard checks them itself (lstat, and hashing the ones
+# whose stat changed); above it, git does (threaded, in C) but must read its whole index
+STAT_LIMIT = 20_000
+
+
+def _count(cache: Cache, kind: str) -> int:
+    return int(cache.db.execute("SELECT count(*) FROM tree WHERE kind=?", (kind,)).fetchone()[0])
+
+
+def changed_by_stat(cache: Cache, kind: str) -> set[str]:
+    """Files of `kind` in HEAD whose content on disk is not HEAD's, found as git's index finds
+    them: a file whose (mtime, ctime, size, inode) is the one recorded when its content was
+    last found equal to HEAD's blob is unchanged; any other is hashed and compared. A stat is
+    recorded only when the file is older than two seconds, so an edit in the same tick as
+    the check cannot go unseen."""
+    rows = cache.db.execute("SELECT path, blob, sig FROM tree WHERE kind=?", (kind,)).fetchall()
+    now = time.time_ns()
+    root = cache.root
+    changed: set[str] = set()
+    verified: list[tuple[str, str]] = []
+    for path, blob, sig in rows:
+        try:
+            st = os.lstat(root / path)
+        except OSError:
+            changed.add(path)
+            continue
+        mark = f"{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_size}:{st.st_ino}"
+        if mark == sig:
+            continue
+        try:
+            data = (root / path).read_bytes() if stat.S_ISREG(st.st_mode) else None
+        except OSError:
+            data = None
+        if data is None or _blob_id(data, len(blob)) != blob:
+            changed.add(path)
+        elif max(st.st_mtime_ns, st.st_ctime_ns) < now - RACY_NS:
+            verified.append((mark, path))
+    if verified:
+        with contextlib.suppress(sqlite3.Error):  # remembering is only an optimisation
+            cache.db.executemany("UPDATE tree SET sig=? WHERE path=?", verified)
+    return changed
+
+
+def _blob_id(data: bytes, hex_length: int) -> str:
+    digest = hashlib.sha256 if hex_length == 64 else hashlib.sha1
+    return digest(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 class View:
     """The registry's working tree under some folders: HEAD's cached records, less what differs
     from HEAD, plus what is new, both of which callers read from disk."""
 
-    def __init__(self, cache: Cache, specs: tuple[str, ...], glob: bool) -> None:
+    def __init__(self, cache: Cache, kind: str, specs: tuple[str, ...], glob: bool) -> None:
         self.cache = cache
         self.root = cache.root
-        magic = "glob" if glob else "literal"
-        prefix = f"{cache.prefix}/" if cache.prefix else ""
-        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-            ["git", "status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames",
-             "--ignore-submodules", "--", *(f":({magic}){prefix}{s}" for s in specs)],
-            cwd=cache.git.worktree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )
-        self._dirty: set[str] = set()
-        try:
-            cache.sync()
-        except BaseException:
-            self._proc.kill()
-            self._proc.wait()
-            raise
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._git_dirty: set[str] | None = None
+        self._by_stat: dict[str, set[str]] = {}
+        cache.sync()
+        if _count(cache, kind) > STAT_LIMIT:
+            # started now, read last: git stats the files (in C, on every core) meanwhile
+            magic = "glob" if glob else "literal"
+            prefix = f"{cache.prefix}/" if cache.prefix else ""
+            self._proc = subprocess.Popen(
+                ["git", "status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames",
+                 "--ignore-submodules", "--", *(f":({magic}){prefix}{s}" for s in specs)],
+                cwd=cache.git.worktree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )
 
-    @property
-    def dirty(self) -> set[str]:
-        """Registry paths under the view's folders whose tracked state differs from HEAD."""
-        if self._proc is not None:
+    def changed(self, kind: str) -> set[str]:
+        """Registry paths of `kind` that HEAD has and that differ on disk (edited, deleted)."""
+        if self._proc is not None or self._git_dirty is not None:
+            return self._from_git()
+        if kind not in self._by_stat:
+            self._by_stat[kind] = changed_by_stat(self.cache, kind)
+        return self._by_stat[kind]
+
+    def _from_git(self) -> set[str]:
+        if self._git_dirty is None:
+            assert self._proc is not None
             out, _ = self._proc.communicate()
             code = self._proc.returncode
             self._proc = None
             if code != 0:
                 raise GitError("git status failed while checking the working tree")
+            self._git_dirty = set()
             for entry in out.decode("utf-8", "surrogateescape").split("\0"):
                 if len(entry) > 3:
                     rel = self.cache.rel(entry[3:])
                     if rel is not None:
-                        self._dirty.add(rel)
-        return self._dirty
+                        self._git_dirty.add(rel)
+        return self._git_dirty
 
     def rows(
         self,
@@ -101,7 +160,7 @@ class View:
         if broken:
             found = sorted(found + broken, key=lambda r: (r[1], r[2]), reverse=newest_first)
         new = untracked(cache, kind)
-        dirty = self.dirty
+        dirty = self.changed(kind)
         out = [Row(p, (a, b), _LAZY if ok else None, blob if ok else None)
                for p, a, b, blob, ok in found if p not in dirty]
         extra = [rel for rel in dirty if classify(rel)[0] == kind]
