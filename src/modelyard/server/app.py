@@ -59,6 +59,7 @@ def create_app(registry: Registry | str | Path | None = None, settings: ServerSe
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
     app.state.access = RegistryAccess(reg.root)

@@ -11,8 +11,10 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from modelyard.errors import ModelyardError, NotFound
 from modelyard.ops.common import seed_field_errors
@@ -46,6 +48,17 @@ async def request_validation(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": entries}, status_code=422)
 
 
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    # FastAPI answers a body it cannot decode (not UTF-8, say) with a bare 400; the seed
+    # answers every unreadable body with its 422 shape
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        entry = {"loc": ["body"], "msg": f"the body is not JSON text: {exc.__cause__}",
+                 "type": "value_error.jsondecode"}
+        return JSONResponse({"detail": [entry]}, status_code=422)
+    return await http_exception_handler(request, exc)
+
+
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error in %s %s", request.method, request.url.path)
     return JSONResponse(
@@ -58,4 +71,5 @@ async def unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ModelyardError, modelyard_error)
     app.add_exception_handler(RequestValidationError, request_validation)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
