@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import git, manifest
 from fastapi.testclient import TestClient
-from server_support import API
 
+from conftest import git, manifest
 from modelyard.ops import models, recipes, runs
 from modelyard.server.app import create_app
 from modelyard.storage.registry import Registry
+from server_support import API
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

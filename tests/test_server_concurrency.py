@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import git
-from server_support import API, ServerProcess, children_of, running_server
 
+from conftest import git
 from modelyard.ops import models, runs
 from modelyard.storage.registry import Registry
+from server_support import API, ServerProcess, children_of, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_pat
 
     def client(server: ServerProcess, n: int) -> list[str]:
         made = []
-        for i in range(WRITES_EACH):
+        for _ in range(WRITES_EACH):
             status, body = server.request("POST", f"{API}/runs", {
                 "recipe_id": base_recipe, "recipe_version_id": version, "run_type": "train",
                 "model_id": model.id, "created_by": f"client{n}"})

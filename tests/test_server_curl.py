@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git, manifest
-from server_support import ServerProcess, running_server
 
+from conftest import git, manifest
 from modelyard.storage.registry import Registry
+from server_support import ServerProcess, running_server
 
 pytestmark = pytest.mark.slow
 

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fastapi.testclient import TestClient
-from server_support import API
 
+from conftest import git
 from modelyard.errors import InvalidValue
 from modelyard.server.app import create_app
 from modelyard.server.settings import ServerSettings, check_exposure, is_loopback, load_tokens
 from modelyard.storage.registry import Registry
+from server_support import API
 
 TOKEN = "s3cret-token-for-tests-0123456789"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 
 from fastapi import HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,7 +16,7 @@ bearer = HTTPBearer(
 
 
 async def require_token(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 ) -> None:
     """Let a write through only with one of the server's tokens."""
     tokens: frozenset[str] = request.app.state.settings.tokens

@@ -30,13 +30,16 @@ class ResolvedManifest(BaseModel):
     provenance: dict[str, str] = Field(default_factory=dict)
 
 
+Responses = dict[int | str, dict[str, Any]]
+
+
 def error(description: str) -> dict[str, Any]:
     return {"model": ErrorDetail, "description": description}
 
 
-NOT_FOUND = {404: error("No such record: `{\"detail\": \"Recipe not found\"}` and the like")}
-BAD_QUERY = {400: error("A query parameter has a value outside its enum: `Invalid status value ...`")}
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+NOT_FOUND: Responses = {404: error("No such record: `{\"detail\": \"Recipe not found\"}` and the like")}
+BAD_QUERY: Responses = {400: error("A query parameter has a value outside its enum: `Invalid status value ...`")}
+WRITE_ERRORS: Responses = {
     401: error("Write tokens are configured and the request has no valid `Authorization: Bearer` token"),
     409: error("The registry's state forbids the change (a used recipe, an illegal status change, "
                "uncommitted edits over the files it would write)"),

@@ -25,6 +25,7 @@ from modelyard.server.schemas import (
     DeleteResult,
     ResolvedManifest,
 )
+from modelyard.storage.registry import Registry
 
 TAG = "Recipes"
 reads = APIRouter(tags=[TAG])
@@ -59,13 +60,13 @@ async def get_recipe(access: Access, recipe_id: str) -> JSONResponse:
 async def get_resolved_manifest(access: Access, recipe_id: str) -> JSONResponse:
     """The recipe's current manifest with its parents' values merged in, and which recipe
     set each value."""
+    return respond(await access.read(_resolved, recipe_id))
 
-    def read(reg, rid):  # type: ignore[no-untyped-def]
-        manifest, provenance = recipes.resolved_manifest(reg, rid)
-        return ResolvedManifest(recipe_id=rid, version=recipes.get_recipe(reg, rid).version,
-                                manifest=manifest, provenance=provenance)
 
-    return respond(await access.read(read, recipe_id))
+def _resolved(reg: Registry, recipe_id: str) -> ResolvedManifest:
+    manifest, provenance = recipes.resolved_manifest(reg, recipe_id)
+    return ResolvedManifest(recipe_id=recipe_id, version=recipes.get_recipe(reg, recipe_id).version,
+                            manifest=manifest, provenance=provenance)
 
 
 @writes.post(
