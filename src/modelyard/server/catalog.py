@@ -3,7 +3,7 @@ outside the working tree and rebuilt when the registry changed.
 
 "Changed" is judged cheaply, without running git: the branch HEAD points at, the index,
 every file under `recipes/` and `models/` (uncommitted edits show there too) and the run
-shard folders. It is looked at no more than once a second.
+shard folders. It is looked at right after this server wrote, else no more than once a second.
 """
 
 from __future__ import annotations
@@ -58,8 +58,10 @@ class Catalog:
         self.root = root
         self._out = out
         self._lock = threading.Lock()
-        self._built_for: tuple[Any, ...] | None = None
+        self._tried_for: tuple[Any, ...] | None = None
+        self._good = False
         self._checked = 0.0
+        self._writes_seen = -1
         self.error: str | None = None
         self.builds = 0
         self._git_dir: Path | None = None
@@ -103,29 +105,38 @@ class Catalog:
                 parts.extend((e.name, e.stat().st_mtime_ns) for e in it if e.is_dir())
         return tuple(parts)
 
-    def ensure(self) -> Path | None:
-        """The pages folder, rebuilt first when the registry changed; None without a builder."""
+    def ensure(self, writes: int = 0) -> Path | None:
+        """The pages folder, rebuilt first when the registry changed; None without a builder
+        or before a first good build. `writes` counts this server's writes: a new count means
+        look now rather than within the second."""
         build_site = _site_builder()
         if build_site is None:
             return None
         with self._lock:
             now = time.monotonic()
-            if self._built_for is not None and now - self._checked < CHECK_INTERVAL:
-                return self.pages
+            recent = now - self._checked < CHECK_INTERVAL
+            if self._tried_for is not None and recent and writes == self._writes_seen:
+                return self._result()
             self._checked = now
+            self._writes_seen = writes
             print_ = self.fingerprint()
-            if print_ == self._built_for:
-                return self.pages
+            if print_ == self._tried_for:
+                return self._result()
+            self._tried_for = print_
             try:
                 build_site(Registry(self.root), self.out, base_url="", incremental=True)
             except ModelyardError as exc:
+                # keep serving the last good build, and say why it is not newer
                 self.error = str(exc)
                 log.error("building the catalog failed: %s", exc)
-                return self.pages if self._built_for is not None else None
+                return self._result()
             self.error = None
-            self._built_for = print_
+            self._good = True
             self.builds += 1
             return self.pages
+
+    def _result(self) -> Path | None:
+        return self.pages if self._good else None
 
 
 def _read(path: Path) -> str:
@@ -159,7 +170,7 @@ async def catalog_root() -> RedirectResponse:
 @router.get(f"/{PAGES}/{{path:path}}")
 async def catalog_page(request: Request, path: str) -> Response:
     catalog: Catalog = request.app.state.catalog
-    pages = await anyio.to_thread.run_sync(catalog.ensure)
+    pages = await anyio.to_thread.run_sync(catalog.ensure, request.app.state.access.writes)
     if pages is None:
         if catalog.error:
             message = "The catalog could not be built: " + catalog.error
@@ -187,7 +198,7 @@ async def json_mirror(request: Request, path: str) -> Response:
     """The catalog's JSON mirrors, for pages that read them; registered after every API
     route, so it only answers what the API itself does not."""
     catalog: Catalog = request.app.state.catalog
-    pages = await anyio.to_thread.run_sync(catalog.ensure)
+    pages = await anyio.to_thread.run_sync(catalog.ensure, request.app.state.access.writes)
     if pages is not None:
         base = (catalog.out / "api" / "ml-development").resolve()
         target = (base / path).resolve()
