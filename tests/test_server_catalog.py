@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import manifest
 from fastapi.testclient import TestClient
-from server_support import API
 
+from conftest import manifest
 from modelyard.errors import FileProblem, RegistryFileError
 from modelyard.ops import recipes
 from modelyard.server import catalog
 from modelyard.server.app import create_app
 from modelyard.server.settings import ServerSettings
 from modelyard.storage.registry import Registry
+from server_support import API
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -41,7 +41,7 @@ class Builder:
             (pages / "recipes" / f"{rid}.html").write_text(rid)
         mirrors = out / "api" / "ml-development"
         mirrors.mkdir(parents=True, exist_ok=True)
-        (mirrors / "index.json").write_text('{"recipes": %d}' % len(ids))
+        (mirrors / "index.json").write_text(f'{{"recipes": {len(ids)}}}')
 
 
 @pytest.fixture
