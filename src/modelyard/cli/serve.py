@@ -25,7 +25,8 @@ from modelyard.cli.common import open_registry
 @click.option("--site-dir", type=click.Path(file_okay=False),
               help="Where to build the catalog. Default: .git/modelyard/site of the registry's repository.")
 @click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              help="How much the server logs (requests are logged at info).")
 @click.pass_context
 def serve(
     ctx: click.Context,
