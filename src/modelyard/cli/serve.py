@@ -69,7 +69,7 @@ def serve(
     check_exposure(host, settings, insecure)
     app = create_app(reg, settings)
     shown = f"[{host}]" if ":" in host else host
-    writes = "writes need a token" if settings.auth_required else "writes open (no tokens configured)"
-    click.echo(f"Serving {reg.root} at http://{shown}:{port}/ ({writes})", err=True)
+    writes = "writes need a token" if settings.auth_required else "no tokens: anyone who can connect may write"
+    click.echo(f"Serving {reg.root} at http://{shown}:{port}/; {writes}", err=True)
     click.echo("  API /api/ml-development   docs /docs   catalog /model-development/", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False)
