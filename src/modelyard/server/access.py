@@ -1,8 +1,10 @@
 """How requests reach the registry: reads run side by side in the thread pool; writes run
 one at a time, each in a worker thread, on top of the registry's cross-process file lock.
 
-Every call opens its own `Registry` (cheap: no git involved until a write), so no object
-is shared between threads and nothing keeps a git process alive between requests.
+Every call opens its own `Registry` (cheap: no git involved until a write), so no git
+object is shared between threads and nothing keeps a git process alive between requests.
+What they share is a cache of parsed files (`cache.py`), checked against each file on
+every read.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 
+from modelyard.server.cache import CachedRegistry, ParseCache
 from modelyard.storage.registry import Registry
 
 T = TypeVar("T")
@@ -24,15 +27,16 @@ T = TypeVar("T")
 class RegistryAccess:
     """The server's one door to the registry."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache: ParseCache | None = None) -> None:
         self.root = root
+        self.cache = cache or ParseCache()
         self.writes = 0
         self._guard = threading.Lock()
         self._limiter: anyio.CapacityLimiter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def open(self) -> Registry:
-        return Registry(self.root)
+        return CachedRegistry(self.root, self.cache)
 
     def _write_limiter(self) -> anyio.CapacityLimiter:
         # a limiter belongs to one event loop; a test client may start a new loop
