@@ -383,3 +383,26 @@ def test_catalog_placeholder_until_the_site_exists(client: TestClient, monkeypat
     assert r.status_code == 200 and "not part of this build" in r.text
     r = client.get("/", follow_redirects=False)
     assert r.status_code == 307 and r.headers["location"] == "/model-development/"
+
+
+# -- failures that are not the client's ------------------------------------------------------
+
+
+def test_a_broken_registry_file_is_a_500_naming_it(client: TestClient, reg: Registry, base_recipe: str) -> None:
+    path = reg.path(f"recipes/{base_recipe}/recipe.yaml")
+    path.write_text(path.read_text().replace("level: baseline", "level: galaxy"))
+    r = client.get(f"{API}/recipes/{base_recipe}")
+    assert r.status_code == 500
+    assert r.json()["detail"].startswith(f"registry/recipes/{base_recipe}/recipe.yaml:")
+    assert "level" in r.json()["detail"]
+
+
+def test_an_unexpected_error_is_a_500_that_says_so(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: Any) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(recipes, "list_recipes", boom)
+    with TestClient(create_app(reg), raise_server_exceptions=False) as c:
+        r = c.get(f"{API}/recipes")
+    assert r.status_code == 500
+    assert r.json()["detail"].startswith("Internal server error: ZeroDivisionError: division by zero")

@@ -34,11 +34,6 @@ async def modelyard_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ModelyardError)
     if exc.http_status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc)
-        detail = str(exc).splitlines()[0] if exc.action is None else exc.message
-        body: dict[str, Any] = {"detail": detail}
-        if exc.action:
-            body["action"] = exc.action
-        return JSONResponse(body, status_code=exc.http_status)
     return JSONResponse(error_body(exc), status_code=exc.http_status)
 
 
