@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -49,16 +47,11 @@ def create_app(registry: Registry | str | Path | None = None, settings: ServerSe
     reg = registry if isinstance(registry, Registry) else Registry.open(registry)
     settings = settings or ServerSettings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-
     app = FastAPI(
         title="ML Model Development API (modelyard)",
         version=__version__,
         description=DESCRIPTION,
         openapi_tags=TAGS,
-        lifespan=lifespan,
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings

@@ -55,7 +55,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error in %s %s", request.method, request.url.path)
+    # the HTTP server logs the traceback itself once this response is sent
     return JSONResponse(
         {"detail": f"Internal server error: {type(exc).__name__}: {exc}. This is a bug in modelyard; "
                    "the server log has the traceback."},
