@@ -1,5 +1,5 @@
 """`create_app(registry)`: the seed's API under /api/ml-development, the catalog at
-/model-development/, OpenAPI at /openapi.json and /docs."""
+/model-development/, OpenAPI at /openapi.json, /docs and /redoc."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from modelyard import __version__
 from modelyard.server import errors, openapi
@@ -47,7 +48,9 @@ def create_app(registry: Registry | str | Path | None = None, settings: ServerSe
     reg = registry if isinstance(registry, Registry) else Registry.open(registry)
     settings = settings or ServerSettings()
 
-    app = FastAPI(
+    # the docs pages load Swagger UI and ReDoc from this server, not from a CDN, so /docs
+    # works on a machine without internet access
+    app = FastAPIOffline(
         title="ML Model Development API (modelyard)",
         version=__version__,
         description=DESCRIPTION,
