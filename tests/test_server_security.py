@@ -113,6 +113,10 @@ def test_cors_is_off_unless_configured(reg: Registry) -> None:
         assert r.headers["access-control-allow-origin"] == "https://app.example.com"
         r = c.get(f"{API}/recipes", headers={"Origin": "https://evil.example.com"})
         assert "access-control-allow-origin" not in r.headers
+        r = c.options(f"{API}/runs", headers={**headers, "Access-Control-Request-Method": "POST",
+                                               "Access-Control-Request-Headers": "authorization,content-type"})
+        assert r.status_code == 200
+        assert "POST" in r.headers["access-control-allow-methods"]
 
 
 def test_body_size_cap(reg: Registry, base_recipe: str) -> None:
@@ -133,3 +137,20 @@ def test_body_size_cap(reg: Registry, base_recipe: str) -> None:
         assert r.status_code == 413
         small = {"recipe_id": base_recipe, "sample_rows_json": [{"x": 1}]}
         assert c.post(f"{API}/recipes/{base_recipe}/synthetic-example", json=small).status_code == 201
+
+
+def test_serve_needs_a_registry_in_git(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from server_support import serve_env
+
+    folder = tmp_path / "plain" / "registry"
+    folder.mkdir(parents=True)
+    (folder / "modelyard.yaml").write_text("modelyard: 1\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "modelyard", "--registry", str(folder), "serve", "--port", "1"],
+        capture_output=True, text=True, env=serve_env(), timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "is not inside a git repository" in proc.stderr and "Traceback" not in proc.stderr
