@@ -58,12 +58,17 @@ def _mark(layer: dict[str, Any], prefix: Path, recipe_id: str, provenance: dict[
     for key, value in layer.items():
         path = (*prefix, str(key))
         dotted = ".".join(path)
+        if isinstance(value, dict):
+            # a mapping merges: only a leaf that stood here before is replaced
+            provenance.pop(dotted, None)
+            if not value:
+                provenance[dotted] = recipe_id
+            _mark(value, path, recipe_id, provenance)
+            continue
         # a replaced or removed subtree forgets who set what beneath it
         for old in [p for p in provenance if p == dotted or p.startswith(dotted + ".")]:
             del provenance[old]
-        if isinstance(value, dict):
-            _mark(value, path, recipe_id, provenance)
-        elif value is not None:
+        if value is not None:
             provenance[dotted] = recipe_id
 
 

@@ -87,7 +87,9 @@ def manifest_diff(
     """The semantic difference between two resolved manifests (None when there is no previous one)."""
     if old is None:
         return None
-    from deepdiff import DeepDiff  # imported here: costly at start-up, needed only for writes and history
+    from deepdiff import (
+        DeepDiff,  # imported here: costly at start-up, needed only for writes and history
+    )
 
     tree = DeepDiff(old, new, view="tree", ignore_order=False)
     changes: list[dict[str, Any]] = []

@@ -70,9 +70,8 @@ def _pos(mark: Any) -> tuple[int, int]:
 def _scalar(event: yaml.ScalarEvent) -> Any:
     value = event.value
     plain = event.implicit[0]
-    if event.tag is not None and not (event.tag in _STR_TAGS and not plain):
-        if event.tag not in _STR_TAGS:
-            raise YamlError(f"tag {event.tag} is not allowed in a registry file", *_pos(event.start_mark))
+    if event.tag is not None and event.tag not in _STR_TAGS:
+        raise YamlError(f"tag {event.tag} is not allowed in a registry file", *_pos(event.start_mark))
     if not plain:
         return value
     tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
