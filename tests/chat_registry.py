@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from conftest import manifest
-
 from modelyard.ops import models, monitoring, recipes, runs, setup, versions
 from modelyard.storage.registry import Registry
 

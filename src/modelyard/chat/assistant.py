@@ -14,8 +14,9 @@ from modelyard.chat.draft import Draft
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.response import ChatResponse
 from modelyard.chat.search import Index
-from modelyard.chat.understand import STOPWORDS, KEYWORDS, Question, Vocabulary, understand
+from modelyard.chat.understand import KEYWORDS, STOPWORDS, Question, Vocabulary, understand
 from modelyard.domain.requests import ChatRequest
+from modelyard.errors import NotFound
 from modelyard.ops import load
 from modelyard.ops.common import parse_body
 from modelyard.storage.registry import Registry, clock
@@ -28,6 +29,7 @@ CAPABILITIES = [
     "compare two versions of a recipe, two runs, or a model against its recipe's acceptance thresholds",
     "report a model's health: latest snapshot, thresholds, alerts, the trend of a metric",
     "give the exact commands to clone, version, approve, register, train, promote and monitor",
+    "summarise the registry (\"overview of the registry\")",
 ]
 MAX_TURNS = 10
 COMPARE_WORDS = ("compare", "versus", "vs", "difference", "differ", "diff", "between")
@@ -43,6 +45,9 @@ def answer(reg: Registry, request: ChatRequest | dict[str, Any]) -> ChatResponse
     """Answer one chat message about `reg`, grounded in its records (see docs/chat.md)."""
     req = parse_body(ChatRequest, request)
     kb = Knowledge(reg)
+    if req.recipe_id and req.recipe_id not in kb.recipes:
+        # like every endpoint that takes a recipe id: an unknown one is a 404, not an answer
+        raise NotFound("Recipe", req.recipe_id)
     offline = _offline(kb, req)
     return backend.maybe_rewrite(kb, req, offline)
 
@@ -68,8 +73,7 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
         _from_turns(kb, req, vocab, now, q)
     draft = _route(kb, q, focus, req)
     new_focus = {k: v for k, v in {**focus, **draft.focus}.items() if v}
-    turns = _turns(req.context)[-(MAX_TURNS - 2):] + [
-        {"role": "user", "content": req.message}, {"role": "assistant", "content": draft.text}]
+    turns = [*_turns(req.context)[-(MAX_TURNS - 2):], {"role": "user", "content": req.message}, {"role": "assistant", "content": draft.text}]
     return ChatResponse(
         reply=draft.text, intent=draft.intent if draft.answered else "decline", answered=draft.answered,
         references=draft.references, next_steps=draft.next_steps,
@@ -125,8 +129,6 @@ def _from_turns(kb: Knowledge, req: ChatRequest, vocab: Vocabulary, now: Any, q:
 
 
 def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) -> Draft:
-    if req.recipe_id and req.recipe_id not in kb.recipes:
-        return _decline(kb, q, f"There is no recipe {req.recipe_id} in this registry.", [req.recipe_id])
     recipes = q.recipes or q.context_recipes
     models = q.models or q.context_models
     explicit = q.names_records
@@ -179,6 +181,11 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         d = Draft(kb, "health")
         health.model_health(kb, models[0], d)
         return d
+    if not explicit and q.has("summary", "overview", "registry", "everything", "stats", "statistics") \
+            and not _has_filters(q):
+        d = Draft(kb, "find")
+        find.overview(kb, d)
+        return d
     follow = _follow_up(kb, q, recipes, models, explicit)
     if follow is not None:
         return follow
@@ -230,7 +237,7 @@ def _follow_up(kb: Knowledge, q: Question, recipes: list[str], models: list[str]
             find.find_runs(kb, q, d, model_id=models[0])
         else:
             find.find_runs(kb, q, d, recipe_id=recipes[0])
-    elif subject == "version" and recipes and not explicit or subject == "version" and q.recipes:
+    elif (subject == "version" and recipes and not explicit) or (subject == "version" and q.recipes):
         d.intent = "explain"
         explain.versions(kb, recipes[0], d, all_versions=q.has("versions", "history"))
         d.cite("recipe", recipes[0])

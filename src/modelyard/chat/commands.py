@@ -80,12 +80,12 @@ def clone(recipe_id: str, name: str) -> NextStep:
 
 def new_version(recipe_id: str, change_note: str) -> NextStep:
     return NextStep(title=f"Commit a new version of {recipe_id}",
-                    cli=_cli("versions", "create", recipe_id, "--body", "version.yaml"),
+                    cli=_cli("versions", "create", recipe_id, "--patch", "patch.yaml", "--change-note", change_note),
                     api=ApiCall(method="POST", path=f"{API}/recipes/{recipe_id}/versions",
                                 body={"recipe_id": recipe_id, "manifest_json": {}, "change_note": change_note}),
-                    note="version.yaml holds `manifest_json` (the full manifest: start from "
-                         f"`modelyard versions get {recipe_id} <current version> --json`) and `change_note`; "
-                         "the version number is bumped from what changed.")
+                    note="patch.yaml holds only what changes (null removes a key); it is deep-merged onto the "
+                         "current manifest. One value can also be set with --set PATH=VALUE. The API takes the "
+                         "full manifest in manifest_json. The version number is bumped from what changed.")
 
 
 def set_recipe_status(recipe_id: str, status: str) -> NextStep:
@@ -115,14 +115,15 @@ def create_run(recipe_id: str, version_id: str, run_type: str, model_id: str | N
 
 
 def finish_run(run_id: str, status: str, metrics: dict[str, float]) -> NextStep:
-    import json
-
-    body: dict[str, Any] = {"status": status, "metrics_json": metrics}
-    return NextStep(title=f"Report {run_id} as {status}",
-                    cli=_cli("runs", "update", run_id, "--status", status, "--metrics",
-                             json.dumps(metrics, sort_keys=True)),
+    body: dict[str, Any] = {"status": status}
+    parts = ["runs", "update", run_id, "--status", status]
+    if metrics:
+        body["metrics_json"] = metrics
+        for name, value in sorted(metrics.items()):
+            parts += ["--metric", f"{name}={value}"]
+    return NextStep(title=f"Report {run_id} as {status}", cli=_cli(*parts),
                     api=ApiCall(method="PUT", path=f"{API}/runs/{run_id}", body=body),
-                    note="Put the metrics the run really measured.")
+                    note="Report the metrics the run really measured.")
 
 
 def set_model_status(model_id: str, status: str) -> NextStep:

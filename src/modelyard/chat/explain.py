@@ -106,7 +106,7 @@ def explain_recipe(kb: Knowledge, recipe_id: str, q: Question, draft: Draft) -> 
         versions(kb, recipe_id, draft, all_versions=False)
         models = kb.models_of(recipe_id)
         if models:
-            draft.say(f"Models built from it: " + ", ".join(f"{m.id} ({m.status})" for m in models) + ".")
+            draft.say("Models built from it: " + ", ".join(f"{m.id} ({m.status})" for m in models) + ".")
             for m in models:
                 draft.cite("model", m.id)
     draft.step(commands.list_versions(recipe_id))

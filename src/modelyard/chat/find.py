@@ -69,6 +69,10 @@ def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None 
         filters["model_family"] = next(iter(q.families))
     if len(statuses) == 1:
         filters["status"] = next(iter(statuses))
+    if len(q.owners) == 1:
+        filters["owner"] = next(iter(q.owners))
+    if recipe_id:
+        filters["recipe_id"] = recipe_id
     draft.step(commands.list_models(**filters))
     if len(found) == 1:
         draft.focus["model_id"] = found[0].id
@@ -108,6 +112,8 @@ def find_runs(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None = 
         filters["recipe_id"] = recipe_id
     if len(q.run_statuses) == 1:
         filters["status"] = next(iter(q.run_statuses))
+    if len(q.run_types) == 1:
+        filters["run_type"] = next(iter(q.run_types))
     draft.step(commands.list_runs(**filters))
     if found:
         draft.step(commands.show_run(found[0].id))
@@ -155,3 +161,25 @@ def children(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
 def _more(draft: Draft, total: int) -> None:
     if total > MAX_LISTED:
         draft.say(f"(showing the first {MAX_LISTED} of {total})")
+
+
+def overview(kb: Knowledge, draft: Draft) -> None:
+    """What the registry holds, counted from its records."""
+    def counts(values: list[str]) -> str:
+        return ", ".join(f"{values.count(v)} {v}" for v in sorted(set(values))) or "none"
+
+    recs = list(kb.recipes.values())
+    models = list(kb.models.values())
+    draft.say(f"This registry holds {plural(len(recs), 'recipe')}, {plural(len(models), 'model')} and "
+              f"{plural(len(kb.runs), 'run')}.")
+    draft.item(f"recipes by family: {counts([r.model_family for r in recs])}")
+    draft.item(f"recipes by level: {counts([r.level for r in recs])}")
+    draft.item(f"recipes by status: {counts([r.status for r in recs])}")
+    draft.item(f"models by status: {counts([m.status for m in models])}")
+    draft.item(f"runs by status: {counts([r.status for r in kb.runs])}")
+    alerting = [m.id for m in models if (st := alert_state(kb, m.id)) is not None and st.items()]
+    draft.item(f"models with alerts in their latest snapshot: {', '.join(alerting) or 'none'}")
+    for ident in alerting:
+        draft.cite("model", ident)
+    draft.step(commands.list_recipes())
+    draft.step(commands.list_models())

@@ -75,7 +75,7 @@ KEYWORDS = {
     "count", "latest", "last", "newest", "changed", "change", "changes", "override", "overrides",
     "tagged", "tag", "tags", "owner", "owned", "owns", "week", "month", "today", "yesterday", "days",
     "recent", "recently", "build", "builds", "doing", "performing", "performance", "metrics",
-    "summary", "overview", "registry", "help", "inherit", "inherits", "since", "past",
+    "summary", "overview", "registry", "everything", "stats", "statistics", "help", "inherit", "inherits", "since", "past",
 }
 STOPWORDS = {
     "the", "a", "an", "of", "for", "in", "on", "to", "and", "or", "is", "are", "was", "were", "be",
@@ -150,6 +150,11 @@ class Vocabulary:
                 words |= set(_words_of(rec.name)) | set(stem.split("_"))
         self.tags = {t.lower(): t for r in kb.recipes.values() for t in r.tags}
         self.owners = {m.owner.lower(): m.owner for m in kb.models.values()}
+        for kind, names in (("owner", self.owners), ("tag", self.tags)):
+            for low, original in names.items():
+                ws = tuple(_words_of(low))
+                if len(ws) > 1:
+                    self.phrases.append((ws, kind, original))
         self.metrics = {m.lower(): m for m in metrics}
         words |= set(self.tags) | set(self.metrics)
         for owner in self.owners:
@@ -208,7 +213,6 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
             q.metrics.append(vocab.metrics[w])
         if w in vocab.owners:
             q.owners.add(vocab.owners[w])
-    _owner_phrases(q, vocab)
     _metric_phrases(q, vocab)
     q.since, q.window = _window(" ".join(q.words), now)
     return q
@@ -226,20 +230,18 @@ def _match_phrases(q: Question, vocab: Vocabulary) -> None:
             if tuple(q.words[i : i + n]) == phrase and not any(taken[i : i + n]):
                 if n == 1 and phrase[0] in _FILTER_WORDS | set(SUBJECTS) | set(RUN_TYPES):
                     continue  # a one-word name that is also a filter word is read as the filter
-                target = q.recipes if kind == "recipe" else q.models
-                if ident not in target:
-                    target.append(ident)
+                if kind == "owner":
+                    q.owners.add(ident)
+                elif kind == "tag":
+                    q.tags.add(ident)
+                else:
+                    target = q.recipes if kind == "recipe" else q.models
+                    if ident not in target:
+                        target.append(ident)
                 for j in range(i, i + n):
                     taken[j] = True
     # the words of a matched name are not filters ("Retail Pricing Prod" is not "prod")
     q.words = [w if not t else f"@{w}" for w, t in zip(q.words, taken, strict=True)]
-
-
-def _owner_phrases(q: Question, vocab: Vocabulary) -> None:
-    text = " ".join(q.words)
-    for low, owner in vocab.owners.items():
-        if " " in low and re.search(rf"(?<![\w@]){re.escape(low)}(?![\w])", text):
-            q.owners.add(owner)
 
 
 def _metric_phrases(q: Question, vocab: Vocabulary) -> None:
