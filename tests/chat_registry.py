@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from conftest import manifest
 from modelyard.ops import models, monitoring, recipes, runs, setup, versions
@@ -15,8 +19,26 @@ NOW = "2024-03-15T12:00:00Z"
 
 
 def _at(when: str) -> None:
+    # the caller restores these (see `built`); every record and commit gets this time
     os.environ["GIT_AUTHOR_DATE"] = when
     os.environ["GIT_COMMITTER_DATE"] = when
+
+
+@contextmanager
+def built(folder: Path) -> Iterator[Registry]:
+    """`build(folder)` with HOME, git config and the clock isolated, all restored afterwards."""
+    with pytest.MonkeyPatch.context() as mp:
+        home = folder / "home"
+        home.mkdir(parents=True)
+        (home / ".gitconfig").write_text("[user]\n\tname = Test User\n\temail = test@example.com\n"
+                                         "[init]\n\tdefaultBranch = main\n")
+        mp.setenv("HOME", str(home))
+        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        mp.setenv("GIT_AUTHOR_DATE", NOW)
+        mp.setenv("GIT_COMMITTER_DATE", NOW)
+        reg = build(folder / "repo")
+    yield reg
 
 
 def build(folder: Path) -> Registry:

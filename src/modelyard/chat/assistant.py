@@ -260,7 +260,7 @@ def _follow_up(kb: Knowledge, q: Question, recipes: list[str], models: list[str]
 
 def _has_filters(q: Question) -> bool:
     return bool(q.families or q.model_statuses or q.recipe_statuses or q.levels or q.run_statuses
-                or q.run_types or q.tags or q.owners or q.since or q.draft)
+                or q.run_types or q.tags or q.owners or q.draft)
 
 
 def _find(kb: Knowledge, q: Question) -> Draft:

@@ -24,7 +24,7 @@ import httpx
 
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.response import ChatResponse
-from modelyard.chat.understand import ID_RE
+from modelyard.chat.understand import ids_mentioned
 from modelyard.domain.requests import ChatRequest
 
 SYSTEM_PROMPT = (
@@ -66,7 +66,7 @@ def maybe_rewrite(kb: Knowledge, req: ChatRequest, offline: ChatResponse, settin
         return offline
     try:
         text = complete(settings, messages(kb, req, offline))
-        unknown = sorted({i for i in ID_RE.findall(text.lower()) if not kb.known(i)})
+        unknown = sorted({i for i in ids_mentioned(text) if not kb.known(i)})
         if unknown:
             raise BackendFailed(f"the reply named ids that are not in the registry: {', '.join(unknown)}")
     except BackendFailed as exc:

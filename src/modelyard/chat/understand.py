@@ -14,6 +14,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from modelyard.chat.knowledge import Knowledge
+from modelyard.domain import records, requests
+
+# Field names such as `model_id` look like ids but are not.
+FIELD_NAMES = frozenset(
+    name for module in (records, requests) for obj in vars(module).values()
+    if isinstance(obj, type) and hasattr(obj, "model_fields") for name in obj.model_fields
+) | {"model_family", "run_type", "recipe_version_id"}
+
+
+def ids_mentioned(text: str) -> list[str]:
+    """The id-like words of `text` (lowercased), field names left out."""
+    return [i for i in ID_RE.findall(text.lower()) if i not in FIELD_NAMES]
 
 ID_RE = re.compile(r"\b(?:recipe|model|run|snap|ver)_[a-z0-9_]*[a-z0-9](?:\.\d+\.\d+)?\b")
 VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.])")
@@ -152,7 +164,7 @@ class Vocabulary:
         self.owners = {m.owner.lower(): m.owner for m in kb.models.values()}
         for kind, names in (("owner", self.owners), ("tag", self.tags)):
             for low, original in names.items():
-                ws = tuple(_words_of(low))
+                ws = tuple(re.findall(r"[a-z0-9]+", low))
                 if len(ws) > 1:
                     self.phrases.append((ws, kind, original))
         self.metrics = {m.lower(): m for m in metrics}
@@ -173,7 +185,7 @@ class Vocabulary:
 def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Question:
     norm = _normal(text)
     q = Question(text=text, words=[])
-    for ident in ID_RE.findall(norm):
+    for ident in ids_mentioned(norm):
         target = q.recipes if ident in kb.recipes else q.models if ident in kb.models else None
         if target is not None:
             if ident not in target:
