@@ -129,9 +129,20 @@ def _from_turns(kb: Knowledge, req: ChatRequest, vocab: Vocabulary, now: Any, q:
 
 
 def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) -> Draft:
-    recipes = q.recipes or q.context_recipes
-    models = q.models or q.context_models
+    recipes = list(q.recipes or q.context_recipes)
+    models = list(q.models or q.context_models)
     explicit = q.names_records
+    one_record = q.has(*TREND_WORDS, *ACCEPT_WORDS, *EXPLAIN_WORDS, "health", "healthy", "doing", "performing")
+    if not explicit and not q.context_recipes and not q.context_models and one_record:
+        # "the freshmart production model": no exact name, so the best-ranked record, if clear
+        hit = _best_match(kb, q)
+        if hit is not None:
+            if hit[0] == "recipe":
+                q.recipes = recipes = [hit[1]]
+            else:
+                q.models = models = [hit[1]]
+            explicit = True
+            q.tags.clear()
     if not recipes and not models and not q.runs:
         if focus.get("model_id") and not (q.has("recipe", "recipes") and focus.get("recipe_id")):
             models = [focus["model_id"]]
