@@ -111,8 +111,8 @@ def update(ctx: click.Context, run_id: str, body_file: str | None, status: str |
 
     logs = None
     if logs_file:
-        logs = click.get_text_stream("stdin").read() if logs_file == "-" else \
-            click.open_file(logs_file, encoding="utf-8").read()
+        with click.open_file(logs_file, encoding="utf-8") as fh:
+            logs = fh.read()
     body = build_body(body_file, status=status, metrics_json=key_values(metrics, "--metric", numbers=True),
                       artifacts_json=key_values(artifacts, "--artifact"), logs_text=logs,
                       updated_by=updated_by)
