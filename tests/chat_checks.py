@@ -60,13 +60,27 @@ def parse_cli(line: str) -> click.Context:
     name: str | None = "modelyard"
     parent: click.Context | None = None
     args = args[1:]
-    while True:
-        assert command is not None, line
-        ctx = command.make_context(name or "", args, parent=parent)
-        if not isinstance(command, click.Group):
-            return ctx
-        name, command, args = command.resolve_command(ctx, _rest(ctx))
-        parent = ctx
+    try:
+        while True:
+            assert command is not None, line
+            ctx = command.make_context(name or "", args, parent=parent)
+            if not isinstance(command, click.Group):
+                return ctx
+            name, command, args = command.resolve_command(ctx, _rest(ctx))
+            parent = ctx
+    finally:
+        forget_help_options()
+
+
+def forget_help_options(command: click.Command = cli) -> None:
+    """Click caches each command's help option the first time a context is made; parsing in
+    this process must not decide how docs/cli.md (rendered later in the session) spells it."""
+    command._help_option = None  # type: ignore[attr-defined]
+    if isinstance(command, click.Group):
+        for name in command.list_commands(click.Context(command)):
+            sub = command.get_command(click.Context(command), name)
+            if sub is not None:
+                forget_help_options(sub)
 
 
 def _rest(ctx: click.Context) -> list[str]:

@@ -7,9 +7,9 @@ import itertools
 from pathlib import Path
 
 import pytest
-from chat_checks import check_grounded, cited
-from chat_registry import NOW, built
 
+from chat_checks import check_grounded, cited, forget_help_options
+from chat_registry import NOW, built
 from modelyard.chat.assistant import answer
 from modelyard.errors import NotFound, ValidationFailed
 from modelyard.ops import models, recipes
@@ -167,4 +167,5 @@ def test_suggested_workflow_commands_run_on_a_copy_of_the_registry(tmp_path, mon
 
         result = runner.invoke(cli, ["--registry", str(reg.root), *shlex.split(step.cli)[1:]])
         assert result.exit_code == 0, (step.cli, result.output)
+    forget_help_options()
     assert models.get_model(reg, "model_acme_pricing").status == "production"

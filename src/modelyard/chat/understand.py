@@ -152,8 +152,8 @@ class Vocabulary:
         self.phrases: list[tuple[tuple[str, ...], str, str]] = []  # (words, kind, id)
         words: set[str] = set(KEYWORDS) | set(FAMILIES) | set(MODEL_STATUSES) | set(RECIPE_STATUSES)
         words |= set(LEVELS) | set(RUN_STATUSES) | set(RUN_TYPES) | set(SUBJECTS) | DRAFT_WORDS
-        for kind, records in (("recipe", kb.recipes.values()), ("model", kb.models.values())):
-            for rec in records:
+        for kind, group in (("recipe", kb.recipes.values()), ("model", kb.models.values())):
+            for rec in group:
                 stem = rec.id.split("_", 1)[1]
                 for phrase in {rec.id, stem.replace("_", " "), " ".join(_words_of(rec.name))}:
                     ws = tuple(phrase.split())
