@@ -84,7 +84,7 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
 def _focus(kb: Knowledge, req: ChatRequest) -> dict[str, str]:
     """What earlier turns were about: the request's recipe_id wins over the context's focus."""
     ctx = req.context or {}
-    raw = ctx.get("focus") if isinstance(ctx.get("focus"), dict) else ctx
+    raw: dict[str, Any] = ctx["focus"] if isinstance(ctx.get("focus"), dict) else ctx
     focus: dict[str, str] = {}
     for key, known in (("recipe_id", kb.recipes), ("model_id", kb.models)):
         value = raw.get(key)

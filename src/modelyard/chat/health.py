@@ -162,8 +162,11 @@ def trend(kb: Knowledge, model_id: str, metric: str | None, draft: Draft) -> Non
         asked = f"{metric} is not measured in the snapshots of {model_id}. " if metric else ""
         metric = names[0] if len(names) == 1 else next((n for n in names if n in _first_perf(snaps)), names[0])
         draft.say(f"{asked}Metrics tracked: {', '.join(names)}; showing {metric}.")
-    points = [(s, s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric))) for s in snaps]
-    points = [(s, v) for s, v in points if v is not None]
+    points: list[tuple[MonitoringSnapshot, float]] = []
+    for s in snaps:
+        value = s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric))
+        if value is not None:
+            points.append((s, value))
     first, last = points[0][1], points[-1][1]
     change = last - first
     direction = "rose" if change > 0 else "fell" if change < 0 else "did not change"

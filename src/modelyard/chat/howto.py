@@ -39,9 +39,13 @@ def howto(kb: Knowledge, q: Question, recipe_ids: list[str], model_ids: list[str
     recipe = kb.recipes[recipe_ids[0]] if recipe_ids else (kb.recipes.get(model.recipe_id) if model else None)
     if recipe is None and model is None and q.families:
         recipe = _family_root(kb, next(iter(sorted(q.families))))
+    whole = model is None and q.has("new", "workflow", "whole", "scratch", "end", "howto") and (
+        not flows or flows == ["promote"])
+    if recipe is not None and model is None and whole:
+        _new_model(kb, recipe, draft)
+        return
     if not flows:
         flows = ["clone", "version", "approve", "register", "train", "promote", "monitor"]
-        draft.say("The whole workflow, from recipe to monitored production model:")
     if recipe is None and model is None:
         _ask_for_record(kb, flows, draft)
         return
@@ -53,6 +57,23 @@ def howto(kb: Knowledge, q: Question, recipe_ids: list[str], model_ids: list[str
         draft.focus["model_id"] = model.id
     for flow in flows:
         _flow(kb, flow, recipe, model, draft)
+
+
+def _new_model(kb: Knowledge, recipe: RecipeOut, draft: Draft) -> None:
+    """From a recipe to a monitored production model: the first step is exact; the others act
+    on records that the first ones create, so they are named, not spelled out."""
+    draft.cite("recipe", recipe.id)
+    draft.focus["recipe_id"] = recipe.id
+    draft.say(f"From {recipe.id} (version {recipe.version}) to a monitored production model:")
+    draft.say("1. clone it as your own recipe (a draft child with no overrides; the command prints the new id)")
+    draft.say("2. commit your changes as a new version of the clone: versions create NEW_ID --patch FILE or --set")
+    draft.say("3. approve the clone: recipes update NEW_ID --status approved")
+    draft.say("4. register a model from the clone's version: models register")
+    draft.say("5. queue a train run for the model, and report its status and metrics: runs create, runs update")
+    draft.say("6. promote the model: models update MODEL_ID --status production")
+    draft.say("7. record monitoring snapshots: monitoring create MODEL_ID")
+    draft.say("Ask again about the new recipe or model once it exists, and I will give the exact commands.")
+    draft.step(commands.clone(recipe.id, f"{recipe.name} copy"))
 
 
 def _family_root(kb: Knowledge, family: str) -> RecipeOut | None:
@@ -75,8 +96,10 @@ def _flow(kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | Non
                   "with no overrides until you version it.")
         draft.step(commands.clone(recipe.id, f"{recipe.name} copy"))
     elif flow == "version" and recipe is not None:
-        draft.say(f"Version {recipe.id} (now {recipe.version}): commit a full manifest with a change note; "
-                  "the number is bumped from what changed (major for target or features).")
+        breaking = " or ".join(kb.reg.settings.breaking_paths)
+        draft.say(f"Version {recipe.id} (now {recipe.version}): commit what changes (a patch file, or --set "
+                  "PATH=VALUE) with a change note; the number is bumped from what changed"
+                  + (f" (major for {breaking})." if breaking else "."))
         if recipe.version_id:
             draft.step(commands.show_version(recipe.id, recipe.version_id))
         draft.step(commands.new_version(recipe.id, "Describe the change"))
