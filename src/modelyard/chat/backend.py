@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,8 @@ def maybe_rewrite(kb: Knowledge, req: ChatRequest, offline: ChatResponse, settin
         text = complete(settings, messages(kb, req, offline))
         unknown = sorted({i for i in ids_mentioned(text) if not kb.known(i)})
         if unknown:
-            raise BackendFailed(f"the reply named ids that are not in the registry: {', '.join(unknown)}")
+            # not repeated here: the response must not carry ids the registry does not hold
+            raise BackendFailed(f"the reply named {len(unknown)} id(s) that are not in the registry")
     except BackendFailed as exc:
         return offline.model_copy(update={"notes": [*offline.notes, f"model backend not used: {exc}"]})
     context = dict(offline.context)
@@ -116,9 +118,18 @@ def complete(settings: Settings, msgs: list[dict[str, str]]) -> str:
     if settings.api_key:
         headers["Authorization"] = f"Bearer {settings.api_key}"
     body = {"model": settings.model, "messages": msgs, "temperature": 0}
+    # httpx's timeout bounds each phase; the deadline bounds the whole call, so a server
+    # that trickles bytes cannot hold the answer past the limit
+    deadline = time.monotonic() + settings.timeout
     try:
-        with httpx.Client(timeout=httpx.Timeout(settings.timeout), trust_env=False) as client:
-            resp = client.post(f"{settings.base_url}/chat/completions", json=body, headers=headers)
+        with httpx.Client(timeout=httpx.Timeout(settings.timeout), trust_env=False) as client, \
+                client.stream("POST", f"{settings.base_url}/chat/completions", json=body, headers=headers) as resp:
+            chunks = []
+            for chunk in resp.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("deadline")
+            content = b"".join(chunks)
     except httpx.TimeoutException:
         raise BackendFailed(f"no reply within {settings.timeout:g} s") from None
     except httpx.HTTPError as exc:
@@ -126,7 +137,7 @@ def complete(settings: Settings, msgs: list[dict[str, str]]) -> str:
     if resp.status_code != 200:
         raise BackendFailed(f"HTTP {resp.status_code}")
     try:
-        text = resp.json()["choices"][0]["message"]["content"]
+        text = json.loads(content)["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
         raise BackendFailed("the reply is not a chat completion") from None
     if not isinstance(text, str) or not text.strip():
