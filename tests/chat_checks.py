@@ -21,8 +21,19 @@ from modelyard.storage.registry import Registry
 ID_LIKE = re.compile(r"\b(?:recipe|model|run|snap|ver)_[a-z0-9_]*[a-z0-9](?:\.\d+\.\d+)?\b")
 
 
+_SEEN: dict[tuple[str, str, str], bool] = {}
+
+
 def exists(reg: Registry, ident: str) -> bool:
-    """Whether `ident` names a record, asked of ops (not of the assistant's own code)."""
+    """Whether `ident` names a record, asked of ops (not of the assistant's own code).
+    Memoised per registry state (its HEAD), as a registry only gains records by commits."""
+    key = (str(reg.root), reg.git.run("rev-parse", "HEAD").stdout.decode().strip(), ident)
+    if key not in _SEEN:
+        _SEEN[key] = _exists(reg, ident)
+    return _SEEN[key]
+
+
+def _exists(reg: Registry, ident: str) -> bool:
     try:
         if ident.startswith("recipe_"):
             recipes.get_recipe(reg, ident)

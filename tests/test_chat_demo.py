@@ -310,3 +310,13 @@ def test_questions_it_must_decline(data: Data, question: str):
     check_grounded(data.reg, resp, question)
     assert not resp.answered and resp.intent == "decline", resp.reply
     assert "recipe_pricing_base" in question or resp.references == []
+
+
+def test_generated_questions_over_the_demo_never_cite_an_unknown_id(data: Data):
+    subjects = [*data.recipes(), *data.models(), *(r.id for r in data.runs[:5])]
+    templates = ["tell me about {}", "how is {} doing?", "compare the versions of {}", "how do I promote {}",
+                 "what does {} override", "and its runs? {}"]
+    for template in templates:
+        for subject in subjects:
+            question = template.format(subject)
+            check_grounded(data.reg, answer(data.reg, {"message": question}), question)
