@@ -68,3 +68,19 @@ def test_the_command_runs_as_a_process():
     assert body["answered"] and all(r["type"] == "model" for r in body["references"])
     assert any(s["cli"].startswith("modelyard models list --model-family pricing --status production")
                for s in body["next_steps"])
+
+
+def test_docs_describe_every_response_field_and_setting():
+    import re
+
+    from modelyard.chat import backend
+    from modelyard.chat.response import ApiCall, ChatResponse, NextStep, Reference
+
+    doc = (ROOT / "docs" / "chat.md").read_text(encoding="utf-8")
+    fields = {*ChatResponse.model_fields, *ChatResponse.model_computed_fields, *Reference.model_fields,
+              *NextStep.model_fields, *ApiCall.model_fields}
+    missing = sorted(f for f in fields if f"`{f}`" not in doc)
+    assert not missing, f"docs/chat.md does not describe {missing}"
+    settings = set(re.findall(r"MODELYARD_CHAT_[A-Z_]+", backend.__doc__ or ""))
+    assert settings and all(f"`{s}`" in doc for s in settings)
+    assert "(docs/chat.md)" in (ROOT / "README.md").read_text(encoding="utf-8")

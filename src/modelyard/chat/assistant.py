@@ -32,6 +32,7 @@ CAPABILITIES = [
     "summarise the registry (\"overview of the registry\")",
 ]
 MAX_TURNS = 10
+TURN_CHARS = 2000  # an answer kept in the context; the context travels with every request
 COMPARE_WORDS = ("compare", "versus", "vs", "difference", "differ", "diff", "between")
 ACCEPT_WORDS = ("threshold", "thresholds", "acceptance", "meet", "meets", "pass", "passes", "accept")
 HEALTH_WORDS = ("health", "healthy", "monitoring", "drift", "drifting", "alert", "alerts", "alerting",
@@ -73,7 +74,7 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
         _from_turns(kb, req, vocab, now, q)
     draft = _route(kb, q, focus, req)
     new_focus = {k: v for k, v in {**focus, **draft.focus}.items() if v}
-    turns = [*_turns(req.context)[-(MAX_TURNS - 2):], {"role": "user", "content": req.message}, {"role": "assistant", "content": draft.text}]
+    turns = [*_turns(req.context)[-(MAX_TURNS - 2):], {"role": "user", "content": req.message}, {"role": "assistant", "content": draft.text[:TURN_CHARS]}]
     return ChatResponse(
         reply=draft.text, intent=draft.intent if draft.answered else "decline", answered=draft.answered,
         references=draft.references, next_steps=draft.next_steps,

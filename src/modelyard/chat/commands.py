@@ -110,7 +110,8 @@ def create_run(recipe_id: str, version_id: str, run_type: str, model_id: str | N
     if model_id:
         parts += ["--model-id", model_id]
     target = f" for {model_id}" if model_id else ""
-    return NextStep(title=f"Queue a {run_type} run of {version_id}{target}", cli=_cli(*parts),
+    article = "an" if run_type.startswith("e") else "a"
+    return NextStep(title=f"Queue {article} {run_type} run of {version_id}{target}", cli=_cli(*parts),
                     api=ApiCall(method="POST", path=f"{API}/runs", body=body))
 
 
