@@ -169,3 +169,18 @@ def test_suggested_workflow_commands_run_on_a_copy_of_the_registry(tmp_path, mon
         assert result.exit_code == 0, (step.cli, result.output)
     forget_help_options()
     assert models.get_model(reg, "model_acme_pricing").status == "production"
+
+
+def test_answers_follow_new_commits(reg, base_recipe):
+    """Versions are reused between questions only while HEAD stays where it was."""
+    from conftest import manifest
+    from modelyard.ops import versions
+
+    first = ask(reg, "latest version of recipe_pricing_base")
+    assert "the latest is 1.0.0" in first.reply
+    m = manifest()
+    m["model"]["hyperparameters"]["num_leaves"] = 63
+    versions.create_version(reg, base_recipe, {"manifest_json": m, "change_note": "More leaves"})
+    second = ask(reg, "latest version of recipe_pricing_base")
+    assert "the latest is 1.0.1" in second.reply and "More leaves" in second.reply
+    assert "changed model.hyperparameters.num_leaves from 31 to 63" in second.reply

@@ -6,6 +6,7 @@ versions come from one `History` pass over git, never one git call per recipe.
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import Any
 
@@ -20,13 +21,50 @@ API = "/api/ml-development"
 SITE = "/model-development"
 
 
+class _Committed:
+    """Versions read from git: they change only with HEAD, so a long-running process (the
+    server) reuses them across questions instead of reading history for each one."""
+
+    def __init__(self, reg: Registry) -> None:
+        self.history = History(reg)
+        self._versions: dict[str, list[RecipeVersion]] = {}
+        self._lock = threading.Lock()
+
+    def versions(self, recipe_id: str) -> list[RecipeVersion]:
+        with self._lock:
+            if recipe_id not in self._versions:
+                count = len(self.history.versions_of(recipe_id))
+                self._versions[recipe_id] = [self.history.record(recipe_id, i) for i in range(count)]
+            return self._versions[recipe_id]
+
+
+_COMMITTED: dict[tuple[str, str], _Committed] = {}
+_COMMITTED_LOCK = threading.Lock()
+
+
+def committed(reg: Registry) -> _Committed:
+    """The versions of `reg` at its current HEAD (a fresh read when HEAD is unknown)."""
+    head = ""
+    if reg.in_git:
+        head = reg.git.run("rev-parse", "--verify", "-q", "HEAD", check=False).stdout.decode().strip()
+    if not head:
+        return _Committed(reg)
+    key = (str(reg.root), head)
+    with _COMMITTED_LOCK:
+        found = _COMMITTED.get(key)
+        if found is None:
+            if len(_COMMITTED) >= 4:
+                _COMMITTED.clear()
+            found = _COMMITTED[key] = _Committed(reg)
+        return found
+
+
 class Knowledge:
     """Read-only views of one registry for answering one question."""
 
     def __init__(self, reg: Registry) -> None:
         self.reg = reg
         self._snapshots: dict[str, list[MonitoringSnapshot]] = {}
-        self._versions: dict[str, list[RecipeVersion]] = {}
         self._resolved: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
 
     # -- records ---------------------------------------------------------------------
@@ -72,15 +110,16 @@ class Knowledge:
         return self._snapshots[model_id]
 
     @cached_property
+    def _committed(self) -> _Committed:
+        return committed(self.reg)
+
+    @property
     def history(self) -> History:
-        return History(self.reg)
+        return self._committed.history
 
     def versions(self, recipe_id: str) -> list[RecipeVersion]:
         """A recipe's committed versions, oldest first, with diffs."""
-        if recipe_id not in self._versions:
-            count = len(self.history.versions_of(recipe_id))
-            self._versions[recipe_id] = [self.history.record(recipe_id, i) for i in range(count)]
-        return self._versions[recipe_id]
+        return self._committed.versions(recipe_id)
 
     def resolved(self, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:
         """The current resolved manifest and who set each value."""
