@@ -184,3 +184,22 @@ def test_answers_follow_new_commits(reg, base_recipe):
     second = ask(reg, "latest version of recipe_pricing_base")
     assert "the latest is 1.0.1" in second.reply and "More leaves" in second.reply
     assert "changed model.hyperparameters.num_leaves from 31 to 63" in second.reply
+
+
+def test_random_word_salad_is_answered_or_declined_never_a_crash(small):
+    """Seeded random questions from the assistant's own words and the registry's ids: every
+    answer is grounded, and a conversation carried through them stays valid."""
+    import random
+    import re
+
+    words = re.findall(r"\S+", "how do i what which compare versus trend drift alerts health promote clone register train "
+             "backtest monitor rollback approve version versions runs models recipes children lineage overrides "
+             "failed running prod staging draft retired this week today pricing nba forecasting client baseline "
+             "tagged retail acceptance MAPE PSI and its recipe_pricing_base model_retail_pricing_prod "
+             "recipe_nba_telco 1.0.0 2.0.0 model_ghost overview owned ? ,").split()
+    rng = random.Random(7)
+    context: dict = {}
+    for _ in range(120):
+        message = " ".join(rng.choice(words) for _ in range(rng.randint(1, 7)))
+        resp = ask(small, message, context=context)
+        context = resp.context if rng.random() < 0.5 else {}

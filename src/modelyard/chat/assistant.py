@@ -17,7 +17,6 @@ from modelyard.chat.search import Index
 from modelyard.chat.understand import KEYWORDS, STOPWORDS, Question, Vocabulary, understand
 from modelyard.domain.requests import ChatRequest
 from modelyard.errors import NotFound
-from modelyard.ops import load
 from modelyard.ops.common import parse_body
 from modelyard.storage.registry import Registry, clock
 
@@ -53,20 +52,8 @@ def answer(reg: Registry, request: ChatRequest | dict[str, Any]) -> ChatResponse
     return backend.maybe_rewrite(kb, req, offline)
 
 
-def _metric_names(kb: Knowledge) -> set[str]:
-    names: set[str] = set()
-    for rid in kb.recipes:
-        manifest = load.manifest(kb.reg, rid).manifest
-        evaluation = manifest.get("evaluation") or {}
-        names |= {m for m in evaluation.get("metrics") or [] if isinstance(m, str)}
-        names |= set(evaluation.get("acceptance") or {})
-        mon = manifest.get("monitoring") or {}
-        names |= set(mon.get("performance") or {}) | set(mon.get("drift") or {})
-    return names
-
-
 def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
-    vocab = Vocabulary(kb, _metric_names(kb))
+    vocab = Vocabulary(kb, kb.metric_names())
     now = clock()
     q = understand(kb, req.message, vocab, now)
     focus = _focus(kb, req)
@@ -92,7 +79,7 @@ def _focus(kb: Knowledge, req: ChatRequest) -> dict[str, str]:
         if isinstance(value, str) and value in known:
             focus[key] = value
     run_id = raw.get("run_id")
-    if isinstance(run_id, str) and run_id.startswith("run_") and run_id in kb.run_ids:
+    if isinstance(run_id, str) and run_id.startswith("run_") and kb.has_run(run_id):
         focus["run_id"] = run_id
     if req.recipe_id:
         focus["recipe_id"] = req.recipe_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelyard.chat import commands
-from modelyard.chat.draft import Draft
+from modelyard.chat.draft import Draft, plural
 from modelyard.chat.explain import change_text
 from modelyard.chat.knowledge import Knowledge, iso, num
 from modelyard.domain.records import Run
@@ -23,7 +23,8 @@ def compare_versions(kb: Knowledge, recipe_id: str, numbers: list[str], draft: D
         draft.step(commands.list_versions(recipe_id))
         return
     if len(hist) < 2 and len(numbers) < 2:
-        draft.say(f"{recipe_id} has only {len(hist)} version, so there is nothing to compare.")
+        why = f" ({kb.problems[recipe_id]})" if recipe_id in kb.problems else ""
+        draft.say(f"{recipe_id} has {plural(len(hist), 'readable version')}{why}, so there is nothing to compare.")
         draft.step(commands.list_versions(recipe_id))
         return
     if len(numbers) >= 2:

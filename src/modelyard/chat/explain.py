@@ -97,9 +97,10 @@ def explain_recipe(kb: Knowledge, recipe_id: str, q: Question, draft: Draft) -> 
         description = r.description or manifest.get("description")
         if description:
             draft.say(description.strip())
-        draft.say("It builds a model that:")
-        for line in builds(manifest):
-            draft.item(line)
+        if manifest:
+            draft.say("It builds a model that:")
+            for line in builds(manifest):
+                draft.item(line)
         lineage(kb, recipe_id, draft)
         if r.parent_id:
             overrides(kb, recipe_id, draft)
@@ -109,6 +110,8 @@ def explain_recipe(kb: Knowledge, recipe_id: str, q: Question, draft: Draft) -> 
             draft.say("Models built from it: " + ", ".join(f"{m.id} ({m.status})" for m in models) + ".")
             for m in models:
                 draft.cite("model", m.id)
+    if recipe_id in kb.problems:
+        draft.say(f"Its manifest cannot be read: {kb.problems[recipe_id]} (`modelyard validate` says more).")
     draft.step(commands.list_versions(recipe_id))
 
 
@@ -139,6 +142,9 @@ def overrides(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
         draft.say(f"{recipe_id} has no parent, so it overrides nothing: it sets its whole manifest.")
         return
     manifest, provenance = kb.resolved(recipe_id)
+    if recipe_id in kb.problems:
+        draft.say(f"Its manifest cannot be resolved: {kb.problems[recipe_id]}.")
+        return
     own = sorted(path for path, who in provenance.items() if who == recipe_id)
     if not own:
         draft.say(f"{recipe_id} overrides nothing of its parent {r.parent_id}: its resolved manifest is the parent's.")
@@ -160,7 +166,8 @@ def _get(data: dict[str, Any], dotted: str) -> Any:
 def versions(kb: Knowledge, recipe_id: str, draft: Draft, all_versions: bool) -> None:
     hist = kb.versions(recipe_id)
     if not hist:
-        draft.say(f"{recipe_id} has no committed version yet.")
+        why = f": {kb.problems[recipe_id]}" if recipe_id in kb.problems else " yet"
+        draft.say(f"{recipe_id} has no committed version that can be read{why}.")
         return
     latest = hist[-1]
     cite_version(kb, draft, latest)

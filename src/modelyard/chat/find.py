@@ -82,7 +82,7 @@ def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None 
 def find_runs(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None = None,
               model_id: str | None = None) -> None:
     found = [
-        r for r in kb.runs
+        r for r in (kb.runs_since(q.since) if q.since else kb.runs)
         if (not q.run_statuses or r.status in q.run_statuses)
         and (not q.run_types or r.run_type in q.run_types)
         and (q.since is None or r.created_at >= q.since)

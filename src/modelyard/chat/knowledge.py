@@ -7,16 +7,20 @@ versions come from one `History` pass over git, never one git call per recipe.
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from modelyard.chat.response import Reference
 from modelyard.domain.records import Model, MonitoringSnapshot, RecipeOut, RecipeVersion, Run
+from modelyard.errors import ModelyardError
 from modelyard.ops import load, monitoring, recipes
 from modelyard.ops.common import MAX_LIMIT
 from modelyard.ops.history import History
 from modelyard.storage.registry import Registry
 
+# a run whose created_at differs a little from the time in its id must not stop a scan early
+_SLACK = timedelta(days=1)
 API = "/api/ml-development"
 SITE = "/model-development"
 
@@ -29,6 +33,7 @@ class _Committed:
         self.history = History(reg)
         self._versions: dict[str, list[RecipeVersion]] = {}
         self._lock = threading.Lock()
+        self.metric_names: set[str] | None = None
 
     def versions(self, recipe_id: str) -> list[RecipeVersion]:
         with self._lock:
@@ -66,6 +71,9 @@ class Knowledge:
         self.reg = reg
         self._snapshots: dict[str, list[MonitoringSnapshot]] = {}
         self._resolved: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+        self._runs: dict[str, Run | None] = {}
+        self._manifest_files: dict[str, dict[str, Any]] = {}
+        self.problems: dict[str, str] = {}  # recipe id -> why its manifest could not be read
 
     # -- records ---------------------------------------------------------------------
     @cached_property
@@ -88,12 +96,33 @@ class Knowledge:
         """Every run, newest first (without logs: a question never needs them all)."""
         return sorted(load.runs(self.reg), key=lambda r: (r.created_at, r.id), reverse=True)
 
-    @cached_property
-    def run_ids(self) -> set[str]:
-        return {r.id for r in self.runs}
+    def runs_since(self, since: datetime) -> list[Run]:
+        """Runs created at or after `since`, newest first, reading no older shard than needed:
+        run ids embed their creation time, so storage lists them newest first."""
+        if "runs" in self.__dict__:
+            return [r for r in self.runs if r.created_at >= since]
+        out = []
+        for run in load.runs(self.reg):
+            if run.created_at < since - _SLACK:
+                break
+            self._runs[run.id] = run
+            if run.created_at >= since:
+                out.append(run)
+        return sorted(out, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    def has_run(self, run_id: str) -> bool:
+        return self.run(run_id) is not None
 
     def run(self, run_id: str) -> Run | None:
-        return next((r for r in self.runs if r.id == run_id), None)
+        """One run, read alone unless every run is loaded already."""
+        if "runs" in self.__dict__:
+            return next((r for r in self.runs if r.id == run_id), None)
+        if run_id not in self._runs:
+            try:
+                self._runs[run_id] = load.run(self.reg, run_id)
+            except ModelyardError:
+                self._runs[run_id] = None
+        return self._runs[run_id]
 
     def snapshots(self, model_id: str) -> list[MonitoringSnapshot]:
         """A model's snapshots, newest first."""
@@ -118,13 +147,49 @@ class Knowledge:
         return self._committed.history
 
     def versions(self, recipe_id: str) -> list[RecipeVersion]:
-        """A recipe's committed versions, oldest first, with diffs."""
-        return self._committed.versions(recipe_id)
+        """A recipe's committed versions, oldest first, with diffs (empty, with the reason in
+        `problems`, when they cannot be resolved)."""
+        try:
+            return self._committed.versions(recipe_id)
+        except ModelyardError as exc:
+            self.problems[recipe_id] = str(exc).splitlines()[0]
+            return []
+
+    def manifest_file(self, recipe_id: str) -> dict[str, Any]:
+        """A recipe's own manifest as stored (overrides only, for a child)."""
+        if recipe_id not in self._manifest_files:
+            try:
+                self._manifest_files[recipe_id] = load.manifest(self.reg, recipe_id).manifest
+            except ModelyardError:
+                self._manifest_files[recipe_id] = {}
+        return self._manifest_files[recipe_id]
+
+    def metric_names(self) -> set[str]:
+        """Every metric a manifest names (evaluation, acceptance, monitoring). Only words to
+        recognise in questions, so they are read once per commit, not once per question."""
+        cached = self._committed.metric_names
+        if cached is not None:
+            return cached
+        names: set[str] = set()
+        for rid in self.recipes:
+            manifest = self.manifest_file(rid)
+            evaluation = manifest.get("evaluation") or {}
+            names |= {m for m in evaluation.get("metrics") or [] if isinstance(m, str)}
+            names |= set(evaluation.get("acceptance") or {})
+            mon = manifest.get("monitoring") or {}
+            names |= set(mon.get("performance") or {}) | set(mon.get("drift") or {})
+        self._committed.metric_names = names
+        return names
 
     def resolved(self, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:
-        """The current resolved manifest and who set each value."""
+        """The current resolved manifest and who set each value; empty, with the reason in
+        `problems`, when the registry cannot resolve it (a pin to a missing version, a bad file)."""
         if recipe_id not in self._resolved:
-            self._resolved[recipe_id] = recipes.resolved_manifest(self.reg, recipe_id)
+            try:
+                self._resolved[recipe_id] = recipes.resolved_manifest(self.reg, recipe_id)
+            except ModelyardError as exc:
+                self.problems[recipe_id] = str(exc).splitlines()[0]
+                self._resolved[recipe_id] = ({}, {})
         return self._resolved[recipe_id]
 
     def manifest_of_version(self, recipe_id: str, version_id: str) -> dict[str, Any] | None:
@@ -155,7 +220,7 @@ class Knowledge:
         if ident in self.recipes or ident in self.models:
             return True
         if ident.startswith("run_"):
-            return ident in self.run_ids
+            return self.has_run(ident)
         if ident.startswith("snap_"):
             return any(s.id == ident for m in self.models for s in self.snapshots(m))
         if ident.startswith("ver_"):

@@ -8,7 +8,6 @@ from typing import Any
 from rank_bm25 import BM25Okapi
 
 from modelyard.chat.knowledge import Knowledge
-from modelyard.ops import load
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -40,9 +39,8 @@ class Index:
         docs: list[list[str]] = []
         recipe_words: dict[str, list[str]] = {}
         for r in kb.recipes.values():
-            mf = load.manifest(kb.reg, r.id)
             text = [r.id, r.name, r.model_family, r.level, r.status, " ".join(r.tags), r.description or ""]
-            doc = words(" ".join(text)) * 2 + _manifest_words(mf.manifest)
+            doc = words(" ".join(text)) * 2 + _manifest_words(kb.manifest_file(r.id))
             recipe_words[r.id] = doc
             self.keys.append(("recipe", r.id))
             docs.append(doc)

@@ -190,7 +190,7 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
         if target is not None:
             if ident not in target:
                 target.append(ident)
-        elif ident.startswith("run_") and ident in kb.run_ids:
+        elif ident.startswith("run_") and kb.has_run(ident):
             q.runs.append(ident)
         elif not ident.startswith(("ver_", "snap_")) and ident not in q.unknown_ids:
             q.unknown_ids.append(ident)
