@@ -196,7 +196,7 @@ def test_random_word_salad_is_answered_or_declined_never_a_crash(small):
              "backtest monitor rollback approve version versions runs models recipes children lineage overrides "
              "failed running prod staging draft retired this week today pricing nba forecasting client baseline "
              "tagged retail acceptance MAPE PSI and its recipe_pricing_base model_retail_pricing_prod "
-             "recipe_nba_telco 1.0.0 2.0.0 model_ghost overview owned ? ,").split()
+             "recipe_nba_telco 1.0.0 2.0.0 model_ghost overview owned ? ,")
     rng = random.Random(7)
     context: dict = {}
     for _ in range(120):
