@@ -202,22 +202,14 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         return d
     if _has_filters(q) or q.subjects:
         return _find(kb, q)
-    if q.has(*EXPLAIN_WORDS):
-        hit = _best_match(kb, q)
-        if hit is not None:
-            d = Draft(kb, "explain")
-            if hit[0] == "recipe":
-                explain.explain_recipe(kb, hit[1], q, d)
-            else:
-                explain.explain_model(kb, hit[1], d)
-            return d
-        if recipes or models:
-            d = Draft(kb, "explain")
-            if models:
-                explain.explain_model(kb, models[0], d)
-            else:
-                explain.explain_recipe(kb, recipes[0], q, d)
-            return d
+    if q.has(*EXPLAIN_WORDS) and (recipes or models):
+        # "tell me more", "what does it build?": about the conversation's record
+        d = Draft(kb, "explain")
+        if models:
+            explain.explain_model(kb, models[0], d)
+        else:
+            explain.explain_recipe(kb, recipes[0], q, d)
+        return d
     return _decline(kb, q, "", [])
 
 
