@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "monitoring": ("modelyard.cli.monitoring:monitoring", "List and record monitoring snapshots of a model."),
     "synthetic": ("modelyard.cli.synthetic:synthetic", "Show and set a recipe's synthetic example."),
     "serve": ("modelyard.cli.serve:serve", "Serve the seed HTTP API, its docs and the catalog."),
+    "chat": ("modelyard.cli.chat:chat", "Ask the assistant about the registry: answers cite records and give commands."),
 }
 
 
