@@ -333,14 +333,16 @@ def test_synthetic_example(client: TestClient, base_recipe: str) -> None:
 # -- chat, docs, catalog -------------------------------------------------------------------
 
 
-def test_chat_without_assistant_is_501(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "modelyard.chat", None)  # as when the package is absent
-    monkeypatch.setitem(sys.modules, "modelyard.chat.assistant", None)
-    r = client.post(f"{API}/chat", json={"message": "Which pricing recipes are approved?"})
-    assert r.status_code == 501
-    assert "chat assistant" in r.json()["detail"]
+def test_chat(client: TestClient, world: dict[str, str]) -> None:
+    r = client.post(f"{API}/chat", json={"message": "Which pricing recipes are there?"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["answered"] is True and body["response"] == body["reply"]
+    assert world["recipe"] in {ref["id"] for ref in body["references"]}
+    follow = client.post(f"{API}/chat", json={"message": "tell me more", "context": body["context"]})
+    assert follow.status_code == 200
+    r = client.post(f"{API}/chat", json={"message": "hi", "recipe_id": "recipe_missing"})
+    assert (r.status_code, r.json()) == (404, {"detail": "Recipe not found"})
     r = client.post(f"{API}/chat", json={"message": ""})
     assert_seed_422(r.json(), ["body", "message"])
 

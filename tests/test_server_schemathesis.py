@@ -9,8 +9,6 @@ not among the checks."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -30,7 +28,6 @@ from modelyard.storage.registry import Registry
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
-HAS_CHAT = importlib.util.find_spec("modelyard.chat") is not None
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, negative_data_rejection]
 
@@ -51,16 +48,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_every_operation(case: schemathesis.Case) -> None:
-    response = case.call()
-    case.validate_response(response, checks=checks_for(case, response.status_code))
-
-
-def checks_for(case: schemathesis.Case, status: int, extra: tuple = ()) -> list:  # type: ignore[type-arg]
-    checks = [*CHECKS, *extra]
-    if case.operation.path.endswith("/chat") and not HAS_CHAT and status == 501:
-        # the documented "no assistant in this build" answer, until the chat package lands
-        checks.remove(not_a_server_error)
-    return checks
+    case.call_and_validate(checks=CHECKS)
 
 
 def test_stateful_links(reg: Registry, base_recipe: str) -> None:
@@ -81,10 +69,11 @@ def test_stateful_links(reg: Registry, base_recipe: str) -> None:
             seen.append((case.operation.label, response.status_code))
 
         def validate_response(self, response, case, **kwargs):  # type: ignore[no-untyped-def]
-            case.validate_response(response, checks=checks_for(case, response.status_code, (use_after_free,)))
+            case.validate_response(response, checks=[*CHECKS, use_after_free])
 
     Machine.run(settings=settings(max_examples=10, stateful_step_count=6, deadline=None,
                                   derandomize=True, suppress_health_check=list(HealthCheck)))
     created = [s for label, s in seen if label == "POST /api/ml-development/recipes" and s == 201]
-    followed = [s for label, s in seen if label == "GET /api/ml-development/recipes/{recipe_id}" and s == 200]
+    # a generated id almost never exists: a success on a recipe's own path followed a link
+    followed = [s for label, s in seen if "/recipes/{recipe_id}" in label and s < 300]
     assert created and followed, seen
