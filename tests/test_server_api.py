@@ -387,6 +387,14 @@ def test_catalog_placeholder_until_the_site_exists(client: TestClient, monkeypat
     assert r.status_code == 307 and r.headers["location"] == "/model-development/"
 
 
+def test_a_trailing_slash_still_finds_the_route(client: TestClient, base_recipe: str) -> None:
+    r = client.get(f"{API}/recipes/?model_family=pricing", follow_redirects=False)
+    assert r.status_code == 307
+    assert r.headers["location"].endswith(f"{API}/recipes?model_family=pricing")
+    assert client.get(f"{API}/recipes/").json()["total"] == 1
+    assert client.get(f"{API}/nothing/here").json() == {"detail": "Not Found"}
+
+
 # -- failures that are not the client's ------------------------------------------------------
 
 

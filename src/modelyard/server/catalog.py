@@ -197,6 +197,10 @@ mirrors = APIRouter(include_in_schema=False)
 async def json_mirror(request: Request, path: str) -> Response:
     """The catalog's JSON mirrors, for pages that read them; registered after every API
     route, so it only answers what the API itself does not."""
+    if path.endswith("/"):
+        # what the router does for a trailing slash when no route catches everything
+        url = request.url.replace(path=request.url.path.rstrip("/"))
+        return RedirectResponse(str(url), status_code=307)
     catalog: Catalog = request.app.state.catalog
     pages = await anyio.to_thread.run_sync(catalog.ensure, request.app.state.access.writes)
     if pages is not None:
