@@ -54,7 +54,7 @@ def answers(repo: Path, cached: bool, monkeypatch: pytest.MonkeyPatch) -> dict[s
         r.id: versions.list_versions(reg, r.id, history).model_dump(mode="json") for r in all_recipes.recipes
     }
     if cached:  # the answers above really came through the cache
-        cache = reg.cache
+        cache = reg.blob_cache
         assert cache is not None
         head = git(repo, "rev-parse", "HEAD")
         assert cache._meta("tree") == head and cache._meta("changes") == head
@@ -220,7 +220,7 @@ def test_a_cache_file_that_cannot_be_used_is_no_cache(repo, monkeypatch, damage)
     monkeypatch.setenv("MODELYARD_CACHE", "1")
     reg = Registry.open(repo)
     # a file that is not a database is replaced; a folder in its way means no cache at all
-    assert (reg.cache is None) == (damage == "folder")
+    assert (reg.blob_cache is None) == (damage == "folder")
     assert answers(repo, False, monkeypatch) == plain
     monkeypatch.setenv("MODELYARD_CACHE", "1")
     assert runs.list_runs(Registry.open(repo), limit=500).model_dump(mode="json") == plain["runs"]

@@ -42,7 +42,7 @@ class History:
             except RegistryFileError:
                 return None
 
-        self.sources = version_sources(reg.git, reg.prefix, parse, reg.cache) if reg.in_git else {}
+        self.sources = version_sources(reg.git, reg.prefix, parse, reg.blob_cache) if reg.in_git else {}
         self._resolved: dict[tuple[str, str], ResolvedVersion] = {}
 
     def versions_of(self, recipe_id: str) -> list[VersionSource]:
@@ -85,7 +85,7 @@ class History:
         only on commits, so it is kept in the cache under a digest of the commits of every
         layer it was made from (and the registry's breaking paths)."""
         key = self._key(recipe_id, index)
-        cache = self.reg.cache if key else None
+        cache = self.reg.blob_cache if key else None
         if cache is not None and key:
             try:
                 found = cache.get_json("version-record", key)

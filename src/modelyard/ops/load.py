@@ -165,7 +165,7 @@ def _where(
     newest_first: bool = False, glob: bool = False,
 ) -> Hits[T] | None:
     """Matches from the cache (None when there is none, or it failed: the caller scans)."""
-    cache = reg.cache
+    cache = reg.blob_cache
     if cache is None:
         return None
     try:

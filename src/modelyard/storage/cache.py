@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from modelyard.storage.worktree import View
 
 ENV_CACHE = "MODELYARD_CACHE"
+_OPEN: dict[tuple[int, str, str, str], Cache] = {}
+_OPEN_LOCK = threading.Lock()
 FILE = "cache.sqlite3"
 SCHEMA = 1
 # what a record's filter columns hold, by kind
@@ -74,6 +77,13 @@ def _code_key() -> str:
     return digest.hexdigest()[:16]
 
 
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
 def enabled() -> bool:
     return os.environ.get(ENV_CACHE, "1").strip().lower() not in ("0", "off", "no", "false")
 
@@ -97,13 +107,19 @@ class Cache:
         self.root = root
         self.prefix = prefix
         self.path = path
+        # one connection, shared by the threads of a process (a server reads from several at
+        # once) under `lock`; sqlite's WAL mode lets other processes read while one writes
+        self.lock = threading.RLock()
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.inode = _inode(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._setup()
 
     @classmethod
     def at(cls, git: Git, prefix: str, root: Path) -> Cache | None:
+        """The cache of this repository, opened once per process (every Registry object of a
+        long-running server shares it, so it holds one connection, not one per request)."""
         if not enabled():
             return None
         try:
@@ -112,17 +128,24 @@ class Cache:
             path = folder / FILE
         except (OSError, GitError):  # a cache that cannot open is no cache, not a failure
             return None
-        for attempt in (1, 2):
-            try:
-                return cls(git, prefix, path, root)
-            except sqlite3.DatabaseError:
-                if attempt == 2 or not path.is_file():
+        key = (os.getpid(), str(path), prefix, str(root))
+        with _OPEN_LOCK:
+            found = _OPEN.get(key)
+            if found is not None and _inode(path) == found.inode:
+                return found  # the same file: not deleted or replaced since it was opened
+            for attempt in (1, 2):
+                try:
+                    found = cls(git, prefix, path, root)
+                    _OPEN[key] = found
+                    return found
+                except sqlite3.DatabaseError:
+                    if attempt == 2 or not path.is_file():
+                        return None
+                    # not a database (a crash, a bad copy): it is only derived data, so start again
+                    for extra in ("", "-wal", "-shm"):
+                        Path(f"{path}{extra}").unlink(missing_ok=True)
+                except (OSError, sqlite3.Error):
                     return None
-                # not a database (a crash, a bad copy): it is only derived data, so start again
-                for extra in ("", "-wal", "-shm"):
-                    Path(f"{path}{extra}").unlink(missing_ok=True)
-            except (OSError, sqlite3.Error):
-                return None
         return None
 
     # -- schema ----------------------------------------------------------------------------
@@ -178,7 +201,7 @@ class Cache:
         base = self.prefix + "/"
         return repo_path[len(base):] if repo_path.startswith(base) else None
 
-    def sync(self) -> None:
+    def _sync_locked(self) -> None:
         """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full listing."""
         # HEAD is asked every time: a long-lived process sees other processes' commits
         head = self.git.head() or ""
@@ -256,7 +279,7 @@ class Cache:
 
         return View(self, kind, specs, glob)
 
-    def fill(self, kind: str, model: type[BaseModel]) -> None:
+    def _fill_locked(self, kind: str, model: type[BaseModel]) -> None:
         """Parse every blob of `kind` in HEAD that is not cached yet (one `git cat-file --batch`)
         and copy its filter columns into the tree table."""
         if self._meta(f"filled:{kind}") == self._meta("tree"):
@@ -323,7 +346,7 @@ class Cache:
             raise
         return out
 
-    def data(self, rows: list[Row], kind: str) -> None:
+    def _data_locked(self, rows: list[Row], kind: str) -> None:
         """Load the cached data of `rows` that have it (only the ones about to be shown)."""
         wanted = [r for r in rows if r.data is _LAZY]
         if not wanted:
@@ -341,7 +364,7 @@ class Cache:
             r.data = json.loads(text) if text is not None else None
 
     # -- manifest history ----------------------------------------------------------------------
-    def changes(self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    def _changes_locked(self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
         """The manifest log up to `head`: cached, extended from the cached commit when HEAD only
         moved forward (no merges in between), else recomputed by `compute(None)`."""
         cached = self._meta("changes")
@@ -386,7 +409,7 @@ class Cache:
             return False
         return chain[0][1] == old and all(chain[i][1] == chain[i - 1][0] for i in range(1, len(chain)))
 
-    def manifest_data(self, blobs: Iterable[str], model: type[BaseModel]) -> dict[str, Any | None]:
+    def _manifest_data_locked(self, blobs: Iterable[str], model: type[BaseModel]) -> dict[str, Any | None]:
         """Each manifest blob's validated record as JSON data (`model_dump(mode="json")`), by blob
         id (None: it did not parse), parsing only what is new."""
         wanted = list(dict.fromkeys(blobs))
@@ -403,18 +426,56 @@ class Cache:
             out.update(self._store("manifest-json", model, self.git.cat_blobs(missing[i : i + 2000]), dump=True))
         return out
 
-    def get_json(self, kind: str, key: str) -> Any | None:
+    def _get_json_locked(self, kind: str, key: str) -> Any | None:
         """A derived value stored under `key` (a digest of everything it depends on)."""
         row = self.db.execute("SELECT data FROM records WHERE blob=? AND kind=? AND ok=1", (key, kind)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def put_json(self, kind: str, key: str, value: Any) -> None:
+    def _put_json_locked(self, kind: str, key: str, value: Any) -> None:
         with contextlib.suppress(sqlite3.Error):  # only an optimisation: a busy cache skips it
             self.db.execute("INSERT OR IGNORE INTO records(blob, kind, ok, data) VALUES (?,?,1,?)",
                             (key, kind, json.dumps(value, separators=(",", ":"))))
 
+    # -- the public methods, each under the lock ---------------------------------------------------
+    def sync(self) -> None:
+        """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full listing."""
+        with self.lock:
+            self._sync_locked()
+
+    def fill(self, kind: str, model: type[BaseModel]) -> None:
+        """Parse every blob of `kind` in HEAD that is not cached yet."""
+        with self.lock:
+            self._fill_locked(kind, model)
+
+    def data(self, rows: list[Row], kind: str) -> None:
+        """Load the cached data of `rows` that have it (only the ones about to be shown)."""
+        with self.lock:
+            self._data_locked(rows, kind)
+
+    def changes(self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+        """The manifest log up to `head` (see `_changes_locked`)."""
+        with self.lock:
+            return self._changes_locked(head, compute)
+
+    def manifest_data(self, blobs: Iterable[str], model: type[BaseModel]) -> dict[str, Any | None]:
+        """Each manifest blob's validated record as JSON data, by blob id."""
+        with self.lock:
+            return self._manifest_data_locked(blobs, model)
+
+    def get_json(self, kind: str, key: str) -> Any | None:
+        with self.lock:
+            return self._get_json_locked(kind, key)
+
+    def put_json(self, kind: str, key: str, value: Any) -> None:
+        with self.lock:
+            self._put_json_locked(kind, key, value)
+
     def close(self) -> None:
-        self.db.close()
+        with self.lock, _OPEN_LOCK:
+            for key, value in list(_OPEN.items()):
+                if value is self:
+                    del _OPEN[key]
+            self.db.close()
 
 
 class _Lazy:

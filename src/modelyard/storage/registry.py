@@ -107,7 +107,7 @@ class Registry:
 
     # -- reading ---------------------------------------------------------------------
     @property
-    def cache(self) -> Cache | None:
+    def blob_cache(self) -> Cache | None:
         """The derived index under `.git/modelyard/` (storage/cache.py), or None without git
         or with MODELYARD_CACHE=0. Never the source of truth: answers are the same without it."""
         if self._cache is False:

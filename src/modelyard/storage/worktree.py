@@ -42,7 +42,8 @@ STAT_LIMIT = 20_000
 
 
 def _count(cache: Cache, kind: str) -> int:
-    return int(cache.db.execute("SELECT count(*) FROM tree WHERE kind=?", (kind,)).fetchone()[0])
+    with cache.lock:
+        return int(cache.db.execute("SELECT count(*) FROM tree WHERE kind=?", (kind,)).fetchone()[0])
 
 
 def changed_by_stat(cache: Cache, kind: str) -> set[str]:
@@ -51,7 +52,8 @@ def changed_by_stat(cache: Cache, kind: str) -> set[str]:
     last found equal to HEAD's blob is unchanged; any other is hashed and compared. A stat is
     recorded only when the file is older than two seconds, so an edit in the same tick as
     the check cannot go unseen."""
-    rows = cache.db.execute("SELECT path, blob, sig FROM tree WHERE kind=?", (kind,)).fetchall()
+    with cache.lock:
+        rows = cache.db.execute("SELECT path, blob, sig FROM tree WHERE kind=?", (kind,)).fetchall()
     now = time.time_ns()
     root = cache.root
     changed: set[str] = set()
@@ -74,7 +76,7 @@ def changed_by_stat(cache: Cache, kind: str) -> set[str]:
         elif max(st.st_mtime_ns, st.st_ctime_ns) < now - RACY_NS:
             verified.append((mark, path))
     if verified:
-        with contextlib.suppress(sqlite3.Error):  # remembering is only an optimisation
+        with cache.lock, contextlib.suppress(sqlite3.Error):  # remembering is only an optimisation
             cache.db.executemany("UPDATE tree SET sig=? WHERE path=?", verified)
     return changed
 
@@ -142,7 +144,23 @@ class View:
         are new, or did not parse come back with `data=None` and unfiltered, for the caller.
         """
         cache = self.cache
+        dirty = self.changed(kind)  # git's answer is awaited here, outside the lock
         cache.fill(kind, model)
+        with cache.lock:
+            found, new = self._query(kind, filters, newest_first)
+        out = [Row(p, (a, b), _LAZY if ok else None, blob if ok else None)
+               for p, a, b, blob, ok in found if p not in dirty]
+        extra = [rel for rel in dirty if classify(rel)[0] == kind]
+        extra += [rel for rel in new if rel not in dirty]
+        if extra:
+            out.extend(Row(rel, (k[1], k[2]), None, None) for rel in extra if (k := classify(rel))[0] == kind)
+            out.sort(key=lambda r: r.sort, reverse=newest_first)
+        return out
+
+    def _query(
+        self, kind: str, filters: dict[str, str | None] | None, newest_first: bool
+    ) -> tuple[list[tuple[str, str, str, str, int]], list[str]]:
+        cache = self.cache
         names = FIELDS.get(kind, ())
         where, args = ["kind=?", "ok=1"], [kind]
         for name, value in (filters or {}).items():
@@ -160,15 +178,7 @@ class View:
         if broken:
             found = sorted(found + broken, key=lambda r: (r[1], r[2]), reverse=newest_first)
         new = untracked(cache, kind)
-        dirty = self.changed(kind)
-        out = [Row(p, (a, b), _LAZY if ok else None, blob if ok else None)
-               for p, a, b, blob, ok in found if p not in dirty]
-        extra = [rel for rel in dirty if classify(rel)[0] == kind]
-        extra += [rel for rel in new if rel not in dirty]
-        if extra:
-            out.extend(Row(rel, (k[1], k[2]), None, None) for rel in extra if (k := classify(rel))[0] == kind)
-            out.sort(key=lambda r: r.sort, reverse=newest_first)
-        return out
+        return found, new
 
     def data(self, rows: list[Row], kind: str) -> None:
         self.cache.data(rows, kind)
