@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from modelyard.domain.lifecycle import (
     RECIPE_TRANSITIONS,
     RUN_TRANSITIONS,
@@ -95,7 +97,7 @@ def compare(ctx: Context, base: str) -> list[str]:
         if c.status == "D":
             rules.deleted(c.rel, kind, ids)
         elif c.status == "M" and before is not None and before.record is not None:
-            rules.modified(c.rel, kind, before)
+            rules.modified(c.rel, kind, before.record)
         if kind == "manifest":
             rules.recipe_version(ids["recipe_id"], c, before)
     return [c.rel for c in changes if c.status != "D"]
@@ -108,12 +110,12 @@ class _Rules:
         self.model_table = model_table(base_settings.model_transitions)
 
     # -- a record edited -------------------------------------------------------------
-    def modified(self, rel: str, kind: str, before: Parsed[Any]) -> None:
+    def modified(self, rel: str, kind: str, before: BaseModel) -> None:
         after = self.ctx.tree.parse_kind(rel, kind)
         if after is None or after.record is None:
             return  # its own problems are reported by the tree checks
         shown = self.ctx.display(rel)
-        old_raw, new_raw = before.record.model_dump(mode="json"), after.record.model_dump(mode="json")
+        old_raw, new_raw = before.model_dump(mode="json"), after.record.model_dump(mode="json")
         for field in IMMUTABLE.get(kind, ()):
             if old_raw.get(field) != new_raw.get(field):
                 self.ctx.out.error("immutable-field", shown,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from modelyard.domain.records import RegistrySettings
 from modelyard.ops.history import History
 from modelyard.ops.manifests import Resolver
@@ -35,7 +37,7 @@ class Context:
     def display(self, rel: str) -> str:
         return self.tree.display(rel)
 
-    def report_parse(self, parsed: Parsed[object]) -> None:
+    def report_parse(self, parsed: Parsed[Any]) -> None:
         """A file's own problems: `yaml` when it cannot be read, `schema` when a field is wrong."""
         code = "yaml" if parsed.loaded is None else "schema"
         for problem in parsed.problems:

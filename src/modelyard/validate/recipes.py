@@ -130,8 +130,8 @@ def _check_resolved(ctx: Context, full: dict[str, Any], provenance: dict[str, st
             if origin and origin != recipe_id:
                 message += f" (in the resolved manifest; set by {origin})"
             field = f"manifest.{problem.field}" if problem.field else "manifest"
-            ctx.out.error("manifest-schema", shown, message,
-                          (problem.line, problem.column) if problem.line else None, field)
+            where = (problem.line, problem.column or 1) if problem.line else None
+            ctx.out.error("manifest-schema", shown, message, where, field)
         return
     if recipe is None:
         return

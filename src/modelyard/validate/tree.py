@@ -120,7 +120,7 @@ class Tree:
 
     def all_files(self) -> list[str]:
         """Every file of the registry (registry-relative), skipping hidden files and folders."""
-        out = []
+        out: list[str] = []
         root = str(self.reg.root)
         for folder, dirs, names in os.walk(root):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
