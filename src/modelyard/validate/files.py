@@ -92,8 +92,11 @@ def expand(ctx: Context, rels: Iterable[str]) -> set[str]:
     """The files given plus what depends on them: a changed recipe's children (and theirs) and
     models; a changed model's runs. Found with `git grep`, not by reading every file."""
     scope = set(rels)
-    todo = sorted({ids["recipe_id"] for r in scope if (k := layout.kind_of(r)) and k[0] in ("recipe", "manifest")
-                   for ids in [k[1]]})
+    todo = []
+    for rel in scope:
+        found = layout.kind_of(rel)
+        if found is not None and found[0] in ("recipe", "manifest"):
+            todo.append(found[1]["recipe_id"])
     seen: set[str] = set()
     while todo:
         recipe_id = todo.pop()

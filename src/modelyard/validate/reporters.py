@@ -54,8 +54,15 @@ def change_lines(change: RecipeChange) -> list[str]:
         return [f"{change.recipe_id}: deleted (was {change.old_version})"]
     needs = f"needs {change.required_bump}" if change.required_bump else "no semantic change"
     head = f"{change.recipe_id}: {change.old_version} -> {change.new_version} ({change.given_bump or 'no'} bump; {needs})"
-    return [head] + [f"  {c['op']:<11} {c['path_text']}: {_short(c['old'])} -> {_short(c['new'])} ({c['bump']})"
-                     for c in change.changes]
+    return [head] + [f"  {c['op']:<11} {c['path_text']}: {_values(c)} ({c['bump']})" for c in change.changes]
+
+
+def _values(change: dict[str, Any]) -> str:
+    if change["op"] == "add":
+        return _short(change["new"])
+    if change["op"] == "remove":
+        return f"was {_short(change['old'])}"
+    return f"{_short(change['old'])} -> {_short(change['new'])}"
 
 
 def _short(value: Any, limit: int = 60) -> str:
