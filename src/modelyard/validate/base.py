@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from modelyard.domain.ids import is_valid_id
 from modelyard.domain.lifecycle import (
     RECIPE_TRANSITIONS,
     RUN_TRANSITIONS,
@@ -26,7 +27,14 @@ from modelyard.storage import layout
 from modelyard.storage.git import ZERO
 from modelyard.validate.context import Context
 from modelyard.validate.report import RecipeChange
-from modelyard.validate.tree import MODELS_OF_KIND, Parsed, parse_bytes
+from modelyard.validate.tree import (
+    MODEL_FILES,
+    MODELS_OF_KIND,
+    RECIPE_FILES,
+    RUN_FILES,
+    Parsed,
+    parse_bytes,
+)
 
 # fields that a record keeps for life; changing them means a new record
 IMMUTABLE: dict[str, tuple[str, ...]] = {
@@ -88,6 +96,8 @@ def compare(ctx: Context, base: str) -> list[str]:
     settings = old.get(layout.SETTINGS)
     base_settings = settings.record if settings is not None and settings.record else ctx.settings
     rules = _Rules(ctx, base, base_settings)
+    deleted_recipes: set[str] = set()
+    deleted_models: set[str] = set()
     for c in changes:
         found = layout.kind_of(c.rel)
         if found is None:
@@ -95,11 +105,15 @@ def compare(ctx: Context, base: str) -> list[str]:
         kind, ids = found
         before = old.get(c.rel)
         if c.status == "D":
-            rules.deleted(c.rel, kind, ids)
+            if kind in ("recipe", "manifest"):
+                deleted_recipes.add(ids["recipe_id"])
+            elif kind == "model":
+                deleted_models.add(ids["model_id"])
         elif c.status == "M" and before is not None and before.record is not None:
             rules.modified(c.rel, kind, before.record)
         if kind == "manifest":
             rules.recipe_version(ids["recipe_id"], c, before)
+    rules.deleted(deleted_recipes, deleted_models)
     return [c.rel for c in changes if c.status != "D"]
 
 
@@ -128,26 +142,31 @@ class _Rules:
             if problem:
                 self.ctx.out.error("status-transition", shown, problem, after.where("status"), "status")
 
-    # -- a record deleted ------------------------------------------------------------
-    def deleted(self, rel: str, kind: str, ids: dict[str, str]) -> None:
-        tree, shown = self.ctx.tree, self.ctx.display(rel)
-        users: dict[str, list[str]] = {}
-        if kind == "recipe" and not tree.exists(rel) and not tree.exists(str(layout.manifest_file(ids["recipe_id"]))):
-            rid = ids["recipe_id"]
-            users = {
-                "child recipes": _ids(tree.users(("parent_id",), rid, (layout.RECIPES,)), 1),
-                "models": _ids(tree.users(("recipe_id",), rid, (layout.MODELS,)), 1),
-                "runs": _ids(tree.users(("recipe_id",), rid, (layout.RUNS,)), 2),
-            }
-            what, action = f"recipe {rid}", "archive it instead (status: archived)"
-        elif kind == "model" and not tree.exists(rel):
-            mid = ids["model_id"]
-            users = {"runs": _ids(tree.users(("model_id",), mid, (layout.RUNS,)), 2)}
-            what, action = f"model {mid}", "retire it instead (status: retired)"
+    # -- records deleted -------------------------------------------------------------
+    def deleted(self, recipe_ids: set[str], model_ids: set[str]) -> None:
+        """Recipes and models gone from the tree that children, models or runs still use."""
+        tree = self.ctx.tree
+        gone_recipes = {r for r in recipe_ids if is_valid_id(r) and not tree.exists(str(layout.recipe_file(r)))
+                        and not tree.exists(str(layout.manifest_file(r)))}
+        gone_models = {m for m in model_ids if is_valid_id(m) and not tree.exists(str(layout.model_file(m)))}
+        children = tree.users("parent_id", gone_recipes, RECIPE_FILES)
+        models = tree.users("recipe_id", gone_recipes, MODEL_FILES)
+        runs_of_recipe = tree.users("recipe_id", gone_recipes, RUN_FILES)
+        runs_of_model = tree.users("model_id", gone_models, RUN_FILES)
+        for rid in sorted(gone_recipes):
+            self._in_use(str(layout.recipe_file(rid)), f"recipe {rid}", "archive it instead (status: archived)", {
+                "child recipes": _ids(children[rid], 1), "models": _ids(models[rid], 1),
+                "runs": _ids(runs_of_recipe[rid], 2)})
+        for mid in sorted(gone_models):
+            self._in_use(str(layout.model_file(mid)), f"model {mid}", "retire it instead (status: retired)",
+                         {"runs": _ids(runs_of_model[mid], 2)})
+
+    def _in_use(self, rel: str, what: str, action: str, users: dict[str, list[str]]) -> None:
         if any(users.values()):
             named = "; ".join(f"{k}: {', '.join(v[:5])}{f' and {len(v) - 5} more' if len(v) > 5 else ''}"
                               for k, v in users.items() if v)
-            self.ctx.out.error("deleted-in-use", shown, f"{what} was deleted but is still used ({named}); {action}")
+            self.ctx.out.error("deleted-in-use", self.ctx.display(rel),
+                               f"{what} was deleted but is still used ({named}); {action}")
 
     # -- a manifest's version --------------------------------------------------------
     def recipe_version(self, recipe_id: str, change: Change, before: Parsed[Any] | None) -> None:

@@ -12,7 +12,7 @@ from modelyard.storage import layout
 from modelyard.validate import recipes, records
 from modelyard.validate.context import Context
 from modelyard.validate.report import did_you_mean
-from modelyard.validate.tree import RECORD_FOLDERS
+from modelyard.validate.tree import MODEL_FILES, RECIPE_FILES, RECORD_FOLDERS, RUN_FILES
 
 _EXPECTED_NAMES = {
     layout.RECIPES: [layout.RECIPE_FILE, layout.MANIFEST_FILE, layout.SYNTHETIC_FILE],
@@ -89,30 +89,31 @@ def _unknown_file(ctx: Context, rel: str) -> None:
 
 
 def expand(ctx: Context, rels: Iterable[str]) -> set[str]:
-    """The files given plus what depends on them: a changed recipe's children (and theirs) and
-    models; a changed model's runs. Found with `git grep`, not by reading every file."""
+    """The files given plus what their checks' results depend on, like dbt's `state:modified+`:
+    a changed recipe's descendants (their lineage and resolved manifests) and models (their
+    version and family), a changed model's runs. One `git grep` per step, not a read of every file."""
     scope = set(rels)
-    todo = []
+    recipes_changed: set[str] = set()
+    models_changed: set[str] = set()
     for rel in scope:
         found = layout.kind_of(rel)
-        if found is not None and found[0] in ("recipe", "manifest"):
-            todo.append(found[1]["recipe_id"])
-    seen: set[str] = set()
-    while todo:
-        recipe_id = todo.pop()
-        if recipe_id in seen:
-            continue
-        seen.add(recipe_id)
-        for rel in ctx.tree.users(("parent_id",), recipe_id, (layout.RECIPES,)):
-            child = PurePosixPath(rel).parts[1]
-            scope.update({str(layout.recipe_file(child)), str(layout.manifest_file(child))}
-                         if is_valid_id(child) else {rel})
-            todo.append(child)
-        scope.update(ctx.tree.users(("recipe_id",), recipe_id, (layout.MODELS,)))
-    for rel in list(scope):
-        found = layout.kind_of(rel)
-        if found and found[0] == "model" and is_valid_id(found[1]["model_id"]):
-            scope.update(ctx.tree.users(("model_id",), found[1]["model_id"], (layout.RUNS,)))
+        if found is not None and found[0] in ("recipe", "manifest") and is_valid_id(found[1]["recipe_id"]):
+            recipes_changed.add(found[1]["recipe_id"])
+        elif found is not None and found[0] == "model" and is_valid_id(found[1]["model_id"]):
+            models_changed.add(found[1]["model_id"])
+    seen = set(recipes_changed)
+    frontier = set(recipes_changed)
+    while frontier:
+        children = {PurePosixPath(rel).parts[1] for rels in ctx.tree.users("parent_id", frontier, RECIPE_FILES).values()
+                    for rel in rels}
+        frontier = {c for c in children if is_valid_id(c)} - seen
+        seen |= frontier
+        for child in frontier:
+            scope.update({str(layout.recipe_file(child)), str(layout.manifest_file(child))})
+    for rels in ctx.tree.users("recipe_id", recipes_changed, MODEL_FILES).values():
+        scope.update(rels)
+    for rels in ctx.tree.users("model_id", models_changed, RUN_FILES).values():
+        scope.update(rels)
     return {r for r in scope if ctx.tree.exists(r)}
 
 

@@ -62,7 +62,7 @@ def check_model(ctx: Context, model_id: str) -> None:
 
 
 def check_run(ctx: Context, rel: str, shard: str, run_id: str) -> None:
-    parsed = ctx.tree.parse(rel, Run)
+    parsed = ctx.tree.parse(rel, Run, keep=False)
     if parsed is None:
         return
     ctx.report_parse(parsed)
@@ -124,7 +124,7 @@ def _check_timestamps(ctx: Context, parsed: Parsed[Run], run: Run, shown: str) -
 
 
 def check_snapshot(ctx: Context, rel: str, model_id: str, snapshot_id: str) -> None:
-    parsed = ctx.tree.parse(rel, MonitoringSnapshot)
+    parsed = ctx.tree.parse(rel, MonitoringSnapshot, keep=False)
     if parsed is None:
         return
     ctx.report_parse(parsed)

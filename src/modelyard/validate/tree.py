@@ -4,7 +4,7 @@ positions of its fields, and kept with its problems."""
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -20,7 +20,7 @@ from modelyard.domain.records import (
     Run,
     SyntheticExample,
 )
-from modelyard.errors import FileProblem
+from modelyard.errors import FileProblem, GitError
 from modelyard.storage import layout, yamlio
 from modelyard.storage.files import problems_from_validation
 from modelyard.storage.registry import Registry
@@ -39,6 +39,11 @@ MODELS_OF_KIND: dict[str, type[BaseModel]] = {
 
 # the folders a registry is made of; anything else at the top is left alone
 RECORD_FOLDERS = (layout.RECIPES, layout.MODELS, layout.RUNS)
+
+# where references to a record can be, as globs for `Tree.users`
+RECIPE_FILES = f"{layout.RECIPES}/*/{layout.RECIPE_FILE}"
+MODEL_FILES = f"{layout.MODELS}/*/{layout.MODEL_FILE}"
+RUN_FILES = f"{layout.RUNS}/*/*/{layout.RUN_FILE}"
 
 
 @dataclass
@@ -70,17 +75,20 @@ class Tree:
         return self.reg.display(rel)
 
     # -- reading -----------------------------------------------------------------------
-    def parse(self, rel: str, model: type[T]) -> Parsed[T] | None:
-        """The parsed file, or None when it does not exist."""
+    def parse(self, rel: str, model: type[T], keep: bool = True) -> Parsed[T] | None:
+        """The parsed file, or None when it does not exist. `keep=False` for files that no
+        other file refers to (runs, snapshots): a large registry's are not held in memory."""
         if rel in self._parsed:
             return self._parsed[rel]
         try:
             data = self.reg.path(rel).read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            self._parsed[rel] = None
+            if keep:
+                self._parsed[rel] = None
             return None
         parsed = parse_bytes(data, model, rel, self.display(rel))
-        self._parsed[rel] = parsed
+        if keep:
+            self._parsed[rel] = parsed
         return parsed
 
     def parse_kind(self, rel: str, kind: str) -> Parsed[Any] | None:
@@ -130,29 +138,36 @@ class Tree:
         return sorted(out)
 
     # -- who uses what ---------------------------------------------------------------
-    def users(self, fields: tuple[str, ...], value: str, folders: tuple[str, ...]) -> list[str]:
-        """Registry-relative files under `folders` whose top-level `fields` equal `value`.
+    def users(self, field: str, values: Iterable[str], files: str) -> dict[str, list[str]]:
+        """For each of `values`, the registry files matching the glob `files` (e.g.
+        `models/*/model.yaml`) whose top-level `field` holds it.
 
-        `git grep` scans the working tree (tracked and new files) in C, so finding the users of
-        one recipe among 100,000 runs costs a fraction of a second, not a parse of every file.
+        One `git grep` for all values scans the working tree (tracked and new files) in C, so
+        finding the users of a few records among 100,000 runs takes a moment, not a parse of
+        every file. A reference is found as the CLI writes it, `field: value`, quoted or not.
         """
-        if not self.reg.in_git:
-            return []
-        names = "|".join(re.escape(f) for f in fields)
-        pattern = rf"^({names}):[[:space:]]*['\"]?{re.escape(value)}['\"]?[[:space:]]*$"
-        specs = [self.reg.repo_path(f) for f in folders]
-        proc = self.reg.git.run(
-            "grep", "-l", "-E", "--untracked", "-e", pattern, "--", *specs, check=False
-        )
-        if proc.returncode not in (0, 1):
-            return []
+        wanted = sorted(set(values))
+        found: dict[str, list[str]] = {v: [] for v in wanted}
+        if not wanted or not self.reg.in_git:
+            return found
+        patterns = []
+        for value in wanted:
+            patterns += ["-e", f"{field}: {value}", "-e", f"{field}: '{value}'", "-e", f'{field}: "{value}"']
+        spec = f":(glob){self.reg.repo_path(files)}"
+        proc = self.reg.git.run("grep", "--null", "-F", "--untracked", *patterns, "--", spec, check=False)
+        if proc.returncode > 1:  # 1 is "no match"
+            raise GitError(f"git grep failed: {proc.stderr.decode(errors='replace').strip()}")
         prefix = f"{self.reg.prefix}/" if self.reg.prefix else ""
-        found = []
         for line in proc.stdout.decode(errors="replace").splitlines():
-            rel = line[len(prefix):] if prefix and line.startswith(prefix) else line
-            if self.reg.path(rel).is_file():
-                found.append(rel)
-        return sorted(found)
+            path, _, text = line.partition("\0")
+            key, _, rest = text.partition(":")
+            if key != field:  # a substring match elsewhere, or a nested field
+                continue
+            value = rest.strip().strip("'\"")
+            rel = path[len(prefix):] if prefix and path.startswith(prefix) else path
+            if value in found and self.reg.path(rel).is_file():
+                found[value].append(rel)
+        return found
 
 
 def parse_bytes(data: bytes, model: type[T], rel: str, display: str) -> Parsed[T]:
