@@ -205,3 +205,15 @@ def test_an_unknown_base_is_a_usage_error(copy) -> None:  # noqa: F811
     reg, _ = copy
     with pytest.raises(InvalidValue, match="not a commit"):
         run(reg, base="origin/nope")
+
+
+def test_a_base_file_that_was_broken_is_not_compared(copy) -> None:  # noqa: F811
+    reg, _ = copy
+    edit(reg, BASE_MF, "version: 1.0.1", "version: 1.0.1\nversion: 1.0.1")
+    commit(reg, "a broken manifest on main")
+    branch(reg)
+    edit(reg, BASE_MF, "version: 1.0.1\nversion: 1.0.1", "version: 1.0.2")
+    commit(reg, "repair it")
+    report = run(reg, base="main")
+    assert [(p.code, p.severity) for p in report.problems] == [("unresolved", "warning")]
+    assert report.recipe_changes == []

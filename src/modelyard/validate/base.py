@@ -183,6 +183,10 @@ class _Rules:
         new_mf = after.record if after is not None else None
         if new_mf is None or after is None:
             return
+        if change.status != "A" and old_mf is None:
+            ctx.out.warning("unresolved", shown, f"the base's {rel} cannot be read, so the version cannot "
+                            "be compared with it", after.where("version"), "version")
+            return
         if old_mf is None:
             ctx.out.report.recipe_changes.append(RecipeChange(recipe_id, "added", None, new_mf.version, None, None))
             return
