@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -170,3 +171,15 @@ def test_schema_export_writes_valid_schemas(tmp_path: Path, reg: Registry) -> No
 def test_commands_are_listed_in_help(command: str, tmp_path: Path) -> None:
     done = cli(tmp_path, "--help")
     assert re.search(rf"^\s+{command}\s+\S", done.stdout, re.M)
+
+
+def test_outside_git_versions_are_not_guessed(copy, tmp_path: Path) -> None:  # noqa: F811
+    reg, _ = copy
+    plain = tmp_path / "plain"
+    shutil.copytree(reg.root, plain / "registry")
+    done = cli(plain, "validate", "--format", "json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 0
+    assert [(p["code"], p["severity"]) for p in report["problems"]] == [("no-history", "warning")]
+    base = cli(plain, "validate", "--base", "main")
+    assert base.returncode == 2 and "--base needs a git repository" in base.stderr

@@ -56,6 +56,8 @@ class Change:
 def changed_files(ctx: Context, base: str) -> list[Change]:
     """What differs between `base` and the working tree (tracked edits and new files)."""
     git = ctx.reg.git
+    if not ctx.reg.in_git:
+        raise InvalidValue(f"--base needs a git repository, and {ctx.reg.root} is not in one")
     proc = git.run("rev-parse", "--verify", "-q", f"{base}^{{commit}}", check=False)
     if proc.returncode != 0:
         raise InvalidValue(

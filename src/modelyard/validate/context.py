@@ -21,6 +21,7 @@ class Context:
         # the resolver reads the working tree and falls back to history for older pins
         self.resolver = Resolver(reg)
         self._settings: RegistrySettings | None = None
+        self._warned_no_git = False
 
     @property
     def history(self) -> History:
@@ -53,10 +54,19 @@ class Context:
         return versions
 
     def version_exists(self, recipe_id: str, number: str) -> bool:
+        """True when `number` is committed, or is the working tree's current version. Outside
+        git only current versions can be known: others pass, and one warning says so."""
         current = self.tree.manifest(recipe_id)
         if current is not None and current.record is not None and current.record.version == number:
             return True
-        return self.reg.in_git and self.history.find(recipe_id, number) is not None
+        if not self.reg.in_git:
+            if not self._warned_no_git:
+                self._warned_no_git = True
+                self.out.warning("no-history", self.display(layout.SETTINGS),
+                                 "the registry is not in a git repository, so versions other than the "
+                                 "current ones cannot be checked; run `git init` and commit it")
+            return True
+        return self.history.find(recipe_id, number) is not None
 
     def unknown_recipe(self, recipe_id: str) -> str:
         return f"recipe {recipe_id!r} does not exist{did_you_mean(recipe_id, self.tree.recipe_ids())}"
