@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -183,3 +184,16 @@ def test_outside_git_versions_are_not_guessed(copy, tmp_path: Path) -> None:  # 
     assert [(p["code"], p["severity"]) for p in report["problems"]] == [("no-history", "warning")]
     base = cli(plain, "validate", "--base", "main")
     assert base.returncode == 2 and "--base needs a git repository" in base.stderr
+
+
+def test_text_is_coloured_on_a_terminal_only(copy) -> None:  # noqa: F811
+    reg, _ = copy
+    edit(reg, MODEL, "owner: planning", "owner: no")
+    command = f"{shlex.quote(sys.executable)} -m modelyard validate"
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    # `script` runs the command on a pseudo-terminal, as a person's shell would
+    on_tty = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=reg.worktree, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert "\x1b[31merror\x1b[0m" in on_tty.stdout
+    piped = cli(reg.worktree, "validate")
+    assert "\x1b[" not in piped.stdout and "error [yaml]" in piped.stdout
