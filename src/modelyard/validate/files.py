@@ -28,7 +28,7 @@ def check_file(ctx: Context, rel: str) -> None:
         _unknown_file(ctx, rel)
         return
     kind, ids = found
-    if not _names_ok(ctx, rel, kind, ids):
+    if not names_ok(ctx, rel, kind, ids):
         return
     if kind == "settings":
         parsed = ctx.tree.parse(rel, RegistrySettings)
@@ -48,7 +48,7 @@ def check_file(ctx: Context, rel: str) -> None:
         records.check_run(ctx, rel, ids["shard"], ids["run_id"])
 
 
-def _names_ok(ctx: Context, rel: str, kind: str, ids: dict[str, str]) -> bool:
+def names_ok(ctx: Context, rel: str, kind: str, ids: dict[str, str]) -> bool:
     """Folder and file names that are ids must be valid ids (paths are built only from those)."""
     ok = True
     for key, name in ids.items():
