@@ -25,7 +25,6 @@ from modelyard.domain.records import (
 )
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_BASE = "https://modelyard.dev/schema/"
 
 KINDS: dict[str, type[BaseModel]] = {
     "recipe": Recipe,
@@ -56,7 +55,7 @@ def schema_for(kind: str) -> dict[str, Any]:
     schema = model.model_json_schema(mode="validation")
     if kind == "manifest":
         schema = _manifest_file_schema(schema)
-    out: dict[str, Any] = {"$schema": DIALECT, "$id": f"{SCHEMA_BASE}{kind}.json", "title": TITLES[kind]}
+    out: dict[str, Any] = {"$schema": DIALECT, "title": TITLES[kind]}
     out.update({k: v for k, v in schema.items() if k != "title"})
     return out
 
