@@ -74,3 +74,17 @@ def test_a_child_manifest_may_hold_only_overrides_and_removals() -> None:
     assert "'target' is a required property" in messages
     child["manifest"]["pricing"]["objective"] = "marginal"
     assert list(check.iter_errors(child))
+
+
+def test_every_files_schema_line_finds_its_schema(copy) -> None:  # noqa: F811
+    reg, _ = copy
+    kinds = {"settings": "settings", "recipe": "recipe", "manifest": "manifest", "synthetic": "synthetic-example",
+             "model": "model", "snapshot": "snapshot", "run": "run"}
+    for path in sorted(reg.root.rglob("*.yaml")):
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.split("=", 1)[1]).resolve()
+        kind = layout.kind_of(path.relative_to(reg.root).as_posix())
+        assert kind is not None
+        assert target == reg.root / ".schema" / f"{kinds[kind[0]]}.json", path
+        assert target.is_file()
