@@ -217,3 +217,14 @@ def test_a_base_file_that_was_broken_is_not_compared(copy) -> None:  # noqa: F81
     report = run(reg, base="main")
     assert [(p.code, p.severity) for p in report.problems] == [("unresolved", "warning")]
     assert report.recipe_changes == []
+
+
+def test_the_breaking_paths_of_the_base_settings_apply(copy) -> None:  # noqa: F811
+    reg, _ = copy
+    branch(reg)
+    edit(reg, "modelyard.yaml", "breaking_paths:\n- target\n- features\n", "breaking_paths: []\n")
+    edit(reg, BASE_MF, "version: 1.0.1", "version: 1.0.2")
+    edit(reg, BASE_MF, "name: units_sold", "name: units")
+    commit(reg)
+    problem = only(run(reg, base="main"), "version-bump-too-small")
+    assert "change target.name (major)" in problem.message

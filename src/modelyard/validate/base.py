@@ -123,7 +123,9 @@ class _Rules:
     def __init__(self, ctx: Context, base: str, base_settings: RegistrySettings) -> None:
         self.ctx = ctx
         self.base = base
+        # the base's policies judge the change, so a change cannot loosen its own rules
         self.model_table = model_table(base_settings.model_transitions)
+        self.breaking_paths = tuple(base_settings.breaking_paths)
 
     # -- a record edited -------------------------------------------------------------
     def modified(self, rel: str, kind: str, before: BaseModel) -> None:
@@ -198,7 +200,7 @@ class _Rules:
         except ModelyardError as exc:
             ctx.out.warning("unresolved", shown, f"cannot compare with the base: {exc.message}")
             return
-        diff = manifest_diff(old_full, new_full, old_mf.version, tuple(ctx.settings.breaking_paths)) or {}
+        diff = manifest_diff(old_full, new_full, old_mf.version, self.breaking_paths) or {}
         edits = diff.get("changes", [])
         pin_moved = old_mf.extends != new_mf.extends
         required = diff.get("bump") or ("patch" if pin_moved else None)
