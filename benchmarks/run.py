@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> None:
         [*my, "runs", "create", "--recipe-id", picked["run_recipe"], "--recipe-version-id", picked["run_version"],
          "--run-type", "eval"], "one commit each")
     if "validate" in available:
-        add("validate", "", [*my, "validate"])
+        add("validate", "", [*my, "validate"], "every file and the whole history", repeat=max(1, n // 3))
     else:
         results.append(Result("validate", "", skipped="no `validate` command in this checkout yet"))
     if "site" in available:

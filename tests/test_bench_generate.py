@@ -91,6 +91,11 @@ def test_small_registry_loads_record_by_record(tmp_path, monkeypatch):
         text = reg.path(rel).read_text()
         assert text.startswith("# yaml-language-server: $schema=")
         assert files.render(files.parse_text(text, model, str(rel)), kind, str(rel)) == text
+    # and the whole registry passes `modelyard validate`, warnings included
+    validate = pytest.importorskip("modelyard.validate")
+    report = validate.run(reg)
+    assert report.ok(strict=True), [str(p) for p in [*report.errors, *report.warnings][:5]]
+
     snap_dir = reg.path(layout.model_dir(all_models[0].id) / layout.MONITORING)
     for path in list(snap_dir.glob("*.yaml"))[:3]:
         rel = str(path.relative_to(reg.root))
