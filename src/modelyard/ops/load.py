@@ -22,7 +22,7 @@ from modelyard.domain.records import (
 )
 from modelyard.errors import GitError, NotFound
 from modelyard.storage import layout
-from modelyard.storage.cache import Row
+from modelyard.storage.cache_rows import Row
 from modelyard.storage.registry import Registry
 from modelyard.storage.worktree import View
 

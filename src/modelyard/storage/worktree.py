@@ -33,7 +33,8 @@ from pydantic import BaseModel
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
-from modelyard.storage.cache import _FILTER_COLS, _LAZY, FIELDS, UNTRACKED, Cache, Row, classify
+from modelyard.storage.cache import Cache
+from modelyard.storage.cache_rows import _FILTER_COLS, _LAZY, FIELDS, UNTRACKED, Row, classify
 
 RACY_NS = 2_000_000_000
 # up to this many files of a kind, modelyard checks them itself (lstat, and hashing the ones
