@@ -30,7 +30,7 @@ def problems_from_validation(
             pos = loaded.where(loc)
             if pos:
                 line, col = pos
-        message = err["msg"]
+        message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden" and loc:
             message = f"unknown field {loc[-1]!r}"
             hint = _did_you_mean(str(loc[-1]), _fields_at(model, loc[:-1]))
@@ -83,7 +83,7 @@ def parse_text(text: str | bytes, model: type[T], path: str) -> T:
     try:
         loaded = yamlio.load(text)
     except yamlio.YamlError as exc:
-        raise RegistryFileError([FileProblem(path, exc.message, exc.line, exc.column)]) from None
+        raise RegistryFileError([FileProblem(path, exc.message, exc.line, exc.column, exc.field)]) from None
     if not isinstance(loaded.data, dict):
         raise RegistryFileError([FileProblem(path, "expected a mapping of fields at the top", 1, 1)])
     try:
