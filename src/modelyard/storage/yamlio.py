@@ -167,7 +167,7 @@ def load(text: str | bytes) -> Loaded:
 
     try:
         while True:
-            event = loader.get_event()
+            event: Any = loader.get_event()
             if event is None:
                 break
             kind = type(event)
@@ -228,7 +228,7 @@ class _NoKey:
 _NO_KEY: Any = _NoKey()
 
 
-class _CanonicalDumper(_Dumper):  # type: ignore[misc,valid-type]
+class _CanonicalDumper(_Dumper):
     pass
 
 
@@ -244,7 +244,7 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_str(value)
 
 
-_CanonicalDumper.add_representer(str, _str)
+_CanonicalDumper.add_representer(str, _str)  # type: ignore[arg-type]
 
 
 def dump(data: Any, schema_url: str | None = None) -> str:
