@@ -201,3 +201,37 @@ def test_detached_head_reads_but_refuses_to_write(reg, base_recipe):
     assert git(root, "rev-parse", "HEAD") == head
     assert git(root, "status", "--porcelain") == ""
     assert recipes.get_recipe(reg, base_recipe).status == "draft"
+
+
+def test_versions_made_on_merged_branches(reg, base_recipe):
+    root = reg.worktree
+    other = make_recipe(reg, "forecasting", "recipe_forecast_base")
+    git(root, "switch", "-qc", "feature")
+    bump_note(reg, base_recipe, "pricing", 1)
+    git(root, "switch", "-q", "main")
+    bump_note(reg, other, "forecasting", 1)
+    git(root, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
+    reg = Registry(reg.root)
+    assert [v[1] for v in versions_of(reg, base_recipe)] == ["1.0.0", "1.0.1"]
+    assert [v[1] for v in versions_of(reg, other)] == ["1.0.0", "1.0.1"]
+
+
+def test_a_version_made_while_resolving_a_merge_conflict(reg, base_recipe):
+    root = reg.worktree
+    git(root, "switch", "-qc", "feature")
+    bump_note(reg, base_recipe, "pricing", 1)
+    git(root, "switch", "-q", "main")
+    bump_note(reg, base_recipe, "pricing", 2)
+    proc = __import__("subprocess").run(["git", "merge", "-q", "feature"], cwd=root, capture_output=True)
+    assert proc.returncode != 0  # both sides made 1.0.1
+    # resolve by hand into a new version that takes both
+    rel = reg.path("recipes/recipe_pricing_base/manifest.yaml")
+    text = git(root, "show", "feature:registry/recipes/recipe_pricing_base/manifest.yaml")
+    rel.write_text(text.replace("version: 1.0.1", "version: 1.1.0").replace("step: 1", "step: 3") + "\n")
+    git(root, "add", str(rel))
+    git(root, "commit", "-qm", "Merge feature: take both steps as 1.1.0")
+    reg = Registry(reg.root)
+    listed = versions_of(reg, base_recipe)
+    assert [v[1] for v in listed] == ["1.0.0", "1.0.1", "1.1.0"]
+    assert listed[-1][2] == "Merge feature: take both steps as 1.1.0"
+    assert versions.get_version(reg, base_recipe, "1.1.0").manifest_json["parameters"] == {"step": 3}

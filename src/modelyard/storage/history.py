@@ -53,7 +53,8 @@ def manifest_log(git: Git, prefix: str) -> list[ManifestChange]:
     if git.head() is None:
         return []
     proc = git.run(
-        "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames",
+        # a merge that resolves a conflict into a new version is shown against its first parent
+        "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames", "--diff-merges=first-parent",
         f"--format={fmt}", "HEAD", "--", spec,
     )
     text = proc.stdout.decode(errors="replace")
