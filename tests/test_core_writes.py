@@ -288,3 +288,16 @@ def test_a_mutation_that_changes_nothing_makes_no_commit(reg, base_recipe):
     assert m.sha is None
     assert git(reg.worktree, "rev-parse", "HEAD") == head
     assert git(reg.worktree, "status", "--porcelain") == ""
+
+
+def test_written_files_get_the_usual_mode(reg, base_recipe):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in (reg.root / "recipes" / base_recipe).iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
+    # an existing file keeps the mode its owner gave it
+    rel = layout.recipe_file(base_recipe)
+    reg.path(rel).chmod(0o640)
+    git(reg.worktree, "commit", "-qam", "no-op", "--allow-empty")
+    recipes.update_recipe(reg, base_recipe, {"status": "approved"})
+    assert reg.path(rel).stat().st_mode & 0o777 == 0o640

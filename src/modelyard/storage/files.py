@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
@@ -104,15 +106,31 @@ def render(record: BaseModel, kind: str, rel_path: str, exclude: set[str] | None
     return yamlio.dump(data, schema_url=schema_ref(rel_path, kind))
 
 
+@functools.cache
+def _umask() -> int:
+    # os.umask can only be read by setting it; done once, under the write lock
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, fsync, rename: never half a file."""
+    """Write via a temporary file in the same folder, fsync, rename: never half a file.
+
+    The file keeps its mode, or gets the one a plain `open()` would give it (mkstemp's
+    0600 would hide registry files from everyone else on the machine)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
