@@ -252,3 +252,19 @@ def test_a_recipe_made_again_after_deletion_starts_a_new_history(reg, base_recip
     recipes.create_recipe(reg, {"name": "Again", "model_family": "pricing", "level": "baseline",
                                 "id": base_recipe, "manifest": manifest()})
     assert [v.version_number for v in versions.list_versions(reg, base_recipe).versions] == ["1.0.0"]
+
+
+def test_a_version_and_its_commit_share_one_instant(reg, base_recipe, monkeypatch):
+    from datetime import UTC, datetime
+
+    import modelyard.storage.registry as registry_module
+
+    fixed = datetime(2020, 5, 17, 8, 30, 0, tzinfo=UTC)
+    monkeypatch.setattr(registry_module, "clock", lambda: fixed)
+    m = manifest()
+    m["model"]["hyperparameters"]["learning_rate"] = 0.03
+    made = new_version(reg, base_recipe, m)
+    assert made.created_at == fixed
+    assert git(reg.root, "log", "-1", "--format=%aI") == "2020-05-17T08:30:00Z".replace("Z", "+00:00")
+    assert versions.get_version(reg, base_recipe, "1.0.1").created_at == fixed
+    assert recipes.get_recipe(reg, base_recipe).updated_at == fixed

@@ -15,7 +15,7 @@ from modelyard.ops import load
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
 from modelyard.ops.manifests import Resolver, check_manifest
 from modelyard.storage import files, layout
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.registry import Registry
 
 FIRST_VERSION = "1.0.0"
 
@@ -69,8 +69,8 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
     """A new recipe at version 1.0.0, committed. A child stores only its overrides and pins
     its parent's current version; `manifest` is the full manifest (empty: same as the parent)."""
     req = parse_body(RecipeCreate, body)
-    now = clock()
     with reg.mutate("", author=req.created_by) as m:
+        now = m.date
         taken = set(reg.ids_in(layout.RECIPES))
         if req.id is not None and req.id in taken:
             raise Conflict(f"recipe {req.id} already exists")
@@ -127,7 +127,7 @@ def update_recipe(reg: Registry, recipe_id: str, body: RecipeUpdate | dict[str, 
                 changes[name] = value
         if not changes:
             return load.recipe_out(reg, recipe)
-        updated = recipe.model_copy(update={**changes, "updated_at": clock()})
+        updated = recipe.model_copy(update={**changes, "updated_at": m.date})
         updated = Recipe.model_validate(updated.model_dump())
         m.write(layout.recipe_file(recipe_id), files.render(updated, "recipe", str(layout.recipe_file(recipe_id))))
         m.message = describe_update(recipe_id, recipe, changes)

@@ -15,7 +15,7 @@ from modelyard.ops.common import parse_body, same_id
 from modelyard.ops.history import History
 from modelyard.ops.manifests import Resolver, check_manifest
 from modelyard.storage import files, layout
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.registry import Registry
 
 
 def list_versions(reg: Registry, recipe_id: str, history: History | None = None) -> VersionList:
@@ -87,7 +87,7 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
         else:
             new_version = bump(current_file.version, required)
 
-        now = clock()
+        now = m.date
         new_file = ManifestFile(version=new_version, extends=extends, manifest=stored)
         rel = str(layout.manifest_file(recipe_id))
         m.write(rel, files.render(new_file, "manifest", rel, exclude={"extends"} if extends is None else None))

@@ -12,6 +12,7 @@ import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from modelyard.errors import GitError
@@ -133,6 +134,7 @@ class Git:
         changes: Mapping[str, bool],
         message: str,
         author: Person | None,
+        date: datetime | None = None,
     ) -> str:
         """Commit the working-tree state of `changes` ({repo path: exists}) on top of HEAD.
 
@@ -166,6 +168,8 @@ class Git:
             self.run("update-index", "--add", "--remove", "--index-info", input=info, env=env)
             tree = self.out("write-tree", env=env)
             ident = self._identities(author)
+            if date is not None and not os.environ.get("GIT_AUTHOR_DATE"):
+                ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
             parents = ["-p", head] if head else []
             sha = self.out("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=ident)
             self.run("update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO)

@@ -174,6 +174,8 @@ class Mutation:
         self.registry = registry
         self.message = message
         self.created_by = author
+        # one instant for the whole mutation: the records' timestamps and the commit's author date
+        self.date: datetime = clock()
         self.sha: str | None = None
         self._changes: dict[str, bytes | None] = {}
         self._lock: object | None = None
@@ -258,6 +260,7 @@ class Mutation:
                 {repo_paths[rel]: data is not None for rel, data in self._changes.items()},
                 self.message,
                 reg.author(self.created_by),
+                self.date,
             )
         except BaseException:
             for rel, data in originals.items():
