@@ -247,3 +247,35 @@ def test_canonical_text_is_independent_of_how_the_file_was_written(reg, base_rec
     again = files.parse_text(messy, Recipe, rel)
     assert again == record
     assert files.render(again, "recipe", rel) == canonical
+
+
+def test_an_id_must_equal_its_folder_name(reg, base_recipe):
+    # a recipe folder copied by hand, its id left as it was
+    src = reg.root / "recipes" / RECIPE
+    dst = reg.root / "recipes" / "recipe_copy"
+    dst.mkdir()
+    for path in src.iterdir():
+        (dst / path.name).write_bytes(path.read_bytes())
+    found, text = problem(lambda: recipes.get_recipe(reg, "recipe_copy"))
+    line = line_of(reg, layout.recipe_file("recipe_copy"), "id: ")
+    assert (found.field, found.line, found.column) == ("id", line, 1)
+    assert text == (f"registry/recipes/recipe_copy/recipe.yaml:{line}:1: id: is {RECIPE!r}, "
+                    "but the file's place says 'recipe_copy' (they must be the same)")
+    with pytest.raises(RegistryFileError):
+        recipes.list_recipes(reg)
+    with pytest.raises(RegistryFileError):
+        recipes.update_recipe(reg, "recipe_copy", {"status": "approved"})
+    assert git(reg.worktree, "status", "--porcelain") == "?? registry/recipes/recipe_copy/"
+
+
+def test_a_snapshot_must_sit_under_its_model(reg, base_recipe):
+    model = models.register_model(reg, {"name": "m", "recipe_id": RECIPE, "recipe_version_id": "1.0.0",
+                                        "owner": "t"})
+    other = models.register_model(reg, {"name": "n", "recipe_id": RECIPE, "recipe_version_id": "1.0.0",
+                                        "owner": "t"})
+    snap = monitoring.create_snapshot(reg, model.id, {})
+    target = reg.root / "models" / other.id / "monitoring"
+    target.mkdir()
+    (target / f"{snap.id}.yaml").write_bytes(reg.path(layout.snapshot_file(model.id, snap.id)).read_bytes())
+    found, _ = problem(lambda: monitoring.list_snapshots(reg, other.id))
+    assert found.field == "model_id"

@@ -7,6 +7,7 @@ import functools
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,8 +81,12 @@ def _did_you_mean(word: str, choices: list[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def parse_text(text: str | bytes, model: type[T], path: str) -> T:
-    """Parse and validate one file's text. Raises RegistryFileError listing every problem."""
+def parse_text(text: str | bytes, model: type[T], path: str, expect: Mapping[str, str] | None = None) -> T:
+    """Parse and validate one file's text. Raises RegistryFileError listing every problem.
+
+    `expect` names fields whose value the file's place fixes (the `id` equals the folder
+    or file name); a record that says otherwise is refused rather than written back
+    under another name."""
     try:
         loaded = yamlio.load(text)
     except yamlio.YamlError as exc:
@@ -89,9 +94,19 @@ def parse_text(text: str | bytes, model: type[T], path: str) -> T:
     if not isinstance(loaded.data, dict):
         raise RegistryFileError([FileProblem(path, "expected a mapping of fields at the top", 1, 1)])
     try:
-        return model.model_validate(loaded.data)
+        record = model.model_validate(loaded.data)
     except ValidationError as exc:
         raise RegistryFileError(problems_from_validation(exc, model, loaded, path)) from None
+    problems = []
+    for name, wanted in (expect or {}).items():
+        got = getattr(record, name)
+        if got != wanted:
+            line, col = loaded.where((name,)) or (None, None)
+            problems.append(FileProblem(
+                path, f"is {got!r}, but the file's place says {wanted!r} (they must be the same)", line, col, name))
+    if problems:
+        raise RegistryFileError(problems)
+    return record
 
 
 def schema_ref(rel_path: str, kind: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -116,13 +116,16 @@ class Registry:
         except NotADirectoryError:
             return None
 
-    def read(self, rel: str | os.PathLike[str], model: type[T]) -> T | None:
-        """The record in `rel`, or None when the file does not exist."""
+    def read(
+        self, rel: str | os.PathLike[str], model: type[T], expect: Mapping[str, str] | None = None
+    ) -> T | None:
+        """The record in `rel`, or None when the file does not exist. `expect`: fields that
+        must hold the given values (an `id` equals its folder or file name)."""
         try:
             data = self.path(rel).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             return None
-        return files.parse_text(data, model, self.display(rel))
+        return files.parse_text(data, model, self.display(rel), expect)
 
     def ids_in(self, folder: str) -> list[str]:
         """Sorted names of the id-named sub-folders of `folder`."""
