@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from conftest import git, manifest
-from modelyard.errors import Conflict, InvalidValue, NotFound, ValidationFailed
+from modelyard.errors import Conflict, DirtyTree, InvalidValue, NotFound, ValidationFailed
 from modelyard.ops import models, monitoring, recipes, runs, synthetic, versions
 
 RECIPE = "recipe_pricing_base"
@@ -377,3 +377,21 @@ def test_validation_errors_have_the_seed_shape(reg):
     with pytest.raises(ValidationFailed) as info:
         recipes.create_recipe(reg, {"name": "x", "model_family": "pricing", "level": "baseline"})
     assert info.value.detail[0]["loc"] == ["body", "manifest"]
+
+
+def test_delete_refuses_untracked_files_and_keeps_ignored_ones(reg, base_recipe):
+    folder = reg.root / "recipes" / RECIPE
+    (folder / "notes.md").write_text("mine\n")
+    head = git(reg.worktree, "rev-parse", "HEAD")
+    with pytest.raises(DirtyTree, match=f"registry/recipes/{RECIPE}/notes.md has uncommitted changes"):
+        recipes.delete_recipe(reg, RECIPE)
+    assert git(reg.worktree, "rev-parse", "HEAD") == head
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.yaml", "notes.md", "recipe.yaml"]
+    (folder / "notes.md").unlink()
+    (reg.worktree / ".gitignore").write_text("*.bak\n")
+    git(reg.worktree, "add", ".gitignore")
+    git(reg.worktree, "commit", "-qm", "Ignore backups")
+    (folder / "old.bak").write_text("kept\n")
+    recipes.delete_recipe(reg, RECIPE)
+    assert [p.name for p in folder.iterdir()] == ["old.bak"]
+    assert recipes.list_recipes(reg).total == 0

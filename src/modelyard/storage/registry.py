@@ -190,11 +190,17 @@ class Mutation:
         self._changes[Path(rel).as_posix()] = None
 
     def delete_tree(self, rel: str | os.PathLike[str]) -> None:
-        base = self.registry.path(rel)
-        for folder, _dirs, names in os.walk(base):
-            for name in names:
-                full = Path(folder) / name
-                self.delete(full.relative_to(self.registry.root))
+        """Delete every file under `rel` that git tracks, or would (untracked files then
+        make the mutation refuse as dirty). Files the user's .gitignore hides stay."""
+        reg = self.registry
+        if not reg.in_git:
+            raise GitError(f"{reg.root} is not inside a git repository")
+        listed = reg.git.run(
+            "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", f":(literal){reg.repo_path(rel)}"
+        ).stdout.decode()
+        prefix = f"{reg.prefix}/" if reg.prefix else ""
+        for repo_path in sorted(set(filter(None, listed.split("\0")))):
+            self.delete(repo_path[len(prefix):])
 
     def __enter__(self) -> Mutation:
         reg = self.registry
