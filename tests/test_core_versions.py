@@ -268,3 +268,17 @@ def test_a_version_and_its_commit_share_one_instant(reg, base_recipe, monkeypatc
     assert git(reg.root, "log", "-1", "--format=%aI") == "2020-05-17T08:30:00Z".replace("Z", "+00:00")
     assert versions.get_version(reg, base_recipe, "1.0.1").created_at == fixed
     assert recipes.get_recipe(reg, base_recipe).updated_at == fixed
+
+
+def test_a_reverted_version_number_is_not_handed_out_again(reg, base_recipe):
+    m = manifest()
+    m["model"]["hyperparameters"]["learning_rate"] = 0.03
+    new_version(reg, base_recipe, m, "Tune")
+    git(reg.root, "revert", "--no-edit", "HEAD")
+    assert recipes.get_recipe(reg, base_recipe).version == "1.0.0"
+    m["model"]["hyperparameters"]["learning_rate"] = 0.04
+    assert new_version(reg, base_recipe, m, "Tune again").version_number == "1.0.2"
+    listed = versions.list_versions(reg, base_recipe).versions
+    assert [v.version_number for v in listed] == ["1.0.0", "1.0.1", "1.0.2"]
+    assert versions.get_version(reg, base_recipe, "1.0.1").manifest_json["model"]["hyperparameters"][
+        "learning_rate"] == 0.03

@@ -81,11 +81,14 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
                     f"version {req.version} is a {given} bump, but the change needs a {required} bump "
                     f"(at least {bump(current_file.version, required)})",
                     "value_error.version")])
-            if History(reg).find(recipe_id, req.version) is not None:
+            if resolver.history.find(recipe_id, req.version) is not None:
                 raise Conflict(f"version {req.version} of {recipe_id} already exists")
             new_version = req.version
         else:
             new_version = bump(current_file.version, required)
+            # a reverted version keeps its number: never hand the same one out twice
+            while resolver.history.find(recipe_id, new_version) is not None:
+                new_version = bump(new_version, required)
 
         now = m.date
         new_file = ManifestFile(version=new_version, extends=extends, manifest=stored)
