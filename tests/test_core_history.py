@@ -235,3 +235,13 @@ def test_a_version_made_while_resolving_a_merge_conflict(reg, base_recipe):
     assert [v[1] for v in listed] == ["1.0.0", "1.0.1", "1.1.0"]
     assert listed[-1][2] == "Merge feature: take both steps as 1.1.0"
     assert versions.get_version(reg, base_recipe, "1.1.0").manifest_json["parameters"] == {"step": 3}
+
+
+def test_a_stray_folder_with_a_bad_name_does_not_break_history(reg, base_recipe):
+    stray = reg.root / "recipes" / "Bad-Name"
+    stray.mkdir()
+    (stray / "manifest.yaml").write_bytes(reg.path(f"recipes/{base_recipe}/manifest.yaml").read_bytes())
+    git(reg.worktree, "add", str(stray))
+    git(reg.worktree, "commit", "-qm", "A folder made by hand")
+    assert versions.list_versions(reg, base_recipe).total == 1
+    assert [r.id for r in recipes.list_recipes(reg).recipes] == [base_recipe]

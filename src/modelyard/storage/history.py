@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
 from modelyard.storage.git import ZERO, Git
 
@@ -70,6 +71,8 @@ def manifest_log(git: Git, prefix: str) -> list[ManifestChange]:
             new_blob, status = fields[3], fields[4]
             rel = path[len(base):] if base else path
             recipe_id = rel.split("/")[1]
+            if not is_valid_id(recipe_id):
+                continue  # a folder no recipe can have; the validator reports it
             changes.append(
                 ManifestChange(
                     sha, name, email, date, message.strip(), recipe_id,
