@@ -301,3 +301,12 @@ def test_written_files_get_the_usual_mode(reg, base_recipe):
     git(reg.worktree, "commit", "-qam", "no-op", "--allow-empty")
     recipes.update_recipe(reg, base_recipe, {"status": "approved"})
     assert reg.path(rel).stat().st_mode & 0o777 == 0o640
+
+
+def test_a_staged_rename_between_two_records_names_both(reg, base_recipe):
+    recipes.create_recipe(reg, {"name": "Other", "model_family": "pricing", "level": "baseline",
+                                "id": "recipe_other", "manifest": manifest()})
+    root = reg.worktree
+    old, new = f"registry/recipes/{base_recipe}/recipe.yaml", "registry/recipes/recipe_other/notes.yaml"
+    git(root, "mv", old, new)
+    assert sorted(reg.git.dirty([old, new])) == sorted([old, new])

@@ -105,7 +105,7 @@ class Git:
         specs = [f":(literal){p}" for p in paths]
         if not specs:
             return []
-        proc = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *specs)
+        proc = self.run("status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--", *specs)
         entries = [e for e in proc.stdout.decode(errors="replace").split("\0") if e]
         return [e[3:] for e in entries if len(e) > 3]
 
