@@ -1,6 +1,6 @@
 """Versions: the semantic difference between two manifests and the bump it demands.
 
-`diff_from_prev` has this JSON form (docs/versions.md):
+`diff_from_prev` has this JSON form (docs/registry.md):
 
     {"from_version": "1.1.0", "bump": "minor",
      "changes": [{"op": "add" | "remove" | "change" | "type_change",
