@@ -8,7 +8,7 @@ import pytest
 
 from conftest import git, manifest
 from modelyard.domain.resolve import merge, overrides_between, resolve
-from modelyard.errors import Conflict, NotFound, ValidationFailed
+from modelyard.errors import Conflict, DirtyTree, NotFound, ValidationFailed
 from modelyard.ops import recipes, versions
 from modelyard.storage import layout, yamlio
 
@@ -219,3 +219,27 @@ def test_a_child_manifest_must_resolve_to_a_valid_one(reg, base_recipe):
     with pytest.raises(ValidationFailed) as info:
         child(reg, "No pricing", BASE, "industry", bad)
     assert info.value.detail[0]["msg"] == "a pricing recipe needs a `pricing` section"
+
+
+def test_a_child_cannot_pin_an_uncommitted_parent_version(reg, base_recipe):
+    rel = layout.manifest_file(BASE)
+    path = reg.path(rel)
+    path.write_text(path.read_text().replace("version: 1.0.0", "version: 1.1.0").replace(
+        "learning_rate: 0.05", "learning_rate: 0.01"))
+    head = git(reg.root, "rev-parse", "HEAD")
+    with pytest.raises(DirtyTree) as info:
+        recipes.clone_recipe(reg, BASE, "Too early")
+    assert str(info.value).startswith(
+        f"registry/{rel} has uncommitted changes, so {BASE} 1.1.0 as it stands is no committed version")
+    assert git(reg.root, "rev-parse", "HEAD") == head
+    assert not (reg.root / "recipes" / "recipe_too_early").exists()
+
+
+def test_a_child_cannot_be_re_pinned_to_an_uncommitted_parent_version(reg, base_recipe):
+    kid = recipes.clone_recipe(reg, BASE, "Follower").id
+    path = reg.path(layout.manifest_file(BASE))
+    path.write_text(path.read_text().replace("version: 1.0.0", "version: 1.1.0"))
+    with pytest.raises(DirtyTree):
+        versions.create_version(reg, kid, {"manifest_json": manifest(), "change_note": "x",
+                                           "parent_version": "1.1.0"})
+    assert stored(reg, kid)["extends"]["version"] == "1.0.0"

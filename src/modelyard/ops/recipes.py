@@ -11,7 +11,7 @@ from modelyard.domain.records import Extends, ManifestFile, Recipe, RecipeList, 
 from modelyard.domain.requests import RecipeCreate, RecipeUpdate
 from modelyard.domain.resolve import merge, overrides_between, prune_nulls
 from modelyard.errors import Conflict, FieldError, ValidationFailed
-from modelyard.ops import load
+from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
 from modelyard.ops.manifests import Resolver, check_manifest
 from modelyard.storage import files, layout
@@ -81,6 +81,7 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
             parent = load.recipe(reg, req.parent_id)
             _check_lineage(reg, parent, req.model_family, req.level)
             parent_version = load.manifest(reg, parent.id).version
+            refs.require_committed(reg, parent.id, parent_version)
             parent_full, _ = Resolver(reg).current(parent.id)
             full = prune_nulls(req.manifest) if req.manifest else parent_full
             check_manifest(full, req.model_family, ("body", "manifest"))

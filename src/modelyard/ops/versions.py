@@ -10,7 +10,7 @@ from modelyard.domain.requests import VersionCreate
 from modelyard.domain.resolve import overrides_between, prune_nulls
 from modelyard.domain.semver import at_least, bump, bump_between, manifest_diff
 from modelyard.errors import Conflict, FieldError, ValidationFailed
-from modelyard.ops import load
+from modelyard.ops import load, refs
 from modelyard.ops.common import parse_body, same_id
 from modelyard.ops.history import History
 from modelyard.ops.manifests import Resolver, check_manifest
@@ -54,6 +54,8 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
                 raise ValidationFailed([FieldError(("body", "parent_version"),
                                                    f"{recipe_id} has no parent to pin", "value_error.lineage")])
             extends = Extends(recipe=extends.recipe, version=req.parent_version)
+            if load.manifest(reg, extends.recipe).version == req.parent_version:
+                refs.require_committed(reg, extends.recipe, req.parent_version)
         if extends is not None:
             parent_full = resolver.at(extends.recipe, extends.version)
             stored = overrides_between(parent_full, full)
