@@ -243,3 +243,14 @@ def test_a_child_cannot_be_re_pinned_to_an_uncommitted_parent_version(reg, base_
         versions.create_version(reg, kid, {"manifest_json": manifest(), "change_note": "x",
                                            "parent_version": "1.1.0"})
     assert stored(reg, kid)["extends"]["version"] == "1.0.0"
+
+
+def test_clone_query_errors_name_the_query(reg, base_recipe):
+    industry = recipes.clone_recipe(reg, BASE, "Industry", level="industry").id
+    with pytest.raises(ValidationFailed) as info:
+        recipes.clone_recipe(reg, BASE, "x" * 201)
+    assert info.value.detail[0]["loc"] == ["query", "name"]
+    assert info.value.detail[0]["type"] == "value_error.any_str.max_length"
+    with pytest.raises(ValidationFailed) as info:
+        recipes.clone_recipe(reg, industry, "Up", level="baseline")
+    assert info.value.detail[0]["loc"] == ["query", "level"]

@@ -169,14 +169,19 @@ def clone_recipe(reg: Registry, recipe_id: str, name: str | None, level: str | N
         raise ValidationFailed([FieldError(("query", "name"), "field required", "value_error.missing")])
     source = load.recipe(reg, recipe_id)
     lvl = parse_enum(RecipeLevel, level, "level") or source.level
-    return create_recipe(
-        reg,
-        RecipeCreate(
-            name=name, model_family=source.model_family, level=lvl, parent_id=source.id,
-            tags=list(source.tags), manifest={}, description=source.description,
-            change_note=f"Clone {source.id} as {name!r}",
-        ),
-    )
+    body: dict[str, Any] = {
+        "name": name, "model_family": source.model_family, "level": lvl, "parent_id": source.id,
+        "tags": list(source.tags), "manifest": {}, "description": source.description,
+        "change_note": f"Clone {source.id} as {name!r}",
+    }
+    try:
+        return create_recipe(reg, parse_body(RecipeCreate, body))
+    except ValidationFailed as exc:
+        # name and level came as query parameters: say so
+        raise ValidationFailed([
+            FieldError(("query", *e.loc[1:]), e.msg, e.type) if e.loc[1:2] in (("name",), ("level",)) else e
+            for e in exc.errors
+        ]) from None
 
 
 def resolved_manifest(reg: Registry, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:
