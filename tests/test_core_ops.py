@@ -395,3 +395,14 @@ def test_delete_refuses_untracked_files_and_keeps_ignored_ones(reg, base_recipe)
     recipes.delete_recipe(reg, RECIPE)
     assert [p.name for p in folder.iterdir()] == ["old.bak"]
     assert recipes.list_recipes(reg).total == 0
+
+
+def test_repeated_tags_are_a_422_before_anything_is_built(reg, base_recipe):
+    head = git(reg.worktree, "rev-parse", "HEAD")
+    with pytest.raises(ValidationFailed) as info:
+        recipes.update_recipe(reg, RECIPE, {"tags": ["a", "a"]})
+    assert info.value.detail == [{"loc": ["body", "tags"], "msg": "tag 'a' is listed twice", "type": "value_error"}]
+    with pytest.raises(ValidationFailed):
+        recipes.create_recipe(reg, {"name": "x", "model_family": "pricing", "level": "baseline",
+                                    "tags": ["a", "a"], "manifest": manifest()})
+    assert git(reg.worktree, "rev-parse", "HEAD") == head

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -28,6 +28,19 @@ from modelyard.domain.timefmt import UtcDatetime
 Id = Annotated[str, AfterValidator(check_id)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def _unique(tags: list[str]) -> list[str]:
+    seen = set()
+    for tag in tags:
+        if tag in seen:
+            raise ValueError(f"tag {tag!r} is listed twice")
+        seen.add(tag)
+    return tags
+
+
+# one type for files and request bodies, so a body is refused before any record is built
+Tags = Annotated[list[Tag], AfterValidator(_unique)]
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
@@ -83,20 +96,11 @@ class Recipe(Record):
     level: RecipeLevel
     status: RecipeStatus = RecipeStatus.draft
     parent_id: Id | None = None
-    tags: list[Tag] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     description: str | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime
 
-    @field_validator("tags")
-    @classmethod
-    def _unique_tags(cls, tags: list[str]) -> list[str]:
-        seen = set()
-        for tag in tags:
-            if tag in seen:
-                raise ValueError(f"tag {tag!r} is listed twice")
-            seen.add(tag)
-        return tags
 
 
 class Extends(Record):

@@ -17,7 +17,7 @@ from modelyard.domain.enums import (
     RunStatus,
     RunType,
 )
-from modelyard.domain.records import Id, Metrics, Name, Semver, Tag
+from modelyard.domain.records import Id, Metrics, Name, Semver, Tags
 from modelyard.domain.timefmt import UtcDatetime
 
 
@@ -30,7 +30,7 @@ class RecipeCreate(Body):
     model_family: ModelFamily
     level: RecipeLevel
     parent_id: Id | None = None
-    tags: list[Tag] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     manifest: dict[str, Any] = Field(default_factory=dict)
     # extras
     id: Id | None = Field(None, description="Choose the id; by default it is made from the name.")
@@ -42,7 +42,7 @@ class RecipeCreate(Body):
 class RecipeUpdate(Body):
     name: Name | None = None
     status: RecipeStatus | None = None
-    tags: list[Tag] | None = None
+    tags: Tags | None = None
     # extras
     description: str | None = None
     updated_by: str | None = None
