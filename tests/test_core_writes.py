@@ -310,3 +310,10 @@ def test_a_staged_rename_between_two_records_names_both(reg, base_recipe):
     old, new = f"registry/recipes/{base_recipe}/recipe.yaml", "registry/recipes/recipe_other/notes.yaml"
     git(root, "mv", old, new)
     assert sorted(reg.git.dirty([old, new])) == sorted([old, new])
+
+
+@pytest.mark.parametrize("who", ["  ", "<>", " <> "])
+def test_a_blank_author_falls_back_to_git_s_user(reg, base_recipe, who):
+    runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train",
+                          "created_by": who})
+    assert git(reg.worktree, "log", "-1", "--format=%an|%ae") == "Test User|test@example.com"

@@ -163,11 +163,14 @@ class Registry:
         return Mutation(self, message, author)
 
     def author(self, created_by: str | None) -> Person | None:
-        if not created_by:
+        """The commit author a request names; None (git's own user) when it names nobody."""
+        if not created_by or not created_by.strip():
             return None
         name = self.git.config("user.name")
         email = self.git.config("user.email") or ""
-        return parse_person(created_by, default_email=email if created_by == name else "")
+        person = parse_person(created_by, default_email=email if created_by == name else "")
+        # git refuses an empty name (`<>`): treat it as not given rather than fail the commit
+        return person if person.name.strip() else None
 
 
 class Mutation:
