@@ -52,7 +52,7 @@ def state(root: Path) -> dict[str, str]:
         "diff": git(root, "diff"),
         "cached": git(root, "diff", "--cached"),
         "files": "\n".join(
-            f"{p.relative_to(root)}:{p.read_bytes().hex()}" for p in sorted(root.rglob("*"))
+            f"{p.relative_to(root)}:{p.stat().st_mode:o}:{p.read_bytes().hex()}" for p in sorted(root.rglob("*"))
             if p.is_file() and ".git" not in p.relative_to(root).parts
         ),
     }
@@ -150,6 +150,10 @@ def test_a_mutation_over_uncommitted_edits_is_refused(reg, base_recipe):
 
 def test_a_failing_commit_leaves_everything_as_before(reg, base_recipe, model_id):
     root = reg.worktree
+    spare = recipes.create_recipe(reg, {"name": "Spare", "model_family": "forecasting", "level": "baseline",
+                                        "manifest": manifest("forecasting")}).id
+    for path in (reg.root / "recipes" / spare).iterdir():
+        path.chmod(0o640)
     (root / "README.md").write_text("staged\n")
     git(root, "add", "README.md")
     (root / "wip.txt").write_text("mine\n")
@@ -165,6 +169,7 @@ def test_a_failing_commit_leaves_everything_as_before(reg, base_recipe, model_id
                                       "run_type": "train"}),  # a new file in new folders
         lambda: versions.create_version(reg, base_recipe, {"manifest_json": m, "change_note": "x"}),  # two files
         lambda: models.update_model(reg, model_id, {"name": "Renamed"}),
+        lambda: recipes.delete_recipe(reg, spare),  # deleted files and their folder come back
     ]
     for attempt in attempts:
         with pytest.raises(GitError, match="git update-ref failed"):

@@ -129,16 +129,17 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write via a temporary file in the same folder, fsync, rename: never half a file.
 
-    The file keeps its mode, or gets the one a plain `open()` would give it (mkstemp's
-    0600 would hide registry files from everyone else on the machine)."""
+    The file gets `mode`, else keeps its own, else the one a plain `open()` would give
+    it (mkstemp's 0600 would hide registry files from everyone else on the machine)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:

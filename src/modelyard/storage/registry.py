@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -250,9 +251,11 @@ class Mutation:
                 action="commit or stash them first (`git stash`), then run the command again",
             )
         originals: dict[str, bytes | None] = {}
+        modes: dict[str, int] = {}
         for rel in self._changes:
             try:
                 originals[rel] = reg.path(rel).read_bytes()
+                modes[rel] = stat.S_IMODE(reg.path(rel).stat().st_mode)
             except FileNotFoundError:
                 originals[rel] = None
         # the paths are clean, so a file that would keep its bytes is no change at all;
@@ -281,7 +284,7 @@ class Mutation:
                     target.unlink(missing_ok=True)
                     _prune_empty(target.parent, reg.root)
                 else:
-                    files.atomic_write(target, data)
+                    files.atomic_write(target, data, modes.get(rel))
             raise
 
 
