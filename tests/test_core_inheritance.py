@@ -8,7 +8,7 @@ import pytest
 
 from conftest import git, manifest
 from modelyard.domain.resolve import merge, overrides_between, resolve
-from modelyard.errors import Conflict, DirtyTree, NotFound, ValidationFailed
+from modelyard.errors import Conflict, DirtyTree, NotFound, RegistryFileError, ValidationFailed
 from modelyard.ops import recipes, versions
 from modelyard.storage import layout, yamlio
 
@@ -254,3 +254,20 @@ def test_clone_query_errors_name_the_query(reg, base_recipe):
     with pytest.raises(ValidationFailed) as info:
         recipes.clone_recipe(reg, industry, "Up", level="baseline")
     assert info.value.detail[0]["loc"] == ["query", "level"]
+
+
+def test_a_hand_made_lineage_cycle_is_a_file_error(reg, base_recipe):
+    kid = recipes.clone_recipe(reg, BASE, "Child").id
+    path = reg.path(layout.manifest_file(BASE))
+    text = path.read_text().replace("version: 1.0.0\n", f"version: 1.0.1\nextends:\n  recipe: {kid}\n  version: 1.0.0\n")
+    path.write_text(text)
+    # the child still resolves against the parent's 1.0.0; the parent now leads back to itself
+    assert recipes.resolved_manifest(reg, kid)[0] == manifest()
+    with pytest.raises(RegistryFileError) as info:
+        recipes.resolved_manifest(reg, BASE)
+    assert info.value.problems[0].field == "extends.recipe"
+    assert str(info.value) == (f"registry/recipes/{BASE}/manifest.yaml: extends.recipe: the parent chain leads "
+                               f"back to {BASE}; a lineage cannot have a cycle")
+    git(reg.root, "commit", "-qam", "A cycle, committed")
+    with pytest.raises(RegistryFileError, match="a lineage cannot have a cycle"):
+        versions.list_versions(reg, BASE)
