@@ -245,3 +245,24 @@ def test_a_stray_folder_with_a_bad_name_does_not_break_history(reg, base_recipe)
     git(reg.worktree, "commit", "-qm", "A folder made by hand")
     assert versions.list_versions(reg, base_recipe).total == 1
     assert [r.id for r in recipes.list_recipes(reg).recipes] == [base_recipe]
+
+
+def test_simple_reads_import_no_heavy_library(reg, base_recipe):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys\n"
+        "from modelyard.ops import models, recipes, runs\n"
+        "from modelyard.storage.registry import Registry\n"
+        f"reg = Registry.open({str(reg.root)!r})\n"
+        "recipes.list_recipes(reg); recipes.get_recipe(reg, 'recipe_pricing_base')\n"
+        "recipes.resolved_manifest(reg, 'recipe_pricing_base'); models.list_models(reg); runs.list_runs(reg)\n"
+        "print(sorted(m for m in ('deepdiff', 'jinja2', 'fastapi', 'git', 'filelock') if m in sys.modules))\n"
+    )
+    src = Path(__file__).resolve().parents[1] / "src"
+    out = subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(src)},
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
