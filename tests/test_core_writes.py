@@ -228,22 +228,19 @@ def test_authors_come_from_the_request(reg, base_recipe):
     assert git(root, "log", "-1", "--format=%an|%ae") == "Test User|test@example.com"
 
 
-def test_committer_falls_back_when_git_has_no_identity(reg, base_recipe):
+def test_committer_falls_back_when_git_has_no_identity(reg, base_recipe, monkeypatch):
     gitconfig = Path(os.environ["GIT_CONFIG_GLOBAL"])
     gitconfig.write_text("[init]\n\tdefaultBranch = main\n")
-    os.environ["EMAIL"] = ""  # no guessing from the environment either
-    try:
-        models.register_model(reg, {"name": "m", "recipe_id": base_recipe, "recipe_version_id": "1.0.0",
-                                    "owner": "Grace Hopper <grace@example.com>"})
-        assert git(reg.worktree, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
-            "Grace Hopper|grace@example.com|modelyard|modelyard@localhost"
-        )
-        recipes.update_recipe(reg, base_recipe, {"status": "approved"})
-        assert git(reg.worktree, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
-            "modelyard|modelyard@localhost|modelyard|modelyard@localhost"
-        )
-    finally:
-        del os.environ["EMAIL"]
+    monkeypatch.setenv("EMAIL", "")  # no guessing from the environment either
+    models.register_model(reg, {"name": "m", "recipe_id": base_recipe, "recipe_version_id": "1.0.0",
+                                "owner": "Grace Hopper <grace@example.com>"})
+    assert git(reg.worktree, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
+        "Grace Hopper|grace@example.com|modelyard|modelyard@localhost"
+    )
+    recipes.update_recipe(reg, base_recipe, {"status": "approved"})
+    assert git(reg.worktree, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
+        "modelyard|modelyard@localhost|modelyard|modelyard@localhost"
+    )
 
 
 def test_lock_timeout_is_clear(reg, base_recipe, monkeypatch):
