@@ -282,3 +282,20 @@ def test_a_reverted_version_number_is_not_handed_out_again(reg, base_recipe):
     assert [v.version_number for v in listed] == ["1.0.0", "1.0.1", "1.0.2"]
     assert versions.get_version(reg, base_recipe, "1.0.1").manifest_json["model"]["hyperparameters"][
         "learning_rate"] == 0.03
+
+
+@pytest.mark.parametrize(("created_by", "env_author", "expected"), [
+    (None, None, "Test User"),
+    (None, "CI Bot", "CI Bot"),
+    ("Ada <ada@example.com>", "CI Bot", "Ada"),
+])
+def test_the_created_by_of_a_new_version_is_its_commit_author(reg, base_recipe, monkeypatch,
+                                                              created_by, env_author, expected):
+    if env_author:
+        monkeypatch.setenv("GIT_AUTHOR_NAME", env_author)
+    m = manifest()
+    m["model"]["hyperparameters"]["learning_rate"] = 0.03
+    made = versions.create_version(reg, base_recipe, {"manifest_json": m, "change_note": "Tune",
+                                                      "created_by": created_by})
+    assert made.created_by == expected == git(reg.root, "log", "-1", "--format=%an")
+    assert versions.get_version(reg, base_recipe, "1.0.1").created_by == expected

@@ -98,14 +98,13 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
         m.write(rel, files.render(new_file, "manifest", rel, exclude={"extends"} if extends is None else None))
         updated = recipe.model_copy(update={"updated_at": now})
         m.write(layout.recipe_file(recipe_id), files.render(updated, "recipe", str(layout.recipe_file(recipe_id))))
-    author = reg.author(req.created_by)
     return RecipeVersion(
         version_id=make_version_id(recipe_id, new_version),
         recipe_id=recipe_id,
         version_number=new_version,
         manifest_json=full,
         diff_from_prev=diff,
-        created_by=author.name if author else (reg.git.config("user.name") or "modelyard"),
+        created_by=m.author_name or "",
         created_at=now,
         change_note=req.change_note,
         commit=m.sha,

@@ -100,6 +100,21 @@ class Git:
         proc = self.run("config", "--get", key, check=False)
         return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
+    def user(self) -> tuple[str | None, str | None]:
+        """git's configured user.name and user.email, read by one process."""
+        proc = self.run("config", "--get-regexp", r"^user\.(name|email)$", check=False)
+        found: dict[str, str | None] = {}
+        for line in proc.stdout.decode(errors="replace").splitlines():
+            key, _, value = line.partition(" ")
+            found[key.lower()] = value.strip() or None  # the last value wins, as for --get
+        return found.get("user.name"), found.get("user.email")
+
+    def author_name(self, author: Person | None, user: tuple[str | None, str | None]) -> str:
+        """The name a commit made by `commit(..., author)` is authored under."""
+        if author is not None:
+            return author.name
+        return os.environ.get("GIT_AUTHOR_NAME") or user[0] or FALLBACK_NAME
+
     def dirty(self, paths: Iterable[str]) -> list[str]:
         """Which of `paths` (repository-relative) differ from HEAD in the index or the working tree."""
         specs = [f":(literal){p}" for p in paths]
@@ -135,6 +150,7 @@ class Git:
         message: str,
         author: Person | None,
         date: datetime | None = None,
+        user: tuple[str | None, str | None] | None = None,
     ) -> str:
         """Commit the working-tree state of `changes` ({repo path: exists}) on top of HEAD.
 
@@ -167,7 +183,7 @@ class Git:
         try:
             self.run("update-index", "--add", "--remove", "--index-info", input=info, env=env)
             tree = self.out("write-tree", env=env)
-            ident = self._identities(author)
+            ident = self._identities(author, user if user is not None else self.user())
             if date is not None and not os.environ.get("GIT_AUTHOR_DATE"):
                 ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
             parents = ["-p", head] if head else []
@@ -182,10 +198,10 @@ class Git:
         self.run("update-index", "--add", "--remove", "--index-info", input=info, check=False)
         return sha
 
-    def _identities(self, author: Person | None) -> dict[str, str]:
+    def _identities(self, author: Person | None, user: tuple[str | None, str | None]) -> dict[str, str]:
         env: dict[str, str] = {}
-        cfg_name = os.environ.get("GIT_COMMITTER_NAME") or self.config("user.name")
-        cfg_email = os.environ.get("GIT_COMMITTER_EMAIL") or self.config("user.email")
+        cfg_name = os.environ.get("GIT_COMMITTER_NAME") or user[0]
+        cfg_email = os.environ.get("GIT_COMMITTER_EMAIL") or user[1]
         if not cfg_name or cfg_email is None:
             env["GIT_COMMITTER_NAME"] = cfg_name or FALLBACK_NAME
             env["GIT_COMMITTER_EMAIL"] = cfg_email or FALLBACK_EMAIL

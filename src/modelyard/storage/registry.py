@@ -163,12 +163,14 @@ class Registry:
         """The one path for every write: lock, check, write atomically, commit, release."""
         return Mutation(self, message, author)
 
-    def author(self, created_by: str | None) -> Person | None:
+    def author(
+        self, created_by: str | None, user: tuple[str | None, str | None] | None = None
+    ) -> Person | None:
         """The commit author a request names; None (git's own user) when it names nobody."""
         if not created_by or not created_by.strip():
             return None
-        name = self.git.config("user.name")
-        email = self.git.config("user.email") or ""
+        name, email = user if user is not None else self.git.user()
+        email = email or ""
         person = parse_person(created_by, default_email=email if created_by == name else "")
         # git refuses an empty name (`<>`): treat it as not given rather than fail the commit
         return person if person.name.strip() else None
@@ -184,6 +186,7 @@ class Mutation:
         # one instant for the whole mutation: the records' timestamps and the commit's author date
         self.date: datetime = clock()
         self.sha: str | None = None
+        self.author_name: str | None = None  # who the commit is authored by, once made
         self._changes: dict[str, bytes | None] = {}
         self._lock: object | None = None
 
@@ -271,12 +274,16 @@ class Mutation:
                     _prune_empty(reg.path(rel).parent, reg.root)
                 else:
                     files.atomic_write(reg.path(rel), data)
+            user = reg.git.user()
+            author = reg.author(self.created_by, user)
             self.sha = reg.git.commit(
                 {repo_paths[rel]: data is not None for rel, data in self._changes.items()},
                 self.message,
-                reg.author(self.created_by),
+                author,
                 self.date,
+                user,
             )
+            self.author_name = reg.git.author_name(author, user)
         except BaseException:
             for rel, data in originals.items():
                 target = reg.path(rel)
