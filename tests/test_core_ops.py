@@ -406,3 +406,18 @@ def test_repeated_tags_are_a_422_before_anything_is_built(reg, base_recipe):
         recipes.create_recipe(reg, {"name": "x", "model_family": "pricing", "level": "baseline",
                                     "tags": ["a", "a"], "manifest": manifest()})
     assert git(reg.worktree, "rev-parse", "HEAD") == head
+
+
+def test_chosen_ids_carry_the_seed_prefix(reg, base_recipe):
+    # version ids drop recipe_, so a bare pricing_base would share ver_pricing_base_v1.0.0
+    with pytest.raises(ValidationFailed) as info:
+        recipes.create_recipe(reg, {"name": "x", "model_family": "pricing", "level": "baseline",
+                                    "id": "pricing_base", "manifest": manifest()})
+    assert info.value.detail == [{"loc": ["body", "id"], "type": "value_error",
+                                  "msg": "'pricing_base' must start with 'recipe_', e.g. recipe_retail_pricing"}]
+    with pytest.raises(ValidationFailed) as info:
+        models.register_model(reg, {"name": "m", "recipe_id": RECIPE, "recipe_version_id": "1.0.0",
+                                    "owner": "t", "id": "prod_pricing"})
+    assert info.value.detail[0]["loc"] == ["body", "id"]
+    assert recipes.create_recipe(reg, {"name": "x", "model_family": "pricing", "level": "baseline",
+                                       "id": "recipe_pricing_two", "manifest": manifest()}).id == "recipe_pricing_two"

@@ -5,9 +5,9 @@ Fields beyond the seed's are optional extras, documented in docs/api.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -19,6 +19,21 @@ from modelyard.domain.enums import (
 )
 from modelyard.domain.records import Id, Metrics, Name, Semver, Tags
 from modelyard.domain.timefmt import UtcDatetime
+
+
+def _prefixed(prefix: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not value.startswith(prefix) or value == prefix:
+            raise ValueError(f"{value!r} must start with {prefix!r}, e.g. {prefix}retail_pricing")
+        return value
+
+    return AfterValidator(check)
+
+
+# a new recipe's id starts with recipe_: version ids drop that prefix (ver_retail_pricing_v1.0.0),
+# so recipe_x and a bare x would otherwise own the same version ids
+RecipeId = Annotated[Id, _prefixed("recipe_")]
+ModelId = Annotated[Id, _prefixed("model_")]
 
 
 class Body(BaseModel):
@@ -33,7 +48,7 @@ class RecipeCreate(Body):
     tags: Tags = Field(default_factory=list)
     manifest: dict[str, Any] = Field(default_factory=dict)
     # extras
-    id: Id | None = Field(None, description="Choose the id; by default it is made from the name.")
+    id: RecipeId | None = Field(None, description="Choose the id (`recipe_...`); by default it is made from the name.")
     description: str | None = None
     change_note: str | None = None
     created_by: str | None = None
@@ -64,7 +79,7 @@ class ModelCreate(Body):
     recipe_version_id: str = Field(min_length=1)
     owner: str = Field(min_length=1)
     # extras
-    id: Id | None = None
+    id: ModelId | None = Field(None, description="Choose the id (`model_...`); by default it is made from the name.")
     status: ModelStatus | None = None
     description: str | None = None
 
