@@ -421,3 +421,31 @@ def test_chosen_ids_carry_the_seed_prefix(reg, base_recipe):
     assert info.value.detail[0]["loc"] == ["body", "id"]
     assert recipes.create_recipe(reg, {"name": "x", "model_family": "pricing", "level": "baseline",
                                        "id": "recipe_pricing_two", "manifest": manifest()}).id == "recipe_pricing_two"
+
+
+def test_a_registry_may_tighten_the_model_lifecycle(reg, base_recipe):
+    from modelyard.storage import files, layout
+    from modelyard.storage.registry import Registry
+
+    strict = type(reg.settings).model_validate({**reg.settings.model_dump(), "model_transitions": {
+        "draft": ["staging"], "staging": ["production", "retired"], "production": ["retired"], "retired": []}})
+    with reg.mutate("No shortcuts to production") as m:
+        m.write(layout.SETTINGS, files.render(strict, "settings", layout.SETTINGS))
+    reg = Registry(reg.root)
+    recipes.update_recipe(reg, RECIPE, {"status": "approved"})
+    model = models.register_model(reg, {"name": "m", "recipe_id": RECIPE, "recipe_version_id": "1.0.0",
+                                        "owner": "t"})
+    with pytest.raises(Conflict) as info:
+        models.update_model(reg, model.id, {"status": "production"})
+    assert str(info.value) == ("model status cannot change from 'draft' to 'production' "
+                               "(allowed from 'draft': staging)")
+    with pytest.raises(Conflict):
+        models.register_model(reg, {"name": "n", "recipe_id": RECIPE, "recipe_version_id": "1.0.0",
+                                    "owner": "t", "status": "production"})
+    models.update_model(reg, model.id, {"status": "staging"})
+    models.update_model(reg, model.id, {"status": "production"})
+    with pytest.raises(Conflict, match="allowed from 'production': retired"):
+        models.update_model(reg, model.id, {"status": "staging"})
+    # the settings file round-trips with the table in it
+    text = reg.path(layout.SETTINGS).read_text()
+    assert files.render(reg.settings, "settings", layout.SETTINGS) == text
