@@ -182,6 +182,15 @@ def test_shallow_clone_reads_recipes_but_versions_need_history(reg, base_recipe,
         "Suggested action: fetch the whole history: `git fetch --unshallow` "
         "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
     )
+    # a new version must see every number used before, so it needs the history too
+    m = versions.get_version(reg, base_recipe, "1.0.1").manifest_json
+    m["parameters"]["step"] = 2
+    head = git(clone, "rev-parse", "HEAD")
+    with pytest.raises(GitError, match="this is a shallow clone"):
+        versions.create_version(shallow, base_recipe, {"manifest_json": m, "change_note": "x"})
+    assert git(clone, "rev-parse", "HEAD") == head and git(clone, "status", "--porcelain") == ""
+    # other writes work in a shallow clone
+    recipes.update_recipe(shallow, base_recipe, {"status": "approved"})
     git(clone, "fetch", "-q", "--unshallow")
     assert versions.list_versions(Registry.open(clone), base_recipe).total == 2
 
