@@ -319,3 +319,19 @@ def test_a_blank_author_falls_back_to_git_s_user(reg, base_recipe, who):
     runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train",
                           "created_by": who})
     assert git(reg.worktree, "log", "-1", "--format=%an|%ae") == "Test User|test@example.com"
+
+
+def test_a_briefly_locked_index_is_still_brought_in_step(reg, base_recipe):
+    import threading
+
+    lock = Path(git(reg.worktree, "rev-parse", "--absolute-git-dir")) / "index.lock"
+    lock.write_text("")  # an editor refreshing the index in the background
+    timer = threading.Timer(0.3, lock.unlink)
+    timer.start()
+    try:
+        recipes.update_recipe(reg, base_recipe, {"status": "approved"})
+    finally:
+        timer.join()
+    # the user's index holds the committed file: nothing staged would undo the commit
+    assert git(reg.worktree, "diff", "--cached", "--name-only") == ""
+    assert git(reg.worktree, "status", "--porcelain") == ""

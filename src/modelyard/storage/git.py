@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -194,9 +195,20 @@ class Git:
             index_head.unlink(missing_ok=True)
             raise
         index_head.write_text(sha + "\n")
-        # keep the user's index in step for exactly these paths, so `git status` stays clean
-        self.run("update-index", "--add", "--remove", "--index-info", input=info, check=False)
+        self._sync_user_index(info)
         return sha
+
+    def _sync_user_index(self, info: bytes) -> None:
+        """Keep the user's index in step for exactly the committed paths, so `git status`
+        stays clean and a later `git commit` of other work cannot undo this one.
+
+        Editors refresh the index in the background and hold `index.lock` for a moment,
+        so a locked index is waited for (about two seconds) rather than skipped."""
+        for attempt in range(20):
+            proc = self.run("update-index", "--add", "--remove", "--index-info", input=info, check=False)
+            if proc.returncode == 0 or b"index.lock" not in proc.stderr:
+                return
+            time.sleep(0.02 * (attempt + 1))
 
     def _identities(self, author: Person | None, user: tuple[str | None, str | None]) -> dict[str, str]:
         env: dict[str, str] = {}
