@@ -449,3 +449,25 @@ def test_a_registry_may_tighten_the_model_lifecycle(reg, base_recipe):
     # the settings file round-trips with the table in it
     text = reg.path(layout.SETTINGS).read_text()
     assert files.render(reg.settings, "settings", layout.SETTINGS) == text
+
+
+def test_free_form_data_refuses_inf_and_nan(reg, base_recipe):
+    m = manifest()
+    m["model"]["hyperparameters"]["max_depth"] = float("inf")
+    with pytest.raises(ValidationFailed) as info:
+        versions.create_version(reg, RECIPE, {"manifest_json": m, "change_note": "x"})
+    assert info.value.detail == [{
+        "loc": ["body", "manifest_json"], "type": "value_error",
+        "msg": "model.hyperparameters.max_depth is inf, not a finite number (JSON and YAML files could not keep it)"}]
+    run = new_run(reg)
+    with pytest.raises(ValidationFailed) as info:
+        runs.update_run(reg, run.id, {"artifacts_json": {"scores": [1.0, float("nan")]}})
+    assert info.value.detail[0]["msg"].startswith("scores.1 is nan")
+    # in a file, the same value is a file error, not silently written back as null
+    from modelyard.errors import RegistryFileError
+    from modelyard.storage import layout
+
+    path = reg.path(layout.manifest_file(RECIPE))
+    path.write_text(path.read_text().replace("num_leaves: 31", "num_leaves: .inf"))
+    with pytest.raises(RegistryFileError, match=r"manifest: model\.hyperparameters\.num_leaves is inf"):
+        recipes.get_recipe(reg, RECIPE)

@@ -64,6 +64,25 @@ def _finite(values: dict[str, float]) -> dict[str, float]:
 Metrics = Annotated[dict[str, float], AfterValidator(_finite)]
 
 
+def _finite_deep(value: Any, path: tuple[str, ...] = ()) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        where = ".".join(path) or "the value"
+        raise ValueError(f"{where} is {value}, not a finite number (JSON and YAML files could not keep it)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite_deep(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _finite_deep(item, (*path, str(i)))
+    return value
+
+
+# free-form data: any JSON value but inf and nan, which serialising as JSON would turn into
+# null (and a null in a child's manifest removes the key)
+Data = Annotated[dict[str, Any], AfterValidator(_finite_deep)]
+Rows = Annotated[list[dict[str, Any]], AfterValidator(_finite_deep)]
+
+
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
@@ -113,7 +132,7 @@ class ManifestFile(Record):
 
     version: Semver
     extends: Extends | None = None
-    manifest: dict[str, Any] = Field(default_factory=dict)
+    manifest: Data = Field(default_factory=dict)
 
 
 class Model(Record):
@@ -144,7 +163,7 @@ class Run(Record):
     started_at: UtcDatetime | None = None
     finished_at: UtcDatetime | None = None
     metrics_json: Metrics = Field(default_factory=dict)
-    artifacts_json: dict[str, Any] = Field(default_factory=dict)
+    artifacts_json: Data = Field(default_factory=dict)
 
 
 class MonitoringSnapshot(Record):
@@ -155,17 +174,17 @@ class MonitoringSnapshot(Record):
     captured_at: UtcDatetime
     performance_metrics_json: Metrics = Field(default_factory=dict)
     drift_metrics_json: Metrics = Field(default_factory=dict)
-    data_freshness_json: dict[str, Any] = Field(default_factory=dict)
-    alerts_json: dict[str, Any] = Field(default_factory=dict)
+    data_freshness_json: Data = Field(default_factory=dict)
+    alerts_json: Data = Field(default_factory=dict)
 
 
 class SyntheticExample(Record):
     """`recipes/<id>/synthetic-example.yaml`."""
 
     recipe_id: Id
-    dataset_schema_json: dict[str, Any] = Field(default_factory=dict)
-    sample_rows_json: list[dict[str, Any]] = Field(default_factory=list)
-    example_run_json: dict[str, Any] = Field(default_factory=dict)
+    dataset_schema_json: Data = Field(default_factory=dict)
+    sample_rows_json: Rows = Field(default_factory=list)
+    example_run_json: Data = Field(default_factory=dict)
     created_at: UtcDatetime
     updated_at: UtcDatetime
 

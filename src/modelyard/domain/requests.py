@@ -17,7 +17,7 @@ from modelyard.domain.enums import (
     RunStatus,
     RunType,
 )
-from modelyard.domain.records import Id, Metrics, Name, Semver, Tags
+from modelyard.domain.records import Data, Id, Metrics, Name, Rows, Semver, Tags
 from modelyard.domain.timefmt import UtcDatetime
 
 
@@ -46,7 +46,7 @@ class RecipeCreate(Body):
     level: RecipeLevel
     parent_id: Id | None = None
     tags: Tags = Field(default_factory=list)
-    manifest: dict[str, Any] = Field(default_factory=dict)
+    manifest: Data = Field(default_factory=dict)
     # extras
     id: RecipeId | None = Field(None, description="Choose the id (`recipe_...`); by default it is made from the name.")
     description: str | None = None
@@ -65,7 +65,7 @@ class RecipeUpdate(Body):
 
 class VersionCreate(Body):
     recipe_id: Id | None = None
-    manifest_json: dict[str, Any]
+    manifest_json: Data
     change_note: str = Field(min_length=1)
     created_by: str | None = None
     # extras
@@ -105,7 +105,7 @@ class RunCreate(Body):
 class RunUpdate(Body):
     status: RunStatus | None = None
     metrics_json: Metrics | None = None
-    artifacts_json: dict[str, Any] | None = None
+    artifacts_json: Data | None = None
     logs_text: str | None = None
     # extras
     updated_by: str | None = None
@@ -115,8 +115,8 @@ class SnapshotCreate(Body):
     model_id: Id | None = None
     performance_metrics_json: Metrics = Field(default_factory=dict)
     drift_metrics_json: Metrics = Field(default_factory=dict)
-    data_freshness_json: dict[str, Any] = Field(default_factory=dict)
-    alerts_json: dict[str, Any] = Field(default_factory=dict)
+    data_freshness_json: Data = Field(default_factory=dict)
+    alerts_json: Data = Field(default_factory=dict)
     # extras
     captured_at: UtcDatetime | None = None
     created_by: str | None = None
@@ -124,9 +124,9 @@ class SnapshotCreate(Body):
 
 class SyntheticCreate(Body):
     recipe_id: Id | None = None
-    dataset_schema_json: dict[str, Any] = Field(default_factory=dict)
-    sample_rows_json: list[dict[str, Any]] = Field(default_factory=list)
-    example_run_json: dict[str, Any] = Field(default_factory=dict)
+    dataset_schema_json: Data = Field(default_factory=dict)
+    sample_rows_json: Rows = Field(default_factory=list)
+    example_run_json: Data = Field(default_factory=dict)
     # extras
     created_by: str | None = None
 
