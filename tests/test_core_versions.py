@@ -10,7 +10,7 @@ from conftest import git, manifest
 from modelyard.domain.semver import manifest_diff
 from modelyard.errors import Conflict, NotFound, ValidationFailed
 from modelyard.ops import recipes, versions
-from modelyard.storage import files, layout
+from modelyard.storage import files, layout, yamlio
 from modelyard.storage.registry import Registry
 
 
@@ -299,3 +299,28 @@ def test_the_created_by_of_a_new_version_is_its_commit_author(reg, base_recipe, 
                                                       "created_by": created_by})
     assert made.created_by == expected == git(reg.root, "log", "-1", "--format=%an")
     assert versions.get_version(reg, base_recipe, "1.0.1").created_by == expected
+
+
+def test_the_same_number_written_as_int_or_float_is_no_change():
+    old = {"evaluation": {"acceptance": {"MAPE": {"max": 1}}}, "n": 2}
+    new = {"evaluation": {"acceptance": {"MAPE": {"max": 1.0}}}, "n": 2.5}
+    diff = manifest_diff(old, new, "1.0.0")
+    assert [c["path_text"] for c in diff["changes"]] == ["n"]
+    assert diff["bump"] == "patch"
+
+
+def test_a_manifest_is_stored_as_its_schema_reads_it(reg, base_recipe):
+    m = manifest()
+    m["training"] = {"window_days": 365.0, "test_size": "0.2"}  # a whole float, a number as text
+    m["evaluation"]["acceptance"]["MAPE"] = {"max": 1}
+    m["model"]["hyperparameters"]["seed"] = "42"  # free-form: kept as given
+    v = new_version(reg, base_recipe, m)
+    stored = yamlio.load(reg.path(layout.manifest_file(base_recipe)).read_bytes()).data["manifest"]
+    assert stored["training"] == {"window_days": 365, "test_size": 0.2}
+    assert stored["evaluation"]["acceptance"]["MAPE"] == {"max": 1.0}
+    assert stored["model"]["hyperparameters"]["seed"] == "42"
+    assert v.manifest_json == stored
+    assert "split" not in stored["training"]  # defaults are not written out
+    # sending the stored manifest back is no change at all
+    with pytest.raises(Conflict, match="there is nothing to version"):
+        new_version(reg, base_recipe, {**stored, "training": {"window_days": 365, "test_size": "0.2"}})

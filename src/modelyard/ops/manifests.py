@@ -69,6 +69,13 @@ def lineage_cycle(reg: Registry, recipe_id: str) -> RegistryFileError:
         field="extends.recipe")])
 
 
+def normalized_manifest(full: dict[str, Any], family: str, loc: tuple[str | int, ...]) -> dict[str, Any]:
+    """A full manifest checked against its schema and stored as the schema reads it: a
+    number sent as text (`"0.2"`) becomes a number, `365.0` for a whole number `365`;
+    only the keys given, typed sections in the schema's order, free-form places as given."""
+    return check_manifest(full, family, loc).model_dump(mode="json", exclude_unset=True)
+
+
 def check_manifest(full: dict[str, Any], family: str, loc: tuple[str | int, ...]) -> Manifest:
     """A full manifest as the typed model, or the seed's 422 naming each bad field."""
     try:

@@ -13,7 +13,7 @@ from modelyard.domain.resolve import merge, overrides_between, prune_nulls
 from modelyard.errors import Conflict, FieldError, ValidationFailed
 from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
-from modelyard.ops.manifests import Resolver, check_manifest
+from modelyard.ops.manifests import Resolver, check_manifest, normalized_manifest
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
 
@@ -83,8 +83,11 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
             parent_version = load.manifest(reg, parent.id).version
             refs.require_committed(reg, parent.id, parent_version)
             parent_full, _ = Resolver(reg).current(parent.id)
-            full = prune_nulls(req.manifest) if req.manifest else parent_full
-            check_manifest(full, req.model_family, ("body", "manifest"))
+            if req.manifest:
+                full = normalized_manifest(prune_nulls(req.manifest), req.model_family, ("body", "manifest"))
+            else:
+                full = parent_full
+                check_manifest(full, req.model_family, ("body", "manifest"))
             stored = overrides_between(parent_full, full)
             extends = Extends(recipe=parent.id, version=parent_version)
         else:
@@ -92,8 +95,7 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
                 raise ValidationFailed([FieldError(("body", "manifest"),
                                                    "a recipe without a parent needs a whole manifest",
                                                    "value_error.missing")])
-            stored = prune_nulls(req.manifest)
-            check_manifest(stored, req.model_family, ("body", "manifest"))
+            stored = normalized_manifest(prune_nulls(req.manifest), req.model_family, ("body", "manifest"))
         recipe = Recipe(
             id=recipe_id, name=req.name, model_family=req.model_family, level=req.level,
             status=RecipeStatus.draft, parent_id=req.parent_id, tags=req.tags,

@@ -13,7 +13,7 @@ from modelyard.errors import Conflict, FieldError, ValidationFailed
 from modelyard.ops import load, refs
 from modelyard.ops.common import parse_body, same_id
 from modelyard.ops.history import History
-from modelyard.ops.manifests import Resolver, check_manifest
+from modelyard.ops.manifests import Resolver, normalized_manifest
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
 
@@ -45,8 +45,7 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
         current_file = load.manifest(reg, recipe_id)
         resolver = Resolver(reg)
         current_full, _ = resolver.current(recipe_id)
-        full = prune_nulls(req.manifest_json)
-        check_manifest(full, recipe.model_family, ("body", "manifest_json"))
+        full = normalized_manifest(prune_nulls(req.manifest_json), recipe.model_family, ("body", "manifest_json"))
 
         extends = current_file.extends
         if req.parent_version is not None:
