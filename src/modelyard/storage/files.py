@@ -81,12 +81,8 @@ def _did_you_mean(word: str, choices: list[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def parse_text(text: str | bytes, model: type[T], path: str, expect: Mapping[str, str] | None = None) -> T:
-    """Parse and validate one file's text. Raises RegistryFileError listing every problem.
-
-    `expect` names fields whose value the file's place fixes (the `id` equals the folder
-    or file name); a record that says otherwise is refused rather than written back
-    under another name."""
+def parse_text(text: str | bytes, model: type[T], path: str) -> T:
+    """Parse and validate one file's text. Raises RegistryFileError listing every problem."""
     try:
         loaded = yamlio.load(text)
     except yamlio.YamlError as exc:
@@ -94,19 +90,27 @@ def parse_text(text: str | bytes, model: type[T], path: str, expect: Mapping[str
     if not isinstance(loaded.data, dict):
         raise RegistryFileError([FileProblem(path, "expected a mapping of fields at the top", 1, 1)])
     try:
-        record = model.model_validate(loaded.data)
+        return model.model_validate(loaded.data)
     except ValidationError as exc:
         raise RegistryFileError(problems_from_validation(exc, model, loaded, path)) from None
+
+
+def check_place(record: BaseModel, expect: Mapping[str, str], text: str | bytes, path: str) -> None:
+    """Fields whose value the file's place fixes (an `id` equals its folder or file name)
+    must hold it: a record that says otherwise is refused, with the line of the field,
+    rather than written back under another name."""
     problems = []
-    for name, wanted in (expect or {}).items():
+    for name, wanted in expect.items():
         got = getattr(record, name)
         if got != wanted:
-            line, col = loaded.where((name,)) or (None, None)
+            try:
+                line, col = yamlio.load(text).where((name,)) or (None, None)
+            except yamlio.YamlError:
+                line = col = None
             problems.append(FileProblem(
                 path, f"is {got!r}, but the file's place says {wanted!r} (they must be the same)", line, col, name))
     if problems:
         raise RegistryFileError(problems)
-    return record
 
 
 def schema_ref(rel_path: str, kind: str) -> str:

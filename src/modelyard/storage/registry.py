@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -117,16 +117,20 @@ class Registry:
         except NotADirectoryError:
             return None
 
-    def read(
-        self, rel: str | os.PathLike[str], model: type[T], expect: Mapping[str, str] | None = None
-    ) -> T | None:
-        """The record in `rel`, or None when the file does not exist. `expect`: fields that
-        must hold the given values (an `id` equals its folder or file name)."""
+    def read(self, rel: str | os.PathLike[str], model: type[T]) -> T | None:
+        """The record in `rel`, or None when the file does not exist."""
         try:
             data = self.path(rel).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             return None
-        return files.parse_text(data, model, self.display(rel), expect)
+        return files.parse_text(data, model, self.display(rel))
+
+    def read_at(self, rel: str | os.PathLike[str], model: type[T], **expect: str) -> T | None:
+        """`read`, and the fields its place fixes (`id=...`) must hold those values."""
+        found = self.read(rel, model)
+        if found is not None and any(getattr(found, k) != v for k, v in expect.items()):
+            files.check_place(found, expect, self.path(rel).read_bytes(), self.display(rel))
+        return found
 
     def ids_in(self, folder: str) -> list[str]:
         """Sorted names of the id-named sub-folders of `folder`."""
