@@ -12,7 +12,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -22,10 +22,14 @@ from modelyard.domain.enums import (
     RunStatus,
     RunType,
 )
-from modelyard.domain.ids import check_id
+from modelyard.domain.ids import ID_PATTERN, ID_RULE, check_id
 from modelyard.domain.timefmt import UtcDatetime
 
-Id = Annotated[str, AfterValidator(check_id)]
+# the JSON Schema states the same rule as the validator, so editors flag a bad id while typing
+Id = Annotated[
+    str, AfterValidator(check_id),
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN.pattern, "description": ID_RULE}),
+]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -51,7 +55,9 @@ def check_semver(value: str) -> str:
     return value
 
 
-Semver = Annotated[str, AfterValidator(check_semver)]
+Semver = Annotated[
+    str, AfterValidator(check_semver), WithJsonSchema({"type": "string", "pattern": SEMVER.pattern})
+]
 
 
 def _finite(values: dict[str, float]) -> dict[str, float]:
@@ -187,6 +193,14 @@ class SyntheticExample(Record):
     example_run_json: Data = Field(default_factory=dict)
     created_at: UtcDatetime
     updated_at: UtcDatetime
+
+
+def unknown_columns(dataset_schema: dict[str, Any], rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """(row index, column) of every sample-row column that a schema listing `columns` lacks."""
+    columns = dataset_schema.get("columns")
+    if not isinstance(columns, dict):
+        return []
+    return [(i, key) for i, row in enumerate(rows) if isinstance(row, dict) for key in row if key not in columns]
 
 
 # ---- responses: stored fields plus derived ones ---------------------------------------

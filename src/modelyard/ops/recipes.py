@@ -7,6 +7,7 @@ from typing import Any
 from modelyard.domain.enums import ModelFamily, RecipeLevel, RecipeStatus
 from modelyard.domain.ids import id_from_name
 from modelyard.domain.lifecycle import RECIPE_TRANSITIONS, transition_problem
+from modelyard.domain.lineage import lineage_problems
 from modelyard.domain.records import Extends, ManifestFile, Recipe, RecipeList, RecipeOut
 from modelyard.domain.requests import RecipeCreate, RecipeUpdate
 from modelyard.domain.resolve import merge, overrides_between, prune_nulls
@@ -49,15 +50,10 @@ def get_recipe(reg: Registry, recipe_id: str) -> RecipeOut:
 
 
 def _check_lineage(reg: Registry, parent: Recipe, family: ModelFamily, level: RecipeLevel) -> None:
-    errors = []
-    if parent.model_family != family:
-        errors.append(FieldError(("body", "model_family"),
-                                 f"a child must share its parent's model_family ({parent.model_family})",
-                                 "value_error.lineage"))
-    if level.rank < parent.level.rank:
-        errors.append(FieldError(("body", "level"),
-                                 f"a child's level cannot be above its parent's ({parent.level}); "
-                                 "order: baseline < industry < client", "value_error.lineage"))
+    errors = [
+        FieldError(("body", field), message, "value_error.lineage")
+        for field, message in lineage_problems(parent.model_family, parent.level, family, level)
+    ]
     if errors:
         raise ValidationFailed(errors)
     if parent.status == RecipeStatus.archived:
