@@ -79,7 +79,7 @@ def test_stateful_links(reg: Registry, base_recipe: str) -> None:
         def validate_response(self, response, case, **kwargs):  # type: ignore[no-untyped-def]
             case.validate_response(response, checks=[*CHECKS, use_after_free])
 
-    Machine.run(settings=settings(max_examples=10, stateful_step_count=6, deadline=None,
+    Machine.run(settings=settings(max_examples=30, stateful_step_count=8, deadline=None,
                                   derandomize=True, suppress_health_check=list(HealthCheck)))
     created = [s for label, s in seen if label == "POST /api/ml-development/recipes" and s == 201]
     # a generated id almost never exists: a success on a recipe's own path followed a link
