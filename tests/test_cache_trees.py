@@ -27,7 +27,7 @@ def test_random_changes_give_the_same_tree_as_an_index(tmp_path):
     repo.mkdir()
     git(repo, "init", "-q")
     rng = random.Random(4)
-    names = ["a", "a.b", "a-b", "a0", "b", "ab", "z"]
+    names = ["a", "a.b", "a-b", "a0", "b", "ab", "z", "modèles ML"]
     paths = sorted({"/".join(rng.choice(names) for _ in range(rng.randint(1, 4))) + ".yaml" for _ in range(60)})
     paths = [p for p in paths if not any(q.startswith(p[:-5] + "/") for q in paths)]
     for p in paths:

@@ -64,6 +64,14 @@ def test_stateful_links(reg: Registry, base_recipe: str) -> None:
                 case.body.update({"model_family": "pricing", "level": "baseline", "manifest": body,
                                   "parent_id": None})
                 case.body.pop("id", None)
+            # and a new version that is valid too, so that following the link can succeed
+            if case.operation.label == "POST /api/ml-development/recipes/{recipe_id}/versions" \
+                    and isinstance(case.body, dict):
+                changed = manifest("pricing")
+                changed["model"]["hyperparameters"]["learning_rate"] = 0.01
+                case.body.update({"manifest_json": changed, "change_note": "Tune"})
+                for key in ("recipe_id", "version", "parent_version"):
+                    case.body.pop(key, None)
 
         def after_call(self, response, case):  # type: ignore[no-untyped-def]
             seen.append((case.operation.label, response.status_code))
@@ -71,7 +79,7 @@ def test_stateful_links(reg: Registry, base_recipe: str) -> None:
         def validate_response(self, response, case, **kwargs):  # type: ignore[no-untyped-def]
             case.validate_response(response, checks=[*CHECKS, use_after_free])
 
-    Machine.run(settings=settings(max_examples=10, stateful_step_count=6, deadline=None,
+    Machine.run(settings=settings(max_examples=30, stateful_step_count=8, deadline=None,
                                   derandomize=True, suppress_health_check=list(HealthCheck)))
     created = [s for label, s in seen if label == "POST /api/ml-development/recipes" and s == 201]
     # a generated id almost never exists: a success on a recipe's own path followed a link

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -32,6 +32,19 @@ Id = Annotated[
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def _unique(tags: list[str]) -> list[str]:
+    seen = set()
+    for tag in tags:
+        if tag in seen:
+            raise ValueError(f"tag {tag!r} is listed twice")
+        seen.add(tag)
+    return tags
+
+
+# one type for files and request bodies, so a body is refused before any record is built
+Tags = Annotated[list[Tag], AfterValidator(_unique)]
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
@@ -55,6 +68,25 @@ def _finite(values: dict[str, float]) -> dict[str, float]:
 
 
 Metrics = Annotated[dict[str, float], AfterValidator(_finite)]
+
+
+def _finite_deep(value: Any, path: tuple[str, ...] = ()) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        where = ".".join(path) or "the value"
+        raise ValueError(f"{where} is {value}, not a finite number (JSON and YAML files could not keep it)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite_deep(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _finite_deep(item, (*path, str(i)))
+    return value
+
+
+# free-form data: any JSON value but inf and nan, which serialising as JSON would turn into
+# null (and a null in a child's manifest removes the key)
+Data = Annotated[dict[str, Any], AfterValidator(_finite_deep)]
+Rows = Annotated[list[dict[str, Any]], AfterValidator(_finite_deep)]
 
 
 class Record(BaseModel):
@@ -89,20 +121,11 @@ class Recipe(Record):
     level: RecipeLevel
     status: RecipeStatus = RecipeStatus.draft
     parent_id: Id | None = None
-    tags: list[Tag] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     description: str | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime
 
-    @field_validator("tags")
-    @classmethod
-    def _unique_tags(cls, tags: list[str]) -> list[str]:
-        seen = set()
-        for tag in tags:
-            if tag in seen:
-                raise ValueError(f"tag {tag!r} is listed twice")
-            seen.add(tag)
-        return tags
 
 
 class Extends(Record):
@@ -115,7 +138,7 @@ class ManifestFile(Record):
 
     version: Semver
     extends: Extends | None = None
-    manifest: dict[str, Any] = Field(default_factory=dict)
+    manifest: Data = Field(default_factory=dict)
 
 
 class Model(Record):
@@ -146,7 +169,7 @@ class Run(Record):
     started_at: UtcDatetime | None = None
     finished_at: UtcDatetime | None = None
     metrics_json: Metrics = Field(default_factory=dict)
-    artifacts_json: dict[str, Any] = Field(default_factory=dict)
+    artifacts_json: Data = Field(default_factory=dict)
 
 
 class MonitoringSnapshot(Record):
@@ -157,17 +180,17 @@ class MonitoringSnapshot(Record):
     captured_at: UtcDatetime
     performance_metrics_json: Metrics = Field(default_factory=dict)
     drift_metrics_json: Metrics = Field(default_factory=dict)
-    data_freshness_json: dict[str, Any] = Field(default_factory=dict)
-    alerts_json: dict[str, Any] = Field(default_factory=dict)
+    data_freshness_json: Data = Field(default_factory=dict)
+    alerts_json: Data = Field(default_factory=dict)
 
 
 class SyntheticExample(Record):
     """`recipes/<id>/synthetic-example.yaml`."""
 
     recipe_id: Id
-    dataset_schema_json: dict[str, Any] = Field(default_factory=dict)
-    sample_rows_json: list[dict[str, Any]] = Field(default_factory=list)
-    example_run_json: dict[str, Any] = Field(default_factory=dict)
+    dataset_schema_json: Data = Field(default_factory=dict)
+    sample_rows_json: Rows = Field(default_factory=list)
+    example_run_json: Data = Field(default_factory=dict)
     created_at: UtcDatetime
     updated_at: UtcDatetime
 

@@ -39,6 +39,7 @@ _V1_TYPES = {
     "model_attributes_type": "type_error.dict",
     "finite_number": "value_error.number.not_finite",
     "json_invalid": "value_error.jsondecode",
+    "value_error": "value_error",
 }
 
 
@@ -60,6 +61,8 @@ def seed_field_errors(
     for err in errors:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         msg = "field required" if err["type"] == "missing" else err["msg"]
+        # a validator's own ValueError: its text is the message, without pydantic's prefix
+        msg = msg.removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "extra fields not permitted"
         out.append(FieldError((*prefix, *loc), msg, seed_error_type(err["type"])))

@@ -36,7 +36,7 @@ def _check(kind: str, ident: str) -> None:
 
 def recipe(reg: Registry, recipe_id: str) -> Recipe:
     _check("Recipe", recipe_id)
-    found = reg.read(layout.recipe_file(recipe_id), Recipe)
+    found = reg.read_at(layout.recipe_file(recipe_id), Recipe, id=recipe_id)
     if found is None:
         raise NotFound("Recipe", recipe_id)
     return found
@@ -63,14 +63,14 @@ def recipe_out(reg: Registry, rec: Recipe, version: Any = ...) -> RecipeOut:
 
 def recipes(reg: Registry) -> Iterator[Recipe]:
     for recipe_id in reg.ids_in(layout.RECIPES):
-        found = reg.read(layout.recipe_file(recipe_id), Recipe)
+        found = reg.read_at(layout.recipe_file(recipe_id), Recipe, id=recipe_id)
         if found is not None:
             yield found
 
 
 def model(reg: Registry, model_id: str) -> Model:
     _check("Model", model_id)
-    found = reg.read(layout.model_file(model_id), Model)
+    found = reg.read_at(layout.model_file(model_id), Model, id=model_id)
     if found is None:
         raise NotFound("Model", model_id)
     return found
@@ -78,14 +78,14 @@ def model(reg: Registry, model_id: str) -> Model:
 
 def models(reg: Registry) -> Iterator[Model]:
     for model_id in reg.ids_in(layout.MODELS):
-        found = reg.read(layout.model_file(model_id), Model)
+        found = reg.read_at(layout.model_file(model_id), Model, id=model_id)
         if found is not None:
             yield found
 
 
 def run(reg: Registry, run_id: str) -> Run:
     _check("Run", run_id)
-    found = reg.read(layout.run_file(run_id), Run)
+    found = reg.read_at(layout.run_file(run_id), Run, id=run_id)
     if found is None:
         raise NotFound("Run", run_id)
     return found
@@ -99,7 +99,7 @@ def run_out(reg: Registry, found: Run) -> RunOut:
 def runs(reg: Registry) -> Iterator[Run]:
     """Every run, newest first."""
     for shard, run_id in reg.run_locations():
-        found = reg.read(f"{layout.RUNS}/{shard}/{run_id}/{layout.RUN_FILE}", Run)
+        found = reg.read_at(f"{layout.RUNS}/{shard}/{run_id}/{layout.RUN_FILE}", Run, id=run_id)
         if found is not None:
             yield found
 
@@ -107,14 +107,15 @@ def runs(reg: Registry) -> Iterator[Run]:
 def snapshots(reg: Registry, model_id: str) -> list[MonitoringSnapshot]:
     out = []
     for snap_id in reg.snapshot_ids(model_id):
-        found = reg.read(layout.snapshot_file(model_id, snap_id), MonitoringSnapshot)
+        found = reg.read_at(layout.snapshot_file(model_id, snap_id), MonitoringSnapshot,
+                            id=snap_id, model_id=model_id)
         if found is not None:
             out.append(found)
     return out
 
 
 def synthetic(reg: Registry, recipe_id: str) -> SyntheticExample | None:
-    return reg.read(layout.synthetic_file(recipe_id), SyntheticExample)
+    return reg.read_at(layout.synthetic_file(recipe_id), SyntheticExample, recipe_id=recipe_id)
 
 
 # -- filtered listings, through the cache when there is one ------------------------------------
@@ -138,7 +139,7 @@ class Hits(Generic[T]):
             self.view.data(rows, self.kind)
         out = []
         for item in chunk:
-            found = _realize(self.reg, item, self.model) if isinstance(item, Row) else item
+            found = _realize(self.reg, item, self.model, self.kind) if isinstance(item, Row) else item
             if found is not None:
                 out.append(found)
         return out
@@ -147,13 +148,21 @@ class Hits(Generic[T]):
         return self.page()
 
 
-def _realize(reg: Registry, row: Row, model: type[T]) -> T | None:
+# a record whose file names it: its `id` must be its folder's name (Registry.read_at)
+_NAMED = {"run", "recipe", "model"}
+
+
+def _realize(reg: Registry, row: Row, model: type[T], kind: str) -> T | None:
+    expect = {"id": row.sort[1]} if kind in _NAMED else {}
     if row.data is not None:
         try:
-            return model.model_validate(row.data)
+            found = model.model_validate(row.data)
         except ValidationError:
             pass  # read it the ordinary way, which reports the problem with its position
-    return reg.read(row.rel, model)
+        else:
+            if all(getattr(found, k) == v for k, v in expect.items()):
+                return found
+    return reg.read_at(row.rel, model, **expect)
 
 
 def _matches(record: BaseModel, filters: dict[str, Any]) -> bool:
@@ -177,7 +186,7 @@ def _where(
     items: list[T | Row] = []
     for row in rows:
         if row.data is None:  # changed in the working tree, or broken: read it now, filter here
-            found = reg.read(row.rel, model)
+            found = _realize(reg, row, model, kind)
             if found is not None and _matches(found, filters):
                 items.append(found)
         else:
@@ -223,7 +232,7 @@ def current_versions(reg: Registry, recipe_ids: list[str], view: View | None = N
             rows = []
     if rows:
         for row in rows:
-            mf = _realize(reg, row, ManifestFile)
+            mf = _realize(reg, row, ManifestFile, "manifest")
             found[row.sort[1]] = mf.version if mf else None
     for rid in recipe_ids:
         if rid not in found:  # changed in the working tree, or no cache: read the file

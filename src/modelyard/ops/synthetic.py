@@ -10,7 +10,7 @@ from modelyard.errors import FieldError, NotFound, ValidationFailed
 from modelyard.ops import load
 from modelyard.ops.common import parse_body, same_id
 from modelyard.storage import files, layout
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.registry import Registry
 
 
 def get_synthetic(reg: Registry, recipe_id: str) -> SyntheticExample:
@@ -38,7 +38,7 @@ def create_synthetic(reg: Registry, recipe_id: str, body: SyntheticCreate | dict
     with reg.mutate("", author=req.created_by) as m:
         load.recipe(reg, recipe_id)
         earlier = load.synthetic(reg, recipe_id)
-        now = clock()
+        now = m.date
         example = SyntheticExample(
             recipe_id=recipe_id, dataset_schema_json=req.dataset_schema_json,
             sample_rows_json=req.sample_rows_json, example_run_json=req.example_run_json,

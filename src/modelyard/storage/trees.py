@@ -58,14 +58,16 @@ def tree_with(git: Git, head: str | None, changes: Mapping[str, str | None]) -> 
         pos = 0
         for folder in order:
             end = data.index(b"\n", pos)
-            header = data[pos:end].split()
+            line = data[pos:end]
             pos = end + 1
-            if len(header) == 3 and header[1] == b"tree":
-                size = int(header[2])
+            if line.endswith(b" missing"):  # a new folder (its name may hold spaces)
+                continue
+            _, kind, size_text = line.split(b" ")
+            size = int(size_text)
+            if kind == b"tree":
                 current[folder] = _parse(data[pos : pos + size])
-                pos += size + 1
-            elif len(header) == 3:  # a file where a folder is wanted: the commit replaces it
-                pos += int(header[2]) + 1
+            # else a file where a folder is wanted: the commit replaces it
+            pos += size + 1
     for path, blob in changes.items():
         folder, _, name = path.rpartition("/")
         if blob is None:
