@@ -165,21 +165,30 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(repo, monkeypatch):
     assert other in [m["status"] for m in after["models"]["models"] if m["id"] == model_file.parent.name]
 
 
-def test_a_broken_file_is_the_same_error_either_way(repo, monkeypatch):
+@pytest.mark.parametrize("damage", ["typo", "id elsewhere"])
+def test_a_broken_file_is_the_same_error_either_way(repo, monkeypatch, damage):
     same(repo, monkeypatch)
     broken = a_run_file(repo, "status:")
-    broken.write_text(broken.read_text().replace("status:", "stauts:"))
+    if damage == "typo":
+        broken.write_text(broken.read_text().replace("status:", "stauts:"))
+        word = "stauts"
+    else:  # valid on its own, but its id is not its folder's name
+        broken.write_text(broken.read_text().replace(f"id: {broken.parent.name}", "id: run_20200101000000_elsewhere"))
+        word = "run_20200101000000_elsewhere"
     errors = []
-    for cached in ("0", "1"):
+    for cached in ("0", "1", "1"):
         monkeypatch.setenv("MODELYARD_CACHE", cached)
         with pytest.raises(RegistryFileError) as exc:
             runs.list_runs(Registry.open(repo), limit=500)
         errors.append(str(exc.value))
-    assert errors[0] == errors[1] and "stauts" in errors[0]
-    # committed broken: the cache remembers it as broken and still reads it the ordinary way
+    assert errors[0] == errors[1] == errors[2] and word in errors[0]
+    # committed broken: the cache keeps it and still reads it the ordinary way
     git(repo, "commit", "-qam", "broken")
-    with pytest.raises(RegistryFileError):
-        runs.list_runs(Registry.open(repo), limit=500)
+    for cached in ("1", "1", "0"):
+        monkeypatch.setenv("MODELYARD_CACHE", cached)
+        with pytest.raises(RegistryFileError) as exc:
+            runs.list_runs(Registry.open(repo), limit=500)
+        assert str(exc.value) == errors[0]
 
 
 def test_equal_across_branch_switches_rebases_and_gc(repo, monkeypatch):
