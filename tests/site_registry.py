@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pytest
+from bs4 import BeautifulSoup
 from conftest import manifest
 
-from modelyard.ops import models, monitoring, recipes, runs, synthetic, versions
+from modelyard.ops import models, monitoring, recipes, runs, setup, synthetic, versions
+from modelyard.site.build import BuildReport, build_site
 from modelyard.storage.registry import Registry
 
 
@@ -82,6 +87,8 @@ def small_registry(reg: Registry) -> dict[str, Any]:
         with clock_at(10 + i):
             run = runs.create_run(reg, {"recipe_id": retail.id, "recipe_version_id": "1.0.0",
                                         "run_type": "train" if i == 0 else "eval", "model_id": prod.id})
+        with clock_at(10 + i, 10):
+            runs.update_run(reg, run.id, {"status": "running"})
         with clock_at(10 + i, 11):
             runs.update_run(reg, run.id, {"status": "succeeded", "metrics_json": {"revenue_lift": lift, "MAPE": mape},
                                           "artifacts_json": {"model_path": f"s3://bucket/models/{i}.pkl"},
@@ -102,3 +109,56 @@ def small_registry(reg: Registry) -> dict[str, Any]:
     return {"base": base.id, "retail": retail.id, "client": client.id, "forecast": fc.id,
             "prod": prod.id, "draft_model": other.id, "runs": run_ids, "failed_run": failed.id,
             "snapshots": snaps}
+
+
+@contextmanager
+def isolated_git(home: Path) -> Iterator[None]:
+    """The same isolation as conftest's `isolate`, for session-scoped fixtures."""
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setenv("HOME", str(home))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        for var in ("MODELYARD_REGISTRY", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+                    "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE", "SOURCE_DATE_EPOCH"):
+            mp.delenv(var, raising=False)
+        (home / ".gitconfig").write_text(
+            "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n")
+        yield
+    finally:
+        mp.undo()
+
+
+@dataclass
+class Built:
+    reg: Registry
+    ids: dict[str, Any]
+    out: Path
+    report: BuildReport
+
+    @property
+    def pages(self) -> Path:
+        return self.out / "model-development"
+
+    @property
+    def api(self) -> Path:
+        return self.out / "api" / "ml-development"
+
+
+@pytest.fixture(scope="session")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    """The small registry, built once for the whole session (read-only for tests)."""
+    base = tmp_path_factory.mktemp("small-site")
+    (base / "home").mkdir()
+    with isolated_git(base / "home"):
+        repo = base / "repo"
+        repo.mkdir()
+        reg = setup.init_registry(repo)
+        ids = small_registry(reg)
+        out = base / "site"
+        report = build_site(reg, out)
+        yield Built(reg, ids, out, report)
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
