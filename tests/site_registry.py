@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,8 +12,8 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import manifest
 
+from conftest import manifest
 from modelyard.ops import models, monitoring, recipes, runs, setup, synthetic, versions
 from modelyard.site.build import BuildReport, build_site
 from modelyard.storage.registry import Registry
@@ -145,8 +146,8 @@ class Built:
         return self.out / "api" / "ml-development"
 
 
-@pytest.fixture(scope="session")
-def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+@pytest.fixture(scope="session", name="small_site")
+def small_site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """The small registry, built once for the whole session (read-only for tests)."""
     base = tmp_path_factory.mktemp("small-site")
     (base / "home").mkdir()
@@ -162,3 +163,47 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 
 def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+SCRIPT = "<script>alert(1)</script>"
+ATTR = '"><img src=x onerror=alert(1)>'
+JS_LINK = "javascript:alert(1)"
+END_SCRIPT = "</script><script>alert(2)</script>"
+SEPARATORS = "line\u2028separator\u2029paragraph"
+HOSTILE = [SCRIPT, ATTR, JS_LINK, END_SCRIPT, SEPARATORS]
+
+
+def hostile_registry(reg: Registry) -> dict[str, str]:
+    """Every free-text field of every record holds markup, a javascript: link, `</script>`
+    or U+2028: all of it must render as text."""
+    m = manifest("pricing")
+    m["data_sources"]["transactions"]["uri"] = JS_LINK
+    m["features"][ATTR[:30].replace(" ", "_")] = {"dtype": "float", "description": END_SCRIPT}
+    m["monitoring"]["drift"] = {SCRIPT: {"warn": 0.1, "alert": 0.2}}
+    with clock_at(1):
+        recipe = recipes.create_recipe(reg, {
+            "id": "recipe_hostile", "name": SCRIPT, "model_family": "pricing", "level": "baseline",
+            "tags": [SCRIPT, ATTR, JS_LINK, "u2028\u2028tag"], "manifest": m, "description": END_SCRIPT + SEPARATORS,
+            "change_note": ATTR})
+    m2 = copy.deepcopy(m)
+    m2["model"]["algorithm"] = SCRIPT
+    with clock_at(2):
+        versions.create_version(reg, recipe.id, {"manifest_json": m2, "change_note": END_SCRIPT})
+        recipes.create_recipe(reg, {"id": "recipe_hostile_child", "name": ATTR, "model_family": "pricing",
+                                    "level": "client", "parent_id": recipe.id, "manifest": {}})
+        synthetic.create_synthetic(reg, recipe.id, {
+            "dataset_schema_json": {"columns": {SCRIPT: {"dtype": ATTR}}},
+            "sample_rows_json": [{SCRIPT: END_SCRIPT}], "example_run_json": {JS_LINK: SEPARATORS}})
+    with clock_at(3):
+        model = models.register_model(reg, {"id": "model_hostile", "name": ATTR, "recipe_id": recipe.id,
+                                             "recipe_version_id": "1.0.1", "owner": SCRIPT,
+                                             "description": JS_LINK})
+        run = runs.create_run(reg, {"recipe_id": recipe.id, "recipe_version_id": "1.0.1", "run_type": "train",
+                                    "model_id": model.id})
+        runs.update_run(reg, run.id, {"status": "failed", "metrics_json": {SCRIPT: 1.0, ATTR: 2.0},
+                                      "artifacts_json": {"link": JS_LINK, SCRIPT: END_SCRIPT},
+                                      "logs_text": "\n".join(HOSTILE)})
+        monitoring.create_snapshot(reg, model.id, {
+            "performance_metrics_json": {ATTR: 0.5}, "drift_metrics_json": {SCRIPT: 0.3},
+            "data_freshness_json": {JS_LINK: END_SCRIPT}, "alerts_json": {SCRIPT: ATTR, "sep": SEPARATORS}})
+    return {"recipe": recipe.id, "model": model.id, "run": run.id}

@@ -7,12 +7,12 @@ import os
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import manifest
-from site_registry import clock_at, small_registry, small_site, soup  # noqa: F401  (fixture)
 
+from conftest import manifest
 from modelyard.cli.main import cli
 from modelyard.ops import models, recipes
 from modelyard.site.build import STATE_FILE, build_site
+from site_registry import clock_at, small_registry, small_site_fixture, soup  # noqa: F401  (fixture)
 
 
 def tree(folder: Path) -> dict[str, bytes]:

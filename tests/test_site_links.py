@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from site_registry import small_site, soup  # noqa: F401  (fixture)
+from site_registry import small_site_fixture, soup  # noqa: F401  (fixture)
 
 
 def check_links(out: Path) -> int:

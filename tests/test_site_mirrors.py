@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from site_registry import small_site  # noqa: F401  (fixture)
-
 from modelyard.cli.common import to_json
 from modelyard.ops import models, monitoring, recipes, runs, synthetic, versions
+from site_registry import small_site_fixture  # noqa: F401  (fixture)
 
 
 def read(small_site, rel: str):

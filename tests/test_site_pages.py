@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from site_registry import small_site, soup  # noqa: F401  (fixture)
+from site_registry import small_site_fixture, soup  # noqa: F401  (fixture)
 
 
 def rows(table) -> list[list[str]]:
@@ -21,7 +21,7 @@ def test_the_landing_page_lists_recipes_models_runs_and_alerts(small_site):
     assert retail["data-tag"] == "retail"
     families = {f.h3.contents[0].strip(): f for f in page.select(".family")}
     assert set(families) == {"pricing", "forecasting"}
-    client_level = [lv for lv in families["pricing"].select(".level") if lv.h4.get_text() == "client"][0]
+    client_level = next(lv for lv in families["pricing"].select(".level") if lv.h4.get_text() == "client")
     assert [a.get_text() for a in client_level.select("a")] == ["Acme Retail Pricing"]
     models = {tr.find("div", class_="mono").get_text(): tr for tr in page.select("#models-table tbody tr")}
     assert models["model_pricing_prod"]["data-model_status"] == "production"
