@@ -21,6 +21,7 @@ echo "== installing modelyard and its test dependencies"
 echo "== lint"
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/lint-imports
+.venv/bin/mypy
 
 echo "== tests"
 exec .venv/bin/python -m pytest "$@"

@@ -1,5 +1,4 @@
 from conftest import manifest
-
 from modelyard.ops import models, recipes, runs, versions
 
 

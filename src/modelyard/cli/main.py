@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Any
 
 import click
@@ -13,7 +12,7 @@ from modelyard import __version__
 # name: (module:attribute, one-line help). Help is here so `modelyard --help` imports nothing else.
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("modelyard.cli.setup:init", "Start a registry in a git repository (or make one)."),
-    "demo": ("modelyard.cli.setup:demo", "Build the demo registry in a new git repository."),
+    "demo": ("modelyard.demo.command:demo", "Build the demo registry in a new git repository."),
     "recipes": ("modelyard.cli.recipes:recipes", "List, show, create, update, delete and clone recipes."),
     "versions": ("modelyard.cli.versions:versions", "List, show and create recipe versions."),
     "models": ("modelyard.cli.models:models", "List, show, register and update models."),
@@ -92,4 +91,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from modelyard.domain.enums import ModelStatus, RecipeStatus, RunStatus
 
@@ -31,12 +32,13 @@ RUN_TRANSITIONS: dict[RunStatus, tuple[RunStatus, ...]] = {
 
 
 def transition_problem(
-    kind: str, old: str, new: str, table: Mapping[str, Sequence[str]]
+    kind: str, old: str, new: str, table: Mapping[Any, Sequence[Any]]
 ) -> str | None:
     """None when `old -> new` is allowed (or unchanged), else a message naming what is allowed."""
+    old, new = str(old), str(new)
     if old == new:
         return None
-    allowed = [str(s) for s in table.get(old, ())]  # type: ignore[call-overload]
+    allowed = [str(s) for s in table.get(old, ())]
     if new in allowed:
         return None
     if not allowed:

@@ -63,7 +63,7 @@ class RegistrySettings(Record):
     description: str | None = None
     breaking_paths: list[str] = Field(
         default_factory=lambda: ["target", "features"],
-        description="Manifest paths whose change always needs a major version.",
+        description="Manifest paths (dotted for nested ones, e.g. `pricing.price_bounds`) whose change always needs a major version.",
     )
     model_transitions: dict[ModelStatus, list[ModelStatus]] | None = Field(
         None, description="Allowed model status changes; when absent the built-in lifecycle applies."

@@ -9,7 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modelyard.domain.enums import ModelFamily, ModelStatus, RecipeLevel, RecipeStatus, RunStatus, RunType
+from modelyard.domain.enums import (
+    ModelFamily,
+    ModelStatus,
+    RecipeLevel,
+    RecipeStatus,
+    RunStatus,
+    RunType,
+)
 from modelyard.domain.records import Id, Metrics, Name, Semver, Tag
 from modelyard.domain.timefmt import UtcDatetime
 

@@ -47,23 +47,34 @@ def resolve(layers: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], d
     resolved: dict[str, Any] = {}
     provenance: dict[str, str] = {}
     for recipe_id, layer in layers:
+        _mark(layer, resolved, (), recipe_id, provenance)
         resolved = merge(resolved, layer)
-        _mark(layer, (), recipe_id, provenance)
     # drop provenance of leaves that a later layer removed
     live = {".".join(p) for p in leaf_paths(resolved)}
     return resolved, {path: who for path, who in sorted(provenance.items()) if path in live}
 
 
-def _mark(layer: dict[str, Any], prefix: Path, recipe_id: str, provenance: dict[str, str]) -> None:
+def _mark(
+    layer: dict[str, Any], before: Any, prefix: Path, recipe_id: str, provenance: dict[str, str]
+) -> None:
+    """Record who sets what as `layer` is merged onto `before` (the manifest so far)."""
     for key, value in layer.items():
         path = (*prefix, str(key))
         dotted = ".".join(path)
-        # a replaced or removed subtree forgets who set what beneath it
-        for old in [p for p in provenance if p == dotted or p.startswith(dotted + ".")]:
-            del provenance[old]
+        old = before.get(key) if isinstance(before, dict) else None
+        if isinstance(value, dict) and isinstance(old, dict):
+            # mappings merge: what the layer leaves out keeps its setter
+            _mark(value, old, path, recipe_id, provenance)
+            continue
+        # replaced or removed: forget who set what at and beneath this path
+        for gone in [p for p in provenance if p == dotted or p.startswith(dotted + ".")]:
+            del provenance[gone]
+        if value is None:
+            continue
         if isinstance(value, dict):
-            _mark(value, path, recipe_id, provenance)
-        elif value is not None:
+            leaves = leaf_paths(prune_nulls(value), path) or [path]  # an empty mapping is a leaf
+            provenance.update({".".join(p): recipe_id for p in leaves})
+        else:
             provenance[dotted] = recipe_id
 
 

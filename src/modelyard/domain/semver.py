@@ -68,6 +68,13 @@ def _text(path: list[Any]) -> str:
     return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
 
 
+def _touches(path: list[Any], breaking: list[tuple[str, ...]]) -> bool:
+    """A change at `path` touches a breaking path when it lies inside it or encloses it
+    (adding or removing a whole section that holds it)."""
+    keys = tuple(str(p) for p in path)
+    return any(keys[: len(b)] == b or b[: len(keys)] == keys for b in breaking if keys)
+
+
 _OPS = {
     "dictionary_item_added": ("add", "minor"),
     "iterable_item_added": ("add", "minor"),
@@ -87,9 +94,11 @@ def manifest_diff(
     """The semantic difference between two resolved manifests (None when there is no previous one)."""
     if old is None:
         return None
-    from deepdiff import DeepDiff  # imported here: costly at start-up, needed only for writes and history
+    # imported here: costly at start-up, needed only for writes and history
+    from deepdiff import DeepDiff
 
     tree = DeepDiff(old, new, view="tree", ignore_order=False)
+    breaking = [tuple(p.split(".")) for p in breaking_paths if p]
     changes: list[dict[str, Any]] = []
     for report, (op, kind) in _OPS.items():
         for level in tree.get(report, []):
@@ -98,7 +107,7 @@ def manifest_diff(
             t2 = None if op == "remove" else level.t2
             if op == "type_change" and _is_number(t1) and _is_number(t2):
                 op, kind = "change", "patch"  # 1 -> 1.5 is a new value, not a new type
-            if path and str(path[0]) in breaking_paths:
+            if _touches(path, breaking):
                 kind = "major"
             changes.append(
                 {"op": op, "path": path, "path_text": _text(path), "old": t1, "new": t2, "bump": kind}

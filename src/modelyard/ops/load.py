@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from modelyard.domain.ids import is_valid_id
-from modelyard.domain.records import ManifestFile, Model, MonitoringSnapshot, Recipe, RecipeOut, Run, RunOut, SyntheticExample
 from modelyard.domain.ids import version_id as make_version_id
+from modelyard.domain.records import (
+    ManifestFile,
+    Model,
+    MonitoringSnapshot,
+    Recipe,
+    RecipeOut,
+    Run,
+    RunOut,
+    SyntheticExample,
+)
 from modelyard.errors import NotFound
 from modelyard.storage import layout
 from modelyard.storage.registry import Registry

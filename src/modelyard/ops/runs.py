@@ -91,9 +91,9 @@ def update_run(reg: Registry, run_id: str, body: RunUpdate | dict[str, Any]) -> 
                 changes["started_at"] = now
             if req.status.is_final:
                 changes["finished_at"] = now
-        if req.metrics_json is not None:
+        if req.metrics_json is not None and req.metrics_json != run.metrics_json:
             changes["metrics_json"] = req.metrics_json
-        if req.artifacts_json is not None:
+        if req.artifacts_json is not None and req.artifacts_json != run.artifacts_json:
             changes["artifacts_json"] = req.artifacts_json
         updated = Run.model_validate({**run.model_dump(), **changes})
         if changes:

@@ -241,6 +241,12 @@ class Mutation:
                 originals[rel] = reg.path(rel).read_bytes()
             except FileNotFoundError:
                 originals[rel] = None
+        # the paths are clean, so a file that would keep its bytes is no change at all;
+        # a mutation that changes nothing makes no (empty) commit
+        for rel in [rel for rel, data in self._changes.items() if data == originals[rel]]:
+            del self._changes[rel], originals[rel], repo_paths[rel]
+        if not self._changes:
+            return
         try:
             for rel, data in self._changes.items():
                 if data is None:

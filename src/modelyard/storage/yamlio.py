@@ -70,9 +70,8 @@ def _pos(mark: Any) -> tuple[int, int]:
 def _scalar(event: yaml.ScalarEvent) -> Any:
     value = event.value
     plain = event.implicit[0]
-    if event.tag is not None and not (event.tag in _STR_TAGS and not plain):
-        if event.tag not in _STR_TAGS:
-            raise YamlError(f"tag {event.tag} is not allowed in a registry file", *_pos(event.start_mark))
+    if event.tag is not None and event.tag not in _STR_TAGS:
+        raise YamlError(f"tag {event.tag} is not allowed in a registry file", *_pos(event.start_mark))
     if not plain:
         return value
     tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
@@ -147,7 +146,7 @@ def load(text: str | bytes) -> Loaded:
 
     try:
         while True:
-            event = loader.get_event()
+            event: Any = loader.get_event()
             if event is None:
                 break
             kind = type(event)
@@ -204,7 +203,7 @@ class _NoKey:
 _NO_KEY: Any = _NoKey()
 
 
-class _CanonicalDumper(_Dumper):  # type: ignore[misc,valid-type]
+class _CanonicalDumper(_Dumper):
     pass
 
 
@@ -214,7 +213,7 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_str(value)
 
 
-_CanonicalDumper.add_representer(str, _str)
+_CanonicalDumper.add_representer(str, _str)  # type: ignore[arg-type]
 
 
 def dump(data: Any, schema_url: str | None = None) -> str:

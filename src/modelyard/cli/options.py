@@ -1,0 +1,62 @@
+"""Options and arguments shared by several commands: enum choices spelled as in the seed,
+and id arguments that complete from the registry's folders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+FAMILIES = ["pricing", "next_best_action", "location_scoring", "forecasting"]
+LEVELS = ["baseline", "industry", "client"]
+RECIPE_STATUSES = ["draft", "approved", "archived"]
+MODEL_STATUSES = ["draft", "staging", "production", "retired"]
+RUN_TYPES = ["train", "eval", "backtest"]
+RUN_STATUSES = ["queued", "running", "succeeded", "failed"]
+
+
+def _complete_ids(folder: str) -> Any:
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        try:
+            from modelyard.storage.registry import Registry
+
+            root = ctx.find_root().params.get("registry")
+            reg = Registry.open(root)
+            return [i for i in reg.ids_in(folder) if i.startswith(incomplete)]
+        except Exception:  # completion must never fail loudly
+            return []
+
+    return complete
+
+
+def recipe_id_argument(name: str = "recipe_id") -> Any:
+    return click.argument(name, metavar="RECIPE_ID", shell_complete=_complete_ids("recipes"))
+
+
+def model_id_argument(name: str = "model_id") -> Any:
+    return click.argument(name, metavar="MODEL_ID", shell_complete=_complete_ids("models"))
+
+
+def choice(values: list[str]) -> click.Choice:
+    return click.Choice(values, case_sensitive=True)
+
+
+def key_values(values: tuple[str, ...], option: str, numbers: bool = False) -> dict[str, Any] | None:
+    """`NAME=VALUE` pairs as a mapping; values parsed as YAML scalars (numbers stay numbers)."""
+    if not values:
+        return None
+    from modelyard.storage import yamlio
+
+    out: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint=option)
+        try:
+            value = yamlio.load(raw).data if raw else ""
+        except yamlio.YamlError as exc:
+            raise click.BadParameter(f"{item!r}: {exc.message}", param_hint=option) from None
+        if numbers and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise click.BadParameter(f"{item!r}: the value must be a number", param_hint=option)
+        out[key] = value
+    return out

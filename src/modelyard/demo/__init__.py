@@ -1,0 +1,1 @@
+"""The demo registry: a small team's first two months with modelyard, made with the CLI."""
