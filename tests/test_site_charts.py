@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from modelyard.site.charts import BOTTOM, HEIGHT, LEFT, TOP, WIDTH, line_chart, metric_thresholds, nice_ticks
+from modelyard.site.charts import (
+    BOTTOM,
+    HEIGHT,
+    LEFT,
+    TOP,
+    WIDTH,
+    line_chart,
+    metric_thresholds,
+    nice_ticks,
+)
 
 
 @pytest.mark.parametrize(("low", "high", "ticks"), [

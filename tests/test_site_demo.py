@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from site_registry import soup
-from test_site_links import check_links
 
 from modelyard.cli.main import cli
 from modelyard.domain.resolve import leaf_paths
 from modelyard.ops import models, monitoring, recipes, runs, versions
 from modelyard.site.build import build_site
 from modelyard.storage.registry import Registry
+from site_registry import soup
+from test_site_links import check_links
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from site_registry import small_site_fixture  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
