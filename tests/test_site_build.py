@@ -137,3 +137,22 @@ def test_the_catalog_is_never_written_over_the_registry(small_site):
         result.output)
     assert not (repo / "model-development").exists()
     assert os.listdir(repo) == [".git", "registry"] or set(os.listdir(repo)) == {".git", "registry"}
+
+
+def test_a_broken_template_names_its_file_and_line(small_site, tmp_path):
+    import shutil
+
+    registry = tmp_path / "repo" / "registry"
+    shutil.copytree(small_site.reg.root.parent, tmp_path / "repo")
+    (registry / "templates").mkdir()
+    (registry / "templates" / "run.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n<h1>{{ run.id }}</h1>\n<p>{{ run.no_such_field }}</p>\n'
+        '{% endblock %}\n')
+    result = CliRunner().invoke(cli, ["--registry", str(registry), "site", "build", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert first == (f"Error: template {registry / 'templates' / 'run.html'}, line 4: "
+                     "'dict object' has no attribute 'no_such_field'")
+    (registry / "templates" / "run.html").write_text("{% block main %}\n{% if %}\n")
+    result = CliRunner().invoke(cli, ["--registry", str(registry), "site", "build", "--out", str(tmp_path / "s")])
+    assert result.stderr.splitlines()[0].startswith(f"Error: template {registry / 'templates' / 'run.html'}, line 2: ")

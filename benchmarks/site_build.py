@@ -1,0 +1,146 @@
+"""Time `build_site` on a registry generated through ops: a full build, a rebuild with
+nothing changed, a rebuild after one change, and a forced full re-render.
+
+    PYTHONPATH=src python benchmarks/site_build.py [--recipes 40] [--models 80] [--runs 300] [--folder DIR]
+
+Prints the timings as JSON. Generation commits every record (it is ops, as a user would),
+so it takes longer than the builds it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from modelyard.ops import models, monitoring, recipes, runs, setup
+from modelyard.site.build import build_site
+from modelyard.storage.registry import Registry
+
+FAMILY = "pricing"
+
+
+def base_manifest(i: int) -> dict[str, Any]:
+    return {
+        "data_sources": {"sales": {"kind": "table", "uri": f"warehouse.sales.t{i}"}},
+        "features": {"price": {"dtype": "float", "source": "sales"}, "promo": {"dtype": "bool", "source": "sales"}},
+        "target": {"name": "units", "dtype": "float", "kind": "regression"},
+        "model": {"algorithm": "lightgbm", "hyperparameters": {"learning_rate": 0.05, "num_leaves": 31 + i}},
+        "evaluation": {"metrics": ["MAPE"], "acceptance": {"MAPE": {"max": 0.2}}},
+        "monitoring": {"drift": {"PSI": {"warn": 0.1, "alert": 0.2}}},
+        "pricing": {"objective": "revenue", "price_bounds": {"min_ratio": 0.8, "max_ratio": 1.2}},
+    }
+
+
+class Clock:
+    """Advances GIT_AUTHOR_DATE a minute per record, so ids and history are ordered."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def tick(self) -> None:
+        self.now += timedelta(minutes=1)
+        stamp = self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = stamp
+
+
+def generate(folder: Path, n_recipes: int, n_models: int, n_runs: int, snapshots: int) -> Registry:
+    rng = random.Random(7)
+    clock = Clock()
+    folder.mkdir(parents=True)
+    reg = setup.init_registry(folder)
+    roots = max(1, n_recipes // 2)
+    recipe_ids = []
+    for i in range(n_recipes):
+        clock.tick()
+        if i < roots:
+            r = recipes.create_recipe(reg, {"name": f"Pricing base {i}", "model_family": FAMILY, "level": "baseline",
+                                            "tags": [f"t{i % 5}"], "manifest": base_manifest(i)})
+            clock.tick()
+            recipes.update_recipe(reg, r.id, {"status": "approved"})
+        else:
+            r = recipes.clone_recipe(reg, recipe_ids[i % roots], f"Client pricing {i}", level="client")
+        recipe_ids.append(r.id)
+    model_ids = []
+    for i in range(n_models):
+        clock.tick()
+        recipe_id = recipe_ids[i % roots]
+        m = models.register_model(reg, {"name": f"Model {i}", "recipe_id": recipe_id, "recipe_version_id": "1.0.0",
+                                        "owner": f"team-{i % 4}"})
+        model_ids.append((m.id, recipe_id))
+        for s in range(snapshots):
+            clock.tick()
+            psi = 0.03 * (s + 1) + rng.random() * 0.02
+            monitoring.create_snapshot(reg, m.id, {
+                "performance_metrics_json": {"MAPE": 0.12 + rng.random() * 0.05},
+                "drift_metrics_json": {"PSI": psi},
+                "alerts_json": {"PSI": "drift above alert"} if psi > 0.2 else {}})
+    for i in range(n_runs):
+        clock.tick()
+        model_id, recipe_id = model_ids[i % len(model_ids)]
+        run = runs.create_run(reg, {"recipe_id": recipe_id, "recipe_version_id": "1.0.0", "run_type": "train",
+                                    "model_id": model_id})
+        clock.tick()
+        runs.update_run(reg, run.id, {"status": "succeeded", "metrics_json": {"MAPE": 0.1 + rng.random() * 0.1},
+                                      "logs_text": f"run {i}\n"})
+    return reg
+
+
+def timed(reg: Registry, out: Path, **kwargs: Any) -> dict[str, Any]:
+    report = build_site(reg, out, **kwargs)
+    return {"seconds": round(report.seconds, 2), "files": report.files, "written": len(report.written),
+            "removed": len(report.removed), "workers": report.workers}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipes", type=int, default=40)
+    parser.add_argument("--models", type=int, default=80)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--snapshots", type=int, default=4, help="per model")
+    parser.add_argument("--folder", type=Path, help="where to generate (default: a temporary folder)")
+    parser.add_argument("--registry", type=Path, help="time an existing registry instead of generating one")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="modelyard-site-bench-"))
+    try:
+        started = time.perf_counter()
+        if args.registry:
+            reg = Registry.open(args.registry)
+            generated = None
+        else:
+            reg = generate(args.folder or work / "repo", args.recipes, args.models, args.runs, args.snapshots)
+            generated = round(time.perf_counter() - started, 1)
+        for var in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"):
+            os.environ.pop(var, None)
+        out = work / "site"
+        results: dict[str, Any] = {
+            "registry": {"recipes": recipes.list_recipes(reg).total, "models": models.list_models(reg).total,
+                         "runs": runs.list_runs(reg).total, "generated_seconds": generated},
+            "cpus": os.cpu_count(),
+            "full": timed(reg, out),
+            "unchanged": timed(reg, out),
+        }
+        first_model = models.list_models(reg, limit=1).models[0]
+        models.update_model(reg, first_model.id, {"owner": "someone-else"})
+        results["one_change"] = timed(reg, out)
+        results["forced_full"] = timed(reg, out, incremental=False)
+        # warm caches now: fresh builds with one worker, then with one per core
+        for name, workers in (("fresh_one_worker", "1"), ("fresh_all_cores", str(os.cpu_count() or 1))):
+            shutil.rmtree(out)
+            os.environ["MODELYARD_SITE_WORKERS"] = workers
+            results[name] = timed(reg, out)
+        os.environ.pop("MODELYARD_SITE_WORKERS")
+        print(json.dumps(results, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
