@@ -98,7 +98,7 @@ def test_a_run_page_compares_metrics_with_the_recipes_other_runs(small_site):
     run_id = small_site.ids["runs"][1]  # revenue_lift 0.042, the best of three
     page = soup(small_site.pages / "runs" / run_id / "index.html")
     metrics = {r[0]: r for r in rows(page.select_one("#metrics table"))}
-    assert metrics["revenue_lift"] == ["revenue_lift", "0.042", "2", "0.031", "0.0345", "0.038", "1 of 3"]
+    assert metrics["revenue_lift"] == ["revenue_lift", "0.042", "3", "0.031", "0.038", "0.042", "1 of 3"]
     assert metrics["MAPE"][1] == "0.12"
     siblings = page.select("#metrics table")[1]
     assert siblings.select_one("tr.current").td.get_text(" ", strip=True).startswith(run_id)
@@ -134,3 +134,26 @@ def test_every_page_has_a_title_one_h1_and_labelled_controls(small_site):
             assert labelled, f"{path}: {control}"
         for button in page.select("button"):
             assert button.get_text(strip=True), f"{path}: {button}"
+
+
+def test_the_lineage_tree_folds_branches_away_from_the_recipe(reg, tmp_path):
+    from conftest import manifest
+
+    from modelyard.ops import recipes
+    from modelyard.site.build import build_site
+
+    recipes.create_recipe(reg, {"id": "recipe_root", "name": "Root", "model_family": "pricing",
+                                "level": "baseline", "manifest": manifest()})
+    for name in ("a", "b"):
+        recipes.create_recipe(reg, {"id": f"recipe_{name}", "name": name.upper(), "model_family": "pricing",
+                                    "level": "industry", "parent_id": "recipe_root"})
+        recipes.create_recipe(reg, {"id": f"recipe_{name}_client", "name": f"{name.upper()} client",
+                                    "model_family": "pricing", "level": "client", "parent_id": f"recipe_{name}"})
+    build_site(reg, tmp_path / "site")
+    page = soup(tmp_path / "site" / "model-development" / "recipes" / "recipe_a" / "index.html")
+    tree = page.select_one("ul.tree")
+    assert [n.get_text() for n in tree.select(".node")] == ["Root", "A", "A client", "B"]
+    folded = tree.select("li")[-1].get_text(" ", strip=True)
+    assert folded.startswith("B") and "and 1 below" in folded
+    root = soup(tmp_path / "site" / "model-development" / "recipes" / "recipe_root" / "index.html")
+    assert len(root.select("ul.tree .node")) == 5

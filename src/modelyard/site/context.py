@@ -3,6 +3,7 @@ out; a page is re-rendered exactly when its context (or a template) changes."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import statistics
 from collections import defaultdict
@@ -59,6 +60,18 @@ class Indexes:
     children: dict[str, list[RecipeOut]] = field(default_factory=lambda: defaultdict(list))
     recipes: dict[str, RecipeOut] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
+    _metrics: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+
+    def recipe_metrics(self, recipe_id: str) -> dict[str, list[float]]:
+        """Every value of every metric over the recipe's runs, sorted; computed once per recipe,
+        so a recipe with many runs costs one pass, not one per run page."""
+        if recipe_id not in self._metrics:
+            values: dict[str, list[float]] = defaultdict(list)
+            for run in self.runs_by_recipe.get(recipe_id, []):
+                for name, value in run.metrics_json.items():
+                    values[name].append(value)
+            self._metrics[recipe_id] = {k: sorted(v) for k, v in values.items()}
+        return self._metrics[recipe_id]
 
 
 def make_indexes(cat: Any) -> Indexes:
@@ -224,14 +237,40 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
     }
 
 
-def _lineage_tree(ix: Indexes, recipe_id: str, current: str, depth: int = 0) -> dict[str, Any]:
+TREE_LIMIT = 60  # nodes at one level of the drawn tree before "and N more"
+
+
+def _lineage_tree(ix: Indexes, recipe_id: str, current: str, path: set[str], depth: int = 0) -> dict[str, Any]:
+    """The lineage from the root: the path down to `current` and everything below it in
+    full; other branches as one node each with how many recipes hang below them."""
     recipe = ix.recipes[recipe_id]
     kids = sorted(ix.children.get(recipe_id, []), key=lambda r: r.id)
+    expand = depth < 12 and (recipe_id in path or recipe_id == current or _below(ix, recipe_id, current))
+    children = [_lineage_tree(ix, k.id, current, path, depth + 1) for k in kids[:TREE_LIMIT]] if expand else []
     return {
         "id": recipe.id, "name": recipe.name, "level": str(recipe.level), "status": str(recipe.status),
-        "current": recipe.id == current,
-        "children": [_lineage_tree(ix, k.id, current, depth + 1) for k in kids] if depth < 8 else [],
+        "current": recipe.id == current, "children": children,
+        "more": len(kids) - len(children) if expand else 0,
+        "hidden": 0 if expand else _count_below(ix, recipe_id),
     }
+
+
+def _below(ix: Indexes, recipe_id: str, ancestor: str) -> bool:
+    seen = set()
+    parent = ix.recipes[recipe_id].parent_id
+    while parent and parent not in seen:
+        if parent == ancestor:
+            return True
+        seen.add(parent)
+        parent = ix.recipes[parent].parent_id if parent in ix.recipes else None
+    return False
+
+
+def _count_below(ix: Indexes, recipe_id: str, _seen: frozenset[str] = frozenset()) -> int:
+    if recipe_id in _seen:
+        return 0
+    kids = ix.children.get(recipe_id, [])
+    return len(kids) + sum(_count_below(ix, k.id, _seen | {recipe_id}) for k in kids)
 
 
 def _ancestors(ix: Indexes, recipe: RecipeOut) -> list[RecipeOut]:
@@ -305,6 +344,7 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
                       "current": parent.version or "", "count": len(newer), "newer": newer}
     ancestors = _ancestors(ix, recipe)
     root = ancestors[0].id if ancestors else recipe.id
+    path = {a.id for a in ancestors}
     runs = ix.runs_by_recipe.get(recipe.id, [])
     return {
         "title": recipe.name,
@@ -316,7 +356,7 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
             "parent": recipe_ref(ix, recipe.parent_id) if recipe.parent_id else None,
         },
         "ancestors": [{"id": a.id, "name": a.name, "level": str(a.level)} for a in ancestors],
-        "tree": _lineage_tree(ix, root, recipe.id),
+        "tree": _lineage_tree(ix, root, recipe.id, path),
         "manifest": rows,
         "versions": versions,
         "behind": behind,
@@ -394,23 +434,23 @@ def _duration(run: RunOut) -> str:
 
 
 def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
-    """A run: type, status, timing, metrics against the recipe's other runs, artifacts, logs."""
-    others = [r for r in ix.runs_by_recipe.get(run.recipe_id, []) if r.id != run.id]
+    """A run: type, status, timing, metrics against all runs of its recipe, artifacts, logs."""
+    stats = ix.recipe_metrics(run.recipe_id)
     metrics = []
     for name, value in sorted(run.metrics_json.items()):
-        peers = [r.metrics_json[name] for r in others if name in r.metrics_json]
+        values = stats.get(name) or [value]
         metrics.append({
-            "name": name, "value": f"{value:.4g}", "peers": len(peers),
-            "min": f"{min(peers):.4g}" if peers else "", "median": f"{statistics.median(peers):.4g}" if peers else "",
-            "max": f"{max(peers):.4g}" if peers else "",
-            "rank": 1 + sum(1 for p in peers if p > value) if peers else None,
+            "name": name, "value": f"{value:.4g}", "runs": len(values),
+            "min": f"{values[0]:.4g}", "median": f"{statistics.median(values):.4g}", "max": f"{values[-1]:.4g}",
+            "rank": 1 + len(values) - bisect.bisect_right(values, value),
         })
     names = sorted(run.metrics_json)
+    recent = [r for r in ix.runs_by_recipe.get(run.recipe_id, [])[: PAGE_RUNS + 1] if r.id != run.id][:PAGE_RUNS]
     siblings = [
         {"id": r.id, "run_type": str(r.run_type), "status": str(r.status), "created": short_time(r.created_at),
          "cells": [f"{r.metrics_json[n]:.4g}" if n in r.metrics_json else "" for n in names],
          "current": r.id == run.id}
-        for r in sorted([run, *others[:PAGE_RUNS]], key=lambda r: r.id, reverse=True)
+        for r in sorted([run, *recent], key=lambda r: r.id, reverse=True)
     ]
     return {
         "title": run.id,
@@ -419,6 +459,7 @@ def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
         "metrics": metrics,
         "metric_names": names,
         "siblings": siblings,
+        "runs_total": len(ix.runs_by_recipe.get(run.recipe_id, [])),
         "artifacts": [{"path": p, "value": text(v)} for p, v in flatten(run.artifacts_json) if p],
         "logs": run.logs_text,
         "record": run.model_dump(mode="json"),
