@@ -138,7 +138,6 @@ def test_every_page_has_a_title_one_h1_and_labelled_controls(small_site):
 
 def test_the_lineage_tree_folds_branches_away_from_the_recipe(reg, tmp_path):
     from conftest import manifest
-
     from modelyard.ops import recipes
     from modelyard.site.build import build_site
 
