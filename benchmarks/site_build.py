@@ -14,6 +14,7 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -93,6 +94,63 @@ def generate(folder: Path, n_recipes: int, n_models: int, n_runs: int, snapshots
     return reg
 
 
+def generate_bulk(folder: Path, n_recipes: int, n_models: int, n_runs: int, snapshots: int) -> Registry:
+    """A large registry written file by file in canonical form and committed once: the
+    shape ops would make, in seconds rather than hours. Children pin their parent's 1.0.0."""
+    from modelyard.domain.ids import version_id
+    from modelyard.domain.records import ManifestFile, Model, MonitoringSnapshot, Recipe, Run
+    from modelyard.storage import files, layout
+
+    rng = random.Random(7)
+    folder.mkdir(parents=True)
+    reg = setup.init_registry(folder)
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    roots = max(1, n_recipes // 4)
+
+    def put(rel: Any, record: Any, kind: str, **kw: Any) -> None:
+        path = reg.path(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files.render(record, kind, str(rel), **kw), encoding="utf-8")
+
+    recipe_ids = []
+    for i in range(n_recipes):
+        rid = f"recipe_bulk_{i:05d}"
+        parent = None if i < roots else recipe_ids[i % roots]
+        put(layout.recipe_file(rid), Recipe(id=rid, name=f"Bulk recipe {i}", model_family=FAMILY,
+                                            level="baseline" if parent is None else "industry",
+                                            status="approved", parent_id=parent, tags=[f"t{i % 7}"],
+                                            created_at=t0, updated_at=t0), "recipe")
+        mf = ManifestFile(version="1.0.0", extends={"recipe": parent, "version": "1.0.0"} if parent else None,
+                          manifest=base_manifest(i) if parent is None else {"model": {"hyperparameters": {
+                              "learning_rate": 0.01 * (1 + i % 5)}}})
+        put(layout.manifest_file(rid), mf, "manifest", exclude={"extends"} if parent is None else None)
+        recipe_ids.append(rid)
+    model_ids = []
+    for i in range(n_models):
+        mid, rid = f"model_bulk_{i:05d}", recipe_ids[i % n_recipes]
+        put(layout.model_file(mid), Model(id=mid, name=f"Bulk model {i}", model_family=FAMILY, recipe_id=rid,
+                                          recipe_version_id=version_id(rid, "1.0.0"), status="production",
+                                          owner=f"team-{i % 9}", created_at=t0, updated_at=t0), "model")
+        model_ids.append((mid, rid))
+        for s in range(snapshots):
+            when = t0 + timedelta(days=s)
+            sid = f"snap_{when:%Y%m%d%H%M%S}_{i:06d}"
+            put(layout.snapshot_file(mid, sid), MonitoringSnapshot(
+                id=sid, model_id=mid, captured_at=when, performance_metrics_json={"MAPE": 0.1 + rng.random() / 10},
+                drift_metrics_json={"PSI": 0.05 * (s + 1)}), "snapshot")
+    for i in range(n_runs):
+        when = t0 + timedelta(minutes=i)
+        run_id = f"run_{when:%Y%m%d%H%M%S}_{i:06d}"
+        mid, rid = model_ids[i % n_models]
+        put(layout.run_file(run_id), Run(id=run_id, model_id=mid, recipe_id=rid,
+                                         recipe_version_id=version_id(rid, "1.0.0"), run_type="train",
+                                         status="succeeded", created_at=when, started_at=when, finished_at=when,
+                                         metrics_json={"MAPE": 0.1 + rng.random() / 10}), "run")
+    subprocess.run(["git", "add", "-A"], cwd=folder, check=True)
+    subprocess.run(["git", "commit", "-qm", "Bulk registry"], cwd=folder, check=True)
+    return reg
+
+
 def timed(reg: Registry, out: Path, **kwargs: Any) -> dict[str, Any]:
     report = build_site(reg, out, **kwargs)
     return {"seconds": round(report.seconds, 2), "files": report.files, "written": len(report.written),
@@ -107,6 +165,8 @@ def main() -> None:
     parser.add_argument("--snapshots", type=int, default=4, help="per model")
     parser.add_argument("--folder", type=Path, help="where to generate (default: a temporary folder)")
     parser.add_argument("--registry", type=Path, help="time an existing registry instead of generating one")
+    parser.add_argument("--bulk", action="store_true",
+                        help="write the files directly and commit once (for large sizes) instead of through ops")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="modelyard-site-bench-"))
     try:
@@ -115,7 +175,8 @@ def main() -> None:
             reg = Registry.open(args.registry)
             generated = None
         else:
-            reg = generate(args.folder or work / "repo", args.recipes, args.models, args.runs, args.snapshots)
+            make = generate_bulk if args.bulk else generate
+            reg = make(args.folder or work / "repo", args.recipes, args.models, args.runs, args.snapshots)
             generated = round(time.perf_counter() - started, 1)
         for var in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"):
             os.environ.pop(var, None)

@@ -19,6 +19,7 @@ from modelyard.site.charts import line_chart, metric_thresholds
 RECENT_RUNS = 25
 PAGE_RUNS = 50
 SNAPSHOT_ROWS = 20
+NEIGHBOURS = 5  # runs of the same recipe shown before and after a run on its page
 
 
 def text(value: Any) -> str:
@@ -60,6 +61,7 @@ class Indexes:
     children: dict[str, list[RecipeOut]] = field(default_factory=lambda: defaultdict(list))
     recipes: dict[str, RecipeOut] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
+    run_position: dict[str, int] = field(default_factory=dict)  # index in runs_by_recipe
     _metrics: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
     def recipe_metrics(self, recipe_id: str) -> dict[str, list[float]]:
@@ -84,6 +86,7 @@ def make_indexes(cat: Any) -> Indexes:
         ix.models[model.id] = model
         ix.models_by_recipe[model.recipe_id].append(model)
     for run in cat.runs:
+        ix.run_position[run.id] = len(ix.runs_by_recipe[run.recipe_id])
         ix.runs_by_recipe[run.recipe_id].append(run)
         if run.model_id:
             ix.runs_by_model[run.model_id].append(run)
@@ -445,12 +448,14 @@ def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
             "rank": 1 + len(values) - bisect.bisect_right(values, value),
         })
     names = sorted(run.metrics_json)
-    recent = [r for r in ix.runs_by_recipe.get(run.recipe_id, [])[: PAGE_RUNS + 1] if r.id != run.id][:PAGE_RUNS]
+    recipe_runs = ix.runs_by_recipe.get(run.recipe_id, [])
+    at = ix.run_position.get(run.id, 0)
+    window = recipe_runs[max(0, at - NEIGHBOURS) : at + NEIGHBOURS + 1] or [run]
     siblings = [
         {"id": r.id, "run_type": str(r.run_type), "status": str(r.status), "created": short_time(r.created_at),
          "cells": [f"{r.metrics_json[n]:.4g}" if n in r.metrics_json else "" for n in names],
          "current": r.id == run.id}
-        for r in sorted([run, *recent], key=lambda r: r.id, reverse=True)
+        for r in window
     ]
     return {
         "title": run.id,
