@@ -154,7 +154,7 @@ def test_navigating_from_the_library_to_a_recipe_a_model_chart_and_a_run(browser
     assert chart.bounding_box()["width"] > 300
     w.page.locator("#runs tbody a.mono").first.click()
     assert w.page.locator("h1").inner_text().startswith("Eval run run_")
-    w.page.get_by_role("link", name="ver_pricing_retail_v1.0.0").first.click()
+    w.page.locator(".page-head").get_by_role("link", name="1.0.0", exact=True).click()
     assert w.page.url.endswith("recipes/recipe_pricing_retail/index.html#v1.0.0")
     assert w.page.locator("#v1\\.0\\.0").is_visible()
     assert w.errors == [] and w.outside == []

@@ -156,3 +156,31 @@ def test_a_broken_template_names_its_file_and_line(small_site, tmp_path):
     (registry / "templates" / "run.html").write_text("{% block main %}\n{% if %}\n")
     result = CliRunner().invoke(cli, ["--registry", str(registry), "site", "build", "--out", str(tmp_path / "s")])
     assert result.stderr.splitlines()[0].startswith(f"Error: template {registry / 'templates' / 'run.html'}, line 2: ")
+
+
+def test_the_progress_bar_shows_only_on_a_terminal_once_a_build_is_slow(monkeypatch, capsys):
+    from modelyard.cli import site as site_cli
+
+    class Terminal:
+        def __init__(self, tty: bool) -> None:
+            self.tty, self.text = tty, ""
+
+        def isatty(self) -> bool:
+            return self.tty
+
+        def write(self, text: str) -> int:
+            self.text += text
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    for tty, after, shown in ((True, 0.0, True), (False, 0.0, False), (True, 3600.0, False)):
+        stream = Terminal(tty)
+        monkeypatch.setattr(site_cli.sys, "stderr", stream)
+        monkeypatch.setattr(site_cli, "PROGRESS_AFTER", after)
+        progress = site_cli._Progress()
+        for done in (200, 400, 500):
+            progress(done, 500)
+        progress.close()
+        assert ("Rendering" in stream.text) is shown, (tty, after)
