@@ -41,7 +41,9 @@ def walk(command: click.Command, ctx: click.Context) -> list[click.Context]:
 
 
 def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
-    return click.Context(command, info_name=name, parent=parent, terminal_width=100, max_content_width=100)
+    # make_context applies the command's context_settings (such as -h), as a real call does
+    return command.make_context(name, [], parent=parent, resilient_parsing=True,
+                                terminal_width=100, max_content_width=100)
 
 
 def render_reference() -> str:

@@ -1,0 +1,1 @@
+"""The chat assistant: answers questions about the registry from the registry itself."""

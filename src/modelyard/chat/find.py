@@ -1,0 +1,185 @@
+"""Finding records: recipes, models and runs by family, level, status, tag, owner and time;
+models with alerts; the models, runs, versions and children of one record."""
+
+from __future__ import annotations
+
+from modelyard.chat import commands
+from modelyard.chat.draft import MAX_LISTED, Draft, plural
+from modelyard.chat.health import alert_state
+from modelyard.chat.knowledge import Knowledge, iso
+from modelyard.chat.understand import Question
+
+
+def _filters(parts: dict[str, set[str]]) -> str:
+    shown = [f"{k} {' or '.join(sorted(v))}" for k, v in parts.items() if v]
+    return f" ({'; '.join(shown)})" if shown else ""
+
+
+def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
+    statuses = set(q.recipe_statuses) | ({"draft"} if q.draft else set())
+    found = [
+        r for r in kb.recipes.values()
+        if (not q.families or r.model_family in q.families)
+        and (not q.levels or r.level in q.levels)
+        and (not statuses or r.status in statuses)
+        and (not q.tags or q.tags & set(r.tags))
+    ]
+    desc = _filters({"family": q.families, "level": q.levels, "status": statuses, "tag": q.tags})
+    draft.say(f"{plural(len(found), 'recipe')} match{'es' if len(found) == 1 else ''}{desc}.")
+    for r in found[:MAX_LISTED]:
+        parent = f", child of {r.parent_id}" if r.parent_id else ""
+        tags = f", tags {', '.join(r.tags)}" if r.tags else ""
+        draft.item(f"{r.id} \"{r.name}\": {r.model_family}, {r.level}, {r.status}, version {r.version}{parent}{tags}")
+        draft.cite("recipe", r.id)
+    _more(draft, len(found))
+    filters = {}
+    if len(q.families) == 1:
+        filters["model_family"] = next(iter(q.families))
+    if len(q.levels) == 1:
+        filters["level"] = next(iter(q.levels))
+    if len(statuses) == 1:
+        filters["status"] = next(iter(statuses))
+    draft.step(commands.list_recipes(**filters))
+    if len(found) == 1:
+        draft.focus["recipe_id"] = found[0].id
+        draft.step(commands.show_recipe(found[0].id))
+
+
+def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None = None) -> None:
+    statuses = set(q.model_statuses) | ({"draft"} if q.draft else set())
+    found = [
+        m for m in kb.models.values()
+        if (not q.families or m.model_family in q.families)
+        and (not statuses or m.status in statuses)
+        and (not q.owners or m.owner in q.owners)
+        and (recipe_id is None or m.recipe_id == recipe_id)
+        and (not q.tags or q.tags & set(kb.recipes[m.recipe_id].tags if m.recipe_id in kb.recipes else ()))
+    ]
+    desc = _filters({"family": q.families, "status": statuses, "owner": q.owners, "recipe tag": q.tags})
+    of = f" built from {recipe_id}" if recipe_id else ""
+    draft.say(f"{plural(len(found), 'model')}{of} match{'es' if len(found) == 1 else ''}{desc}.")
+    if recipe_id:
+        draft.cite("recipe", recipe_id)
+    for m in found[:MAX_LISTED]:
+        draft.item(f"{m.id} \"{m.name}\": {m.model_family}, {m.status}, from {m.recipe_version_id}, owner {m.owner}")
+        draft.cite("model", m.id)
+    _more(draft, len(found))
+    filters = {}
+    if len(q.families) == 1:
+        filters["model_family"] = next(iter(q.families))
+    if len(statuses) == 1:
+        filters["status"] = next(iter(statuses))
+    if len(q.owners) == 1:
+        filters["owner"] = next(iter(q.owners))
+    if recipe_id:
+        filters["recipe_id"] = recipe_id
+    draft.step(commands.list_models(**filters))
+    if len(found) == 1:
+        draft.focus["model_id"] = found[0].id
+        draft.step(commands.show_model(found[0].id))
+
+
+def find_runs(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None = None,
+              model_id: str | None = None) -> None:
+    found = [
+        r for r in (kb.runs_since(q.since) if q.since else kb.runs)
+        if (not q.run_statuses or r.status in q.run_statuses)
+        and (not q.run_types or r.run_type in q.run_types)
+        and (q.since is None or r.created_at >= q.since)
+        and (recipe_id is None or r.recipe_id == recipe_id)
+        and (model_id is None or r.model_id == model_id)
+        and (not q.families or kb.recipes.get(r.recipe_id) is None
+             or kb.recipes[r.recipe_id].model_family in q.families)
+    ]
+    desc = _filters({"status": q.run_statuses, "type": q.run_types, "family": q.families})
+    of = f" of {model_id}" if model_id else f" of {recipe_id}" if recipe_id else ""
+    when = f" {q.window} (since {iso(q.since)})" if q.since and q.window else ""
+    draft.say(f"{plural(len(found), 'run')}{of}{when} match{'es' if len(found) == 1 else ''}{desc}, newest first.")
+    for target, kind in ((recipe_id, "recipe"), (model_id, "model")):
+        if target:
+            draft.cite(kind, target)
+    for r in found[:MAX_LISTED]:
+        metrics = ", ".join(f"{k} {v}" for k, v in sorted(r.metrics_json.items()))
+        who = f" for {r.model_id}" if r.model_id else ""
+        draft.item(f"{r.id}: {r.run_type} of {r.recipe_version_id}{who}, {r.status}, created {iso(r.created_at)}"
+                   + (f"; {metrics}" if metrics else ""))
+        draft.cite("run", r.id)
+    _more(draft, len(found))
+    filters = {}
+    if model_id:
+        filters["model_id"] = model_id
+    if recipe_id:
+        filters["recipe_id"] = recipe_id
+    if len(q.run_statuses) == 1:
+        filters["status"] = next(iter(q.run_statuses))
+    if len(q.run_types) == 1:
+        filters["run_type"] = next(iter(q.run_types))
+    draft.step(commands.list_runs(**filters))
+    if found:
+        draft.step(commands.show_run(found[0].id))
+        if len(found) == 1:
+            draft.focus["run_id"] = found[0].id
+
+
+def models_with_alerts(kb: Knowledge, q: Question, draft: Draft, drift_only: bool) -> None:
+    """Models whose latest snapshot records alerts or crosses a threshold of their recipe."""
+    what = "drift alerts" if drift_only else "alerts"
+    hits = []
+    for m in kb.models.values():
+        if q.families and m.model_family not in q.families:
+            continue
+        if q.model_statuses and m.status not in q.model_statuses:
+            continue
+        state = alert_state(kb, m.id)
+        if state is None:
+            continue
+        items = state.drift_items() if drift_only else state.items()
+        if items:
+            hits.append((m, state, items))
+    checked = sum(1 for m in kb.models.values() if kb.snapshots(m.id))
+    draft.say(f"{plural(len(hits), 'model')} {'has' if len(hits) == 1 else 'have'} {what} in their latest "
+              f"monitoring snapshot ({plural(checked, 'model')} with snapshots checked).")
+    for m, state, items in hits:
+        draft.item(f"{m.id} ({m.status}), snapshot {state.snapshot.id} at {iso(state.snapshot.captured_at)}: "
+                   + "; ".join(items))
+        draft.cite("model", m.id)
+        draft.cite_ref(kb.snapshot_ref(state.snapshot))
+        draft.step(commands.list_snapshots(m.id))
+    if len(hits) == 1:
+        draft.focus["model_id"] = hits[0][0].id
+
+
+def children(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
+    kids = kb.children(recipe_id)
+    draft.cite("recipe", recipe_id)
+    draft.say(f"{recipe_id} has {plural(len(kids), 'child recipe')}.")
+    for r in kids:
+        draft.item(f"{r.id} \"{r.name}\": {r.level}, {r.status}, version {r.version}")
+        draft.cite("recipe", r.id)
+
+
+def _more(draft: Draft, total: int) -> None:
+    if total > MAX_LISTED:
+        draft.say(f"(showing the first {MAX_LISTED} of {total})")
+
+
+def overview(kb: Knowledge, draft: Draft) -> None:
+    """What the registry holds, counted from its records."""
+    def counts(values: list[str]) -> str:
+        return ", ".join(f"{values.count(v)} {v}" for v in sorted(set(values))) or "none"
+
+    recs = list(kb.recipes.values())
+    models = list(kb.models.values())
+    draft.say(f"This registry holds {plural(len(recs), 'recipe')}, {plural(len(models), 'model')} and "
+              f"{plural(len(kb.runs), 'run')}.")
+    draft.item(f"recipes by family: {counts([r.model_family for r in recs])}")
+    draft.item(f"recipes by level: {counts([r.level for r in recs])}")
+    draft.item(f"recipes by status: {counts([r.status for r in recs])}")
+    draft.item(f"models by status: {counts([m.status for m in models])}")
+    draft.item(f"runs by status: {counts([r.status for r in kb.runs])}")
+    alerting = [m.id for m in models if (st := alert_state(kb, m.id)) is not None and st.items()]
+    draft.item(f"models with alerts in their latest snapshot: {', '.join(alerting) or 'none'}")
+    for ident in alerting:
+        draft.cite("model", ident)
+    draft.step(commands.list_recipes())
+    draft.step(commands.list_models())

@@ -1,0 +1,282 @@
+"""Understanding a question: the records, filters and time window it names, and what it asks.
+
+Matching is against the registry's real ids, names, tags, owners and metric names, after
+spelling correction against that vocabulary (difflib), with synonyms for families and
+statuses ("prod", "NBA"). Everything is deterministic: same registry, same question,
+same understanding.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from modelyard.chat.knowledge import Knowledge
+from modelyard.domain import records, requests
+
+# Field names such as `model_id` look like ids but are not.
+FIELD_NAMES = frozenset(
+    name for module in (records, requests) for obj in vars(module).values()
+    if isinstance(obj, type) and hasattr(obj, "model_fields") for name in obj.model_fields
+) | {"model_family", "run_type", "recipe_version_id"}
+
+
+def ids_mentioned(text: str) -> list[str]:
+    """The id-like words of `text` (lowercased), field names left out."""
+    return [i for i in ID_RE.findall(text.lower()) if i not in FIELD_NAMES]
+
+ID_RE = re.compile(r"\b(?:recipe|model|run|snap|ver)_[a-z0-9_]*[a-z0-9](?:\.\d+\.\d+)?\b")
+VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.])")
+WORD_RE = re.compile(r"[a-z0-9_]+(?:\.[0-9]+)*")
+
+# Phrases folded into one token before anything else.
+PHRASES = {
+    "next best action": "next_best_action", "next-best-action": "next_best_action",
+    "next best offer": "next_best_action", "location scoring": "location_scoring",
+    "location-scoring": "location_scoring", "site selection": "location_scoring",
+    "in progress": "running", "signed off": "approved", "sign off": "approve",
+    "go live": "promote", "roll back": "rollback", "step by step": "howto",
+    "how do i": "howto", "how to": "howto", "how can i": "howto", "how should i": "howto",
+    "what command": "howto", "which command": "howto", "steps to": "howto",
+    "best action": "next_best_action",
+}
+
+FAMILIES = {
+    "pricing": "pricing", "price": "pricing", "prices": "pricing",
+    "next_best_action": "next_best_action", "nba": "next_best_action", "nbo": "next_best_action",
+    "recommendation": "next_best_action", "recommendations": "next_best_action",
+    "forecasting": "forecasting", "forecast": "forecasting", "forecasts": "forecasting",
+    "location_scoring": "location_scoring", "location": "location_scoring", "locations": "location_scoring",
+}
+MODEL_STATUSES = {
+    "production": "production", "prod": "production", "live": "production", "deployed": "production",
+    "staging": "staging", "stage": "staging", "staged": "staging",
+    "retired": "retired", "decommissioned": "retired",
+}
+RECIPE_STATUSES = {"approved": "approved", "archived": "archived"}
+DRAFT_WORDS = {"draft", "drafts", "unapproved"}
+LEVELS = {
+    "baseline": "baseline", "baselines": "baseline", "industry": "industry", "industries": "industry",
+    "client": "client", "clients": "client", "customer": "client",
+}
+RUN_STATUSES = {
+    "failed": "failed", "failing": "failed", "failure": "failed", "failures": "failed", "fail": "failed",
+    "errored": "failed", "broken": "failed", "succeeded": "succeeded", "successful": "succeeded",
+    "success": "succeeded", "passed": "succeeded", "completed": "succeeded", "finished": "succeeded",
+    "running": "running", "queued": "queued", "pending": "queued", "waiting": "queued",
+}
+RUN_TYPES = {
+    "train": "train", "training": "train", "trained": "train", "eval": "eval", "evals": "eval",
+    "evaluation": "eval", "evaluations": "eval", "backtest": "backtest", "backtests": "backtest",
+    "backtesting": "backtest",
+}
+SUBJECTS = {
+    "recipe": "recipe", "recipes": "recipe", "model": "model", "models": "model",
+    "run": "run", "runs": "run", "job": "run", "jobs": "run", "version": "version", "versions": "version",
+    "snapshot": "snapshot", "snapshots": "snapshot", "child": "child", "children": "child",
+    "descendants": "child", "parent": "parent", "ancestors": "lineage", "lineage": "lineage",
+}
+KEYWORDS = {
+    "howto", "clone", "copy", "fork", "approve", "register", "promote", "rollback", "retrain", "deploy",
+    "monitor", "record", "create", "compare", "versus", "difference", "differ", "diff", "against",
+    "threshold", "thresholds", "acceptance", "meet", "meets", "pass", "health", "healthy", "monitoring",
+    "drift", "drifting", "alert", "alerts", "alerting", "trend", "trends", "over", "time", "freshness",
+    "stale", "explain", "describe", "about", "tell", "what", "which", "list", "show", "find", "many",
+    "count", "latest", "last", "newest", "changed", "change", "changes", "override", "overrides",
+    "tagged", "tag", "tags", "owner", "owned", "owns", "week", "month", "today", "yesterday", "days",
+    "recent", "recently", "build", "builds", "doing", "performing", "performance", "metrics",
+    "summary", "overview", "registry", "everything", "stats", "statistics", "help", "inherit", "inherits", "since", "past",
+}
+STOPWORDS = {
+    "the", "a", "an", "of", "for", "in", "on", "to", "and", "or", "is", "are", "was", "were", "be",
+    "do", "does", "did", "me", "my", "i", "we", "our", "it", "its", "this", "that", "these", "those",
+    "with", "from", "by", "at", "as", "have", "has", "had", "any", "all", "there", "please", "can",
+    "could", "would", "should", "you", "your", "their", "them", "they", "what's", "whats", "which",
+    "how", "who", "why", "when", "where", "than", "then", "into", "out", "up", "so", "not", "no",
+    "yes", "get", "give", "got", "now", "new", "one", "two", "use", "uses", "used", "using", "about",
+}
+
+
+@dataclass
+class Question:
+    text: str
+    words: list[str]
+    recipes: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)
+    unknown_ids: list[str] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+    families: set[str] = field(default_factory=set)
+    model_statuses: set[str] = field(default_factory=set)
+    recipe_statuses: set[str] = field(default_factory=set)
+    levels: set[str] = field(default_factory=set)
+    run_statuses: set[str] = field(default_factory=set)
+    run_types: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+    owners: set[str] = field(default_factory=set)
+    metrics: list[str] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)
+    since: datetime | None = None
+    window: str | None = None
+    draft: bool = False
+    # records named by an earlier turn, for follow-ups such as "and its models?"
+    context_recipes: list[str] = field(default_factory=list)
+    context_models: list[str] = field(default_factory=list)
+
+    def has(self, *words: str) -> bool:
+        return any(w in self.words for w in words)
+
+    @property
+    def names_records(self) -> bool:
+        return bool(self.recipes or self.models or self.runs)
+
+
+def _normal(text: str) -> str:
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"\s+", " ", text)
+    for phrase, token in PHRASES.items():
+        text = re.sub(rf"(?<![\w]){re.escape(phrase)}(?![\w])", token, text)
+    return text
+
+
+def _words_of(name: str) -> list[str]:
+    return WORD_RE.findall(name.lower().replace("-", " "))
+
+
+class Vocabulary:
+    """The words worth correcting a typo towards, and the phrases that name records."""
+
+    def __init__(self, kb: Knowledge, metrics: set[str]) -> None:
+        self.phrases: list[tuple[tuple[str, ...], str, str]] = []  # (words, kind, id)
+        words: set[str] = set(KEYWORDS) | set(FAMILIES) | set(MODEL_STATUSES) | set(RECIPE_STATUSES)
+        words |= set(LEVELS) | set(RUN_STATUSES) | set(RUN_TYPES) | set(SUBJECTS) | DRAFT_WORDS
+        for kind, group in (("recipe", kb.recipes.values()), ("model", kb.models.values())):
+            for rec in group:
+                stem = rec.id.split("_", 1)[1]
+                for phrase in {rec.id, stem.replace("_", " "), " ".join(_words_of(rec.name))}:
+                    ws = tuple(phrase.split())
+                    if ws:
+                        self.phrases.append((ws, kind, rec.id))
+                words |= set(_words_of(rec.name)) | set(stem.split("_"))
+        self.tags = {t.lower(): t for r in kb.recipes.values() for t in r.tags}
+        self.owners = {m.owner.lower(): m.owner for m in kb.models.values()}
+        for kind, names in (("owner", self.owners), ("tag", self.tags)):
+            for low, original in names.items():
+                ws = tuple(re.findall(r"[a-z0-9]+", low))
+                if len(ws) > 1:
+                    self.phrases.append((ws, kind, original))
+        self.metrics = {m.lower(): m for m in metrics}
+        words |= set(self.tags) | set(self.metrics)
+        for owner in self.owners:
+            words |= set(_words_of(owner))
+        self.words = sorted(w for w in words if len(w) >= 3)
+        # longest phrases first, so "retail pricing prod" wins over "retail pricing"
+        self.phrases.sort(key=lambda p: (-len(p[0]), p[2]))
+
+    def correct(self, word: str) -> str:
+        if len(word) < 4 or word in STOPWORDS or word.isdigit() or word in self.words:
+            return word
+        match = difflib.get_close_matches(word, self.words, n=1, cutoff=0.8)
+        return match[0] if match else word
+
+
+def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Question:
+    norm = _normal(text)
+    q = Question(text=text, words=[])
+    for ident in ids_mentioned(norm):
+        target = q.recipes if ident in kb.recipes else q.models if ident in kb.models else None
+        if target is not None:
+            if ident not in target:
+                target.append(ident)
+        elif ident.startswith("run_") and kb.has_run(ident):
+            q.runs.append(ident)
+        elif not ident.startswith(("ver_", "snap_")) and ident not in q.unknown_ids:
+            q.unknown_ids.append(ident)
+    for num in VERSION_RE.findall(norm):
+        if num not in q.versions:
+            q.versions.append(num)
+    without_ids = ID_RE.sub(" ", norm)
+    raw = WORD_RE.findall(without_ids.replace("-", " "))
+    q.words = [vocab.correct(w) for w in raw]
+    _match_phrases(q, vocab)
+    for i, w in enumerate(q.words):
+        prev = q.words[i - 1] if i else ""
+        if w in FAMILIES:
+            q.families.add(FAMILIES[w])
+        if w in MODEL_STATUSES:
+            q.model_statuses.add(MODEL_STATUSES[w])
+        if w in RECIPE_STATUSES:
+            q.recipe_statuses.add(RECIPE_STATUSES[w])
+        if w in DRAFT_WORDS:
+            q.draft = True
+        if w in LEVELS:
+            q.levels.add(LEVELS[w])
+        if w in RUN_STATUSES:
+            q.run_statuses.add(RUN_STATUSES[w])
+        if w in RUN_TYPES:
+            q.run_types.add(RUN_TYPES[w])
+        if w in SUBJECTS and SUBJECTS[w] not in q.subjects:
+            q.subjects.append(SUBJECTS[w])
+        if w in vocab.tags and (prev in {"tagged", "tag", "tags", "label", "labelled"} or w not in _FILTER_WORDS):
+            q.tags.add(vocab.tags[w])
+        if w in vocab.metrics and vocab.metrics[w] not in q.metrics:
+            q.metrics.append(vocab.metrics[w])
+        if w in vocab.owners:
+            q.owners.add(vocab.owners[w])
+    _metric_phrases(q, vocab)
+    q.since, q.window = _window(" ".join(q.words), now)
+    return q
+
+
+_FILTER_WORDS = set(FAMILIES) | set(MODEL_STATUSES) | set(RECIPE_STATUSES) | set(LEVELS) | DRAFT_WORDS
+
+
+def _match_phrases(q: Question, vocab: Vocabulary) -> None:
+    """Record names and ids written as words; the longest match takes the words it covers."""
+    taken = [False] * len(q.words)
+    for phrase, kind, ident in vocab.phrases:
+        n = len(phrase)
+        for i in range(len(q.words) - n + 1):
+            if tuple(q.words[i : i + n]) == phrase and not any(taken[i : i + n]):
+                if n == 1 and phrase[0] in _FILTER_WORDS | set(SUBJECTS) | set(RUN_TYPES):
+                    continue  # a one-word name that is also a filter word is read as the filter
+                if kind == "owner":
+                    q.owners.add(ident)
+                elif kind == "tag":
+                    q.tags.add(ident)
+                else:
+                    target = q.recipes if kind == "recipe" else q.models
+                    if ident not in target:
+                        target.append(ident)
+                for j in range(i, i + n):
+                    taken[j] = True
+    # the words of a matched name are not filters ("Retail Pricing Prod" is not "prod")
+    q.words = [w if not t else f"@{w}" for w, t in zip(q.words, taken, strict=True)]
+
+
+def _metric_phrases(q: Question, vocab: Vocabulary) -> None:
+    text = " ".join(q.words)
+    for low, metric in vocab.metrics.items():
+        spaced = low.replace("_", " ")
+        if spaced != low and spaced in text and metric not in q.metrics:
+            q.metrics.append(metric)
+
+
+def _window(text: str, now: datetime) -> tuple[datetime | None, str | None]:
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    m = re.search(r"\b(?:last|past|previous)\s+(\d{1,3})\s+(day|days|week|weeks|hour|hours)\b", text)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        delta = timedelta(hours=n) if unit.startswith("hour") else timedelta(days=n * (7 if unit.startswith("week") else 1))
+        return now - delta, f"in the last {n} {unit}"
+    if re.search(r"\btoday\b", text):
+        return start_of_day, "today"
+    if re.search(r"\byesterday\b", text):
+        return start_of_day - timedelta(days=1), "since yesterday"
+    if re.search(r"\b(?:this|past|last)\s+week\b|\brecent(?:ly)?\b", text):
+        return now - timedelta(days=7), "in the last 7 days"
+    if re.search(r"\b(?:this|past|last)\s+month\b", text):
+        return now - timedelta(days=30), "in the last 30 days"
+    return None, None

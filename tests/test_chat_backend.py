@@ -1,0 +1,165 @@
+"""The optional model backend, against a small OpenAI-compatible server on 127.0.0.1:
+its reply is used with the offline references; timeouts, errors and invented ids fall back."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from chat_checks import check_grounded
+from chat_registry import NOW, built
+from modelyard.chat.assistant import answer
+from modelyard.storage.registry import Registry
+
+
+class FakeModel:
+    """What the fake endpoint answers next, and what it was sent."""
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.reply = ""
+        self.requests: list[dict[str, Any]] = []
+        self.release = threading.Event()
+
+
+def _handler(state: FakeModel) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(length))
+            state.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+            if state.mode == "hang":
+                state.release.wait(10)  # longer than the client's limit; released at teardown
+                return
+            if state.mode == "trickle":  # a byte at a time: no single read waits long
+                self.send_response(200)
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                for _ in range(1000):
+                    if state.release.wait(0.1):
+                        return
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                return
+            if state.mode == "error":
+                self._send(500, b'{"error": {"message": "overloaded"}}')
+                return
+            if state.mode == "garbage":
+                self._send(200, b"<html>not json</html>")
+                return
+            payload = {"id": "cmpl-1", "object": "chat.completion", "model": body["model"],
+                       "choices": [{"index": 0, "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": state.reply}}]}
+            self._send(200, json.dumps(payload).encode())
+
+        def _send(self, status: int, data: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    with built(tmp_path_factory.mktemp("chat")) as reg:
+        return reg
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModel]:
+    state = FakeModel()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("MODELYARD_CHAT_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    monkeypatch.setenv("MODELYARD_CHAT_MODEL", "fake-model")
+    monkeypatch.setenv("MODELYARD_CHAT_API_KEY", "sk-test")
+    monkeypatch.setenv("MODELYARD_CHAT_TIMEOUT", "0.5")
+    monkeypatch.setenv("GIT_AUTHOR_DATE", NOW)
+    yield state
+    state.release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+QUESTION = "how is model_retail_pricing_prod doing?"
+
+
+def test_the_model_reply_is_used_with_the_offline_references(small, fake, monkeypatch):
+    with monkeypatch.context() as mp:
+        mp.delenv("MODELYARD_CHAT_BASE_URL")
+        offline = answer(small, {"message": QUESTION})
+    assert offline.source == "offline" and fake.requests == []
+    snap = next(r.id for r in offline.references if r.type == "snapshot")
+    fake.reply = f"model_retail_pricing_prod has a PSI drift alert (0.27) in snapshot {snap}."
+    resp = answer(small, {"message": QUESTION, "context": {"turns": [{"role": "user", "content": "hi"}]}})
+    check_grounded(small, resp, QUESTION)
+    assert resp.source == "model" and resp.reply == fake.reply and resp.response == fake.reply
+    assert resp.references == offline.references and resp.next_steps == offline.next_steps
+    assert resp.context["turns"][-1] == {"role": "assistant", "content": fake.reply}
+    sent = fake.requests[-1]
+    assert sent["path"] == "/v1/chat/completions" and sent["auth"] == "Bearer sk-test"
+    assert sent["body"]["model"] == "fake-model"
+    messages = sent["body"]["messages"]
+    assert messages[-1] == {"role": "user", "content": QUESTION}
+    assert {"role": "user", "content": "hi"} in messages
+    context = json.loads(messages[1]["content"].split("\n", 1)[1])
+    assert [r["id"] for r in context["records"]] == [r.id for r in offline.references]
+    assert context["records"][0]["record"]["status"] == "production"
+    assert context["draft_answer"] == offline.reply
+
+
+@pytest.mark.parametrize(("mode", "reply", "why"), [
+    ("ok", "model_retail_pricing_prod is fine; see run_20240101000000_abcdefgh and model_ghost.",
+     "the reply named 2 id(s) that are not in the registry"),
+    ("ok", "   ", "the reply is empty"),
+    ("error", "", "HTTP 500"),
+    ("garbage", "", "the reply is not a chat completion"),
+    ("hang", "", "no reply within 0.5 s"),
+    ("trickle", "", "no reply within 0.5 s"),
+])
+def test_failures_fall_back_to_the_offline_answer(small, fake, mode, reply, why):
+    fake.mode, fake.reply = mode, reply
+    offline_env = answer(small, {"message": QUESTION})  # the backend fails here too
+    assert offline_env.source == "offline"
+    assert offline_env.notes == [f"model backend not used: {why}"]
+    assert "model_retail_pricing_prod" in offline_env.reply and offline_env.answered
+    check_grounded(small, offline_env, QUESTION)
+    if mode in ("hang", "trickle"):
+        assert not fake.release.is_set()  # the answer came back while the server still held the call
+
+
+def test_an_unreachable_backend_falls_back(small, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("MODELYARD_CHAT_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    resp = answer(small, {"message": QUESTION})
+    assert resp.source == "offline" and resp.notes == ["model backend not used: request failed: ConnectError"]
+
+
+def test_declines_never_go_to_the_backend(small, fake):
+    fake.reply = "Sunny, 21 degrees."
+    resp = answer(small, {"message": "what's the weather in Paris?"})
+    assert not resp.answered and resp.source == "offline" and fake.requests == []
+
+
+def test_without_configuration_nothing_is_called(small, fake, monkeypatch):
+    monkeypatch.delenv("MODELYARD_CHAT_BASE_URL")
+    resp = answer(small, {"message": QUESTION})
+    assert resp.source == "offline" and resp.notes == [] and fake.requests == []
