@@ -155,8 +155,8 @@ def test_navigating_from_the_library_to_a_recipe_a_model_chart_and_a_run(browser
     w.page.locator("#runs tbody a.mono").first.click()
     assert w.page.locator("h1").inner_text().startswith("Eval run run_")
     w.page.locator(".page-head").get_by_role("link", name="1.0.0", exact=True).click()
-    assert w.page.url.endswith("recipes/recipe_pricing_retail/index.html#v1.0.0")
-    assert w.page.locator("#v1\\.0\\.0").is_visible()
+    assert w.page.url.endswith("recipes/recipe_pricing_retail/index.html#ver_pricing_retail_v1.0.0")
+    assert w.page.locator("#ver_pricing_retail_v1\\.0\\.0").is_visible()
     assert w.errors == [] and w.outside == []
     w.close()
 
@@ -216,3 +216,53 @@ def test_site_serve_previews_the_catalog_and_offers_the_assistant(browser, small
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_chat_page_shows_the_assistants_answer_with_linked_records(browser, small_site, tmp_path):
+    """The built pages behind a small HTTP server that answers the chat endpoint with the
+    real assistant, as `modelyard serve` does."""
+    import json
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from modelyard.chat.assistant import answer
+
+    requests: list[dict] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append(body)
+            data = json.dumps(answer(small_site.reg, body).model_dump(mode="json")).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(small_site.out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        w = Watched(browser)
+        w.open(f"http://127.0.0.1:{server.server_address[1]}/model-development/chat/index.html")
+        w.page.get_by_label("Your question").fill("tell me about model_pricing_prod")
+        w.page.get_by_role("button", name="Ask").click()
+        refs = w.page.locator("#chat-log .refs a")
+        refs.first.wait_for()
+        assert any("model_pricing_prod" in t for t in refs.all_inner_texts())
+        w.page.get_by_label("Your question").fill("and its runs?")
+        w.page.get_by_role("button", name="Ask").click()
+        w.page.locator("#chat-log .msg:not(.me)").nth(1).wait_for()
+        assert requests[1]["context"] == json.loads(json.dumps(requests[1]["context"])) and requests[1]["context"]
+        w.shot("chat-served")
+        w.page.locator("#chat-log .refs a", has_text="model_pricing_prod").first.click()
+        w.page.wait_for_url(re.compile(r"/model-development/models/model_pricing_prod/$"))
+        assert w.page.locator("h1").inner_text() == "Production Pricing"
+        assert w.errors == [] and w.outside == []
+        w.close()
+    finally:
+        server.shutdown()

@@ -57,7 +57,7 @@ def test_a_recipe_page_shows_lineage_provenance_versions_and_users(small_site):
 def test_versions_are_linkable_sections_with_a_readable_diff(small_site):
     page = soup(small_site.pages / "recipes" / "recipe_pricing_base" / "index.html")
     sections = page.select("article.version")
-    assert [s["id"] for s in sections] == ["v1.0.1", "v1.0.0"]
+    assert [s["id"] for s in sections] == ["ver_pricing_base_v1.0.1", "ver_pricing_base_v1.0.0"]
     latest = sections[0]
     assert latest.select_one(".note").get_text() == "Lower the learning rate"
     assert rows(latest.select_one("table.diff")) == [

@@ -50,6 +50,51 @@ function showResults(list, status, query, result) {
     (result.total > result.hits.length ? ", showing the best " + result.hits.length : "") + ".";
 }
 
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+// The assistant's answer (docs/chat.md): the reply, the records it is based on (linked
+// only to this site's own pages) and the next steps as commands.
+function answerElement(data) {
+  const box = element("div", "msg");
+  const reply = data.reply || data.response || data.answer;
+  box.appendChild(element("div", "", typeof reply === "string" ? reply : JSON.stringify(data, null, 2)));
+  const refs = Array.isArray(data.references) ? data.references : [];
+  if (refs.length) {
+    box.appendChild(element("div", "small muted", "Based on:"));
+    const list = element("ul", "refs");
+    for (const ref of refs) {
+      const li = element("li");
+      const label = (ref.title || ref.id || "") + (ref.id && ref.title ? " (" + ref.id + ")" : "");
+      if (typeof ref.link === "string" && ref.link.startsWith("/model-development/")) {
+        const a = element("a", "", label);
+        a.href = ref.link;
+        li.appendChild(a);
+      } else {
+        li.textContent = label;
+      }
+      list.appendChild(li);
+    }
+    box.appendChild(list);
+  }
+  const steps = Array.isArray(data.next_steps) ? data.next_steps : [];
+  if (steps.length) {
+    box.appendChild(element("div", "small muted", "Next steps:"));
+    const list = element("ul", "steps");
+    for (const step of steps) {
+      const li = element("li", "", step.title || "");
+      if (step.cli) li.appendChild(element("code", "cmd", step.cli));
+      list.appendChild(li);
+    }
+    box.appendChild(list);
+  }
+  return box;
+}
+
 function setupChat() {
   const section = document.getElementById("chat");
   if (!section || !location.protocol.startsWith("http")) return;
@@ -57,34 +102,30 @@ function setupChat() {
   const form = document.getElementById("chat-form");
   const log = document.getElementById("chat-log");
   const input = document.getElementById("chat-message");
-  const say = (text, mine) => {
-    const div = document.createElement("div");
-    div.className = "msg" + (mine ? " me" : "");
-    div.textContent = text;
-    log.appendChild(div);
-  };
+  let context = {};
+  const note = (text, mine) => log.appendChild(element("div", "msg" + (mine ? " me" : ""), text));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const message = input.value.trim();
     if (!message) return;
-    say(message, true);
+    note(message, true);
     input.value = "";
     try {
       const response = await fetch(section.dataset.endpoint, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ message: message, context: {}, recipe_id: null }),
+        body: JSON.stringify({ message: message, context: context, recipe_id: null }),
       });
       const data = await response.json().catch(() => ({}));
       if (!response.ok) {
         const detail = typeof data.detail === "string" ? data.detail : "the assistant is not available here";
-        say("No answer: " + detail, false);
+        note("No answer: " + detail, false);
         return;
       }
-      const answer = data.answer || data.reply || data.message || data.response;
-      say(typeof answer === "string" ? answer : JSON.stringify(data, null, 2), false);
+      if (data.context && typeof data.context === "object") context = data.context;
+      log.appendChild(answerElement(data));
     } catch (error) {
-      say("No answer: the assistant answers only when the catalog is served by `modelyard serve`.", false);
+      note("No answer: the assistant answers only when the catalog is served by `modelyard serve`.", false);
     }
   });
 }

@@ -13,12 +13,13 @@ from typing import Any
 
 from modelyard.domain.enums import ModelFamily, ModelStatus, RecipeLevel, RecipeStatus
 from modelyard.domain.records import Model, RecipeOut, RunOut
+from modelyard.domain.ids import version_id as make_version_id
 from modelyard.ops.history import version_number
 from modelyard.site.charts import line_chart, metric_thresholds
 
 RECENT_RUNS = 25
 PAGE_RUNS = 50
-SNAPSHOT_ROWS = 20
+SNAPSHOT_ROWS = 100
 NEIGHBOURS = 5  # runs of the same recipe shown before and after a run on its page
 
 
@@ -106,9 +107,10 @@ def model_ref(ix: Indexes, model_id: str | None) -> dict[str, Any] | None:
 
 
 def version_anchor(recipe_id: str, ref: str) -> str | None:
-    """`v1.2.0`, the id of a version's section on its recipe page, or None for a foreign ref."""
+    """The id of a version's section on its recipe page (its version_id, e.g.
+    `ver_pricing_base_v1.2.0`, as the chat assistant links it), or None for a foreign ref."""
     number = version_number(recipe_id, ref)
-    return f"v{number}" if number else None
+    return make_version_id(recipe_id, number) if number else None
 
 
 def run_row(ix: Indexes, run: RunOut) -> dict[str, Any]:
@@ -329,7 +331,7 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
             for c in ((v.diff_from_prev or {}).get("changes") or [])
         ]
         versions.append({
-            "number": v.version_number, "version_id": v.version_id, "anchor": f"v{v.version_number}",
+            "number": v.version_number, "version_id": v.version_id, "anchor": v.version_id,
             "change_note": v.change_note, "created_by": v.created_by, "created_at": iso_text(v.created_at),
             "created": short_time(v.created_at), "commit": v.commit or "", "commit_short": (v.commit or "")[:10],
             "bump": v.bump or "", "changes": changes,
@@ -344,7 +346,8 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
         if pinned and parent is not None:
             newer = parent_versions[parent_versions.index(pinned) + 1:] if pinned in parent_versions else []
             behind = {"parent": recipe_ref(ix, recipe.parent_id), "pinned": pinned,
-                      "current": parent.version or "", "count": len(newer), "newer": newer}
+                      "current": parent.version or "", "count": len(newer),
+                      "newer": [{"number": n, "anchor": make_version_id(recipe.parent_id, n)} for n in newer]}
     ancestors = _ancestors(ix, recipe)
     root = ancestors[0].id if ancestors else recipe.id
     path = {a.id for a in ancestors}
