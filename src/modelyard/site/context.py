@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from modelyard.domain.enums import ModelFamily, ModelStatus, RecipeLevel, RecipeStatus
-from modelyard.domain.records import Model, RecipeOut, RunOut
 from modelyard.domain.ids import version_id as make_version_id
+from modelyard.domain.records import Model, RecipeOut, RunOut
 from modelyard.ops.history import version_number
 from modelyard.site.charts import line_chart, metric_thresholds
 

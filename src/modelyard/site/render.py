@@ -95,6 +95,7 @@ def make_env(dirs: list[Path]) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a build renders the templates it hashed at its start
     )
     env.filters["json_script"] = json_for_script
     env.globals["modelyard_version"] = __version__
