@@ -136,7 +136,12 @@ def test_the_catalog_is_never_written_over_the_registry(small_site):
     assert f"the catalog cannot be written to {repo}: the registry {small_site.reg.root} is inside it" in (
         result.output)
     assert not (repo / "model-development").exists()
-    assert os.listdir(repo) == [".git", "registry"] or set(os.listdir(repo)) == {".git", "registry"}
+    assert set(os.listdir(repo)) == {".git", "registry"}
+    inside = small_site.reg.root / "site"
+    result = runner.invoke(cli, ["--registry", str(small_site.reg.root), "site", "build", "--out", str(inside)])
+    assert result.exit_code == 1
+    assert f"the catalog cannot be written to {inside}: it is inside the registry" in result.output
+    assert not inside.exists()
 
 
 def test_a_broken_template_names_its_file_and_line(small_site, tmp_path):

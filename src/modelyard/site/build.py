@@ -112,6 +112,11 @@ def _check_out(reg: Registry, out: Path) -> Path:
             f"the catalog cannot be written to {out}: the registry {reg.root} is inside it; "
             "choose a folder of its own, e.g. --out site"
         )
+    if reg.root in out.parents:
+        raise InvalidValue(
+            f"the catalog cannot be written to {out}: it is inside the registry {reg.root}; "
+            "choose a folder outside it, e.g. --out site"
+        )
     if out.exists() and not out.is_dir():
         raise InvalidValue(f"--out {out} is a file, not a folder")
     return out
