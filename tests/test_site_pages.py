@@ -156,3 +156,35 @@ def test_the_lineage_tree_folds_branches_away_from_the_recipe(reg, tmp_path):
     assert folded.startswith("B") and "and 1 below" in folded
     root = soup(tmp_path / "site" / "model-development" / "recipes" / "recipe_root" / "index.html")
     assert len(root.select("ul.tree .node")) == 5
+
+
+def test_the_documented_context_is_what_each_template_receives(small_site, monkeypatch):
+    """docs/catalog.md lists each page's variables; the templates get exactly those."""
+    import re
+    from pathlib import Path
+
+    from modelyard.site import outputs
+    from modelyard.site.build import build_site
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "catalog.md").read_text(encoding="utf-8")
+    table = doc[doc.index("What each page's template receives"):].split("\n\n")[1]
+    documented = {}
+    for line in table.splitlines():
+        m = re.match(r"\| (every page|`(\w+)\.html`) \| (.*) \|$", line)
+        if m:
+            documented[m.group(2) or "*"] = set(re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", m.group(3))))
+    common = {n for n in documented["*"] if n != "modelyard_version"}  # a global, not context
+    seen: dict[str, set[str]] = {}
+    original = outputs.Site.page
+
+    def spy(self, rel, template, context):
+        output = original(self, rel, template, context)
+        seen[template.removesuffix(".html")] = set(context) | {"root", "api_root", "page_path", "canonical",
+                                                                "site_name"}
+        return output
+
+    monkeypatch.setattr(outputs.Site, "page", spy)
+    build_site(small_site.reg, small_site.out.parent / "context-check", incremental=False)
+    assert set(seen) == set(documented) - {"*"}
+    for page, names in seen.items():
+        assert names == common | documented[page], page
