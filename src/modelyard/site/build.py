@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -63,7 +64,9 @@ class BuildReport:
                 f"worker{'s' if self.workers != 1 else ''})")
 
 
-# Shared with forked workers: set before the pool starts, read-only afterwards.
+# Shared with forked workers: set before the pool starts, read-only afterwards. One build
+# at a time per process (a server may ask from several threads).
+_BUILD_LOCK = threading.Lock()
 _SITE: Site | None = None
 _OLD: dict[str, str] = {}
 _OUT: Path = Path()
@@ -154,9 +157,14 @@ def build_site(
     """Render the registry into `out`. With `incremental` (the default) only outputs whose
     inputs changed are rendered; without it every output is rendered again (files whose
     bytes come out the same are still left untouched). Files of deleted records are removed."""
+    with _BUILD_LOCK:
+        return _build(reg, Path(out), base_url, incremental, progress)
+
+
+def _build(reg: Registry, out: Path, base_url: str, incremental: bool, progress: Progress | None) -> BuildReport:
     global _SITE, _OLD, _OUT
     started = time.perf_counter()
-    out = _check_out(reg, Path(out))
+    out = _check_out(reg, out)
     base_url = base_url.rstrip("/")
     cat = load_catalog(reg)
     dirs = template_dirs(reg.root)
