@@ -35,7 +35,8 @@ def iso_text(value: datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         return value
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is several times faster than strftime, and record times are UTC to the second
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def short_time(value: datetime | str | None) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, TemplateError
+from pydantic import BaseModel
 
 from modelyard.domain.records import ModelList, RecipeList, RunList, SnapshotList, VersionList
 from modelyard.ops.common import DEFAULT_LIMIT
@@ -69,9 +70,15 @@ class Site:
 
         return f"{PAGES}/{rel}", key, render
 
-    def mirror(self, rel: str, data: Any) -> Output:
-        body = dump_json(data)
-        return f"{API}/{rel}", _hash(body), lambda: body
+    def mirror(self, rel: str, record: BaseModel) -> Output:
+        """A JSON mirror; keyed by pydantic's fast JSON of the record, so an unchanged mirror
+        is never formatted again."""
+        key = _hash(record.model_dump_json())
+
+        def render() -> bytes:
+            return dump_json(record.model_dump(mode="json"))
+
+        return f"{API}/{rel}", key, render
 
     def paged(self, rel: str, key: str, items: list[Any], total_model: Any) -> Iterator[Output]:
         """A list endpoint's default response at `<rel>.json`, and its later pages (what
@@ -79,8 +86,8 @@ class Site:
         pages = max(1, -(-len(items) // DEFAULT_LIMIT))
         for n in range(pages):
             chunk = items[n * DEFAULT_LIMIT : (n + 1) * DEFAULT_LIMIT]
-            data = total_model(**{key: chunk, "total": len(items)}).model_dump(mode="json")
-            yield self.mirror(f"{rel}.json" if n == 0 else f"{rel}/page-{n + 1}.json", data)
+            yield self.mirror(f"{rel}.json" if n == 0 else f"{rel}/page-{n + 1}.json",
+                              total_model(**{key: chunk, "total": len(items)}))
 
     # -- jobs ----------------------------------------------------------------------------
     def jobs(self) -> list[Job]:
@@ -108,25 +115,24 @@ class Site:
         elif kind == "recipe":
             recipe = ix.recipes[ident]
             yield self.page(f"recipes/{ident}/index.html", "recipe.html", ctx.recipe_page(cat, ix, recipe))
-            yield self.mirror(f"recipes/{ident}.json", recipe.model_dump(mode="json"))
+            yield self.mirror(f"recipes/{ident}.json", recipe)
             versions = cat.versions.get(ident, [])
-            yield self.mirror(f"recipes/{ident}/versions.json",
-                              VersionList(versions=versions, total=len(versions)).model_dump(mode="json"))
+            yield self.mirror(f"recipes/{ident}/versions.json", VersionList(versions=versions, total=len(versions)))
             for v in versions:
-                yield self.mirror(f"recipes/{ident}/versions/{v.version_id}.json", v.model_dump(mode="json"))
+                yield self.mirror(f"recipes/{ident}/versions/{v.version_id}.json", v)
             example = cat.synthetic.get(ident)
             if example is not None:
-                yield self.mirror(f"recipes/{ident}/synthetic-example.json", example.model_dump(mode="json"))
+                yield self.mirror(f"recipes/{ident}/synthetic-example.json", example)
         elif kind == "model":
             model = ix.models[ident]
             yield self.page(f"models/{ident}/index.html", "model.html", ctx.model_page(cat, ix, model))
-            yield self.mirror(f"models/{ident}.json", model.model_dump(mode="json"))
+            yield self.mirror(f"models/{ident}.json", model)
             yield from self.paged(f"models/{ident}/monitoring", "snapshots", cat.snapshots.get(ident, []),
                                   SnapshotList)
         elif kind == "run":
             run = self.run_by_id[ident]
             yield self.page(f"runs/{ident}/index.html", "run.html", ctx.run_page(cat, ix, run))
-            yield self.mirror(f"runs/{ident}.json", run.model_dump(mode="json"))
+            yield self.mirror(f"runs/{ident}.json", run)
 
     def __post_init__(self) -> None:
         self.run_by_id = {r.id: r for r in self.cat.runs}
