@@ -164,7 +164,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--snapshots", type=int, default=4, help="per model")
     parser.add_argument("--folder", type=Path, help="where to generate (default: a temporary folder)")
-    parser.add_argument("--registry", type=Path, help="time an existing registry instead of generating one")
+    parser.add_argument("--registry", type=Path,
+                        help="time (a clone of) an existing registry instead of generating one")
     parser.add_argument("--bulk", action="store_true",
                         help="write the files directly and commit once (for large sizes) instead of through ops")
     args = parser.parse_args()
@@ -172,7 +173,10 @@ def main() -> None:
     try:
         started = time.perf_counter()
         if args.registry:
-            reg = Registry.open(args.registry)
+            # time a clone: the "one change" step commits, and must not touch the original
+            given = Registry.open(args.registry)
+            subprocess.run(["git", "clone", "-q", str(given.worktree), str(work / "clone")], check=True)
+            reg = Registry(work / "clone" / given.prefix)
             generated = None
         else:
             make = generate_bulk if args.bulk else generate
