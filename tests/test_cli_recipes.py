@@ -55,7 +55,7 @@ def test_create_refuses_bad_input_and_writes_nothing(cli, reg, tmp_path):
     assert "body.manifest.target: field required" in err
     err = cli.error("recipes", "create", "--name", "X", "--model-family", "pricing", "--level", "baseline",
                     "--id", "../x", "--manifest", write(tmp_path / "m.json", manifest()))
-    assert "body.id: Value error, '../x' is not a valid id" in err
+    assert "body.id: '../x' is not a valid id" in err
     err = cli.error("recipes", "list", "--model-family", "weather", code=2)
     assert "'weather' is not one of 'pricing', 'next_best_action', 'location_scoring', 'forecasting'" in err
     assert git(reg.worktree, "rev-parse", "HEAD") == head

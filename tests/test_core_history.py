@@ -70,7 +70,8 @@ def test_thirty_versions_of_several_recipes_read_in_one_pass(reg, count_git):
     listed = {family: versions.list_versions(reg, ids[family], history) for family in FAMILIES}
     # the number of git processes does not grow with recipes or versions
     assert len(count_git) <= 4, count_git
-    assert {args[0] for args in count_git} <= {"rev-parse", "log", "cat-file"}
+    commands = {next(a for a in args if not a.startswith("-") and "=" not in a) for args in count_git}
+    assert commands <= {"rev-parse", "log", "cat-file"}
 
     for family in FAMILIES:
         got = listed[family]
@@ -182,6 +183,15 @@ def test_shallow_clone_reads_recipes_but_versions_need_history(reg, base_recipe,
         "Suggested action: fetch the whole history: `git fetch --unshallow` "
         "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
     )
+    # a new version must see every number used before, so it needs the history too
+    m = versions.get_version(reg, base_recipe, "1.0.1").manifest_json
+    m["parameters"]["step"] = 2
+    head = git(clone, "rev-parse", "HEAD")
+    with pytest.raises(GitError, match="this is a shallow clone"):
+        versions.create_version(shallow, base_recipe, {"manifest_json": m, "change_note": "x"})
+    assert git(clone, "rev-parse", "HEAD") == head and git(clone, "status", "--porcelain") == ""
+    # other writes work in a shallow clone
+    recipes.update_recipe(shallow, base_recipe, {"status": "approved"})
     git(clone, "fetch", "-q", "--unshallow")
     assert versions.list_versions(Registry.open(clone), base_recipe).total == 2
 
@@ -201,3 +211,77 @@ def test_detached_head_reads_but_refuses_to_write(reg, base_recipe):
     assert git(root, "rev-parse", "HEAD") == head
     assert git(root, "status", "--porcelain") == ""
     assert recipes.get_recipe(reg, base_recipe).status == "draft"
+
+
+def test_versions_made_on_merged_branches(reg, base_recipe):
+    root = reg.worktree
+    other = make_recipe(reg, "forecasting", "recipe_forecast_base")
+    git(root, "switch", "-qc", "feature")
+    bump_note(reg, base_recipe, "pricing", 1)
+    git(root, "switch", "-q", "main")
+    bump_note(reg, other, "forecasting", 1)
+    git(root, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
+    reg = Registry(reg.root)
+    assert [v[1] for v in versions_of(reg, base_recipe)] == ["1.0.0", "1.0.1"]
+    assert [v[1] for v in versions_of(reg, other)] == ["1.0.0", "1.0.1"]
+
+
+def test_a_version_made_while_resolving_a_merge_conflict(reg, base_recipe):
+    root = reg.worktree
+    git(root, "switch", "-qc", "feature")
+    bump_note(reg, base_recipe, "pricing", 1)
+    git(root, "switch", "-q", "main")
+    bump_note(reg, base_recipe, "pricing", 2)
+    proc = __import__("subprocess").run(["git", "merge", "-q", "feature"], cwd=root, capture_output=True)
+    assert proc.returncode != 0  # both sides made 1.0.1
+    # resolve by hand into a new version that takes both
+    rel = reg.path("recipes/recipe_pricing_base/manifest.yaml")
+    text = git(root, "show", "feature:registry/recipes/recipe_pricing_base/manifest.yaml")
+    rel.write_text(text.replace("version: 1.0.1", "version: 1.1.0").replace("step: 1", "step: 3") + "\n")
+    git(root, "add", str(rel))
+    git(root, "commit", "-qm", "Merge feature: take both steps as 1.1.0")
+    reg = Registry(reg.root)
+    listed = versions_of(reg, base_recipe)
+    assert [v[1] for v in listed] == ["1.0.0", "1.0.1", "1.1.0"]
+    assert listed[-1][2] == "Merge feature: take both steps as 1.1.0"
+    assert versions.get_version(reg, base_recipe, "1.1.0").manifest_json["parameters"] == {"step": 3}
+
+
+def test_a_stray_folder_with_a_bad_name_does_not_break_history(reg, base_recipe):
+    stray = reg.root / "recipes" / "Bad-Name"
+    stray.mkdir()
+    (stray / "manifest.yaml").write_bytes(reg.path(f"recipes/{base_recipe}/manifest.yaml").read_bytes())
+    git(reg.worktree, "add", str(stray))
+    git(reg.worktree, "commit", "-qm", "A folder made by hand")
+    assert versions.list_versions(reg, base_recipe).total == 1
+    assert [r.id for r in recipes.list_recipes(reg).recipes] == [base_recipe]
+
+
+def test_simple_reads_import_no_heavy_library(reg, base_recipe):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys\n"
+        "from modelyard.ops import models, recipes, runs\n"
+        "from modelyard.storage.registry import Registry\n"
+        f"reg = Registry.open({str(reg.root)!r})\n"
+        "recipes.list_recipes(reg); recipes.get_recipe(reg, 'recipe_pricing_base')\n"
+        "recipes.resolved_manifest(reg, 'recipe_pricing_base'); models.list_models(reg); runs.list_runs(reg)\n"
+        "print(sorted(m for m in ('deepdiff', 'jinja2', 'fastapi', 'git', 'filelock') if m in sys.modules))\n"
+    )
+    src = Path(__file__).resolve().parents[1] / "src"
+    out = subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(src)},
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_registry_in_a_folder_with_a_non_ascii_name(tmp_path):
+    from modelyard.ops import setup
+
+    reg = setup.init_registry(tmp_path / "repo", subdir="modèles ML")
+    rid = make_recipe(reg, "pricing", "recipe_pricing_base")
+    bump_note(reg, rid, "pricing", 1)
+    assert [v.version_number for v in versions.list_versions(reg, rid).versions] == ["1.0.0", "1.0.1"]

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import git, manifest
 from modelyard.domain.resolve import merge, overrides_between, resolve
-from modelyard.errors import Conflict, NotFound, ValidationFailed
+from modelyard.errors import Conflict, DirtyTree, NotFound, RegistryFileError, ValidationFailed
 from modelyard.ops import recipes, versions
 from modelyard.storage import layout, yamlio
 
@@ -219,3 +219,55 @@ def test_a_child_manifest_must_resolve_to_a_valid_one(reg, base_recipe):
     with pytest.raises(ValidationFailed) as info:
         child(reg, "No pricing", BASE, "industry", bad)
     assert info.value.detail[0]["msg"] == "a pricing recipe needs a `pricing` section"
+
+
+def test_a_child_cannot_pin_an_uncommitted_parent_version(reg, base_recipe):
+    rel = layout.manifest_file(BASE)
+    path = reg.path(rel)
+    path.write_text(path.read_text().replace("version: 1.0.0", "version: 1.1.0").replace(
+        "learning_rate: 0.05", "learning_rate: 0.01"))
+    head = git(reg.root, "rev-parse", "HEAD")
+    with pytest.raises(DirtyTree) as info:
+        recipes.clone_recipe(reg, BASE, "Too early")
+    assert str(info.value).startswith(
+        f"registry/{rel} has uncommitted changes, so {BASE} 1.1.0 as it stands is no committed version")
+    assert git(reg.root, "rev-parse", "HEAD") == head
+    assert not (reg.root / "recipes" / "recipe_too_early").exists()
+
+
+def test_a_child_cannot_be_re_pinned_to_an_uncommitted_parent_version(reg, base_recipe):
+    kid = recipes.clone_recipe(reg, BASE, "Follower").id
+    path = reg.path(layout.manifest_file(BASE))
+    path.write_text(path.read_text().replace("version: 1.0.0", "version: 1.1.0"))
+    with pytest.raises(DirtyTree):
+        versions.create_version(reg, kid, {"manifest_json": manifest(), "change_note": "x",
+                                           "parent_version": "1.1.0"})
+    assert stored(reg, kid)["extends"]["version"] == "1.0.0"
+
+
+def test_clone_query_errors_name_the_query(reg, base_recipe):
+    industry = recipes.clone_recipe(reg, BASE, "Industry", level="industry").id
+    with pytest.raises(ValidationFailed) as info:
+        recipes.clone_recipe(reg, BASE, "x" * 201)
+    assert info.value.detail[0]["loc"] == ["query", "name"]
+    assert info.value.detail[0]["type"] == "value_error.any_str.max_length"
+    with pytest.raises(ValidationFailed) as info:
+        recipes.clone_recipe(reg, industry, "Up", level="baseline")
+    assert info.value.detail[0]["loc"] == ["query", "level"]
+
+
+def test_a_hand_made_lineage_cycle_is_a_file_error(reg, base_recipe):
+    kid = recipes.clone_recipe(reg, BASE, "Child").id
+    path = reg.path(layout.manifest_file(BASE))
+    text = path.read_text().replace("version: 1.0.0\n", f"version: 1.0.1\nextends:\n  recipe: {kid}\n  version: 1.0.0\n")
+    path.write_text(text)
+    # the child still resolves against the parent's 1.0.0; the parent now leads back to itself
+    assert recipes.resolved_manifest(reg, kid)[0] == manifest()
+    with pytest.raises(RegistryFileError) as info:
+        recipes.resolved_manifest(reg, BASE)
+    assert info.value.problems[0].field == "extends.recipe"
+    assert str(info.value) == (f"registry/recipes/{BASE}/manifest.yaml: extends.recipe: the parent chain leads "
+                               f"back to {BASE}; a lineage cannot have a cycle")
+    git(reg.root, "commit", "-qam", "A cycle, committed")
+    with pytest.raises(RegistryFileError, match="a lineage cannot have a cycle"):
+        versions.list_versions(reg, BASE)

@@ -10,7 +10,7 @@ from conftest import git, manifest
 from modelyard.domain.semver import manifest_diff
 from modelyard.errors import Conflict, NotFound, ValidationFailed
 from modelyard.ops import recipes, versions
-from modelyard.storage import files, layout
+from modelyard.storage import files, layout, yamlio
 from modelyard.storage.registry import Registry
 
 
@@ -252,3 +252,75 @@ def test_a_recipe_made_again_after_deletion_starts_a_new_history(reg, base_recip
     recipes.create_recipe(reg, {"name": "Again", "model_family": "pricing", "level": "baseline",
                                 "id": base_recipe, "manifest": manifest()})
     assert [v.version_number for v in versions.list_versions(reg, base_recipe).versions] == ["1.0.0"]
+
+
+def test_a_version_and_its_commit_share_one_instant(reg, base_recipe, monkeypatch):
+    from datetime import UTC, datetime
+
+    import modelyard.storage.registry as registry_module
+
+    fixed = datetime(2020, 5, 17, 8, 30, 0, tzinfo=UTC)
+    monkeypatch.setattr(registry_module, "clock", lambda: fixed)
+    m = manifest()
+    m["model"]["hyperparameters"]["learning_rate"] = 0.03
+    made = new_version(reg, base_recipe, m)
+    assert made.created_at == fixed
+    assert git(reg.root, "log", "-1", "--format=%aI") == "2020-05-17T08:30:00Z".replace("Z", "+00:00")
+    assert versions.get_version(reg, base_recipe, "1.0.1").created_at == fixed
+    assert recipes.get_recipe(reg, base_recipe).updated_at == fixed
+
+
+def test_a_reverted_version_number_is_not_handed_out_again(reg, base_recipe):
+    m = manifest()
+    m["model"]["hyperparameters"]["learning_rate"] = 0.03
+    new_version(reg, base_recipe, m, "Tune")
+    git(reg.root, "revert", "--no-edit", "HEAD")
+    assert recipes.get_recipe(reg, base_recipe).version == "1.0.0"
+    m["model"]["hyperparameters"]["learning_rate"] = 0.04
+    assert new_version(reg, base_recipe, m, "Tune again").version_number == "1.0.2"
+    listed = versions.list_versions(reg, base_recipe).versions
+    assert [v.version_number for v in listed] == ["1.0.0", "1.0.1", "1.0.2"]
+    assert versions.get_version(reg, base_recipe, "1.0.1").manifest_json["model"]["hyperparameters"][
+        "learning_rate"] == 0.03
+
+
+@pytest.mark.parametrize(("created_by", "env_author", "expected"), [
+    (None, None, "Test User"),
+    (None, "CI Bot", "CI Bot"),
+    ("Ada <ada@example.com>", "CI Bot", "Ada"),
+])
+def test_the_created_by_of_a_new_version_is_its_commit_author(reg, base_recipe, monkeypatch,
+                                                              created_by, env_author, expected):
+    if env_author:
+        monkeypatch.setenv("GIT_AUTHOR_NAME", env_author)
+    m = manifest()
+    m["model"]["hyperparameters"]["learning_rate"] = 0.03
+    made = versions.create_version(reg, base_recipe, {"manifest_json": m, "change_note": "Tune",
+                                                      "created_by": created_by})
+    assert made.created_by == expected == git(reg.root, "log", "-1", "--format=%an")
+    assert versions.get_version(reg, base_recipe, "1.0.1").created_by == expected
+
+
+def test_the_same_number_written_as_int_or_float_is_no_change():
+    old = {"evaluation": {"acceptance": {"MAPE": {"max": 1}}}, "n": 2}
+    new = {"evaluation": {"acceptance": {"MAPE": {"max": 1.0}}}, "n": 2.5}
+    diff = manifest_diff(old, new, "1.0.0")
+    assert [c["path_text"] for c in diff["changes"]] == ["n"]
+    assert diff["bump"] == "patch"
+
+
+def test_a_manifest_is_stored_as_its_schema_reads_it(reg, base_recipe):
+    m = manifest()
+    m["training"] = {"window_days": 365.0, "test_size": "0.2"}  # a whole float, a number as text
+    m["evaluation"]["acceptance"]["MAPE"] = {"max": 1}
+    m["model"]["hyperparameters"]["seed"] = "42"  # free-form: kept as given
+    v = new_version(reg, base_recipe, m)
+    stored = yamlio.load(reg.path(layout.manifest_file(base_recipe)).read_bytes()).data["manifest"]
+    assert stored["training"] == {"window_days": 365, "test_size": 0.2}
+    assert stored["evaluation"]["acceptance"]["MAPE"] == {"max": 1.0}
+    assert stored["model"]["hyperparameters"]["seed"] == "42"
+    assert v.manifest_json == stored
+    assert "split" not in stored["training"]  # defaults are not written out
+    # sending the stored manifest back is no change at all
+    with pytest.raises(Conflict, match="there is nothing to version"):
+        new_version(reg, base_recipe, {**stored, "training": {"window_days": 365, "test_size": "0.2"}})

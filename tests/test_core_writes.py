@@ -52,7 +52,7 @@ def state(root: Path) -> dict[str, str]:
         "diff": git(root, "diff"),
         "cached": git(root, "diff", "--cached"),
         "files": "\n".join(
-            f"{p.relative_to(root)}:{p.read_bytes().hex()}" for p in sorted(root.rglob("*"))
+            f"{p.relative_to(root)}:{p.stat().st_mode:o}:{p.read_bytes().hex()}" for p in sorted(root.rglob("*"))
             if p.is_file() and ".git" not in p.relative_to(root).parts
         ),
     }
@@ -150,6 +150,10 @@ def test_a_mutation_over_uncommitted_edits_is_refused(reg, base_recipe):
 
 def test_a_failing_commit_leaves_everything_as_before(reg, base_recipe, model_id):
     root = reg.worktree
+    spare = recipes.create_recipe(reg, {"name": "Spare", "model_family": "forecasting", "level": "baseline",
+                                        "manifest": manifest("forecasting")}).id
+    for path in (reg.root / "recipes" / spare).iterdir():
+        path.chmod(0o640)
     (root / "README.md").write_text("staged\n")
     git(root, "add", "README.md")
     (root / "wip.txt").write_text("mine\n")
@@ -165,6 +169,7 @@ def test_a_failing_commit_leaves_everything_as_before(reg, base_recipe, model_id
                                       "run_type": "train"}),  # a new file in new folders
         lambda: versions.create_version(reg, base_recipe, {"manifest_json": m, "change_note": "x"}),  # two files
         lambda: models.update_model(reg, model_id, {"name": "Renamed"}),
+        lambda: recipes.delete_recipe(reg, spare),  # deleted files and their folder come back
     ]
     for attempt in attempts:
         with pytest.raises(GitError, match="git update-ref failed"):
@@ -223,22 +228,19 @@ def test_authors_come_from_the_request(reg, base_recipe):
     assert git(root, "log", "-1", "--format=%an|%ae") == "Test User|test@example.com"
 
 
-def test_committer_falls_back_when_git_has_no_identity(reg, base_recipe):
+def test_committer_falls_back_when_git_has_no_identity(reg, base_recipe, monkeypatch):
     gitconfig = Path(os.environ["GIT_CONFIG_GLOBAL"])
     gitconfig.write_text("[init]\n\tdefaultBranch = main\n")
-    os.environ["EMAIL"] = ""  # no guessing from the environment either
-    try:
-        models.register_model(reg, {"name": "m", "recipe_id": base_recipe, "recipe_version_id": "1.0.0",
-                                    "owner": "Grace Hopper <grace@example.com>"})
-        assert git(reg.worktree, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
-            "Grace Hopper|grace@example.com|modelyard|modelyard@localhost"
-        )
-        recipes.update_recipe(reg, base_recipe, {"status": "approved"})
-        assert git(reg.worktree, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
-            "modelyard|modelyard@localhost|modelyard|modelyard@localhost"
-        )
-    finally:
-        del os.environ["EMAIL"]
+    monkeypatch.setenv("EMAIL", "")  # no guessing from the environment either
+    models.register_model(reg, {"name": "m", "recipe_id": base_recipe, "recipe_version_id": "1.0.0",
+                                "owner": "Grace Hopper <grace@example.com>"})
+    assert git(reg.worktree, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
+        "Grace Hopper|grace@example.com|modelyard|modelyard@localhost"
+    )
+    recipes.update_recipe(reg, base_recipe, {"status": "approved"})
+    assert git(reg.worktree, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
+        "modelyard|modelyard@localhost|modelyard|modelyard@localhost"
+    )
 
 
 def test_lock_timeout_is_clear(reg, base_recipe, monkeypatch):
@@ -287,4 +289,49 @@ def test_a_mutation_that_changes_nothing_makes_no_commit(reg, base_recipe):
         m.delete("recipes/nothing_here/recipe.yaml")
     assert m.sha is None
     assert git(reg.worktree, "rev-parse", "HEAD") == head
+    assert git(reg.worktree, "status", "--porcelain") == ""
+
+
+def test_written_files_get_the_usual_mode(reg, base_recipe):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in (reg.root / "recipes" / base_recipe).iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
+    # an existing file keeps the mode its owner gave it
+    rel = layout.recipe_file(base_recipe)
+    reg.path(rel).chmod(0o640)
+    git(reg.worktree, "commit", "-qam", "no-op", "--allow-empty")
+    recipes.update_recipe(reg, base_recipe, {"status": "approved"})
+    assert reg.path(rel).stat().st_mode & 0o777 == 0o640
+
+
+def test_a_staged_rename_between_two_records_names_both(reg, base_recipe):
+    recipes.create_recipe(reg, {"name": "Other", "model_family": "pricing", "level": "baseline",
+                                "id": "recipe_other", "manifest": manifest()})
+    root = reg.worktree
+    old, new = f"registry/recipes/{base_recipe}/recipe.yaml", "registry/recipes/recipe_other/notes.yaml"
+    git(root, "mv", old, new)
+    assert sorted(reg.git.dirty([old, new])) == sorted([old, new])
+
+
+@pytest.mark.parametrize("who", ["  ", "<>", " <> "])
+def test_a_blank_author_falls_back_to_git_s_user(reg, base_recipe, who):
+    runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train",
+                          "created_by": who})
+    assert git(reg.worktree, "log", "-1", "--format=%an|%ae") == "Test User|test@example.com"
+
+
+def test_a_briefly_locked_index_is_still_brought_in_step(reg, base_recipe):
+    import threading
+
+    lock = Path(git(reg.worktree, "rev-parse", "--absolute-git-dir")) / "index.lock"
+    lock.write_text("")  # an editor refreshing the index in the background
+    timer = threading.Timer(0.3, lock.unlink)
+    timer.start()
+    try:
+        recipes.update_recipe(reg, base_recipe, {"status": "approved"})
+    finally:
+        timer.join()
+    # the user's index holds the committed file: nothing staged would undo the commit
+    assert git(reg.worktree, "diff", "--cached", "--name-only") == ""
     assert git(reg.worktree, "status", "--porcelain") == ""

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -22,12 +22,29 @@ from modelyard.domain.enums import (
     RunStatus,
     RunType,
 )
-from modelyard.domain.ids import check_id
+from modelyard.domain.ids import ID_PATTERN, ID_RULE, check_id
 from modelyard.domain.timefmt import UtcDatetime
 
-Id = Annotated[str, AfterValidator(check_id)]
+# the JSON Schema states the same rule as the validator, so editors flag a bad id while typing
+Id = Annotated[
+    str, AfterValidator(check_id),
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN.pattern, "description": ID_RULE}),
+]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def _unique(tags: list[str]) -> list[str]:
+    seen = set()
+    for tag in tags:
+        if tag in seen:
+            raise ValueError(f"tag {tag!r} is listed twice")
+        seen.add(tag)
+    return tags
+
+
+# one type for files and request bodies, so a body is refused before any record is built
+Tags = Annotated[list[Tag], AfterValidator(_unique)]
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
@@ -38,7 +55,9 @@ def check_semver(value: str) -> str:
     return value
 
 
-Semver = Annotated[str, AfterValidator(check_semver)]
+Semver = Annotated[
+    str, AfterValidator(check_semver), WithJsonSchema({"type": "string", "pattern": SEMVER.pattern})
+]
 
 
 def _finite(values: dict[str, float]) -> dict[str, float]:
@@ -49,6 +68,25 @@ def _finite(values: dict[str, float]) -> dict[str, float]:
 
 
 Metrics = Annotated[dict[str, float], AfterValidator(_finite)]
+
+
+def _finite_deep(value: Any, path: tuple[str, ...] = ()) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        where = ".".join(path) or "the value"
+        raise ValueError(f"{where} is {value}, not a finite number (JSON and YAML files could not keep it)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite_deep(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _finite_deep(item, (*path, str(i)))
+    return value
+
+
+# free-form data: any JSON value but inf and nan, which serialising as JSON would turn into
+# null (and a null in a child's manifest removes the key)
+Data = Annotated[dict[str, Any], AfterValidator(_finite_deep)]
+Rows = Annotated[list[dict[str, Any]], AfterValidator(_finite_deep)]
 
 
 class Record(BaseModel):
@@ -83,20 +121,11 @@ class Recipe(Record):
     level: RecipeLevel
     status: RecipeStatus = RecipeStatus.draft
     parent_id: Id | None = None
-    tags: list[Tag] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     description: str | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime
 
-    @field_validator("tags")
-    @classmethod
-    def _unique_tags(cls, tags: list[str]) -> list[str]:
-        seen = set()
-        for tag in tags:
-            if tag in seen:
-                raise ValueError(f"tag {tag!r} is listed twice")
-            seen.add(tag)
-        return tags
 
 
 class Extends(Record):
@@ -109,7 +138,7 @@ class ManifestFile(Record):
 
     version: Semver
     extends: Extends | None = None
-    manifest: dict[str, Any] = Field(default_factory=dict)
+    manifest: Data = Field(default_factory=dict)
 
 
 class Model(Record):
@@ -140,7 +169,7 @@ class Run(Record):
     started_at: UtcDatetime | None = None
     finished_at: UtcDatetime | None = None
     metrics_json: Metrics = Field(default_factory=dict)
-    artifacts_json: dict[str, Any] = Field(default_factory=dict)
+    artifacts_json: Data = Field(default_factory=dict)
 
 
 class MonitoringSnapshot(Record):
@@ -151,19 +180,27 @@ class MonitoringSnapshot(Record):
     captured_at: UtcDatetime
     performance_metrics_json: Metrics = Field(default_factory=dict)
     drift_metrics_json: Metrics = Field(default_factory=dict)
-    data_freshness_json: dict[str, Any] = Field(default_factory=dict)
-    alerts_json: dict[str, Any] = Field(default_factory=dict)
+    data_freshness_json: Data = Field(default_factory=dict)
+    alerts_json: Data = Field(default_factory=dict)
 
 
 class SyntheticExample(Record):
     """`recipes/<id>/synthetic-example.yaml`."""
 
     recipe_id: Id
-    dataset_schema_json: dict[str, Any] = Field(default_factory=dict)
-    sample_rows_json: list[dict[str, Any]] = Field(default_factory=list)
-    example_run_json: dict[str, Any] = Field(default_factory=dict)
+    dataset_schema_json: Data = Field(default_factory=dict)
+    sample_rows_json: Rows = Field(default_factory=list)
+    example_run_json: Data = Field(default_factory=dict)
     created_at: UtcDatetime
     updated_at: UtcDatetime
+
+
+def unknown_columns(dataset_schema: dict[str, Any], rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """(row index, column) of every sample-row column that a schema listing `columns` lacks."""
+    columns = dataset_schema.get("columns")
+    if not isinstance(columns, dict):
+        return []
+    return [(i, key) for i, row in enumerate(rows) if isinstance(row, dict) for key in row if key not in columns]
 
 
 # ---- responses: stored fields plus derived ones ---------------------------------------

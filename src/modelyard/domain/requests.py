@@ -5,9 +5,9 @@ Fields beyond the seed's are optional extras, documented in docs/api.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -17,8 +17,23 @@ from modelyard.domain.enums import (
     RunStatus,
     RunType,
 )
-from modelyard.domain.records import Id, Metrics, Name, Semver, Tag
+from modelyard.domain.records import Data, Id, Metrics, Name, Rows, Semver, Tags
 from modelyard.domain.timefmt import UtcDatetime
+
+
+def _prefixed(prefix: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not value.startswith(prefix) or value == prefix:
+            raise ValueError(f"{value!r} must start with {prefix!r}, e.g. {prefix}retail_pricing")
+        return value
+
+    return AfterValidator(check)
+
+
+# a new recipe's id starts with recipe_: version ids drop that prefix (ver_retail_pricing_v1.0.0),
+# so recipe_x and a bare x would otherwise own the same version ids
+RecipeId = Annotated[Id, _prefixed("recipe_")]
+ModelId = Annotated[Id, _prefixed("model_")]
 
 
 class Body(BaseModel):
@@ -30,10 +45,10 @@ class RecipeCreate(Body):
     model_family: ModelFamily
     level: RecipeLevel
     parent_id: Id | None = None
-    tags: list[Tag] = Field(default_factory=list)
-    manifest: dict[str, Any] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=list)
+    manifest: Data = Field(default_factory=dict)
     # extras
-    id: Id | None = Field(None, description="Choose the id; by default it is made from the name.")
+    id: RecipeId | None = Field(None, description="Choose the id (`recipe_...`); by default it is made from the name.")
     description: str | None = None
     change_note: str | None = None
     created_by: str | None = None
@@ -42,7 +57,7 @@ class RecipeCreate(Body):
 class RecipeUpdate(Body):
     name: Name | None = None
     status: RecipeStatus | None = None
-    tags: list[Tag] | None = None
+    tags: Tags | None = None
     # extras
     description: str | None = None
     updated_by: str | None = None
@@ -50,7 +65,7 @@ class RecipeUpdate(Body):
 
 class VersionCreate(Body):
     recipe_id: Id | None = None
-    manifest_json: dict[str, Any]
+    manifest_json: Data
     change_note: str = Field(min_length=1)
     created_by: str | None = None
     # extras
@@ -64,7 +79,7 @@ class ModelCreate(Body):
     recipe_version_id: str = Field(min_length=1)
     owner: str = Field(min_length=1)
     # extras
-    id: Id | None = None
+    id: ModelId | None = Field(None, description="Choose the id (`model_...`); by default it is made from the name.")
     status: ModelStatus | None = None
     description: str | None = None
 
@@ -90,7 +105,7 @@ class RunCreate(Body):
 class RunUpdate(Body):
     status: RunStatus | None = None
     metrics_json: Metrics | None = None
-    artifacts_json: dict[str, Any] | None = None
+    artifacts_json: Data | None = None
     logs_text: str | None = None
     # extras
     updated_by: str | None = None
@@ -100,8 +115,8 @@ class SnapshotCreate(Body):
     model_id: Id | None = None
     performance_metrics_json: Metrics = Field(default_factory=dict)
     drift_metrics_json: Metrics = Field(default_factory=dict)
-    data_freshness_json: dict[str, Any] = Field(default_factory=dict)
-    alerts_json: dict[str, Any] = Field(default_factory=dict)
+    data_freshness_json: Data = Field(default_factory=dict)
+    alerts_json: Data = Field(default_factory=dict)
     # extras
     captured_at: UtcDatetime | None = None
     created_by: str | None = None
@@ -109,9 +124,9 @@ class SnapshotCreate(Body):
 
 class SyntheticCreate(Body):
     recipe_id: Id | None = None
-    dataset_schema_json: dict[str, Any] = Field(default_factory=dict)
-    sample_rows_json: list[dict[str, Any]] = Field(default_factory=list)
-    example_run_json: dict[str, Any] = Field(default_factory=dict)
+    dataset_schema_json: Data = Field(default_factory=dict)
+    sample_rows_json: Rows = Field(default_factory=list)
+    example_run_json: Data = Field(default_factory=dict)
     # extras
     created_by: str | None = None
 

@@ -1,6 +1,6 @@
 """Versions: the semantic difference between two manifests and the bump it demands.
 
-`diff_from_prev` has this JSON form (docs/versions.md):
+`diff_from_prev` has this JSON form (docs/registry.md):
 
     {"from_version": "1.1.0", "bump": "minor",
      "changes": [{"op": "add" | "remove" | "change" | "type_change",
@@ -100,19 +100,21 @@ def manifest_diff(
     tree = DeepDiff(old, new, view="tree", ignore_order=False)
     breaking = [tuple(p.split(".")) for p in breaking_paths if p]
     changes: list[dict[str, Any]] = []
-    for report, (op, kind) in _OPS.items():
+    for report, (report_op, report_kind) in _OPS.items():
         for level in tree.get(report, []):
+            op, kind = report_op, report_kind
             path = level.path(output_format="list")
             t1 = None if op == "add" else level.t1
             t2 = None if op == "remove" else level.t2
             if op == "type_change" and _is_number(t1) and _is_number(t2):
+                if t1 == t2:
+                    continue  # 1 and 1.0 are the same number
                 op, kind = "change", "patch"  # 1 -> 1.5 is a new value, not a new type
             if _touches(path, breaking):
                 kind = "major"
             changes.append(
                 {"op": op, "path": path, "path_text": _text(path), "old": t1, "new": t2, "bump": kind}
             )
-            op, kind = _OPS[report]
     changes.sort(key=lambda c: [str(p) for p in c["path"]])
     overall: str | None = None
     for change in changes:

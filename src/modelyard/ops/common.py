@@ -3,6 +3,7 @@ query strings, paging, and the registry's clock."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -38,6 +39,7 @@ _V1_TYPES = {
     "model_attributes_type": "type_error.dict",
     "finite_number": "value_error.number.not_finite",
     "json_invalid": "value_error.jsondecode",
+    "value_error": "value_error",
 }
 
 
@@ -47,10 +49,20 @@ def seed_error_type(v2_type: str) -> str:
 
 def field_errors(exc: ValidationError, prefix: tuple[str | int, ...] = ("body",)) -> list[FieldError]:
     """pydantic's errors as the seed's 422 `detail` entries."""
+    return seed_field_errors(exc.errors(), prefix)
+
+
+def seed_field_errors(
+    errors: Iterable[Mapping[str, Any]], prefix: tuple[str | int, ...] = ()
+) -> list[FieldError]:
+    """pydantic v2 error dicts (from a ValidationError or FastAPI's request validation)
+    as the seed's 422 `detail` entries."""
     out = []
-    for err in exc.errors():
+    for err in errors:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         msg = "field required" if err["type"] == "missing" else err["msg"]
+        # a validator's own ValueError: its text is the message, without pydantic's prefix
+        msg = msg.removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "extra fields not permitted"
         out.append(FieldError((*prefix, *loc), msg, seed_error_type(err["type"])))

@@ -11,7 +11,7 @@ from modelyard.domain.records import Extends, ManifestFile, RecipeVersion
 from modelyard.domain.resolve import resolve
 from modelyard.domain.semver import manifest_diff
 from modelyard.domain.timefmt import parse_iso
-from modelyard.errors import NotFound, RegistryFileError
+from modelyard.errors import FileProblem, NotFound, RegistryFileError
 from modelyard.storage import files, layout
 from modelyard.storage.history import VersionSource, version_sources
 from modelyard.storage.registry import Registry
@@ -66,7 +66,10 @@ class History:
     ) -> list[tuple[str, dict[str, Any]]]:
         """The (recipe, manifest) layers, root first, that resolve `file` of `recipe_id`."""
         if recipe_id in _seen:
-            raise NotFound("Recipe version", f"{recipe_id} (its lineage has a cycle)")
+            raise RegistryFileError([FileProblem(
+                self.reg.display(layout.manifest_file(recipe_id)),
+                f"the parent chain leads back to {recipe_id}; a lineage cannot have a cycle",
+                field="extends.recipe")])
         extends = file.get("extends")
         own = (recipe_id, file.get("manifest") or {})
         if not extends:

@@ -28,7 +28,7 @@ def _check(kind: str, ident: str) -> None:
 
 def recipe(reg: Registry, recipe_id: str) -> Recipe:
     _check("Recipe", recipe_id)
-    found = reg.read(layout.recipe_file(recipe_id), Recipe)
+    found = reg.read_at(layout.recipe_file(recipe_id), Recipe, id=recipe_id)
     if found is None:
         raise NotFound("Recipe", recipe_id)
     return found
@@ -53,14 +53,14 @@ def recipe_out(reg: Registry, rec: Recipe) -> RecipeOut:
 
 def recipes(reg: Registry) -> Iterator[Recipe]:
     for recipe_id in reg.ids_in(layout.RECIPES):
-        found = reg.read(layout.recipe_file(recipe_id), Recipe)
+        found = reg.read_at(layout.recipe_file(recipe_id), Recipe, id=recipe_id)
         if found is not None:
             yield found
 
 
 def model(reg: Registry, model_id: str) -> Model:
     _check("Model", model_id)
-    found = reg.read(layout.model_file(model_id), Model)
+    found = reg.read_at(layout.model_file(model_id), Model, id=model_id)
     if found is None:
         raise NotFound("Model", model_id)
     return found
@@ -68,14 +68,14 @@ def model(reg: Registry, model_id: str) -> Model:
 
 def models(reg: Registry) -> Iterator[Model]:
     for model_id in reg.ids_in(layout.MODELS):
-        found = reg.read(layout.model_file(model_id), Model)
+        found = reg.read_at(layout.model_file(model_id), Model, id=model_id)
         if found is not None:
             yield found
 
 
 def run(reg: Registry, run_id: str) -> Run:
     _check("Run", run_id)
-    found = reg.read(layout.run_file(run_id), Run)
+    found = reg.read_at(layout.run_file(run_id), Run, id=run_id)
     if found is None:
         raise NotFound("Run", run_id)
     return found
@@ -89,7 +89,7 @@ def run_out(reg: Registry, found: Run) -> RunOut:
 def runs(reg: Registry) -> Iterator[Run]:
     """Every run, newest first."""
     for shard, run_id in reg.run_locations():
-        found = reg.read(f"{layout.RUNS}/{shard}/{run_id}/{layout.RUN_FILE}", Run)
+        found = reg.read_at(f"{layout.RUNS}/{shard}/{run_id}/{layout.RUN_FILE}", Run, id=run_id)
         if found is not None:
             yield found
 
@@ -97,11 +97,12 @@ def runs(reg: Registry) -> Iterator[Run]:
 def snapshots(reg: Registry, model_id: str) -> list[MonitoringSnapshot]:
     out = []
     for snap_id in reg.snapshot_ids(model_id):
-        found = reg.read(layout.snapshot_file(model_id, snap_id), MonitoringSnapshot)
+        found = reg.read_at(layout.snapshot_file(model_id, snap_id), MonitoringSnapshot,
+                            id=snap_id, model_id=model_id)
         if found is not None:
             out.append(found)
     return out
 
 
 def synthetic(reg: Registry, recipe_id: str) -> SyntheticExample | None:
-    return reg.read(layout.synthetic_file(recipe_id), SyntheticExample)
+    return reg.read_at(layout.synthetic_file(recipe_id), SyntheticExample, recipe_id=recipe_id)

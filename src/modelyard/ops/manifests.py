@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from modelyard.domain.manifest import Manifest, check_family_section
 from modelyard.domain.records import ManifestFile
 from modelyard.domain.resolve import resolve
-from modelyard.errors import FieldError, NotFound, ValidationFailed
+from modelyard.errors import FieldError, FileProblem, NotFound, RegistryFileError, ValidationFailed
 from modelyard.ops import load
 from modelyard.ops.common import field_errors
 from modelyard.ops.history import History
@@ -33,7 +33,7 @@ class Resolver:
 
     def layers(self, recipe_id: str, _seen: frozenset[str] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
         if recipe_id in _seen:
-            raise NotFound("Recipe", f"{recipe_id} (its lineage has a cycle)")
+            raise lineage_cycle(self.reg, recipe_id)
         mf = load.manifest(self.reg, recipe_id)
         own = (recipe_id, mf.manifest)
         if mf.extends is None:
@@ -59,6 +59,21 @@ class Resolver:
     def at(self, recipe_id: str, version: str) -> dict[str, Any]:
         """The resolved manifest of `recipe_id` at `version` (working tree when current)."""
         return resolve(self.parent_layers(recipe_id, version))[0]
+
+
+def lineage_cycle(reg: Registry, recipe_id: str) -> RegistryFileError:
+    """A lineage that leads back to `recipe_id`: a problem of its files, not a missing recipe."""
+    return RegistryFileError([FileProblem(
+        reg.display(layout.manifest_file(recipe_id)),
+        f"the parent chain leads back to {recipe_id}; a lineage cannot have a cycle",
+        field="extends.recipe")])
+
+
+def normalized_manifest(full: dict[str, Any], family: str, loc: tuple[str | int, ...]) -> dict[str, Any]:
+    """A full manifest checked against its schema and stored as the schema reads it: a
+    number sent as text (`"0.2"`) becomes a number, `365.0` for a whole number `365`;
+    only the keys given, typed sections in the schema's order, free-form places as given."""
+    return check_manifest(full, family, loc).model_dump(mode="json", exclude_unset=True)
 
 
 def check_manifest(full: dict[str, Any], family: str, loc: tuple[str | int, ...]) -> Manifest:

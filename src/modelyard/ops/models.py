@@ -13,7 +13,7 @@ from modelyard.errors import Conflict
 from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
 from modelyard.storage import files, layout
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.registry import Registry
 
 
 def list_models(
@@ -58,8 +58,8 @@ def _production_gate(reg: Registry, model: Model, status: ModelStatus) -> None:
 def register_model(reg: Registry, body: ModelCreate | dict[str, Any]) -> Model:
     """Register a model built from a committed version of a recipe (status draft unless given)."""
     req = parse_body(ModelCreate, body)
-    now = clock()
     with reg.mutate("", author=req.owner) as m:
+        now = m.date
         recipe = load.recipe(reg, req.recipe_id)
         if recipe.status == RecipeStatus.archived:
             raise Conflict(f"recipe {recipe.id} is archived; models cannot be registered from it")
@@ -105,7 +105,7 @@ def update_model(reg: Registry, model_id: str, body: ModelUpdate | dict[str, Any
                 changes[name] = value
         if not changes:
             return model
-        updated = Model.model_validate({**model.model_dump(), **changes, "updated_at": clock()})
+        updated = Model.model_validate({**model.model_dump(), **changes, "updated_at": m.date})
         rel = str(layout.model_file(model_id))
         m.write(rel, files.render(updated, "model", rel))
         m.message = describe_update(model_id, model, changes)

@@ -10,7 +10,7 @@ from modelyard.domain.requests import SnapshotCreate
 from modelyard.ops import load
 from modelyard.ops.common import check_page, parse_body, same_id
 from modelyard.storage import files, layout
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.registry import Registry
 
 
 def list_snapshots(reg: Registry, model_id: str, limit: int | None = None, offset: int | None = None) -> SnapshotList:
@@ -27,7 +27,7 @@ def create_snapshot(reg: Registry, model_id: str, body: SnapshotCreate | dict[st
     same_id(req.model_id, model_id, "model_id")
     with reg.mutate("", author=req.created_by) as m:
         load.model(reg, model_id)
-        captured = req.captured_at or clock()
+        captured = req.captured_at or m.date
         snap = MonitoringSnapshot(
             id=time_id("snap", captured), model_id=model_id, captured_at=captured,
             performance_metrics_json=req.performance_metrics_json,

@@ -7,15 +7,16 @@ from typing import Any
 from modelyard.domain.enums import ModelFamily, RecipeLevel, RecipeStatus
 from modelyard.domain.ids import id_from_name
 from modelyard.domain.lifecycle import RECIPE_TRANSITIONS, transition_problem
+from modelyard.domain.lineage import lineage_problems
 from modelyard.domain.records import Extends, ManifestFile, Recipe, RecipeList, RecipeOut
 from modelyard.domain.requests import RecipeCreate, RecipeUpdate
 from modelyard.domain.resolve import merge, overrides_between, prune_nulls
 from modelyard.errors import Conflict, FieldError, ValidationFailed
-from modelyard.ops import load
+from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
-from modelyard.ops.manifests import Resolver, check_manifest
+from modelyard.ops.manifests import Resolver, check_manifest, normalized_manifest
 from modelyard.storage import files, layout
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.registry import Registry
 
 FIRST_VERSION = "1.0.0"
 
@@ -49,15 +50,10 @@ def get_recipe(reg: Registry, recipe_id: str) -> RecipeOut:
 
 
 def _check_lineage(reg: Registry, parent: Recipe, family: ModelFamily, level: RecipeLevel) -> None:
-    errors = []
-    if parent.model_family != family:
-        errors.append(FieldError(("body", "model_family"),
-                                 f"a child must share its parent's model_family ({parent.model_family})",
-                                 "value_error.lineage"))
-    if level.rank < parent.level.rank:
-        errors.append(FieldError(("body", "level"),
-                                 f"a child's level cannot be above its parent's ({parent.level}); "
-                                 "order: baseline < industry < client", "value_error.lineage"))
+    errors = [
+        FieldError(("body", field), message, "value_error.lineage")
+        for field, message in lineage_problems(parent.model_family, parent.level, family, level)
+    ]
     if errors:
         raise ValidationFailed(errors)
     if parent.status == RecipeStatus.archived:
@@ -69,8 +65,8 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
     """A new recipe at version 1.0.0, committed. A child stores only its overrides and pins
     its parent's current version; `manifest` is the full manifest (empty: same as the parent)."""
     req = parse_body(RecipeCreate, body)
-    now = clock()
     with reg.mutate("", author=req.created_by) as m:
+        now = m.date
         taken = set(reg.ids_in(layout.RECIPES))
         if req.id is not None and req.id in taken:
             raise Conflict(f"recipe {req.id} already exists")
@@ -81,9 +77,13 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
             parent = load.recipe(reg, req.parent_id)
             _check_lineage(reg, parent, req.model_family, req.level)
             parent_version = load.manifest(reg, parent.id).version
+            refs.require_committed(reg, parent.id, parent_version)
             parent_full, _ = Resolver(reg).current(parent.id)
-            full = prune_nulls(req.manifest) if req.manifest else parent_full
-            check_manifest(full, req.model_family, ("body", "manifest"))
+            if req.manifest:
+                full = normalized_manifest(prune_nulls(req.manifest), req.model_family, ("body", "manifest"))
+            else:
+                full = parent_full
+                check_manifest(full, req.model_family, ("body", "manifest"))
             stored = overrides_between(parent_full, full)
             extends = Extends(recipe=parent.id, version=parent_version)
         else:
@@ -91,8 +91,7 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
                 raise ValidationFailed([FieldError(("body", "manifest"),
                                                    "a recipe without a parent needs a whole manifest",
                                                    "value_error.missing")])
-            stored = prune_nulls(req.manifest)
-            check_manifest(stored, req.model_family, ("body", "manifest"))
+            stored = normalized_manifest(prune_nulls(req.manifest), req.model_family, ("body", "manifest"))
         recipe = Recipe(
             id=recipe_id, name=req.name, model_family=req.model_family, level=req.level,
             status=RecipeStatus.draft, parent_id=req.parent_id, tags=req.tags,
@@ -127,7 +126,7 @@ def update_recipe(reg: Registry, recipe_id: str, body: RecipeUpdate | dict[str, 
                 changes[name] = value
         if not changes:
             return load.recipe_out(reg, recipe)
-        updated = recipe.model_copy(update={**changes, "updated_at": clock()})
+        updated = recipe.model_copy(update={**changes, "updated_at": m.date})
         updated = Recipe.model_validate(updated.model_dump())
         m.write(layout.recipe_file(recipe_id), files.render(updated, "recipe", str(layout.recipe_file(recipe_id))))
         m.message = describe_update(recipe_id, recipe, changes)
@@ -168,14 +167,19 @@ def clone_recipe(reg: Registry, recipe_id: str, name: str | None, level: str | N
         raise ValidationFailed([FieldError(("query", "name"), "field required", "value_error.missing")])
     source = load.recipe(reg, recipe_id)
     lvl = parse_enum(RecipeLevel, level, "level") or source.level
-    return create_recipe(
-        reg,
-        RecipeCreate(
-            name=name, model_family=source.model_family, level=lvl, parent_id=source.id,
-            tags=list(source.tags), manifest={}, description=source.description,
-            change_note=f"Clone {source.id} as {name!r}",
-        ),
-    )
+    body: dict[str, Any] = {
+        "name": name, "model_family": source.model_family, "level": lvl, "parent_id": source.id,
+        "tags": list(source.tags), "manifest": {}, "description": source.description,
+        "change_note": f"Clone {source.id} as {name!r}",
+    }
+    try:
+        return create_recipe(reg, parse_body(RecipeCreate, body))
+    except ValidationFailed as exc:
+        # name and level came as query parameters: say so
+        raise ValidationFailed([
+            FieldError(("query", *e.loc[1:]), e.msg, e.type) if e.loc[1:2] in (("name",), ("level",)) else e
+            for e in exc.errors
+        ]) from None
 
 
 def resolved_manifest(reg: Registry, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from modelyard.domain.ids import version_id as make_version_id
-from modelyard.errors import FieldError, NotFound, ValidationFailed
+from modelyard.errors import DirtyTree, FieldError, NotFound, ValidationFailed
 from modelyard.ops import load
 from modelyard.ops.history import History, owner_of, version_number
+from modelyard.storage import layout
 from modelyard.storage.registry import Registry
 
 
@@ -27,6 +28,15 @@ def recipe_version(reg: Registry, recipe_id: str, ref: str, field: str = "recipe
 
 def _committed(reg: Registry, recipe_id: str, version: str) -> bool:
     """The working tree's current version is committed when the manifest file is clean."""
-    from modelyard.storage import layout
-
     return not reg.git.dirty([reg.repo_path(layout.manifest_file(recipe_id))])
+
+
+def require_committed(reg: Registry, recipe_id: str, version: str) -> None:
+    """A pin must name a committed version: refuse while the parent's manifest has edits."""
+    rel = reg.repo_path(layout.manifest_file(recipe_id))
+    if reg.git.dirty([rel]):
+        raise DirtyTree(
+            f"{rel} has uncommitted changes, so {recipe_id} {version} as it stands is no committed "
+            "version to build on",
+            action="commit the parent's manifest (or version it: modelyard versions create), then try again",
+        )

@@ -13,7 +13,7 @@ from modelyard.errors import Conflict, FieldError, ValidationFailed
 from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, parse_body, parse_enum
 from modelyard.storage import files, layout
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.registry import Registry
 
 
 def list_runs(
@@ -49,8 +49,8 @@ def get_run(reg: Registry, run_id: str) -> RunOut:
 def create_run(reg: Registry, body: RunCreate | dict[str, Any]) -> RunOut:
     """Queue a run of a committed recipe version, optionally for a model built from that recipe."""
     req = parse_body(RunCreate, body)
-    now = clock()
     with reg.mutate("", author=req.created_by) as m:
+        now = m.date
         recipe = load.recipe(reg, req.recipe_id)
         version = refs.recipe_version(reg, recipe.id, req.recipe_version_id)
         if req.model_id is not None:
@@ -80,7 +80,7 @@ def update_run(reg: Registry, run_id: str, body: RunUpdate | dict[str, Any]) -> 
     with reg.mutate("", author=req.updated_by) as m:
         run = load.run(reg, run_id)
         logs = reg.read_text(layout.logs_file(run_id)) or ""
-        now = clock()
+        now = m.date
         changes: dict[str, Any] = {}
         if req.status is not None and req.status != run.status:
             problem = transition_problem("run", run.status, req.status, RUN_TRANSITIONS)

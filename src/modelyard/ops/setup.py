@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from modelyard.domain.records import RegistrySettings
+from modelyard.domain.schemas import all_schemas
 from modelyard.errors import Conflict
 from modelyard.storage import files, layout
 from modelyard.storage.git import Git
@@ -25,4 +27,22 @@ def init_registry(folder: Path, name: str | None = None, subdir: str = "registry
     settings = RegistrySettings(name=name or f"{folder.name} registry")
     with reg.mutate(f"Start modelyard registry {settings.name!r}") as m:
         m.write(layout.SETTINGS, files.render(settings, "settings", layout.SETTINGS))
+        for name, text in schema_texts().items():
+            m.write(f"{files.SCHEMA_DIR}/{name}", text)
     return reg
+
+
+def schema_texts() -> dict[str, str]:
+    """`<kind>.json` -> its JSON Schema's text, as kept in `registry/.schema/` for editors."""
+    return {f"{kind}.json": json.dumps(schema, indent=2) + "\n" for kind, schema in all_schemas().items()}
+
+
+def export_schemas(folder: Path) -> list[Path]:
+    """Write every kind's JSON Schema into `folder` (made if missing); returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in schema_texts().items():
+        target = folder / name
+        files.atomic_write(target, text.encode("utf-8"))
+        written.append(target)
+    return written

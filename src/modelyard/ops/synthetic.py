@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelyard.domain.records import SyntheticExample
+from modelyard.domain.records import SyntheticExample, unknown_columns
 from modelyard.domain.requests import SyntheticCreate
 from modelyard.errors import FieldError, NotFound, ValidationFailed
 from modelyard.ops import load
 from modelyard.ops.common import parse_body, same_id
 from modelyard.storage import files, layout
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.registry import Registry
 
 
 def get_synthetic(reg: Registry, recipe_id: str) -> SyntheticExample:
@@ -28,19 +28,17 @@ def create_synthetic(reg: Registry, recipe_id: str, body: SyntheticCreate | dict
     `columns`, every sample row must use only those columns."""
     req = parse_body(SyntheticCreate, body)
     same_id(req.recipe_id, recipe_id, "recipe_id")
-    columns = req.dataset_schema_json.get("columns")
-    if isinstance(columns, dict):
-        errors = [
-            FieldError(("body", "sample_rows_json", i), f"column {key!r} is not in dataset_schema_json.columns",
-                       "value_error.column")
-            for i, row in enumerate(req.sample_rows_json) for key in row if key not in columns
-        ]
-        if errors:
-            raise ValidationFailed(errors)
+    errors = [
+        FieldError(("body", "sample_rows_json", i), f"column {key!r} is not in dataset_schema_json.columns",
+                   "value_error.column")
+        for i, key in unknown_columns(req.dataset_schema_json, req.sample_rows_json)
+    ]
+    if errors:
+        raise ValidationFailed(errors)
     with reg.mutate("", author=req.created_by) as m:
         load.recipe(reg, recipe_id)
         earlier = load.synthetic(reg, recipe_id)
-        now = clock()
+        now = m.date
         example = SyntheticExample(
             recipe_id=recipe_id, dataset_schema_json=req.dataset_schema_json,
             sample_rows_json=req.sample_rows_json, example_run_json=req.example_run_json,

@@ -10,12 +10,12 @@ from modelyard.domain.requests import VersionCreate
 from modelyard.domain.resolve import overrides_between, prune_nulls
 from modelyard.domain.semver import at_least, bump, bump_between, manifest_diff
 from modelyard.errors import Conflict, FieldError, ValidationFailed
-from modelyard.ops import load
+from modelyard.ops import load, refs
 from modelyard.ops.common import parse_body, same_id
 from modelyard.ops.history import History
-from modelyard.ops.manifests import Resolver, check_manifest
+from modelyard.ops.manifests import Resolver, normalized_manifest
 from modelyard.storage import files, layout
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.registry import Registry
 
 
 def list_versions(reg: Registry, recipe_id: str, history: History | None = None) -> VersionList:
@@ -45,8 +45,7 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
         current_file = load.manifest(reg, recipe_id)
         resolver = Resolver(reg)
         current_full, _ = resolver.current(recipe_id)
-        full = prune_nulls(req.manifest_json)
-        check_manifest(full, recipe.model_family, ("body", "manifest_json"))
+        full = normalized_manifest(prune_nulls(req.manifest_json), recipe.model_family, ("body", "manifest_json"))
 
         extends = current_file.extends
         if req.parent_version is not None:
@@ -54,6 +53,8 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
                 raise ValidationFailed([FieldError(("body", "parent_version"),
                                                    f"{recipe_id} has no parent to pin", "value_error.lineage")])
             extends = Extends(recipe=extends.recipe, version=req.parent_version)
+            if load.manifest(reg, extends.recipe).version == req.parent_version:
+                refs.require_committed(reg, extends.recipe, req.parent_version)
         if extends is not None:
             parent_full = resolver.at(extends.recipe, extends.version)
             stored = overrides_between(parent_full, full)
@@ -81,26 +82,28 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
                     f"version {req.version} is a {given} bump, but the change needs a {required} bump "
                     f"(at least {bump(current_file.version, required)})",
                     "value_error.version")])
-            if History(reg).find(recipe_id, req.version) is not None:
+            if resolver.history.find(recipe_id, req.version) is not None:
                 raise Conflict(f"version {req.version} of {recipe_id} already exists")
             new_version = req.version
         else:
             new_version = bump(current_file.version, required)
+            # a reverted version keeps its number: never hand the same one out twice
+            while resolver.history.find(recipe_id, new_version) is not None:
+                new_version = bump(new_version, required)
 
-        now = clock()
+        now = m.date
         new_file = ManifestFile(version=new_version, extends=extends, manifest=stored)
         rel = str(layout.manifest_file(recipe_id))
         m.write(rel, files.render(new_file, "manifest", rel, exclude={"extends"} if extends is None else None))
         updated = recipe.model_copy(update={"updated_at": now})
         m.write(layout.recipe_file(recipe_id), files.render(updated, "recipe", str(layout.recipe_file(recipe_id))))
-    author = reg.author(req.created_by)
     return RecipeVersion(
         version_id=make_version_id(recipe_id, new_version),
         recipe_id=recipe_id,
         version_number=new_version,
         manifest_json=full,
         diff_from_prev=diff,
-        created_by=author.name if author else (reg.git.config("user.name") or "modelyard"),
+        created_by=m.author_name or "",
         created_at=now,
         change_note=req.change_note,
         commit=m.sha,

@@ -15,7 +15,7 @@ from modelyard.domain.enums import ModelFamily, ModelStatus, RecipeLevel, Recipe
 from modelyard.domain.ids import version_id as make_version_id
 from modelyard.domain.records import Model, RecipeOut, RunOut
 from modelyard.ops.history import version_number
-from modelyard.site.charts import line_chart, metric_thresholds
+from modelyard.site.charts import fmt_number, line_chart, metric_thresholds
 
 RECENT_RUNS = 25
 PAGE_RUNS = 50
@@ -418,7 +418,7 @@ def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
             "freshness": [{"path": p, "value": text(v)} for p, v in flatten(latest.data_freshness_json) if p],
             "alerts": alert_items(latest.alerts_json),
         } if latest else None,
-        "freshness_rule": freshness_rule,
+        "freshness_rule": fmt_number(float(freshness_rule)) if isinstance(freshness_rule, int | float) else None,
         "snapshots": [
             {"id": s.id, "captured": short_time(s.captured_at),
              "metrics": ", ".join(f"{k} {v:.4g}" for k, v in {**s.performance_metrics_json,

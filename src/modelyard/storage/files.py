@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
+import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +33,7 @@ def problems_from_validation(
             pos = loaded.where(loc)
             if pos:
                 line, col = pos
-        message = err["msg"]
+        message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden" and loc:
             message = f"unknown field {loc[-1]!r}"
             hint = _did_you_mean(str(loc[-1]), _fields_at(model, loc[:-1]))
@@ -83,13 +86,31 @@ def parse_text(text: str | bytes, model: type[T], path: str) -> T:
     try:
         loaded = yamlio.load(text)
     except yamlio.YamlError as exc:
-        raise RegistryFileError([FileProblem(path, exc.message, exc.line, exc.column)]) from None
+        raise RegistryFileError([FileProblem(path, exc.message, exc.line, exc.column, exc.field)]) from None
     if not isinstance(loaded.data, dict):
         raise RegistryFileError([FileProblem(path, "expected a mapping of fields at the top", 1, 1)])
     try:
         return model.model_validate(loaded.data)
     except ValidationError as exc:
         raise RegistryFileError(problems_from_validation(exc, model, loaded, path)) from None
+
+
+def check_place(record: BaseModel, expect: Mapping[str, str], text: str | bytes, path: str) -> None:
+    """Fields whose value the file's place fixes (an `id` equals its folder or file name)
+    must hold it: a record that says otherwise is refused, with the line of the field,
+    rather than written back under another name."""
+    problems = []
+    for name, wanted in expect.items():
+        got = getattr(record, name)
+        if got != wanted:
+            try:
+                line, col = yamlio.load(text).where((name,)) or (None, None)
+            except yamlio.YamlError:
+                line = col = None
+            problems.append(FileProblem(
+                path, f"is {got!r}, but the file's place says {wanted!r} (they must be the same)", line, col, name))
+    if problems:
+        raise RegistryFileError(problems)
 
 
 def schema_ref(rel_path: str, kind: str) -> str:
@@ -104,15 +125,32 @@ def render(record: BaseModel, kind: str, rel_path: str, exclude: set[str] | None
     return yamlio.dump(data, schema_url=schema_ref(rel_path, kind))
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, fsync, rename: never half a file."""
+@functools.cache
+def _umask() -> int:
+    # os.umask can only be read by setting it; done once, under the write lock
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write via a temporary file in the same folder, fsync, rename: never half a file.
+
+    The file gets `mode`, else keeps its own, else the one a plain `open()` would give
+    it (mkstemp's 0600 would hide registry files from everyone else on the machine)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from modelyard.errors import GitError
@@ -99,12 +101,27 @@ class Git:
         proc = self.run("config", "--get", key, check=False)
         return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
+    def user(self) -> tuple[str | None, str | None]:
+        """git's configured user.name and user.email, read by one process."""
+        proc = self.run("config", "--get-regexp", r"^user\.(name|email)$", check=False)
+        found: dict[str, str | None] = {}
+        for line in proc.stdout.decode(errors="replace").splitlines():
+            key, _, value = line.partition(" ")
+            found[key.lower()] = value.strip() or None  # the last value wins, as for --get
+        return found.get("user.name"), found.get("user.email")
+
+    def author_name(self, author: Person | None, user: tuple[str | None, str | None]) -> str:
+        """The name a commit made by `commit(..., author)` is authored under."""
+        if author is not None:
+            return author.name
+        return os.environ.get("GIT_AUTHOR_NAME") or user[0] or FALLBACK_NAME
+
     def dirty(self, paths: Iterable[str]) -> list[str]:
         """Which of `paths` (repository-relative) differ from HEAD in the index or the working tree."""
         specs = [f":(literal){p}" for p in paths]
         if not specs:
             return []
-        proc = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *specs)
+        proc = self.run("status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--", *specs)
         entries = [e for e in proc.stdout.decode(errors="replace").split("\0") if e]
         return [e[3:] for e in entries if len(e) > 3]
 
@@ -133,6 +150,8 @@ class Git:
         changes: Mapping[str, bool],
         message: str,
         author: Person | None,
+        date: datetime | None = None,
+        user: tuple[str | None, str | None] | None = None,
     ) -> str:
         """Commit the working-tree state of `changes` ({repo path: exists}) on top of HEAD.
 
@@ -165,7 +184,9 @@ class Git:
         try:
             self.run("update-index", "--add", "--remove", "--index-info", input=info, env=env)
             tree = self.out("write-tree", env=env)
-            ident = self._identities(author)
+            ident = self._identities(author, user if user is not None else self.user())
+            if date is not None and not os.environ.get("GIT_AUTHOR_DATE"):
+                ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
             parents = ["-p", head] if head else []
             sha = self.out("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=ident)
             self.run("update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO)
@@ -174,14 +195,25 @@ class Git:
             index_head.unlink(missing_ok=True)
             raise
         index_head.write_text(sha + "\n")
-        # keep the user's index in step for exactly these paths, so `git status` stays clean
-        self.run("update-index", "--add", "--remove", "--index-info", input=info, check=False)
+        self._sync_user_index(info)
         return sha
 
-    def _identities(self, author: Person | None) -> dict[str, str]:
+    def _sync_user_index(self, info: bytes) -> None:
+        """Keep the user's index in step for exactly the committed paths, so `git status`
+        stays clean and a later `git commit` of other work cannot undo this one.
+
+        Editors refresh the index in the background and hold `index.lock` for a moment,
+        so a locked index is waited for (about two seconds) rather than skipped."""
+        for attempt in range(20):
+            proc = self.run("update-index", "--add", "--remove", "--index-info", input=info, check=False)
+            if proc.returncode == 0 or b"index.lock" not in proc.stderr:
+                return
+            time.sleep(0.02 * (attempt + 1))
+
+    def _identities(self, author: Person | None, user: tuple[str | None, str | None]) -> dict[str, str]:
         env: dict[str, str] = {}
-        cfg_name = os.environ.get("GIT_COMMITTER_NAME") or self.config("user.name")
-        cfg_email = os.environ.get("GIT_COMMITTER_EMAIL") or self.config("user.email")
+        cfg_name = os.environ.get("GIT_COMMITTER_NAME") or user[0]
+        cfg_email = os.environ.get("GIT_COMMITTER_EMAIL") or user[1]
         if not cfg_name or cfg_email is None:
             env["GIT_COMMITTER_NAME"] = cfg_name or FALLBACK_NAME
             env["GIT_COMMITTER_EMAIL"] = cfg_email or FALLBACK_EMAIL

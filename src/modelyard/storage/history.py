@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
 from modelyard.storage.git import ZERO, Git
 
@@ -53,7 +54,10 @@ def manifest_log(git: Git, prefix: str) -> list[ManifestChange]:
     if git.head() is None:
         return []
     proc = git.run(
-        "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames",
+        # paths as they are (a registry folder may be named `modèles`), not C-quoted
+        "-c", "core.quotePath=false",
+        # a merge that resolves a conflict into a new version is shown against its first parent
+        "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames", "--diff-merges=first-parent",
         f"--format={fmt}", "HEAD", "--", spec,
     )
     text = proc.stdout.decode(errors="replace")
@@ -65,10 +69,13 @@ def manifest_log(git: Git, prefix: str) -> list[ManifestChange]:
             if not line.startswith(":"):
                 continue
             meta, _, path = line.partition("\t")
+            path = _unquote(path)
             fields = meta.split()
             new_blob, status = fields[3], fields[4]
             rel = path[len(base):] if base else path
             recipe_id = rel.split("/")[1]
+            if not is_valid_id(recipe_id):
+                continue  # a folder no recipe can have; the validator reports it
             changes.append(
                 ManifestChange(
                     sha, name, email, date, message.strip(), recipe_id,
@@ -76,6 +83,29 @@ def manifest_log(git: Git, prefix: str) -> list[ManifestChange]:
                 )
             )
     return changes
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def _unquote(path: str) -> str:
+    """A path as git prints it: C-quoted ("...\\303\\251...") when it holds a quote, a
+    backslash or a control character, even with core.quotePath off."""
+    if not (len(path) >= 2 and path[0] == path[-1] == '"'):
+        return path
+    body, out, i = path[1:-1], bytearray(), 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            if body[i + 1] in "01234567":
+                out.append(int(body[i + 1 : i + 4], 8))
+                i += 4
+                continue
+            out.append(_ESCAPES.get(body[i + 1], ord(body[i + 1])))
+            i += 2
+            continue
+        out.extend(body[i].encode())
+        i += 1
+    return out.decode(errors="replace")
 
 
 def version_sources(

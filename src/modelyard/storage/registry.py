@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,6 +125,13 @@ class Registry:
             return None
         return files.parse_text(data, model, self.display(rel))
 
+    def read_at(self, rel: str | os.PathLike[str], model: type[T], **expect: str) -> T | None:
+        """`read`, and the fields its place fixes (`id=...`) must hold those values."""
+        found = self.read(rel, model)
+        if found is not None and any(getattr(found, k) != v for k, v in expect.items()):
+            files.check_place(found, expect, self.path(rel).read_bytes(), self.display(rel))
+        return found
+
     def ids_in(self, folder: str) -> list[str]:
         """Sorted names of the id-named sub-folders of `folder`."""
         try:
@@ -159,12 +167,17 @@ class Registry:
         """The one path for every write: lock, check, write atomically, commit, release."""
         return Mutation(self, message, author)
 
-    def author(self, created_by: str | None) -> Person | None:
-        if not created_by:
+    def author(
+        self, created_by: str | None, user: tuple[str | None, str | None] | None = None
+    ) -> Person | None:
+        """The commit author a request names; None (git's own user) when it names nobody."""
+        if not created_by or not created_by.strip():
             return None
-        name = self.git.config("user.name")
-        email = self.git.config("user.email") or ""
-        return parse_person(created_by, default_email=email if created_by == name else "")
+        name, email = user if user is not None else self.git.user()
+        email = email or ""
+        person = parse_person(created_by, default_email=email if created_by == name else "")
+        # git refuses an empty name (`<>`): treat it as not given rather than fail the commit
+        return person if person.name.strip() else None
 
 
 class Mutation:
@@ -174,7 +187,10 @@ class Mutation:
         self.registry = registry
         self.message = message
         self.created_by = author
+        # one instant for the whole mutation: the records' timestamps and the commit's author date
+        self.date: datetime = clock()
         self.sha: str | None = None
+        self.author_name: str | None = None  # who the commit is authored by, once made
         self._changes: dict[str, bytes | None] = {}
         self._lock: object | None = None
 
@@ -185,11 +201,17 @@ class Mutation:
         self._changes[Path(rel).as_posix()] = None
 
     def delete_tree(self, rel: str | os.PathLike[str]) -> None:
-        base = self.registry.path(rel)
-        for folder, _dirs, names in os.walk(base):
-            for name in names:
-                full = Path(folder) / name
-                self.delete(full.relative_to(self.registry.root))
+        """Delete every file under `rel` that git tracks, or would (untracked files then
+        make the mutation refuse as dirty). Files the user's .gitignore hides stay."""
+        reg = self.registry
+        if not reg.in_git:
+            raise GitError(f"{reg.root} is not inside a git repository")
+        listed = reg.git.run(
+            "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", f":(literal){reg.repo_path(rel)}"
+        ).stdout.decode()
+        prefix = f"{reg.prefix}/" if reg.prefix else ""
+        for repo_path in sorted(set(filter(None, listed.split("\0")))):
+            self.delete(repo_path[len(prefix):])
 
     def __enter__(self) -> Mutation:
         reg = self.registry
@@ -236,9 +258,11 @@ class Mutation:
                 action="commit or stash them first (`git stash`), then run the command again",
             )
         originals: dict[str, bytes | None] = {}
+        modes: dict[str, int] = {}
         for rel in self._changes:
             try:
                 originals[rel] = reg.path(rel).read_bytes()
+                modes[rel] = stat.S_IMODE(reg.path(rel).stat().st_mode)
             except FileNotFoundError:
                 originals[rel] = None
         # the paths are clean, so a file that would keep its bytes is no change at all;
@@ -254,11 +278,16 @@ class Mutation:
                     _prune_empty(reg.path(rel).parent, reg.root)
                 else:
                     files.atomic_write(reg.path(rel), data)
+            user = reg.git.user()
+            author = reg.author(self.created_by, user)
             self.sha = reg.git.commit(
                 {repo_paths[rel]: data is not None for rel, data in self._changes.items()},
                 self.message,
-                reg.author(self.created_by),
+                author,
+                self.date,
+                user,
             )
+            self.author_name = reg.git.author_name(author, user)
         except BaseException:
             for rel, data in originals.items():
                 target = reg.path(rel)
@@ -266,7 +295,7 @@ class Mutation:
                     target.unlink(missing_ok=True)
                     _prune_empty(target.parent, reg.root)
                 else:
-                    files.atomic_write(target, data)
+                    files.atomic_write(target, data, modes.get(rel))
             raise
 
 

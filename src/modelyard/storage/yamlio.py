@@ -34,16 +34,20 @@ Path = tuple[str | int, ...]
 
 _RESOLVER = yaml.resolver.Resolver()
 _BOOL_11 = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_EXP_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
 _TRUE = {"true", "True", "TRUE"}
 _STR_TAGS = {"tag:yaml.org,2002:str", "!"}
 
 
 class YamlError(Exception):
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, line: int | None = None, column: int | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.field = field  # dotted path of the value or key at fault, when known
 
 
 @dataclass
@@ -108,6 +112,10 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         if ":" in text:
             raise YamlError(f"{value!r} is read as a sexagesimal number by YAML 1.1; quote it", *_pos(event.start_mark))
         return float(text)
+    if _EXP_FLOAT.match(value):
+        # YAML 1.1 reads `1e-5` (no dot, or no exponent sign) as text, YAML 1.2 and
+        # every person as a number; a learning rate must not silently become a string
+        return float(value)
     # timestamps stay text: the schema parses them, and a date-like string stays a string
     return value
 
@@ -144,6 +152,19 @@ def load(text: str | bytes) -> Loaded:
         frame[2] = _NO_KEY
         return child
 
+    def here(key: Any = _NO_KEY) -> str | None:
+        """The dotted path of what the next event is (or of `key` in the open mapping)."""
+        if not stack:
+            return None
+        container, path, pending = stack[-1][0], stack[-1][1], stack[-1][2]
+        if isinstance(container, list):
+            path = (*path, len(container))
+        elif key is not _NO_KEY:
+            path = (*path, key)
+        elif pending is not _NO_KEY:
+            path = (*path, pending)
+        return ".".join(str(p) for p in path) or None
+
     try:
         while True:
             event: Any = loader.get_event()
@@ -168,7 +189,7 @@ def load(text: str | bytes) -> Loaded:
                         raise YamlError(f"tag {event.tag} is not allowed in a registry file", *_pos(event.start_mark))
                     key = event.value
                     if key in stack[-1][0]:
-                        raise YamlError(f"duplicate key {key!r}", *_pos(event.start_mark))
+                        raise YamlError(f"duplicate key {key!r}", *_pos(event.start_mark), here(key))
                     stack[-1][2] = key
                     stack[-1][3] = _pos(event.start_mark)
                 else:
@@ -184,6 +205,10 @@ def load(text: str | bytes) -> Loaded:
                 stack.append([container, path, _NO_KEY, None])
             elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
                 stack.pop()
+    except YamlError as exc:
+        if exc.field is None:
+            exc.field = here()
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _pos(mark) if mark else (None, None)
@@ -207,9 +232,15 @@ class _CanonicalDumper(_Dumper):
     pass
 
 
+_NUMBER_12 = re.compile(r"^[-+]?0o[0-7]+$")
+
+
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if _EXP_FLOAT.match(value) or _NUMBER_12.match(value):
+        # text that YAML 1.2 (and this loader, for `1e-5`) reads as a number
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_str(value)
 
 

@@ -1,0 +1,75 @@
+"""`modelyard serve`: the seed's HTTP API and the catalog, over the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from modelyard.cli.common import open_registry
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback needs write tokens or --insecure.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--tokens-file", type=click.Path(dir_okay=False),
+              help="File of write tokens, one per line, outside the registry's repository "
+              "(also $MODELYARD_TOKENS_FILE; $MODELYARD_TOKENS holds comma-separated tokens).")
+@click.option("--insecure", is_flag=True,
+              help="Allow listening on a non-loopback address without write tokens.")
+@click.option("--cors-origin", "cors_origins", multiple=True,
+              help="Allow browser requests from this origin (repeatable; also $MODELYARD_CORS_ORIGINS). Default: none.")
+@click.option("--max-body-bytes", type=int, default=None,
+              help="Largest request body accepted (default 1 MiB; also $MODELYARD_MAX_BODY_BYTES).")
+@click.option("--site-dir", type=click.Path(file_okay=False),
+              help="Where to build the catalog. Default: .git/modelyard/site of the registry's repository.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              help="How much the server logs (requests are logged at info).")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    tokens_file: str | None,
+    insecure: bool,
+    cors_origins: tuple[str, ...],
+    max_body_bytes: int | None,
+    site_dir: str | None,
+    log_level: str,
+) -> None:
+    """Serve the seed's HTTP API at /api/ml-development, the catalog at /model-development/
+    and the API documentation at /docs.
+
+    Reads are open; writes are commits, one at a time, under the same lock the CLI takes.
+    """
+    import uvicorn
+
+    from modelyard.errors import GitError
+    from modelyard.server.app import create_app
+    from modelyard.server.settings import (
+        ServerSettings,
+        check_exposure,
+        cors_from_env,
+        load_tokens,
+        max_body_from_env,
+    )
+
+    reg = open_registry(ctx)
+    if not reg.in_git:
+        raise GitError(f"{reg.root} is not inside a git repository, so writes could not be committed",
+                       action="run `git init` there first, or serve a registry made by `modelyard init`")
+    settings = ServerSettings(
+        tokens=load_tokens(tokens_file, reg.worktree),
+        cors_origins=cors_from_env(cors_origins),
+        max_body_bytes=max_body_from_env(max_body_bytes),
+        site_dir=Path(site_dir).resolve() if site_dir else None,
+    )
+    check_exposure(host, settings, insecure)
+    app = create_app(reg, settings)
+    shown = f"[{host}]" if ":" in host else host
+    writes = "writes need a token" if settings.auth_required else "no tokens: anyone who can connect may write"
+    click.echo(f"Serving {reg.root} at http://{shown}:{port}/; {writes}", err=True)
+    click.echo("  API /api/ml-development   docs /docs   catalog /model-development/", err=True)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False)

@@ -1,0 +1,57 @@
+"""`modelyard validate`: check the registry, or a change to it, and fail once with every problem."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from modelyard.cli.common import open_registry
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--base", "base", metavar="REF",
+              help="Compare with this git ref (e.g. origin/main): version bumps, fields that never change, "
+              "status lifecycles, deletions. Only what changed and what depends on it is checked in depth.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="text: grouped by file; json: the documented report; github: workflow annotations.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--summary", "summary", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write a Markdown summary (what changed per recipe, the problems) to FILE, "
+              "e.g. $GITHUB_STEP_SUMMARY.")
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...], base: str | None, fmt: str, strict: bool,
+             summary: Path | None) -> None:
+    """Check registry files: schema, ids, references, lineage, run timestamps; with --base, the
+    change against the base too. PATHS (files or folders) narrow the check to those files and
+    what depends on them; files outside the registry are ignored.
+
+    Exit status: 0 when no errors (warnings allowed unless --strict), 1 on problems, 2 on usage
+    errors.
+    """
+    from modelyard.errors import InvalidValue
+    from modelyard.validate import reporters, run
+
+    reg = open_registry(ctx)
+    try:
+        report = run(reg, [p.resolve() for p in paths] if paths else None, base)
+    except InvalidValue as exc:
+        raise click.UsageError(str(exc)) from None
+    if fmt == "json":
+        click.echo(reporters.as_json(report, strict))
+    elif fmt == "github":
+        click.echo(reporters.github(report, strict))
+    else:
+        color = sys.stdout.isatty()
+
+        def style(text: str, **kw: object) -> str:
+            return click.style(text, **kw) if color else text  # type: ignore[arg-type]
+
+        click.echo(reporters.text(report, strict, style))
+    if summary is not None:
+        summary.parent.mkdir(parents=True, exist_ok=True)
+        with summary.open("a", encoding="utf-8") as fh:
+            fh.write(reporters.markdown(report, strict) + "\n")
+    ctx.exit(0 if report.ok(strict) else 1)

@@ -1,0 +1,1 @@
+"""The seed's HTTP API over the registry: `create_app(registry)` and `modelyard serve`."""

@@ -1,0 +1,211 @@
+"""The static catalog at `/model-development/`, built by `modelyard.site` into a folder
+outside the working tree and rebuilt when the registry changed.
+
+"Changed" is judged cheaply, without running git: the branch HEAD points at, the index,
+every file under `recipes/` and `models/` (uncommitted edits show there too) and the run
+shard folders. It is looked at right after this server wrote, else no more than once a second.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from modelyard.errors import ModelyardError
+from modelyard.storage import layout
+from modelyard.storage.registry import Registry
+
+log = logging.getLogger("modelyard.server")
+
+PAGES = "model-development"
+CHECK_INTERVAL = 1.0
+
+PLACEHOLDER = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>modelyard catalog</title></head>
+<body>
+<h1>modelyard</h1>
+<p>{message}</p>
+<p>The API is at <a href="/api/ml-development/recipes">/api/ml-development/</a>;
+its interactive documentation is at <a href="/docs">/docs</a>.</p>
+</body></html>
+"""
+
+
+def _site_builder() -> Any:
+    try:
+        from modelyard.site.build import build_site
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name == "modelyard.site" or exc.name.startswith("modelyard.site.")):
+            return None
+        raise
+    return build_site
+
+
+class Catalog:
+    """Builds the catalog on demand and knows where its pages are."""
+
+    def __init__(self, root: Path, out: Path | None) -> None:
+        self.root = root
+        self._out = out
+        self._lock = threading.Lock()
+        self._tried_for: tuple[Any, ...] | None = None
+        self._good = False
+        self._checked = 0.0
+        self._writes_seen = -1
+        self.error: str | None = None
+        self.builds = 0
+        self._git_dir: Path | None = None
+        reg = Registry(root)
+        if reg.in_git:
+            self._git_dir = reg.git.git_dir
+
+    @property
+    def out(self) -> Path:
+        if self._out is None:
+            if self._git_dir is not None:
+                self._out = self._git_dir / "modelyard" / "site"
+            else:
+                self._out = Path(tempfile.mkdtemp(prefix="modelyard-site-"))
+        return self._out
+
+    @property
+    def pages(self) -> Path:
+        return self.out / PAGES
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        git_dir = self._git_dir
+        if git_dir is not None:
+            head = _read(git_dir / "HEAD")
+            parts.append(head)
+            if head.startswith("ref: "):
+                ref = head[5:].strip()
+                parts.append(_read(git_dir / ref) or _stat(git_dir / "packed-refs"))
+            parts.append(_stat(git_dir / "index"))
+        parts.append(_stat(self.root / layout.SETTINGS))
+        for folder in (layout.RECIPES, layout.MODELS):
+            for dirpath, dirnames, filenames in os.walk(self.root / folder):
+                dirnames[:] = [d for d in dirnames if d != "monitoring"]
+                parts.append((dirpath, _stat(Path(dirpath))))
+                parts.extend((dirpath, n, _stat(Path(dirpath) / n)) for n in filenames)
+        runs = self.root / layout.RUNS
+        parts.append(_stat(runs))
+        if runs.is_dir():
+            with os.scandir(runs) as it:
+                parts.extend((e.name, e.stat().st_mtime_ns) for e in it if e.is_dir())
+        return tuple(parts)
+
+    def ensure(self, writes: int = 0) -> Path | None:
+        """The pages folder, rebuilt first when the registry changed; None without a builder
+        or before a first good build. `writes` counts this server's writes: a new count means
+        look now rather than within the second."""
+        build_site = _site_builder()
+        if build_site is None:
+            return None
+        with self._lock:
+            now = time.monotonic()
+            recent = now - self._checked < CHECK_INTERVAL
+            if self._tried_for is not None and recent and writes == self._writes_seen:
+                return self._result()
+            self._checked = now
+            self._writes_seen = writes
+            print_ = self.fingerprint()
+            if print_ == self._tried_for:
+                return self._result()
+            self._tried_for = print_
+            try:
+                build_site(Registry(self.root), self.out, base_url="", incremental=True)
+            except ModelyardError as exc:
+                # keep serving the last good build, and say why it is not newer
+                self.error = str(exc)
+                log.error("building the catalog failed: %s", exc)
+                return self._result()
+            self.error = None
+            self._good = True
+            self.builds += 1
+            return self.pages
+
+    def _result(self) -> Path | None:
+        return self.pages if self._good else None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse(f"/{PAGES}/")
+
+
+@router.get(f"/{PAGES}")
+async def catalog_root() -> RedirectResponse:
+    return RedirectResponse(f"/{PAGES}/")
+
+
+@router.get(f"/{PAGES}/{{path:path}}")
+async def catalog_page(request: Request, path: str) -> Response:
+    catalog: Catalog = request.app.state.catalog
+    pages = await anyio.to_thread.run_sync(catalog.ensure, request.app.state.access.writes)
+    if pages is None:
+        if catalog.error:
+            message = "The catalog could not be built: " + catalog.error
+            return HTMLResponse(PLACEHOLDER.format(message=html.escape(message)), status_code=500)
+        message = "The static catalog is not part of this build of modelyard (no modelyard.site)."
+        return HTMLResponse(PLACEHOLDER.format(message=html.escape(message)))
+    target = (pages / path).resolve()
+    base = pages.resolve()
+    if target != base and base not in target.parents:
+        raise HTTPException(404, "Page not found")
+    if target.is_dir():
+        target = target / "index.html"
+    elif not target.exists() and target.with_suffix(".html").is_file():
+        target = target.with_suffix(".html")
+    if not target.is_file():
+        raise HTTPException(404, "Page not found")
+    return FileResponse(target)
+
+
+mirrors = APIRouter(include_in_schema=False)
+
+
+@mirrors.get("/api/ml-development/{path:path}")
+async def json_mirror(request: Request, path: str) -> Response:
+    """The catalog's JSON mirrors, for pages that read them; registered after every API
+    route, so it only answers what the API itself does not."""
+    if path.endswith("/"):
+        # what the router does for a trailing slash when no route catches everything
+        url = request.url.replace(path=request.url.path.rstrip("/"))
+        return RedirectResponse(str(url), status_code=307)
+    catalog: Catalog = request.app.state.catalog
+    pages = await anyio.to_thread.run_sync(catalog.ensure, request.app.state.access.writes)
+    if pages is not None:
+        base = (catalog.out / "api" / "ml-development").resolve()
+        target = (base / path).resolve()
+        if base in target.parents and target.is_file():
+            return FileResponse(target)
+    raise HTTPException(404, "Not Found")

@@ -1,0 +1,65 @@
+"""Models: list, get, register, update."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from modelyard.domain.enums import ModelFamily, ModelStatus
+from modelyard.domain.records import Model, ModelList
+from modelyard.domain.requests import ModelCreate, ModelUpdate
+from modelyard.ops import models
+from modelyard.server.routes.common import (
+    DEFAULT_LIMIT,
+    DEFAULT_OFFSET,
+    Access,
+    Limit,
+    Offset,
+    enum_query,
+    respond,
+)
+from modelyard.server.schemas import BAD_QUERY, NOT_FOUND, WRITE_ERRORS
+
+TAG = "Models"
+reads = APIRouter(tags=[TAG])
+writes = APIRouter(tags=[TAG])
+
+
+@reads.get("/models", summary="List Models", response_model=ModelList, responses=BAD_QUERY)
+async def list_models(
+    access: Access,
+    model_family: str | None = enum_query(ModelFamily, "models"),
+    status: str | None = enum_query(ModelStatus, "models"),
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = DEFAULT_OFFSET,
+    recipe_id: str | None = Query(None, description="Only models built from this recipe (extra)."),
+    owner: str | None = Query(None, description="Only models with this owner (extra)."),
+) -> JSONResponse:
+    """Models matching every given filter, by id."""
+    return respond(
+        await access.read(models.list_models, model_family, status, limit, offset, recipe_id, owner)
+    )
+
+
+@reads.get("/models/{model_id}", summary="Get Model", response_model=Model, responses=NOT_FOUND)
+async def get_model(access: Access, model_id: str) -> JSONResponse:
+    """One model."""
+    return respond(await access.read(models.get_model, model_id))
+
+
+@writes.post(
+    "/models", summary="Register Model", status_code=201, response_model=Model,
+    responses={**NOT_FOUND, **WRITE_ERRORS},
+)
+async def register_model(access: Access, body: ModelCreate) -> JSONResponse:
+    """Register a model built from a committed version of a recipe (status draft unless given)."""
+    return respond(await access.write(models.register_model, body), 201)
+
+
+@writes.put(
+    "/models/{model_id}", summary="Update Model", response_model=Model,
+    responses={**NOT_FOUND, **WRITE_ERRORS},
+)
+async def update_model(access: Access, model_id: str, body: ModelUpdate) -> JSONResponse:
+    """Rename, change owner, or move the status along draft -> staging -> production -> retired."""
+    return respond(await access.write(models.update_model, model_id, body))

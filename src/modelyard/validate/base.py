@@ -1,0 +1,264 @@
+"""Checks against a base ref (the pull request's target): versions, fields that never change,
+status lifecycles, deletions, and the per-recipe summary of what changed.
+
+The base side is read from git in one pass: `git diff --raw` lists what changed with the
+base's blob ids, one `git cat-file --batch` reads those blobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from modelyard.domain.ids import is_valid_id
+from modelyard.domain.lifecycle import (
+    RECIPE_TRANSITIONS,
+    RUN_TRANSITIONS,
+    model_table,
+    transition_problem,
+)
+from modelyard.domain.records import ManifestFile, RegistrySettings
+from modelyard.domain.resolve import resolve
+from modelyard.domain.semver import at_least, bump, bump_between, manifest_diff
+from modelyard.errors import InvalidValue, ModelyardError
+from modelyard.storage import layout
+from modelyard.storage.git import ZERO
+from modelyard.validate.context import Context
+from modelyard.validate.report import RecipeChange
+from modelyard.validate.tree import (
+    MODEL_FILES,
+    MODELS_OF_KIND,
+    RECIPE_FILES,
+    RUN_FILES,
+    Parsed,
+    parse_bytes,
+)
+
+# fields that a record keeps for life; changing them means a new record
+IMMUTABLE: dict[str, tuple[str, ...]] = {
+    "recipe": ("id", "model_family", "created_at"),
+    "model": ("id", "model_family", "created_at", "recipe_id"),
+    "run": ("id", "created_at", "recipe_id", "recipe_version_id", "model_id", "run_type"),
+    "snapshot": ("id", "model_id", "captured_at"),
+    "synthetic": ("recipe_id", "created_at"),
+}
+
+
+@dataclass
+class Change:
+    rel: str  # registry-relative
+    status: str  # A, M, D
+    old_blob: str | None
+
+
+def changed_files(ctx: Context, base: str) -> list[Change]:
+    """What differs between `base` and the working tree (tracked edits and new files)."""
+    git = ctx.reg.git
+    if not ctx.reg.in_git:
+        raise InvalidValue(f"--base needs a git repository, and {ctx.reg.root} is not in one")
+    proc = git.run("rev-parse", "--verify", "-q", f"{base}^{{commit}}", check=False)
+    if proc.returncode != 0:
+        raise InvalidValue(
+            f"--base {base!r} is not a commit in this repository",
+            action="fetch it first (`git fetch origin main`) and pass e.g. --base origin/main",
+        )
+    spec = ctx.reg.prefix or "."
+    raw = git.run("diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", spec).stdout
+    fields = raw.decode(errors="replace").split("\0")
+    out: list[Change] = []
+    i = 0
+    while i + 1 < len(fields):
+        meta, path = fields[i], fields[i + 1]
+        i += 2
+        if not meta.startswith(":"):
+            continue
+        _old_mode, _new_mode, old_sha, _new_sha, status = meta[1:].split()[:5]
+        out.append(Change(_strip(ctx, path), status[0], None if old_sha == ZERO else old_sha))
+    untracked = git.run("ls-files", "--others", "--exclude-standard", "-z", "--", spec).stdout
+    out += [Change(_strip(ctx, p), "A", None) for p in untracked.decode(errors="replace").split("\0") if p]
+    return sorted(out, key=lambda c: c.rel)
+
+
+def _strip(ctx: Context, repo_path: str) -> str:
+    prefix = f"{ctx.reg.prefix}/" if ctx.reg.prefix else ""
+    return repo_path[len(prefix):] if prefix and repo_path.startswith(prefix) else repo_path
+
+
+def compare(ctx: Context, base: str) -> list[str]:
+    """Every base rule over the change; returns the added and modified files to check in depth."""
+    changes = [c for c in changed_files(ctx, base) if not c.rel.startswith(".")]
+    blobs = ctx.reg.git.cat_blobs(c.old_blob for c in changes if c.old_blob)
+    old: dict[str, Parsed[Any]] = {}
+    for c in changes:
+        found = layout.kind_of(c.rel)
+        if c.old_blob and found and found[0] in MODELS_OF_KIND and c.old_blob in blobs:
+            old[c.rel] = parse_bytes(blobs[c.old_blob], MODELS_OF_KIND[found[0]], c.rel, ctx.display(c.rel))
+    settings = old.get(layout.SETTINGS)
+    base_settings = settings.record if settings is not None and settings.record else ctx.settings
+    rules = _Rules(ctx, base, base_settings)
+    deleted_recipes: set[str] = set()
+    deleted_models: set[str] = set()
+    for c in changes:
+        found = layout.kind_of(c.rel)
+        if found is None:
+            continue
+        kind, ids = found
+        before = old.get(c.rel)
+        if c.status == "D":
+            if kind in ("recipe", "manifest"):
+                deleted_recipes.add(ids["recipe_id"])
+            elif kind == "model":
+                deleted_models.add(ids["model_id"])
+        elif c.status == "M" and before is not None and before.record is not None:
+            rules.modified(c.rel, kind, before.record)
+        if kind == "manifest":
+            rules.recipe_version(ids["recipe_id"], c, before)
+    rules.deleted(deleted_recipes, deleted_models)
+    return [c.rel for c in changes if c.status != "D"]
+
+
+class _Rules:
+    def __init__(self, ctx: Context, base: str, base_settings: RegistrySettings) -> None:
+        self.ctx = ctx
+        self.base = base
+        # the base's policies judge the change, so a change cannot loosen its own rules
+        self.model_table = model_table(base_settings.model_transitions)
+        self.breaking_paths = tuple(base_settings.breaking_paths)
+
+    # -- a record edited -------------------------------------------------------------
+    def modified(self, rel: str, kind: str, before: BaseModel) -> None:
+        after = self.ctx.tree.parse_kind(rel, kind)
+        if after is None or after.record is None:
+            return  # its own problems are reported by the tree checks
+        shown = self.ctx.display(rel)
+        old_raw, new_raw = before.model_dump(mode="json"), after.record.model_dump(mode="json")
+        for field in IMMUTABLE.get(kind, ()):
+            if old_raw.get(field) != new_raw.get(field):
+                self.ctx.out.error("immutable-field", shown,
+                                   f"{field} never changes once written (base: {old_raw.get(field)!r}, "
+                                   f"now: {new_raw.get(field)!r}); make a new record instead",
+                                   after.where(field), field)
+        table = {"recipe": RECIPE_TRANSITIONS, "model": self.model_table, "run": RUN_TRANSITIONS}.get(kind)
+        if table is not None and old_raw.get("status") != new_raw.get("status"):
+            problem = transition_problem(kind, old_raw["status"], new_raw["status"], table)  # type: ignore[arg-type]
+            if problem:
+                self.ctx.out.error("status-transition", shown, problem, after.where("status"), "status")
+
+    # -- records deleted -------------------------------------------------------------
+    def deleted(self, recipe_ids: set[str], model_ids: set[str]) -> None:
+        """Recipes and models gone from the tree that children, models or runs still use."""
+        tree = self.ctx.tree
+        gone_recipes = {r for r in recipe_ids if is_valid_id(r) and not tree.exists(str(layout.recipe_file(r)))
+                        and not tree.exists(str(layout.manifest_file(r)))}
+        gone_models = {m for m in model_ids if is_valid_id(m) and not tree.exists(str(layout.model_file(m)))}
+        children = tree.users("parent_id", gone_recipes, RECIPE_FILES)
+        models = tree.users("recipe_id", gone_recipes, MODEL_FILES)
+        runs_of_recipe = tree.users("recipe_id", gone_recipes, RUN_FILES)
+        runs_of_model = tree.users("model_id", gone_models, RUN_FILES)
+        for rid in sorted(gone_recipes):
+            self._in_use(str(layout.recipe_file(rid)), f"recipe {rid}", "archive it instead (status: archived)", {
+                "child recipes": _ids(children[rid], 1), "models": _ids(models[rid], 1),
+                "runs": _ids(runs_of_recipe[rid], 2)})
+        for mid in sorted(gone_models):
+            self._in_use(str(layout.model_file(mid)), f"model {mid}", "retire it instead (status: retired)",
+                         {"runs": _ids(runs_of_model[mid], 2)})
+
+    def _in_use(self, rel: str, what: str, action: str, users: dict[str, list[str]]) -> None:
+        if any(users.values()):
+            named = "; ".join(f"{k}: {', '.join(v[:5])}{f' and {len(v) - 5} more' if len(v) > 5 else ''}"
+                              for k, v in users.items() if v)
+            self.ctx.out.error("deleted-in-use", self.ctx.display(rel),
+                               f"{what} was deleted but is still used ({named}); {action}")
+
+    # -- a manifest's version --------------------------------------------------------
+    def recipe_version(self, recipe_id: str, change: Change, before: Parsed[Any] | None) -> None:
+        ctx = self.ctx
+        rel = change.rel
+        shown = ctx.display(rel)
+        old_mf: ManifestFile | None = before.record if before is not None else None
+        if change.status == "D":
+            if old_mf is not None and not ctx.tree.exists(str(layout.recipe_file(recipe_id))):
+                ctx.out.report.recipe_changes.append(
+                    RecipeChange(recipe_id, "deleted", old_mf.version, None, None, None))
+            return
+        after = ctx.tree.manifest(recipe_id)
+        new_mf = after.record if after is not None else None
+        if new_mf is None or after is None:
+            return
+        if change.status != "A" and old_mf is None:
+            ctx.out.warning("unresolved", shown, f"the base's {rel} cannot be read, so the version cannot "
+                            "be compared with it", after.where("version"), "version")
+            return
+        if old_mf is None:
+            ctx.out.report.recipe_changes.append(RecipeChange(recipe_id, "added", None, new_mf.version, None, None))
+            return
+        try:
+            old_full = resolve(ctx.history.layers(recipe_id, old_mf.model_dump(mode="json")))[0]
+            new_full = ctx.resolver.current(recipe_id)[0]
+        except ModelyardError as exc:
+            ctx.out.warning("unresolved", shown, f"cannot compare with the base: {exc.message}")
+            return
+        diff = manifest_diff(old_full, new_full, old_mf.version, self.breaking_paths) or {}
+        edits = diff.get("changes", [])
+        pin_moved = old_mf.extends != new_mf.extends
+        required = diff.get("bump") or ("patch" if pin_moved else None)
+        given = bump_between(old_mf.version, new_mf.version)
+        ctx.out.report.recipe_changes.append(RecipeChange(
+            recipe_id, "changed", old_mf.version, new_mf.version, given, required, edits))
+        where = after.where("version")
+        if not edits and not pin_moved:
+            if new_mf.version != old_mf.version:
+                ctx.out.warning("version-without-change", shown,
+                                f"version went from {old_mf.version} to {new_mf.version}, but the resolved "
+                                "manifest did not change", where, "version")
+            return
+        what = _describe(edits, pin_moved, old_mf, new_mf)
+        if new_mf.version == old_mf.version:
+            ctx.out.error("version-not-bumped", shown,
+                          f"the manifest changed ({what}) but version is still {old_mf.version}; this needs "
+                          f"a {required} bump: set version to {bump(old_mf.version, required or 'patch')}",
+                          where, "version")
+        elif given is None:
+            ctx.out.error("version-not-greater", shown,
+                          f"version {new_mf.version} is not greater than the base's {old_mf.version}; versions "
+                          f"never go down: set version to {bump(old_mf.version, required or 'patch')}",
+                          where, "version")
+        elif not at_least(given, required):
+            ctx.out.error("version-bump-too-small", shown,
+                          f"{old_mf.version} -> {new_mf.version} is a {given} bump, but the change ({what}) "
+                          f"needs a {required} bump: set version to at least {bump(old_mf.version, required or 'patch')}",
+                          where, "version")
+        else:
+            self._reused(recipe_id, new_mf, shown, where)
+
+    def _reused(self, recipe_id: str, new_mf: ManifestFile, shown: str, where: tuple[int, int] | None) -> None:
+        earlier = self.ctx.history.find(recipe_id, new_mf.version)
+        if earlier is None or earlier.file == new_mf.model_dump(mode="json"):
+            return
+        published = self.ctx.reg.git.run("merge-base", "--is-ancestor", earlier.commit, self.base,
+                                         check=False).returncode == 0
+        if published:
+            self.ctx.out.error("version-reused", shown,
+                               f"version {new_mf.version} was already committed ({earlier.commit[:10]}) with "
+                               "different content; a version names one manifest for ever: choose a new one",
+                               where, "version")
+        else:
+            self.ctx.out.warning("version-reused", shown,
+                                 f"version {new_mf.version} was first committed in this change "
+                                 f"({earlier.commit[:10]}) with other content, and a version is its first "
+                                 "commit: squash the change when merging, or bump again", where, "version")
+
+
+def _ids(rels: list[str], index: int) -> list[str]:
+    return [rel.split("/")[index] for rel in rels]
+
+
+def _describe(edits: list[dict[str, Any]], pin_moved: bool, old: ManifestFile, new: ManifestFile) -> str:
+    parts = [f"{e['op']} {e['path_text']} ({e['bump']})" for e in edits[:3]]
+    if len(edits) > 3:
+        parts.append(f"{len(edits) - 3} more")
+    if pin_moved and old.extends and new.extends:
+        parts.append(f"parent pin {old.extends.version} -> {new.extends.version}")
+    return ", ".join(parts)
