@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("modelyard.cli.runs:runs", "List, show, create and update train, eval and backtest runs."),
     "monitoring": ("modelyard.cli.monitoring:monitoring", "List and record monitoring snapshots of a model."),
     "synthetic": ("modelyard.cli.synthetic:synthetic", "Show and set a recipe's synthetic example."),
+    "site": ("modelyard.cli.site:site", "Build the static catalog and preview it on 127.0.0.1."),
     "validate": ("modelyard.cli.validate:validate", "Check the registry, or a change to it against a base ref."),
     "schema": ("modelyard.cli.schema:schema", "Export the JSON Schemas of registry files for editors."),
     "serve": ("modelyard.cli.serve:serve", "Serve the seed HTTP API, its docs and the catalog."),

@@ -21,9 +21,9 @@ class Resolver:
     """Resolves recipes as they are in the working tree, reading git history only when a
     pin names a parent version other than the parent's current one."""
 
-    def __init__(self, reg: Registry) -> None:
+    def __init__(self, reg: Registry, history: History | None = None) -> None:
         self.reg = reg
-        self._history: History | None = None
+        self._history = history
 
     @property
     def history(self) -> History:

@@ -191,3 +191,41 @@ def _cached(
         return parse(git.cat_blobs([blob]).get(blob, b""), recipe_id)
 
     return changes, data_of
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One commit's change to one file: who, when, why, and the blob it wrote (None: deleted)."""
+
+    commit: str
+    author_name: str
+    author_date: str
+    message: str
+    path: str  # registry-relative
+    blob: str | None
+
+
+def file_log(git: Git, prefix: str, pattern: str) -> list[FileChange]:
+    """Every commit that touched a registry file matching the glob `pattern`
+    (registry-relative, e.g. `models/*/model.yaml`), oldest first, in one `git log`."""
+    base = f"{prefix}/" if prefix else ""
+    if git.head() is None:
+        return []
+    fmt = f"{_REC}%H{_SEP}%an{_SEP}%aI{_SEP}%B{_END}"
+    proc = git.run(
+        "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames",
+        f"--format={fmt}", "HEAD", "--", f":(glob){base}{pattern}",
+    )
+    out: list[FileChange] = []
+    for record in proc.stdout.decode(errors="replace").split(_REC)[1:]:
+        head, _, raw = record.partition(_END)
+        sha, name, date, message = head.split(_SEP, 3)
+        for line in raw.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, _, path = line.partition("\t")
+            fields = meta.split()
+            deleted = fields[4].startswith("D") or fields[3] == ZERO
+            rel = path[len(base):] if base else path
+            out.append(FileChange(sha, name, date, message.strip(), rel, None if deleted else fields[3]))
+    return out

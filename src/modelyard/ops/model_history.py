@@ -1,0 +1,48 @@
+"""When each model entered each status, read from git in one pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modelyard.domain.records import Model
+from modelyard.domain.timefmt import parse_iso
+from modelyard.errors import RegistryFileError
+from modelyard.storage import files, layout
+from modelyard.storage.history import file_log
+from modelyard.storage.registry import Registry
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A model entered `status` in `commit` (by `author` at `at`, ISO 8601 UTC)."""
+
+    status: str
+    at: str
+    author: str
+    commit: str
+    message: str
+
+
+def status_history(reg: Registry) -> dict[str, list[StatusChange]]:
+    """Every model's status changes, oldest first: one `git log` over `models/*/model.yaml`
+    and one `git cat-file --batch` for the blobs. A model deleted and made again starts over."""
+    if not reg.in_git:
+        return {}
+    changes = file_log(reg.git, reg.prefix, f"{layout.MODELS}/*/{layout.MODEL_FILE}")
+    blobs = reg.git.cat_blobs(c.blob for c in changes if c.blob)
+    out: dict[str, list[StatusChange]] = {}
+    for change in changes:
+        model_id = change.path.split("/")[1]
+        if change.blob is None:
+            out.pop(model_id, None)
+            continue
+        try:
+            model = files.parse_text(blobs.get(change.blob, b""), Model, reg.display(change.path))
+        except RegistryFileError:
+            continue  # an unreadable revision; the validator reports those
+        history = out.setdefault(model_id, [])
+        if history and history[-1].status == model.status:
+            continue
+        at = parse_iso(change.author_date).strftime("%Y-%m-%dT%H:%M:%SZ")
+        history.append(StatusChange(str(model.status), at, change.author_name, change.commit, change.message))
+    return out

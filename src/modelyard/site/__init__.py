@@ -1,0 +1,1 @@
+"""The static catalog: the registry rendered as HTML pages and JSON mirrors (docs/catalog.md)."""

@@ -1,0 +1,225 @@
+"""`build_site`: the registry rendered into `out/`, incrementally and in parallel.
+
+The output folder holds `model-development/` (the pages), `api/ml-development/` (the JSON
+mirrors), a root `index.html` pointing at the pages, and `.modelyard-site.json`, the build
+state: for every file written, the key of its inputs. A rebuild renders only files whose
+key changed, writes only bytes that differ, and removes files of records that are gone.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import TemplateError
+
+from modelyard.errors import InvalidValue
+from modelyard.site import context as ctx
+from modelyard.site.data import load_catalog
+from modelyard.site.outputs import PAGES, Job, Site
+from modelyard.site.render import (
+    asset_files,
+    make_env,
+    template_dirs,
+    template_problem,
+    templates_digest,
+)
+from modelyard.storage.registry import Registry
+
+STATE_FILE = ".modelyard-site.json"
+STATE_VERSION = 1
+PARALLEL_FROM = 400  # jobs; below this, starting workers costs more than it saves
+CHUNK = 200
+ENV_WORKERS = "MODELYARD_SITE_WORKERS"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build did. `written` and `removed` list output paths relative to `out`."""
+
+    out: Path
+    files: int = 0
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 1
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return self.files - len(self.written)
+
+    def summary(self) -> str:
+        return (f"{self.files} files in {self.out}: {len(self.written)} written, {self.unchanged} unchanged, "
+                f"{len(self.removed)} removed ({self.seconds:.1f} s, {self.workers} "
+                f"worker{'s' if self.workers != 1 else ''})")
+
+
+# Shared with forked workers: set before the pool starts, read-only afterwards. One build
+# at a time per process (a server may ask from several threads).
+_BUILD_LOCK = threading.Lock()
+_SITE: Site | None = None
+_OLD: dict[str, str] = {}
+_OUT: Path = Path()
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.read_bytes() == data:
+            return False
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def _run_jobs(jobs: list[Job]) -> list[tuple[str, str, bool]]:
+    """(path, key, written) for every output of `jobs`."""
+    assert _SITE is not None
+    done = []
+    for job in jobs:
+        for rel, key, render in _SITE.outputs(job):
+            target = _OUT / rel
+            if _OLD.get(rel) == key and target.is_file():
+                done.append((rel, key, False))
+                continue
+            done.append((rel, key, _write_if_changed(target, render())))
+    return done
+
+
+def _workers(count: int) -> int:
+    given = os.environ.get(ENV_WORKERS, "").strip()
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    if count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _check_out(reg: Registry, out: Path) -> Path:
+    out = out.resolve()
+    if out == reg.root or out in reg.root.parents:
+        raise InvalidValue(
+            f"the catalog cannot be written to {out}: the registry {reg.root} is inside it; "
+            "choose a folder of its own, e.g. --out site"
+        )
+    if reg.root in out.parents:
+        raise InvalidValue(
+            f"the catalog cannot be written to {out}: it is inside the registry {reg.root}; "
+            "choose a folder outside it, e.g. --out site"
+        )
+    if out.exists() and not out.is_dir():
+        raise InvalidValue(f"--out {out} is a file, not a folder")
+    return out
+
+
+def _load_state(out: Path) -> dict[str, str]:
+    try:
+        state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+        return {}
+    files = state.get("files")
+    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(
+        files, dict) else {}
+
+
+def _remove(out: Path, rel: str) -> None:
+    path = out / rel
+    path.unlink(missing_ok=True)
+    folder = path.parent
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def build_site(
+    reg: Registry,
+    out: Path,
+    *,
+    base_url: str = "",
+    incremental: bool = True,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Render the registry into `out`. With `incremental` (the default) only outputs whose
+    inputs changed are rendered; without it every output is rendered again (files whose
+    bytes come out the same are still left untouched). Files of deleted records are removed."""
+    with _BUILD_LOCK:
+        return _build(reg, Path(out), base_url, incremental, progress)
+
+
+def _build(reg: Registry, out: Path, base_url: str, incremental: bool, progress: Progress | None) -> BuildReport:
+    global _SITE, _OLD, _OUT
+    started = time.perf_counter()
+    out = _check_out(reg, out)
+    base_url = base_url.rstrip("/")
+    cat = load_catalog(reg)
+    dirs = template_dirs(reg.root)
+    site = Site(cat, ctx.make_indexes(cat), make_env(dirs), templates_digest(dirs), base_url)
+    old = _load_state(out)
+    report = BuildReport(out=out, problems=list(cat.problems))
+    files: dict[str, str] = {}
+
+    # assets and the root redirect: small, always compared byte for byte
+    statics: dict[str, bytes] = {f"{PAGES}/{rel}": path.read_bytes() for rel, path in asset_files(dirs).items()}
+    try:
+        statics["index.html"] = site.env.get_template("root.html").render(site_name=cat.settings.name).encode()
+    except TemplateError as exc:
+        raise template_problem(exc, "root.html") from None
+    statics[".nojekyll"] = b""
+    for rel, data in statics.items():
+        files[rel] = "static"
+        if _write_if_changed(out / rel, data):
+            report.written.append(rel)
+
+    jobs = site.jobs()
+    _SITE, _OLD, _OUT = site, (old if incremental else {}), out
+    report.workers = _workers(len(jobs))
+    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    done_jobs = 0
+    try:
+        if report.workers > 1:
+            with ProcessPoolExecutor(report.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for chunk, results in zip(chunks, pool.map(_run_jobs, chunks), strict=True):
+                    _collect(results, files, report)
+                    done_jobs += len(chunk)
+                    if progress:
+                        progress(done_jobs, len(jobs))
+        else:
+            for chunk in chunks:
+                _collect(_run_jobs(chunk), files, report)
+                done_jobs += len(chunk)
+                if progress:
+                    progress(done_jobs, len(jobs))
+    finally:
+        _SITE, _OLD = None, {}
+
+    for rel in sorted(set(old) - set(files)):
+        _remove(out, rel)
+        report.removed.append(rel)
+    state = {"version": STATE_VERSION, "files": dict(sorted(files.items()))}
+    _write_if_changed(out / STATE_FILE, (json.dumps(state, indent=0) + "\n").encode())
+    report.files = len(files)
+    report.written.sort()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _collect(results: list[tuple[str, str, bool]], files: dict[str, str], report: BuildReport) -> None:
+    for rel, key, written in results:
+        files[rel] = key
+        if written:
+            report.written.append(rel)

@@ -1,0 +1,504 @@
+"""One plain, JSON-able context per page, built from the catalog. Templates only lay these
+out; a page is re-rendered exactly when its context (or a template) changes."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from modelyard.domain.enums import ModelFamily, ModelStatus, RecipeLevel, RecipeStatus
+from modelyard.domain.ids import version_id as make_version_id
+from modelyard.domain.records import Model, RecipeOut, RunOut
+from modelyard.ops.history import version_number
+from modelyard.site.charts import fmt_number, line_chart, metric_thresholds
+
+RECENT_RUNS = 25
+PAGE_RUNS = 50
+SNAPSHOT_ROWS = 100
+NEIGHBOURS = 5  # runs of the same recipe shown before and after a run on its page
+
+
+def text(value: Any) -> str:
+    """A value as people read it: strings as they are, everything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+def iso_text(value: datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    # isoformat is several times faster than strftime, and record times are UTC to the second
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+def short_time(value: datetime | str | None) -> str:
+    return iso_text(value)[:16].replace("T", " ")
+
+
+def flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted path, leaf value) pairs, in the manifest's own order."""
+    if isinstance(data, dict) and data:
+        out: list[tuple[str, Any]] = []
+        for key, value in data.items():
+            out.extend(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return [(prefix, data)]
+
+
+@dataclass
+class Indexes:
+    """Lookups every page needs, computed once per build."""
+
+    runs_by_recipe: dict[str, list[RunOut]] = field(default_factory=lambda: defaultdict(list))
+    runs_by_model: dict[str, list[RunOut]] = field(default_factory=lambda: defaultdict(list))
+    models_by_recipe: dict[str, list[Model]] = field(default_factory=lambda: defaultdict(list))
+    children: dict[str, list[RecipeOut]] = field(default_factory=lambda: defaultdict(list))
+    recipes: dict[str, RecipeOut] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
+    run_position: dict[str, int] = field(default_factory=dict)  # index in runs_by_recipe
+    _metrics: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+
+    def recipe_metrics(self, recipe_id: str) -> dict[str, list[float]]:
+        """Every value of every metric over the recipe's runs, sorted; computed once per recipe,
+        so a recipe with many runs costs one pass, not one per run page."""
+        if recipe_id not in self._metrics:
+            values: dict[str, list[float]] = defaultdict(list)
+            for run in self.runs_by_recipe.get(recipe_id, []):
+                for name, value in run.metrics_json.items():
+                    values[name].append(value)
+            self._metrics[recipe_id] = {k: sorted(v) for k, v in values.items()}
+        return self._metrics[recipe_id]
+
+
+def make_indexes(cat: Any) -> Indexes:
+    ix = Indexes()
+    for recipe in cat.recipes:
+        ix.recipes[recipe.id] = recipe
+        if recipe.parent_id:
+            ix.children[recipe.parent_id].append(recipe)
+    for model in cat.models:
+        ix.models[model.id] = model
+        ix.models_by_recipe[model.recipe_id].append(model)
+    for run in cat.runs:
+        ix.run_position[run.id] = len(ix.runs_by_recipe[run.recipe_id])
+        ix.runs_by_recipe[run.recipe_id].append(run)
+        if run.model_id:
+            ix.runs_by_model[run.model_id].append(run)
+    return ix
+
+
+def recipe_ref(ix: Indexes, recipe_id: str) -> dict[str, Any]:
+    recipe = ix.recipes.get(recipe_id)
+    return {"id": recipe_id, "name": recipe.name if recipe else recipe_id, "exists": recipe is not None}
+
+
+def model_ref(ix: Indexes, model_id: str | None) -> dict[str, Any] | None:
+    if not model_id:
+        return None
+    model = ix.models.get(model_id)
+    return {"id": model_id, "name": model.name if model else model_id, "exists": model is not None}
+
+
+def version_anchor(recipe_id: str, ref: str) -> str | None:
+    """The id of a version's section on its recipe page (its version_id, e.g.
+    `ver_pricing_base_v1.2.0`, as the chat assistant links it), or None for a foreign ref."""
+    number = version_number(recipe_id, ref)
+    return make_version_id(recipe_id, number) if number else None
+
+
+def run_row(ix: Indexes, run: RunOut) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "run_type": str(run.run_type),
+        "status": str(run.status),
+        "recipe": recipe_ref(ix, run.recipe_id),
+        "model": model_ref(ix, run.model_id),
+        "version": version_label(run.recipe_id, run.recipe_version_id),
+        "version_ref": run.recipe_version_id,
+        "anchor": version_anchor(run.recipe_id, run.recipe_version_id),
+        "created_at": iso_text(run.created_at),
+        "created": short_time(run.created_at),
+        "metrics": [{"name": k, "value": f"{v:.4g}"} for k, v in sorted(run.metrics_json.items())][:4],
+    }
+
+
+def model_row(ix: Indexes, model: Model, alerts: bool) -> dict[str, Any]:
+    return {
+        "id": model.id,
+        "name": model.name,
+        "model_family": str(model.model_family),
+        "status": str(model.status),
+        "owner": model.owner,
+        "recipe": recipe_ref(ix, model.recipe_id),
+        "version": version_label(model.recipe_id, model.recipe_version_id),
+        "version_ref": model.recipe_version_id,
+        "anchor": version_anchor(model.recipe_id, model.recipe_version_id),
+        "updated_at": iso_text(model.updated_at),
+        "updated": short_time(model.updated_at),
+        "alerts": alerts,
+    }
+
+
+SEVERITIES = {"info": "info", "warn": "warn", "warning": "warn", "alert": "alert", "critical": "alert",
+              "error": "alert"}
+
+
+def alert_items(alerts: dict[str, Any]) -> list[dict[str, str]]:
+    """Alerts as name, severity (one of info, warn, alert, or empty) and a readable message:
+    a mapping's `message` when it has one, with its other fields after it."""
+    items = []
+    for name, value in alerts.items():
+        severity, message = "", text(value)
+        if isinstance(value, dict):
+            raw = value.get("severity")
+            severity = SEVERITIES.get(raw.lower(), "") if isinstance(raw, str) else ""
+            rest = {k: v for k, v in value.items() if k not in ("severity", "message")}
+            details = ", ".join(f"{k} {text(v)}" for k, v in rest.items())
+            if isinstance(value.get("message"), str):
+                message = value["message"] + (f" ({details})" if details else "")
+            else:
+                message = details
+        items.append({"name": str(name), "severity": severity, "text": message})
+    return items
+
+
+def version_label(recipe_id: str, ref: str) -> str:
+    """`1.2.0` for any spelling of a version of `recipe_id`; other references as they are."""
+    return version_number(recipe_id, ref) or ref
+
+
+def has_alerts(cat: Any, model_id: str) -> bool:
+    snaps = cat.snapshots.get(model_id) or []
+    return bool(snaps and snaps[0].alerts_json)
+
+
+# ---- pages ------------------------------------------------------------------------------
+
+
+def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
+    """The model library: recipes by family and level, models by status, recent runs, alerts."""
+    recipe_rows = [
+        {
+            "id": r.id, "name": r.name, "model_family": str(r.model_family), "level": str(r.level),
+            "status": str(r.status), "tags": list(r.tags), "version": r.version or "",
+            "parent": recipe_ref(ix, r.parent_id) if r.parent_id else None,
+            "updated_at": iso_text(r.updated_at), "updated": short_time(r.updated_at),
+        }
+        for r in cat.recipes
+    ]
+    families = []
+    for family in ModelFamily:
+        levels = []
+        for level in RecipeLevel:
+            members = [row for row in recipe_rows if row["model_family"] == family and row["level"] == level]
+            levels.append({"level": str(level), "recipes": members})
+        count = sum(len(lv["recipes"]) for lv in levels)
+        if count:
+            families.append({"family": str(family), "levels": levels, "count": count})
+    model_rows = [model_row(ix, m, has_alerts(cat, m.id)) for m in cat.models]
+    by_status = [
+        {"status": str(s), "count": sum(1 for m in cat.models if m.status == s)} for s in ModelStatus
+    ]
+    alerts = []
+    for model in cat.models:
+        snaps = cat.snapshots.get(model.id) or []
+        if snaps and snaps[0].alerts_json:
+            alerts.append({
+                "model": model_row(ix, model, True),
+                "captured": short_time(snaps[0].captured_at),
+                "alerts": alert_items(snaps[0].alerts_json),
+            })
+    return {
+        "title": cat.settings.name,
+        "description": cat.settings.description or "",
+        "counts": {
+            "recipes": len(cat.recipes), "models": len(cat.models), "runs": len(cat.runs),
+            "alerts": len(alerts),
+        },
+        "families": families,
+        "recipes": recipe_rows,
+        "models": model_rows,
+        "models_by_status": by_status,
+        "runs": [run_row(ix, r) for r in cat.runs[:RECENT_RUNS]],
+        "alerts": alerts,
+        "filters": {
+            "model_family": [str(f) for f in ModelFamily],
+            "level": [str(lv) for lv in RecipeLevel],
+            "recipe_status": [str(s) for s in RecipeStatus],
+            "model_status": [str(s) for s in ModelStatus],
+            "tag": sorted({t for r in cat.recipes for t in r.tags}),
+            "owner": sorted({m.owner for m in cat.models}),
+        },
+        "built_at": iso_text(cat.built_at),
+        "head": (cat.head or "")[:12],
+        "problems": list(cat.problems),
+    }
+
+
+TREE_LIMIT = 60  # nodes at one level of the drawn tree before "and N more"
+
+
+def _lineage_tree(ix: Indexes, recipe_id: str, current: str, path: set[str], depth: int = 0) -> dict[str, Any]:
+    """The lineage from the root: the path down to `current` and everything below it in
+    full; other branches as one node each with how many recipes hang below them."""
+    recipe = ix.recipes[recipe_id]
+    kids = sorted(ix.children.get(recipe_id, []), key=lambda r: r.id)
+    expand = depth < 12 and (recipe_id in path or recipe_id == current or _below(ix, recipe_id, current))
+    children = [_lineage_tree(ix, k.id, current, path, depth + 1) for k in kids[:TREE_LIMIT]] if expand else []
+    return {
+        "id": recipe.id, "name": recipe.name, "level": str(recipe.level), "status": str(recipe.status),
+        "current": recipe.id == current, "children": children,
+        "more": len(kids) - len(children) if expand else 0,
+        "hidden": 0 if expand else _count_below(ix, recipe_id),
+    }
+
+
+def _below(ix: Indexes, recipe_id: str, ancestor: str) -> bool:
+    seen = set()
+    parent = ix.recipes[recipe_id].parent_id
+    while parent and parent not in seen:
+        if parent == ancestor:
+            return True
+        seen.add(parent)
+        parent = ix.recipes[parent].parent_id if parent in ix.recipes else None
+    return False
+
+
+def _count_below(ix: Indexes, recipe_id: str, _seen: frozenset[str] = frozenset()) -> int:
+    if recipe_id in _seen:
+        return 0
+    kids = ix.children.get(recipe_id, [])
+    return len(kids) + sum(_count_below(ix, k.id, _seen | {recipe_id}) for k in kids)
+
+
+def _ancestors(ix: Indexes, recipe: RecipeOut) -> list[RecipeOut]:
+    chain: list[RecipeOut] = []
+    seen = {recipe.id}
+    parent_id = recipe.parent_id
+    while parent_id and parent_id in ix.recipes and parent_id not in seen:
+        parent = ix.recipes[parent_id]
+        chain.insert(0, parent)
+        seen.add(parent_id)
+        parent_id = parent.parent_id
+    return chain
+
+
+def _synthetic(example: Any) -> dict[str, Any] | None:
+    if example is None:
+        return None
+    schema = example.dataset_schema_json
+    columns_spec = schema.get("columns") if isinstance(schema.get("columns"), dict) else None
+    schema_rows = []
+    if columns_spec is not None:
+        for name, spec in columns_spec.items():
+            if isinstance(spec, dict):
+                detail = ", ".join(f"{k}: {text(v)}" for k, v in spec.items())
+            else:
+                detail = text(spec)
+            schema_rows.append({"name": str(name), "detail": detail})
+    other = [{"path": p, "value": text(v)} for p, v in flatten({k: v for k, v in schema.items() if k != "columns"})
+             if p]
+    columns: list[str] = list(columns_spec) if columns_spec else []
+    for row in example.sample_rows_json:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    rows = [[text(row.get(c, "")) for c in columns] for row in example.sample_rows_json]
+    run = [{"path": p, "value": text(v)} for p, v in flatten(example.example_run_json) if p]
+    return {"schema": schema_rows, "schema_other": other, "columns": columns, "rows": rows, "run": run}
+
+
+def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
+    """A recipe: metadata, lineage, resolved manifest with provenance, versions, example, users."""
+    manifest, provenance = cat.resolved.get(recipe.id, ({}, {}))
+    rows = [
+        {"path": path, "value": text(value), "set_by": recipe_ref(ix, provenance.get(path, recipe.id)),
+         "own": provenance.get(path, recipe.id) == recipe.id}
+        for path, value in flatten(manifest) if path
+    ]
+    versions = []
+    for v in reversed(cat.versions.get(recipe.id, [])):
+        changes = [
+            {"op": c.get("op", ""), "path": c.get("path_text", ""), "old": text(c.get("old")),
+             "new": text(c.get("new")), "bump": c.get("bump") or ""}
+            for c in ((v.diff_from_prev or {}).get("changes") or [])
+        ]
+        versions.append({
+            "number": v.version_number, "version_id": v.version_id, "anchor": v.version_id,
+            "change_note": v.change_note, "created_by": v.created_by, "created_at": iso_text(v.created_at),
+            "created": short_time(v.created_at), "commit": v.commit or "", "commit_short": (v.commit or "")[:10],
+            "bump": v.bump or "", "changes": changes,
+            "extends": {"recipe": recipe_ref(ix, v.extends.recipe), "version": v.extends.version}
+            if v.extends else None,
+        })
+    behind = None
+    if recipe.parent_id:
+        pinned = next((v.extends.version for v in reversed(cat.versions.get(recipe.id, [])) if v.extends), None)
+        parent = ix.recipes.get(recipe.parent_id)
+        parent_versions = [v.version_number for v in cat.versions.get(recipe.parent_id, [])]
+        if pinned and parent is not None:
+            newer = parent_versions[parent_versions.index(pinned) + 1:] if pinned in parent_versions else []
+            behind = {"parent": recipe_ref(ix, recipe.parent_id), "pinned": pinned,
+                      "current": parent.version or "", "count": len(newer),
+                      "newer": [{"number": n, "anchor": make_version_id(recipe.parent_id, n)} for n in newer]}
+    ancestors = _ancestors(ix, recipe)
+    root = ancestors[0].id if ancestors else recipe.id
+    path = {a.id for a in ancestors}
+    runs = ix.runs_by_recipe.get(recipe.id, [])
+    return {
+        "title": recipe.name,
+        "recipe": {
+            "id": recipe.id, "name": recipe.name, "model_family": str(recipe.model_family),
+            "level": str(recipe.level), "status": str(recipe.status), "tags": list(recipe.tags),
+            "description": recipe.description or "", "version": recipe.version or "",
+            "created": short_time(recipe.created_at), "updated": short_time(recipe.updated_at),
+            "parent": recipe_ref(ix, recipe.parent_id) if recipe.parent_id else None,
+        },
+        "ancestors": [{"id": a.id, "name": a.name, "level": str(a.level)} for a in ancestors],
+        "tree": _lineage_tree(ix, root, recipe.id, path),
+        "manifest": rows,
+        "versions": versions,
+        "behind": behind,
+        "synthetic": _synthetic(cat.synthetic.get(recipe.id)),
+        "models": [model_row(ix, m, has_alerts(cat, m.id)) for m in ix.models_by_recipe.get(recipe.id, [])],
+        "runs": [run_row(ix, r) for r in runs[:PAGE_RUNS]],
+        "runs_total": len(runs),
+        "record": recipe.model_dump(mode="json"),
+    }
+
+
+def _metric_charts(snaps: list[Any], manifest: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    attr = "performance_metrics_json" if section == "performance" else "drift_metrics_json"
+    oldest_first = list(reversed(snaps))
+    names = sorted({k for s in oldest_first for k in getattr(s, attr)})
+    charts = []
+    for name in names:
+        points = [(iso_text(s.captured_at), float(getattr(s, attr)[name]))
+                  for s in oldest_first if name in getattr(s, attr)]
+        title = f"{name} ({'drift' if section == 'drift' else 'performance'})"
+        charts.append(line_chart(title, points, metric_thresholds(manifest, section, name), name))
+    return charts
+
+
+def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
+    """A model: status and its history from git, recipe version, runs, monitoring charts."""
+    snaps = cat.snapshots.get(model.id) or []
+    number = version_number(model.recipe_id, model.recipe_version_id)
+    manifest = next((v.manifest_json for v in cat.versions.get(model.recipe_id, []) if v.version_number == number),
+                    None)
+    if manifest is None:
+        manifest = cat.resolved.get(model.recipe_id, ({}, {}))[0]
+    freshness_rule = ((manifest.get("monitoring") or {}).get("freshness") or {}).get("max_age_hours")
+    latest = snaps[0] if snaps else None
+    runs = ix.runs_by_model.get(model.id, [])
+    return {
+        "title": model.name,
+        "model": model_row(ix, model, bool(latest and latest.alerts_json)),
+        "description": model.description or "",
+        "created": short_time(model.created_at),
+        "statuses": [
+            {"status": c.status, "at": short_time(c.at), "author": c.author, "commit_short": c.commit[:10],
+             "message": c.message}
+            for c in cat.statuses.get(model.id, [])
+        ],
+        "runs": [run_row(ix, r) for r in runs[:PAGE_RUNS]],
+        "runs_total": len(runs),
+        "performance": _metric_charts(snaps, manifest, "performance"),
+        "drift": _metric_charts(snaps, manifest, "drift"),
+        "latest": {
+            "captured": short_time(latest.captured_at),
+            "freshness": [{"path": p, "value": text(v)} for p, v in flatten(latest.data_freshness_json) if p],
+            "alerts": alert_items(latest.alerts_json),
+        } if latest else None,
+        "freshness_rule": fmt_number(float(freshness_rule)) if isinstance(freshness_rule, int | float) else None,
+        "snapshots": [
+            {"id": s.id, "captured": short_time(s.captured_at),
+             "metrics": ", ".join(f"{k} {v:.4g}" for k, v in {**s.performance_metrics_json,
+                                                                **s.drift_metrics_json}.items()),
+             "alerts": ", ".join(s.alerts_json)}
+            for s in snaps[:SNAPSHOT_ROWS]
+        ],
+        "snapshots_total": len(snaps),
+        "record": model.model_dump(mode="json"),
+    }
+
+
+def _duration(run: RunOut) -> str:
+    if run.started_at is None or run.finished_at is None:
+        return ""
+    seconds = int((run.finished_at - run.started_at).total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
+    """A run: type, status, timing, metrics against all runs of its recipe, artifacts, logs."""
+    stats = ix.recipe_metrics(run.recipe_id)
+    metrics = []
+    for name, value in sorted(run.metrics_json.items()):
+        values = stats.get(name) or [value]
+        metrics.append({
+            "name": name, "value": f"{value:.4g}", "runs": len(values),
+            "min": f"{values[0]:.4g}", "median": f"{statistics.median(values):.4g}", "max": f"{values[-1]:.4g}",
+            "rank": 1 + len(values) - bisect.bisect_right(values, value),
+        })
+    names = sorted(run.metrics_json)
+    recipe_runs = ix.runs_by_recipe.get(run.recipe_id, [])
+    at = ix.run_position.get(run.id, 0)
+    window = recipe_runs[max(0, at - NEIGHBOURS) : at + NEIGHBOURS + 1] or [run]
+    siblings = [
+        {"id": r.id, "run_type": str(r.run_type), "status": str(r.status), "created": short_time(r.created_at),
+         "cells": [f"{r.metrics_json[n]:.4g}" if n in r.metrics_json else "" for n in names],
+         "current": r.id == run.id}
+        for r in window
+    ]
+    return {
+        "title": run.id,
+        "run": {**run_row(ix, run), "started": short_time(run.started_at), "finished": short_time(run.finished_at),
+                "duration": _duration(run)},
+        "metrics": metrics,
+        "metric_names": names,
+        "siblings": siblings,
+        "runs_total": len(ix.runs_by_recipe.get(run.recipe_id, [])),
+        "artifacts": [{"path": p, "value": text(v)} for p, v in flatten(run.artifacts_json) if p],
+        "logs": run.logs_text,
+        "record": run.model_dump(mode="json"),
+    }
+
+
+def search_entries(cat: Any, ix: Indexes) -> list[dict[str, str]]:
+    """The prebuilt search index: what each record is called and the text it is found by."""
+    entries = []
+    for r in cat.recipes:
+        manifest = cat.resolved.get(r.id, ({}, {}))[0]
+        words = " ".join(f"{p} {text(v)}" for p, v in flatten(manifest) if p)
+        entries.append({
+            "k": "recipe", "id": r.id, "n": r.name, "u": f"recipes/{r.id}/index.html",
+            "d": f"{r.model_family} · {r.level} · {r.status}",
+            "t": " ".join([r.id, r.name, *r.tags, str(r.model_family), str(r.level), str(r.status),
+                           r.description or "", words]).lower()[:4000],
+        })
+    for m in cat.models:
+        entries.append({
+            "k": "model", "id": m.id, "n": m.name, "u": f"models/{m.id}/index.html",
+            "d": f"{m.model_family} · {m.status} · {m.owner}",
+            "t": " ".join([m.id, m.name, m.owner, str(m.status), m.recipe_id, m.recipe_version_id,
+                           m.description or ""]).lower(),
+        })
+    for run in cat.runs:
+        entries.append({
+            "k": "run", "id": run.id, "n": f"{run.run_type} run of {run.recipe_id}",
+            "u": f"runs/{run.id}/index.html", "d": f"{run.status} · {short_time(run.created_at)}",
+            "t": " ".join([run.id, run.recipe_id, run.model_id or "", str(run.run_type), str(run.status),
+                           *run.metrics_json]).lower(),
+        })
+    return entries

@@ -1,0 +1,98 @@
+"""Everything the catalog shows, read once through ops: recipes with their resolved
+manifests and every version (one pass over git), models with their status history
+(one more pass), runs, monitoring snapshots and synthetic examples."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from modelyard.domain.records import (
+    Model,
+    MonitoringSnapshot,
+    RecipeOut,
+    RecipeVersion,
+    RegistrySettings,
+    RunOut,
+    SyntheticExample,
+)
+from modelyard.errors import ModelyardError
+from modelyard.ops import load
+from modelyard.ops.history import History
+from modelyard.ops.manifests import Resolver
+from modelyard.ops.model_history import StatusChange, status_history
+from modelyard.ops.versions import list_versions
+from modelyard.storage.registry import Registry
+
+
+@dataclass
+class Catalog:
+    """The registry as the catalog sees it; every list sorted so output is reproducible."""
+
+    settings: RegistrySettings
+    built_at: datetime
+    head: str | None
+    recipes: list[RecipeOut]
+    resolved: dict[str, tuple[dict[str, Any], dict[str, str]]]
+    versions: dict[str, list[RecipeVersion]]
+    synthetic: dict[str, SyntheticExample]
+    models: list[Model]
+    snapshots: dict[str, list[MonitoringSnapshot]]  # newest first, as the API lists them
+    runs: list[RunOut]  # newest first, as the API lists them
+    statuses: dict[str, list[StatusChange]]
+    problems: list[str] = field(default_factory=list)
+
+    def recipe(self, recipe_id: str) -> RecipeOut | None:
+        return self._recipes.get(recipe_id)
+
+    def __post_init__(self) -> None:
+        self._recipes = {r.id: r for r in self.recipes}
+
+
+def build_time(reg: Registry) -> tuple[datetime, str | None]:
+    """`SOURCE_DATE_EPOCH` when set, else the time of the registry's last commit, so the same
+    registry always gives the same pages; the wall clock only outside git."""
+    head = reg.git.head() if reg.in_git else None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC), head
+    if head:
+        stamp = reg.git.out("show", "-s", "--format=%ct", head)
+        return datetime.fromtimestamp(int(stamp), UTC), head
+    return datetime.now(UTC).replace(microsecond=0), head
+
+
+def load_catalog(reg: Registry) -> Catalog:
+    """Read the whole registry. Records that fail to parse stop the build with their
+    file and line (RegistryFileError), the same as every other command."""
+    built_at, head = build_time(reg)
+    history = History(reg)
+    resolver = Resolver(reg, history)
+    recipes = [load.recipe_out(reg, r) for r in load.recipes(reg)]
+    resolved: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+    versions: dict[str, list[RecipeVersion]] = {}
+    synthetic: dict[str, SyntheticExample] = {}
+    problems: list[str] = []
+    for recipe in recipes:
+        try:
+            resolved[recipe.id] = resolver.current(recipe.id)
+        except ModelyardError as exc:  # a broken lineage still gets a page, saying what is wrong
+            problems.append(f"{recipe.id}: {exc}")
+            resolved[recipe.id] = ({}, {})
+        versions[recipe.id] = list_versions(reg, recipe.id, history=history).versions
+        example = load.synthetic(reg, recipe.id)
+        if example is not None:
+            synthetic[recipe.id] = example
+    models = list(load.models(reg))
+    snapshots = {
+        m.id: sorted(load.snapshots(reg, m.id), key=lambda s: (s.captured_at, s.id), reverse=True)
+        for m in models
+    }
+    runs = [load.run_out(reg, r) for r in load.runs(reg)]
+    return Catalog(
+        settings=reg.settings, built_at=built_at, head=head, recipes=recipes, resolved=resolved,
+        versions=versions, synthetic=synthetic, models=models, snapshots=snapshots, runs=runs,
+        statuses=status_history(reg), problems=problems,
+    )

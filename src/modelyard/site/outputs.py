@@ -1,0 +1,138 @@
+"""What each page and JSON mirror of the catalog is made from: jobs of (kind, id), each
+yielding its output files with a key that changes exactly when the output would."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, TemplateError
+from pydantic import BaseModel
+
+from modelyard.domain.records import ModelList, RecipeList, RunList, SnapshotList, VersionList
+from modelyard.ops.common import DEFAULT_LIMIT
+from modelyard.site import context as ctx
+from modelyard.site.data import Catalog
+from modelyard.site.render import json_for_script, template_problem
+
+PAGES = "model-development"
+API = "api/ml-development"
+
+Job = tuple[str, str]
+Output = tuple[str, str, Callable[[], bytes]]
+
+
+def dump_json(data: Any) -> bytes:
+    """The mirrors are printed exactly as `--json` prints (indent 2, UTF-8), plus a newline."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _hash(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+@dataclass
+class Site:
+    """Everything a job needs; built once per build, shared by forked workers."""
+
+    cat: Catalog
+    ix: ctx.Indexes
+    env: Environment
+    digest: str
+    base_url: str
+
+    # -- helpers -------------------------------------------------------------------------
+    def page(self, rel: str, template: str, context: dict[str, Any]) -> Output:
+        """An HTML page at `rel` (under model-development/); `root` leads back to that folder."""
+        depth = rel.count("/")
+        full = {
+            **context,
+            "root": "../" * depth,
+            "api_root": "../" * (depth + 1) + API + "/",
+            "page_path": rel,
+            "canonical": f"{self.base_url}/{PAGES}/{rel}" if self.base_url else "",
+            "site_name": self.cat.settings.name,
+        }
+        key = _hash(self.digest, self.base_url, template, json.dumps(full, sort_keys=True, default=str))
+
+        def render() -> bytes:
+            try:
+                return self.env.get_template(template).render(full).encode()
+            except TemplateError as exc:
+                raise template_problem(exc, template) from None
+
+        return f"{PAGES}/{rel}", key, render
+
+    def mirror(self, rel: str, record: BaseModel) -> Output:
+        """A JSON mirror; keyed by pydantic's fast JSON of the record, so an unchanged mirror
+        is never formatted again."""
+        key = _hash(record.model_dump_json())
+
+        def render() -> bytes:
+            return dump_json(record.model_dump(mode="json"))
+
+        return f"{API}/{rel}", key, render
+
+    def paged(self, rel: str, key: str, items: list[Any], total_model: Any) -> Iterator[Output]:
+        """A list endpoint's default response at `<rel>.json`, and its later pages (what
+        `?offset=N` would give) at `<rel>/page-<n>.json`."""
+        pages = max(1, -(-len(items) // DEFAULT_LIMIT))
+        for n in range(pages):
+            chunk = items[n * DEFAULT_LIMIT : (n + 1) * DEFAULT_LIMIT]
+            yield self.mirror(f"{rel}.json" if n == 0 else f"{rel}/page-{n + 1}.json",
+                              total_model(**{key: chunk, "total": len(items)}))
+
+    # -- jobs ----------------------------------------------------------------------------
+    def jobs(self) -> list[Job]:
+        out: list[Job] = [("index", ""), ("chat", ""), ("search", ""), ("lists", "")]
+        out += [("recipe", r.id) for r in self.cat.recipes]
+        out += [("model", m.id) for m in self.cat.models]
+        out += [("run", r.id) for r in self.cat.runs]
+        return out
+
+    def outputs(self, job: Job) -> Iterator[Output]:
+        kind, ident = job
+        cat, ix = self.cat, self.ix
+        if kind == "index":
+            yield self.page("index.html", "index.html", ctx.index_page(cat, ix))
+        elif kind == "chat":
+            yield self.page("chat/index.html", "chat.html", {"title": "Search and ask"})
+        elif kind == "search":
+            entries = ctx.search_entries(cat, ix)
+            body = b"window.MODELYARD_SEARCH = " + str(json_for_script(entries)).encode() + b";\n"
+            yield f"{PAGES}/search-index.js", _hash(body), lambda: body
+        elif kind == "lists":
+            yield from self.paged("recipes", "recipes", cat.recipes, RecipeList)
+            yield from self.paged("models", "models", cat.models, ModelList)
+            yield from self.paged("runs", "runs", cat.runs, RunList)
+        elif kind == "recipe":
+            recipe = ix.recipes[ident]
+            yield self.page(f"recipes/{ident}/index.html", "recipe.html", ctx.recipe_page(cat, ix, recipe))
+            yield self.mirror(f"recipes/{ident}.json", recipe)
+            versions = cat.versions.get(ident, [])
+            yield self.mirror(f"recipes/{ident}/versions.json", VersionList(versions=versions, total=len(versions)))
+            for v in versions:
+                yield self.mirror(f"recipes/{ident}/versions/{v.version_id}.json", v)
+            example = cat.synthetic.get(ident)
+            if example is not None:
+                yield self.mirror(f"recipes/{ident}/synthetic-example.json", example)
+        elif kind == "model":
+            model = ix.models[ident]
+            yield self.page(f"models/{ident}/index.html", "model.html", ctx.model_page(cat, ix, model))
+            yield self.mirror(f"models/{ident}.json", model)
+            yield from self.paged(f"models/{ident}/monitoring", "snapshots", cat.snapshots.get(ident, []),
+                                  SnapshotList)
+        elif kind == "run":
+            run = self.run_by_id[ident]
+            yield self.page(f"runs/{ident}/index.html", "run.html", ctx.run_page(cat, ix, run))
+            yield self.mirror(f"runs/{ident}.json", run)
+
+    def __post_init__(self) -> None:
+        self.run_by_id = {r.id: r for r in self.cat.runs}
