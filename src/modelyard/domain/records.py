@@ -90,7 +90,7 @@ Rows = Annotated[list[dict[str, Any]], AfterValidator(_finite_deep)]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, defer_build=True)
 
 
 class RegistrySettings(Record):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -37,7 +37,17 @@ ModelId = Annotated[Id, _prefixed("model_")]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # names, notes and authors end up in commit messages and identities, where git
+        # cannot hold a NUL byte
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("text must not contain a NUL character (\\x00)")
+        return value
 
 
 class RecipeCreate(Body):

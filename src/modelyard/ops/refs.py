@@ -27,14 +27,14 @@ def recipe_version(reg: Registry, recipe_id: str, ref: str, field: str = "recipe
 
 
 def _committed(reg: Registry, recipe_id: str, version: str) -> bool:
-    """The working tree's current version is committed when the manifest file is clean."""
-    return not reg.git.dirty([reg.repo_path(layout.manifest_file(recipe_id))])
+    """The working tree's current version is committed when the manifest on disk is HEAD's."""
+    return not reg.git.worktree_differs([reg.repo_path(layout.manifest_file(recipe_id))])
 
 
 def require_committed(reg: Registry, recipe_id: str, version: str) -> None:
     """A pin must name a committed version: refuse while the parent's manifest has edits."""
     rel = reg.repo_path(layout.manifest_file(recipe_id))
-    if reg.git.dirty([rel]):
+    if reg.git.worktree_differs([rel]):
         raise DirtyTree(
             f"{rel} has uncommitted changes, so {recipe_id} {version} as it stands is no committed "
             "version to build on",

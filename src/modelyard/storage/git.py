@@ -126,6 +126,30 @@ class Git:
         entries = [e for e in proc.stdout.decode(errors="replace").split("\0") if e]
         return [e[3:] for e in entries if len(e) > 3]
 
+    def worktree_differs(self, paths: Iterable[str]) -> list[str]:
+        """Which of `paths` (repository-relative) have other content on disk than in HEAD.
+
+        Unlike `dirty`, this never reads the index, which in a registry of 100,000 runs is
+        tens of megabytes: one `ls-tree` of HEAD along the paths and one `hash-object`.
+        """
+        wanted = list(dict.fromkeys(paths))
+        if not wanted:
+            return []
+        head_blobs: dict[str, str] = {}
+        head = self.head()
+        if head:
+            out = self.run("ls-tree", "-z", "--full-tree", head, "--", *wanted).stdout
+            for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+                meta, _, path = entry.partition("\t")
+                if path:
+                    head_blobs[path] = meta.split()[2]
+        on_disk = [p for p in wanted if (self.worktree / p).is_file()]
+        disk_blobs: dict[str, str] = {}
+        if on_disk:
+            shas = self.out("hash-object", "--stdin-paths", input="\n".join(on_disk).encode()).split()
+            disk_blobs = dict(zip(on_disk, shas, strict=True))
+        return [p for p in wanted if head_blobs.get(p) != disk_blobs.get(p)]
+
     def cat_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         """Many blobs through one `git cat-file --batch`."""
         wanted = list(dict.fromkeys(shas))
