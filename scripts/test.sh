@@ -23,5 +23,11 @@ echo "== lint"
 .venv/bin/lint-imports
 .venv/bin/mypy
 
+if [ -n "${MODELYARD_BENCH_SMALL:-}" ]; then
+  # figures at the small size, printed (not asserted), so a change that makes things slower shows
+  echo "== benchmark (small registry)"
+  .venv/bin/python benchmarks/run.py --size small --repeat 3 --no-write
+fi
+
 echo "== tests"
 exec .venv/bin/python -m pytest "$@"
