@@ -56,12 +56,12 @@ def changed_by_stat(cache: Cache, kind: str) -> set[str]:
     with cache.lock:
         rows = cache.db.execute("SELECT path, blob, sig FROM tree WHERE kind=?", (kind,)).fetchall()
     now = time.time_ns()
-    root = cache.root
+    root = f"{cache.root}{os.sep}"  # plain strings: pathlib's joins cost more than the lstat
     changed: set[str] = set()
     verified: list[tuple[str, str]] = []
     for path, blob, sig in rows:
         try:
-            st = os.lstat(root / path)
+            st = os.lstat(root + path)
         except OSError:
             changed.add(path)
             continue
@@ -69,7 +69,7 @@ def changed_by_stat(cache: Cache, kind: str) -> set[str]:
         if mark == sig:
             continue
         try:
-            data = (root / path).read_bytes() if stat.S_ISREG(st.st_mode) else None
+            data = Path(root + path).read_bytes() if stat.S_ISREG(st.st_mode) else None
         except OSError:
             data = None
         if data is None or _blob_id(data, len(blob)) != blob:
