@@ -27,9 +27,9 @@ def server(reg: Registry, base_recipe: str, tmp_path: Path) -> Iterator[ServerPr
 
 @pytest.fixture
 def page(server: ServerProcess) -> Iterator[tuple[object, list[str]]]:
-    sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.skip("no /usr/bin/chromium")
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
+    from playwright import sync_api
     outside: list[str] = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
