@@ -279,3 +279,18 @@ def test_a_snapshot_must_sit_under_its_model(reg, base_recipe):
     (target / f"{snap.id}.yaml").write_bytes(reg.path(layout.snapshot_file(model.id, snap.id)).read_bytes())
     found, _ = problem(lambda: monitoring.list_snapshots(reg, other.id))
     assert found.field == "model_id"
+
+
+def test_a_misspelt_enum_value_gets_a_suggestion(reg, base_recipe):
+    from modelyard.errors import RegistryFileError
+    from modelyard.ops import recipes
+
+    path = reg.root / "recipes" / base_recipe / "recipe.yaml"
+    path.write_text(path.read_text().replace("status: draft", "status: aproved"))
+    with pytest.raises(RegistryFileError) as caught:
+        recipes.get_recipe(reg, base_recipe)
+    [problem] = caught.value.problems
+    assert problem.field == "status"
+    assert problem.message == ("Input should be 'draft', 'approved' or 'archived' (got 'aproved'); "
+                               "did you mean 'approved'?")
+    assert (problem.line, problem.column) == (6, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -47,9 +48,17 @@ def problems_from_validation(
                 message += f" (got {value!r})"
         if err["type"] == "string_type" and isinstance(err.get("input"), int | float | bool):
             message += "; quote the value so YAML reads it as text"
+        if err["type"] == "enum" and isinstance(err.get("input"), str):
+            allowed = _QUOTED.findall(str(err.get("ctx", {}).get("expected", "")))
+            hint = _did_you_mean(err["input"], allowed)
+            if hint:
+                message += f"; did you mean {hint!r}?"
         field = ".".join(str(p) for p in loc) or None
         problems.append(FileProblem(path, message, line, col, field))
     return problems
+
+
+_QUOTED = re.compile(r"'([^']*)'")
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
