@@ -152,3 +152,13 @@ def test_no_registry_is_a_clear_error(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: no registry at {tmp_path}")
     assert "Suggested action: point --registry at a folder made by `modelyard init`" in result.stderr
+
+
+def test_missing_body_fields_name_their_flags(cli):
+    err = cli.error("recipes", "create")
+    assert err == ("Error: invalid request\n"
+                   "  body.name: field required (--name)\n"
+                   "  body.model_family: field required (--model-family)\n"
+                   "  body.level: field required (--level)\n")
+    err = cli.error("runs", "list", "--limit", "0")
+    assert err.endswith("  query.limit: limit must be between 1 and 500 (got 0) (--limit)\n")

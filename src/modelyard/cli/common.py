@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     from modelyard.storage.registry import Registry
 
+COMMAND_KEY = "modelyard.command"
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly the seed API's response body.")
 
 
@@ -36,6 +38,8 @@ def body_option(func: Callable[..., Any]) -> Callable[..., Any]:
 def open_registry(ctx: click.Context) -> Registry:
     from modelyard.storage.registry import Registry
 
+    # remembered for the error report, which names the flag that sets a bad body field
+    ctx.meta[COMMAND_KEY] = ctx.command
     return Registry.open(ctx.find_root().obj.get("registry") if ctx.find_root().obj else None)
 
 

@@ -8,11 +8,22 @@ from typing import Any
 
 import click
 
+from modelyard.cli.common import COMMAND_KEY
 from modelyard.errors import ModelyardError, ValidationFailed
 
 
 def _say(message: str) -> None:
     click.secho(message, fg="red", err=True)
+
+
+def _flag_hint(command: click.Command | None, loc: tuple[str | int, ...]) -> str:
+    """` (--model-family)` when the command has a flag for the body field at `loc`."""
+    if command is None or len(loc) != 2 or loc[0] not in ("body", "query"):
+        return ""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name == loc[1]:
+            return f" ({param.opts[-1]})"
+    return ""
 
 
 def run_guarded(call: Callable[[], Any], ctx: click.Context) -> Any:
@@ -23,8 +34,9 @@ def run_guarded(call: Callable[[], Any], ctx: click.Context) -> Any:
     except ModelyardError as exc:
         if isinstance(exc, ValidationFailed):
             _say("Error: invalid request")
+            command = ctx.meta.get(COMMAND_KEY)
             for err in exc.errors:
-                _say(f"  {'.'.join(str(p) for p in err.loc)}: {err.msg}")
+                _say(f"  {'.'.join(str(p) for p in err.loc)}: {err.msg}{_flag_hint(command, err.loc)}")
         else:
             first, *rest = str(exc).splitlines()
             _say(f"Error: {first}")
