@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import socket
 import statistics
 import subprocess
@@ -27,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,50 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 import httpx  # noqa: E402
+from bulk import generate  # noqa: E402
 
-from modelyard.domain.enums import RunStatus, RunType  # noqa: E402
-from modelyard.domain.ids import time_id  # noqa: E402
-from modelyard.domain.records import Run  # noqa: E402
-from modelyard.ops import models, recipes, setup  # noqa: E402
-from modelyard.storage import files, layout  # noqa: E402
+from modelyard.ops import models, recipes  # noqa: E402
 from modelyard.storage.registry import Registry  # noqa: E402
 
 API = "/api/ml-development"
-MANIFEST: dict[str, Any] = {
-    "data_sources": {"transactions": {"kind": "table", "uri": "warehouse.sales.transactions"}},
-    "features": {"base_price": {"dtype": "float", "source": "transactions"}},
-    "target": {"name": "units_sold", "dtype": "float", "kind": "regression"},
-    "model": {"algorithm": "lightgbm", "hyperparameters": {"learning_rate": 0.05}},
-    "pricing": {"objective": "revenue", "price_bounds": {"min_ratio": 0.8, "max_ratio": 1.2}},
-}
-
-
-def generate(folder: Path, n_recipes: int, n_models: int, n_runs: int, seed: int = 7) -> Registry:
-    rng = random.Random(seed)
-    reg = setup.init_registry(folder)
-    recipe_ids = [
-        recipes.create_recipe(reg, {"name": f"Pricing {i}", "model_family": "pricing", "level": "baseline",
-                                    "manifest": MANIFEST}).id
-        for i in range(n_recipes)
-    ]
-    model_list = []
-    for i in range(n_models):
-        rid = recipe_ids[i % len(recipe_ids)]
-        model_list.append(models.register_model(reg, {"name": f"Model {i}", "recipe_id": rid,
-                                                      "recipe_version_id": "v1.0.0", "owner": "bench"}))
-    start = datetime(2025, 1, 1, tzinfo=UTC)
-    with reg.mutate(f"Generate {n_runs} runs") as m:
-        for _ in range(n_runs):
-            model = rng.choice(model_list)
-            created = start + timedelta(seconds=rng.randrange(365 * 24 * 3600))
-            run = Run(id=time_id("run", created), model_id=model.id, recipe_id=model.recipe_id,
-                      recipe_version_id=model.recipe_version_id, run_type=rng.choice(list(RunType)),
-                      status=RunStatus.succeeded, created_at=created, started_at=created,
-                      finished_at=created + timedelta(minutes=15),
-                      metrics_json={"revenue_lift": round(rng.random() / 10, 4)})
-            rel = str(layout.run_file(run.id))
-            m.write(rel, files.render(run, "run", rel))
-    return reg
 
 
 def free_port() -> int:
