@@ -51,10 +51,6 @@ class InvalidValue(ModelyardError):
     http_status = 400
 
 
-class LimitError(InvalidValue):
-    pass
-
-
 @dataclass(frozen=True)
 class FieldError:
     """One problem with a request body, in the seed's 422 shape."""

@@ -91,16 +91,6 @@ def get(ctx: click.Context, recipe_id: str, version_id: str, show_manifest: bool
     emit(result, as_json, text)
 
 
-def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
-    keys = dotted.split(".")
-    for key in keys[:-1]:
-        nxt = data.get(key)
-        if not isinstance(nxt, dict):
-            nxt = data[key] = {}
-        data = nxt
-    data[keys[-1]] = value
-
-
 @versions.command("create")
 @recipe_id_argument()
 @body_option
@@ -127,7 +117,7 @@ def create(ctx: click.Context, recipe_id: str, body_file: str | None, manifest_f
     target and features: major) unless --version is given.
     """
     from modelyard.cli.options import key_values
-    from modelyard.domain.resolve import merge
+    from modelyard.domain.resolve import merge, set_value
     from modelyard.ops import recipes as recipe_ops
     from modelyard.ops import versions as ops
 
@@ -142,8 +132,7 @@ def create(ctx: click.Context, recipe_id: str, body_file: str | None, manifest_f
                 raise click.BadParameter("the patch must be a mapping", param_hint="--patch")
             manifest = merge(manifest, patch)
         for path, value in (key_values(sets, "--set") or {}).items():
-            _set_path(manifest, path, value)
-        manifest = merge({}, manifest)  # drop keys set to null
+            manifest = set_value(manifest, path, value)
     body = build_body(body_file, recipe_id=None, manifest_json=manifest, change_note=change_note,
                       created_by=created_by, version=version, parent_version=parent_version)
     emit(ops.create_version(reg, recipe_id, body), as_json, version_text)

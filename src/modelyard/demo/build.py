@@ -25,7 +25,6 @@ class Demo:
         self.echo = echo
         self.commits = 0
         self._files = Path(tempfile.mkdtemp(prefix="modelyard-demo-"))
-        self._day = 0.0
 
     def at(self, day: float, hour: int = 9, minute: int = 0) -> None:
         when = self.start + timedelta(days=day, hours=hour - 9, minutes=minute)

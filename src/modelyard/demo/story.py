@@ -8,10 +8,10 @@ monitoring in which FreshMart's pricing model slowly drifts until it raises an a
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Protocol
 
 from modelyard.demo import manifests as m
+from modelyard.domain.resolve import set_value
 
 PRIYA = "Priya Natarajan <priya@northwind.example>"
 MEI = "Mei Chen <mei@northwind.example>"
@@ -24,19 +24,6 @@ class Runner(Protocol):
     def at(self, day: float, hour: int = 9, minute: int = 0) -> None: ...
     def file(self, data: Any) -> str: ...
     def __call__(self, *args: str) -> Any: ...
-
-
-def _set(manifest: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    out = copy.deepcopy(manifest)
-    node = out
-    keys = path.split(".")
-    for key in keys[:-1]:
-        node = node.setdefault(key, {})
-    if value is None:
-        node.pop(keys[-1], None)
-    else:
-        node[keys[-1]] = value
-    return out
 
 
 class Story:
@@ -72,7 +59,7 @@ class Story:
         self.run.at(day, 14, 30)
         manifest = self.resolved(rid)
         for path, value in changes.items():
-            manifest = _set(manifest, path, value)
+            manifest = set_value(manifest, path, value)
         args = ["versions", "create", rid, "--manifest", self.run.file(manifest), "--change-note", note,
                 "--created-by", who]
         if parent_version:
@@ -196,7 +183,7 @@ class Story:
                        [{"postcode": "LS1 4AP", "population_5km": 182000, "median_income": 31200, "competitor_count_2km": 4, "first_year_revenue": 2.1e6},
                         {"postcode": "B15 2TT", "population_5km": 240500, "median_income": 28900, "competitor_count_2km": 7, "first_year_revenue": 1.7e6}],
                        {"run_type": "backtest", "metrics_json": {"R2": 0.64, "MAPE": 0.27}})
-        self.pricing_base_v2 = self.version(
+        self.version(
             5, PRIYA, "recipe_pricing_base",
             "Lower the learning rate: validation MAPE varied by 4 points across folds at 0.05",
             {"model.hyperparameters.learning_rate": 0.03, "model.hyperparameters.n_estimators": 900})
@@ -205,9 +192,9 @@ class Story:
 
     def variants(self) -> None:
         grocery = self.resolved("recipe_pricing_base")
-        grocery = _set(grocery, "pricing.objective", "margin")
-        grocery = _set(grocery, "pricing.price_bounds.max_change_pct", 5)
-        grocery = _set(grocery, "features.shelf_life_days", {"dtype": "int", "source": "catalog",
+        grocery = set_value(grocery, "pricing.objective", "margin")
+        grocery = set_value(grocery, "pricing.price_bounds.max_change_pct", 5)
+        grocery = set_value(grocery, "features.shelf_life_days", {"dtype": "int", "source": "catalog",
                                                              "description": "Days until the product spoils."})
         self.recipe(7, PRIYA, "recipe_pricing_grocery", "Grocery Pricing", "pricing", "industry",
                     ["grocery", "perishables"], grocery, parent="recipe_pricing_base",
@@ -217,9 +204,9 @@ class Story:
                      "Hold out the last 8 weeks for model selection",
                      {"training.parameters": {"holdout_weeks": 8}})
         retail = self.resolved("recipe_forecasting_base")
-        retail = _set(retail, "forecasting.frequency", "W")
-        retail = _set(retail, "forecasting.horizon", 13)
-        retail = _set(retail, "features.promo_flag", {"dtype": "bool", "source": "sales"})
+        retail = set_value(retail, "forecasting.frequency", "W")
+        retail = set_value(retail, "forecasting.horizon", 13)
+        retail = set_value(retail, "features.promo_flag", {"dtype": "bool", "source": "sales"})
         self.recipe(9, MEI, "recipe_forecasting_retail", "Retail Demand Forecasting", "forecasting", "industry",
                     ["retail", "weekly"], retail, parent="recipe_forecasting_base",
                     description="Weekly store demand, one quarter ahead, promotion-aware.",
@@ -229,8 +216,8 @@ class Story:
                      {"monitoring.freshness": {"max_age_hours": 26}})
         self.status(11, PRIYA, "recipe_pricing_grocery", "approved")
         freshmart = self.resolved("recipe_pricing_grocery")
-        freshmart = _set(freshmart, "pricing.price_bounds.min_ratio", 0.9)
-        freshmart = _set(freshmart, "data_sources.transactions.uri", "freshmart.sales.transactions")
+        freshmart = set_value(freshmart, "pricing.price_bounds.min_ratio", 0.9)
+        freshmart = set_value(freshmart, "data_sources.transactions.uri", "freshmart.sales.transactions")
         self.recipe(11, PRIYA, "recipe_pricing_freshmart", "FreshMart Pricing", "pricing", "client",
                     ["client", "freshmart", "grocery"], freshmart, parent="recipe_pricing_grocery",
                     description="FreshMart's 240 stores: their transactions, a 10% floor on discounts.",
@@ -240,16 +227,16 @@ class Story:
                       {"name": "Grant 500 loyalty points", "channel": "app", "cost": 2.5}})
         self.status(12, TOMAS, "recipe_nba_base", "approved")
         telco = self.resolved("recipe_nba_base")
-        telco = _set(telco, "next_best_action.actions.discount_10", None)
-        telco = _set(telco, "next_best_action.actions.data_boost",
+        telco = set_value(telco, "next_best_action.actions.discount_10", None)
+        telco = set_value(telco, "next_best_action.actions.data_boost",
                      {"name": "Free 5 GB data boost", "channel": "sms", "cost": 1.2})
-        telco = _set(telco, "features.data_usage_gb", {"dtype": "float", "source": "customers"})
+        telco = set_value(telco, "features.data_usage_gb", {"dtype": "float", "source": "customers"})
         self.recipe(13, TOMAS, "recipe_nba_telco", "Telco Next Best Action", "next_best_action", "industry",
                     ["telco", "retention"], telco, parent="recipe_nba_base",
                     description="Retention actions for mobile subscribers; no blanket discounts.",
                     note="Telco variant: data boost instead of discounts, data usage feature")
         northwind = self.resolved("recipe_forecasting_retail")
-        northwind = _set(northwind, "forecasting.quantiles", [0.05, 0.5, 0.95])
+        northwind = set_value(northwind, "forecasting.quantiles", [0.05, 0.5, 0.95])
         self.recipe(14, MEI, "recipe_forecasting_northwind", "Northwind Weekly Forecast", "forecasting",
                     "client", ["client", "northwind"], northwind, parent="recipe_forecasting_retail",
                     description="Northwind's own stores; wider bands for replenishment safety stock.",

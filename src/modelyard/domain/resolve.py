@@ -38,6 +38,14 @@ def _merge_into(target: dict[str, Any], overrides: dict[str, Any]) -> None:
             target[key] = prune_nulls(copy.deepcopy(value))
 
 
+def set_value(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    """`data` with the value at a dotted path set (None removes it), by the merge rules."""
+    patch: Any = value
+    for key in reversed(dotted.split(".")):
+        patch = {key: patch}
+    return merge(data, patch)
+
+
 def resolve(layers: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], dict[str, str]]:
     """Resolve `[(root_id, manifest), (child_id, overrides), ...]` (root first).
 

@@ -10,7 +10,7 @@ from modelyard.domain.lifecycle import RECIPE_TRANSITIONS, transition_problem
 from modelyard.domain.lineage import lineage_problems
 from modelyard.domain.records import Extends, ManifestFile, Recipe, RecipeList, RecipeOut
 from modelyard.domain.requests import RecipeCreate, RecipeUpdate
-from modelyard.domain.resolve import merge, overrides_between, prune_nulls
+from modelyard.domain.resolve import overrides_between, prune_nulls
 from modelyard.errors import Conflict, FieldError, ValidationFailed
 from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
@@ -182,7 +182,3 @@ def resolved_manifest(reg: Registry, recipe_id: str) -> tuple[dict[str, Any], di
     """The recipe's current resolved manifest and, for every value, the recipe that set it."""
     load.recipe(reg, recipe_id)
     return Resolver(reg).current(recipe_id)
-
-
-def apply_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    return merge(base, patch)

@@ -98,10 +98,6 @@ class Git:
     def is_shallow(self) -> bool:
         return self.out("rev-parse", "--is-shallow-repository") == "true"
 
-    def config(self, key: str) -> str | None:
-        proc = self.run("config", "--get", key, check=False)
-        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
-
     def user(self) -> tuple[str | None, str | None]:
         """git's configured user.name and user.email, read by one process."""
         proc = self.run("config", "--get-regexp", r"^user\.(name|email)$", check=False)

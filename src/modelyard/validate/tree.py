@@ -122,10 +122,6 @@ class Tree:
             self._run_index = index
         return self._run_index
 
-    def run_rel(self, run_id: str) -> str | None:
-        shards = self.run_index().get(run_id)
-        return f"{layout.RUNS}/{shards[0]}/{run_id}/{layout.RUN_FILE}" if shards else None
-
     def all_files(self) -> list[str]:
         """Every file of the registry (registry-relative), skipping hidden files and folders."""
         out: list[str] = []
