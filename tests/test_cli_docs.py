@@ -58,3 +58,11 @@ def test_an_unexpected_error_says_it_is_a_bug(reg, monkeypatch):
                              "This is a bug in modelyard. Rerun with --traceback to see where it happened.\n")
     result = CliRunner().invoke(cli, ["--registry", str(reg.root), "--traceback", "recipes", "list"])
     assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_a_folder_that_cannot_be_written_is_a_clear_error_not_a_bug(reg, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = CliRunner().invoke(cli, ["--registry", str(reg.root), "schema", "export", str(blocker / "schemas")])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: Not a directory: {blocker / 'schemas'}\n"

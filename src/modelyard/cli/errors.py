@@ -43,12 +43,23 @@ def run_guarded(call: Callable[[], Any], ctx: click.Context) -> Any:
             for line in rest:
                 click.echo(line, err=True)
         ctx.exit(exc.exit_code)
+    except OSError as exc:
+        if exc.filename is None:  # not about a file the user named: treat as a bug below
+            return _unexpected(exc, ctx)
+        # a folder that cannot be made, a file that cannot be written: the machine, not a bug
+        target = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else exc.filename
+        _say(f"Error: {exc.strerror or type(exc).__name__}: {target}")
+        ctx.exit(1)
     except KeyboardInterrupt:
         _say("Interrupted")
         ctx.exit(130)
     except Exception as exc:  # a bug: say so, and how to see more
-        if (ctx.obj or {}).get("traceback") or "--traceback" in sys.argv:
-            raise
-        _say(f"Unexpected error: {type(exc).__name__}: {exc}")
-        click.echo("This is a bug in modelyard. Rerun with --traceback to see where it happened.", err=True)
-        ctx.exit(1)
+        return _unexpected(exc, ctx)
+
+
+def _unexpected(exc: Exception, ctx: click.Context) -> Any:
+    if (ctx.obj or {}).get("traceback") or "--traceback" in sys.argv:
+        raise exc
+    _say(f"Unexpected error: {type(exc).__name__}: {exc}")
+    click.echo("This is a bug in modelyard. Rerun with --traceback to see where it happened.", err=True)
+    ctx.exit(1)
