@@ -153,7 +153,7 @@ def _open_parent(root: Path, folders: tuple[str, ...], shown: str) -> int | None
                 return None
             if stat.S_ISLNK(st.st_mode):
                 folder = current.relative_to(root).as_posix()
-                raise UnsafePath(shown, f"is in {folder}, which {IN_LINK}")
+                raise UnsafePath(shown, f"is in {folder}, {IN_LINK}")
             if not stat.S_ISDIR(st.st_mode):
                 return None
         return -1
@@ -167,7 +167,7 @@ def _open_parent(root: Path, folders: tuple[str, ...], shown: str) -> int | None
             # some systems answer ENOTDIR rather than ELOOP for a link opened with O_NOFOLLOW
             if exc.errno == errno.ELOOP or _is_link(current):
                 folder = current.relative_to(root).as_posix()
-                raise UnsafePath(shown, f"is in {folder}, which {IN_LINK}") from None
+                raise UnsafePath(shown, f"is in {folder}, {IN_LINK}") from None
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return None
             raise
