@@ -16,13 +16,13 @@ _TIME_ID = re.compile(r"^(run|snap)_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_[
 
 
 def check_id(value: str) -> str:
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid id ({ID_RULE})")
     return value
 
 
 def is_valid_id(value: object) -> bool:
-    return isinstance(value, str) and bool(ID_PATTERN.match(value))
+    return isinstance(value, str) and bool(ID_PATTERN.fullmatch(value))
 
 
 def slug(text: str, max_len: int = 40) -> str:
@@ -38,7 +38,7 @@ def id_from_name(prefix: str, name: str, taken: set[str] | frozenset[str]) -> st
     Ids are compared case-insensitively by construction (they are lowercase).
     """
     base = f"{prefix}_{slug(name)}"
-    if not ID_PATTERN.match(base):
+    if not ID_PATTERN.fullmatch(base):
         base = f"{prefix}_x_{slug(name)}"[:63]
     candidate, n = base, 2
     while candidate in taken:
@@ -57,7 +57,7 @@ def time_id(prefix: str, when: datetime) -> str:
 
 def shard_of(time_based_id: str) -> str | None:
     """The month folder (`2024-01`) of a run id, or None when the id does not embed a time."""
-    m = _TIME_ID.match(time_based_id)
+    m = _TIME_ID.fullmatch(time_based_id)
     return f"{m.group(2)}-{m.group(3)}" if m else None
 
 

@@ -50,7 +50,7 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
 def check_semver(value: str) -> str:
-    if not isinstance(value, str) or not SEMVER.match(value):
+    if not isinstance(value, str) or not SEMVER.fullmatch(value):
         raise ValueError(f"{value!r} is not a version of the form MAJOR.MINOR.PATCH, e.g. '1.2.0'")
     return value
 

@@ -19,7 +19,7 @@ _RANK = {name: i for i, name in enumerate(BUMPS)}
 
 
 def parse(version: str) -> tuple[int, int, int]:
-    m = SEMVER.match(version)
+    m = SEMVER.fullmatch(version)
     if not m:
         raise ValueError(f"{version!r} is not a version of the form MAJOR.MINOR.PATCH")
     return int(m.group(1)), int(m.group(2)), int(m.group(3))

@@ -154,7 +154,7 @@ class History:
 
     def lookup(self, recipe_id: str, ref: str) -> int:
         """The index of a version given as `ver_<stem>_v1.2.0`, `v1.2.0` or `1.2.0`."""
-        m = _VERSION_REF.match(ref or "")
+        m = _VERSION_REF.fullmatch(ref or "")
         if m and (m.group("stem") is None or make_version_id(recipe_id, m.group("num")) == ref):
             for i, v in enumerate(self.versions_of(recipe_id)):
                 if v.version == m.group("num"):
@@ -164,7 +164,7 @@ class History:
 
 def version_number(recipe_id: str, ref: str) -> str | None:
     """`1.2.0` from any accepted spelling of a version of `recipe_id`; None when it names another recipe."""
-    m = _VERSION_REF.match(ref or "")
+    m = _VERSION_REF.fullmatch(ref or "")
     if not m:
         return None
     if m.group("stem") is not None and make_version_id(recipe_id, m.group("num")) != ref:
@@ -174,7 +174,7 @@ def version_number(recipe_id: str, ref: str) -> str | None:
 
 def owner_of(ref: str) -> str | None:
     """The recipe id a `ver_<stem>_v1.2.0` id names (`recipe_<stem>`)."""
-    m = _VERSION_REF.match(ref or "")
+    m = _VERSION_REF.fullmatch(ref or "")
     if m and m.group("stem"):
         return f"recipe_{m.group('stem')}"
     return None
