@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from modelyard.errors import GitError
+from modelyard.errors import GitError, IndexBusy
 
 ZERO = "0" * 40
+# attempts at updating a locked index, 20 ms more apart each time: about four seconds in all
+INDEX_TRIES = 20
 FALLBACK_NAME = "modelyard"
 FALLBACK_EMAIL = "modelyard@localhost"
 _IDENT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
@@ -203,20 +205,58 @@ class Git:
         parents = ["-p", head] if head else []
         sha = self.out("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=ident)
         self.run("update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO)
-        self._sync_user_index(info)
+        problem = self._sync_user_index(info)
+        if problem is not None:
+            if not self._undo(branch, sha, head):  # something else moved the branch meanwhile
+                paths = " ".join(changes)
+                raise IndexBusy(
+                    f"committed {sha[:12]}, but git's index could not be updated and the branch has "
+                    "moved on since, so the commit stays; the index still holds the old files",
+                    action=f"once the index is free, run `git reset -q -- {paths}` so that the next "
+                    "`git commit` does not undo it",
+                )
+            raise problem
         return sha
 
-    def _sync_user_index(self, info: bytes) -> None:
+    def _sync_user_index(self, info: bytes) -> IndexBusy | None:
         """Keep the user's index in step for exactly the committed paths, so `git status`
-        stays clean and a later `git commit` of other work cannot undo this one.
+        stays clean and a later `git commit` of other work cannot undo this one. The problem,
+        when git cannot (the commit must then be undone: an index left behind would revert it
+        at the next `git commit`).
 
         Editors refresh the index in the background and hold `index.lock` for a moment,
-        so a locked index is waited for (about two seconds) rather than skipped."""
-        for attempt in range(20):
+        so a locked index is waited for (about four seconds) rather than given up on at once."""
+        proc = None
+        for attempt in range(INDEX_TRIES):
             proc = self.run("update-index", "--add", "--remove", "--index-info", input=info, check=False)
-            if proc.returncode == 0 or b"index.lock" not in proc.stderr:
-                return
+            if proc.returncode == 0:
+                return None
+            if b"index.lock" not in proc.stderr:
+                break
             time.sleep(0.02 * (attempt + 1))
+        assert proc is not None
+        said = proc.stderr.decode(errors="replace").strip().splitlines()
+        lock = self.git_dir / "index.lock"
+        if lock.exists():
+            return IndexBusy(
+                f"git's index is locked ({lock} exists: another git process or an editor is using it), "
+                "so the change was not made; nothing was committed",
+                action=f"wait for that process to finish, or if no git process is running, delete {lock}; "
+                "then run the command again",
+            )
+        return IndexBusy(
+            f"git could not update its index ({said[-1] if said else 'update-index failed'}), "
+            "so the change was not made; nothing was committed",
+            action="fix what git reports (a full disk, permissions), then run the command again",
+        )
+
+    def _undo(self, branch: str, sha: str, head: str | None) -> bool:
+        """Move `branch` back from `sha` to `head` (compare-and-swap: only if nothing moved it)."""
+        if head:
+            args = ["update-ref", "-m", "modelyard: undo (index not updated)", branch, head, sha]
+        else:
+            args = ["update-ref", "-d", branch, sha]
+        return self.run(*args, check=False).returncode == 0
 
     def _identities(self, author: Person | None, user: tuple[str | None, str | None]) -> dict[str, str]:
         env: dict[str, str] = {}
