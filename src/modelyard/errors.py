@@ -118,12 +118,27 @@ class RegistryFileError(ModelyardError):
         self.problems = problems
 
 
+class UnsafePath(RegistryFileError):
+    """A registry path that is never read: a symbolic link is on it, it is not a regular
+    file, or it is over the size limit (storage/safefs.py)."""
+
+    def __init__(self, display: str, message: str, reason: str = "symlink") -> None:
+        super().__init__([FileProblem(display, message)])
+        self.reason = reason  # `symlink`, `file-too-large` or `not-a-file`: validate's check codes
+
+
 class RegistryNotFound(ModelyardError):
     pass
 
 
 class GitError(ModelyardError):
     """git refused or failed; the message says what to do."""
+
+
+class IndexBusy(GitError):
+    """git's index could not be brought in step with a commit, which was therefore undone."""
+
+    http_status = 503
 
 
 class LockTimeout(ModelyardError):

@@ -20,7 +20,7 @@ from modelyard.domain.records import (
     RunOut,
     SyntheticExample,
 )
-from modelyard.errors import GitError, NotFound
+from modelyard.errors import GitError, NotFound, UnsafePath
 from modelyard.storage import layout
 from modelyard.storage.cache_rows import Row
 from modelyard.storage.registry import Registry
@@ -61,9 +61,20 @@ def recipe_out(reg: Registry, rec: Recipe, version: Any = ...) -> RecipeOut:
     )
 
 
+def listed(reg: Registry, rel: Any, model: type[T], **expect: str) -> T | None:
+    """A record for a listing: `read_at`, except that a file reached through a symbolic link
+    is left out (never read; `validate` reports it, and a read by id refuses it)."""
+    try:
+        return reg.read_at(rel, model, **expect)
+    except UnsafePath as exc:
+        if exc.reason == "symlink":
+            return None
+        raise
+
+
 def recipes(reg: Registry) -> Iterator[Recipe]:
     for recipe_id in reg.ids_in(layout.RECIPES):
-        found = reg.read_at(layout.recipe_file(recipe_id), Recipe, id=recipe_id)
+        found = listed(reg, layout.recipe_file(recipe_id), Recipe, id=recipe_id)
         if found is not None:
             yield found
 
@@ -78,7 +89,7 @@ def model(reg: Registry, model_id: str) -> Model:
 
 def models(reg: Registry) -> Iterator[Model]:
     for model_id in reg.ids_in(layout.MODELS):
-        found = reg.read_at(layout.model_file(model_id), Model, id=model_id)
+        found = listed(reg, layout.model_file(model_id), Model, id=model_id)
         if found is not None:
             yield found
 
@@ -92,14 +103,14 @@ def run(reg: Registry, run_id: str) -> Run:
 
 
 def run_out(reg: Registry, found: Run) -> RunOut:
-    logs = reg.read_text(layout.logs_file(found.id)) or ""
+    logs = reg.read_logs(layout.logs_file(found.id)) or ""
     return RunOut(**found.model_dump(), logs_text=logs)
 
 
 def runs(reg: Registry) -> Iterator[Run]:
     """Every run, newest first."""
     for shard, run_id in reg.run_locations():
-        found = reg.read_at(f"{layout.RUNS}/{shard}/{run_id}/{layout.RUN_FILE}", Run, id=run_id)
+        found = listed(reg, f"{layout.RUNS}/{shard}/{run_id}/{layout.RUN_FILE}", Run, id=run_id)
         if found is not None:
             yield found
 
@@ -107,7 +118,7 @@ def runs(reg: Registry) -> Iterator[Run]:
 def snapshots(reg: Registry, model_id: str) -> list[MonitoringSnapshot]:
     out = []
     for snap_id in reg.snapshot_ids(model_id):
-        found = reg.read_at(layout.snapshot_file(model_id, snap_id), MonitoringSnapshot,
+        found = listed(reg, layout.snapshot_file(model_id, snap_id), MonitoringSnapshot,
                             id=snap_id, model_id=model_id)
         if found is not None:
             out.append(found)
@@ -162,7 +173,7 @@ def _realize(reg: Registry, row: Row, model: type[T], kind: str) -> T | None:
         else:
             if all(getattr(found, k) == v for k, v in expect.items()):
                 return found
-    return reg.read_at(row.rel, model, **expect)
+    return listed(reg, row.rel, model, **expect)
 
 
 def _matches(record: BaseModel, filters: dict[str, Any]) -> bool:

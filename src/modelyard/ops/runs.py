@@ -73,7 +73,7 @@ def update_run(reg: Registry, run_id: str, body: RunUpdate | dict[str, Any]) -> 
     req = parse_body(RunUpdate, body)
     with reg.mutate("", author=req.updated_by) as m:
         run = load.run(reg, run_id)
-        logs = reg.read_text(layout.logs_file(run_id)) or ""
+        logs = reg.read_logs(layout.logs_file(run_id)) or ""
         now = m.date
         changes: dict[str, Any] = {}
         if req.status is not None and req.status != run.status:

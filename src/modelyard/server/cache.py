@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from modelyard.storage import files
+from modelyard.storage import files, safefs
 from modelyard.storage.registry import Registry
 
 T = TypeVar("T", bound=BaseModel)
@@ -64,22 +64,17 @@ class CachedRegistry(Registry):
         self.cache = cache
 
     def read(self, rel: str | os.PathLike[str], model: type[T]) -> T | None:
-        path = self.path(rel)
-        try:
-            st = path.stat()
-        except (FileNotFoundError, NotADirectoryError):
+        # the file is read (never through a link, storage/safefs.py) before its identity is
+        # looked up: reading a small file costs little next to parsing it
+        found = safefs.read_with_stat(self.root, rel, self.display(rel))
+        if found is None:
             return None
+        data, st = found
         stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-        key = (str(path), model)
+        key = (str(self.path(rel)), model)
         hit = self.cache.get(key, stamp)
         if hit is not None:
             return model.model_validate(marshal.loads(hit))
-        try:
-            data = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
         record = files.parse_text(data, model, self.display(rel))
-        # the identity was taken before the bytes were read: if the file changed in between,
-        # the next read sees another identity and parses again
         self.cache.put(key, stamp, marshal.dumps(record.model_dump(mode="json")))
         return record

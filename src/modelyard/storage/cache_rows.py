@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from modelyard.domain.ids import is_valid_id
+from modelyard.domain.limits import MAX_FILE_BYTES
 from modelyard.storage import layout, yamlio
 
 # what a record's filter columns hold, by kind
@@ -50,6 +51,8 @@ _LAZY: Any = _Lazy()
 def parse(text: bytes, model: type[BaseModel]) -> tuple[Any, BaseModel] | None:
     """The reader's data and the validated record, or None when the file has a problem
     (callers then read it the ordinary way, which reports the problem)."""
+    if len(text) > MAX_FILE_BYTES:  # never parsed; the ordinary read refuses it by name
+        return None
     try:
         loaded = yamlio.load(text)
         if not isinstance(loaded.data, dict):

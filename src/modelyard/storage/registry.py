@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import BaseModel
 
 from modelyard.domain.ids import is_valid_id
+from modelyard.domain.limits import MAX_LOG_BYTES
 from modelyard.domain.records import RegistrySettings
 from modelyard.domain.timefmt import to_utc
-from modelyard.errors import DirtyTree, GitError, LockTimeout, RegistryNotFound
-from modelyard.storage import files, layout
+from modelyard.errors import DirtyTree, GitError, LockTimeout, RegistryNotFound, UnsafePath
+from modelyard.storage import files, layout, safefs
 from modelyard.storage.git import Git, Person, parse_person
 
 if TYPE_CHECKING:
@@ -75,10 +76,23 @@ def clock() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _refuse_linked_root(root: Path) -> None:
+    """A registry folder that is a symbolic link inside its repository (`registry -> /etc`)
+    would make every read leave the repository; a path to the repository may use links."""
+    given = Path(os.path.abspath(root))
+    worktree = find_worktree(given)
+    if worktree is not None and given != worktree and not safefs.is_link_free(worktree, given.relative_to(worktree)):
+        raise RegistryNotFound(
+            f"the registry folder {given.relative_to(worktree).as_posix()} is, or is inside, a symbolic link",
+            action="make it a real folder of the repository (links are never followed)",
+        )
+
+
 class Registry:
     """One registry folder inside a git working tree. Cheap to open: reads need no git."""
 
     def __init__(self, root: Path) -> None:
+        _refuse_linked_root(root)
         self.root = root.resolve()
         worktree = find_worktree(self.root)
         self.worktree = worktree or self.root
@@ -123,19 +137,40 @@ class Registry:
             self._settings = self.read(layout.SETTINGS, RegistrySettings) or RegistrySettings()
         return self._settings
 
+    def read_bytes(self, rel: str | os.PathLike[str]) -> bytes | None:
+        """The bytes of a registry file, or None when it does not exist. Never follows a
+        symbolic link and refuses a file over the size limit (storage/safefs.py), so nothing
+        outside the repository is ever read."""
+        return safefs.read_file(self.root, rel, self.display(rel))
+
     def read_text(self, rel: str | os.PathLike[str]) -> str | None:
+        data = self.read_bytes(rel)
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    def read_logs(self, rel: str | os.PathLike[str]) -> str | None:
+        """A run's logs: the whole file, or its last MAX_LOG_BYTES (where a failure is told)
+        after one line saying how much came before. Logs that are a link (or not a file) are
+        never read: the text says so instead."""
         try:
-            return self.path(rel).read_text(encoding="utf-8")
-        except FileNotFoundError:
+            found = safefs.read_tail(self.root, rel, MAX_LOG_BYTES, self.display(rel))
+        except UnsafePath as exc:
+            # the run itself is fine: show why its logs are not, rather than fail every listing
+            return f"[modelyard: {exc.problems[0]}; not read]\n"
+        if found is None:
             return None
-        except NotADirectoryError:
-            return None
+        data, skipped = found
+        if not skipped:
+            return data.decode("utf-8", errors="replace")
+        cut = data.find(b"\n")
+        if 0 <= cut < len(data) - 1:
+            skipped, data = skipped + cut + 1, data[cut + 1 :]  # start at a whole line
+        note = f"[modelyard: the first {skipped:,} bytes of {self.display(rel)} are not shown]\n"
+        return note + data.decode("utf-8", errors="replace")
 
     def read(self, rel: str | os.PathLike[str], model: type[T]) -> T | None:
         """The record in `rel`, or None when the file does not exist."""
-        try:
-            data = self.path(rel).read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+        data = self.read_bytes(rel)
+        if data is None:
             return None
         return files.parse_text(data, model, self.display(rel))
 
@@ -143,16 +178,12 @@ class Registry:
         """`read`, and the fields its place fixes (`id=...`) must hold those values."""
         found = self.read(rel, model)
         if found is not None and any(getattr(found, k) != v for k, v in expect.items()):
-            files.check_place(found, expect, self.path(rel).read_bytes(), self.display(rel))
+            files.check_place(found, expect, self.read_bytes(rel) or b"", self.display(rel))
         return found
 
     def ids_in(self, folder: str) -> list[str]:
         """Sorted names of the id-named sub-folders of `folder`."""
-        try:
-            with os.scandir(self.path(folder)) as it:
-                return sorted(e.name for e in it if e.is_dir() and is_valid_id(e.name))
-        except FileNotFoundError:
-            return []
+        return sorted(e.name for e in self._entries(folder) if is_valid_id(e.name) and e.is_dir(follow_symlinks=False))
 
     def run_locations(self) -> Iterator[tuple[str, str]]:
         """(shard, run_id) of every run folder, newest shard first."""
@@ -161,19 +192,24 @@ class Registry:
                 yield shard, run_id
 
     def snapshot_ids(self, model_id: str) -> list[str]:
-        folder = self.path(layout.model_dir(model_id) / layout.MONITORING)
-        try:
-            with os.scandir(folder) as it:
-                names = [e.name[:-5] for e in it if e.name.endswith(".yaml") and e.is_file()]
-        except FileNotFoundError:
-            return []
+        folder = (layout.model_dir(model_id) / layout.MONITORING).as_posix()
+        names = [e.name[:-5] for e in self._entries(folder)
+                 if e.name.endswith(".yaml") and e.is_file(follow_symlinks=False)]
         return sorted(n for n in names if is_valid_id(n))
 
     def _subdirs(self, folder: str) -> list[str]:
+        return [e.name for e in self._entries(folder) if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+
+    def _entries(self, folder: str) -> list[os.DirEntry[str]]:
+        """The entries of a registry folder; none when it is missing or is (or lies in) a
+        symbolic link, so that no listing shows what is outside the repository. Links are
+        reported by `modelyard validate` and refused by every read."""
+        if not safefs.is_link_free(self.root, folder):
+            return []
         try:
             with os.scandir(self.path(folder)) as it:
-                return [e.name for e in it if e.is_dir() and not e.name.startswith(".")]
-        except FileNotFoundError:
+                return list(it)
+        except (FileNotFoundError, NotADirectoryError):
             return []
 
     # -- writing ---------------------------------------------------------------------
@@ -263,6 +299,10 @@ class Mutation:
 
     def _apply(self) -> None:
         reg = self.registry
+        for rel in self._changes:
+            if not safefs.is_link_free(reg.root, rel):
+                # writing through a link would put the file outside the repository
+                raise UnsafePath(reg.display(rel), f"{safefs.IN_PATH}; nothing was written")
         repo_paths = {rel: reg.repo_path(rel) for rel in self._changes}
         dirty = reg.git.dirty(repo_paths.values())
         if dirty:

@@ -17,7 +17,7 @@ import stat
 from pathlib import Path, PurePosixPath
 
 from modelyard.domain.limits import MAX_FILE_BYTES
-from modelyard.errors import FileProblem, RegistryFileError
+from modelyard.errors import UnsafePath
 
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 # O_NONBLOCK: opening a FIFO someone committed must not wait for a writer
@@ -25,15 +25,9 @@ _FILE_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXE
 _AT = os.open in os.supports_dir_fd
 
 SYMLINK = "is a symbolic link; registry files and folders must be real ones (links are never followed)"
+IN_PATH = "a symbolic link is on its path; registry files and folders must be real ones"
 IN_LINK = "which is a symbolic link; registry files and folders must be real ones (links are never followed)"
 NOT_A_FILE = "is not a regular file"
-
-
-class UnsafePath(RegistryFileError):
-    """A registry path that is a link, not a regular file, or too large to read."""
-
-    def __init__(self, display: str, message: str) -> None:
-        super().__init__([FileProblem(display, message)])
 
 
 def too_large(size: int, limit: int) -> str:
@@ -57,7 +51,7 @@ def read_with_stat(
     parts = PurePosixPath(Path(rel).as_posix()).parts
     shown = display or PurePosixPath(*parts).as_posix()
     if not parts or any(p in ("..", "/") for p in parts):
-        raise UnsafePath(shown, "is not a path inside the registry")
+        raise UnsafePath(shown, "is not a path inside the registry", "not-a-file")
     fd = _open_parent(root, parts[:-1], shown)
     if fd is None:
         return None
@@ -65,16 +59,17 @@ def read_with_stat(
         try:
             file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd) if _AT else _open_plain(root, parts)
         except OSError as exc:
-            return _missing_or_refuse(exc, shown)
+            _refuse_unless_missing(exc, shown)
+            return None
     finally:
         if _AT:
             os.close(fd)
     try:
         st = os.fstat(file_fd)
         if not stat.S_ISREG(st.st_mode):
-            raise UnsafePath(shown, NOT_A_FILE)
+            raise UnsafePath(shown, NOT_A_FILE, "not-a-file")
         if st.st_size > limit:
-            raise UnsafePath(shown, too_large(st.st_size, limit))
+            raise UnsafePath(shown, too_large(st.st_size, limit), "file-too-large")
         chunks = []
         left = limit + 1  # a file growing while it is read is still held to the limit
         while left > 0:
@@ -85,7 +80,7 @@ def read_with_stat(
             left -= len(chunk)
         data = b"".join(chunks)
         if len(data) > limit:
-            raise UnsafePath(shown, too_large(len(data), limit))
+            raise UnsafePath(shown, too_large(len(data), limit), "file-too-large")
         return data, st
     finally:
         os.close(file_fd)
@@ -103,14 +98,15 @@ def read_tail(root: Path, rel: str | os.PathLike[str], limit: int, display: str 
         try:
             file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd) if _AT else _open_plain(root, parts)
         except OSError as exc:
-            return _missing_or_refuse(exc, shown)
+            _refuse_unless_missing(exc, shown)
+            return None
     finally:
         if _AT:
             os.close(fd)
     try:
         st = os.fstat(file_fd)
         if not stat.S_ISREG(st.st_mode):
-            raise UnsafePath(shown, NOT_A_FILE)
+            raise UnsafePath(shown, NOT_A_FILE, "not-a-file")
         skipped = max(0, st.st_size - limit)
         os.lseek(file_fd, skipped, os.SEEK_SET)
         chunks = []
@@ -191,11 +187,36 @@ def _open_plain(root: Path, parts: tuple[str, ...]) -> int:
     return os.open(path, _FILE_FLAGS)
 
 
-def _missing_or_refuse(exc: OSError, shown: str) -> None:
+def _refuse_unless_missing(exc: OSError, shown: str) -> None:
     if exc.errno == errno.ELOOP:
         raise UnsafePath(shown, SYMLINK) from None
     if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-        return None
+        return
     if exc.errno in (errno.ENXIO, errno.EISDIR):
-        raise UnsafePath(shown, NOT_A_FILE) from None
+        raise UnsafePath(shown, NOT_A_FILE, "not-a-file") from None
     raise exc
+
+
+def is_file(root: Path, rel: str | os.PathLike[str]) -> bool:
+    """Whether `root/rel` is a regular file reached without any symbolic link."""
+    if not is_link_free(root, rel):
+        return False
+    try:
+        return stat.S_ISREG(os.lstat(root / rel).st_mode)
+    except OSError:
+        return False
+
+
+def links_under(root: Path) -> list[str]:
+    """Every symbolic link below `root` (root-relative, POSIX), outside hidden folders; links
+    to folders are listed, never entered."""
+    out: list[str] = []
+    base = str(root)
+    for folder, dirs, names in os.walk(base):
+        rel_folder = os.path.relpath(folder, base)
+        prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
+        for name in (*dirs, *names):
+            if not name.startswith(".") and os.path.islink(os.path.join(folder, name)):
+                out.append(prefix + name)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    return sorted(out)

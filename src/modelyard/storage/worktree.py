@@ -33,6 +33,7 @@ from pydantic import BaseModel
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
+from modelyard.storage import safefs
 from modelyard.storage.cache import Cache
 from modelyard.storage.cache_rows import _FILTER_COLS, _LAZY, FIELDS, UNTRACKED, Row, classify
 
@@ -201,7 +202,7 @@ def untracked(cache: Cache, kind: str) -> list[str]:
             return [f"{parent}/{d}/{name}" for d in _subdirs(root / parent, True) if d not in tracked]
 
         for rel in _listing(cache, parent, kind, scan):
-            if (root / rel).is_file():
+            if safefs.is_file(root, rel):  # a record file reached through a link is never listed
                 out.append(rel)
     return out
 
@@ -225,9 +226,11 @@ def _listing(cache: Cache, folder: str, kind: str, scan: Callable[[], list[str]]
 
 
 def _subdirs(folder: Path, ids_only: bool) -> list[str]:
+    if folder.is_symlink():  # the folders above it are registry folders already scanned
+        return []
     try:
         with os.scandir(folder) as it:
             return [e.name for e in it
-                    if (is_valid_id(e.name) if ids_only else not e.name.startswith(".")) and e.is_dir()]
+                    if (is_valid_id(e.name) if ids_only else not e.name.startswith(".")) and e.is_dir(follow_symlinks=False)]
     except (FileNotFoundError, NotADirectoryError):
         return []

@@ -40,7 +40,7 @@ class Context:
 
     def report_parse(self, parsed: Parsed[Any]) -> None:
         """A file's own problems: `yaml` when it cannot be read, `schema` when a field is wrong."""
-        code = "yaml" if parsed.loaded is None else "schema"
+        code = parsed.code or ("yaml" if parsed.loaded is None else "schema")
         for problem in parsed.problems:
             self.out.file_problem(code, problem)
 

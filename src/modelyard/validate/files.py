@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from modelyard.domain.ids import ID_RULE, is_valid_id, slug
 from modelyard.domain.records import RegistrySettings
-from modelyard.storage import layout
+from modelyard.storage import layout, safefs
 from modelyard.validate import recipes, records
 from modelyard.validate.context import Context
 from modelyard.validate.report import did_you_mean
@@ -23,6 +23,11 @@ _EXPECTED_NAMES = {
 
 def check_file(ctx: Context, rel: str) -> None:
     """Every check of one registry-relative file."""
+    if not safefs.is_link_free(ctx.reg.root, rel):
+        # never read: a link could point anywhere (`/etc/passwd`, a token file), and even
+        # its target's name or content in a message would be published by CI
+        ctx.out.error("symlink", ctx.display(rel), safefs.SYMLINK if _is_link(ctx, rel) else safefs.IN_PATH)
+        return
     found = layout.kind_of(rel)
     if found is None:
         _unknown_file(ctx, rel)
@@ -46,6 +51,10 @@ def check_file(ctx: Context, rel: str) -> None:
         records.check_snapshot(ctx, rel, ids["model_id"], ids["snapshot_id"])
     elif kind == "run":
         records.check_run(ctx, rel, ids["shard"], ids["run_id"])
+
+
+def _is_link(ctx: Context, rel: str) -> bool:
+    return os.path.islink(ctx.reg.path(rel))
 
 
 def names_ok(ctx: Context, rel: str, kind: str, ids: dict[str, str]) -> bool:
@@ -126,7 +135,8 @@ def files_under(ctx: Context, paths: Iterable[str | os.PathLike[str]]) -> tuple[
     outside: list[str] = []
     for given in paths:
         path = Path(given)
-        full = (path if path.is_absolute() else root / path).resolve()
+        # normalised, not resolved: a link inside the registry is reported, never followed
+        full = Path(os.path.normpath(path if path.is_absolute() else root / path))
         try:
             rel = full.relative_to(root)
         except ValueError:
@@ -134,10 +144,13 @@ def files_under(ctx: Context, paths: Iterable[str | os.PathLike[str]]) -> tuple[
             continue
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if full.is_dir():
+        if not safefs.is_link_free(root, rel):
+            found.add(rel.as_posix())
+        elif full.is_dir():
             for folder, dirs, names in os.walk(full):
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for name in names:
+                linked = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+                for name in (*names, *linked):
                     if not name.startswith("."):
                         found.add((Path(folder) / name).relative_to(root).as_posix())
         elif full.is_file():

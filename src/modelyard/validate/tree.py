@@ -20,8 +20,8 @@ from modelyard.domain.records import (
     Run,
     SyntheticExample,
 )
-from modelyard.errors import FileProblem, GitError
-from modelyard.storage import layout, yamlio
+from modelyard.errors import FileProblem, GitError, UnsafePath
+from modelyard.storage import layout, safefs, yamlio
 from modelyard.storage.files import problems_from_validation
 from modelyard.storage.registry import Registry
 
@@ -54,6 +54,7 @@ class Parsed(Generic[T]):
     record: T | None
     loaded: yamlio.Loaded | None
     problems: list[FileProblem] = field(default_factory=list)
+    code: str | None = None  # the problems' check code, when not `yaml` or `schema`
 
     def where(self, *path: str | int) -> tuple[int, int] | None:
         return self.loaded.where(tuple(path)) if self.loaded is not None else None
@@ -81,8 +82,10 @@ class Tree:
         if rel in self._parsed:
             return self._parsed[rel]
         try:
-            data = self.reg.path(rel).read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            data = self.reg.read_bytes(rel)
+        except UnsafePath as exc:  # a link, not a file, too large: never read
+            return Parsed(rel, None, None, exc.problems, code=exc.reason)
+        if data is None:
             if keep:
                 self._parsed[rel] = None
             return None
@@ -104,7 +107,7 @@ class Tree:
         return self.parse(str(layout.model_file(model_id)), Model) if is_valid_id(model_id) else None
 
     def exists(self, rel: str) -> bool:
-        return self.reg.path(rel).is_file()
+        return safefs.is_file(self.reg.root, rel)
 
     # -- listing -----------------------------------------------------------------------
     def recipe_ids(self) -> list[str]:
@@ -123,14 +126,17 @@ class Tree:
         return self._run_index
 
     def all_files(self) -> list[str]:
-        """Every file of the registry (registry-relative), skipping hidden files and folders."""
+        """Every file of the registry (registry-relative), skipping hidden files and folders,
+        and every symbolic link (to a file or a folder, never followed), which validation
+        reports."""
         out: list[str] = []
         root = str(self.reg.root)
         for folder, dirs, names in os.walk(root):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
             rel_folder = os.path.relpath(folder, root)
             prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
             out.extend(prefix + n for n in names if not n.startswith("."))
+            out.extend(prefix + d for d in dirs if not d.startswith(".") and os.path.islink(os.path.join(folder, d)))
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
         return sorted(out)
 
     # -- who uses what ---------------------------------------------------------------
@@ -161,7 +167,7 @@ class Tree:
                 continue
             value = rest.strip().strip("'\"")
             rel = path[len(prefix):] if prefix and path.startswith(prefix) else path
-            if value in found and self.reg.path(rel).is_file():
+            if value in found and safefs.is_file(self.reg.root, rel):
                 found[value].append(rel)
         return found
 
@@ -180,3 +186,4 @@ def parse_bytes(data: bytes, model: type[T], rel: str, display: str) -> Parsed[T
         return Parsed(rel, model.model_validate(loaded.data), loaded)
     except ValidationError as exc:
         return Parsed(rel, None, loaded, problems_from_validation(exc, model, loaded, display))
+
