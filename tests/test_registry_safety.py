@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from fastapi.testclient import TestClient
 from conftest import git, manifest
 from modelyard.domain.limits import MAX_FILE_BYTES, MAX_LOG_BYTES
 from modelyard.errors import IndexBusy, UnsafePath
-from modelyard.ops import models, recipes, runs
+from modelyard.ops import models, monitoring, recipes, runs
 from modelyard.server.app import create_app
 from modelyard.storage.registry import Registry
 from server_support import API, running_server
@@ -76,7 +78,7 @@ def _nothing_leaked(*texts: str) -> None:
 
 def _case(populated: tuple[Registry, str, str], outside: Path, which: str) -> tuple[Registry, str]:
     """Make one of the reported links; returns the registry and the linked path."""
-    reg, model, run = populated
+    reg, _, run = populated
     run_dir = next(p for p in (reg.root / "runs").iterdir() if p.is_dir())
     rel = {
         "logs": f"runs/{run_dir.name}/{run}/logs.txt",
@@ -156,9 +158,9 @@ def test_site_build_and_served_catalog_publish_nothing_from_outside(populated, o
         for path in ("/model-development/", "/model-development/models/model_leak/",
                      f"{API}/models/model_leak", f"{API}/runs"):
             try:
-                with __import__("urllib.request").request.urlopen(server.url(path), timeout=60) as resp:
+                with urllib.request.urlopen(server.url(path), timeout=60) as resp:
                     text = resp.read().decode(errors="replace")
-            except __import__("urllib.error").error.HTTPError as exc:
+            except urllib.error.HTTPError as exc:
                 text = exc.read().decode(errors="replace")
             _nothing_leaked(text)
 
@@ -189,9 +191,7 @@ def test_a_write_through_a_linked_folder_is_refused(populated, outside) -> None:
     target.mkdir()
     (reg.root / "models" / model / "monitoring").symlink_to(target)
     head = git(reg.worktree, "rev-parse", "HEAD")
-    with pytest.raises(UnsafePath, match="a symbolic link is on its path; .*nothing was written"):
-        from modelyard.ops import monitoring
-
+    with pytest.raises(UnsafePath, match=r"a symbolic link is on its path; .*nothing was written"):
         monitoring.create_snapshot(reg, model, {"performance_metrics_json": {"MAPE": 0.1}})
     assert list(target.iterdir()) == []
     assert git(reg.worktree, "rev-parse", "HEAD") == head
@@ -287,7 +287,7 @@ def test_a_held_index_lock_undoes_the_commit_and_fails_loudly(populated, monkeyp
     (reg.worktree / "notes.txt").write_text("x\n")
     git(reg.worktree, "add", "notes.txt")
     git(reg.worktree, "commit", "-qm", "notes")
-    assert git(reg.worktree, "show", "--stat", "--format=", "HEAD") .count("|") == 1
+    assert git(reg.worktree, "show", "--stat", "--format=", "HEAD").count("|") == 1
 
 
 def test_the_cli_exits_1_with_what_to_do_when_the_index_is_held(populated) -> None:
