@@ -29,8 +29,8 @@ def _flag_hint(command: click.Command | None, loc: tuple[str | int, ...]) -> str
 def run_guarded(call: Callable[[], Any], ctx: click.Context) -> Any:
     try:
         return call()
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-        raise
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, BrokenPipeError):
+        raise  # a closed pipe (`modelyard ... | head`) is the reader's choice: main() ends quietly
     except ModelyardError as exc:
         if isinstance(exc, ValidationFailed):
             _say("Error: invalid request")

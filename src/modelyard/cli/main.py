@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from typing import Any
 
 import click
@@ -95,7 +96,17 @@ def main() -> None:
     # pydantic otherwise scans every installed package's entry points for plugins when the
     # first model is built: about 20 ms of each command's start-up, for nothing here
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    cli(prog_name="modelyard")
+    try:
+        try:
+            cli(prog_name="modelyard")
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader (`| head`) closed the pipe before the last flush: stop quietly with click's
+        # exit code for it (1); stdout goes to /dev/null so Python's own flush at exit is quiet too
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover
