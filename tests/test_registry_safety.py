@@ -325,3 +325,13 @@ def test_a_recipe_created_while_the_index_is_held_leaves_nothing(reg, monkeypatc
     assert git(reg.worktree, "rev-parse", "HEAD") == head
     assert not (reg.root / "recipes" / "recipe_p").exists()
     assert git(reg.worktree, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+@pytest.mark.parametrize("how", ["paths", "base"])
+def test_validate_of_a_change_or_of_named_files_reports_the_link(populated, outside, how) -> None:
+    reg, rel = _case(populated, outside, "logs")
+    args = ["validate", f"registry/{rel}"] if how == "paths" else ["validate", "--base", "HEAD~1"]
+    done = cli(reg.worktree, *args)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"registry/{rel}" in done.stdout and "[symlink]" in done.stdout
+    _nothing_leaked(done.stdout, done.stderr)

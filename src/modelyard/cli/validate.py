@@ -36,7 +36,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], base: str | None, fmt:
 
     reg = open_registry(ctx)
     try:
-        report = run(reg, [p.resolve() for p in paths] if paths else None, base)
+        report = run(reg, [_absolute(p) for p in paths] if paths else None, base)
     except InvalidValue as exc:
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
@@ -55,3 +55,10 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], base: str | None, fmt:
         with summary.open("a", encoding="utf-8") as fh:
             fh.write(reporters.markdown(report, strict) + "\n")
     ctx.exit(0 if report.ok(strict) else 1)
+
+
+def _absolute(path: Path) -> Path:
+    """`path` made absolute without following a link at its end: a link in the registry is
+    reported as one, never replaced by where it points."""
+    full = path.absolute()
+    return full.parent.resolve() / full.name

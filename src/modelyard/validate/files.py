@@ -123,7 +123,8 @@ def expand(ctx: Context, rels: Iterable[str]) -> set[str]:
         scope.update(rels)
     for rels in ctx.tree.users("model_id", models_changed, RUN_FILES).values():
         scope.update(rels)
-    return {r for r in scope if ctx.tree.exists(r)}
+    # a link stays in scope (it is reported, never read); a path that is gone is dropped
+    return {r for r in scope if ctx.tree.exists(r) or not safefs.is_link_free(ctx.reg.root, r)}
 
 
 def files_under(ctx: Context, paths: Iterable[str | os.PathLike[str]]) -> tuple[set[str], list[str]]:
