@@ -14,7 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from modelyard.domain.limits import MAX_FILE_BYTES
 from modelyard.errors import UnsafePath
@@ -23,6 +23,7 @@ _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLL
 # O_NONBLOCK: opening a FIFO someone committed must not wait for a writer
 _FILE_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 _AT = os.open in os.supports_dir_fd
+_PROC_FD = os.path.isdir("/proc/self/fd")
 
 SYMLINK = "is a symbolic link; registry files and folders must be real ones (links are never followed)"
 IN_PATH = "a symbolic link is on its path; registry files and folders must be real ones"
@@ -48,22 +49,9 @@ def read_with_stat(
     root: Path, rel: str | os.PathLike[str], display: str | None = None, limit: int = MAX_FILE_BYTES
 ) -> tuple[bytes, os.stat_result] | None:
     """`read_file`, and the stat of the file that was read (for caches keyed by identity)."""
-    parts = PurePosixPath(Path(rel).as_posix()).parts
-    shown = display or PurePosixPath(*parts).as_posix()
-    if not parts or any(p in ("..", "/") for p in parts):
-        raise UnsafePath(shown, "is not a path inside the registry", "not-a-file")
-    fd = _open_parent(root, parts[:-1], shown)
-    if fd is None:
+    shown, file_fd = _open(root, rel, display)
+    if file_fd is None:
         return None
-    try:
-        try:
-            file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd) if _AT else _open_plain(root, parts)
-        except OSError as exc:
-            _refuse_unless_missing(exc, shown)
-            return None
-    finally:
-        if _AT:
-            os.close(fd)
     try:
         st = os.fstat(file_fd)
         if not stat.S_ISREG(st.st_mode):
@@ -89,20 +77,9 @@ def read_with_stat(
 def read_tail(root: Path, rel: str | os.PathLike[str], limit: int, display: str | None = None) -> tuple[bytes, int] | None:
     """The last `limit` bytes of a file that may be large (a run's logs), and how many bytes
     came before them; refused like `read_file` when it is a link or not a regular file."""
-    parts = PurePosixPath(Path(rel).as_posix()).parts
-    shown = display or PurePosixPath(*parts).as_posix()
-    fd = _open_parent(root, parts[:-1], shown)
-    if fd is None:
+    shown, file_fd = _open(root, rel, display)
+    if file_fd is None:
         return None
-    try:
-        try:
-            file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd) if _AT else _open_plain(root, parts)
-        except OSError as exc:
-            _refuse_unless_missing(exc, shown)
-            return None
-    finally:
-        if _AT:
-            os.close(fd)
     try:
         st = os.fstat(file_fd)
         if not stat.S_ISREG(st.st_mode):
@@ -122,10 +99,54 @@ def read_tail(root: Path, rel: str | os.PathLike[str], limit: int, display: str 
         os.close(file_fd)
 
 
+def _open(root: Path, rel: str | os.PathLike[str], display: str | None) -> tuple[str, int | None]:
+    """How the file is named in messages, and a descriptor of it (None: it does not exist)."""
+    parts = _parts(rel)
+    shown = display or "/".join(parts)
+    if not parts or ".." in parts or os.path.isabs(rel):
+        raise UnsafePath(shown, "is not a path inside the registry", "not-a-file")
+    if _PROC_FD:
+        # fast path (Linux): open by path, refusing a link at the end, then ask the kernel
+        # where the opened file really is; only a mismatch takes the folder-by-folder walk
+        expected = os.path.join(root, *parts)
+        try:
+            file_fd = os.open(expected, _FILE_FLAGS)
+        except OSError as exc:
+            if exc.errno not in (errno.ELOOP, errno.ENOENT, errno.ENOTDIR):
+                _refuse_unless_missing(exc, shown)
+        else:
+            try:
+                real = os.readlink(f"/proc/self/fd/{file_fd}")
+            except OSError:
+                real = None
+            if real == expected:
+                return shown, file_fd
+            os.close(file_fd)
+    fd = _open_parent(root, parts[:-1], shown)
+    if fd is None:
+        return shown, None
+    try:
+        try:
+            file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd) if _AT else _open_plain(root, parts)
+        except OSError as exc:
+            _refuse_unless_missing(exc, shown)
+            return shown, None
+    finally:
+        if _AT:
+            os.close(fd)
+    return shown, file_fd
+
+
+def _parts(rel: str | os.PathLike[str]) -> tuple[str, ...]:
+    # plain string splitting: pathlib's parsing costs more than the system calls of a read
+    text = rel if isinstance(rel, str) else Path(rel).as_posix()
+    return tuple(p for p in text.split("/") if p not in ("", "."))
+
+
 def is_link_free(root: Path, rel: str | os.PathLike[str]) -> bool:
     """Whether no component of `rel` below `root` is a symbolic link (missing ones are not)."""
     current = root
-    for part in PurePosixPath(Path(rel).as_posix()).parts:
+    for part in _parts(rel):
         current = current / part
         try:
             if stat.S_ISLNK(os.lstat(current).st_mode):
