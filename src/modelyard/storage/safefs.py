@@ -65,7 +65,8 @@ def read_with_stat(
         try:
             file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd) if _AT else _open_plain(root, parts)
         except OSError as exc:
-            return _missing_or_refuse(exc, shown)
+            _missing_or_refuse(exc, shown)
+            return None
     finally:
         if _AT:
             os.close(fd)
@@ -103,7 +104,8 @@ def read_tail(root: Path, rel: str | os.PathLike[str], limit: int, display: str 
         try:
             file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd) if _AT else _open_plain(root, parts)
         except OSError as exc:
-            return _missing_or_refuse(exc, shown)
+            _missing_or_refuse(exc, shown)
+            return None
     finally:
         if _AT:
             os.close(fd)
