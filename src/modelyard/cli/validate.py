@@ -36,7 +36,8 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], base: str | None, fmt:
 
     reg = open_registry(ctx)
     try:
-        report = run(reg, [p.resolve() for p in paths] if paths else None, base)
+        # absolute, not resolved: a path that is a link must still be seen as the registry file it is
+        report = run(reg, [p.absolute() for p in paths] if paths else None, base)
     except InvalidValue as exc:
         raise click.UsageError(str(exc)) from None
     if fmt == "json":

@@ -20,7 +20,8 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, Temp
 from jinja2.loaders import split_template_path
 
 from modelyard import __version__
-from modelyard.storage.safefs import NOT_A_FILE, SYMLINK, UnsafePath, read_file
+from modelyard.storage.safefs import SYMLINK, UnsafePath, read_file
+from modelyard.storage.safewalk import walk
 
 OVERRIDE_FOLDER = "templates"  # inside the registry folder: registry/templates/
 ASSETS = "assets"
@@ -62,23 +63,12 @@ class RegistryTemplates:
         Raises UnsafePath on the first link or special file (a FIFO, a socket) found."""
         if self._files is None:
             found: list[str] = []
-            if self.exists():
-                self._walk(PurePosixPath(), found)
+            for rel, problem in walk(self.root, OVERRIDE_FOLDER):
+                if problem is not None:
+                    raise UnsafePath(self.display(rel), problem)
+                found.append(rel.removeprefix(f"{OVERRIDE_FOLDER}/"))
             self._files = sorted(found)
         return self._files
-
-    def _walk(self, below: PurePosixPath, found: list[str]) -> None:
-        with os.scandir(self.folder / below) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                name = below / entry.name
-                if entry.is_symlink():
-                    raise UnsafePath(self.shown(name), SYMLINK)
-                if entry.is_dir(follow_symlinks=False):
-                    self._walk(name, found)
-                elif entry.is_file(follow_symlinks=False):
-                    found.append(name.as_posix())
-                else:
-                    raise UnsafePath(self.shown(name), NOT_A_FILE)
 
     def shown(self, name: PurePosixPath | str) -> str:
         return self.display(f"{OVERRIDE_FOLDER}/{PurePosixPath(name).as_posix()}")
