@@ -24,13 +24,7 @@ from modelyard.errors import InvalidValue
 from modelyard.site import context as ctx
 from modelyard.site.data import load_catalog
 from modelyard.site.outputs import PAGES, Job, Site
-from modelyard.site.render import (
-    asset_files,
-    make_env,
-    template_dirs,
-    template_problem,
-    templates_digest,
-)
+from modelyard.site.render import make_env, template_problem, template_sources
 from modelyard.storage.registry import Registry
 
 STATE_FILE = ".modelyard-site.json"
@@ -167,14 +161,15 @@ def _build(reg: Registry, out: Path, base_url: str, incremental: bool, progress:
     out = _check_out(reg, out)
     base_url = base_url.rstrip("/")
     cat = load_catalog(reg)
-    dirs = template_dirs(reg.root)
-    site = Site(cat, ctx.make_indexes(cat), make_env(dirs), templates_digest(dirs), base_url)
+    # the digest reads every registry template and asset: a link among them stops the build here
+    sources = template_sources(reg.root, reg.display)
+    site = Site(cat, ctx.make_indexes(cat), make_env(sources), sources.digest(), base_url)
     old = _load_state(out)
     report = BuildReport(out=out, problems=list(cat.problems))
     files: dict[str, str] = {}
 
     # assets and the root redirect: small, always compared byte for byte
-    statics: dict[str, bytes] = {f"{PAGES}/{rel}": path.read_bytes() for rel, path in asset_files(dirs).items()}
+    statics: dict[str, bytes] = {f"{PAGES}/{rel}": data for rel, data in sources.assets().items()}
     try:
         statics["index.html"] = site.env.get_template("root.html").render(site_name=cat.settings.name).encode()
     except TemplateError as exc:

@@ -227,17 +227,3 @@ def is_file(root: Path, rel: str | os.PathLike[str]) -> bool:
     except OSError:
         return False
 
-
-def links_under(root: Path) -> list[str]:
-    """Every symbolic link below `root` (root-relative, POSIX), outside hidden folders; links
-    to folders are listed, never entered."""
-    out: list[str] = []
-    base = str(root)
-    for folder, dirs, names in os.walk(base):
-        rel_folder = os.path.relpath(folder, base)
-        prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
-        for name in (*dirs, *names):
-            if not name.startswith(".") and os.path.islink(os.path.join(folder, name)):
-                out.append(prefix + name)
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-    return sorted(out)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from modelyard.storage.registry import Registry
 from modelyard.validate import base as base_rules
-from modelyard.validate import parallel
+from modelyard.validate import parallel, templates
 from modelyard.validate.context import Context
 from modelyard.validate.files import check_file, expand, files_under, names_ok
 from modelyard.validate.report import Collector, Problem, RecipeChange, Report
@@ -40,15 +40,25 @@ def run(
     ctx = Context(reg, Collector(report))
     if paths is None and base is None:
         scope = set(ctx.tree.all_files())
+        check_templates = True
     else:
         scope = set()
+        paths = None if paths is None else list(paths)
+        # judged before `expand`, which drops a link to a folder (`templates/` linked elsewhere)
+        check_templates = paths is not None and templates.named_in(reg.root, paths)
         if paths is not None:
             scope |= files_under(ctx, paths)[0]
         if base is not None:
             changed = base_rules.compare(ctx, base)
             report.changed_files = [reg.display(rel) for rel in changed]
             scope |= set(changed)
+            check_templates = check_templates or any(templates.is_template_path(r) for r in changed)
         scope = expand(ctx, scope)
+    if check_templates:
+        # few files, checked together: a link anywhere among them is found however it came
+        templates.check_templates(ctx)
+    checked = len(scope)
+    scope = {rel for rel in scope if not templates.is_template_path(rel)}
     others, many = parallel.split(sorted(scope))
     pool = parallel.worker_count(len(many), workers)
     if pool > 1:
@@ -59,5 +69,5 @@ def run(
         others = sorted(scope)
     for rel in others:
         check_file(ctx, rel)
-    report.checked_files = len(scope)
+    report.checked_files = checked
     return report

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
+from modelyard.validate import mdsafe as md
 from modelyard.validate.report import ERROR, RecipeChange, Report
 
 Style = Callable[..., str]
@@ -106,25 +107,27 @@ def _prop(value: str) -> str:
 
 
 def markdown(report: Report, strict: bool = False) -> str:
-    """The review summary: verdict, what changed per recipe, then the problems."""
+    """The review summary: verdict, what changed per recipe, then the problems. Every value
+    from the registry goes through `mdsafe`, so none can add markup or HTML to the page."""
     counts = report.as_json(strict)
     mark = "✅" if counts["ok"] else "❌"
-    lines = [f"## {mark} modelyard validate", "", _verdict(counts) + (f" (base `{report.base}`)" if report.base else ""), ""]
+    base = f" (base {md.code(report.base)})" if report.base else ""
+    lines = [f"## {mark} modelyard validate", "", _verdict(counts) + base, ""]
     if report.recipe_changes:
         lines += ["### Recipe changes", "", "| recipe | change | version | bump | required |",
                   "| --- | --- | --- | --- | --- |"]
         for c in report.recipe_changes:
-            version = f"{c.old_version or '-'} → {c.new_version or '-'}"
-            lines.append(f"| `{c.recipe_id}` | {c.status} | {version} | {c.given_bump or '-'} | "
-                         f"{c.required_bump or '-'} |")
+            version = f"{md.text(c.old_version or '-', True)} → {md.text(c.new_version or '-', True)}"
+            lines.append(f"| {md.code(c.recipe_id, True)} | {md.text(c.status, True)} | {version} | "
+                         f"{md.text(c.given_bump or '-', True)} | {md.text(c.required_bump or '-', True)} |")
         lines.append("")
         for c in report.recipe_changes:
             if not c.changes:
                 continue
-            lines += [f"<details><summary><code>{c.recipe_id}</code>: {len(c.changes)} change(s)</summary>", "",
-                      "| op | path | old | new | bump |", "| --- | --- | --- | --- | --- |"]
-            lines += [f"| {e['op']} | `{e['path_text']}` | {_cell(e['old'])} | {_cell(e['new'])} | {e['bump']} |"
-                      for e in c.changes]
+            lines += [f"<details><summary><code>{md.html(c.recipe_id)}</code>: {len(c.changes)} change(s)</summary>",
+                      "", "| op | path | old | new | bump |", "| --- | --- | --- | --- | --- |"]
+            lines += [f"| {md.text(e['op'], True)} | {md.code(e['path_text'], True)} | {_cell(e['old'])} | "
+                      f"{_cell(e['new'])} | {md.text(e['bump'], True)} |" for e in c.changes]
             lines += ["", "</details>", ""]
     problems = report.sorted_problems()
     if problems:
@@ -132,15 +135,11 @@ def markdown(report: Report, strict: bool = False) -> str:
         for p in problems:
             icon = "❌" if p.severity == ERROR else "⚠️"
             where = f"{p.file}:{p.line}" if p.line else p.file
-            lines.append(f"| {icon} | `{where}` | {f'`{p.field}`' if p.field else ''} | "
-                         f"{_escape(p.message)} (`{p.code}`) |")
+            lines.append(f"| {icon} | {md.code(where, True)} | {md.code(p.field or '', True)} | "
+                         f"{md.text(p.message, True)} ({md.code(p.code, True)}) |")
         lines.append("")
     return "\n".join(lines)
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else f"`{_escape(_short(value))}`"
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return "" if value is None else md.code(_short(value), True)
