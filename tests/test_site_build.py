@@ -156,11 +156,11 @@ def test_a_broken_template_names_its_file_and_line(small_site, tmp_path):
     result = CliRunner().invoke(cli, ["--registry", str(registry), "site", "build", "--out", str(tmp_path / "s")])
     assert result.exit_code == 1
     first = result.stderr.splitlines()[0]
-    assert first == (f"Error: template {registry / 'templates' / 'run.html'}, line 4: "
+    assert first == ("Error: template registry/templates/run.html, line 4: "
                      "'dict object' has no attribute 'no_such_field'")
     (registry / "templates" / "run.html").write_text("{% block main %}\n{% if %}\n")
     result = CliRunner().invoke(cli, ["--registry", str(registry), "site", "build", "--out", str(tmp_path / "s")])
-    assert result.stderr.splitlines()[0].startswith(f"Error: template {registry / 'templates' / 'run.html'}, line 2: ")
+    assert result.stderr.splitlines()[0].startswith("Error: template registry/templates/run.html, line 2: ")
 
 
 def test_the_progress_bar_shows_only_on_a_terminal_once_a_build_is_slow(monkeypatch, capsys):

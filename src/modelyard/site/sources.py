@@ -100,7 +100,8 @@ class RegistryLoader(BaseLoader):
         except UnicodeDecodeError:
             raise UnsafePath(self.templates.shown(name), "is not UTF-8 text") from None
         # the file name is what errors (and jinja's tracebacks) name, as FileSystemLoader's is
-        return source, str(self.templates.folder / name), lambda: True
+        # registry-relative (`registry/templates/root.html`): no message shows where the server runs
+        return source, self.templates.shown(name), lambda: True
 
     def list_templates(self) -> list[str]:
         return [name for name in self.templates.files() if not name.startswith(f"{ASSETS}/")]
