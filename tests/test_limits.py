@@ -289,7 +289,11 @@ def test_yaml_nested_1000_deep_is_refused_with_line_and_column():
     with pytest.raises(yamlio.YamlError) as caught:
         yamlio.load(flow)
     # libyaml reads flow collections ahead and stops at its own bound first; same words, a position
-    assert caught.value.line == 1 and caught.value.column is not None and NESTED in caught.value.message
+    assert (
+        caught.value.line == 1
+        and caught.value.column is not None
+        and NESTED in caught.value.message
+    )
     shallow_flow = "x: " + "[" * 100 + "]" * 100 + "\n"
     with pytest.raises(yamlio.YamlError) as caught:
         yamlio.load(shallow_flow)
