@@ -127,6 +127,15 @@ class UnsafePath(RegistryFileError):
         self.reason = reason  # `symlink`, `file-too-large` or `not-a-file`: validate's check codes
 
 
+class LineageTooDeep(RegistryFileError):
+    """A recipe's parent chain is longer than domain.limits.MAX_LINEAGE_DEPTH; `chain` holds
+    its first recipes, child first. Operations that would make such a chain turn it into a 422."""
+
+    def __init__(self, problems: list[FileProblem], chain: list[str]) -> None:
+        super().__init__(problems)
+        self.chain = chain
+
+
 class RegistryNotFound(ModelyardError):
     pass
 

@@ -12,8 +12,9 @@ from functools import cached_property
 from typing import Any
 
 from modelyard.chat.response import Reference
+from modelyard.domain.limits import MAX_LINEAGE_DEPTH
 from modelyard.domain.records import Model, MonitoringSnapshot, RecipeOut, RecipeVersion, Run
-from modelyard.errors import ModelyardError
+from modelyard.errors import LineageTooDeep, ModelyardError
 from modelyard.ops import load, monitoring, recipes
 from modelyard.ops.common import MAX_LIMIT
 from modelyard.ops.history import History
@@ -151,6 +152,8 @@ class Knowledge:
         `problems`, when they cannot be resolved)."""
         try:
             return self._committed.versions(recipe_id)
+        except LineageTooDeep:
+            raise  # a bound of the registry crossed: refused like every other command, not explained
         except ModelyardError as exc:
             self.problems[recipe_id] = str(exc).splitlines()[0]
             return []
@@ -187,6 +190,8 @@ class Knowledge:
         if recipe_id not in self._resolved:
             try:
                 self._resolved[recipe_id] = recipes.resolved_manifest(self.reg, recipe_id)
+            except LineageTooDeep:
+                raise  # a bound of the registry crossed: refused like every other command, not explained
             except ModelyardError as exc:
                 self.problems[recipe_id] = str(exc).splitlines()[0]
                 self._resolved[recipe_id] = ({}, {})
@@ -207,7 +212,9 @@ class Knowledge:
         """The recipe and its ancestors, root first."""
         chain: list[RecipeOut] = []
         current: str | None = recipe_id
-        while current and current in self.recipes and all(r.id != current for r in chain):
+        # bounded: a chain longer than a lineage may be is refused where it is resolved
+        while (current and current in self.recipes and all(r.id != current for r in chain)
+               and len(chain) <= MAX_LINEAGE_DEPTH):
             chain.insert(0, self.recipes[current])
             current = self.recipes[current].parent_id
         return chain

@@ -1,11 +1,13 @@
 """Lineage rules (DESIGN.md section 3): a child shares its parent's family, its level is not
-above its parent's, and no recipe is its own ancestor."""
+above its parent's, no recipe is its own ancestor, and a chain holds at most
+MAX_LINEAGE_DEPTH recipes (every walk up a chain is iterative and stops there)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from modelyard.domain.enums import ModelFamily, RecipeLevel
+from modelyard.domain.limits import MAX_LINEAGE_DEPTH
 
 
 def lineage_problems(
@@ -22,11 +24,12 @@ def lineage_problems(
 
 
 def find_cycle(start: str, parent_of: Callable[[str], str | None]) -> list[str] | None:
-    """The chain `start -> ... -> start` when following parents leads back to `start`."""
+    """The chain `start -> ... -> start` when following parents leads back to `start`
+    within MAX_LINEAGE_DEPTH steps (a longer loop is a lineage too deep, reported as such)."""
     chain = [start]
     seen = {start}
     current = parent_of(start)
-    while current is not None:
+    while current is not None and len(chain) <= MAX_LINEAGE_DEPTH:
         chain.append(current)
         if current == start:
             return chain
@@ -35,3 +38,27 @@ def find_cycle(start: str, parent_of: Callable[[str], str | None]) -> list[str] 
         seen.add(current)
         current = parent_of(current)
     return None
+
+
+def ancestry(start: str, parent_of: Callable[[str], str | None]) -> list[str]:
+    """`start` and its ancestors, child first: up to the root, to a recipe met already (a
+    cycle), or to MAX_LINEAGE_DEPTH + 1 recipes, whichever comes first. A result longer than
+    MAX_LINEAGE_DEPTH means the chain is too deep (see `too_deep_message`)."""
+    chain = [start]
+    seen = {start}
+    current = parent_of(start)
+    while current is not None and current not in seen and len(chain) <= MAX_LINEAGE_DEPTH:
+        chain.append(current)
+        seen.add(current)
+        current = parent_of(current)
+    return chain
+
+
+def too_deep_message(chain: list[str], would: bool = False) -> str:
+    """The words for a chain (child first) longer than MAX_LINEAGE_DEPTH: its first links
+    and the one where the limit is crossed, so that the message stays one readable line."""
+    crossed = chain[min(MAX_LINEAGE_DEPTH, len(chain) - 1)]
+    shown = [*chain[:3], "...", crossed] if len(chain) > 4 else chain
+    verb = "would be" if would else "is"
+    return (f"the lineage {verb} deeper than {MAX_LINEAGE_DEPTH} recipes ({' -> '.join(shown)} -> ...); "
+            f"at most {MAX_LINEAGE_DEPTH} recipes, the recipe itself included, may form one chain")

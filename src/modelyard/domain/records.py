@@ -12,7 +12,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -23,6 +23,7 @@ from modelyard.domain.enums import (
     RunType,
 )
 from modelyard.domain.ids import ID_PATTERN, ID_RULE, check_id
+from modelyard.domain.limits import MAX_METRICS, MAX_NESTING, nesting_message, too_deep
 from modelyard.domain.timefmt import UtcDatetime
 
 # the JSON Schema states the same rule as the validator, so editors flag a bad id while typing
@@ -67,24 +68,42 @@ def _finite(values: dict[str, float]) -> dict[str, float]:
     return values
 
 
-Metrics = Annotated[dict[str, float], AfterValidator(_finite)]
+def _few_metrics(values: Any) -> Any:
+    # counted before the entries are validated one by one: 2 million metrics must be refused
+    # in the time it takes to count them, not after building a float for each
+    if isinstance(values, dict) and len(values) > MAX_METRICS:
+        raise ValueError(f"{len(values):,} metrics; at most {MAX_METRICS:,} are allowed")
+    return values
 
 
-def _finite_deep(value: Any, path: tuple[str, ...] = ()) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        where = ".".join(path) or "the value"
-        raise ValueError(f"{where} is {value}, not a finite number (JSON and YAML files could not keep it)")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _finite_deep(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _finite_deep(item, (*path, str(i)))
+# max_length states the bound in the JSON Schema (maxProperties) for editors
+Metrics = Annotated[
+    dict[str, float], Field(max_length=MAX_METRICS), BeforeValidator(_few_metrics), AfterValidator(_finite)
+]
+
+
+def _finite_deep(value: Any) -> Any:
+    # the field's value sits one level below its file's (or body's) top mapping
+    deep = too_deep(value, MAX_NESTING - 1)
+    if deep is not None:
+        raise ValueError(nesting_message(deep))
+    # iterative for the same reason as too_deep; depth is bounded now, but breadth is not
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            where = ".".join(path) or "the value"
+            raise ValueError(f"{where} is {node}, not a finite number (JSON and YAML files could not keep it)")
+        if isinstance(node, dict):
+            # reversed: the first bad value in the file's order is the one reported
+            stack.extend(reversed([(item, (*path, str(key))) for key, item in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([(item, (*path, str(i))) for i, item in enumerate(node)]))
     return value
 
 
 # free-form data: any JSON value but inf and nan, which serialising as JSON would turn into
-# null (and a null in a child's manifest removes the key)
+# null (and a null in a child's manifest removes the key), nested at most MAX_NESTING deep
 Data = Annotated[dict[str, Any], AfterValidator(_finite_deep)]
 Rows = Annotated[list[dict[str, Any]], AfterValidator(_finite_deep)]
 

@@ -143,5 +143,5 @@ class SyntheticCreate(Body):
 
 class ChatRequest(Body):
     message: str = Field(min_length=1, max_length=4000)
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: Data = Field(default_factory=dict)
     recipe_id: Id | None = None

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelyard.domain.ids import version_id as make_version_id
+from modelyard.domain.limits import MAX_LINEAGE_DEPTH
+from modelyard.domain.lineage import too_deep_message
 from modelyard.domain.records import Extends, ManifestFile, RecipeVersion
 from modelyard.domain.resolve import resolve
 from modelyard.domain.semver import manifest_diff
 from modelyard.domain.timefmt import parse_iso
-from modelyard.errors import FileProblem, NotFound, RegistryFileError
+from modelyard.errors import FileProblem, LineageTooDeep, NotFound, RegistryFileError
 from modelyard.storage import files, layout
 from modelyard.storage.history import VersionSource, version_sources
 from modelyard.storage.registry import Registry
@@ -51,35 +53,39 @@ class History:
     def find(self, recipe_id: str, version: str) -> VersionSource | None:
         return next((v for v in self.versions_of(recipe_id) if v.version == version), None)
 
-    def resolved(self, recipe_id: str, version: str, _seen: frozenset[str] = frozenset()) -> ResolvedVersion:
+    def resolved(self, recipe_id: str, version: str) -> ResolvedVersion:
         key = (recipe_id, version)
         if key in self._resolved:
             return self._resolved[key]
         source = self.find(recipe_id, version)
         if source is None:
             raise NotFound("Recipe version", make_version_id(recipe_id, version))
-        layers = self.layers(recipe_id, source.file, _seen)
+        layers = self.layers(recipe_id, source.file)
         manifest, provenance = resolve(layers)
         result = ResolvedVersion(source, manifest, provenance)
         self._resolved[key] = result
         return result
 
     def layers(
-        self, recipe_id: str, file: dict[str, Any], _seen: frozenset[str] = frozenset()
+        self, recipe_id: str, file: dict[str, Any], below: tuple[str, ...] = ()
     ) -> list[tuple[str, dict[str, Any]]]:
-        """The (recipe, manifest) layers, root first, that resolve `file` of `recipe_id`."""
-        if recipe_id in _seen:
-            raise RegistryFileError([FileProblem(
-                self.reg.display(layout.manifest_file(recipe_id)),
-                f"the parent chain leads back to {recipe_id}; a lineage cannot have a cycle",
-                field="extends.recipe")])
-        extends = file.get("extends")
-        own = (recipe_id, file.get("manifest") or {})
-        if not extends:
-            return [own]
-        parent = self.resolved(extends["recipe"], extends["version"], _seen | {recipe_id})
-        parent_layers = self.layers(parent.source.recipe_id, parent.source.file, _seen | {recipe_id})
-        return [*parent_layers, own]
+        """The (recipe, manifest) layers, root first, that resolve `file` of `recipe_id`.
+
+        `below` are the recipes already walked on the way here (child first), so that a
+        walk begun in the working tree counts them towards cycles and the depth limit. The
+        walk is a loop, never recursion, and stops after MAX_LINEAGE_DEPTH recipes."""
+        walked = list(below)
+        out: list[tuple[str, dict[str, Any]]] = []
+        while True:
+            check_step(self.reg, walked, recipe_id)
+            out.append((recipe_id, file.get("manifest") or {}))
+            extends = file.get("extends")
+            if not extends:
+                return out[::-1]
+            source = self.find(extends["recipe"], extends["version"])
+            if source is None:
+                raise NotFound("Recipe version", make_version_id(extends["recipe"], extends["version"]))
+            recipe_id, file = source.recipe_id, source.file
 
     def record(self, recipe_id: str, index: int) -> RecipeVersion:
         """The seed's Recipe Version response for the `index`-th version of a recipe.
@@ -102,16 +108,21 @@ class History:
             cache.put_json("version-record", key, made.model_dump(mode="json"))
         return made
 
-    def _chain(self, recipe_id: str, version: str, seen: frozenset[str] = frozenset()) -> list[str] | None:
+    def _chain(self, recipe_id: str, version: str) -> list[str] | None:
         """`recipe@commit` of every layer a version resolves from; None when it does not resolve."""
-        source = self.find(recipe_id, version)
-        if source is None or recipe_id in seen:
-            return None
-        extends = source.file.get("extends")
-        if not extends:
-            return [f"{recipe_id}@{source.commit}"]
-        parent = self._chain(extends["recipe"], extends["version"], seen | {recipe_id})
-        return None if parent is None else [f"{recipe_id}@{source.commit}", *parent]
+        out: list[str] = []
+        seen: set[str] = set()
+        while len(out) < MAX_LINEAGE_DEPTH:
+            source = self.find(recipe_id, version)
+            if source is None or recipe_id in seen:
+                return None
+            seen.add(recipe_id)
+            out.append(f"{recipe_id}@{source.commit}")
+            extends = source.file.get("extends")
+            if not extends:
+                return out
+            recipe_id, version = extends["recipe"], extends["version"]
+        return None  # too deep: computed (and reported) every time, like a broken lineage
 
     def _key(self, recipe_id: str, index: int) -> str | None:
         versions = self.versions_of(recipe_id)
@@ -160,6 +171,21 @@ class History:
                 if v.version == m.group("num"):
                     return i
         raise NotFound("Recipe version", ref)
+
+
+def check_step(reg: Registry, walked: list[str], recipe_id: str) -> None:
+    """Add `recipe_id` to a walk up a parent chain (`walked`, child first), refusing a cycle
+    and a chain longer than MAX_LINEAGE_DEPTH with the file of the recipe the walk began at."""
+    if recipe_id in walked:
+        raise RegistryFileError([FileProblem(
+            reg.display(layout.manifest_file(recipe_id)),
+            f"the parent chain leads back to {recipe_id}; a lineage cannot have a cycle",
+            field="extends.recipe")])
+    walked.append(recipe_id)
+    if len(walked) > MAX_LINEAGE_DEPTH:
+        raise LineageTooDeep([FileProblem(
+            reg.display(layout.manifest_file(walked[0])), too_deep_message(walked), field="extends")],
+            list(walked))
 
 
 def version_number(recipe_id: str, ref: str) -> str | None:

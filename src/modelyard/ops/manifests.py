@@ -6,13 +6,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from modelyard.domain.lineage import too_deep_message
 from modelyard.domain.manifest import Manifest, check_family_section
 from modelyard.domain.records import ManifestFile
 from modelyard.domain.resolve import resolve
-from modelyard.errors import FieldError, FileProblem, NotFound, RegistryFileError, ValidationFailed
+from modelyard.errors import FieldError, LineageTooDeep, NotFound, ValidationFailed
 from modelyard.ops import load
 from modelyard.ops.common import field_errors
-from modelyard.ops.history import History
+from modelyard.ops.history import History, check_step
 from modelyard.storage import layout
 from modelyard.storage.registry import Registry
 
@@ -31,26 +32,53 @@ class Resolver:
             self._history = History(self.reg)
         return self._history
 
-    def layers(self, recipe_id: str, _seen: frozenset[str] = frozenset()) -> list[tuple[str, dict[str, Any]]]:
-        if recipe_id in _seen:
-            raise lineage_cycle(self.reg, recipe_id)
-        mf = load.manifest(self.reg, recipe_id)
-        own = (recipe_id, mf.manifest)
-        if mf.extends is None:
-            return [own]
-        return [*self.parent_layers(mf.extends.recipe, mf.extends.version, _seen | {recipe_id}), own]
+    def layers(self, recipe_id: str, below: tuple[str, ...] = ()) -> list[tuple[str, dict[str, Any]]]:
+        """The (recipe, manifest) layers, root first, of `recipe_id`'s current version.
+
+        A loop up the chain, not recursion: `below` (child first) are recipes walked already
+        or about to be made, counted towards cycles and MAX_LINEAGE_DEPTH."""
+        walked = list(below)
+        out: list[tuple[str, dict[str, Any]]] = []
+        while True:
+            check_step(self.reg, walked, recipe_id)
+            mf = load.manifest(self.reg, recipe_id)
+            out.append((recipe_id, mf.manifest))
+            if mf.extends is None:
+                return out[::-1]
+            parent_id, version = mf.extends.recipe, mf.extends.version
+            parent_mf = self.reg.read(layout.manifest_file(parent_id), ManifestFile)
+            if parent_mf is None or parent_mf.version != version:
+                # pinned to an older version: the rest of the chain is in git history
+                return [*self._committed(parent_id, version, tuple(walked)), *out[::-1]]
+            recipe_id = parent_id
 
     def parent_layers(
-        self, parent_id: str, version: str, _seen: frozenset[str] = frozenset()
+        self, parent_id: str, version: str, below: tuple[str, ...] = ()
     ) -> list[tuple[str, dict[str, Any]]]:
         """Layers of `parent_id` at `version`: from the working tree when that is its current version."""
         parent_mf = self.reg.read(layout.manifest_file(parent_id), ManifestFile)
         if parent_mf is not None and parent_mf.version == version:
-            return self.layers(parent_id, _seen)
-        source = self.history.find(parent_id, version)
+            return self.layers(parent_id, below)
+        return self._committed(parent_id, version, below)
+
+    def _committed(self, recipe_id: str, version: str, below: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        source = self.history.find(recipe_id, version)
         if source is None:
-            raise NotFound("Recipe version", f"{parent_id} {version}")
-        return self.history.layers(parent_id, source.file, _seen)
+            raise NotFound("Recipe version", f"{recipe_id} {version}")
+        return self.history.layers(recipe_id, source.file, below)
+
+    def layers_for_child(
+        self, child_id: str, parent_id: str, version: str | None, loc: tuple[str | int, ...]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The parent's layers (at `version`, or its current one) with the child counted in the
+        chain: a child that would make it longer than MAX_LINEAGE_DEPTH is a 422 on `loc`."""
+        try:
+            if version is None:
+                return self.layers(parent_id, below=(child_id,))
+            return self.parent_layers(parent_id, version, below=(child_id,))
+        except LineageTooDeep as exc:
+            raise ValidationFailed([FieldError(loc, too_deep_message(exc.chain, would=True),
+                                               "value_error.lineage")]) from None
 
     def current(self, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:
         """The resolved manifest of a recipe's current version and who set each value."""
@@ -59,14 +87,6 @@ class Resolver:
     def at(self, recipe_id: str, version: str) -> dict[str, Any]:
         """The resolved manifest of `recipe_id` at `version` (working tree when current)."""
         return resolve(self.parent_layers(recipe_id, version))[0]
-
-
-def lineage_cycle(reg: Registry, recipe_id: str) -> RegistryFileError:
-    """A lineage that leads back to `recipe_id`: a problem of its files, not a missing recipe."""
-    return RegistryFileError([FileProblem(
-        reg.display(layout.manifest_file(recipe_id)),
-        f"the parent chain leads back to {recipe_id}; a lineage cannot have a cycle",
-        field="extends.recipe")])
 
 
 def normalized_manifest(full: dict[str, Any], family: str, loc: tuple[str | int, ...]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from modelyard.domain.lifecycle import RECIPE_TRANSITIONS, transition_problem
 from modelyard.domain.lineage import lineage_problems
 from modelyard.domain.records import Extends, ManifestFile, Recipe, RecipeList, RecipeOut
 from modelyard.domain.requests import RecipeCreate, RecipeUpdate
-from modelyard.domain.resolve import overrides_between, prune_nulls
+from modelyard.domain.resolve import overrides_between, prune_nulls, resolve
 from modelyard.errors import Conflict, FieldError, ValidationFailed
 from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
@@ -74,7 +74,7 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
             _check_lineage(reg, parent, req.model_family, req.level)
             parent_version = load.manifest(reg, parent.id).version
             refs.require_committed(reg, parent.id, parent_version)
-            parent_full, _ = Resolver(reg).current(parent.id)
+            parent_full, _ = resolve(Resolver(reg).layers_for_child(recipe_id, parent.id, None, ("body", "parent_id")))
             if req.manifest:
                 full = normalized_manifest(prune_nulls(req.manifest), req.model_family, ("body", "manifest"))
             else:
@@ -173,7 +173,10 @@ def clone_recipe(reg: Registry, recipe_id: str, name: str | None, level: str | N
     except ValidationFailed as exc:
         # name and level came as query parameters: say so
         raise ValidationFailed([
-            FieldError(("query", *e.loc[1:]), e.msg, e.type) if e.loc[1:2] in (("name",), ("level",)) else e
+            FieldError(("query", *e.loc[1:]), e.msg, e.type) if e.loc[1:2] in (("name",), ("level",))
+            # the parent is the recipe in the path
+            else FieldError(("path", "recipe_id"), e.msg, e.type) if e.loc == ("body", "parent_id")
+            else e
             for e in exc.errors
         ]) from None
 

@@ -7,7 +7,7 @@ from typing import Any
 from modelyard.domain.ids import version_id as make_version_id
 from modelyard.domain.records import Extends, ManifestFile, RecipeVersion, VersionList
 from modelyard.domain.requests import VersionCreate
-from modelyard.domain.resolve import overrides_between, prune_nulls
+from modelyard.domain.resolve import overrides_between, prune_nulls, resolve
 from modelyard.domain.semver import at_least, bump, bump_between, manifest_diff
 from modelyard.errors import Conflict, FieldError, ValidationFailed
 from modelyard.ops import load, refs
@@ -56,7 +56,8 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
             if load.manifest(reg, extends.recipe).version == req.parent_version:
                 refs.require_committed(reg, extends.recipe, req.parent_version)
         if extends is not None:
-            parent_full = resolver.at(extends.recipe, extends.version)
+            loc = ("body", "parent_version") if req.parent_version is not None else ("body", "manifest_json")
+            parent_full = resolve(resolver.layers_for_child(recipe_id, extends.recipe, extends.version, loc))[0]
             stored = overrides_between(parent_full, full)
         else:
             stored = full

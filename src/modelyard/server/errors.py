@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from modelyard.domain.limits import nesting_message
 from modelyard.errors import ModelyardError, NotFound
 from modelyard.ops.common import seed_field_errors
 
@@ -50,6 +51,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
         entry = {"loc": ["body"], "msg": f"the body is not JSON text: {exc.__cause__}",
                  "type": "value_error.jsondecode"}
+        return JSONResponse({"detail": [entry]}, status_code=422)
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        # JSON nested so deep that Python's reader gives up (about 1,000 levels); a body
+        # nested less deep but beyond MAX_NESTING is refused on its field by the models
+        entry = {"loc": ["body"], "msg": f"the body cannot be read: {nesting_message()}",
+                 "type": "value_error.nesting"}
         return JSONResponse({"detail": [entry]}, status_code=422)
     return await http_exception_handler(request, exc)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from modelyard.domain.enums import ModelFamily, ModelStatus, RecipeLevel, RecipeStatus
 from modelyard.domain.ids import version_id as make_version_id
+from modelyard.domain.limits import MAX_LINEAGE_DEPTH
 from modelyard.domain.records import Model, RecipeOut, RunOut
 from modelyard.ops.history import version_number
 from modelyard.site.charts import fmt_number, line_chart, metric_thresholds
@@ -262,9 +263,10 @@ def _lineage_tree(ix: Indexes, recipe_id: str, current: str, path: set[str], dep
 
 
 def _below(ix: Indexes, recipe_id: str, ancestor: str) -> bool:
-    seen = set()
+    seen: set[str] = set()
     parent = ix.recipes[recipe_id].parent_id
-    while parent and parent not in seen:
+    # bounded like every walk up a lineage: a longer chain does not build (LineageTooDeep)
+    while parent and parent not in seen and len(seen) <= MAX_LINEAGE_DEPTH:
         if parent == ancestor:
             return True
         seen.add(parent)
@@ -272,18 +274,25 @@ def _below(ix: Indexes, recipe_id: str, ancestor: str) -> bool:
     return False
 
 
-def _count_below(ix: Indexes, recipe_id: str, _seen: frozenset[str] = frozenset()) -> int:
-    if recipe_id in _seen:
-        return 0
-    kids = ix.children.get(recipe_id, [])
-    return len(kids) + sum(_count_below(ix, k.id, _seen | {recipe_id}) for k in kids)
+def _count_below(ix: Indexes, recipe_id: str) -> int:
+    """Descendants of a recipe, counted with a loop (a lineage is no recursion's to bound)."""
+    seen = {recipe_id}
+    todo = [recipe_id]
+    count = 0
+    while todo:
+        for kid in ix.children.get(todo.pop(), []):
+            count += 1
+            if kid.id not in seen:
+                seen.add(kid.id)
+                todo.append(kid.id)
+    return count
 
 
 def _ancestors(ix: Indexes, recipe: RecipeOut) -> list[RecipeOut]:
     chain: list[RecipeOut] = []
     seen = {recipe.id}
     parent_id = recipe.parent_id
-    while parent_id and parent_id in ix.recipes and parent_id not in seen:
+    while parent_id and parent_id in ix.recipes and parent_id not in seen and len(seen) <= MAX_LINEAGE_DEPTH:
         parent = ix.recipes[parent_id]
         chain.insert(0, parent)
         seen.add(parent_id)

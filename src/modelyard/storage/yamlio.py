@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from modelyard.domain.limits import MAX_NESTING, nesting_message
+
 try:
     from yaml import CSafeDumper as _Dumper
     from yaml import CSafeLoader as _Loader
@@ -200,6 +202,10 @@ def load(text: str | bytes) -> Loaded:
                 tag = event.tag
                 if tag is not None and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
                     raise YamlError(f"tag {tag} is not allowed in a registry file", *_pos(event.start_mark))
+                if len(stack) >= MAX_NESTING:
+                    # refused while reading: a deeper value would exhaust the recursion of
+                    # everything that walks it afterwards (validation, merging, writing)
+                    raise YamlError(nesting_message(tuple(stack[-1][1])), *_pos(event.start_mark))
                 container: Any = {} if kind is yaml.MappingStartEvent else []
                 path = add(container, event.start_mark)
                 stack.append([container, path, _NO_KEY, None])
@@ -212,6 +218,9 @@ def load(text: str | bytes) -> Loaded:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _pos(mark) if mark else (None, None)
+        if "maximum nesting depth" in str(exc.problem):
+            # libyaml's own bound on flow collections (`[[[...`), met before ours when it reads ahead
+            raise YamlError(nesting_message(), line, col) from None
         raise YamlError(f"not valid YAML: {exc.problem or exc.context}", line, col) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}") from None

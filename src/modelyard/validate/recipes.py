@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from modelyard.domain.lineage import find_cycle, lineage_problems
+from modelyard.domain.limits import MAX_LINEAGE_DEPTH
+from modelyard.domain.lineage import ancestry, find_cycle, lineage_problems, too_deep_message
 from modelyard.domain.manifest import FAMILY_SECTIONS, Manifest, check_family_section
 from modelyard.domain.records import ManifestFile, Recipe, unknown_columns
 from modelyard.domain.resolve import resolve
@@ -46,14 +47,24 @@ def check_recipe(ctx: Context, recipe_id: str) -> None:
         code = "lineage-family" if field == "model_family" else "lineage-level"
         ctx.out.error(code, shown, f"{message}; parent is {parent.record.id}", parsed.where(field), field)
 
-    def parent_of(rid: str) -> str | None:
-        found = ctx.tree.recipe(rid)
-        return found.record.parent_id if found is not None and found.record is not None else None
-
-    cycle = find_cycle(recipe_id, parent_of)
+    cycle = find_cycle(recipe_id, lambda rid: _parent_of(ctx, rid))
     if cycle:
         ctx.out.error("lineage-cycle", shown, "the lineage is a cycle: " + " -> ".join(cycle),
                       parsed.where("parent_id"), "parent_id")
+    elif _too_deep(ctx, recipe_id):
+        ctx.out.error("lineage-depth", shown, too_deep_message(ancestry(recipe_id, lambda rid: _parent_of(ctx, rid))),
+                      parsed.where("parent_id"), "parent_id")
+
+
+def _parent_of(ctx: Context, recipe_id: str) -> str | None:
+    found = ctx.tree.recipe(recipe_id)
+    return found.record.parent_id if found is not None and found.record is not None else None
+
+
+def _too_deep(ctx: Context, recipe_id: str) -> bool:
+    """Whether following `parent_id` from the recipe passes MAX_LINEAGE_DEPTH recipes (a walk
+    of at most that many steps, so a 1,000-recipe chain costs 33 lookups per recipe)."""
+    return len(ancestry(recipe_id, lambda rid: _parent_of(ctx, rid))) > MAX_LINEAGE_DEPTH
 
 
 def check_manifest(ctx: Context, recipe_id: str) -> None:
@@ -82,6 +93,8 @@ def check_manifest(ctx: Context, recipe_id: str) -> None:
                           f"{parent_id} has no version {pinned} (its versions: {known})",
                           parsed.where("extends", "version"), "extends.version")
             return
+    if _too_deep(ctx, recipe_id):
+        return  # reported on recipe.yaml as lineage-depth; it cannot be resolved
     try:
         layers = ctx.resolver.layers(recipe_id)
     except ModelyardError as exc:
