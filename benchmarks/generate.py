@@ -8,7 +8,7 @@ the same files and the same commit ids.
     python benchmarks/generate.py --size small /tmp/reg-small
     python benchmarks/generate.py --size large /tmp/reg-large
 
-What it makes (DESIGN.md sections 1-3):
+What it makes (docs/registry.md: layout, versions, inheritance):
 - recipes in lineages baseline -> industry -> client per model family; each version is a
   commit to its `manifest.yaml` with a new `version` (patch: a changed hyperparameter,
   minor: an added one); children store overrides only and pin their parent's version,

@@ -1,4 +1,4 @@
-"""Status lifecycles (DESIGN.md section 6). A registry may tighten the model lifecycle."""
+"""Status lifecycles (docs/api.md). A registry may tighten the model lifecycle."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lineage rules (DESIGN.md section 3): a child shares its parent's family, its level is not
+"""Lineage rules (docs/registry.md, "Inheritance"): a child shares its parent's family, its level is not
 above its parent's, no recipe is its own ancestor, and a chain holds at most
 MAX_LINEAGE_DEPTH recipes (every walk up a chain is iterative and stops there)."""
 

@@ -1,6 +1,6 @@
 """Inheritance: resolving a child's overrides on top of its parent, with provenance.
 
-Rules (DESIGN.md section 3): mappings merge key by key, lists and scalars replace,
+Rules (docs/registry.md, "Inheritance"): mappings merge key by key, lists and scalars replace,
 `null` removes a key.
 """
 

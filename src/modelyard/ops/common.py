@@ -113,7 +113,7 @@ def check_page(limit: int | None, offset: int | None) -> tuple[int, int]:
 
 
 def same_id(body_value: str | None, path_value: str, name: str) -> None:
-    """A body field that repeats a path parameter must match it (DESIGN.md section 6)."""
+    """A body field that repeats a path parameter must match it (docs/api.md)."""
     if body_value is not None and body_value != path_value:
         raise ValidationFailed(
             [FieldError(("body", name), f"{name} {body_value!r} does not match the path's {path_value!r}",

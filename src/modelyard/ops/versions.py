@@ -1,4 +1,4 @@
-"""Recipe versions: list, get, create. A version is a git commit (DESIGN.md section 2)."""
+"""Recipe versions: list, get, create. A version is a git commit (docs/registry.md, "Versions are commits")."""
 
 from __future__ import annotations
 

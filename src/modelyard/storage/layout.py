@@ -1,4 +1,4 @@
-"""Where each record lives (DESIGN.md section 1). Paths are built only from validated ids."""
+"""Where each record lives (docs/registry.md, "Layout"). Paths are built only from validated ids."""
 
 from __future__ import annotations
 

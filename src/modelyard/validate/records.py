@@ -129,7 +129,7 @@ def check_run_refs(ctx: Context, refs: RunRefs) -> None:
 
 
 def _check_timestamps(ctx: Context, parsed: Parsed[Run], run: Run, shown: str) -> None:
-    """Leaving `queued` sets started_at, a final status sets finished_at (DESIGN.md section 6)."""
+    """Leaving `queued` sets started_at, a final status sets finished_at (docs/api.md)."""
 
     def bad(field: str, message: str) -> None:
         ctx.out.error("run-timestamps", shown, message, parsed.where(field) or parsed.where("status"), field)
