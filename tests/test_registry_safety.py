@@ -335,3 +335,17 @@ def test_validate_of_a_change_or_of_named_files_reports_the_link(populated, outs
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"registry/{rel}" in done.stdout and "[symlink]" in done.stdout
     _nothing_leaked(done.stdout, done.stderr)
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "/proc/self/environ"])
+def test_logs_linked_to_system_files_are_never_read(populated, target) -> None:
+    reg, _, run = populated
+    logs = next((reg.root / "runs").rglob("logs.txt"))
+    _link_and_commit(reg, logs.relative_to(reg.root).as_posix(), Path(target))
+    with TestClient(create_app(Registry(reg.root)), raise_server_exceptions=False) as client:
+        texts = [client.get(f"{API}/runs/{run}").text, client.get(f"{API}/runs").text]
+    for text in texts:
+        assert "root:x:0:0" not in text and "PATH=" not in text and os.environ["HOME"] not in text
+    assert "is a symbolic link" in texts[0]
+    done = cli(reg.worktree, "validate", "--format", "github")
+    assert done.returncode == 1 and "root:x:0:0" not in done.stdout and "PATH=" not in done.stdout
