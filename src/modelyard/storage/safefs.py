@@ -53,20 +53,10 @@ def read_with_stat(
     if file_fd is None:
         return None
     try:
-        st = os.fstat(file_fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafePath(shown, NOT_A_FILE, "not-a-file")
+        st = _regular(file_fd, shown)
         if st.st_size > limit:
             raise UnsafePath(shown, too_large(st.st_size, limit), "file-too-large")
-        chunks = []
-        left = limit + 1  # a file growing while it is read is still held to the limit
-        while left > 0:
-            chunk = os.read(file_fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
+        data = _read_up_to(file_fd, limit + 1)  # a file growing while it is read is held to the limit too
         if len(data) > limit:
             raise UnsafePath(shown, too_large(len(data), limit), "file-too-large")
         return data, st
@@ -81,22 +71,30 @@ def read_tail(root: Path, rel: str | os.PathLike[str], limit: int, display: str 
     if file_fd is None:
         return None
     try:
-        st = os.fstat(file_fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafePath(shown, NOT_A_FILE, "not-a-file")
+        st = _regular(file_fd, shown)
         skipped = max(0, st.st_size - limit)
         os.lseek(file_fd, skipped, os.SEEK_SET)
-        chunks = []
-        left = limit
-        while left > 0:
-            chunk = os.read(file_fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks), skipped
+        return _read_up_to(file_fd, limit), skipped
     finally:
         os.close(file_fd)
+
+
+def _regular(fd: int, shown: str) -> os.stat_result:
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafePath(shown, NOT_A_FILE, "not-a-file")
+    return st
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def _open(root: Path, rel: str | os.PathLike[str], display: str | None) -> tuple[str, int | None]:
