@@ -42,8 +42,10 @@ def main() -> None:
                 safefs.read_file(root, rel)
             guarded.append((time.perf_counter() - started) / len(rels))
     p, g = statistics.median(plain) * 1e6, statistics.median(guarded) * 1e6
-    print(f"{args.files} files, median of {args.repeat}: plain read {p:.1f} us, "
-          f"safefs.read_file {g:.1f} us, ratio {g / p:.2f}")
+    print(
+        f"{args.files} files, median of {args.repeat}: plain read {p:.1f} us, "
+        f"safefs.read_file {g:.1f} us, ratio {g / p:.2f}"
+    )
 
 
 if __name__ == "__main__":

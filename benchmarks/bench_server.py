@@ -50,14 +50,28 @@ def free_port() -> int:
 def start_server(registry: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "modelyard", "--registry", str(registry), "serve", "--port", str(port),
-         "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "modelyard",
+            "--registry",
+            str(registry),
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            raise SystemExit(
+                f"the server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return proc
@@ -67,8 +81,13 @@ def start_server(registry: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start within 30 s")
 
 
-def measure(name: str, base: str, requests: int, concurrency: int,
-            call: Callable[[httpx.Client, int], httpx.Response]) -> dict[str, Any]:
+def measure(
+    name: str,
+    base: str,
+    requests: int,
+    concurrency: int,
+    call: Callable[[httpx.Client, int], httpx.Response],
+) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
@@ -96,19 +115,31 @@ def measure(name: str, base: str, requests: int, concurrency: int,
     wall = time.perf_counter() - t0
     latencies.sort()
     q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"name": name, "requests": requests, "concurrency": concurrency, "errors": len(errors),
-            "req_per_s": round(requests / wall, 1), "p50_ms": round(q[49] * 1000, 1),
-            "p99_ms": round(q[98] * 1000, 1)}
+    return {
+        "name": name,
+        "requests": requests,
+        "concurrency": concurrency,
+        "errors": len(errors),
+        "req_per_s": round(requests / wall, 1),
+        "p50_ms": round(q[49] * 1000, 1),
+        "p99_ms": round(q[98] * 1000, 1),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--registry", type=Path, help="An existing registry (default: generate one).")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--registry", type=Path, help="An existing registry (default: generate one)."
+    )
     parser.add_argument("--recipes", type=int, default=20)
     parser.add_argument("--models", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=200, help="Requests per read scenario.")
-    parser.add_argument("--writes", type=int, default=100, help="Requests of the POST /runs scenario.")
+    parser.add_argument(
+        "--writes", type=int, default=100, help="Requests of the POST /runs scenario."
+    )
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     args = parser.parse_args()
@@ -120,8 +151,11 @@ def main() -> None:
         tmp = tempfile.TemporaryDirectory(prefix="modelyard-bench-")
         t0 = time.perf_counter()
         reg = generate(Path(tmp.name), args.recipes, args.models, args.runs)
-        print(f"generated {args.recipes} recipes, {args.models} models, {args.runs} runs "
-              f"in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        print(
+            f"generated {args.recipes} recipes, {args.models} models, {args.runs} runs "
+            f"in {time.perf_counter() - t0:.1f} s",
+            file=sys.stderr,
+        )
     model_list = models.list_models(reg, limit=500).models
     model_ids = [m.id for m in model_list]
     target = model_list[0]
@@ -130,23 +164,54 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         results = [
-            measure("GET /recipes", base, args.requests, args.concurrency,
-                    lambda c, i: c.get(f"{API}/recipes")),
-            measure("GET /runs?model_id=...", base, args.requests, args.concurrency,
-                    lambda c, i: c.get(f"{API}/runs", params={"model_id": model_ids[i % len(model_ids)]})),
-            measure("POST /runs", base, args.writes, args.concurrency,
-                    lambda c, i: c.post(f"{API}/runs", json={
-                        "recipe_id": target.recipe_id, "recipe_version_id": target.recipe_version_id,
-                        "run_type": "train", "model_id": target.id})),
+            measure(
+                "GET /recipes",
+                base,
+                args.requests,
+                args.concurrency,
+                lambda c, i: c.get(f"{API}/recipes"),
+            ),
+            measure(
+                "GET /runs?model_id=...",
+                base,
+                args.requests,
+                args.concurrency,
+                lambda c, i: c.get(
+                    f"{API}/runs", params={"model_id": model_ids[i % len(model_ids)]}
+                ),
+            ),
+            measure(
+                "POST /runs",
+                base,
+                args.writes,
+                args.concurrency,
+                lambda c, i: c.post(
+                    f"{API}/runs",
+                    json={
+                        "recipe_id": target.recipe_id,
+                        "recipe_version_id": target.recipe_version_id,
+                        "run_type": "train",
+                        "model_id": target.id,
+                    },
+                ),
+            ),
         ]
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         if tmp is not None:
             tmp.cleanup()
-    report = {"registry": {"recipes": len(recipes.list_recipes(reg, limit=500).recipes) if tmp is None else args.recipes,
-                           "models": len(model_ids), "runs": args.runs if tmp is not None else None},
-              "cpus": os.cpu_count(), "results": results}
+    report = {
+        "registry": {
+            "recipes": len(recipes.list_recipes(reg, limit=500).recipes)
+            if tmp is None
+            else args.recipes,
+            "models": len(model_ids),
+            "runs": args.runs if tmp is not None else None,
+        },
+        "cpus": os.cpu_count(),
+        "results": results,
+    }
     print(f"{'scenario':<26}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for r in results:
         print(f"{r['name']:<26}{r['req_per_s']:>8}{r['p50_ms']:>9}{r['p99_ms']:>9}{r['errors']:>8}")

@@ -44,8 +44,13 @@ def timed(call: Any) -> tuple[float, Any]:
 def cli_seconds(cwd: Path, *args: str) -> float:
     """Wall time of `modelyard ARGS` as a process, start-up included."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "modelyard", *args], cwd=cwd, capture_output=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "modelyard", *args],
+        cwd=cwd,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        check=False,
+    )
     return time.perf_counter() - started
 
 
@@ -63,20 +68,34 @@ def one_recipe_change(reg: Registry, scratch: Path) -> dict[str, Any]:
         # a new description is an added key: a minor bump
         data["manifest"]["description"] = "changed by the benchmark"
         data["version"] = semver.bump(data["version"], "minor")
-        changed.path(rel).write_text(yamlio.dump(data, schema_url=files.schema_ref(str(rel), "manifest")))
+        changed.path(rel).write_text(
+            yamlio.dump(data, schema_url=files.schema_ref(str(rel), "manifest"))
+        )
         changed.git.run("commit", "-q", "-am", "benchmark: one recipe changed")
         seconds, report = timed(lambda: validate(changed, base=head))
-        return {"seconds": round(seconds, 3), "checked_files": report.checked_files,
-                "errors": len(report.errors), "recipe": recipe_id,
-                "bump": [(c.old_version, c.new_version, c.required_bump) for c in report.recipe_changes]}
+        return {
+            "seconds": round(seconds, 3),
+            "checked_files": report.checked_files,
+            "errors": len(report.errors),
+            "recipe": recipe_id,
+            "bump": [
+                (c.old_version, c.new_version, c.required_bump) for c in report.recipe_changes
+            ],
+        }
     finally:
         git.run("worktree", "remove", "--force", str(tree), check=False)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--registry", type=Path, help="measure this registry instead of generating one")
-    parser.add_argument("--recipes", type=int, default=20, help="pricing lineages to generate (2 recipes each)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--registry", type=Path, help="measure this registry instead of generating one"
+    )
+    parser.add_argument(
+        "--recipes", type=int, default=20, help="pricing lineages to generate (2 recipes each)"
+    )
     parser.add_argument("--models", type=int, default=50)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--snapshots", type=int, default=300)
@@ -87,8 +106,16 @@ def main() -> None:
         if args.registry:
             reg = Registry.open(args.registry)
         else:
-            seconds, reg = timed(lambda: generate(scratch / "repo", args.recipes, args.models, args.runs,
-                                                  n_snapshots=args.snapshots, children=True))
+            seconds, reg = timed(
+                lambda: generate(
+                    scratch / "repo",
+                    args.recipes,
+                    args.models,
+                    args.runs,
+                    n_snapshots=args.snapshots,
+                    children=True,
+                )
+            )
             print(f"generated in {seconds:.1f} s: {reg.root}")
         whole, report = timed(lambda: validate(reg))
         results = {

@@ -61,7 +61,9 @@ class Size:
 SIZES = {
     "tiny": Size(recipes=12, versions=3, models=8, runs=60, snapshots=30, days=40),
     "small": Size(recipes=100, versions=3, models=50, runs=1_000, snapshots=500, days=120),
-    "large": Size(recipes=1_000, versions=10, models=5_000, runs=100_000, snapshots=100_000, days=730),
+    "large": Size(
+        recipes=1_000, versions=10, models=5_000, runs=100_000, snapshots=100_000, days=730
+    ),
 }
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -75,8 +77,27 @@ PEOPLE = [
     ("Barbara Liskov", "barbara@example.com"),
 ]
 COMMITTER = ("modelyard bench", "bench@example.com")
-INDUSTRIES = ["grocery", "fashion", "electronics", "pharmacy", "hardware", "travel", "telecom", "banking"]
-CLIENTS = ["northwind", "contoso", "fabrikam", "globex", "initech", "umbrella", "hooli", "acme", "stark"]
+INDUSTRIES = [
+    "grocery",
+    "fashion",
+    "electronics",
+    "pharmacy",
+    "hardware",
+    "travel",
+    "telecom",
+    "banking",
+]
+CLIENTS = [
+    "northwind",
+    "contoso",
+    "fabrikam",
+    "globex",
+    "initech",
+    "umbrella",
+    "hooli",
+    "acme",
+    "stark",
+]
 
 BASE_MANIFESTS: dict[str, dict[str, Any]] = {
     "pricing": {
@@ -87,7 +108,10 @@ BASE_MANIFESTS: dict[str, dict[str, Any]] = {
             "promo_flag": {"dtype": "bool", "source": "transactions"},
         },
         "target": {"name": "units_sold", "dtype": "float", "kind": "regression"},
-        "model": {"algorithm": "lightgbm", "hyperparameters": {"learning_rate": 0.05, "num_leaves": 31}},
+        "model": {
+            "algorithm": "lightgbm",
+            "hyperparameters": {"learning_rate": 0.05, "num_leaves": 31},
+        },
         "training": {"split": "time", "window_days": 365},
         "evaluation": {"metrics": ["MAPE", "revenue_lift"], "acceptance": {"MAPE": {"max": 0.2}}},
         "monitoring": {"drift": {"PSI": {"warn": 0.1, "alert": 0.2}}},
@@ -95,28 +119,47 @@ BASE_MANIFESTS: dict[str, dict[str, Any]] = {
     },
     "forecasting": {
         "data_sources": {"sales": {"kind": "table", "uri": "warehouse.sales.daily"}},
-        "features": {"lag_7": {"dtype": "float", "source": "sales"}, "lag_28": {"dtype": "float", "source": "sales"}},
+        "features": {
+            "lag_7": {"dtype": "float", "source": "sales"},
+            "lag_28": {"dtype": "float", "source": "sales"},
+        },
         "target": {"name": "demand", "dtype": "float", "kind": "regression"},
-        "model": {"algorithm": "lightgbm", "hyperparameters": {"learning_rate": 0.1, "num_leaves": 63}},
+        "model": {
+            "algorithm": "lightgbm",
+            "hyperparameters": {"learning_rate": 0.1, "num_leaves": 63},
+        },
         "evaluation": {"metrics": ["WAPE"], "acceptance": {"WAPE": {"max": 0.3}}},
         "forecasting": {"horizon": 28, "frequency": "D", "quantiles": [0.1, 0.5, 0.9]},
     },
     "next_best_action": {
         "features": {"tenure_days": {"dtype": "int"}, "last_purchase_days": {"dtype": "int"}},
         "target": {"name": "accepted", "dtype": "bool", "kind": "classification"},
-        "model": {"algorithm": "xgboost", "hyperparameters": {"learning_rate": 0.1, "max_depth": 6}},
+        "model": {
+            "algorithm": "xgboost",
+            "hyperparameters": {"learning_rate": 0.1, "max_depth": 6},
+        },
         "evaluation": {"metrics": ["AUC"], "acceptance": {"AUC": {"min": 0.7}}},
-        "next_best_action": {"actions": {"upgrade": {"name": "Offer upgrade"}, "retain": {"name": "Retention call"}}},
+        "next_best_action": {
+            "actions": {"upgrade": {"name": "Offer upgrade"}, "retain": {"name": "Retention call"}}
+        },
     },
     "location_scoring": {
         "features": {"footfall": {"dtype": "float"}, "competitors_1km": {"dtype": "int"}},
         "target": {"name": "revenue", "dtype": "float", "kind": "regression"},
-        "model": {"algorithm": "random_forest", "hyperparameters": {"learning_rate": 0.2, "n_estimators": 300}},
+        "model": {
+            "algorithm": "random_forest",
+            "hyperparameters": {"learning_rate": 0.2, "n_estimators": 300},
+        },
         "evaluation": {"metrics": ["R2"], "acceptance": {"R2": {"min": 0.5}}},
         "location_scoring": {"geography": {"level": "postcode"}},
     },
 }
-METRICS = {"pricing": "MAPE", "forecasting": "WAPE", "next_best_action": "AUC", "location_scoring": "R2"}
+METRICS = {
+    "pricing": "MAPE",
+    "forecasting": "WAPE",
+    "next_best_action": "AUC",
+    "location_scoring": "R2",
+}
 
 
 def when(ts: datetime) -> str:
@@ -164,7 +207,9 @@ class Stream:
         self.out.write(payload)
         self.out.write(b"\n")
 
-    def commit(self, ts: datetime, author: tuple[str, str], message: str, changes: dict[str, bytes]) -> None:
+    def commit(
+        self, ts: datetime, author: tuple[str, str], message: str, changes: dict[str, bytes]
+    ) -> None:
         self.commits += 1
         w = self.out.write
         w(b"commit refs/heads/main\n")
@@ -211,7 +256,9 @@ class Generator:
                 name = f"{family.replace('_', ' ').title()} {rng.choice(CLIENTS).title()} {i}"
             created = START + window * (i / n) + timedelta(seconds=rng.randrange(3600))
             status = rng.choices(["approved", "draft", "archived"], [80, 15, 5])[0]
-            plan = RecipePlan(f"recipe_{family}_{level}_{i:05d}", name, family, level, parent, created, status)
+            plan = RecipePlan(
+                f"recipe_{family}_{level}_{i:05d}", name, family, level, parent, created, status
+            )
             self.recipes.append(plan)
             by_level.setdefault((family, level), []).append(plan)
 
@@ -230,15 +277,25 @@ class Generator:
                 out.append((ts, 1, ("version", plan, k)))
         return out
 
-    def recipe_files(self, plan: RecipePlan, ts: datetime, version: str, note: str) -> dict[str, bytes]:
-        extends = Extends(recipe=plan.parent.id, version=plan.pin) if plan.parent and plan.pin else None
+    def recipe_files(
+        self, plan: RecipePlan, ts: datetime, version: str, note: str
+    ) -> dict[str, bytes]:
+        extends = (
+            Extends(recipe=plan.parent.id, version=plan.pin) if plan.parent and plan.pin else None
+        )
         mf = ManifestFile(version=version, extends=extends, manifest=plan.manifest)
         status = "draft" if len(plan.versions) < 2 else plan.final_status
         recipe = Recipe(
-            id=plan.id, name=plan.name, model_family=plan.family, level=plan.level, status=status,
+            id=plan.id,
+            name=plan.name,
+            model_family=plan.family,
+            level=plan.level,
+            status=status,
             parent_id=plan.parent.id if plan.parent else None,
             tags=[plan.level, plan.family.replace("_", "-")],
-            description=f"{plan.name}: a generated {plan.level} recipe.", created_at=plan.created, updated_at=ts,
+            description=f"{plan.name}: a generated {plan.level} recipe.",
+            created_at=plan.created,
+            updated_at=ts,
         )
         rf, mfile = str(layout.recipe_file(plan.id)), str(layout.manifest_file(plan.id))
         return {
@@ -251,19 +308,30 @@ class Generator:
             plan.manifest = copy.deepcopy(BASE_MANIFESTS[plan.family])
         else:
             plan.pin = plan.parent.versions[-1][1]
-            plan.manifest = {"model": {"hyperparameters": {"learning_rate": round(self.rng.uniform(0.01, 0.3), 3)}}}
+            plan.manifest = {
+                "model": {
+                    "hyperparameters": {"learning_rate": round(self.rng.uniform(0.01, 0.3), 3)}
+                }
+            }
         plan.versions.append((plan.created, "1.0.0", ""))
         changes = self.recipe_files(plan, plan.created, "1.0.0", "")
         if plan.parent is None:
             rel = str(layout.synthetic_file(plan.id))
             example = SyntheticExample(
                 recipe_id=plan.id,
-                dataset_schema_json={name: spec["dtype"] for name, spec in plan.manifest["features"].items()},
+                dataset_schema_json={
+                    name: spec["dtype"] for name, spec in plan.manifest["features"].items()
+                },
                 sample_rows_json=[
-                    {name: round(self.rng.uniform(0, 100), 2) for name in plan.manifest["features"]} for _ in range(3)
+                    {name: round(self.rng.uniform(0, 100), 2) for name in plan.manifest["features"]}
+                    for _ in range(3)
                 ],
-                example_run_json={"run_type": "train", "metrics_json": {METRICS[plan.family]: 0.15}},
-                created_at=plan.created, updated_at=plan.created,
+                example_run_json={
+                    "run_type": "train",
+                    "metrics_json": {METRICS[plan.family]: 0.15},
+                },
+                created_at=plan.created,
+                updated_at=plan.created,
             )
             changes[rel] = render(example, "synthetic-example", rel)
         author = self.rng.choice(PEOPLE)
@@ -284,7 +352,8 @@ class Generator:
             if latest != plan.pin:
                 # the parent's changes between the pins count too; they are patch or minor
                 between = [
-                    v[2] for v in plan.parent.versions
+                    v[2]
+                    for v in plan.parent.versions
                     if _semver(plan.pin or "0.0.0") < _semver(v[1]) <= _semver(latest)
                 ]
                 if "minor" in between:
@@ -303,16 +372,27 @@ class Generator:
         out = []
         for i in range(self.size.models):
             plan = usable[i % len(usable)]
-            ts = max(plan.created + timedelta(hours=1), START + span * ((i + 1) / (self.size.models + 1)))
+            ts = max(
+                plan.created + timedelta(hours=1), START + span * ((i + 1) / (self.size.models + 1))
+            )
             if plan.final_status == "approved":
-                status = rng.choices(["production", "staging", "draft", "retired"], [40, 30, 20, 10])[0]
+                status = rng.choices(
+                    ["production", "staging", "draft", "retired"], [40, 30, 20, 10]
+                )[0]
             else:
                 status = rng.choice(["draft", "staging"])
             name = f"{plan.name} model {i}"
             model = Model(
-                id=f"model_{plan.family}_{i:05d}", name=name, model_family=plan.family, recipe_id=plan.id,
-                recipe_version_id="", status=status, owner=rng.choice(PEOPLE)[0],
-                description=f"Model {i} built from {plan.id}.", created_at=ts, updated_at=ts,
+                id=f"model_{plan.family}_{i:05d}",
+                name=name,
+                model_family=plan.family,
+                recipe_id=plan.id,
+                recipe_version_id="",
+                status=status,
+                owner=rng.choice(PEOPLE)[0],
+                description=f"Model {i} built from {plan.id}.",
+                created_at=ts,
+                updated_at=ts,
             )
             out.append((model, ts))
         return out
@@ -321,8 +401,12 @@ class Generator:
     def run(self) -> None:
         rng, size = self.rng, self.size
         settings = RegistrySettings(name=f"benchmark registry ({size.runs} runs)")
-        self.stream.commit(START - timedelta(days=1), PEOPLE[0], "Start modelyard registry 'benchmark'",
-                           {layout.SETTINGS: render(settings, "settings", layout.SETTINGS)})
+        self.stream.commit(
+            START - timedelta(days=1),
+            PEOPLE[0],
+            "Start modelyard registry 'benchmark'",
+            {layout.SETTINGS: render(settings, "settings", layout.SETTINGS)},
+        )
         self.plan_recipes()
         plans = {p.id: p for p in self.recipes}
         models = self.models()
@@ -338,15 +422,20 @@ class Generator:
         for _ in range(size.runs):
             model = rng.choice(runnable)
             ts = first + timedelta(seconds=rng.randrange(seconds))
-            batches.setdefault((ts - START).days, []).append(("run", (model if rng.random() < 0.8 else None,
-                                                                       plans[model.recipe_id], ts)))
-        monitored = [m for m, _ in models if m.status in ("production", "staging", "retired")] or runnable
+            batches.setdefault((ts - START).days, []).append(
+                ("run", (model if rng.random() < 0.8 else None, plans[model.recipe_id], ts))
+            )
+        monitored = [
+            m for m, _ in models if m.status in ("production", "staging", "retired")
+        ] or runnable
         for _ in range(size.snapshots):
             model = rng.choice(monitored)
             ts = max(reg_time[model.id], first) + timedelta(seconds=rng.randrange(seconds // 2))
             batches.setdefault((ts - START).days, []).append(("snapshot", (model, ts)))
         for day, items in batches.items():
-            events.append((START + timedelta(days=day + 1) - timedelta(seconds=1), 3, ("batch", items)))
+            events.append(
+                (START + timedelta(days=day + 1) - timedelta(seconds=1), 3, ("batch", items))
+            )
         events.sort(key=lambda e: (e[0], e[1], _order(e[2])))
         for ts, _, action in events:
             what = action[0]
@@ -363,8 +452,12 @@ class Generator:
         version = version_id(plan.id, plan.version_at(ts))
         model.recipe_version_id = version
         rel = str(layout.model_file(model.id))
-        self.stream.commit(ts, (model.owner, _email(model.owner)), f"Register model {model.id} from {version}",
-                           {rel: render(model, "model", rel)})
+        self.stream.commit(
+            ts,
+            (model.owner, _email(model.owner)),
+            f"Register model {model.id} from {version}",
+            {rel: render(model, "model", rel)},
+        )
 
     def batch(self, ts: datetime, items: list[tuple[str, Any]]) -> None:
         rng = self.rng
@@ -374,19 +467,43 @@ class Generator:
             if kind == "run":
                 model, plan, created = item
                 n_runs += 1
-                status = rng.choices(["succeeded", "failed", "running", "queued"], [70, 15, 10, 5])[0]
-                started = created + timedelta(seconds=rng.randrange(5, 120)) if status != "queued" else None
-                finished = started + timedelta(minutes=rng.randrange(2, 90)) if status in ("succeeded", "failed") else None
+                status = rng.choices(["succeeded", "failed", "running", "queued"], [70, 15, 10, 5])[
+                    0
+                ]
+                started = (
+                    created + timedelta(seconds=rng.randrange(5, 120))
+                    if status != "queued"
+                    else None
+                )
+                finished = (
+                    started + timedelta(minutes=rng.randrange(2, 90))
+                    if status in ("succeeded", "failed")
+                    else None
+                )
                 metric = METRICS[plan.family]
                 run = Run(
-                    id=ident("run", created, rng), model_id=model.id if model else None, recipe_id=plan.id,
-                    recipe_version_id=model.recipe_version_id if model else version_id(plan.id, plan.version_at(created)),
-                    run_type=rng.choices(["train", "eval", "backtest"], [50, 35, 15])[0], status=status,
-                    created_at=created, started_at=started, finished_at=finished,
-                    metrics_json={metric: round(rng.uniform(0.05, 0.95), 4), "rows": float(rng.randrange(10_000, 5_000_000))}
-                    if status == "succeeded" else {},
-                    artifacts_json={"model_uri": f"s3://models/{plan.id}/{created:%Y%m%d%H%M%S}.bin"}
-                    if status == "succeeded" else {},
+                    id=ident("run", created, rng),
+                    model_id=model.id if model else None,
+                    recipe_id=plan.id,
+                    recipe_version_id=model.recipe_version_id
+                    if model
+                    else version_id(plan.id, plan.version_at(created)),
+                    run_type=rng.choices(["train", "eval", "backtest"], [50, 35, 15])[0],
+                    status=status,
+                    created_at=created,
+                    started_at=started,
+                    finished_at=finished,
+                    metrics_json={
+                        metric: round(rng.uniform(0.05, 0.95), 4),
+                        "rows": float(rng.randrange(10_000, 5_000_000)),
+                    }
+                    if status == "succeeded"
+                    else {},
+                    artifacts_json={
+                        "model_uri": f"s3://models/{plan.id}/{created:%Y%m%d%H%M%S}.bin"
+                    }
+                    if status == "succeeded"
+                    else {},
                 )
                 rel = str(layout.run_file(run.id))
                 changes[rel] = render(run, "run", rel)
@@ -400,14 +517,21 @@ class Generator:
                 n_snaps += 1
                 alerts = {"drift": "PSI above alert threshold"} if rng.random() < 0.1 else {}
                 snap = MonitoringSnapshot(
-                    id=ident("snap", captured, rng), model_id=model.id, captured_at=captured,
-                    performance_metrics_json={METRICS[model.model_family]: round(rng.uniform(0.05, 0.95), 4)},
+                    id=ident("snap", captured, rng),
+                    model_id=model.id,
+                    captured_at=captured,
+                    performance_metrics_json={
+                        METRICS[model.model_family]: round(rng.uniform(0.05, 0.95), 4)
+                    },
                     drift_metrics_json={"PSI": round(rng.uniform(0, 0.3), 4)},
-                    data_freshness_json={"max_age_hours": rng.randrange(1, 48)}, alerts_json=alerts,
+                    data_freshness_json={"max_age_hours": rng.randrange(1, 48)},
+                    alerts_json=alerts,
                 )
                 rel = str(layout.snapshot_file(model.id, snap.id))
                 changes[rel] = render(snap, "snapshot", rel)
-        self.stream.commit(ts, COMMITTER, f"Record {n_runs} runs and {n_snaps} monitoring snapshots", changes)
+        self.stream.commit(
+            ts, COMMITTER, f"Record {n_runs} runs and {n_snaps} monitoring snapshots", changes
+        )
 
 
 def _semver(v: str) -> tuple[int, ...]:
@@ -423,13 +547,17 @@ def _order(action: Any) -> str:
     return getattr(item, "id", "") if what != "batch" else ""
 
 
-def generate(out: Path, size: str | Size = "small", seed: int = 7, quiet: bool = True) -> dict[str, Any]:
+def generate(
+    out: Path, size: str | Size = "small", seed: int = 7, quiet: bool = True
+) -> dict[str, Any]:
     """Make `out` a git repository holding a generated registry in `out/registry`; return counts."""
     spec = SIZES[size] if isinstance(size, str) else size
     out.mkdir(parents=True, exist_ok=False)
     started = time.perf_counter()
     subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
-    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=out, stdin=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["git", "fast-import", "--quiet", "--done"], cwd=out, stdin=subprocess.PIPE
+    )
     assert proc.stdin is not None
     stream = Stream(proc.stdin)
     Generator(spec, seed, stream).run()
@@ -440,8 +568,12 @@ def generate(out: Path, size: str | Size = "small", seed: int = 7, quiet: bool =
     imported = time.perf_counter()
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=out, check=True)
     done = time.perf_counter()
-    counts = {"commits": stream.commits, "file_writes": stream.files, "import_s": round(imported - started, 1),
-              "checkout_s": round(done - imported, 1)}
+    counts = {
+        "commits": stream.commits,
+        "file_writes": stream.files,
+        "import_s": round(imported - started, 1),
+        "checkout_s": round(done - imported, 1),
+    }
     if not quiet:
         print(f"{out}: {counts}")
     return counts

@@ -78,7 +78,14 @@ class Result:
         if mem > 200:
             met += " (memory **over 200 MB**)"
         spread = f"{min(self.times):.3f} – {max(self.times):.3f}"
-        return [f"`{self.name}`", self.target, f"{med:.3f}", spread, f"{mem:.0f}", (met + " " + self.note).strip()]
+        return [
+            f"`{self.name}`",
+            self.target,
+            f"{med:.3f}",
+            spread,
+            f"{mem:.0f}",
+            (met + " " + self.note).strip(),
+        ]
 
 
 def _seconds(target: str) -> float | None:
@@ -105,15 +112,28 @@ class Runner:
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
-        self.gnu_time = GNU_TIME.is_file() and subprocess.run(
-            [str(GNU_TIME), "-f", "%M", "true"], capture_output=True).returncode == 0
+        self.gnu_time = (
+            GNU_TIME.is_file()
+            and subprocess.run([str(GNU_TIME), "-f", "%M", "true"], capture_output=True).returncode
+            == 0
+        )
 
     def once(self, argv: list[str]) -> tuple[float, int, int, str]:
         with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
-            full = [str(GNU_TIME), "-q", "-f", "%M", "-o", rss_file.name, *argv] if self.gnu_time else argv
+            full = (
+                [str(GNU_TIME), "-q", "-f", "%M", "-o", rss_file.name, *argv]
+                if self.gnu_time
+                else argv
+            )
             started = time.perf_counter()
-            proc = subprocess.Popen(full, cwd=self.cwd, env=env(), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            proc = subprocess.Popen(
+                full,
+                cwd=self.cwd,
+                env=env(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             assert proc.stderr is not None
             err = proc.stderr.read()
             _, status, usage = os.wait4(proc.pid, 0)
@@ -129,7 +149,9 @@ class Runner:
         for i in range(warmup + repeat):
             elapsed, rss, code, err = self.once(argv)
             if code != 0:
-                result.skipped = f"failed (exit {code}): {err.strip().splitlines()[-1] if err.strip() else ''}"
+                result.skipped = (
+                    f"failed (exit {code}): {err.strip().splitlines()[-1] if err.strip() else ''}"
+                )
                 return result
             if i >= warmup:
                 result.times.append(elapsed)
@@ -138,8 +160,17 @@ class Runner:
 
 
 def commands() -> set[str]:
-    proc = subprocess.run([sys.executable, "-c", "from modelyard.cli.main import COMMANDS; print(' '.join(COMMANDS))"],
-                          env=env(), capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from modelyard.cli.main import COMMANDS; print(' '.join(COMMANDS))",
+        ],
+        env=env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return set(proc.stdout.split())
 
 
@@ -160,8 +191,13 @@ first = page.runs[0]
 print(json.dumps({"model": model, "recipe": child, "run_recipe": first.recipe_id,
                   "run_version": first.recipe_version_id}))
 """
-    proc = subprocess.run([sys.executable, "-c", code, str(repo)], env=env(), capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(repo)],
+        env=env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(proc.stdout)
 
 
@@ -177,15 +213,22 @@ def serve(repo: Path, repeat: int, available: set[str]) -> list[Result]:
         port = s.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "modelyard", "--registry", str(repo), "serve", "--port", str(port)],
-                            cwd=repo, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "modelyard", "--registry", str(repo), "serve", "--port", str(port)],
+        cwd=repo,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         while True:
             if proc.poll() is not None:
                 ready.skipped = request.skipped = f"serve exited ({proc.returncode})"
                 return [ready, request]
             try:
-                with urllib.request.urlopen(f"{base}/api/ml-development/recipes?limit=1", timeout=60) as r:
+                with urllib.request.urlopen(
+                    f"{base}/api/ml-development/recipes?limit=1", timeout=60
+                ) as r:
                     r.read()
                 break
             except OSError:
@@ -196,7 +239,9 @@ def serve(repo: Path, repeat: int, available: set[str]) -> list[Result]:
         ready.times.append(time.perf_counter() - started)
         for i in range(repeat + 1):
             t = time.perf_counter()
-            with urllib.request.urlopen(f"{base}/api/ml-development/runs?status=succeeded", timeout=60) as r:
+            with urllib.request.urlopen(
+                f"{base}/api/ml-development/runs?status=succeeded", timeout=60
+            ) as r:
                 r.read()
             if i:
                 request.times.append(time.perf_counter() - t)
@@ -212,18 +257,28 @@ def serve(repo: Path, repeat: int, available: set[str]) -> list[Result]:
 def describe_machine() -> list[str]:
     cpu = ""
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         cpu = platform.processor()
     mem = ""
     try:
-        kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")))
+        kb = int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
         mem = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration):
         pass
-    git_version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    git_version = subprocess.run(
+        ["git", "--version"], capture_output=True, text=True
+    ).stdout.strip()
     return [
         f"- CPU: {cpu}, {os.cpu_count()} logical cores; memory {mem}",
         f"- {platform.platform()}; Python {platform.python_version()}; {git_version}; sqlite {sqlite3.sqlite_version}",
@@ -231,22 +286,31 @@ def describe_machine() -> list[str]:
 
 
 def describe_registry(repo: Path) -> str:
-    files = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True).stdout.count("\n")
-    commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True,
-                             text=True).stdout.strip()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=repo, capture_output=True, text=True
+    ).stdout.count("\n")
+    commits = subprocess.run(
+        ["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True, text=True
+    ).stdout.strip()
     reg = repo / "registry"
     n_runs = sum(1 for _ in reg.glob("runs/*/*/run.yaml"))
     n_snaps = sum(1 for _ in reg.glob("models/*/monitoring/*.yaml"))
     n_recipes = sum(1 for _ in reg.glob("recipes/*/recipe.yaml"))
     n_models = sum(1 for _ in reg.glob("models/*/model.yaml"))
-    return (f"{n_recipes:,} recipes, {n_models:,} models, {n_runs:,} runs, {n_snaps:,} snapshots; "
-            f"{files:,} files in {int(commits):,} commits")
+    return (
+        f"{n_recipes:,} recipes, {n_models:,} models, {n_runs:,} runs, {n_snaps:,} snapshots; "
+        f"{files:,} files in {int(commits):,} commits"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", default="small", help="generate a registry of this size (see generate.py)")
-    parser.add_argument("--registry", type=Path, help="time an existing repository instead of generating one")
+    parser.add_argument(
+        "--size", default="small", help="generate a registry of this size (see generate.py)"
+    )
+    parser.add_argument(
+        "--registry", type=Path, help="time an existing repository instead of generating one"
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--label", help="the section of RESULTS.md to write (default: the size)")
@@ -279,9 +343,17 @@ def main(argv: list[str] | None = None) -> None:
         return r
 
     add("python -c pass", "", [sys.executable, "-c", "pass"], "the interpreter alone")
-    add("import the CLI and the operations, do nothing", "",
-        [sys.executable, "-c", "import modelyard.cli.runs, modelyard.cli.recipes, modelyard.ops.runs, "
-         "modelyard.ops.recipes"], "pydantic, PyYAML, click and modelyard's own modules")
+    add(
+        "import the CLI and the operations, do nothing",
+        "",
+        [
+            sys.executable,
+            "-c",
+            "import modelyard.cli.runs, modelyard.cli.recipes, modelyard.ops.runs, "
+            "modelyard.ops.recipes",
+        ],
+        "pydantic, PyYAML, click and modelyard's own modules",
+    )
     add("modelyard --help", "≤ 60 ms", [*my, "--help"])
     # the first listing after deleting the cache fills it: a one-off, reported separately
     cache = repo / ".git" / "modelyard"
@@ -295,20 +367,51 @@ def main(argv: list[str] | None = None) -> None:
     results.append(cold)
     picked = pick(repo)
     add("recipes list", "≤ 0.25 s", [*my, "recipes", "list"])
-    add(f"runs list --model-id {picked['model']} --status succeeded", "≤ 0.25 s",
-        [*my, "runs", "list", "--model-id", picked["model"], "--status", "succeeded"])
+    add(
+        f"runs list --model-id {picked['model']} --status succeeded",
+        "≤ 0.25 s",
+        [*my, "runs", "list", "--model-id", picked["model"], "--status", "succeeded"],
+    )
     add("runs list", "", [*my, "runs", "list"], "first page of 100 and the total")
     add("models list", "", [*my, "models", "list"])
     add(f"versions list {picked['recipe']}", "≤ 0.1 s", [*my, "versions", "list", picked["recipe"]])
-    add("History: every version of every recipe, resolved, with diffs", "≤ 1.0 s",
-        [sys.executable, "-c", HISTORY_ALL, str(repo)], "what the catalog shows", repeat=max(1, n // 2))
-    add("History: every version of every recipe (sources)", "",
-        [sys.executable, "-c", HISTORY_SOURCES, str(repo)], "one pass over git, through the cache")
-    add("runs create", "≤ 0.15 s",
-        [*my, "runs", "create", "--recipe-id", picked["run_recipe"], "--recipe-version-id", picked["run_version"],
-         "--run-type", "eval"], "one commit each")
+    add(
+        "History: every version of every recipe, resolved, with diffs",
+        "≤ 1.0 s",
+        [sys.executable, "-c", HISTORY_ALL, str(repo)],
+        "what the catalog shows",
+        repeat=max(1, n // 2),
+    )
+    add(
+        "History: every version of every recipe (sources)",
+        "",
+        [sys.executable, "-c", HISTORY_SOURCES, str(repo)],
+        "one pass over git, through the cache",
+    )
+    add(
+        "runs create",
+        "≤ 0.15 s",
+        [
+            *my,
+            "runs",
+            "create",
+            "--recipe-id",
+            picked["run_recipe"],
+            "--recipe-version-id",
+            picked["run_version"],
+            "--run-type",
+            "eval",
+        ],
+        "one commit each",
+    )
     if "validate" in available:
-        add("validate", "", [*my, "validate"], "every file and the whole history", repeat=max(1, n // 3))
+        add(
+            "validate",
+            "",
+            [*my, "validate"],
+            "every file and the whole history",
+            repeat=max(1, n // 3),
+        )
     else:
         results.append(Result("validate", "", skipped="no `validate` command in this checkout yet"))
     if "site" in available:
@@ -342,13 +445,17 @@ def main(argv: list[str] | None = None) -> None:
 def write_section(path: Path, label: str, table: str) -> None:
     """Replace this label's section of RESULTS.md, keeping the others."""
     start, end = f"<!-- results:{label} -->", f"<!-- /results:{label} -->"
-    text = path.read_text() if path.exists() else (
-        "# Benchmark results\n\nWritten by `benchmarks/run.py` (see benchmarks/README.md). "
-        "Every figure is a whole `modelyard` process, as a user runs it.\n"
+    text = (
+        path.read_text()
+        if path.exists()
+        else (
+            "# Benchmark results\n\nWritten by `benchmarks/run.py` (see benchmarks/README.md). "
+            "Every figure is a whole `modelyard` process, as a user runs it.\n"
+        )
     )
     block = f"{start}\n{table}\n{end}"
     if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text)

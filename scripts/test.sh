@@ -20,6 +20,7 @@ echo "== installing modelyard and its test dependencies"
 
 echo "== lint"
 .venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff format --check src tests benchmarks
 .venv/bin/lint-imports
 .venv/bin/mypy
 

@@ -46,7 +46,9 @@ def _exists(reg: Registry, ident: str) -> bool:
             versions.get_version(reg, f"recipe_{stem}", ident)
         elif ident.startswith("snap_"):
             model_id = next(m for m in reg.ids_in("models") if ident in reg.snapshot_ids(m))
-            assert any(s.id == ident for s in monitoring.list_snapshots(reg, model_id, limit=500).snapshots)
+            assert any(
+                s.id == ident for s in monitoring.list_snapshots(reg, model_id, limit=500).snapshots
+            )
         else:
             return False
     except (NotFound, StopIteration):
@@ -54,7 +56,11 @@ def _exists(reg: Registry, ident: str) -> bool:
     return True
 
 
-FIELDS = {name for model in (Recipe, Model, Run, MonitoringSnapshot, RecipeVersion) for name in model.model_fields}
+FIELDS = {
+    name
+    for model in (Recipe, Model, Run, MonitoringSnapshot, RecipeVersion)
+    for name in model.model_fields
+}
 
 
 def ids_in(resp: ChatResponse) -> set[str]:
@@ -98,7 +104,9 @@ def _rest(ctx: click.Context) -> list[str]:
     """The arguments a group left for its subcommand (click moved them between versions)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        protected = list(getattr(ctx, "_protected_args", None) or getattr(ctx, "protected_args", []) or [])
+        protected = list(
+            getattr(ctx, "_protected_args", None) or getattr(ctx, "protected_args", []) or []
+        )
     return [*protected, *ctx.args]
 
 
@@ -107,8 +115,9 @@ def check_grounded(reg: Registry, resp: ChatResponse, message: str = "") -> None
     named, which the reply may only repeat to say that it does not exist."""
     unknown = sorted(i for i in ids_in(resp) if not exists(reg, i))
     for ident in unknown:
-        assert ident in message.lower() and re.search(rf"There is no \w+ {ident} in this registry", resp.reply), (
-            f"cites an id not in the registry: {ident}\n{resp.reply}")
+        assert ident in message.lower() and re.search(
+            rf"There is no \w+ {ident} in this registry", resp.reply
+        ), f"cites an id not in the registry: {ident}\n{resp.reply}"
         assert all(r.id != ident for r in resp.references) and ident not in str(resp.next_steps)
     for ref in resp.references:
         assert ref.link.startswith("/model-development/") and ref.link.endswith(("/", ref.id))

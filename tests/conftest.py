@@ -21,7 +21,10 @@ MANIFESTS: dict[str, dict[str, Any]] = {
             "competitor_price": {"dtype": "float", "source": "transactions"},
         },
         "target": {"name": "units_sold", "dtype": "float", "kind": "regression"},
-        "model": {"algorithm": "lightgbm", "hyperparameters": {"learning_rate": 0.05, "num_leaves": 31}},
+        "model": {
+            "algorithm": "lightgbm",
+            "hyperparameters": {"learning_rate": 0.05, "num_leaves": 31},
+        },
         "evaluation": {"metrics": ["MAPE", "revenue_lift"], "acceptance": {"MAPE": {"max": 0.2}}},
         "monitoring": {"drift": {"PSI": {"warn": 0.1, "alert": 0.2}}},
         "pricing": {"objective": "revenue", "price_bounds": {"min_ratio": 0.8, "max_ratio": 1.2}},
@@ -59,9 +62,18 @@ def isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monkey
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    for var in ("MODELYARD_REGISTRY", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
-                "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE", "GIT_DIR",
-                "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+    for var in (
+        "MODELYARD_REGISTRY",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GIT_COMMITTER_DATE",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+    ):
         monkeypatch.delenv(var, raising=False)
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
@@ -87,8 +99,14 @@ def base_recipe(reg: Registry) -> str:
     """A baseline pricing recipe at 1.0.0."""
     return recipes.create_recipe(
         reg,
-        {"name": "Pricing Baseline", "model_family": "pricing", "level": "baseline",
-         "id": "recipe_pricing_base", "tags": ["baseline"], "manifest": manifest("pricing")},
+        {
+            "name": "Pricing Baseline",
+            "model_family": "pricing",
+            "level": "baseline",
+            "id": "recipe_pricing_base",
+            "tags": ["baseline"],
+            "manifest": manifest("pricing"),
+        },
     ).id
 
 

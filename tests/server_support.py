@@ -49,8 +49,9 @@ class ServerProcess:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def request(self, method: str, path: str, body: Any = None,
-                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url(path), data=data, method=method)
         if data is not None:
@@ -72,16 +73,30 @@ def serve_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(registry: Path, *args: str, env: dict[str, str] | None = None,
-                   log_dir: Path) -> Iterator[ServerProcess]:
+def running_server(
+    registry: Path, *args: str, env: dict[str, str] | None = None, log_dir: Path
+) -> Iterator[ServerProcess]:
     """`python -m modelyard --registry R serve --port P` until the block ends."""
     port = free_port()
     log = log_dir / f"serve-{port}.log"
     with log.open("wb") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "modelyard", "--registry", str(registry), "serve",
-             "--port", str(port), "--log-level", "warning", *args],
-            stdout=fh, stderr=subprocess.STDOUT, env=serve_env(env),
+            [
+                sys.executable,
+                "-m",
+                "modelyard",
+                "--registry",
+                str(registry),
+                "serve",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                *args,
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=serve_env(env),
         )
     server = ServerProcess(proc, port, log)
     try:

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_generator():
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_generate", ROOT / "benchmarks" / "generate.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["bench_generate"] = module
     spec.loader.exec_module(module)
@@ -100,7 +102,12 @@ def test_small_registry_loads_record_by_record(tmp_path, monkeypatch):
     snap_dir = reg.path(layout.model_dir(all_models[0].id) / layout.MONITORING)
     for path in list(snap_dir.glob("*.yaml"))[:3]:
         rel = str(path.relative_to(reg.root))
-        assert files.render(files.parse_text(path.read_text(), MonitoringSnapshot, rel), "snapshot", rel) == path.read_text()
+        assert (
+            files.render(
+                files.parse_text(path.read_text(), MonitoringSnapshot, rel), "snapshot", rel
+            )
+            == path.read_text()
+        )
 
 
 @pytest.mark.bench

@@ -40,25 +40,36 @@ def answers(repo: Path, cached: bool, monkeypatch: pytest.MonkeyPatch) -> dict[s
     out: dict[str, Any] = {}
     all_recipes = recipes.list_recipes(reg, limit=500)
     out["recipes"] = all_recipes.model_dump(mode="json")
-    out["recipes_page"] = recipes.list_recipes(reg, limit=3, offset=2, status="approved").model_dump(mode="json")
-    out["recipes_family"] = recipes.list_recipes(reg, model_family="pricing", level="client").model_dump(mode="json")
+    out["recipes_page"] = recipes.list_recipes(
+        reg, limit=3, offset=2, status="approved"
+    ).model_dump(mode="json")
+    out["recipes_family"] = recipes.list_recipes(
+        reg, model_family="pricing", level="client"
+    ).model_dump(mode="json")
     out["models"] = models.list_models(reg, limit=500).model_dump(mode="json")
     out["models_prod"] = models.list_models(reg, status="production").model_dump(mode="json")
     out["runs"] = runs.list_runs(reg, limit=500).model_dump(mode="json")
     some_model = out["models"]["models"][0]["id"] if out["models"]["models"] else None
-    out["runs_model"] = runs.list_runs(reg, model_id=some_model, status="succeeded").model_dump(mode="json")
-    out["runs_page"] = runs.list_runs(reg, limit=7, offset=5, run_type="train").model_dump(mode="json")
+    out["runs_model"] = runs.list_runs(reg, model_id=some_model, status="succeeded").model_dump(
+        mode="json"
+    )
+    out["runs_page"] = runs.list_runs(reg, limit=7, offset=5, run_type="train").model_dump(
+        mode="json"
+    )
     out["users"] = {r.id: recipes.users_of(reg, r.id) for r in all_recipes.recipes[:3]}
     history = History(reg)
     out["versions"] = {
-        r.id: versions.list_versions(reg, r.id, history).model_dump(mode="json") for r in all_recipes.recipes
+        r.id: versions.list_versions(reg, r.id, history).model_dump(mode="json")
+        for r in all_recipes.recipes
     }
     if cached:  # the answers above really came through the cache
         cache = reg.blob_cache
         assert cache is not None
         head = git(repo, "rev-parse", "HEAD")
         assert cache._meta("tree") == head and cache._meta("changes") == head
-        kinds = dict(cache.db.execute("SELECT kind, count(*) FROM tree WHERE ok=1 GROUP BY kind").fetchall())
+        kinds = dict(
+            cache.db.execute("SELECT kind, count(*) FROM tree WHERE ok=1 GROUP BY kind").fetchall()
+        )
         assert kinds["run"] > 0 and kinds["recipe"] > 0 and kinds["model"] > 0
     return out
 
@@ -73,7 +84,11 @@ def same(repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def a_run_file(repo: Path, containing: str) -> Path:
     """The first committed run file whose text has `containing`."""
-    return next(p for p in sorted((repo / "registry" / "runs").glob("*/*/run.yaml")) if containing in p.read_text())
+    return next(
+        p
+        for p in sorted((repo / "registry" / "runs").glob("*/*/run.yaml"))
+        if containing in p.read_text()
+    )
 
 
 def test_equal_from_cold_and_warm_and_after_deleting_it(repo, monkeypatch):
@@ -91,8 +106,12 @@ def test_equal_after_commits_through_ops_and_plain_git(repo, monkeypatch):
     first = same(repo, monkeypatch)
     reg = Registry.open(repo)
     rec = first["recipes"]["recipes"][0]
-    made = runs.create_run(reg, {"recipe_id": rec["id"], "recipe_version_id": rec["version"], "run_type": "eval"})
-    runs.update_run(reg, made.id, {"status": "succeeded", "metrics_json": {"MAPE": 0.1}, "logs_text": "ok\n"})
+    made = runs.create_run(
+        reg, {"recipe_id": rec["id"], "recipe_version_id": rec["version"], "run_type": "eval"}
+    )
+    runs.update_run(
+        reg, made.id, {"status": "succeeded", "metrics_json": {"MAPE": 0.1}, "logs_text": "ok\n"}
+    )
     manifest = versions.get_version(reg, rec["id"], rec["version"]).manifest_json
     manifest["model"]["hyperparameters"]["learning_rate"] = 0.123
     versions.create_version(reg, rec["id"], {"manifest_json": manifest, "change_note": "tune"})
@@ -102,7 +121,10 @@ def test_equal_after_commits_through_ops_and_plain_git(repo, monkeypatch):
     git(repo, "commit", "-qam", "by hand")
     after = same(repo, monkeypatch)
     assert after["runs"]["total"] == first["runs"]["total"] + 1
-    assert after["runs"]["runs"][0]["id"] == made.id and after["runs"]["runs"][0]["logs_text"] == "ok\n"
+    assert (
+        after["runs"]["runs"][0]["id"] == made.id
+        and after["runs"]["runs"][0]["logs_text"] == "ok\n"
+    )
     assert after["versions"] != first["versions"]
 
 
@@ -122,10 +144,14 @@ def test_equal_with_working_tree_edits(repo, monkeypatch, checker):
     files[1].unlink()
     new_dir = files[2].parent.parent / "run_20240101000000_untracked"
     new_dir.mkdir()
-    (new_dir / "run.yaml").write_text(files[2].read_text().replace(files[2].parent.name, new_dir.name))
+    (new_dir / "run.yaml").write_text(
+        files[2].read_text().replace(files[2].parent.name, new_dir.name)
+    )
     new_shard = reg_dir / "runs" / "2031-01" / "run_20310101000000_newshard0"
     new_shard.mkdir(parents=True)
-    (new_shard / "run.yaml").write_text(files[3].read_text().replace(files[3].parent.name, new_shard.name))
+    (new_shard / "run.yaml").write_text(
+        files[3].read_text().replace(files[3].parent.name, new_shard.name)
+    )
     # an untracked recipe and a model edited in place
     rec = first["recipes"]["recipes"][0]["id"]
     src = reg_dir / "recipes" / rec
@@ -157,12 +183,20 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(repo, monkeypatch):
     same(repo, monkeypatch)  # records the files' stats: all are old enough to be trusted
     model_file = sorted((repo / "registry").glob("models/*/model.yaml"))[0]
     text = model_file.read_text()
-    status = next(s for s in ("draft", "staging", "production", "retired") if f"status: {s}" in text)
-    other = next(s for s in ("draft", "staging", "production", "retired") if len(s) == len(status) and s != status)
+    status = next(
+        s for s in ("draft", "staging", "production", "retired") if f"status: {s}" in text
+    )
+    other = next(
+        s
+        for s in ("draft", "staging", "production", "retired")
+        if len(s) == len(status) and s != status
+    )
     model_file.write_text(text.replace(f"status: {status}", f"status: {other}"))
     os.utime(model_file, (old, old))  # a tool that keeps mtimes; size is the same too
     after = same(repo, monkeypatch)
-    assert other in [m["status"] for m in after["models"]["models"] if m["id"] == model_file.parent.name]
+    assert other in [
+        m["status"] for m in after["models"]["models"] if m["id"] == model_file.parent.name
+    ]
 
 
 @pytest.mark.parametrize("damage", ["typo", "id elsewhere"])
@@ -173,7 +207,11 @@ def test_a_broken_file_is_the_same_error_either_way(repo, monkeypatch, damage):
         broken.write_text(broken.read_text().replace("status:", "stauts:"))
         word = "stauts"
     else:  # valid on its own, but its id is not its folder's name
-        broken.write_text(broken.read_text().replace(f"id: {broken.parent.name}", "id: run_20200101000000_elsewhere"))
+        broken.write_text(
+            broken.read_text().replace(
+                f"id: {broken.parent.name}", "id: run_20200101000000_elsewhere"
+            )
+        )
         word = "run_20200101000000_elsewhere"
     errors = []
     for cached in ("0", "1", "1"):
@@ -197,7 +235,9 @@ def test_equal_across_branch_switches_rebases_and_gc(repo, monkeypatch):
     reg = Registry.open(repo)
     rec = base["recipes"]["recipes"][1]
     for kind in ("train", "eval"):
-        runs.create_run(reg, {"recipe_id": rec["id"], "recipe_version_id": rec["version"], "run_type": kind})
+        runs.create_run(
+            reg, {"recipe_id": rec["id"], "recipe_version_id": rec["version"], "run_type": kind}
+        )
     side = same(repo, monkeypatch)
     git(repo, "switch", "-q", "main")
     assert same(repo, monkeypatch) == base
@@ -267,10 +307,23 @@ def test_concurrent_readers_and_writers(repo, monkeypatch):
     first = same(repo, monkeypatch)
     (repo / ".git" / "modelyard" / FILE).unlink()  # all of them start on an empty cache
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MODELYARD_CACHE": "1"}
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(repo), "6"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)]
-    procs += [subprocess.Popen([sys.executable, "-c", READER, str(repo), "4"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(repo), "6"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    ]
+    procs += [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(repo), "4"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
     deadline = time.monotonic() + 120
     outs = []
     for p in procs:

@@ -15,11 +15,19 @@ from modelyard.storage.trees import tree_with
 def via_index(repo: Path, head: str, changes: dict[str, str | None]) -> str:
     env = {**os.environ, "GIT_INDEX_FILE": str(repo / ".git" / "scratch-index")}
     subprocess.run(["git", "read-tree", head], cwd=repo, env=env, check=True)
-    info = "".join(f"100644 {sha}\t{p}\n" if sha else f"0 {'0' * 40}\t{p}\n" for p, sha in changes.items())
-    subprocess.run(["git", "update-index", "--add", "--remove", "--index-info"], cwd=repo, env=env,
-                   input=info.encode(), check=True)
-    return subprocess.run(["git", "write-tree"], cwd=repo, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    info = "".join(
+        f"100644 {sha}\t{p}\n" if sha else f"0 {'0' * 40}\t{p}\n" for p, sha in changes.items()
+    )
+    subprocess.run(
+        ["git", "update-index", "--add", "--remove", "--index-info"],
+        cwd=repo,
+        env=env,
+        input=info.encode(),
+        check=True,
+    )
+    return subprocess.run(
+        ["git", "write-tree"], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def test_random_changes_give_the_same_tree_as_an_index(tmp_path):
@@ -28,7 +36,9 @@ def test_random_changes_give_the_same_tree_as_an_index(tmp_path):
     git(repo, "init", "-q")
     rng = random.Random(4)
     names = ["a", "a.b", "a-b", "a0", "b", "ab", "z", "modèles ML"]
-    paths = sorted({"/".join(rng.choice(names) for _ in range(rng.randint(1, 4))) + ".yaml" for _ in range(60)})
+    paths = sorted(
+        {"/".join(rng.choice(names) for _ in range(rng.randint(1, 4))) + ".yaml" for _ in range(60)}
+    )
     paths = [p for p in paths if not any(q.startswith(p[:-5] + "/") for q in paths)]
     for p in paths:
         (repo / p).parent.mkdir(parents=True, exist_ok=True)
@@ -57,6 +67,13 @@ def test_random_changes_give_the_same_tree_as_an_index(tmp_path):
 def via_index_empty(repo: Path, changes: dict[str, str | None]) -> str:
     env = {**os.environ, "GIT_INDEX_FILE": str(repo / ".git" / "empty-index")}
     info = "".join(f"100644 {sha}\t{p}\n" for p, sha in changes.items() if sha)
-    subprocess.run(["git", "update-index", "--add", "--index-info"], cwd=repo, env=env, input=info.encode(), check=True)
-    return subprocess.run(["git", "write-tree"], cwd=repo, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    subprocess.run(
+        ["git", "update-index", "--add", "--index-info"],
+        cwd=repo,
+        env=env,
+        input=info.encode(),
+        check=True,
+    )
+    return subprocess.run(
+        ["git", "write-tree"], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()

@@ -33,10 +33,16 @@ def ask(reg: Registry, message: str, **kw):
     return resp
 
 
-@pytest.mark.parametrize("message", [
-    "production pricing models", "prod pricing models", "show prodction pricng modles",
-    "which pricing models are live?", "Production models in the pricing family",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "production pricing models",
+        "prod pricing models",
+        "show prodction pricng modles",
+        "which pricing models are live?",
+        "Production models in the pricing family",
+    ],
+)
 def test_phrasing_typos_and_synonyms_find_the_same_models(small, message):
     resp = ask(small, message)
     assert resp.intent == "find"
@@ -47,7 +53,9 @@ def test_phrasing_typos_and_synonyms_find_the_same_models(small, message):
 def test_nba_and_family_synonyms(small):
     resp = ask(small, "list NBA recipes")
     assert cited(resp, "recipe") == ["recipe_nba_telco"]
-    assert any(s.cli == "modelyard recipes list --model-family next_best_action" for s in resp.next_steps)
+    assert any(
+        s.cli == "modelyard recipes list --model-family next_best_action" for s in resp.next_steps
+    )
     resp = ask(small, "next best action models")
     assert cited(resp, "model") == ["model_nba_pilot"]
     assert "retired" in resp.reply
@@ -90,8 +98,12 @@ def test_follow_up_through_the_returned_context(small):
 
 
 def test_follow_up_from_plain_turns(small):
-    ctx = {"turns": [{"role": "user", "content": "what is recipe_pricing_acme?"},
-                     {"role": "assistant", "content": "..."}]}
+    ctx = {
+        "turns": [
+            {"role": "user", "content": "what is recipe_pricing_acme?"},
+            {"role": "assistant", "content": "..."},
+        ]
+    }
     resp = ask(small, "and its models?", context=ctx)
     assert cited(resp, "model") == ["model_acme_pricing"]
 
@@ -113,9 +125,15 @@ def test_an_unknown_recipe_id_is_not_found_and_a_bad_body_is_invalid(small):
         answer(small, {"message": "x", "typo": 1})
 
 
-@pytest.mark.parametrize("message", [
-    "what's the weather in Paris?", "write me a poem about spring", "hello", "who won the match yesterday",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what's the weather in Paris?",
+        "write me a poem about spring",
+        "hello",
+        "who won the match yesterday",
+    ],
+)
 def test_off_topic_questions_are_declined_with_what_it_can_do(small, message):
     resp = ask(small, message)
     assert not resp.answered and resp.intent == "decline"
@@ -137,12 +155,32 @@ def test_answers_are_deterministic(small):
 
 def test_generated_questions_never_cite_an_unknown_id(small):
     """Every template over every record, and words that are nearly ids: all grounded."""
-    ids = [r.id for r in recipes.list_recipes(small).recipes] + [m.id for m in models.list_models(small).models]
-    names = [r.name for r in recipes.list_recipes(small).recipes] + [m.name for m in models.list_models(small).models]
-    templates = ["tell me about {}", "how is {} doing", "compare the versions of {}", "lineage of {}",
-                 "how do I promote {}", "and its runs? {}", "does {} meet its acceptance thresholds",
-                 "trend of MAPE for {}", "clone {}", "what does {} override", "{} models", "{} versions"]
-    extra = ["recipe_made_up", "model_ghost", "run_20990101000000_zzzzzzzz", "ver_pricing_base_v9.9.9"]
+    ids = [r.id for r in recipes.list_recipes(small).recipes] + [
+        m.id for m in models.list_models(small).models
+    ]
+    names = [r.name for r in recipes.list_recipes(small).recipes] + [
+        m.name for m in models.list_models(small).models
+    ]
+    templates = [
+        "tell me about {}",
+        "how is {} doing",
+        "compare the versions of {}",
+        "lineage of {}",
+        "how do I promote {}",
+        "and its runs? {}",
+        "does {} meet its acceptance thresholds",
+        "trend of MAPE for {}",
+        "clone {}",
+        "what does {} override",
+        "{} models",
+        "{} versions",
+    ]
+    extra = [
+        "recipe_made_up",
+        "model_ghost",
+        "run_20990101000000_zzzzzzzz",
+        "ver_pricing_base_v9.9.9",
+    ]
     answered = 0
     for template, subject in itertools.product(templates, [*ids, *names, *extra]):
         resp = ask(small, template.format(subject))
@@ -192,11 +230,14 @@ def test_random_word_salad_is_answered_or_declined_never_a_crash(small):
     import random
     import re
 
-    words = re.findall(r"\S+", "how do i what which compare versus trend drift alerts health promote clone register train "
-             "backtest monitor rollback approve version versions runs models recipes children lineage overrides "
-             "failed running prod staging draft retired this week today pricing nba forecasting client baseline "
-             "tagged retail acceptance MAPE PSI and its recipe_pricing_base model_retail_pricing_prod "
-             "recipe_nba_telco 1.0.0 2.0.0 model_ghost overview owned ? ,")
+    words = re.findall(
+        r"\S+",
+        "how do i what which compare versus trend drift alerts health promote clone register train "
+        "backtest monitor rollback approve version versions runs models recipes children lineage overrides "
+        "failed running prod staging draft retired this week today pricing nba forecasting client baseline "
+        "tagged retail acceptance MAPE PSI and its recipe_pricing_base model_retail_pricing_prod "
+        "recipe_nba_telco 1.0.0 2.0.0 model_ghost overview owned ? ,",
+    )
     rng = random.Random(7)
     context: dict = {}
     for _ in range(120):

@@ -35,7 +35,9 @@ def _handler(state: FakeModel) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length))
-            state.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+            state.requests.append(
+                {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+            )
             if state.mode == "hang":
                 state.release.wait(10)  # longer than the client's limit; released at teardown
                 return
@@ -55,9 +57,18 @@ def _handler(state: FakeModel) -> type[BaseHTTPRequestHandler]:
             if state.mode == "garbage":
                 self._send(200, b"<html>not json</html>")
                 return
-            payload = {"id": "cmpl-1", "object": "chat.completion", "model": body["model"],
-                       "choices": [{"index": 0, "finish_reason": "stop",
-                                    "message": {"role": "assistant", "content": state.reply}}]}
+            payload = {
+                "id": "cmpl-1",
+                "object": "chat.completion",
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": state.reply},
+                    }
+                ],
+            }
             self._send(200, json.dumps(payload).encode())
 
         def _send(self, status: int, data: bytes) -> None:
@@ -105,7 +116,9 @@ def test_the_model_reply_is_used_with_the_offline_references(small, fake, monkey
     assert offline.source == "offline" and fake.requests == []
     snap = next(r.id for r in offline.references if r.type == "snapshot")
     fake.reply = f"model_retail_pricing_prod has a PSI drift alert (0.27) in snapshot {snap}."
-    resp = answer(small, {"message": QUESTION, "context": {"turns": [{"role": "user", "content": "hi"}]}})
+    resp = answer(
+        small, {"message": QUESTION, "context": {"turns": [{"role": "user", "content": "hi"}]}}
+    )
     check_grounded(small, resp, QUESTION)
     assert resp.source == "model" and resp.reply == fake.reply and resp.response == fake.reply
     assert resp.references == offline.references and resp.next_steps == offline.next_steps
@@ -122,15 +135,21 @@ def test_the_model_reply_is_used_with_the_offline_references(small, fake, monkey
     assert context["draft_answer"] == offline.reply
 
 
-@pytest.mark.parametrize(("mode", "reply", "why"), [
-    ("ok", "model_retail_pricing_prod is fine; see run_20240101000000_abcdefgh and model_ghost.",
-     "the reply named 2 id(s) that are not in the registry"),
-    ("ok", "   ", "the reply is empty"),
-    ("error", "", "HTTP 500"),
-    ("garbage", "", "the reply is not a chat completion"),
-    ("hang", "", "no reply within 0.5 s"),
-    ("trickle", "", "no reply within 0.5 s"),
-])
+@pytest.mark.parametrize(
+    ("mode", "reply", "why"),
+    [
+        (
+            "ok",
+            "model_retail_pricing_prod is fine; see run_20240101000000_abcdefgh and model_ghost.",
+            "the reply named 2 id(s) that are not in the registry",
+        ),
+        ("ok", "   ", "the reply is empty"),
+        ("error", "", "HTTP 500"),
+        ("garbage", "", "the reply is not a chat completion"),
+        ("hang", "", "no reply within 0.5 s"),
+        ("trickle", "", "no reply within 0.5 s"),
+    ],
+)
 def test_failures_fall_back_to_the_offline_answer(small, fake, mode, reply, why):
     fake.mode, fake.reply = mode, reply
     offline_env = answer(small, {"message": QUESTION})  # the backend fails here too
@@ -139,7 +158,9 @@ def test_failures_fall_back_to_the_offline_answer(small, fake, mode, reply, why)
     assert "model_retail_pricing_prod" in offline_env.reply and offline_env.answered
     check_grounded(small, offline_env, QUESTION)
     if mode in ("hang", "trickle"):
-        assert not fake.release.is_set()  # the answer came back while the server still held the call
+        assert (
+            not fake.release.is_set()
+        )  # the answer came back while the server still held the call
 
 
 def test_an_unreachable_backend_falls_back(small, monkeypatch):
@@ -150,7 +171,9 @@ def test_an_unreachable_backend_falls_back(small, monkeypatch):
         port = s.getsockname()[1]
     monkeypatch.setenv("MODELYARD_CHAT_BASE_URL", f"http://127.0.0.1:{port}/v1")
     resp = answer(small, {"message": QUESTION})
-    assert resp.source == "offline" and resp.notes == ["model backend not used: request failed: ConnectError"]
+    assert resp.source == "offline" and resp.notes == [
+        "model backend not used: request failed: ConnectError"
+    ]
 
 
 def test_declines_never_go_to_the_backend(small, fake):

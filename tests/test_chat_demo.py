@@ -63,25 +63,41 @@ class Data:
             if not snaps:
                 continue
             levels = (self.manifest_of(m).get("monitoring") or {}).get("drift") or {}
-            crossed = [k for k, v in snaps[0].drift_metrics_json.items() if k in levels and v >= levels[k]["warn"]]
-            recorded = [k for k in snaps[0].alerts_json if not drift or k in snaps[0].drift_metrics_json
-                        or "drift" in str(snaps[0].alerts_json[k]).lower()]
+            crossed = [
+                k
+                for k, v in snaps[0].drift_metrics_json.items()
+                if k in levels and v >= levels[k]["warn"]
+            ]
+            recorded = [
+                k
+                for k in snaps[0].alerts_json
+                if not drift
+                or k in snaps[0].drift_metrics_json
+                or "drift" in str(snaps[0].alerts_json[k]).lower()
+            ]
             if crossed or recorded:
                 out.append(m)
         return out
 
     def runs_where(self, **want: Any) -> list[str]:
         since = want.pop("since", None)
-        return [r.id for r in self.runs if all(getattr(r, k) == v for k, v in want.items())
-                and (since is None or r.created_at >= since)]
+        return [
+            r.id
+            for r in self.runs
+            if all(getattr(r, k) == v for k, v in want.items())
+            and (since is None or r.created_at >= since)
+        ]
 
     def overrides(self, recipe_id: str) -> list[str]:
         _, provenance = recipes.resolved_manifest(self.reg, recipe_id)
         return [path for path, who in provenance.items() if who == recipe_id]
 
     def measured_run(self, model_id: str, metrics: set[str]) -> Any:
-        return next(r for r in self.runs if r.model_id == model_id and r.status == "succeeded"
-                    and metrics & set(r.metrics_json))
+        return next(
+            r
+            for r in self.runs
+            if r.model_id == model_id and r.status == "succeeded" and metrics & set(r.metrics_json)
+        )
 
 
 @dataclass
@@ -106,7 +122,9 @@ def _pricing_prod(d: Data) -> list[str]:
 
 def _latest_change(d: Data, recipe_id: str) -> list[str]:
     latest = d.versions(recipe_id)[-1]
-    return [latest.version_number, latest.change_note] + [c["path_text"] for c in latest.diff_from_prev["changes"]]
+    return [latest.version_number, latest.change_note] + [
+        c["path_text"] for c in latest.diff_from_prev["changes"]
+    ]
 
 
 def _acceptance_facts(d: Data, model_id: str) -> list[str]:
@@ -116,14 +134,18 @@ def _acceptance_facts(d: Data, model_id: str) -> list[str]:
     for metric, bound in bounds.items():
         if metric in run.metrics_json:
             value = run.metrics_json[metric]
-            ok = (bound.get("min") is None or value >= bound["min"]) and (bound.get("max") is None or value <= bound["max"])
+            ok = (bound.get("min") is None or value >= bound["min"]) and (
+                bound.get("max") is None or value <= bound["max"]
+            )
             facts.append(f"{metric} {n(value)}: {'passes' if ok else 'fails'}")
     return facts
 
 
 def _trend(d: Data, model_id: str, metric: str) -> list[str]:
     snaps = list(reversed(d.snapshots(model_id)))
-    values = [s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric)) for s in snaps]
+    values = [
+        s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric)) for s in snaps
+    ]
     values = [v for v in values if v is not None]
     return [f"from {n(values[0])}", f"to {n(values[-1])}", f"over {len(values)} snapshots"]
 
@@ -139,125 +161,383 @@ def _two_newest_measured(d: Data, model_id: str) -> list[str]:
 
 def _promote_steps(d: Data, model_id: str) -> list[str]:
     recipe = d.recipe(d.model(model_id).recipe_id)
-    first = [] if recipe.status == "approved" else [f"modelyard recipes update {recipe.id} --status approved"]
+    first = (
+        []
+        if recipe.status == "approved"
+        else [f"modelyard recipes update {recipe.id} --status approved"]
+    )
     return [*first, f"modelyard models update {model_id} --status production"]
 
 
 CASES = [
     # -- finding ------------------------------------------------------------------------
-    Case("production pricing models", _pricing_prod, lambda d: [f"{len(_pricing_prod(d))} models match"],
-         "find", exact=True, kind="model",
-         steps=lambda d: ["modelyard models list --model-family pricing --status production"]),
+    Case(
+        "production pricing models",
+        _pricing_prod,
+        lambda d: [f"{len(_pricing_prod(d))} models match"],
+        "find",
+        exact=True,
+        kind="model",
+        steps=lambda d: ["modelyard models list --model-family pricing --status production"],
+    ),
     Case("prod pricing models", _pricing_prod, intent="find", exact=True, kind="model"),
-    Case("show me the pricng modles in prodction", _pricing_prod, intent="find", exact=True, kind="model"),
+    Case(
+        "show me the pricng modles in prodction",
+        _pricing_prod,
+        intent="find",
+        exact=True,
+        kind="model",
+    ),
     Case("which pricing models are live?", _pricing_prod, intent="find", exact=True, kind="model"),
-    Case("recipes tagged retail", lambda d: d.tagged("retail"), intent="find", exact=True, kind="recipe"),
-    Case("recipes tagged time series", lambda d: d.tagged("time-series"), intent="find", exact=True, kind="recipe"),
-    Case("failed runs this week", lambda d: d.runs_where(status="failed", since=d.now - timedelta(days=7)),
-         lambda d: [f"since {iso(d.now - timedelta(days=7))}"], "find", exact=True, kind="run"),
-    Case("failed runs", lambda d: d.runs_where(status="failed"), intent="find", exact=True, kind="run"),
-    Case("which models have drift alerts?", lambda d: d.with_alerts(drift=True), lambda d: ["PSI"],
-         "find", exact=True, kind="model"),
-    Case("any models alerting?", lambda d: d.with_alerts(drift=False), intent="find", exact=True, kind="model"),
-    Case("list NBA recipes", lambda d: d.recipes(model_family="next_best_action"), intent="find", exact=True,
-         kind="recipe", steps=lambda d: ["modelyard recipes list --model-family next_best_action"]),
-    Case("forecasting models", lambda d: d.models(model_family="forecasting"), intent="find", exact=True, kind="model"),
-    Case("models in staging", lambda d: d.models(status="staging"), intent="find", exact=True, kind="model"),
-    Case("which models are retired", lambda d: d.models(status="retired"), intent="find", exact=True, kind="model"),
-    Case("which recipes are still drafts?", lambda d: d.recipes(status="draft"), intent="find", exact=True,
-         kind="recipe"),
-    Case("client level recipes", lambda d: d.recipes(level="client"), intent="find", exact=True, kind="recipe"),
-    Case("models owned by pricing-science", lambda d: [m for m in d.models() if d.model(m).owner == "pricing-science"],
-         intent="find", exact=True, kind="model"),
-    Case("runs that are running right now", lambda d: d.runs_where(status="running"), intent="find", exact=True,
-         kind="run"),
-    Case("succeeded backtests", lambda d: d.runs_where(status="succeeded", run_type="backtest"), intent="find",
-         exact=True, kind="run"),
-    Case("overview of the registry", facts=lambda d: [f"{len(d.recipes())} recipes", f"{len(d.models())} models",
-                                                      f"{len(d.runs)} runs"], intent="find"),
+    Case(
+        "recipes tagged retail",
+        lambda d: d.tagged("retail"),
+        intent="find",
+        exact=True,
+        kind="recipe",
+    ),
+    Case(
+        "recipes tagged time series",
+        lambda d: d.tagged("time-series"),
+        intent="find",
+        exact=True,
+        kind="recipe",
+    ),
+    Case(
+        "failed runs this week",
+        lambda d: d.runs_where(status="failed", since=d.now - timedelta(days=7)),
+        lambda d: [f"since {iso(d.now - timedelta(days=7))}"],
+        "find",
+        exact=True,
+        kind="run",
+    ),
+    Case(
+        "failed runs",
+        lambda d: d.runs_where(status="failed"),
+        intent="find",
+        exact=True,
+        kind="run",
+    ),
+    Case(
+        "which models have drift alerts?",
+        lambda d: d.with_alerts(drift=True),
+        lambda d: ["PSI"],
+        "find",
+        exact=True,
+        kind="model",
+    ),
+    Case(
+        "any models alerting?",
+        lambda d: d.with_alerts(drift=False),
+        intent="find",
+        exact=True,
+        kind="model",
+    ),
+    Case(
+        "list NBA recipes",
+        lambda d: d.recipes(model_family="next_best_action"),
+        intent="find",
+        exact=True,
+        kind="recipe",
+        steps=lambda d: ["modelyard recipes list --model-family next_best_action"],
+    ),
+    Case(
+        "forecasting models",
+        lambda d: d.models(model_family="forecasting"),
+        intent="find",
+        exact=True,
+        kind="model",
+    ),
+    Case(
+        "models in staging",
+        lambda d: d.models(status="staging"),
+        intent="find",
+        exact=True,
+        kind="model",
+    ),
+    Case(
+        "which models are retired",
+        lambda d: d.models(status="retired"),
+        intent="find",
+        exact=True,
+        kind="model",
+    ),
+    Case(
+        "which recipes are still drafts?",
+        lambda d: d.recipes(status="draft"),
+        intent="find",
+        exact=True,
+        kind="recipe",
+    ),
+    Case(
+        "client level recipes",
+        lambda d: d.recipes(level="client"),
+        intent="find",
+        exact=True,
+        kind="recipe",
+    ),
+    Case(
+        "models owned by pricing-science",
+        lambda d: [m for m in d.models() if d.model(m).owner == "pricing-science"],
+        intent="find",
+        exact=True,
+        kind="model",
+    ),
+    Case(
+        "runs that are running right now",
+        lambda d: d.runs_where(status="running"),
+        intent="find",
+        exact=True,
+        kind="run",
+    ),
+    Case(
+        "succeeded backtests",
+        lambda d: d.runs_where(status="succeeded", run_type="backtest"),
+        intent="find",
+        exact=True,
+        kind="run",
+    ),
+    Case(
+        "overview of the registry",
+        facts=lambda d: [
+            f"{len(d.recipes())} recipes",
+            f"{len(d.models())} models",
+            f"{len(d.runs)} runs",
+        ],
+        intent="find",
+    ),
     # -- explaining ---------------------------------------------------------------------
-    Case("what does recipe_pricing_grocery build?",
-         lambda d: ["recipe_pricing_grocery", "recipe_pricing_base"],
-         lambda d: [recipes.resolved_manifest(d.reg, "recipe_pricing_grocery")[0]["target"]["name"],
-                    recipes.resolved_manifest(d.reg, "recipe_pricing_grocery")[0]["model"]["algorithm"],
-                    f"version {d.recipe('recipe_pricing_grocery').version}"], "explain"),
-    Case("tell me about the Grocery Pricing recipe", lambda d: ["recipe_pricing_grocery"], intent="explain"),
-    Case("lineage of recipe_forecasting_northwind",
-         lambda d: ["recipe_forecasting_northwind", "recipe_forecasting_retail", "recipe_forecasting_base"],
-         lambda d: ["recipe_forecasting_base (baseline) -> recipe_forecasting_retail (industry) -> "
-                    "recipe_forecasting_northwind (client)"], "explain"),
-    Case("what does recipe_pricing_freshmart override of its parent?", lambda d: ["recipe_pricing_freshmart"],
-         lambda d: d.overrides("recipe_pricing_freshmart"), "explain"),
-    Case("latest version of recipe_pricing_base and what changed", lambda d: [d.versions("recipe_pricing_base")[-1].version_id],
-         lambda d: _latest_change(d, "recipe_pricing_base"), "explain"),
-    Case("versions of recipe_forecasting_retail", lambda d: [v.version_id for v in d.versions("recipe_forecasting_retail")],
-         lambda d: [v.change_note for v in d.versions("recipe_forecasting_retail")], "explain"),
-    Case("children of recipe_pricing_base", lambda d: [r for r in d.recipes() if d.recipe(r).parent_id == "recipe_pricing_base"],
-         intent="find"),
-    Case("tell me about model_northwind_forecast", lambda d: ["model_northwind_forecast"],
-         lambda d: [d.model("model_northwind_forecast").status, d.model("model_northwind_forecast").owner,
-                    d.model("model_northwind_forecast").recipe_version_id], "explain"),
-    Case("what happened in run_20261121060000_jtcrq1db?", lambda d: ["run_20261121060000_jtcrq1db"],
-         lambda d: ["backtest", "failed"], "explain"),
+    Case(
+        "what does recipe_pricing_grocery build?",
+        lambda d: ["recipe_pricing_grocery", "recipe_pricing_base"],
+        lambda d: [
+            recipes.resolved_manifest(d.reg, "recipe_pricing_grocery")[0]["target"]["name"],
+            recipes.resolved_manifest(d.reg, "recipe_pricing_grocery")[0]["model"]["algorithm"],
+            f"version {d.recipe('recipe_pricing_grocery').version}",
+        ],
+        "explain",
+    ),
+    Case(
+        "tell me about the Grocery Pricing recipe",
+        lambda d: ["recipe_pricing_grocery"],
+        intent="explain",
+    ),
+    Case(
+        "lineage of recipe_forecasting_northwind",
+        lambda d: [
+            "recipe_forecasting_northwind",
+            "recipe_forecasting_retail",
+            "recipe_forecasting_base",
+        ],
+        lambda d: [
+            "recipe_forecasting_base (baseline) -> recipe_forecasting_retail (industry) -> "
+            "recipe_forecasting_northwind (client)"
+        ],
+        "explain",
+    ),
+    Case(
+        "what does recipe_pricing_freshmart override of its parent?",
+        lambda d: ["recipe_pricing_freshmart"],
+        lambda d: d.overrides("recipe_pricing_freshmart"),
+        "explain",
+    ),
+    Case(
+        "latest version of recipe_pricing_base and what changed",
+        lambda d: [d.versions("recipe_pricing_base")[-1].version_id],
+        lambda d: _latest_change(d, "recipe_pricing_base"),
+        "explain",
+    ),
+    Case(
+        "versions of recipe_forecasting_retail",
+        lambda d: [v.version_id for v in d.versions("recipe_forecasting_retail")],
+        lambda d: [v.change_note for v in d.versions("recipe_forecasting_retail")],
+        "explain",
+    ),
+    Case(
+        "children of recipe_pricing_base",
+        lambda d: [r for r in d.recipes() if d.recipe(r).parent_id == "recipe_pricing_base"],
+        intent="find",
+    ),
+    Case(
+        "tell me about model_northwind_forecast",
+        lambda d: ["model_northwind_forecast"],
+        lambda d: [
+            d.model("model_northwind_forecast").status,
+            d.model("model_northwind_forecast").owner,
+            d.model("model_northwind_forecast").recipe_version_id,
+        ],
+        "explain",
+    ),
+    Case(
+        "what happened in run_20261121060000_jtcrq1db?",
+        lambda d: ["run_20261121060000_jtcrq1db"],
+        lambda d: ["backtest", "failed"],
+        "explain",
+    ),
     # -- comparing ----------------------------------------------------------------------
-    Case("compare versions 1.0.0 and 2.0.0 of recipe_pricing_base",
-         lambda d: ["ver_pricing_base_v1.0.0", "ver_pricing_base_v2.0.0"],
-         lambda d: [c["path_text"] for c in d.versions("recipe_pricing_base")[-1].diff_from_prev["changes"]], "compare"),
-    Case("what changed between 1.0.0 and 1.0.1 of recipe_pricing_grocery",
-         lambda d: ["ver_pricing_grocery_v1.0.0", "ver_pricing_grocery_v1.0.1"],
-         lambda d: [f"changed {c['path_text']} from {n(c['old'])} to {n(c['new'])}"
-                    for c in d.versions("recipe_pricing_grocery")[1].diff_from_prev["changes"]], "compare"),
-    Case("compare the last two runs of model_freshmart_pricing",
-         lambda d: _two_newest_measured(d, "model_freshmart_pricing"),
-         lambda d: [f"MAPE: {n(r.metrics_json['MAPE'])}" for r in
-                    sorted((r for r in d.runs if r.id in _two_newest_measured(d, "model_freshmart_pricing")),
-                           key=lambda r: r.created_at)[:1]], "compare"),
-    Case("compare run_20261016060000_ekgstj5h vs run_20261103060000_wqt8565b",
-         lambda d: ["run_20261016060000_ekgstj5h", "run_20261103060000_wqt8565b"], intent="compare"),
-    Case("does model_freshmart_pricing_v2 meet its acceptance thresholds?", lambda d: ["model_freshmart_pricing_v2"],
-         lambda d: _acceptance_facts(d, "model_freshmart_pricing_v2"), "compare"),
-    Case("does the freshmart production model pass acceptance?", lambda d: ["model_freshmart_pricing"],
-         lambda d: _acceptance_facts(d, "model_freshmart_pricing"), "compare"),
+    Case(
+        "compare versions 1.0.0 and 2.0.0 of recipe_pricing_base",
+        lambda d: ["ver_pricing_base_v1.0.0", "ver_pricing_base_v2.0.0"],
+        lambda d: [
+            c["path_text"] for c in d.versions("recipe_pricing_base")[-1].diff_from_prev["changes"]
+        ],
+        "compare",
+    ),
+    Case(
+        "what changed between 1.0.0 and 1.0.1 of recipe_pricing_grocery",
+        lambda d: ["ver_pricing_grocery_v1.0.0", "ver_pricing_grocery_v1.0.1"],
+        lambda d: [
+            f"changed {c['path_text']} from {n(c['old'])} to {n(c['new'])}"
+            for c in d.versions("recipe_pricing_grocery")[1].diff_from_prev["changes"]
+        ],
+        "compare",
+    ),
+    Case(
+        "compare the last two runs of model_freshmart_pricing",
+        lambda d: _two_newest_measured(d, "model_freshmart_pricing"),
+        lambda d: [
+            f"MAPE: {n(r.metrics_json['MAPE'])}"
+            for r in sorted(
+                (r for r in d.runs if r.id in _two_newest_measured(d, "model_freshmart_pricing")),
+                key=lambda r: r.created_at,
+            )[:1]
+        ],
+        "compare",
+    ),
+    Case(
+        "compare run_20261016060000_ekgstj5h vs run_20261103060000_wqt8565b",
+        lambda d: ["run_20261016060000_ekgstj5h", "run_20261103060000_wqt8565b"],
+        intent="compare",
+    ),
+    Case(
+        "does model_freshmart_pricing_v2 meet its acceptance thresholds?",
+        lambda d: ["model_freshmart_pricing_v2"],
+        lambda d: _acceptance_facts(d, "model_freshmart_pricing_v2"),
+        "compare",
+    ),
+    Case(
+        "does the freshmart production model pass acceptance?",
+        lambda d: ["model_freshmart_pricing"],
+        lambda d: _acceptance_facts(d, "model_freshmart_pricing"),
+        "compare",
+    ),
     # -- model health -------------------------------------------------------------------
-    Case("how is model_freshmart_pricing doing?", lambda d: ["model_freshmart_pricing"],
-         lambda d: _latest_snapshot(d, "model_freshmart_pricing"), "health"),
-    Case("health of the northwind model", lambda d: ["model_northwind_forecast"],
-         lambda d: _latest_snapshot(d, "model_northwind_forecast"), "health"),
-    Case("trend of PSI for model_freshmart_pricing", lambda d: ["model_freshmart_pricing"],
-         lambda d: _trend(d, "model_freshmart_pricing", "PSI"), "health"),
-    Case("MAPE trend of the northwind forecast over time", lambda d: ["model_northwind_forecast"],
-         lambda d: _trend(d, "model_northwind_forecast", "MAPE"), "health"),
+    Case(
+        "how is model_freshmart_pricing doing?",
+        lambda d: ["model_freshmart_pricing"],
+        lambda d: _latest_snapshot(d, "model_freshmart_pricing"),
+        "health",
+    ),
+    Case(
+        "health of the northwind model",
+        lambda d: ["model_northwind_forecast"],
+        lambda d: _latest_snapshot(d, "model_northwind_forecast"),
+        "health",
+    ),
+    Case(
+        "trend of PSI for model_freshmart_pricing",
+        lambda d: ["model_freshmart_pricing"],
+        lambda d: _trend(d, "model_freshmart_pricing", "PSI"),
+        "health",
+    ),
+    Case(
+        "MAPE trend of the northwind forecast over time",
+        lambda d: ["model_northwind_forecast"],
+        lambda d: _trend(d, "model_northwind_forecast", "MAPE"),
+        "health",
+    ),
     # -- how-to -------------------------------------------------------------------------
-    Case("how do I clone the pricing baseline?", lambda d: ["recipe_pricing_base"], intent="howto",
-         steps=lambda d: ["modelyard recipes clone recipe_pricing_base --name 'Pricing Baseline copy'"]),
-    Case("how do I promote model_freshmart_pricing_v2 to production?", lambda d: ["model_freshmart_pricing_v2"],
-         intent="howto", steps=lambda d: _promote_steps(d, "model_freshmart_pricing_v2")),
-    Case("how do I promote model_telco_nba to prod?", lambda d: ["model_telco_nba"],
-         intent="howto", steps=lambda d: _promote_steps(d, "model_telco_nba")),
-    Case("how can I register a model from recipe_forecasting_retail", lambda d: ["recipe_forecasting_retail"],
-         intent="howto", steps=lambda d: [
-             "modelyard models register --name 'Retail Demand Forecasting model' --recipe-id recipe_forecasting_retail "
-             f"--recipe-version-id {d.recipe('recipe_forecasting_retail').version_id} --owner "
-             f"{d.model(d.models(recipe_id='recipe_forecasting_retail')[0]).owner if d.models(recipe_id='recipe_forecasting_retail') else 'your-team'}"]),
-    Case("how do I retrain model_northwind_forecast", lambda d: ["model_northwind_forecast"], intent="howto",
-         steps=lambda d: ["modelyard runs create --recipe-id recipe_forecasting_northwind --recipe-version-id "
-                          f"{d.model('model_northwind_forecast').recipe_version_id} --run-type train "
-                          "--model-id model_northwind_forecast"]),
-    Case("how do I monitor model_site_scoring", lambda d: ["model_site_scoring"], intent="howto",
-         steps=lambda d: ["modelyard monitoring create model_site_scoring --body snapshot.yaml"]),
-    Case("how do I version recipe_nba_telco", lambda d: ["recipe_nba_telco"], intent="howto",
-         steps=lambda d: ["modelyard versions create recipe_nba_telco --patch patch.yaml --change-note 'Describe the change'"]),
-    Case("how to approve recipe_nba_telco", lambda d: ["recipe_nba_telco"], intent="howto",
-         facts=lambda d: [] if d.recipe("recipe_nba_telco").status != "approved" else ["already approved"],
-         steps=lambda d: [] if d.recipe("recipe_nba_telco").status == "approved"
-         else ["modelyard recipes update recipe_nba_telco --status approved"]),
-    Case("how do I take a new pricing model to production, step by step?", lambda d: ["recipe_pricing_base"],
-         intent="howto", steps=lambda d: ["modelyard recipes clone recipe_pricing_base --name 'Pricing Baseline copy'"]),
+    Case(
+        "how do I clone the pricing baseline?",
+        lambda d: ["recipe_pricing_base"],
+        intent="howto",
+        steps=lambda d: [
+            "modelyard recipes clone recipe_pricing_base --name 'Pricing Baseline copy'"
+        ],
+    ),
+    Case(
+        "how do I promote model_freshmart_pricing_v2 to production?",
+        lambda d: ["model_freshmart_pricing_v2"],
+        intent="howto",
+        steps=lambda d: _promote_steps(d, "model_freshmart_pricing_v2"),
+    ),
+    Case(
+        "how do I promote model_telco_nba to prod?",
+        lambda d: ["model_telco_nba"],
+        intent="howto",
+        steps=lambda d: _promote_steps(d, "model_telco_nba"),
+    ),
+    Case(
+        "how can I register a model from recipe_forecasting_retail",
+        lambda d: ["recipe_forecasting_retail"],
+        intent="howto",
+        steps=lambda d: [
+            "modelyard models register --name 'Retail Demand Forecasting model' --recipe-id recipe_forecasting_retail "
+            f"--recipe-version-id {d.recipe('recipe_forecasting_retail').version_id} --owner "
+            f"{d.model(d.models(recipe_id='recipe_forecasting_retail')[0]).owner if d.models(recipe_id='recipe_forecasting_retail') else 'your-team'}"
+        ],
+    ),
+    Case(
+        "how do I retrain model_northwind_forecast",
+        lambda d: ["model_northwind_forecast"],
+        intent="howto",
+        steps=lambda d: [
+            "modelyard runs create --recipe-id recipe_forecasting_northwind --recipe-version-id "
+            f"{d.model('model_northwind_forecast').recipe_version_id} --run-type train "
+            "--model-id model_northwind_forecast"
+        ],
+    ),
+    Case(
+        "how do I monitor model_site_scoring",
+        lambda d: ["model_site_scoring"],
+        intent="howto",
+        steps=lambda d: ["modelyard monitoring create model_site_scoring --body snapshot.yaml"],
+    ),
+    Case(
+        "how do I version recipe_nba_telco",
+        lambda d: ["recipe_nba_telco"],
+        intent="howto",
+        steps=lambda d: [
+            "modelyard versions create recipe_nba_telco --patch patch.yaml --change-note 'Describe the change'"
+        ],
+    ),
+    Case(
+        "how to approve recipe_nba_telco",
+        lambda d: ["recipe_nba_telco"],
+        intent="howto",
+        facts=lambda d: (
+            [] if d.recipe("recipe_nba_telco").status != "approved" else ["already approved"]
+        ),
+        steps=lambda d: (
+            []
+            if d.recipe("recipe_nba_telco").status == "approved"
+            else ["modelyard recipes update recipe_nba_telco --status approved"]
+        ),
+    ),
+    Case(
+        "how do I take a new pricing model to production, step by step?",
+        lambda d: ["recipe_pricing_base"],
+        intent="howto",
+        steps=lambda d: [
+            "modelyard recipes clone recipe_pricing_base --name 'Pricing Baseline copy'"
+        ],
+    ),
     # -- conversation -------------------------------------------------------------------
-    Case("and its models?", lambda d: d.models(recipe_id="recipe_pricing_freshmart"), intent="find", exact=True,
-         kind="model", kw={"context": {"focus": {"recipe_id": "recipe_pricing_freshmart"}}}),
-    Case("what changed in the latest version?", lambda d: [d.versions("recipe_pricing_grocery")[-1].version_id],
-         lambda d: _latest_change(d, "recipe_pricing_grocery"), "explain", kw={"recipe_id": "recipe_pricing_grocery"}),
+    Case(
+        "and its models?",
+        lambda d: d.models(recipe_id="recipe_pricing_freshmart"),
+        intent="find",
+        exact=True,
+        kind="model",
+        kw={"context": {"focus": {"recipe_id": "recipe_pricing_freshmart"}}},
+    ),
+    Case(
+        "what changed in the latest version?",
+        lambda d: [d.versions("recipe_pricing_grocery")[-1].version_id],
+        lambda d: _latest_change(d, "recipe_pricing_grocery"),
+        "explain",
+        kw={"recipe_id": "recipe_pricing_grocery"},
+    ),
 ]
 
 DECLINED = [
@@ -314,8 +594,14 @@ def test_questions_it_must_decline(data: Data, question: str):
 
 def test_generated_questions_over_the_demo_never_cite_an_unknown_id(data: Data):
     subjects = [*data.recipes(), *data.models(), *(r.id for r in data.runs[:5])]
-    templates = ["tell me about {}", "how is {} doing?", "compare the versions of {}", "how do I promote {}",
-                 "what does {} override", "and its runs? {}"]
+    templates = [
+        "tell me about {}",
+        "how is {} doing?",
+        "compare the versions of {}",
+        "how do I promote {}",
+        "what does {} override",
+        "and its runs? {}",
+    ]
     for template in templates:
         for subject in subjects:
             question = template.format(subject)

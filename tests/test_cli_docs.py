@@ -36,12 +36,19 @@ def test_help_imports_only_click():
     import subprocess
     import sys
 
-    code = ("import sys; from modelyard.cli.main import main; sys.argv=['modelyard','--help']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('pydantic','yaml','jinja2','deepdiff','fastapi','git') if m in sys.modules]\n"
-            "print('HEAVY', heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}).stdout
+    code = (
+        "import sys; from modelyard.cli.main import main; sys.argv=['modelyard','--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pydantic','yaml','jinja2','deepdiff','fastapi','git') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+    ).stdout
     assert "HEAVY []" in out
 
 
@@ -54,15 +61,21 @@ def test_an_unexpected_error_says_it_is_a_bug(reg, monkeypatch):
     monkeypatch.setattr(recipes, "list_recipes", boom)
     result = CliRunner().invoke(cli, ["--registry", str(reg.root), "recipes", "list"])
     assert result.exit_code == 1
-    assert result.stderr == ("Unexpected error: ZeroDivisionError: division by zero\n"
-                             "This is a bug in modelyard. Rerun with --traceback to see where it happened.\n")
-    result = CliRunner().invoke(cli, ["--registry", str(reg.root), "--traceback", "recipes", "list"])
+    assert result.stderr == (
+        "Unexpected error: ZeroDivisionError: division by zero\n"
+        "This is a bug in modelyard. Rerun with --traceback to see where it happened.\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["--registry", str(reg.root), "--traceback", "recipes", "list"]
+    )
     assert isinstance(result.exception, ZeroDivisionError)
 
 
 def test_a_folder_that_cannot_be_written_is_a_clear_error_not_a_bug(reg, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    result = CliRunner().invoke(cli, ["--registry", str(reg.root), "schema", "export", str(blocker / "schemas")])
+    result = CliRunner().invoke(
+        cli, ["--registry", str(reg.root), "schema", "export", str(blocker / "schemas")]
+    )
     assert result.exit_code == 1
     assert result.stderr == f"Error: Not a directory: {blocker / 'schemas'}\n"

@@ -18,8 +18,16 @@ FAMILIES = ("pricing", "forecasting", "next_best_action")
 def make_recipe(reg: Registry, family: str, recipe_id: str | None = None) -> str:
     m = manifest(family)
     m["parameters"] = {"step": 0}
-    return recipes.create_recipe(reg, {"name": f"{family} base", "model_family": family, "id": recipe_id,
-                                       "level": "baseline", "manifest": m}).id
+    return recipes.create_recipe(
+        reg,
+        {
+            "name": f"{family} base",
+            "model_family": family,
+            "id": recipe_id,
+            "level": "baseline",
+            "manifest": m,
+        },
+    ).id
 
 
 @pytest.fixture
@@ -30,10 +38,13 @@ def base_recipe(reg: Registry) -> str:
 
 def bump_note(reg: Registry, recipe_id: str, family: str, i: int, **extra) -> str:
     """A patch version of `recipe_id` with a distinct parameter value."""
-    m = versions.get_version(reg, recipe_id, recipes.get_recipe(reg, recipe_id).version).manifest_json
+    m = versions.get_version(
+        reg, recipe_id, recipes.get_recipe(reg, recipe_id).version
+    ).manifest_json
     m["parameters"]["step"] = i
-    return versions.create_version(reg, recipe_id, {"manifest_json": m, "change_note": f"Step {i} of {family}",
-                                                    **extra}).version_number
+    return versions.create_version(
+        reg, recipe_id, {"manifest_json": m, "change_note": f"Step {i} of {family}", **extra}
+    ).version_number
 
 
 @pytest.fixture
@@ -54,15 +65,24 @@ def count_git(monkeypatch):
 
 def test_thirty_versions_of_several_recipes_read_in_one_pass(reg, count_git):
     ids = {family: make_recipe(reg, family) for family in FAMILIES}
-    model_id = models.register_model(reg, {"name": "m", "recipe_id": ids["pricing"],
-                                           "recipe_version_id": "1.0.0", "owner": "team"}).id
+    model_id = models.register_model(
+        reg,
+        {"name": "m", "recipe_id": ids["pricing"], "recipe_version_id": "1.0.0", "owner": "team"},
+    ).id
     expected = {family: ["1.0.0"] for family in FAMILIES}
     # 10 rounds x 3 recipes = 30 new versions, interleaved with other commits
     for i in range(1, 11):
         for family in FAMILIES:
             expected[family].append(bump_note(reg, ids[family], family, i))
-        runs.create_run(reg, {"recipe_id": ids["pricing"], "recipe_version_id": "1.0.0", "run_type": "train",
-                              "model_id": model_id})
+        runs.create_run(
+            reg,
+            {
+                "recipe_id": ids["pricing"],
+                "recipe_version_id": "1.0.0",
+                "run_type": "train",
+                "model_id": model_id,
+            },
+        )
         (reg.worktree / "notes.txt").write_text(f"round {i}\n")
         git(reg.worktree, "add", "notes.txt")
         git(reg.worktree, "commit", "-qm", f"Notes {i}")
@@ -72,7 +92,9 @@ def test_thirty_versions_of_several_recipes_read_in_one_pass(reg, count_git):
     listed = {family: versions.list_versions(reg, ids[family], history) for family in FAMILIES}
     # the number of git processes does not grow with recipes or versions
     assert len(count_git) <= 4, count_git
-    commands = {next(a for a in args if not a.startswith("-") and "=" not in a) for args in count_git}
+    commands = {
+        next(a for a in args if not a.startswith("-") and "=" not in a) for args in count_git
+    }
     assert commands <= {"rev-parse", "log", "cat-file"}
 
     for family in FAMILIES:
@@ -80,8 +102,12 @@ def test_thirty_versions_of_several_recipes_read_in_one_pass(reg, count_git):
         assert got.total == 11
         assert [v.version_number for v in got.versions] == expected[family]
         assert [v.version_number for v in got.versions][-1] == "1.0.10"
-        assert [v.change_note for v in got.versions[1:]] == [f"Step {i} of {family}" for i in range(1, 11)]
-        assert [v.manifest_json.get("parameters", {}).get("step") for v in got.versions] == list(range(11))
+        assert [v.change_note for v in got.versions[1:]] == [
+            f"Step {i} of {family}" for i in range(1, 11)
+        ]
+        assert [v.manifest_json.get("parameters", {}).get("step") for v in got.versions] == list(
+            range(11)
+        )
         for prev, cur in zip(got.versions, got.versions[1:], strict=False):
             assert cur.diff_from_prev["from_version"] == prev.version_number
             assert cur.created_at >= prev.created_at
@@ -108,8 +134,10 @@ def test_listing_recipes_reads_no_git(reg, base_recipe, count_git):
 
 
 def versions_of(reg: Registry, recipe_id: str) -> list[tuple[str, str, str]]:
-    return [(v.version_id, v.version_number, v.change_note)
-            for v in versions.list_versions(reg, recipe_id).versions]
+    return [
+        (v.version_id, v.version_number, v.change_note)
+        for v in versions.list_versions(reg, recipe_id).versions
+    ]
 
 
 def test_rebase_keeps_version_ids(reg, base_recipe):
@@ -131,18 +159,29 @@ def test_rebase_keeps_version_ids(reg, base_recipe):
     after = versions.list_versions(reg, base_recipe).versions
     assert versions_of(reg, base_recipe) == before
     assert [v.commit for v in after][1:] != shas_before[1:]  # new commits, same versions
-    assert versions.get_version(reg, base_recipe, "ver_pricing_base_v1.0.2").change_note == "Step 2 of pricing"
+    assert (
+        versions.get_version(reg, base_recipe, "ver_pricing_base_v1.0.2").change_note
+        == "Step 2 of pricing"
+    )
 
 
 def test_squash_merge_keeps_version_ids(reg, base_recipe):
     root = reg.worktree
-    model_id = models.register_model(reg, {"name": "m", "recipe_id": base_recipe,
-                                           "recipe_version_id": "1.0.0", "owner": "team"}).id
+    model_id = models.register_model(
+        reg, {"name": "m", "recipe_id": base_recipe, "recipe_version_id": "1.0.0", "owner": "team"}
+    ).id
     git(root, "switch", "-qc", "feature")
     bump_note(reg, base_recipe, "pricing", 1)
     on_branch = versions_of(reg, base_recipe)
-    runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.1", "run_type": "train",
-                          "model_id": model_id})
+    runs.create_run(
+        reg,
+        {
+            "recipe_id": base_recipe,
+            "recipe_version_id": "1.0.1",
+            "run_type": "train",
+            "model_id": model_id,
+        },
+    )
     git(root, "switch", "-q", "main")
     git(root, "merge", "-q", "--squash", "feature")
     git(root, "commit", "-qm", "Tune pricing (squashed)")
@@ -164,7 +203,10 @@ def test_squashing_two_versions_keeps_the_last_id(reg, base_recipe):
     git(root, "merge", "-q", "--squash", "feature")
     git(root, "commit", "-qm", "Two tuning steps")
     reg = Registry(reg.root)
-    assert [v[0] for v in versions_of(reg, base_recipe)] == ["ver_pricing_base_v1.0.0", "ver_pricing_base_v1.0.2"]
+    assert [v[0] for v in versions_of(reg, base_recipe)] == [
+        "ver_pricing_base_v1.0.0",
+        "ver_pricing_base_v1.0.2",
+    ]
     last = versions.get_version(reg, base_recipe, "1.0.2")
     assert last.diff_from_prev["from_version"] == "1.0.0"
     assert last.manifest_json["parameters"] == {"step": 2}
@@ -234,25 +276,33 @@ def test_a_version_made_while_resolving_a_merge_conflict(reg, base_recipe):
     bump_note(reg, base_recipe, "pricing", 1)
     git(root, "switch", "-q", "main")
     bump_note(reg, base_recipe, "pricing", 2)
-    proc = __import__("subprocess").run(["git", "merge", "-q", "feature"], cwd=root, capture_output=True)
+    proc = __import__("subprocess").run(
+        ["git", "merge", "-q", "feature"], cwd=root, capture_output=True
+    )
     assert proc.returncode != 0  # both sides made 1.0.1
     # resolve by hand into a new version that takes both
     rel = reg.path("recipes/recipe_pricing_base/manifest.yaml")
     text = git(root, "show", "feature:registry/recipes/recipe_pricing_base/manifest.yaml")
-    rel.write_text(text.replace("version: 1.0.1", "version: 1.1.0").replace("step: 1", "step: 3") + "\n")
+    rel.write_text(
+        text.replace("version: 1.0.1", "version: 1.1.0").replace("step: 1", "step: 3") + "\n"
+    )
     git(root, "add", str(rel))
     git(root, "commit", "-qm", "Merge feature: take both steps as 1.1.0")
     reg = Registry(reg.root)
     listed = versions_of(reg, base_recipe)
     assert [v[1] for v in listed] == ["1.0.0", "1.0.1", "1.1.0"]
     assert listed[-1][2] == "Merge feature: take both steps as 1.1.0"
-    assert versions.get_version(reg, base_recipe, "1.1.0").manifest_json["parameters"] == {"step": 3}
+    assert versions.get_version(reg, base_recipe, "1.1.0").manifest_json["parameters"] == {
+        "step": 3
+    }
 
 
 def test_a_stray_folder_with_a_bad_name_does_not_break_history(reg, base_recipe):
     stray = reg.root / "recipes" / "Bad-Name"
     stray.mkdir()
-    (stray / "manifest.yaml").write_bytes(reg.path(f"recipes/{base_recipe}/manifest.yaml").read_bytes())
+    (stray / "manifest.yaml").write_bytes(
+        reg.path(f"recipes/{base_recipe}/manifest.yaml").read_bytes()
+    )
     git(reg.worktree, "add", str(stray))
     git(reg.worktree, "commit", "-qm", "A folder made by hand")
     assert versions.list_versions(reg, base_recipe).total == 1
@@ -275,8 +325,13 @@ def test_simple_reads_import_no_heavy_library(reg, base_recipe):
         "print(sorted(m for m in ('deepdiff', 'jinja2', 'fastapi', 'git', 'filelock') if m in sys.modules))\n"
     )
     src = Path(__file__).resolve().parents[1] / "src"
-    out = subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(src)},
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -286,4 +341,7 @@ def test_a_registry_in_a_folder_with_a_non_ascii_name(tmp_path):
     reg = setup.init_registry(tmp_path / "repo", subdir="modèles ML")
     rid = make_recipe(reg, "pricing", "recipe_pricing_base")
     bump_note(reg, rid, "pricing", 1)
-    assert [v.version_number for v in versions.list_versions(reg, rid).versions] == ["1.0.0", "1.0.1"]
+    assert [v.version_number for v in versions.list_versions(reg, rid).versions] == [
+        "1.0.0",
+        "1.0.1",
+    ]

@@ -77,6 +77,7 @@ def test_three_levels_resolve_with_provenance(reg, base_recipe):
     assert not any(p.startswith("monitoring") for p in prov)  # removed by the client
     # provenance names exactly the leaves of the resolved manifest
     from modelyard.domain.resolve import leaf_paths
+
     assert set(prov) == {".".join(p) for p in leaf_paths(resolved)}
 
 
@@ -122,17 +123,29 @@ def test_clone_is_a_pinned_child_with_no_overrides(reg, base_recipe):
     head = git(reg.root, "rev-parse", "HEAD")
     clone = recipes.clone_recipe(reg, BASE, "Pricing Copy")
     assert clone.id == "recipe_pricing_copy"
-    assert (clone.status, clone.level, clone.parent_id, clone.version) == ("draft", "baseline", BASE, "1.0.0")
+    assert (clone.status, clone.level, clone.parent_id, clone.version) == (
+        "draft",
+        "baseline",
+        BASE,
+        "1.0.0",
+    )
     assert clone.tags == ["baseline"]
-    assert stored(reg, clone.id) == {"version": "1.0.0", "extends": {"recipe": BASE, "version": "1.0.1"},
-                                     "manifest": {}}
-    assert recipes.resolved_manifest(reg, clone.id)[0] == recipes.resolved_manifest(reg, BASE)[0] == m
+    assert stored(reg, clone.id) == {
+        "version": "1.0.0",
+        "extends": {"recipe": BASE, "version": "1.0.1"},
+        "manifest": {},
+    }
+    assert (
+        recipes.resolved_manifest(reg, clone.id)[0] == recipes.resolved_manifest(reg, BASE)[0] == m
+    )
     assert git(reg.root, "rev-list", "--count", f"{head}..HEAD") == "1"
     # the same name again gets a new, collision-safe id
     assert recipes.clone_recipe(reg, BASE, "Pricing Copy").id == "recipe_pricing_copy_2"
     with pytest.raises(ValidationFailed) as info:
         recipes.clone_recipe(reg, BASE, "")
-    assert info.value.detail == [{"loc": ["query", "name"], "msg": "field required", "type": "value_error.missing"}]
+    assert info.value.detail == [
+        {"loc": ["query", "name"], "msg": "field required", "type": "value_error.missing"}
+    ]
     with pytest.raises(NotFound):
         recipes.clone_recipe(reg, "recipe_nope", "x")
 
@@ -156,8 +169,15 @@ def test_a_child_re_pinned_to_a_newer_parent_version(reg, base_recipe):
 
     taken = copy.deepcopy(parent_new)
     taken["evaluation"]["metrics"] = ["MAPE"]
-    v = versions.create_version(reg, kid, {"manifest_json": taken, "change_note": "Take the parent's 1.0.1",
-                                           "parent_version": "1.0.1"})
+    v = versions.create_version(
+        reg,
+        kid,
+        {
+            "manifest_json": taken,
+            "change_note": "Take the parent's 1.0.1",
+            "parent_version": "1.0.1",
+        },
+    )
     assert v.version_number == "1.0.1"  # the learning rate changed: a patch
     assert v.extends.version == "1.0.1"
     assert stored(reg, kid)["extends"] == {"recipe": BASE, "version": "1.0.1"}
@@ -168,9 +188,13 @@ def test_a_child_re_pinned_to_a_newer_parent_version(reg, base_recipe):
     assert old.manifest_json == full and old.extends.version == "1.0.0"
 
     with pytest.raises(NotFound):
-        versions.create_version(reg, kid, {"manifest_json": taken, "change_note": "x", "parent_version": "9.0.0"})
+        versions.create_version(
+            reg, kid, {"manifest_json": taken, "change_note": "x", "parent_version": "9.0.0"}
+        )
     with pytest.raises(ValidationFailed) as info:
-        versions.create_version(reg, BASE, {"manifest_json": taken, "change_note": "x", "parent_version": "1.0.0"})
+        versions.create_version(
+            reg, BASE, {"manifest_json": taken, "change_note": "x", "parent_version": "1.0.0"}
+        )
     assert info.value.detail[0]["msg"] == f"{BASE} has no parent to pin"
 
 
@@ -179,8 +203,15 @@ def test_a_child_that_keeps_the_parent_value_after_re_pinning_overrides_it(reg, 
     parent_new = manifest()
     parent_new["model"]["hyperparameters"]["learning_rate"] = 0.03
     versions.create_version(reg, BASE, {"manifest_json": parent_new, "change_note": "Tune"})
-    v = versions.create_version(reg, kid, {"manifest_json": manifest(), "change_note": "Re-pin, keep 0.05",
-                                           "parent_version": "1.0.1"})
+    v = versions.create_version(
+        reg,
+        kid,
+        {
+            "manifest_json": manifest(),
+            "change_note": "Re-pin, keep 0.05",
+            "parent_version": "1.0.1",
+        },
+    )
     assert v.diff_from_prev["changes"] == []
     assert v.version_number == "1.0.1"
     assert stored(reg, kid)["manifest"] == {"model": {"hyperparameters": {"learning_rate": 0.05}}}
@@ -191,8 +222,10 @@ def test_a_child_that_keeps_the_parent_value_after_re_pinning_overrides_it(reg, 
 def test_lineage_rules(reg, base_recipe):
     head = git(reg.root, "rev-parse", "HEAD")
     with pytest.raises(ValidationFailed) as info:
-        recipes.create_recipe(reg, {"name": "x", "model_family": "forecasting", "level": "industry",
-                                    "parent_id": BASE})
+        recipes.create_recipe(
+            reg,
+            {"name": "x", "model_family": "forecasting", "level": "industry", "parent_id": BASE},
+        )
     assert info.value.detail[0]["loc"] == ["body", "model_family"]
     assert "share its parent's model_family (pricing)" in info.value.detail[0]["msg"]
 
@@ -204,7 +237,9 @@ def test_lineage_rules(reg, base_recipe):
 
     recipes.update_recipe(reg, industry, {"status": "archived"})
     head = git(reg.root, "rev-parse", "HEAD")
-    with pytest.raises(Conflict, match=f"recipe {industry} is archived; it cannot get new children"):
+    with pytest.raises(
+        Conflict, match=f"recipe {industry} is archived; it cannot get new children"
+    ):
         child(reg, "Late", industry, "client")
     with pytest.raises(NotFound) as info:
         child(reg, "Orphan", "recipe_missing", "client")
@@ -224,13 +259,17 @@ def test_a_child_manifest_must_resolve_to_a_valid_one(reg, base_recipe):
 def test_a_child_cannot_pin_an_uncommitted_parent_version(reg, base_recipe):
     rel = layout.manifest_file(BASE)
     path = reg.path(rel)
-    path.write_text(path.read_text().replace("version: 1.0.0", "version: 1.1.0").replace(
-        "learning_rate: 0.05", "learning_rate: 0.01"))
+    path.write_text(
+        path.read_text()
+        .replace("version: 1.0.0", "version: 1.1.0")
+        .replace("learning_rate: 0.05", "learning_rate: 0.01")
+    )
     head = git(reg.root, "rev-parse", "HEAD")
     with pytest.raises(DirtyTree) as info:
         recipes.clone_recipe(reg, BASE, "Too early")
     assert str(info.value).startswith(
-        f"registry/{rel} has uncommitted changes, so {BASE} 1.1.0 as it stands is no committed version")
+        f"registry/{rel} has uncommitted changes, so {BASE} 1.1.0 as it stands is no committed version"
+    )
     assert git(reg.root, "rev-parse", "HEAD") == head
     assert not (reg.root / "recipes" / "recipe_too_early").exists()
 
@@ -240,8 +279,9 @@ def test_a_child_cannot_be_re_pinned_to_an_uncommitted_parent_version(reg, base_
     path = reg.path(layout.manifest_file(BASE))
     path.write_text(path.read_text().replace("version: 1.0.0", "version: 1.1.0"))
     with pytest.raises(DirtyTree):
-        versions.create_version(reg, kid, {"manifest_json": manifest(), "change_note": "x",
-                                           "parent_version": "1.1.0"})
+        versions.create_version(
+            reg, kid, {"manifest_json": manifest(), "change_note": "x", "parent_version": "1.1.0"}
+        )
     assert stored(reg, kid)["extends"]["version"] == "1.0.0"
 
 
@@ -259,15 +299,19 @@ def test_clone_query_errors_name_the_query(reg, base_recipe):
 def test_a_hand_made_lineage_cycle_is_a_file_error(reg, base_recipe):
     kid = recipes.clone_recipe(reg, BASE, "Child").id
     path = reg.path(layout.manifest_file(BASE))
-    text = path.read_text().replace("version: 1.0.0\n", f"version: 1.0.1\nextends:\n  recipe: {kid}\n  version: 1.0.0\n")
+    text = path.read_text().replace(
+        "version: 1.0.0\n", f"version: 1.0.1\nextends:\n  recipe: {kid}\n  version: 1.0.0\n"
+    )
     path.write_text(text)
     # the child still resolves against the parent's 1.0.0; the parent now leads back to itself
     assert recipes.resolved_manifest(reg, kid)[0] == manifest()
     with pytest.raises(RegistryFileError) as info:
         recipes.resolved_manifest(reg, BASE)
     assert info.value.problems[0].field == "extends.recipe"
-    assert str(info.value) == (f"registry/recipes/{BASE}/manifest.yaml: extends.recipe: the parent chain leads "
-                               f"back to {BASE}; a lineage cannot have a cycle")
+    assert str(info.value) == (
+        f"registry/recipes/{BASE}/manifest.yaml: extends.recipe: the parent chain leads "
+        f"back to {BASE}; a lineage cannot have a cycle"
+    )
     git(reg.root, "commit", "-qam", "A cycle, committed")
     with pytest.raises(RegistryFileError, match="a lineage cannot have a cycle"):
         versions.list_versions(reg, BASE)

@@ -15,7 +15,9 @@ from modelyard.storage.registry import Registry
 
 
 def new_version(reg, recipe_id, m, note="change", **extra):
-    return versions.create_version(reg, recipe_id, {"manifest_json": m, "change_note": note, **extra})
+    return versions.create_version(
+        reg, recipe_id, {"manifest_json": m, "change_note": note, **extra}
+    )
 
 
 def test_first_version_is_1_0_0_with_no_diff(reg, base_recipe):
@@ -37,12 +39,16 @@ def test_changed_value_is_a_patch(reg, base_recipe):
     assert v.diff_from_prev == {
         "from_version": "1.0.0",
         "bump": "patch",
-        "changes": [{
-            "op": "change",
-            "path": ["model", "hyperparameters", "learning_rate"],
-            "path_text": "model.hyperparameters.learning_rate",
-            "old": 0.05, "new": 0.03, "bump": "patch",
-        }],
+        "changes": [
+            {
+                "op": "change",
+                "path": ["model", "hyperparameters", "learning_rate"],
+                "path_text": "model.hyperparameters.learning_rate",
+                "old": 0.05,
+                "new": 0.03,
+                "bump": "patch",
+            }
+        ],
     }
     # the same diff comes back from history, and it is plain JSON
     listed = versions.list_versions(reg, base_recipe).versions
@@ -56,7 +62,12 @@ def test_int_to_float_value_change_is_a_patch(reg, base_recipe):
     v = new_version(reg, base_recipe, m)
     assert v.version_number == "1.0.1"
     [change] = v.diff_from_prev["changes"]
-    assert (change["op"], change["old"], change["new"], change["bump"]) == ("change", 31, 31.5, "patch")
+    assert (change["op"], change["old"], change["new"], change["bump"]) == (
+        "change",
+        31,
+        31.5,
+        "patch",
+    )
 
 
 def test_added_key_is_a_minor(reg, base_recipe):
@@ -92,10 +103,13 @@ def test_changed_type_is_a_major(reg, base_recipe):
     assert change["op"] == "type_change" and change["old"] == 31 and change["new"] == "auto"
 
 
-@pytest.mark.parametrize("edit", [
-    lambda m: m["target"].update(name="revenue"),
-    lambda m: m["features"]["base_price"].update(transform="log1p"),
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m["target"].update(name="revenue"),
+        lambda m: m["features"]["base_price"].update(transform="log1p"),
+    ],
+)
 def test_breaking_paths_are_major_even_for_a_value_change(reg, base_recipe, edit):
     m = manifest()
     edit(m)
@@ -202,8 +216,13 @@ def test_nothing_to_version(reg, base_recipe):
 def test_version_commit_has_the_note_and_the_author(reg, base_recipe):
     m = manifest()
     m["model"]["hyperparameters"]["learning_rate"] = 0.03
-    v = new_version(reg, base_recipe, m, "Lower the learning rate\n\nOverfits otherwise.",
-                    created_by="Ada Lovelace <ada@example.com>")
+    v = new_version(
+        reg,
+        base_recipe,
+        m,
+        "Lower the learning rate\n\nOverfits otherwise.",
+        created_by="Ada Lovelace <ada@example.com>",
+    )
     assert git(reg.root, "log", "-1", "--format=%an|%ae|%B") == (
         "Ada Lovelace|ada@example.com|Lower the learning rate\n\nOverfits otherwise."
     )
@@ -234,8 +253,11 @@ def test_version_body_checks(reg, base_recipe):
         {"loc": ["body", "change_note"], "msg": "field required", "type": "value_error.missing"}
     ]
     with pytest.raises(ValidationFailed) as info:
-        versions.create_version(reg, base_recipe, {"recipe_id": "recipe_other", "manifest_json": manifest(),
-                                                   "change_note": "x"})
+        versions.create_version(
+            reg,
+            base_recipe,
+            {"recipe_id": "recipe_other", "manifest_json": manifest(), "change_note": "x"},
+        )
     assert info.value.detail[0]["loc"] == ["body", "recipe_id"]
     bad = manifest()
     bad["target"]["kind"] = "guesswork"
@@ -249,9 +271,19 @@ def test_a_recipe_made_again_after_deletion_starts_a_new_history(reg, base_recip
     m["model"]["hyperparameters"]["learning_rate"] = 0.03
     new_version(reg, base_recipe, m)
     recipes.delete_recipe(reg, base_recipe)
-    recipes.create_recipe(reg, {"name": "Again", "model_family": "pricing", "level": "baseline",
-                                "id": base_recipe, "manifest": manifest()})
-    assert [v.version_number for v in versions.list_versions(reg, base_recipe).versions] == ["1.0.0"]
+    recipes.create_recipe(
+        reg,
+        {
+            "name": "Again",
+            "model_family": "pricing",
+            "level": "baseline",
+            "id": base_recipe,
+            "manifest": manifest(),
+        },
+    )
+    assert [v.version_number for v in versions.list_versions(reg, base_recipe).versions] == [
+        "1.0.0"
+    ]
 
 
 def test_a_version_and_its_commit_share_one_instant(reg, base_recipe, monkeypatch):
@@ -265,7 +297,9 @@ def test_a_version_and_its_commit_share_one_instant(reg, base_recipe, monkeypatc
     m["model"]["hyperparameters"]["learning_rate"] = 0.03
     made = new_version(reg, base_recipe, m)
     assert made.created_at == fixed
-    assert git(reg.root, "log", "-1", "--format=%aI") == "2020-05-17T08:30:00Z".replace("Z", "+00:00")
+    assert git(reg.root, "log", "-1", "--format=%aI") == "2020-05-17T08:30:00Z".replace(
+        "Z", "+00:00"
+    )
     assert versions.get_version(reg, base_recipe, "1.0.1").created_at == fixed
     assert recipes.get_recipe(reg, base_recipe).updated_at == fixed
 
@@ -280,23 +314,32 @@ def test_a_reverted_version_number_is_not_handed_out_again(reg, base_recipe):
     assert new_version(reg, base_recipe, m, "Tune again").version_number == "1.0.2"
     listed = versions.list_versions(reg, base_recipe).versions
     assert [v.version_number for v in listed] == ["1.0.0", "1.0.1", "1.0.2"]
-    assert versions.get_version(reg, base_recipe, "1.0.1").manifest_json["model"]["hyperparameters"][
-        "learning_rate"] == 0.03
+    assert (
+        versions.get_version(reg, base_recipe, "1.0.1").manifest_json["model"]["hyperparameters"][
+            "learning_rate"
+        ]
+        == 0.03
+    )
 
 
-@pytest.mark.parametrize(("created_by", "env_author", "expected"), [
-    (None, None, "Test User"),
-    (None, "CI Bot", "CI Bot"),
-    ("Ada <ada@example.com>", "CI Bot", "Ada"),
-])
-def test_the_created_by_of_a_new_version_is_its_commit_author(reg, base_recipe, monkeypatch,
-                                                              created_by, env_author, expected):
+@pytest.mark.parametrize(
+    ("created_by", "env_author", "expected"),
+    [
+        (None, None, "Test User"),
+        (None, "CI Bot", "CI Bot"),
+        ("Ada <ada@example.com>", "CI Bot", "Ada"),
+    ],
+)
+def test_the_created_by_of_a_new_version_is_its_commit_author(
+    reg, base_recipe, monkeypatch, created_by, env_author, expected
+):
     if env_author:
         monkeypatch.setenv("GIT_AUTHOR_NAME", env_author)
     m = manifest()
     m["model"]["hyperparameters"]["learning_rate"] = 0.03
-    made = versions.create_version(reg, base_recipe, {"manifest_json": m, "change_note": "Tune",
-                                                      "created_by": created_by})
+    made = versions.create_version(
+        reg, base_recipe, {"manifest_json": m, "change_note": "Tune", "created_by": created_by}
+    )
     assert made.created_by == expected == git(reg.root, "log", "-1", "--format=%an")
     assert versions.get_version(reg, base_recipe, "1.0.1").created_by == expected
 
@@ -323,4 +366,6 @@ def test_a_manifest_is_stored_as_its_schema_reads_it(reg, base_recipe):
     assert "split" not in stored["training"]  # defaults are not written out
     # sending the stored manifest back is no change at all
     with pytest.raises(Conflict, match="there is nothing to version"):
-        new_version(reg, base_recipe, {**stored, "training": {"window_days": 365, "test_size": "0.2"}})
+        new_version(
+            reg, base_recipe, {**stored, "training": {"window_days": 365, "test_size": "0.2"}}
+        )

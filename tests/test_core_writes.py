@@ -39,8 +39,15 @@ WRITER = textwrap.dedent("""
 
 @pytest.fixture
 def model_id(reg: Registry, base_recipe: str) -> str:
-    return models.register_model(reg, {"name": "Prod pricing", "recipe_id": base_recipe,
-                                       "recipe_version_id": "1.0.0", "owner": "team"}).id
+    return models.register_model(
+        reg,
+        {
+            "name": "Prod pricing",
+            "recipe_id": base_recipe,
+            "recipe_version_id": "1.0.0",
+            "owner": "team",
+        },
+    ).id
 
 
 def state(root: Path) -> dict[str, str]:
@@ -52,7 +59,8 @@ def state(root: Path) -> dict[str, str]:
         "diff": git(root, "diff"),
         "cached": git(root, "diff", "--cached"),
         "files": "\n".join(
-            f"{p.relative_to(root)}:{p.stat().st_mode:o}:{p.read_bytes().hex()}" for p in sorted(root.rglob("*"))
+            f"{p.relative_to(root)}:{p.stat().st_mode:o}:{p.read_bytes().hex()}"
+            for p in sorted(root.rglob("*"))
             if p.is_file() and ".git" not in p.relative_to(root).parts
         ),
     }
@@ -63,8 +71,12 @@ def test_four_processes_twenty_five_mutations_each(reg, base_recipe, model_id):
     before = int(git(root, "rev-list", "--count", "HEAD"))
     env = {**os.environ, "PYTHONPATH": str(SRC), "MODELYARD_LOCK_TIMEOUT": "120"}
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(reg.root), str(w), model_id, base_recipe],
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(reg.root), str(w), model_id, base_recipe],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for w in range(4)
     ]
     for p in procs:
@@ -78,7 +90,9 @@ def test_four_processes_twenty_five_mutations_each(reg, base_recipe, model_id):
     assert all(authors.count(f"worker{w}") == 25 for w in range(4))
     # every commit touched exactly one new record
     stats = git(root, "log", "-100", "--format=tformat:@@", "--name-status").split("@@")[1:]
-    assert all(len([ln for ln in s.splitlines() if ln]) == 1 and s.strip().startswith("A\t") for s in stats)
+    assert all(
+        len([ln for ln in s.splitlines() if ln]) == 1 and s.strip().startswith("A\t") for s in stats
+    )
     all_runs = runs.list_runs(Registry(reg.root), limit=500)
     snaps = monitoring.list_snapshots(Registry(reg.root), model_id, limit=500)
     assert all_runs.total == 50 and snaps.total == 50
@@ -109,12 +123,17 @@ def test_a_mutation_leaves_unrelated_staged_and_unstaged_changes(reg, base_recip
     before = {
         "diff": git(root, "diff"),
         "cached": git(root, "diff", "--cached"),
-        "bytes": {p: (root / p).read_bytes() for p in ("README.md", "notes.txt", "scratch.py", "new_staged.txt")},
+        "bytes": {
+            p: (root / p).read_bytes()
+            for p in ("README.md", "notes.txt", "scratch.py", "new_staged.txt")
+        },
         "model": model_file.read_bytes(),
     }
     head = git(root, "rev-parse", "HEAD")
 
-    run = runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "eval"})
+    run = runs.create_run(
+        reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "eval"}
+    )
 
     assert git(root, "rev-parse", "HEAD~1") == head
     assert git(root, "diff") == before["diff"]
@@ -150,8 +169,15 @@ def test_a_mutation_over_uncommitted_edits_is_refused(reg, base_recipe):
 
 def test_a_failing_commit_leaves_everything_as_before(reg, base_recipe, model_id):
     root = reg.worktree
-    spare = recipes.create_recipe(reg, {"name": "Spare", "model_family": "forecasting", "level": "baseline",
-                                        "manifest": manifest("forecasting")}).id
+    spare = recipes.create_recipe(
+        reg,
+        {
+            "name": "Spare",
+            "model_family": "forecasting",
+            "level": "baseline",
+            "manifest": manifest("forecasting"),
+        },
+    ).id
     for path in (reg.root / "recipes" / spare).iterdir():
         path.chmod(0o640)
     (root / "README.md").write_text("staged\n")
@@ -165,9 +191,12 @@ def test_a_failing_commit_leaves_everything_as_before(reg, base_recipe, model_id
     m = manifest()
     m["model"]["hyperparameters"]["learning_rate"] = 0.03
     attempts = [
-        lambda: runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0",
-                                      "run_type": "train"}),  # a new file in new folders
-        lambda: versions.create_version(reg, base_recipe, {"manifest_json": m, "change_note": "x"}),  # two files
+        lambda: runs.create_run(
+            reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train"}
+        ),  # a new file in new folders
+        lambda: versions.create_version(
+            reg, base_recipe, {"manifest_json": m, "change_note": "x"}
+        ),  # two files
         lambda: models.update_model(reg, model_id, {"name": "Renamed"}),
         lambda: recipes.delete_recipe(reg, spare),  # deleted files and their folder come back
     ]
@@ -179,7 +208,9 @@ def test_a_failing_commit_leaves_everything_as_before(reg, base_recipe, model_id
     assert not (reg.root / "runs").exists()
 
     lock.unlink()
-    runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train"})
+    runs.create_run(
+        reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train"}
+    )
     assert git(root, "rev-list", "--count", f"{before['head']}..HEAD") == "1"
     assert git(root, "diff", "--cached", "--name-only") == "README.md"
 
@@ -195,11 +226,20 @@ def test_each_mutation_is_one_commit_of_its_own_paths(reg, base_recipe, model_id
     versions.create_version(reg, base_recipe, {"manifest_json": m, "change_note": "Tune"})
     # the manifest, and recipe.yaml when its updated_at moved on
     assert f"registry/recipes/{base_recipe}/manifest.yaml" in touched()
-    assert set(touched()) <= {f"registry/recipes/{base_recipe}/{name}" for name in ("manifest.yaml", "recipe.yaml")}
+    assert set(touched()) <= {
+        f"registry/recipes/{base_recipe}/{name}" for name in ("manifest.yaml", "recipe.yaml")
+    }
 
-    run = runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.1", "run_type": "train"})
-    runs.update_run(reg, run.id, {"status": "succeeded", "metrics_json": {"MAPE": 0.1}, "logs_text": "done\n"})
-    assert touched() == [f"registry/{layout.logs_file(run.id)}", f"registry/{layout.run_file(run.id)}"]
+    run = runs.create_run(
+        reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.1", "run_type": "train"}
+    )
+    runs.update_run(
+        reg, run.id, {"status": "succeeded", "metrics_json": {"MAPE": 0.1}, "logs_text": "done\n"}
+    )
+    assert touched() == [
+        f"registry/{layout.logs_file(run.id)}",
+        f"registry/{layout.run_file(run.id)}",
+    ]
     count = git(root, "rev-list", "--count", "HEAD")
     runs.update_run(reg, run.id, {"metrics_json": {"MAPE": 0.1}})  # nothing changes: no commit
     assert git(root, "rev-list", "--count", "HEAD") == count
@@ -212,13 +252,27 @@ def test_each_mutation_is_one_commit_of_its_own_paths(reg, base_recipe, model_id
 
 def test_authors_come_from_the_request(reg, base_recipe):
     root = reg.worktree
-    models.register_model(reg, {"name": "m", "recipe_id": base_recipe, "recipe_version_id": "1.0.0",
-                                "owner": "Grace Hopper <grace@example.com>"})
+    models.register_model(
+        reg,
+        {
+            "name": "m",
+            "recipe_id": base_recipe,
+            "recipe_version_id": "1.0.0",
+            "owner": "Grace Hopper <grace@example.com>",
+        },
+    )
     assert git(root, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
         "Grace Hopper|grace@example.com|Test User|test@example.com"
     )
-    runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "eval",
-                          "created_by": "pricing-team"})
+    runs.create_run(
+        reg,
+        {
+            "recipe_id": base_recipe,
+            "recipe_version_id": "1.0.0",
+            "run_type": "eval",
+            "created_by": "pricing-team",
+        },
+    )
     assert git(root, "log", "-1", "--format=%an|%cn") == "pricing-team|Test User"
     # no author in the request: git's configured user
     recipes.update_recipe(reg, base_recipe, {"status": "approved"})
@@ -232,8 +286,15 @@ def test_committer_falls_back_when_git_has_no_identity(reg, base_recipe, monkeyp
     gitconfig = Path(os.environ["GIT_CONFIG_GLOBAL"])
     gitconfig.write_text("[init]\n\tdefaultBranch = main\n")
     monkeypatch.setenv("EMAIL", "")  # no guessing from the environment either
-    models.register_model(reg, {"name": "m", "recipe_id": base_recipe, "recipe_version_id": "1.0.0",
-                                "owner": "Grace Hopper <grace@example.com>"})
+    models.register_model(
+        reg,
+        {
+            "name": "m",
+            "recipe_id": base_recipe,
+            "recipe_version_id": "1.0.0",
+            "owner": "Grace Hopper <grace@example.com>",
+        },
+    )
     assert git(reg.worktree, "log", "-1", "--format=%an|%ae|%cn|%ce") == (
         "Grace Hopper|grace@example.com|modelyard|modelyard@localhost"
     )
@@ -247,14 +308,18 @@ def test_lock_timeout_is_clear(reg, base_recipe, monkeypatch):
     from filelock import FileLock
 
     monkeypatch.setenv("MODELYARD_LOCK_TIMEOUT", "0.2")
-    held = FileLock(str(Path(git(reg.worktree, "rev-parse", "--absolute-git-dir")) / "modelyard.lock"))
+    held = FileLock(
+        str(Path(git(reg.worktree, "rev-parse", "--absolute-git-dir")) / "modelyard.lock")
+    )
     held.acquire()
     try:
         before = state(reg.worktree)
         with pytest.raises(LockTimeout) as info:
             recipes.update_recipe(reg, base_recipe, {"status": "approved"})
         assert info.value.http_status == 503
-        assert "another modelyard process has held the registry's write lock for over 0.2 s" in str(info.value)
+        assert "another modelyard process has held the registry's write lock for over 0.2 s" in str(
+            info.value
+        )
         assert state(reg.worktree) == before
     finally:
         held.release()
@@ -266,8 +331,10 @@ def test_a_registry_outside_git_refuses_to_write(tmp_path, base_recipe, reg):
     (plain / "modelyard.yaml").write_bytes(reg.path("modelyard.yaml").read_bytes())
     outside = Registry(plain)
     with pytest.raises(GitError, match="is not inside a git repository"):
-        recipes.create_recipe(outside, {"name": "x", "model_family": "pricing", "level": "baseline",
-                                        "manifest": manifest()})
+        recipes.create_recipe(
+            outside,
+            {"name": "x", "model_family": "pricing", "level": "baseline", "manifest": manifest()},
+        )
     assert list(plain.iterdir()) == [plain / "modelyard.yaml"]
 
 
@@ -277,7 +344,10 @@ def test_a_write_between_readers_sees_the_committed_file(reg, base_recipe):
     m["model"]["hyperparameters"]["learning_rate"] = 0.03
     versions.create_version(reg, base_recipe, {"manifest_json": m, "change_note": "Tune"})
     rel = f"registry/{layout.manifest_file(base_recipe)}"
-    assert git(reg.worktree, "show", f"HEAD:{rel}") + "\n" == reg.path(layout.manifest_file(base_recipe)).read_text()
+    assert (
+        git(reg.worktree, "show", f"HEAD:{rel}") + "\n"
+        == reg.path(layout.manifest_file(base_recipe)).read_text()
+    )
     assert reg.read(layout.manifest_file(base_recipe), ManifestFile).version == "1.0.1"
 
 
@@ -306,18 +376,36 @@ def test_written_files_get_the_usual_mode(reg, base_recipe):
 
 
 def test_a_staged_rename_between_two_records_names_both(reg, base_recipe):
-    recipes.create_recipe(reg, {"name": "Other", "model_family": "pricing", "level": "baseline",
-                                "id": "recipe_other", "manifest": manifest()})
+    recipes.create_recipe(
+        reg,
+        {
+            "name": "Other",
+            "model_family": "pricing",
+            "level": "baseline",
+            "id": "recipe_other",
+            "manifest": manifest(),
+        },
+    )
     root = reg.worktree
-    old, new = f"registry/recipes/{base_recipe}/recipe.yaml", "registry/recipes/recipe_other/notes.yaml"
+    old, new = (
+        f"registry/recipes/{base_recipe}/recipe.yaml",
+        "registry/recipes/recipe_other/notes.yaml",
+    )
     git(root, "mv", old, new)
     assert sorted(reg.git.dirty([old, new])) == sorted([old, new])
 
 
 @pytest.mark.parametrize("who", ["  ", "<>", " <> "])
 def test_a_blank_author_falls_back_to_git_s_user(reg, base_recipe, who):
-    runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train",
-                          "created_by": who})
+    runs.create_run(
+        reg,
+        {
+            "recipe_id": base_recipe,
+            "recipe_version_id": "1.0.0",
+            "run_type": "train",
+            "created_by": who,
+        },
+    )
     assert git(reg.worktree, "log", "-1", "--format=%an|%ae") == "Test User|test@example.com"
 
 

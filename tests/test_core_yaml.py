@@ -60,7 +60,9 @@ def test_alias_bomb(reg, base_recipe):
     found, text = problem(lambda: recipes.get_recipe(reg, RECIPE))
     line = line_of(reg, rel, "l0: &l0")
     assert (found.line, found.column, found.field) == (line, 5, "l0")
-    assert text == f"{MANIFEST_FILE}:{line}:5: l0: anchors (&name) are not allowed in a registry file"
+    assert (
+        text == f"{MANIFEST_FILE}:{line}:5: l0: anchors (&name) are not allowed in a registry file"
+    )
 
 
 def test_an_alias_alone_is_refused(reg, base_recipe):
@@ -70,8 +72,9 @@ def test_an_alias_alone_is_refused(reg, base_recipe):
     assert text.endswith("tags: aliases (*name) are not allowed in a registry file")
 
 
-@pytest.mark.parametrize("tag", ["!!python/object:os.system {}", "!!python/object/apply:os.system ['true']",
-                                 "!custom x"])
+@pytest.mark.parametrize(
+    "tag", ["!!python/object:os.system {}", "!!python/object/apply:os.system ['true']", "!custom x"]
+)
 def test_unsafe_and_custom_tags(reg, base_recipe, tag):
     rel = layout.recipe_file(RECIPE)
     edit(reg, rel, "description: null", f"description: {tag}")
@@ -88,8 +91,10 @@ def test_unquoted_version_number(reg, base_recipe):
     found, text = problem(lambda: recipes.get_recipe(reg, RECIPE))
     line = line_of(reg, rel, "version: 1.0")
     assert (found.line, found.column, found.field) == (line, 1, "version")
-    assert text == (f"{MANIFEST_FILE}:{line}:1: version: Input should be a valid string (got 1.0); "
-                    "quote the value so YAML reads it as text")
+    assert text == (
+        f"{MANIFEST_FILE}:{line}:1: version: Input should be a valid string (got 1.0); "
+        "quote the value so YAML reads it as text"
+    )
 
 
 @pytest.mark.parametrize("word", ["no", "yes", "on", "off", "No"])
@@ -99,8 +104,10 @@ def test_yaml_1_1_booleans(reg, base_recipe, word):
     found, text = problem(lambda: recipes.get_recipe(reg, RECIPE))
     line = line_of(reg, rel, f"status: {word}")
     assert (found.line, found.column, found.field) == (line, 9, "status")
-    assert text == (f"{RECIPE_FILE}:{line}:9: status: {word!r} is read as a boolean by YAML 1.1; "
-                    f"write true/false, or quote it ('{word}') for text")
+    assert text == (
+        f"{RECIPE_FILE}:{line}:9: status: {word!r} is read as a boolean by YAML 1.1; "
+        f"write true/false, or quote it ('{word}') for text"
+    )
 
 
 def test_a_boolean_in_a_list_names_its_item(reg, base_recipe):
@@ -120,10 +127,18 @@ def test_unknown_field_suggests_the_right_one(reg, base_recipe):
 
 
 def test_a_nested_schema_error_points_at_its_line(reg, base_recipe):
-    model = models.register_model(reg, {"name": "m", "recipe_id": RECIPE, "recipe_version_id": "1.0.0",
-                                        "owner": "team"})
-    run = runs.create_run(reg, {"recipe_id": RECIPE, "recipe_version_id": "1.0.0", "run_type": "train",
-                                "model_id": model.id})
+    model = models.register_model(
+        reg, {"name": "m", "recipe_id": RECIPE, "recipe_version_id": "1.0.0", "owner": "team"}
+    )
+    run = runs.create_run(
+        reg,
+        {
+            "recipe_id": RECIPE,
+            "recipe_version_id": "1.0.0",
+            "run_type": "train",
+            "model_id": model.id,
+        },
+    )
     runs.update_run(reg, run.id, {"metrics_json": {"MAPE": 0.1}})
     edit(reg, layout.run_file(run.id), "MAPE: 0.1", "MAPE: high")
     found, text = problem(lambda: runs.get_run(reg, run.id))
@@ -146,19 +161,35 @@ def test_exponent_floats_are_numbers_and_text_that_looks_like_one_is_quoted():
     assert yamlio.load(text).data == {"lr": 1e-05, "code": "1e5", "octal": "0o17"}
 
 
-@pytest.mark.parametrize(("field", "value"), [("id", "../x"), ("id", "Recipe-1"), ("parent_id", "../x"),
-                                              ("id", "recipes/../../etc"), ("id", "ab")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("id", "../x"),
+        ("id", "Recipe-1"),
+        ("parent_id", "../x"),
+        ("id", "recipes/../../etc"),
+        ("id", "ab"),
+    ],
+)
 def test_bad_ids_in_a_body_are_refused_and_nothing_is_written(reg, base_recipe, field, value):
     head = git(reg.worktree, "rev-parse", "HEAD")
-    body = {"name": "x", "model_family": "pricing", "level": "industry", "manifest": manifest(), field: value}
+    body = {
+        "name": "x",
+        "model_family": "pricing",
+        "level": "industry",
+        "manifest": manifest(),
+        field: value,
+    }
     with pytest.raises(ValidationFailed) as info:
         recipes.create_recipe(reg, body)
-    assert info.value.detail == [{
-        "loc": ["body", field],
-        "msg": f"{value!r} is not a valid id (3 to 63 characters: lowercase letters, digits and _, "
-               "starting with a letter)",
-        "type": "value_error",
-    }]
+    assert info.value.detail == [
+        {
+            "loc": ["body", field],
+            "msg": f"{value!r} is not a valid id (3 to 63 characters: lowercase letters, digits and _, "
+            "starting with a letter)",
+            "type": "value_error",
+        }
+    ]
     assert git(reg.worktree, "rev-parse", "HEAD") == head
     assert git(reg.worktree, "status", "--porcelain", "--untracked-files=all") == ""
 
@@ -166,11 +197,20 @@ def test_bad_ids_in_a_body_are_refused_and_nothing_is_written(reg, base_recipe, 
 def test_bad_ids_elsewhere_are_refused(reg, base_recipe):
     head = git(reg.worktree, "rev-parse", "HEAD")
     with pytest.raises(ValidationFailed) as info:
-        models.register_model(reg, {"name": "m", "recipe_id": "../x", "recipe_version_id": "1.0.0", "owner": "t"})
+        models.register_model(
+            reg, {"name": "m", "recipe_id": "../x", "recipe_version_id": "1.0.0", "owner": "t"}
+        )
     assert info.value.detail[0]["loc"] == ["body", "recipe_id"]
     with pytest.raises(ValidationFailed):
-        runs.create_run(reg, {"recipe_id": RECIPE, "recipe_version_id": "1.0.0", "run_type": "train",
-                              "model_id": "Model-1"})
+        runs.create_run(
+            reg,
+            {
+                "recipe_id": RECIPE,
+                "recipe_version_id": "1.0.0",
+                "run_type": "train",
+                "model_id": "Model-1",
+            },
+        )
     with pytest.raises(ValidationFailed) as info:
         synthetic.create_synthetic(reg, RECIPE, {"recipe_id": "../x"})
     assert info.value.detail[0]["loc"] == ["body", "recipe_id"]
@@ -178,33 +218,91 @@ def test_bad_ids_elsewhere_are_refused(reg, base_recipe):
     assert git(reg.worktree, "status", "--porcelain", "--untracked-files=all") == ""
 
 
-TRICKY = ["no", "on", "off", "yes", "~", "null", "true", "1.0", "2024-01-01", "012", "0x1F", "1_000",
-          "1e5", "-", ": colon", "# not a comment", " leading space", "Café ☕", "", "@handle", "%percent"]
+TRICKY = [
+    "no",
+    "on",
+    "off",
+    "yes",
+    "~",
+    "null",
+    "true",
+    "1.0",
+    "2024-01-01",
+    "012",
+    "0x1F",
+    "1_000",
+    "1e5",
+    "-",
+    ": colon",
+    "# not a comment",
+    " leading space",
+    "Café ☕",
+    "",
+    "@handle",
+    "%percent",
+]
 
 
 def test_canonical_form_round_trips_every_record_kind(reg, base_recipe):
     # records holding the strings that YAML would most like to re-type
-    recipes.update_recipe(reg, RECIPE, {"description": "Line one.\nLine two: with a colon.\n",
-                                        "tags": [t for t in TRICKY if t]})
+    recipes.update_recipe(
+        reg,
+        RECIPE,
+        {"description": "Line one.\nLine two: with a colon.\n", "tags": [t for t in TRICKY if t]},
+    )
     m = manifest()
     m["description"] = "Prices\n\n  indented\nend"
     m["parameters"] = {t or "empty": t for t in TRICKY}
     m["model"]["hyperparameters"]["learning_rate"] = 1e-05
     versions.create_version(reg, RECIPE, {"manifest_json": m, "change_note": "Tricky values"})
     kid = recipes.clone_recipe(reg, RECIPE, "Child").id
-    model = models.register_model(reg, {"name": "no", "recipe_id": RECIPE, "recipe_version_id": "1.1.0",
-                                        "owner": "on", "description": "2024-01-01"})
-    run = runs.create_run(reg, {"recipe_id": RECIPE, "recipe_version_id": "1.1.0", "run_type": "train"})
-    runs.update_run(reg, run.id, {"status": "succeeded", "metrics_json": {"MAPE": 0.125, "n": 3},
-                                  "artifacts_json": {"uri": "s3://b/k", "flags": TRICKY}, "logs_text": "a\nb\n"})
-    monitoring.create_snapshot(reg, model.id, {"drift_metrics_json": {"psi": 0.3},
-                                               "alerts_json": {"psi": "~", "note": "yes"}})
-    synthetic.create_synthetic(reg, RECIPE, {"dataset_schema_json": {"columns": {"price": "float", "on": "bool"}},
-                                             "sample_rows_json": [{"price": 1.0, "on": True}],
-                                             "example_run_json": {"MAPE": 0.1}})
+    model = models.register_model(
+        reg,
+        {
+            "name": "no",
+            "recipe_id": RECIPE,
+            "recipe_version_id": "1.1.0",
+            "owner": "on",
+            "description": "2024-01-01",
+        },
+    )
+    run = runs.create_run(
+        reg, {"recipe_id": RECIPE, "recipe_version_id": "1.1.0", "run_type": "train"}
+    )
+    runs.update_run(
+        reg,
+        run.id,
+        {
+            "status": "succeeded",
+            "metrics_json": {"MAPE": 0.125, "n": 3},
+            "artifacts_json": {"uri": "s3://b/k", "flags": TRICKY},
+            "logs_text": "a\nb\n",
+        },
+    )
+    monitoring.create_snapshot(
+        reg,
+        model.id,
+        {"drift_metrics_json": {"psi": 0.3}, "alerts_json": {"psi": "~", "note": "yes"}},
+    )
+    synthetic.create_synthetic(
+        reg,
+        RECIPE,
+        {
+            "dataset_schema_json": {"columns": {"price": "float", "on": "bool"}},
+            "sample_rows_json": [{"price": 1.0, "on": True}],
+            "example_run_json": {"MAPE": 0.1},
+        },
+    )
 
-    kinds = {"recipe": Recipe, "manifest": ManifestFile, "model": Model, "run": Run,
-             "snapshot": MonitoringSnapshot, "synthetic-example": SyntheticExample, "settings": RegistrySettings}
+    kinds = {
+        "recipe": Recipe,
+        "manifest": ManifestFile,
+        "model": Model,
+        "run": Run,
+        "snapshot": MonitoringSnapshot,
+        "synthetic-example": SyntheticExample,
+        "settings": RegistrySettings,
+    }
     seen = set()
     for path in sorted(reg.root.rglob("*.yaml")):
         rel = path.relative_to(reg.root).as_posix()
@@ -212,7 +310,9 @@ def test_canonical_form_round_trips_every_record_kind(reg, base_recipe):
         kind = {"synthetic": "synthetic-example"}.get(kind, kind)
         record = files.parse_text(path.read_bytes(), kinds[kind], rel)
         exclude = {"extends"} if kind == "manifest" and record.extends is None else None
-        assert files.render(record, kind, rel, exclude=exclude) == path.read_text(encoding="utf-8"), rel
+        assert files.render(record, kind, rel, exclude=exclude) == path.read_text(
+            encoding="utf-8"
+        ), rel
         seen.add(kind)
         if kind == "manifest" and record.extends is None:
             assert record.manifest["parameters"] == m["parameters"]
@@ -259,8 +359,10 @@ def test_an_id_must_equal_its_folder_name(reg, base_recipe):
     found, text = problem(lambda: recipes.get_recipe(reg, "recipe_copy"))
     line = line_of(reg, layout.recipe_file("recipe_copy"), "id: ")
     assert (found.field, found.line, found.column) == ("id", line, 1)
-    assert text == (f"registry/recipes/recipe_copy/recipe.yaml:{line}:1: id: is {RECIPE!r}, "
-                    "but the file's place says 'recipe_copy' (they must be the same)")
+    assert text == (
+        f"registry/recipes/recipe_copy/recipe.yaml:{line}:1: id: is {RECIPE!r}, "
+        "but the file's place says 'recipe_copy' (they must be the same)"
+    )
     with pytest.raises(RegistryFileError):
         recipes.list_recipes(reg)
     with pytest.raises(RegistryFileError):
@@ -269,14 +371,18 @@ def test_an_id_must_equal_its_folder_name(reg, base_recipe):
 
 
 def test_a_snapshot_must_sit_under_its_model(reg, base_recipe):
-    model = models.register_model(reg, {"name": "m", "recipe_id": RECIPE, "recipe_version_id": "1.0.0",
-                                        "owner": "t"})
-    other = models.register_model(reg, {"name": "n", "recipe_id": RECIPE, "recipe_version_id": "1.0.0",
-                                        "owner": "t"})
+    model = models.register_model(
+        reg, {"name": "m", "recipe_id": RECIPE, "recipe_version_id": "1.0.0", "owner": "t"}
+    )
+    other = models.register_model(
+        reg, {"name": "n", "recipe_id": RECIPE, "recipe_version_id": "1.0.0", "owner": "t"}
+    )
     snap = monitoring.create_snapshot(reg, model.id, {})
     target = reg.root / "models" / other.id / "monitoring"
     target.mkdir()
-    (target / f"{snap.id}.yaml").write_bytes(reg.path(layout.snapshot_file(model.id, snap.id)).read_bytes())
+    (target / f"{snap.id}.yaml").write_bytes(
+        reg.path(layout.snapshot_file(model.id, snap.id)).read_bytes()
+    )
     found, _ = problem(lambda: monitoring.list_snapshots(reg, other.id))
     assert found.field == "model_id"
 
@@ -291,6 +397,8 @@ def test_a_misspelt_enum_value_gets_a_suggestion(reg, base_recipe):
         recipes.get_recipe(reg, base_recipe)
     [problem] = caught.value.problems
     assert problem.field == "status"
-    assert problem.message == ("Input should be 'draft', 'approved' or 'archived' (got 'aproved'); "
-                               "did you mean 'approved'?")
+    assert problem.message == (
+        "Input should be 'draft', 'approved' or 'archived' (got 'aproved'); "
+        "did you mean 'approved'?"
+    )
     assert (problem.line, problem.column) == (6, 1)

@@ -30,8 +30,14 @@ SECRET = "ghp_SECRETVALUE123"
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.run([sys.executable, "-m", "modelyard", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "modelyard", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -42,7 +48,8 @@ def outside(tmp_path: Path) -> Path:
     (folder / "model").mkdir(parents=True)
     (folder / "secret.txt").write_text(f"token={SECRET}\n")
     (folder / "model" / "model.yaml").write_text(
-        f"id: {SECRET}\nname: {SECRET}\nmodel_family: pricing\nrecipe_id: recipe_pricing_base\n")
+        f"id: {SECRET}\nname: {SECRET}\nmodel_family: pricing\nrecipe_id: recipe_pricing_base\n"
+    )
     (folder / "settings.yaml").write_text(f"{SECRET}: 1\n")
     return folder
 
@@ -50,10 +57,19 @@ def outside(tmp_path: Path) -> Path:
 @pytest.fixture
 def populated(reg: Registry, base_recipe: str) -> tuple[Registry, str, str]:
     """A registry with a model and a run with logs, committed."""
-    model = models.register_model(reg, {"name": "Pricing", "recipe_id": base_recipe,
-                                        "recipe_version_id": "1.0.0", "owner": "ana"}).id
-    run = runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0",
-                                "run_type": "train", "model_id": model}).id
+    model = models.register_model(
+        reg,
+        {"name": "Pricing", "recipe_id": base_recipe, "recipe_version_id": "1.0.0", "owner": "ana"},
+    ).id
+    run = runs.create_run(
+        reg,
+        {
+            "recipe_id": base_recipe,
+            "recipe_version_id": "1.0.0",
+            "run_type": "train",
+            "model_id": model,
+        },
+    ).id
     runs.update_run(reg, run, {"status": "succeeded", "logs_text": "epoch 1\n"})
     return reg, model, run
 
@@ -87,9 +103,13 @@ def _case(populated: tuple[Registry, str, str], outside: Path, which: str) -> tu
         "shard-folder": "runs/2031-01",
         "settings": "modelyard.yaml",
     }[which]
-    target = {"logs": outside / "secret.txt", "run": outside / "secret.txt",
-              "model-folder": outside / "model", "shard-folder": outside,
-              "settings": outside / "settings.yaml"}[which]
+    target = {
+        "logs": outside / "secret.txt",
+        "run": outside / "secret.txt",
+        "model-folder": outside / "model",
+        "shard-folder": outside,
+        "settings": outside / "settings.yaml",
+    }[which]
     _link_and_commit(reg, rel, target)
     return reg, rel
 
@@ -98,12 +118,17 @@ CASES = ["logs", "run", "model-folder", "shard-folder", "settings"]
 
 
 @pytest.mark.parametrize("which", CASES)
-def test_validate_reports_every_link_and_echoes_nothing_of_its_target(populated, outside, which) -> None:
+def test_validate_reports_every_link_and_echoes_nothing_of_its_target(
+    populated, outside, which
+) -> None:
     reg, rel = _case(populated, outside, which)
     done = cli(reg.worktree, "validate", "--format", "github")
     assert done.returncode == 1, done.stdout + done.stderr
     annotations = [line for line in done.stdout.splitlines() if line.startswith("::error")]
-    assert any(f"file=registry/{rel}," in a and "symlink" in a and "symbolic link" in a for a in annotations), done.stdout
+    assert any(
+        f"file=registry/{rel}," in a and "symlink" in a and "symbolic link" in a
+        for a in annotations
+    ), done.stdout
     _nothing_leaked(done.stdout, done.stderr)
 
 
@@ -112,25 +137,39 @@ def test_the_api_never_serves_a_link_s_target(populated, outside, which) -> None
     reg, rel = _case(populated, outside, which)
     _, model, run = populated
     with TestClient(create_app(reg), raise_server_exceptions=False) as client:
-        answers = [client.get(f"{API}/{path}") for path in (
-            f"runs/{run}", "runs", f"models/{model}", "models", "models/model_leak", "recipes")]
+        answers = [
+            client.get(f"{API}/{path}")
+            for path in (
+                f"runs/{run}",
+                "runs",
+                f"models/{model}",
+                "models",
+                "models/model_leak",
+                "recipes",
+            )
+        ]
     texts = [a.text for a in answers]
     _nothing_leaked(*texts)
     if which == "logs":  # the run is fine; its logs say why they are not shown
         assert answers[0].status_code == 200
         assert answers[0].json()["logs_text"] == (
             f"[modelyard: registry/{rel}: is a symbolic link; registry files and folders must be real "
-            "ones (links are never followed); not read]\n")
+            "ones (links are never followed); not read]\n"
+        )
     if which == "run":
         assert "is a symbolic link" in answers[0].json()["detail"]
-        assert answers[1].status_code == 200 and answers[1].json()["total"] == 0  # left out of listings
+        assert (
+            answers[1].status_code == 200 and answers[1].json()["total"] == 0
+        )  # left out of listings
     if which == "model-folder":
         assert answers[4].status_code != 200 and "is in models/model_leak" in answers[4].text
         assert [m["id"] for m in answers[3].json()["models"]] == [model]
 
 
 @pytest.mark.parametrize("cache", ["1", "0"])
-def test_listings_leave_links_out_with_and_without_the_cache(populated, outside, monkeypatch, cache) -> None:
+def test_listings_leave_links_out_with_and_without_the_cache(
+    populated, outside, monkeypatch, cache
+) -> None:
     monkeypatch.setenv("MODELYARD_CACHE", cache)
     reg, model, run = populated
     _case(populated, outside, "model-folder")
@@ -145,7 +184,9 @@ def test_listings_leave_links_out_with_and_without_the_cache(populated, outside,
         runs.get_run(fresh, run)
 
 
-def test_site_build_and_served_catalog_publish_nothing_from_outside(populated, outside, tmp_path) -> None:
+def test_site_build_and_served_catalog_publish_nothing_from_outside(
+    populated, outside, tmp_path
+) -> None:
     reg, _ = _case(populated, outside, "logs")
     _link_and_commit(reg, "models/model_leak", outside / "model")
     out = tmp_path / "site"
@@ -155,8 +196,12 @@ def test_site_build_and_served_catalog_publish_nothing_from_outside(populated, o
     assert published and any("is a symbolic link" in text for text in published)
     _nothing_leaked(*published, done.stdout, done.stderr)
     with running_server(reg.root, log_dir=tmp_path) as server:
-        for path in ("/model-development/", "/model-development/models/model_leak/",
-                     f"{API}/models/model_leak", f"{API}/runs"):
+        for path in (
+            "/model-development/",
+            "/model-development/models/model_leak/",
+            f"{API}/models/model_leak",
+            f"{API}/runs",
+        ):
             try:
                 with urllib.request.urlopen(server.url(path), timeout=60) as resp:
                     text = resp.read().decode(errors="replace")
@@ -202,8 +247,16 @@ def test_a_write_through_a_linked_folder_is_refused(populated, outside) -> None:
 
 def test_an_id_with_a_trailing_newline_is_refused(reg, base_recipe) -> None:
     with TestClient(create_app(reg), raise_server_exceptions=False) as client:
-        r = client.post(f"{API}/models", json={"id": "model_x\n", "name": "X", "recipe_id": base_recipe,
-                                               "recipe_version_id": "1.0.0", "owner": "ana"})
+        r = client.post(
+            f"{API}/models",
+            json={
+                "id": "model_x\n",
+                "name": "X",
+                "recipe_id": base_recipe,
+                "recipe_version_id": "1.0.0",
+                "owner": "ana",
+            },
+        )
         assert r.status_code == 422, r.text
         assert r.json()["detail"][0]["loc"] == ["body", "id"]
         assert client.get(f"{API}/models/model_x%0A").status_code == 404
@@ -214,7 +267,11 @@ def test_a_folder_named_with_a_newline_fails_validate_and_is_not_served(populate
     reg, model, _ = populated
     bad = reg.root / "models" / "model_x\n"
     bad.mkdir()
-    text = (reg.root / "models" / model / "model.yaml").read_text().replace(f"id: {model}", "id: \"model_x\\n\"")
+    text = (
+        (reg.root / "models" / model / "model.yaml")
+        .read_text()
+        .replace(f"id: {model}", 'id: "model_x\\n"')
+    )
     (bad / "model.yaml").write_text(text)
     git(reg.worktree, "add", "-A")
     git(reg.worktree, "commit", "-qm", "a folder with a newline")
@@ -240,7 +297,8 @@ def test_a_record_file_over_the_limit_is_refused_by_name(populated) -> None:
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == (
         f"Error: {rel}: is {run_file.stat().st_size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes "
-        "for a registry file")
+        "for a registry file"
+    )
     done = cli(reg.worktree, "validate")
     assert done.returncode == 1 and "[file-too-large]" in done.stdout
 
@@ -252,8 +310,9 @@ def test_large_logs_show_their_end(populated) -> None:
     logs.write_text("".join(lines))
     got = runs.get_run(Registry(reg.root), run).logs_text
     first, rest = got.split("\n", 1)
-    assert first.startswith("[modelyard: the first ") and first.endswith(" bytes of "
-                                                                         f"{logs.relative_to(reg.worktree)} are not shown]")
+    assert first.startswith("[modelyard: the first ") and first.endswith(
+        f" bytes of {logs.relative_to(reg.worktree)} are not shown]"
+    )
     assert rest.endswith("step 299999\n")
     assert rest.startswith("step ") and len(rest.encode()) <= MAX_LOG_BYTES
     skipped = int(first.split("first ")[1].split(" bytes")[0].replace(",", ""))
@@ -318,8 +377,15 @@ def test_a_recipe_created_while_the_index_is_held_leaves_nothing(reg, monkeypatc
     lock.write_text("")
     try:
         with pytest.raises(IndexBusy):
-            recipes.create_recipe(reg, {"name": "P", "model_family": "pricing", "level": "baseline",
-                                        "manifest": manifest("pricing")})
+            recipes.create_recipe(
+                reg,
+                {
+                    "name": "P",
+                    "model_family": "pricing",
+                    "level": "baseline",
+                    "manifest": manifest("pricing"),
+                },
+            )
     finally:
         lock.unlink()
     assert git(reg.worktree, "rev-parse", "HEAD") == head

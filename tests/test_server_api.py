@@ -27,11 +27,30 @@ def client(reg: Registry) -> Iterator[TestClient]:
 @pytest.fixture
 def world(reg: Registry, base_recipe: str) -> dict[str, str]:
     """A baseline recipe, a model built from it, and a queued run of that model."""
-    model = models.register_model(reg, {"name": "Pricing Prod", "recipe_id": base_recipe,
-                                        "recipe_version_id": "ver_pricing_base_v1.0.0", "owner": "team"})
-    run = runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "ver_pricing_base_v1.0.0",
-                                "run_type": "train", "model_id": model.id})
-    return {"recipe": base_recipe, "model": model.id, "run": run.id, "version": "ver_pricing_base_v1.0.0"}
+    model = models.register_model(
+        reg,
+        {
+            "name": "Pricing Prod",
+            "recipe_id": base_recipe,
+            "recipe_version_id": "ver_pricing_base_v1.0.0",
+            "owner": "team",
+        },
+    )
+    run = runs.create_run(
+        reg,
+        {
+            "recipe_id": base_recipe,
+            "recipe_version_id": "ver_pricing_base_v1.0.0",
+            "run_type": "train",
+            "model_id": model.id,
+        },
+    )
+    return {
+        "recipe": base_recipe,
+        "model": model.id,
+        "run": run.id,
+        "version": "ver_pricing_base_v1.0.0",
+    }
 
 
 def commits(reg: Registry) -> int:
@@ -48,22 +67,43 @@ def assert_seed_422(body: Any, loc: list[Any]) -> None:
 # -- recipes -------------------------------------------------------------------------------
 
 
-def test_list_recipes_filters_and_pages(client: TestClient, reg: Registry, base_recipe: str) -> None:
-    recipes.create_recipe(reg, {"name": "Demand", "model_family": "forecasting", "level": "baseline",
-                                "manifest": manifest("forecasting")})
+def test_list_recipes_filters_and_pages(
+    client: TestClient, reg: Registry, base_recipe: str
+) -> None:
+    recipes.create_recipe(
+        reg,
+        {
+            "name": "Demand",
+            "model_family": "forecasting",
+            "level": "baseline",
+            "manifest": manifest("forecasting"),
+        },
+    )
     r = client.get(f"{API}/recipes", params={"model_family": "pricing"})
     assert r.status_code == 200
     body = r.json()
     assert body["total"] == 1
     assert [x["id"] for x in body["recipes"]] == [base_recipe]
-    seed_fields = {"id", "name", "model_family", "level", "status", "parent_id", "tags", "created_at", "updated_at"}
+    seed_fields = {
+        "id",
+        "name",
+        "model_family",
+        "level",
+        "status",
+        "parent_id",
+        "tags",
+        "created_at",
+        "updated_at",
+    }
     assert seed_fields <= set(body["recipes"][0])
     assert body["recipes"][0]["created_at"].endswith("Z")
     r = client.get(f"{API}/recipes", params={"limit": 1, "offset": 1})
     assert r.json()["total"] == 2 and len(r.json()["recipes"]) == 1
 
 
-@pytest.mark.parametrize(("param", "value"), [("model_family", "retail"), ("level", "global"), ("status", "live")])
+@pytest.mark.parametrize(
+    ("param", "value"), [("model_family", "retail"), ("level", "global"), ("status", "live")]
+)
 def test_list_recipes_bad_enum_is_400(client: TestClient, param: str, value: str) -> None:
     r = client.get(f"{API}/recipes", params={param: value})
     assert r.status_code == 400
@@ -95,8 +135,14 @@ def test_get_recipe(client: TestClient, base_recipe: str) -> None:
 
 def test_create_recipe(client: TestClient, reg: Registry) -> None:
     before = commits(reg)
-    body = {"name": "Pricing Baseline v1", "model_family": "pricing", "level": "baseline",
-            "parent_id": None, "tags": ["baseline"], "manifest": manifest("pricing")}
+    body = {
+        "name": "Pricing Baseline v1",
+        "model_family": "pricing",
+        "level": "baseline",
+        "parent_id": None,
+        "tags": ["baseline"],
+        "manifest": manifest("pricing"),
+    }
     r = client.post(f"{API}/recipes", json=body)
     assert r.status_code == 201, r.text
     created = r.json()
@@ -107,29 +153,45 @@ def test_create_recipe(client: TestClient, reg: Registry) -> None:
 
 def test_create_recipe_bad_body(client: TestClient, reg: Registry) -> None:
     before = commits(reg)
-    r = client.post(f"{API}/recipes", json={"model_family": "retail", "level": "baseline", "stauts": "x"})
+    r = client.post(
+        f"{API}/recipes", json={"model_family": "retail", "level": "baseline", "stauts": "x"}
+    )
     assert r.status_code == 422
     body = r.json()
     assert_seed_422(body, ["body", "name"])
     by_loc = {tuple(e["loc"]): e for e in body["detail"]}
-    assert by_loc[("body", "name")] == {"loc": ["body", "name"], "msg": "field required",
-                                        "type": "value_error.missing"}
+    assert by_loc[("body", "name")] == {
+        "loc": ["body", "name"],
+        "msg": "field required",
+        "type": "value_error.missing",
+    }
     assert by_loc[("body", "model_family")]["type"] == "type_error.enum"
     assert by_loc[("body", "stauts")]["type"] == "value_error.extra"
     # a body that is not JSON at all
-    r = client.post(f"{API}/recipes", content=b"{not json", headers={"Content-Type": "application/json"})
+    r = client.post(
+        f"{API}/recipes", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 422
     assert r.json()["detail"][0]["type"] == "value_error.jsondecode"
     # a manifest the operations layer refuses: still 422, same shape
-    r = client.post(f"{API}/recipes", json={"name": "X", "model_family": "pricing", "level": "baseline"})
+    r = client.post(
+        f"{API}/recipes", json={"name": "X", "model_family": "pricing", "level": "baseline"}
+    )
     assert r.status_code == 422
     assert_seed_422(r.json(), ["body", "manifest"])
     assert commits(reg) == before
 
 
 def test_create_child_of_missing_parent_is_404(client: TestClient) -> None:
-    r = client.post(f"{API}/recipes", json={"name": "Child", "model_family": "pricing", "level": "client",
-                                            "parent_id": "recipe_nope"})
+    r = client.post(
+        f"{API}/recipes",
+        json={
+            "name": "Child",
+            "model_family": "pricing",
+            "level": "client",
+            "parent_id": "recipe_nope",
+        },
+    )
     assert (r.status_code, r.json()) == (404, {"detail": "Recipe not found"})
 
 
@@ -137,22 +199,33 @@ def test_update_recipe(client: TestClient, base_recipe: str) -> None:
     r = client.put(f"{API}/recipes/{base_recipe}", json={"status": "approved", "tags": ["a", "b"]})
     assert r.status_code == 200
     assert (r.json()["status"], r.json()["tags"]) == ("approved", ["a", "b"])
-    assert client.put(f"{API}/recipes/recipe_missing", json={"status": "approved"}).status_code == 404
+    assert (
+        client.put(f"{API}/recipes/recipe_missing", json={"status": "approved"}).status_code == 404
+    )
     r = client.put(f"{API}/recipes/{base_recipe}", json={"status": "live"})
     assert r.status_code == 422
     assert_seed_422(r.json(), ["body", "status"])
 
 
 def test_illegal_recipe_transition_is_409(client: TestClient, base_recipe: str) -> None:
-    assert client.put(f"{API}/recipes/{base_recipe}", json={"status": "archived"}).status_code == 200
+    assert (
+        client.put(f"{API}/recipes/{base_recipe}", json={"status": "archived"}).status_code == 200
+    )
     r = client.put(f"{API}/recipes/{base_recipe}", json={"status": "approved"})
     assert r.status_code == 409
     assert "archived" in r.json()["detail"]
 
 
 def test_delete_recipe(client: TestClient, reg: Registry) -> None:
-    created = recipes.create_recipe(reg, {"name": "Temp", "model_family": "pricing", "level": "baseline",
-                                          "manifest": manifest("pricing")})
+    created = recipes.create_recipe(
+        reg,
+        {
+            "name": "Temp",
+            "model_family": "pricing",
+            "level": "baseline",
+            "manifest": manifest("pricing"),
+        },
+    )
     r = client.delete(f"{API}/recipes/{created.id}")
     assert (r.status_code, r.json()) == (200, {"deleted": True, "id": created.id})
     assert client.get(f"{API}/recipes/{created.id}").status_code == 404
@@ -177,13 +250,17 @@ def test_clone_recipe(client: TestClient, base_recipe: str) -> None:
     r = client.post(f"{API}/recipes/{base_recipe}/clone")
     assert r.status_code == 422
     assert_seed_422(r.json(), ["query", "name"])
-    assert client.post(f"{API}/recipes/recipe_missing/clone", params={"name": "X"}).status_code == 404
+    assert (
+        client.post(f"{API}/recipes/recipe_missing/clone", params={"name": "X"}).status_code == 404
+    )
     r = client.post(f"{API}/recipes/{base_recipe}/clone", params={"name": "Y", "level": "planet"})
     assert r.status_code == 400 and r.json()["detail"].startswith("Invalid level value")
 
 
 def test_resolved_manifest_not_found(client: TestClient) -> None:
-    assert client.get(f"{API}/recipes/recipe_missing/manifest").json() == {"detail": "Recipe not found"}
+    assert client.get(f"{API}/recipes/recipe_missing/manifest").json() == {
+        "detail": "Recipe not found"
+    }
 
 
 # -- versions ------------------------------------------------------------------------------
@@ -193,9 +270,15 @@ def test_versions(client: TestClient, reg: Registry, base_recipe: str) -> None:
     new = manifest("pricing")
     new["model"]["hyperparameters"]["learning_rate"] = 0.1
     before = commits(reg)
-    r = client.post(f"{API}/recipes/{base_recipe}/versions",
-                    json={"recipe_id": base_recipe, "manifest_json": new, "change_note": "Faster learning",
-                          "created_by": "Ada <ada@example.com>"})
+    r = client.post(
+        f"{API}/recipes/{base_recipe}/versions",
+        json={
+            "recipe_id": base_recipe,
+            "manifest_json": new,
+            "change_note": "Faster learning",
+            "created_by": "Ada <ada@example.com>",
+        },
+    )
     assert r.status_code == 201, r.text
     version = r.json()
     assert version["version_number"] == "1.0.1" and version["created_by"] == "Ada"
@@ -208,20 +291,27 @@ def test_versions(client: TestClient, reg: Registry, base_recipe: str) -> None:
     one = client.get(f"{API}/recipes/{base_recipe}/versions/{version['version_id']}")
     assert one.status_code == 200 and one.json()["manifest_json"] == new
     assert client.get(f"{API}/recipes/{base_recipe}/versions/9.9.9").status_code == 404
-    assert client.get(f"{API}/recipes/recipe_missing/versions").json() == {"detail": "Recipe not found"}
+    assert client.get(f"{API}/recipes/recipe_missing/versions").json() == {
+        "detail": "Recipe not found"
+    }
 
 
 def test_create_version_errors(client: TestClient, reg: Registry, base_recipe: str) -> None:
     before = commits(reg)
     url = f"{API}/recipes/{base_recipe}/versions"
-    r = client.post(url, json={"recipe_id": "recipe_other", "manifest_json": manifest(), "change_note": "x"})
+    r = client.post(
+        url, json={"recipe_id": "recipe_other", "manifest_json": manifest(), "change_note": "x"}
+    )
     assert r.status_code == 422
     assert_seed_422(r.json(), ["body", "recipe_id"])
     r = client.post(url, json={"manifest_json": manifest()})
     assert_seed_422(r.json(), ["body", "change_note"])
     r = client.post(url, json={"manifest_json": manifest(), "change_note": "same"})
     assert r.status_code == 409  # nothing changed: nothing to version
-    r = client.post(f"{API}/recipes/recipe_missing/versions", json={"manifest_json": manifest(), "change_note": "x"})
+    r = client.post(
+        f"{API}/recipes/recipe_missing/versions",
+        json={"manifest_json": manifest(), "change_note": "x"},
+    )
     assert r.status_code == 404
     assert commits(reg) == before
 
@@ -233,18 +323,37 @@ def test_models(client: TestClient, world: dict[str, str], base_recipe: str) -> 
     r = client.get(f"{API}/models", params={"model_family": "pricing", "status": "draft"})
     assert r.status_code == 200 and r.json()["total"] == 1
     assert client.get(f"{API}/models", params={"status": "live"}).status_code == 400
-    assert client.get(f"{API}/models", params={"model_family": "retail"}).json()["detail"].startswith(
-        "Invalid model_family value")
+    assert (
+        client.get(f"{API}/models", params={"model_family": "retail"})
+        .json()["detail"]
+        .startswith("Invalid model_family value")
+    )
     assert client.get(f"{API}/models/{world['model']}").json()["owner"] == "team"
     assert client.get(f"{API}/models/model_missing").json() == {"detail": "Model not found"}
 
-    r = client.post(f"{API}/models", json={"name": "Second", "recipe_id": base_recipe,
-                                           "recipe_version_id": world["version"], "owner": "ops"})
+    r = client.post(
+        f"{API}/models",
+        json={
+            "name": "Second",
+            "recipe_id": base_recipe,
+            "recipe_version_id": world["version"],
+            "owner": "ops",
+        },
+    )
     assert r.status_code == 201 and r.json()["status"] == "draft"
-    r = client.post(f"{API}/models", json={"name": "Third", "recipe_id": base_recipe, "owner": "ops"})
+    r = client.post(
+        f"{API}/models", json={"name": "Third", "recipe_id": base_recipe, "owner": "ops"}
+    )
     assert_seed_422(r.json(), ["body", "recipe_version_id"])
-    r = client.post(f"{API}/models", json={"name": "Fourth", "recipe_id": "recipe_missing",
-                                           "recipe_version_id": "v1.0.0", "owner": "ops"})
+    r = client.post(
+        f"{API}/models",
+        json={
+            "name": "Fourth",
+            "recipe_id": "recipe_missing",
+            "recipe_version_id": "v1.0.0",
+            "owner": "ops",
+        },
+    )
     assert r.status_code == 404
 
 
@@ -267,22 +376,43 @@ def test_runs(client: TestClient, world: dict[str, str]) -> None:
     r = client.get(f"{API}/runs", params={"model_id": world["model"], "status": "queued"})
     assert r.status_code == 200 and [x["id"] for x in r.json()["runs"]] == [world["run"]]
     assert client.get(f"{API}/runs", params={"status": "done"}).status_code == 400
-    assert client.get(f"{API}/runs", params={"model_id": "model_other"}).json() == {"runs": [], "total": 0}
+    assert client.get(f"{API}/runs", params={"model_id": "model_other"}).json() == {
+        "runs": [],
+        "total": 0,
+    }
     assert client.get(f"{API}/runs/{world['run']}").json()["logs_text"] == ""
     assert client.get(f"{API}/runs/run_missing").json() == {"detail": "Run not found"}
 
-    r = client.post(f"{API}/runs", json={"recipe_id": world["recipe"], "recipe_version_id": world["version"],
-                                         "run_type": "backtest"})
+    r = client.post(
+        f"{API}/runs",
+        json={
+            "recipe_id": world["recipe"],
+            "recipe_version_id": world["version"],
+            "run_type": "backtest",
+        },
+    )
     assert r.status_code == 201 and r.json()["status"] == "queued"
-    r = client.post(f"{API}/runs", json={"recipe_id": world["recipe"], "recipe_version_id": world["version"],
-                                         "run_type": "fit"})
+    r = client.post(
+        f"{API}/runs",
+        json={
+            "recipe_id": world["recipe"],
+            "recipe_version_id": world["version"],
+            "run_type": "fit",
+        },
+    )
     assert_seed_422(r.json(), ["body", "run_type"])
 
 
 def test_update_run(client: TestClient, world: dict[str, str]) -> None:
     url = f"{API}/runs/{world['run']}"
-    r = client.put(url, json={"status": "succeeded", "metrics_json": {"revenue_lift": 0.045},
-                              "logs_text": "done\n"})
+    r = client.put(
+        url,
+        json={
+            "status": "succeeded",
+            "metrics_json": {"revenue_lift": 0.045},
+            "logs_text": "done\n",
+        },
+    )
     assert r.status_code == 200
     run = r.json()
     assert run["started_at"] and run["finished_at"] and run["logs_text"] == "done\n"
@@ -298,14 +428,23 @@ def test_update_run(client: TestClient, world: dict[str, str]) -> None:
 def test_monitoring(client: TestClient, world: dict[str, str]) -> None:
     url = f"{API}/models/{world['model']}/monitoring"
     for when in ("2024-01-15T12:00:00Z", "2024-01-16T12:00:00Z"):
-        r = client.post(url, json={"model_id": world["model"], "performance_metrics_json": {"MAPE": 0.15},
-                                   "drift_metrics_json": {"PSI": 0.08}, "captured_at": when})
+        r = client.post(
+            url,
+            json={
+                "model_id": world["model"],
+                "performance_metrics_json": {"MAPE": 0.15},
+                "drift_metrics_json": {"PSI": 0.08},
+                "captured_at": when,
+            },
+        )
         assert r.status_code == 201, r.text
     listed = client.get(url, params={"limit": 1}).json()
     assert listed["total"] == 2
     assert [s["captured_at"] for s in listed["snapshots"]] == ["2024-01-16T12:00:00Z"]
     assert client.get(url, params={"limit": 501}).status_code == 422
-    assert client.get(f"{API}/models/model_missing/monitoring").json() == {"detail": "Model not found"}
+    assert client.get(f"{API}/models/model_missing/monitoring").json() == {
+        "detail": "Model not found"
+    }
     r = client.post(url, json={"model_id": "model_other"})
     assert r.status_code == 422
     assert_seed_422(r.json(), ["body", "model_id"])
@@ -318,8 +457,12 @@ def test_monitoring(client: TestClient, world: dict[str, str]) -> None:
 def test_synthetic_example(client: TestClient, base_recipe: str) -> None:
     url = f"{API}/recipes/{base_recipe}/synthetic-example"
     assert client.get(url).json() == {"detail": "Synthetic example not found"}
-    body = {"recipe_id": base_recipe, "dataset_schema_json": {"columns": {"price": "float"}},
-            "sample_rows_json": [{"price": 9.99}], "example_run_json": {"metrics": {"MAPE": 0.1}}}
+    body = {
+        "recipe_id": base_recipe,
+        "dataset_schema_json": {"columns": {"price": "float"}},
+        "sample_rows_json": [{"price": 9.99}],
+        "example_run_json": {"metrics": {"MAPE": 0.1}},
+    }
     r = client.post(url, json=body)
     assert r.status_code == 201, r.text
     assert client.get(url).json()["sample_rows_json"] == [{"price": 9.99}]
@@ -327,7 +470,9 @@ def test_synthetic_example(client: TestClient, base_recipe: str) -> None:
     assert_seed_422(r.json(), ["body", "recipe_id"])
     r = client.post(url, json={**body, "sample_rows_json": [{"cost": 1}]})
     assert_seed_422(r.json(), ["body", "sample_rows_json", 0])
-    assert client.get(f"{API}/recipes/recipe_missing/synthetic-example").json() == {"detail": "Recipe not found"}
+    assert client.get(f"{API}/recipes/recipe_missing/synthetic-example").json() == {
+        "detail": "Recipe not found"
+    }
 
 
 # -- chat, docs, catalog -------------------------------------------------------------------
@@ -339,7 +484,9 @@ def test_chat(client: TestClient, world: dict[str, str]) -> None:
     body = r.json()
     assert body["reply"] and body["response"] == body["reply"]
     assert isinstance(body["references"], list) and isinstance(body["context"], dict)
-    follow = client.post(f"{API}/chat", json={"message": "tell me more", "context": body["context"]})
+    follow = client.post(
+        f"{API}/chat", json={"message": "tell me more", "context": body["context"]}
+    )
     assert follow.status_code == 200
     r = client.post(f"{API}/chat", json={"message": "hi", "recipe_id": "recipe_missing"})
     assert (r.status_code, r.json()) == (404, {"detail": "Recipe not found"})
@@ -350,33 +497,51 @@ def test_chat(client: TestClient, world: dict[str, str]) -> None:
 def test_openapi_matches_the_seed(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     expected = {
-        "/recipes": {"get", "post"}, "/recipes/{recipe_id}": {"get", "put", "delete"},
-        "/recipes/{recipe_id}/clone": {"post"}, "/recipes/{recipe_id}/versions": {"get", "post"},
-        "/recipes/{recipe_id}/versions/{version_id}": {"get"}, "/models": {"get", "post"},
-        "/models/{model_id}": {"get", "put"}, "/runs": {"get", "post"}, "/runs/{run_id}": {"get", "put"},
+        "/recipes": {"get", "post"},
+        "/recipes/{recipe_id}": {"get", "put", "delete"},
+        "/recipes/{recipe_id}/clone": {"post"},
+        "/recipes/{recipe_id}/versions": {"get", "post"},
+        "/recipes/{recipe_id}/versions/{version_id}": {"get"},
+        "/models": {"get", "post"},
+        "/models/{model_id}": {"get", "put"},
+        "/runs": {"get", "post"},
+        "/runs/{run_id}": {"get", "put"},
         "/models/{model_id}/monitoring": {"get", "post"},
-        "/recipes/{recipe_id}/synthetic-example": {"get", "post"}, "/chat": {"post"},
+        "/recipes/{recipe_id}/synthetic-example": {"get", "post"},
+        "/chat": {"post"},
     }
     paths = doc["paths"]
     for path, methods in expected.items():
         assert methods <= set(paths[API + path]), path
     params = {p["name"]: p for p in paths[f"{API}/recipes"]["get"]["parameters"]}
     assert set(params) == {"model_family", "level", "status", "limit", "offset"}
-    assert params["model_family"]["schema"]["enum"] == ["pricing", "next_best_action", "location_scoring",
-                                                        "forecasting"]
-    assert params["limit"]["schema"]["maximum"] == 500 and params["limit"]["schema"]["default"] == 100
+    assert params["model_family"]["schema"]["enum"] == [
+        "pricing",
+        "next_best_action",
+        "location_scoring",
+        "forecasting",
+    ]
+    assert (
+        params["limit"]["schema"]["maximum"] == 500 and params["limit"]["schema"]["default"] == 100
+    )
     runs_params = {p["name"] for p in paths[f"{API}/runs"]["get"]["parameters"]}
     assert {"model_id", "recipe_id", "status", "limit", "offset"} <= runs_params
-    clone = {p["name"]: p for p in paths[f"{API}/recipes/{{recipe_id}}/clone"]["post"]["parameters"]}
+    clone = {
+        p["name"]: p for p in paths[f"{API}/recipes/{{recipe_id}}/clone"]["post"]["parameters"]
+    }
     assert clone["name"]["required"] is True
     create = paths[f"{API}/runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     run_create = doc["components"]["schemas"][create["$ref"].rsplit("/", 1)[1]]
-    assert {"recipe_id", "recipe_version_id", "run_type", "model_id"} <= set(run_create["properties"])
+    assert {"recipe_id", "recipe_version_id", "run_type", "model_id"} <= set(
+        run_create["properties"]
+    )
     assert set(run_create["required"]) == {"recipe_id", "recipe_version_id", "run_type"}
     assert client.get("/docs").status_code == 200
 
 
-def test_catalog_placeholder_until_the_site_exists(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_catalog_placeholder_until_the_site_exists(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "modelyard.site", None)
@@ -398,7 +563,9 @@ def test_a_trailing_slash_still_finds_the_route(client: TestClient, base_recipe:
 # -- failures that are not the client's ------------------------------------------------------
 
 
-def test_a_broken_registry_file_is_a_500_naming_it(client: TestClient, reg: Registry, base_recipe: str) -> None:
+def test_a_broken_registry_file_is_a_500_naming_it(
+    client: TestClient, reg: Registry, base_recipe: str
+) -> None:
     path = reg.path(f"recipes/{base_recipe}/recipe.yaml")
     path.write_text(path.read_text().replace("level: baseline", "level: galaxy"))
     r = client.get(f"{API}/recipes/{base_recipe}")
@@ -407,7 +574,9 @@ def test_a_broken_registry_file_is_a_500_naming_it(client: TestClient, reg: Regi
     assert "level" in r.json()["detail"]
 
 
-def test_an_unexpected_error_is_a_500_that_says_so(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_is_a_500_that_says_so(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*args: Any) -> None:
         raise ZeroDivisionError("division by zero")
 
@@ -415,4 +584,6 @@ def test_an_unexpected_error_is_a_500_that_says_so(reg: Registry, monkeypatch: p
     with TestClient(create_app(reg), raise_server_exceptions=False) as c:
         r = c.get(f"{API}/recipes")
     assert r.status_code == 500
-    assert r.json()["detail"].startswith("Internal server error: ZeroDivisionError: division by zero")
+    assert r.json()["detail"].startswith(
+        "Internal server error: ZeroDivisionError: division by zero"
+    )

@@ -15,8 +15,14 @@ from server_support import ServerProcess, running_server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -30,6 +36,7 @@ def page(server: ServerProcess) -> Iterator[tuple[object, list[str]]]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
     from playwright import sync_api
+
     outside: list[str] = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -54,8 +61,16 @@ def test_docs_render_every_operation_offline(server: ServerProcess, page) -> Non
     pg.goto(server.url("/docs"))
     pg.wait_for_selector(".opblock-summary", timeout=30_000)
     summaries = pg.locator(".opblock-summary-description").all_inner_texts()
-    for name in ("List Recipes", "Clone Recipe", "Create Version", "Register Model", "Update Run",
-                 "List Monitoring Snapshots", "Create Synthetic Example", "Chat"):
+    for name in (
+        "List Recipes",
+        "Clone Recipe",
+        "Create Version",
+        "Register Model",
+        "Update Run",
+        "List Monitoring Snapshots",
+        "Create Synthetic Example",
+        "Chat",
+    ):
         assert name in summaries, summaries
     assert len(summaries) == 23
     assert outside == []

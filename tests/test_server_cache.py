@@ -24,19 +24,32 @@ from modelyard.storage.registry import Registry
 
 
 def test_every_kind_reads_back_the_same(reg: Registry, base_recipe: str) -> None:
-    model = models.register_model(reg, {"name": "M", "recipe_id": base_recipe,
-                                        "recipe_version_id": "v1.0.0", "owner": "team"})
-    run = runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "v1.0.0", "run_type": "train"})
-    runs.update_run(reg, run.id, {"status": "succeeded", "metrics_json": {"MAPE": 0.1},
-                                  "artifacts_json": {"files": [{"path": "s3://b/m.pkl"}]}})
+    model = models.register_model(
+        reg, {"name": "M", "recipe_id": base_recipe, "recipe_version_id": "v1.0.0", "owner": "team"}
+    )
+    run = runs.create_run(
+        reg, {"recipe_id": base_recipe, "recipe_version_id": "v1.0.0", "run_type": "train"}
+    )
+    runs.update_run(
+        reg,
+        run.id,
+        {
+            "status": "succeeded",
+            "metrics_json": {"MAPE": 0.1},
+            "artifacts_json": {"files": [{"path": "s3://b/m.pkl"}]},
+        },
+    )
     snap = monitoring.create_snapshot(reg, model.id, {"drift_metrics_json": {"PSI": 0.08}})
     synthetic.create_synthetic(reg, base_recipe, {"sample_rows_json": [{"price": 1.5}]})
     child = recipes.clone_recipe(reg, base_recipe, "Child")
     cached = CachedRegistry(reg.root, ParseCache())
     reads = [
-        (layout.SETTINGS, RegistrySettings), (layout.recipe_file(base_recipe), Recipe),
-        (layout.manifest_file(base_recipe), ManifestFile), (layout.manifest_file(child.id), ManifestFile),
-        (layout.model_file(model.id), Model), (layout.run_file(run.id), Run),
+        (layout.SETTINGS, RegistrySettings),
+        (layout.recipe_file(base_recipe), Recipe),
+        (layout.manifest_file(base_recipe), ManifestFile),
+        (layout.manifest_file(child.id), ManifestFile),
+        (layout.model_file(model.id), Model),
+        (layout.run_file(run.id), Run),
         (layout.snapshot_file(model.id, snap.id), MonitoringSnapshot),
         (layout.synthetic_file(base_recipe), SyntheticExample),
     ]
@@ -50,7 +63,9 @@ def test_every_kind_reads_back_the_same(reg: Registry, base_recipe: str) -> None
 
 
 def test_each_read_is_a_fresh_object(reg: Registry, base_recipe: str) -> None:
-    run = runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "v1.0.0", "run_type": "train"})
+    run = runs.create_run(
+        reg, {"recipe_id": base_recipe, "recipe_version_id": "v1.0.0", "run_type": "train"}
+    )
     cached = CachedRegistry(reg.root, ParseCache())
     first = cached.read(layout.run_file(run.id), Run)
     assert first is not None
@@ -93,7 +108,10 @@ def test_a_broken_file_is_the_same_error(reg: Registry, base_recipe: str) -> Non
 def test_bounded(reg: Registry, base_recipe: str) -> None:
     cache = ParseCache(max_entries=2)
     cached = CachedRegistry(reg.root, cache)
-    for rel, kind in [(layout.SETTINGS, RegistrySettings), (layout.recipe_file(base_recipe), Recipe),
-                      (layout.manifest_file(base_recipe), ManifestFile)]:
+    for rel, kind in [
+        (layout.SETTINGS, RegistrySettings),
+        (layout.recipe_file(base_recipe), Recipe),
+        (layout.manifest_file(base_recipe), ManifestFile),
+    ]:
         cached.read(rel, kind)
     assert len(cache) == 2

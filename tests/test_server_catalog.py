@@ -29,10 +29,14 @@ class Builder:
         self.calls: list[dict[str, Any]] = []
         self.fail: str | None = None
 
-    def __call__(self, reg: Registry, out: Path, *, base_url: str = "", incremental: bool = True) -> None:
+    def __call__(
+        self, reg: Registry, out: Path, *, base_url: str = "", incremental: bool = True
+    ) -> None:
         self.calls.append({"out": out, "base_url": base_url, "incremental": incremental})
         if self.fail:
-            raise RegistryFileError([FileProblem("registry/recipes/x/recipe.yaml", self.fail, 3, 1)])
+            raise RegistryFileError(
+                [FileProblem("registry/recipes/x/recipe.yaml", self.fail, 3, 1)]
+            )
         ids = [r.id for r in recipes.list_recipes(reg).recipes]
         pages = out / "model-development"
         (pages / "recipes").mkdir(parents=True, exist_ok=True)
@@ -58,15 +62,23 @@ def client(reg: Registry, builder: Builder, tmp_path: Path) -> Iterator[TestClie
         yield c
 
 
-def test_built_once_then_rebuilt_after_a_write(client: TestClient, builder: Builder, base_recipe: str,
-                                               tmp_path: Path) -> None:
+def test_built_once_then_rebuilt_after_a_write(
+    client: TestClient, builder: Builder, base_recipe: str, tmp_path: Path
+) -> None:
     r = client.get("/model-development/")
     assert r.status_code == 200 and r.text == f"<h1>recipes: {base_recipe}</h1>"
     assert builder.calls == [{"out": tmp_path / "site", "base_url": "", "incremental": True}]
     assert client.get(f"/model-development/recipes/{base_recipe}").text == base_recipe
     assert len(builder.calls) == 1
-    created = client.post(f"{API}/recipes", json={"name": "Demand", "model_family": "forecasting",
-                                                  "level": "baseline", "manifest": manifest("forecasting")})
+    created = client.post(
+        f"{API}/recipes",
+        json={
+            "name": "Demand",
+            "model_family": "forecasting",
+            "level": "baseline",
+            "manifest": manifest("forecasting"),
+        },
+    )
     assert created.status_code == 201
     new_id = created.json()["id"]
     assert new_id in client.get("/model-development/").text
@@ -74,24 +86,39 @@ def test_built_once_then_rebuilt_after_a_write(client: TestClient, builder: Buil
     assert client.get(f"/model-development/recipes/{new_id}.html").text == new_id
 
 
-def test_rebuilt_after_an_edit_outside_the_server(client: TestClient, builder: Builder, reg: Registry,
-                                                  base_recipe: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rebuilt_after_an_edit_outside_the_server(
+    client: TestClient,
+    builder: Builder,
+    reg: Registry,
+    base_recipe: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(catalog, "CHECK_INTERVAL", 0.0)
     client.get("/model-development/")
     client.get("/model-development/")
     assert len(builder.calls) == 1  # nothing changed: nothing rebuilt
-    recipes.create_recipe(reg, {"name": "Offers", "model_family": "next_best_action", "level": "baseline",
-                                "manifest": manifest("next_best_action")})
+    recipes.create_recipe(
+        reg,
+        {
+            "name": "Offers",
+            "model_family": "next_best_action",
+            "level": "baseline",
+            "manifest": manifest("next_best_action"),
+        },
+    )
     assert "recipe_offers" in client.get("/model-development/").text
     assert len(builder.calls) == 2
     path = reg.path(f"recipes/{base_recipe}/recipe.yaml")
-    path.write_text(path.read_text().replace("name: Pricing Baseline", "name: Pricing Baseline (edited)"))
+    path.write_text(
+        path.read_text().replace("name: Pricing Baseline", "name: Pricing Baseline (edited)")
+    )
     client.get("/model-development/")
     assert len(builder.calls) == 3
 
 
-def test_pages_and_mirrors_stay_inside_their_folders(client: TestClient, base_recipe: str,
-                                                     tmp_path: Path) -> None:
+def test_pages_and_mirrors_stay_inside_their_folders(
+    client: TestClient, base_recipe: str, tmp_path: Path
+) -> None:
     client.get("/model-development/")
     (tmp_path / "site" / "secret.txt").write_text("outside the pages")
     assert client.get("/model-development/nope.html").status_code == 404
@@ -104,8 +131,9 @@ def test_pages_and_mirrors_stay_inside_their_folders(client: TestClient, base_re
     assert client.get(f"{API}/recipes").json()["total"] == 1
 
 
-def test_a_failed_build_is_reported_not_retried_for_nothing(client: TestClient, builder: Builder,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_build_is_reported_not_retried_for_nothing(
+    client: TestClient, builder: Builder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(catalog, "CHECK_INTERVAL", 0.0)
     builder.fail = "name: field required"
     r = client.get("/model-development/")

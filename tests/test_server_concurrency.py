@@ -55,8 +55,15 @@ class ChildWatch:
 
 def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_path: Path) -> None:
     version = "ver_pricing_base_v1.0.0"
-    model = models.register_model(reg, {"name": "Concurrent", "recipe_id": base_recipe,
-                                        "recipe_version_id": version, "owner": "team"})
+    model = models.register_model(
+        reg,
+        {
+            "name": "Concurrent",
+            "recipe_id": base_recipe,
+            "recipe_version_id": version,
+            "owner": "team",
+        },
+    )
     start = int(git(reg.worktree, "rev-list", "--count", "HEAD"))
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
@@ -64,9 +71,17 @@ def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_pat
     def client(server: ServerProcess, n: int) -> list[str]:
         made = []
         for _ in range(WRITES_EACH):
-            status, body = server.request("POST", f"{API}/runs", {
-                "recipe_id": base_recipe, "recipe_version_id": version, "run_type": "train",
-                "model_id": model.id, "created_by": f"client{n}"})
+            status, body = server.request(
+                "POST",
+                f"{API}/runs",
+                {
+                    "recipe_id": base_recipe,
+                    "recipe_version_id": version,
+                    "run_type": "train",
+                    "model_id": model.id,
+                    "created_by": f"client{n}",
+                },
+            )
             read_status, _ = server.request("GET", f"{API}/runs?model_id={model.id}&limit=5")
             with lock:
                 statuses[status] += 1
@@ -78,8 +93,12 @@ def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_pat
     def cli_writer() -> list[str]:
         # another process's writes, through the same file lock the CLI takes
         local = Registry(reg.root)
-        return [runs.create_run(local, {"recipe_id": base_recipe, "recipe_version_id": version,
-                                        "run_type": "eval"}).id for _ in range(CLI_WRITES)]
+        return [
+            runs.create_run(
+                local, {"recipe_id": base_recipe, "recipe_version_id": version, "run_type": "eval"}
+            ).id
+            for _ in range(CLI_WRITES)
+        ]
 
     with running_server(reg.root, log_dir=tmp_path) as server:
         pid = server.proc.pid
@@ -92,8 +111,13 @@ def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_pat
             cli_made = cli_future.result()
 
             # then over a thousand more reads, all at once (history reads run git too)
-            paths = [f"{API}/recipes", f"{API}/models/{model.id}", f"{API}/runs/{made[0]}",
-                     f"{API}/recipes/{base_recipe}", f"{API}/recipes/{base_recipe}/versions/1.0.0"]
+            paths = [
+                f"{API}/recipes",
+                f"{API}/models/{model.id}",
+                f"{API}/runs/{made[0]}",
+                f"{API}/recipes/{base_recipe}",
+                f"{API}/recipes/{base_recipe}/versions/1.0.0",
+            ]
 
             def reader(n: int) -> None:
                 for i in range(150):
@@ -113,7 +137,11 @@ def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_pat
     total = start + CLIENTS * WRITES_EACH + CLI_WRITES
     assert int(git(reg.worktree, "rev-list", "--count", "HEAD")) == total
     assert git(reg.worktree, "status", "--porcelain") == ""
-    authors = Counter(git(reg.worktree, "log", f"-{CLIENTS * WRITES_EACH + CLI_WRITES}", "--format=%an").split("\n"))
+    authors = Counter(
+        git(reg.worktree, "log", f"-{CLIENTS * WRITES_EACH + CLI_WRITES}", "--format=%an").split(
+            "\n"
+        )
+    )
     assert all(authors[f"client{n}"] == WRITES_EACH for n in range(CLIENTS))
     # the registry reads back whole: every run is there and parses
     listed = runs.list_runs(reg, model_id=model.id, limit=500)

@@ -64,7 +64,9 @@ def run_curl(server: ServerProcess, command: str, values: dict[str, str]) -> tup
     assert "{" + "new_recipe_id" + "}" not in command
     argv = shlex.split(command.replace("\\\n", " "))  # a shell joins continued lines
     assert argv[0] == "curl"
-    proc = subprocess.run([*argv, "-sS", "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [*argv, "-sS", "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     body, _, status = proc.stdout.rpartition("\n")
     return int(status), json.loads(body)
@@ -74,12 +76,16 @@ def test_seed_examples_with_curl(reg: Registry, base_recipe: str, tmp_path: Path
     start = int(git(reg.worktree, "rev-list", "--count", "HEAD"))
     retail = manifest("pricing")
     retail["features"]["store_format"] = {"dtype": "category", "source": "transactions"}
-    rest_of_snapshot = (', "drift_metrics_json": {"PSI": 0.08}, '
-                        '"data_freshness_json": {"last_update": "2024-01-15T11:00:00Z"}, "alerts_json": {}')
+    rest_of_snapshot = (
+        ', "drift_metrics_json": {"PSI": 0.08}, '
+        '"data_freshness_json": {"last_update": "2024-01-15T11:00:00Z"}, "alerts_json": {}'
+    )
 
     def fill(command: str) -> str:
         """The seed's `...`: step 3's whole manifest, step 9's other snapshot fields."""
-        command = command.replace('"manifest_json": {...}', '"manifest_json": ' + json.dumps(retail))
+        command = command.replace(
+            '"manifest_json": {...}', '"manifest_json": ' + json.dumps(retail)
+        )
         return command.replace(", ...}'", rest_of_snapshot + "}'")
 
     with running_server(reg.root, log_dir=tmp_path) as server:
@@ -88,7 +94,11 @@ def test_seed_examples_with_curl(reg: Registry, base_recipe: str, tmp_path: Path
         status, body = run_curl(server, EXAMPLE_1[0], ids)
         assert status == 200 and [r["id"] for r in body["recipes"]] == [base_recipe]
         status, body = run_curl(server, EXAMPLE_1[1], ids)
-        assert status == 201 and body["name"] == "Retail Pricing v1" and body["parent_id"] == base_recipe
+        assert (
+            status == 201
+            and body["name"] == "Retail Pricing v1"
+            and body["parent_id"] == base_recipe
+        )
         ids["new_recipe_id"] = body["id"]
         status, body = run_curl(server, fill(EXAMPLE_1[2]), ids)
         assert status == 201, body
@@ -99,7 +109,11 @@ def test_seed_examples_with_curl(reg: Registry, base_recipe: str, tmp_path: Path
         status, body = run_curl(server, EXAMPLE_1[3], ids)
         assert status == 200 and body["status"] == "approved"
         status, body = run_curl(server, EXAMPLE_1[4], ids)
-        assert status == 201 and body["recipe_version_id"] == ids["version_id"] and body["status"] == "draft"
+        assert (
+            status == 201
+            and body["recipe_version_id"] == ids["version_id"]
+            and body["status"] == "draft"
+        )
         ids["model_id"] = body["id"]
         status, body = run_curl(server, EXAMPLE_1[5], ids)
         assert status == 201 and body["status"] == "queued" and body["model_id"] == ids["model_id"]
@@ -111,14 +125,21 @@ def test_seed_examples_with_curl(reg: Registry, base_recipe: str, tmp_path: Path
         assert status == 200 and body["status"] == "production"
         status, body = run_curl(server, fill(EXAMPLE_1[8]), ids)
         assert status == 201, body
-        assert body["performance_metrics_json"] == {"revenue_lift": 0.042} and body["alerts_json"] == {}
+        assert (
+            body["performance_metrics_json"] == {"revenue_lift": 0.042}
+            and body["alerts_json"] == {}
+        )
         snapshot_id = body["id"]
 
         # Example 2
         status, body = run_curl(server, EXAMPLE_2[0], ids)
         assert status == 200 and body["total"] == 1 and body["runs"][0]["id"] == ids["run_id"]
         status, body = run_curl(server, EXAMPLE_2[1], ids)
-        assert status == 200 and body["status"] == "succeeded" and body["recipe_id"] == ids["new_recipe_id"]
+        assert (
+            status == 200
+            and body["status"] == "succeeded"
+            and body["recipe_id"] == ids["new_recipe_id"]
+        )
 
         # Example 3
         status, body = run_curl(server, EXAMPLE_3[0], ids)
@@ -127,9 +148,13 @@ def test_seed_examples_with_curl(reg: Registry, base_recipe: str, tmp_path: Path
         assert status == 200 and body["status"] == "production" and body["owner"] == "team"
 
         # the seed's error shapes over the wire
-        status, body = run_curl(server, "curl http://localhost:8000/api/ml-development/recipes/recipe_nope", ids)
+        status, body = run_curl(
+            server, "curl http://localhost:8000/api/ml-development/recipes/recipe_nope", ids
+        )
         assert (status, body) == (404, {"detail": "Recipe not found"})
-        status, body = run_curl(server, "curl http://localhost:8000/api/ml-development/recipes?model_family=x", ids)
+        status, body = run_curl(
+            server, "curl http://localhost:8000/api/ml-development/recipes?model_family=x", ids
+        )
         assert status == 400 and body["detail"].startswith("Invalid model_family value")
 
     # every write one commit: clone, version, approve, register, run, update, promote, snapshot

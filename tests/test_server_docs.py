@@ -18,8 +18,11 @@ DOC = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encodi
 def operations(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str]]:
     reg = setup.init_registry(tmp_path_factory.mktemp("docs"))
     doc = create_app(reg).openapi()
-    return [(method.upper(), path.removeprefix(PREFIX)) for path, item in doc["paths"].items()
-            for method in item]
+    return [
+        (method.upper(), path.removeprefix(PREFIX))
+        for path, item in doc["paths"].items()
+        for method in item
+    ]
 
 
 def test_every_operation_is_documented(tmp_path_factory: pytest.TempPathFactory) -> None:

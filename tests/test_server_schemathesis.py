@@ -28,16 +28,35 @@ from modelyard.storage.registry import Registry
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 
 @pytest.fixture
 def api_schema(reg: Registry, base_recipe: str) -> schemathesis.BaseSchema:
-    model = models.register_model(reg, {"name": "Fuzzed", "recipe_id": base_recipe,
-                                        "recipe_version_id": "ver_pricing_base_v1.0.0", "owner": "team"})
-    runs.create_run(reg, {"recipe_id": base_recipe, "recipe_version_id": "ver_pricing_base_v1.0.0",
-                          "run_type": "train", "model_id": model.id})
+    model = models.register_model(
+        reg,
+        {
+            "name": "Fuzzed",
+            "recipe_id": base_recipe,
+            "recipe_version_id": "ver_pricing_base_v1.0.0",
+            "owner": "team",
+        },
+    )
+    runs.create_run(
+        reg,
+        {
+            "recipe_id": base_recipe,
+            "recipe_version_id": "ver_pricing_base_v1.0.0",
+            "run_type": "train",
+            "model_id": model.id,
+        },
+    )
     return schemathesis.openapi.from_asgi("/openapi.json", create_app(reg))
 
 
@@ -45,8 +64,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=6, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation(case: schemathesis.Case) -> None:
     case.call_and_validate(checks=CHECKS)
 
@@ -60,13 +78,23 @@ def test_stateful_links(reg: Registry, base_recipe: str) -> None:
     class Machine(machine):  # type: ignore[misc,valid-type]
         def before_call(self, case: schemathesis.Case) -> None:
             # a whole valid manifest, so that a created recipe leads somewhere
-            if case.operation.label == "POST /api/ml-development/recipes" and isinstance(case.body, dict):
-                case.body.update({"model_family": "pricing", "level": "baseline", "manifest": body,
-                                  "parent_id": None})
+            if case.operation.label == "POST /api/ml-development/recipes" and isinstance(
+                case.body, dict
+            ):
+                case.body.update(
+                    {
+                        "model_family": "pricing",
+                        "level": "baseline",
+                        "manifest": body,
+                        "parent_id": None,
+                    }
+                )
                 case.body.pop("id", None)
             # and a new version that is valid too, so that following the link can succeed
-            if case.operation.label == "POST /api/ml-development/recipes/{recipe_id}/versions" \
-                    and isinstance(case.body, dict):
+            if (
+                case.operation.label == "POST /api/ml-development/recipes/{recipe_id}/versions"
+                and isinstance(case.body, dict)
+            ):
                 changed = manifest("pricing")
                 changed["model"]["hyperparameters"]["learning_rate"] = 0.01
                 case.body.update({"manifest_json": changed, "change_note": "Tune"})
@@ -79,8 +107,15 @@ def test_stateful_links(reg: Registry, base_recipe: str) -> None:
         def validate_response(self, response, case, **kwargs):  # type: ignore[no-untyped-def]
             case.validate_response(response, checks=[*CHECKS, use_after_free])
 
-    Machine.run(settings=settings(max_examples=30, stateful_step_count=8, deadline=None,
-                                  derandomize=True, suppress_health_check=list(HealthCheck)))
+    Machine.run(
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=8,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
     created = [s for label, s in seen if label == "POST /api/ml-development/recipes" and s == 201]
     # a generated id almost never exists: a success on a recipe's own path followed a link
     followed = [s for label, s in seen if "/recipes/{recipe_id}" in label and s < 300]

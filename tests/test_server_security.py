@@ -24,13 +24,17 @@ def guarded(reg: Registry) -> Iterator[TestClient]:
         yield c
 
 
-def test_reads_are_open_writes_need_a_token(guarded: TestClient, reg: Registry, base_recipe: str) -> None:
+def test_reads_are_open_writes_need_a_token(
+    guarded: TestClient, reg: Registry, base_recipe: str
+) -> None:
     before = git(reg.worktree, "rev-parse", "HEAD")
     assert guarded.get(f"{API}/recipes/{base_recipe}").status_code == 200
     url = f"{API}/recipes/{base_recipe}"
     r = guarded.put(url, json={"status": "approved"})
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
-    r = guarded.put(url, json={"status": "approved"}, headers={"Authorization": "Bearer wrong-token-000000000"})
+    r = guarded.put(
+        url, json={"status": "approved"}, headers={"Authorization": "Bearer wrong-token-000000000"}
+    )
     assert (r.status_code, r.json()) == (401, {"detail": "Invalid token"})
     r = guarded.put(url, json={"status": "approved"}, headers={"Authorization": "Basic abc"})
     assert r.status_code == 401
@@ -61,12 +65,17 @@ def client_open(reg: Registry) -> Iterator[TestClient]:
         yield c
 
 
-def test_tokens_from_env_and_file(tmp_path: Path, reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tokens_from_env_and_file(
+    tmp_path: Path, reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MODELYARD_TOKENS", "aaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbb")
     outside = tmp_path / "tokens.txt"
     outside.write_text("# writers\ncccccccccccccccccccc\n")
-    assert load_tokens(outside, reg.worktree) == {"aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb",
-                                                  "cccccccccccccccccccc"}
+    assert load_tokens(outside, reg.worktree) == {
+        "aaaaaaaaaaaaaaaaaaaa",
+        "bbbbbbbbbbbbbbbbbbbb",
+        "cccccccccccccccccccc",
+    }
     inside = reg.worktree / "tokens.txt"
     inside.write_text("cccccccccccccccccccc\n")
     with pytest.raises(InvalidValue, match="inside the registry's repository"):
@@ -93,9 +102,22 @@ def test_serve_refuses_a_network_address_without_tokens(reg: Registry) -> None:
     from server_support import serve_env
 
     proc = subprocess.run(
-        [sys.executable, "-m", "modelyard", "--registry", str(reg.root), "serve", "--host", "0.0.0.0",
-         "--port", "1"],
-        capture_output=True, text=True, env=serve_env(), timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "modelyard",
+            "--registry",
+            str(reg.root),
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        env=serve_env(),
+        timeout=60,
     )
     assert proc.returncode == 1
     assert "refusing to listen on 0.0.0.0 without write tokens" in proc.stderr
@@ -113,8 +135,14 @@ def test_cors_is_off_unless_configured(reg: Registry) -> None:
         assert r.headers["access-control-allow-origin"] == "https://app.example.com"
         r = c.get(f"{API}/recipes", headers={"Origin": "https://evil.example.com"})
         assert "access-control-allow-origin" not in r.headers
-        r = c.options(f"{API}/runs", headers={**headers, "Access-Control-Request-Method": "POST",
-                                               "Access-Control-Request-Headers": "authorization,content-type"})
+        r = c.options(
+            f"{API}/runs",
+            headers={
+                **headers,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
         assert r.status_code == 200
         assert "POST" in r.headers["access-control-allow-methods"]
 
@@ -132,11 +160,16 @@ def test_body_size_cap(reg: Registry, base_recipe: str) -> None:
             for _ in range(10):
                 yield b" " * 1000
 
-        r = c.post(f"{API}/recipes/{base_recipe}/synthetic-example", content=chunks(),
-                   headers={"Content-Type": "application/json"})
+        r = c.post(
+            f"{API}/recipes/{base_recipe}/synthetic-example",
+            content=chunks(),
+            headers={"Content-Type": "application/json"},
+        )
         assert r.status_code == 413
         small = {"recipe_id": base_recipe, "sample_rows_json": [{"x": 1}]}
-        assert c.post(f"{API}/recipes/{base_recipe}/synthetic-example", json=small).status_code == 201
+        assert (
+            c.post(f"{API}/recipes/{base_recipe}/synthetic-example", json=small).status_code == 201
+        )
 
 
 def test_serve_needs_a_registry_in_git(tmp_path: Path) -> None:
@@ -150,7 +183,10 @@ def test_serve_needs_a_registry_in_git(tmp_path: Path) -> None:
     (folder / "modelyard.yaml").write_text("modelyard: 1\n")
     proc = subprocess.run(
         [sys.executable, "-m", "modelyard", "--registry", str(folder), "serve", "--port", "1"],
-        capture_output=True, text=True, env=serve_env(), timeout=60,
+        capture_output=True,
+        text=True,
+        env=serve_env(),
+        timeout=60,
     )
     assert proc.returncode == 1
     assert "is not inside a git repository" in proc.stderr and "Traceback" not in proc.stderr

@@ -23,7 +23,9 @@ async def fire(app: Any, calls: list[tuple[str, str, Any]]) -> list[httpx.Respon
         return await asyncio.gather(*[client.request(m, url, json=body) for m, url, body in calls])
 
 
-def test_reads_run_side_by_side(reg: Registry, base_recipe: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reads_run_side_by_side(
+    reg: Registry, base_recipe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     together = threading.Barrier(4, timeout=20)  # passes only with 4 reads in flight at once
     real = recipes.get_recipe
 
@@ -32,11 +34,15 @@ def test_reads_run_side_by_side(reg: Registry, base_recipe: str, monkeypatch: py
         return real(reg, recipe_id)
 
     monkeypatch.setattr(recipes, "get_recipe", get)
-    responses = asyncio.run(fire(create_app(reg), [("GET", f"{API}/recipes/{base_recipe}", None)] * 4))
+    responses = asyncio.run(
+        fire(create_app(reg), [("GET", f"{API}/recipes/{base_recipe}", None)] * 4)
+    )
     assert [r.status_code for r in responses] == [200] * 4
 
 
-def test_writes_run_one_at_a_time(reg: Registry, base_recipe: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writes_run_one_at_a_time(
+    reg: Registry, base_recipe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     state = {"now": 0, "most": 0}
     lock = threading.Lock()
     real = runs.create_run

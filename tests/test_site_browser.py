@@ -20,8 +20,14 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "site"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +46,12 @@ class Watched:
     """A page that records console errors, page errors, dialogs and requests leaving the site."""
 
     def __init__(self, browser, scheme: str = "light", width: int = 1280) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
-        self.context.add_init_script("window.__ran = []; window.alert = (m) => window.__ran.push(String(m));")
+        self.context = browser.new_context(
+            viewport={"width": width, "height": 900}, color_scheme=scheme
+        )
+        self.context.add_init_script(
+            "window.__ran = []; window.alert = (m) => window.__ran.push(String(m));"
+        )
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -49,8 +59,13 @@ class Watched:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.on("request", lambda r: r.url.startswith(("file:", "http://127.0.0.1", "data:"))
-                     or self.outside.append(r.url))
+        self.page.on(
+            "request",
+            lambda r: (
+                r.url.startswith(("file:", "http://127.0.0.1", "data:"))
+                or self.outside.append(r.url)
+            ),
+        )
 
     def open(self, path: Path | str) -> None:
         self.page.goto(path.resolve().as_uri() if isinstance(path, Path) else path)
@@ -83,7 +98,9 @@ def test_the_main_pages_load_clean_in_light_and_dark(browser, small_site):
         w.close()
     narrow = Watched(browser, width=390)
     narrow.open(main["index"])
-    assert narrow.page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    assert (
+        narrow.page.evaluate("document.documentElement.scrollWidth") <= 390
+    )  # no sideways scrolling
     narrow.shot("index-phone")
     narrow.close()
 
@@ -99,8 +116,10 @@ def test_filtering_and_sorting_the_recipe_table(browser, small_site):
     assert box.locator("output").inner_text() == "Showing 1 of 4"
     box.get_by_label("Family").select_option("")
     box.get_by_label("Find").fill("acme")
-    assert [t.strip() for t in table.locator("visible=true").locator("td:first-child a").all_inner_texts()] == [
-        "Acme Retail Pricing"]
+    assert [
+        t.strip()
+        for t in table.locator("visible=true").locator("td:first-child a").all_inner_texts()
+    ] == ["Acme Retail Pricing"]
     box.get_by_label("Find").fill("")
     box.get_by_label("Tag").select_option("retail")  # the clone keeps its source's tags
     assert table.locator("visible=true").count() == 2
@@ -146,7 +165,9 @@ def test_search_is_instant_and_leads_to_the_record(browser, small_site):
 def test_navigating_from_the_library_to_a_recipe_a_model_chart_and_a_run(browser, small_site):
     w = Watched(browser)
     w.open(small_site.pages / "index.html")
-    w.page.locator("#recipes-table").get_by_role("link", name="Retail Pricing", exact=True).first.click()
+    w.page.locator("#recipes-table").get_by_role(
+        "link", name="Retail Pricing", exact=True
+    ).first.click()
     assert w.page.locator("h1").inner_text() == "Retail Pricing"
     w.page.locator("#models").get_by_role("link", name="Production Pricing", exact=True).click()
     assert w.page.locator("h1").inner_text() == "Production Pricing"
@@ -174,7 +195,10 @@ def test_a_hostile_registry_executes_nothing(browser, reg, tmp_path):
     w.open(out / "model-development" / "chat" / "index.html")
     w.page.locator("input#q").fill("alert")
     assert w.page.locator("#results li").count() >= 3
-    assert w.page.locator("#results li a").first.inner_text() in {SCRIPT, '"><img src=x onerror=alert(1)>'}
+    assert w.page.locator("#results li a").first.inner_text() in {
+        SCRIPT,
+        '"><img src=x onerror=alert(1)>',
+    }
     w.page.locator("#results li a", has_text=SCRIPT).first.click()
     assert w.page.locator("h1").inner_text() == SCRIPT
     w.shot("hostile-recipe")
@@ -189,9 +213,24 @@ def test_site_serve_previews_the_catalog_and_offers_the_assistant(browser, small
     out = tmp_path / "served"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "modelyard", "--registry", str(small_site.reg.root), "site", "serve",
-         "--out", str(out), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "modelyard",
+            "--registry",
+            str(small_site.reg.root),
+            "site",
+            "serve",
+            "--out",
+            str(out),
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         url = None
         for line in proc.stdout:
@@ -208,7 +247,9 @@ def test_site_serve_previews_the_catalog_and_offers_the_assistant(browser, small
         w.page.get_by_role("button", name="Ask").click()
         reply = w.page.locator("#chat-log .msg:not(.me)")
         reply.wait_for()
-        assert reply.inner_text().startswith("No answer")  # a static preview has no assistant behind it
+        assert reply.inner_text().startswith(
+            "No answer"
+        )  # a static preview has no assistant behind it
         w.open(url)
         assert w.page.locator("h1").inner_text() == "repo registry"
         assert [e for e in w.errors if "501" not in e] == [] and w.outside == []
@@ -218,7 +259,9 @@ def test_site_serve_previews_the_catalog_and_offers_the_assistant(browser, small
         proc.wait(timeout=10)
 
 
-def test_the_chat_page_shows_the_assistants_answer_with_linked_records(browser, small_site, tmp_path):
+def test_the_chat_page_shows_the_assistants_answer_with_linked_records(
+    browser, small_site, tmp_path
+):
     """The built pages behind a small HTTP server that answers the chat endpoint with the
     real assistant, as `modelyard serve` does."""
     import json
@@ -257,7 +300,10 @@ def test_the_chat_page_shows_the_assistants_answer_with_linked_records(browser, 
         w.page.get_by_label("Your question").fill("and its runs?")
         w.page.get_by_role("button", name="Ask").click()
         w.page.locator("#chat-log .msg:not(.me)").nth(1).wait_for()
-        assert requests[1]["context"] == json.loads(json.dumps(requests[1]["context"])) and requests[1]["context"]
+        assert (
+            requests[1]["context"] == json.loads(json.dumps(requests[1]["context"]))
+            and requests[1]["context"]
+        )
         w.shot("chat-served")
         w.page.locator("#chat-log .refs a", has_text="model_pricing_prod").first.click()
         w.page.wait_for_url(re.compile(r"/model-development/models/model_pricing_prod/$"))

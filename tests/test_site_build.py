@@ -16,7 +16,11 @@ from site_registry import clock_at, small_registry, small_site_fixture, soup  # 
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_the_same_registry_gives_byte_identical_output(small_site, tmp_path, monkeypatch):
@@ -28,14 +32,25 @@ def test_the_same_registry_gives_byte_identical_output(small_site, tmp_path, mon
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     pinned = tmp_path / "pinned"
     build_site(small_site.reg, pinned)
-    assert "2023-11-14T22:13:20Z" in soup(pinned / "model-development" / "index.html").select_one("footer").get_text()
+    assert (
+        "2023-11-14T22:13:20Z"
+        in soup(pinned / "model-development" / "index.html").select_one("footer").get_text()
+    )
 
 
 def test_a_rebuild_rewrites_only_what_changed_and_removes_what_is_gone(reg, tmp_path):
     ids = small_registry(reg)
     with clock_at(20):
-        recipes.create_recipe(reg, {"id": "recipe_short_lived", "name": "Short lived", "model_family": "pricing",
-                                    "level": "baseline", "manifest": manifest()})
+        recipes.create_recipe(
+            reg,
+            {
+                "id": "recipe_short_lived",
+                "name": "Short lived",
+                "model_family": "pricing",
+                "level": "baseline",
+                "manifest": manifest(),
+            },
+        )
     out = tmp_path / "site"
     first = build_site(reg, out)
     assert first.written and not first.removed
@@ -53,7 +68,9 @@ def test_a_rebuild_rewrites_only_what_changed_and_removes_what_is_gone(reg, tmp_
     assert "model-development/models/model_forecast_draft/index.html" in written
     assert "api/ml-development/models/model_forecast_draft.json" in written
     assert "model-development/index.html" in written
-    assert "model-development/recipes/recipe_forecast_base/index.html" in written  # lists the model's owner
+    assert (
+        "model-development/recipes/recipe_forecast_base/index.html" in written
+    )  # lists the model's owner
     assert "model-development/models/model_pricing_prod/index.html" not in written
     assert f"model-development/runs/{ids['runs'][0]}/index.html" not in written
     assert run_page.stat().st_mtime_ns == before
@@ -82,19 +99,31 @@ def test_files_the_build_did_not_make_are_left_alone(small_site, tmp_path):
 
 
 def test_a_registry_overrides_templates_and_assets(reg, tmp_path):
-    recipes.create_recipe(reg, {"id": "recipe_one", "name": "One", "model_family": "pricing",
-                                "level": "baseline", "manifest": manifest()})
+    recipes.create_recipe(
+        reg,
+        {
+            "id": "recipe_one",
+            "name": "One",
+            "model_family": "pricing",
+            "level": "baseline",
+            "manifest": manifest(),
+        },
+    )
     override = reg.root / "templates"
     (override / "assets").mkdir(parents=True)
     (override / "assets" / "site.css").write_text("body { color: rebeccapurple; }\n")
     (override / "chat.html").write_text(
-        '{% extends "base.html" %}{% block main %}<h1 id="custom">Ask {{ site_name }}</h1>{% endblock %}\n')
+        '{% extends "base.html" %}{% block main %}<h1 id="custom">Ask {{ site_name }}</h1>{% endblock %}\n'
+    )
     out = tmp_path / "site"
     build_site(reg, out)
     pages = out / "model-development"
     assert (pages / "assets" / "site.css").read_text() == "body { color: rebeccapurple; }\n"
     assert (pages / "assets" / "site.js").is_file()  # the built-in assets are still there
-    assert soup(pages / "chat" / "index.html").select_one("h1#custom").get_text() == "Ask repo registry"
+    assert (
+        soup(pages / "chat" / "index.html").select_one("h1#custom").get_text()
+        == "Ask repo registry"
+    )
     assert soup(pages / "index.html").select_one("h1").get_text() == "repo registry"
 
 
@@ -103,8 +132,9 @@ def test_base_url_gives_canonical_links_and_pages_stay_relative(small_site, tmp_
     build_site(small_site.reg, out, base_url="https://org.example.io/catalog/")
     page = soup(out / "model-development" / "recipes" / "recipe_pricing_base" / "index.html")
     assert page.select_one("link[rel=canonical]")["href"] == (
-        "https://org.example.io/catalog/model-development/recipes/recipe_pricing_base/index.html")
-    assert page.select_one('link[rel=stylesheet]')["href"] == "../../assets/site.css"
+        "https://org.example.io/catalog/model-development/recipes/recipe_pricing_base/index.html"
+    )
+    assert page.select_one("link[rel=stylesheet]")["href"] == "../../assets/site.css"
 
 
 def test_parallel_rendering_gives_the_same_bytes(small_site, tmp_path, monkeypatch):
@@ -119,26 +149,35 @@ def test_parallel_rendering_gives_the_same_bytes(small_site, tmp_path, monkeypat
 def test_site_build_from_the_cli(small_site, tmp_path):
     out = tmp_path / "cli-site"
     runner = CliRunner()
-    result = runner.invoke(cli, ["--registry", str(small_site.reg.root), "site", "build", "--out", str(out)])
+    result = runner.invoke(
+        cli, ["--registry", str(small_site.reg.root), "site", "build", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Built {len(tree(small_site.out)) - 1} files in {out}")
     assert tree(out) == tree(small_site.out)
-    result = runner.invoke(cli, ["--registry", str(small_site.reg.root), "site", "build", "--out", str(out),
-                                 "--json"])
+    result = runner.invoke(
+        cli, ["--registry", str(small_site.reg.root), "site", "build", "--out", str(out), "--json"]
+    )
     assert json.loads(result.output)["written"] == 0
 
 
 def test_the_catalog_is_never_written_over_the_registry(small_site):
     runner = CliRunner()
     repo = small_site.reg.root.parent
-    result = runner.invoke(cli, ["--registry", str(small_site.reg.root), "site", "build", "--out", str(repo)])
+    result = runner.invoke(
+        cli, ["--registry", str(small_site.reg.root), "site", "build", "--out", str(repo)]
+    )
     assert result.exit_code == 1
-    assert f"the catalog cannot be written to {repo}: the registry {small_site.reg.root} is inside it" in (
-        result.output)
+    assert (
+        f"the catalog cannot be written to {repo}: the registry {small_site.reg.root} is inside it"
+        in (result.output)
+    )
     assert not (repo / "model-development").exists()
     assert set(os.listdir(repo)) == {".git", "registry"}
     inside = small_site.reg.root / "site"
-    result = runner.invoke(cli, ["--registry", str(small_site.reg.root), "site", "build", "--out", str(inside)])
+    result = runner.invoke(
+        cli, ["--registry", str(small_site.reg.root), "site", "build", "--out", str(inside)]
+    )
     assert result.exit_code == 1
     assert f"the catalog cannot be written to {inside}: it is inside the registry" in result.output
     assert not inside.exists()
@@ -152,15 +191,24 @@ def test_a_broken_template_names_its_file_and_line(small_site, tmp_path):
     (registry / "templates").mkdir()
     (registry / "templates" / "run.html").write_text(
         '{% extends "base.html" %}\n{% block main %}\n<h1>{{ run.id }}</h1>\n<p>{{ run.no_such_field }}</p>\n'
-        '{% endblock %}\n')
-    result = CliRunner().invoke(cli, ["--registry", str(registry), "site", "build", "--out", str(tmp_path / "s")])
+        "{% endblock %}\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["--registry", str(registry), "site", "build", "--out", str(tmp_path / "s")]
+    )
     assert result.exit_code == 1
     first = result.stderr.splitlines()[0]
-    assert first == ("Error: template registry/templates/run.html, line 4: "
-                     "'dict object' has no attribute 'no_such_field'")
+    assert first == (
+        "Error: template registry/templates/run.html, line 4: "
+        "'dict object' has no attribute 'no_such_field'"
+    )
     (registry / "templates" / "run.html").write_text("{% block main %}\n{% if %}\n")
-    result = CliRunner().invoke(cli, ["--registry", str(registry), "site", "build", "--out", str(tmp_path / "s")])
-    assert result.stderr.splitlines()[0].startswith("Error: template registry/templates/run.html, line 2: ")
+    result = CliRunner().invoke(
+        cli, ["--registry", str(registry), "site", "build", "--out", str(tmp_path / "s")]
+    )
+    assert result.stderr.splitlines()[0].startswith(
+        "Error: template registry/templates/run.html, line 2: "
+    )
 
 
 def test_the_progress_bar_shows_only_on_a_terminal_once_a_build_is_slow(monkeypatch, capsys):

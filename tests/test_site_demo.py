@@ -52,8 +52,10 @@ def test_every_record_of_the_demo_has_its_page(demo):
     for run in all_runs:
         page = soup(pages / "runs" / run.id / "index.html")
         assert page.select_one(".page-head .badge").get_text() == run.status
-    assert any(soup(pages / "models" / m.id / "index.html").select("line.threshold")
-               for m in models.list_models(reg).models)
+    assert any(
+        soup(pages / "models" / m.id / "index.html").select("line.threshold")
+        for m in models.list_models(reg).models
+    )
 
 
 def test_every_link_of_the_demo_catalog_resolves(demo):
@@ -74,24 +76,34 @@ def test_the_demo_mirrors_equal_the_cli_json(demo):
         return (api / rel).read_text(encoding="utf-8")
 
     checked = 0
-    for args, rel in [(("recipes", "list"), "recipes.json"), (("models", "list"), "models.json"),
-                      (("runs", "list"), "runs.json")]:
+    for args, rel in [
+        (("recipes", "list"), "recipes.json"),
+        (("models", "list"), "models.json"),
+        (("runs", "list"), "runs.json"),
+    ]:
         assert json.loads(mirror(rel)) == json.loads(cli_json(*args)), rel
         checked += 1
     for recipe in recipes.list_recipes(reg).recipes:
         assert mirror(f"recipes/{recipe.id}.json") == cli_json("recipes", "get", recipe.id)
-        assert mirror(f"recipes/{recipe.id}/versions.json") == cli_json("versions", "list", recipe.id)
+        assert mirror(f"recipes/{recipe.id}/versions.json") == cli_json(
+            "versions", "list", recipe.id
+        )
         for v in versions.list_versions(reg, recipe.id).versions:
             assert mirror(f"recipes/{recipe.id}/versions/{v.version_id}.json") == cli_json(
-                "versions", "get", recipe.id, v.version_id)
+                "versions", "get", recipe.id, v.version_id
+            )
             checked += 1
         if (api / "recipes" / recipe.id / "synthetic-example.json").exists():
-            assert mirror(f"recipes/{recipe.id}/synthetic-example.json") == cli_json("synthetic", "get", recipe.id)
+            assert mirror(f"recipes/{recipe.id}/synthetic-example.json") == cli_json(
+                "synthetic", "get", recipe.id
+            )
             checked += 1
         checked += 2
     for model in models.list_models(reg).models:
         assert mirror(f"models/{model.id}.json") == cli_json("models", "get", model.id)
-        assert mirror(f"models/{model.id}/monitoring.json") == cli_json("monitoring", "list", model.id)
+        assert mirror(f"models/{model.id}/monitoring.json") == cli_json(
+            "monitoring", "list", model.id
+        )
         checked += 2
     for run in runs.list_runs(reg).runs:
         assert mirror(f"runs/{run.id}.json") == cli_json("runs", "get", run.id)

@@ -41,8 +41,10 @@ def test_every_link_and_asset_of_the_catalog_resolves(small_site):
 
 
 def test_the_link_checker_finds_a_broken_link(tmp_path):
-    (tmp_path / "a.html").write_text('<a href="b.html#x">b</a><a href="missing.html">m</a>'
-                                     '<script src="https://cdn.example/x.js"></script>')
+    (tmp_path / "a.html").write_text(
+        '<a href="b.html#x">b</a><a href="missing.html">m</a>'
+        '<script src="https://cdn.example/x.js"></script>'
+    )
     (tmp_path / "b.html").write_text('<p id="y">b</p>')
     try:
         check_links(tmp_path)
@@ -50,4 +52,8 @@ def test_the_link_checker_finds_a_broken_link(tmp_path):
         message = str(exc)
     else:
         raise AssertionError("the link checker found nothing")
-    assert "no #x in" in message and "broken link missing.html" in message and "outside the site" in message
+    assert (
+        "no #x in" in message
+        and "broken link missing.html" in message
+        and "outside the site" in message
+    )

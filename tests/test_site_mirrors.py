@@ -25,9 +25,12 @@ def test_every_mirror_equals_the_operation_it_mirrors(small_site):
         vs = versions.list_versions(reg, r.id)
         expected[f"recipes/{r.id}/versions.json"] = vs
         for v in vs.versions:
-            expected[f"recipes/{r.id}/versions/{v.version_id}.json"] = versions.get_version(reg, r.id, v.version_id)
+            expected[f"recipes/{r.id}/versions/{v.version_id}.json"] = versions.get_version(
+                reg, r.id, v.version_id
+            )
     expected["recipes/recipe_pricing_base/synthetic-example.json"] = synthetic.get_synthetic(
-        reg, "recipe_pricing_base")
+        reg, "recipe_pricing_base"
+    )
     for m in models.list_models(reg).models:
         expected[f"models/{m.id}.json"] = models.get_model(reg, m.id)
         expected[f"models/{m.id}/monitoring.json"] = monitoring.list_snapshots(reg, m.id)
@@ -39,7 +42,9 @@ def test_every_mirror_equals_the_operation_it_mirrors(small_site):
     assert on_disk == set(expected)
     # the CLI prints with the same serializer and layout, so the files are byte-equal too
     text = (small_site.api / "recipes.json").read_text(encoding="utf-8")
-    assert text == json.dumps(to_json(expected["recipes.json"]), indent=2, ensure_ascii=False) + "\n"
+    assert (
+        text == json.dumps(to_json(expected["recipes.json"]), indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def test_long_lists_are_paged_as_the_api_pages_them(small_site, tmp_path, monkeypatch):

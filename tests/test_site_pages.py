@@ -8,22 +8,37 @@ from site_registry import small_site_fixture, soup  # noqa: F401  (fixture)
 
 
 def rows(table) -> list[list[str]]:
-    return [[c.get_text(" ", strip=True) for c in tr.find_all("td")] for tr in table.tbody.find_all("tr")]
+    return [
+        [c.get_text(" ", strip=True) for c in tr.find_all("td")]
+        for tr in table.tbody.find_all("tr")
+    ]
 
 
 def test_the_landing_page_lists_recipes_models_runs_and_alerts(small_site):
     page = soup(small_site.pages / "index.html")
-    recipe_ids = [tr.find("div", class_="mono").get_text() for tr in page.select("#recipes-table tbody tr")]
-    assert recipe_ids == sorted(["recipe_pricing_base", "recipe_pricing_retail", "recipe_acme_retail_pricing",
-                                 "recipe_forecast_base"])
+    recipe_ids = [
+        tr.find("div", class_="mono").get_text() for tr in page.select("#recipes-table tbody tr")
+    ]
+    assert recipe_ids == sorted(
+        [
+            "recipe_pricing_base",
+            "recipe_pricing_retail",
+            "recipe_acme_retail_pricing",
+            "recipe_forecast_base",
+        ]
+    )
     retail = page.select_one('#recipes-table tr[data-level="industry"]')
     assert retail["data-model_family"] == "pricing" and retail["data-recipe_status"] == "approved"
     assert retail["data-tag"] == "retail"
     families = {f.h3.contents[0].strip(): f for f in page.select(".family")}
     assert set(families) == {"pricing", "forecasting"}
-    client_level = next(lv for lv in families["pricing"].select(".level") if lv.h4.get_text() == "client")
+    client_level = next(
+        lv for lv in families["pricing"].select(".level") if lv.h4.get_text() == "client"
+    )
     assert [a.get_text() for a in client_level.select("a")] == ["Acme Retail Pricing"]
-    models = {tr.find("div", class_="mono").get_text(): tr for tr in page.select("#models-table tbody tr")}
+    models = {
+        tr.find("div", class_="mono").get_text(): tr for tr in page.select("#models-table tbody tr")
+    }
     assert models["model_pricing_prod"]["data-model_status"] == "production"
     assert models["model_pricing_prod"].select_one(".b-alert") is not None
     assert models["model_forecast_draft"].select_one(".b-alert") is None
@@ -31,7 +46,11 @@ def test_the_landing_page_lists_recipes_models_runs_and_alerts(small_site):
     assert len(alert_cards) == 1 and "PSI 0.25 above alert 0.2" in alert_cards[0].get_text()
     run_links = [a.get_text() for a in page.select("#runs tbody tr td:first-child a")]
     assert run_links == [small_site.ids["failed_run"], *reversed(small_site.ids["runs"])]
-    assert page.select_one(".stats").get_text(" ", strip=True).startswith("4 recipes 2 models 4 runs 1 with alerts")
+    assert (
+        page.select_one(".stats")
+        .get_text(" ", strip=True)
+        .startswith("4 recipes 2 models 4 runs 1 with alerts")
+    )
     owners = [o.get_text() for o in page.select('select[data-filter="owner"] option')]
     assert owners == ["all", "forecast-team", "pricing-team"]
 
@@ -40,8 +59,11 @@ def test_a_recipe_page_shows_lineage_provenance_versions_and_users(small_site):
     page = soup(small_site.pages / "recipes" / "recipe_pricing_retail" / "index.html")
     assert page.h1.get_text() == "Retail Pricing"
     tree = page.select_one("ul.tree")
-    assert [n.get_text() for n in tree.select(".node")] == ["Pricing Baseline", "Retail Pricing",
-                                                           "Acme Retail Pricing"]
+    assert [n.get_text() for n in tree.select(".node")] == [
+        "Pricing Baseline",
+        "Retail Pricing",
+        "Acme Retail Pricing",
+    ]
     assert tree.select_one(".node.current").get_text() == "Retail Pricing"
     manifest = {r[0]: r for r in rows(page.select_one("table.manifest"))}
     assert manifest["model.hyperparameters.learning_rate"][1:] == ["0.05", "Pricing Baseline"]
@@ -61,7 +83,8 @@ def test_versions_are_linkable_sections_with_a_readable_diff(small_site):
     latest = sections[0]
     assert latest.select_one(".note").get_text() == "Lower the learning rate"
     assert rows(latest.select_one("table.diff")) == [
-        ["change patch", "model.hyperparameters.learning_rate", "0.05", "0.03"]]
+        ["change patch", "model.hyperparameters.learning_rate", "0.05", "0.03"]
+    ]
     assert "Test User" in latest.get_text() and "2024-03-03 09:00" in latest.get_text()
     synthetic = page.select_one("#synthetic")
     tables = synthetic.select("table")
@@ -70,23 +93,37 @@ def test_versions_are_linkable_sections_with_a_readable_diff(small_site):
     assert rows(tables[1]) == [["9.99", "120"], ["12.5", "80"]]
     # the client recipe's page links the parent's version it is built on
     client = soup(small_site.pages / "recipes" / "recipe_acme_retail_pricing" / "index.html")
-    assert client.select_one('article.version a[href$="recipe_pricing_retail/index.html"]') is not None
+    assert (
+        client.select_one('article.version a[href$="recipe_pricing_retail/index.html"]') is not None
+    )
 
 
 def test_a_model_page_shows_status_history_and_charts_with_thresholds(small_site):
     page = soup(small_site.pages / "models" / "model_pricing_prod" / "index.html")
-    assert [b.get_text() for b in page.select(".timeline .badge")] == ["draft", "staging", "production"]
+    assert [b.get_text() for b in page.select(".timeline .badge")] == [
+        "draft",
+        "staging",
+        "production",
+    ]
     assert "2024-03-09 09:00" in page.select(".timeline li")[2].get_text()
     charts = {f.figcaption.strong.get_text(): f for f in page.select("figure.chart")}
     assert set(charts) == {"MAPE (performance)", "revenue_lift (performance)", "PSI (drift)"}
     psi = charts["PSI (drift)"]
     assert psi.svg.title.get_text() == "PSI (drift)"
     assert [li.get_text(" ", strip=True) for li in psi.select(".legend li")] == [
-        "PSI (latest 0.25)", "warn 0.1", "alert 0.2"]
+        "PSI (latest 0.25)",
+        "warn 0.1",
+        "alert 0.2",
+    ]
     assert len(psi.select("circle.dot")) == 4
-    assert {c for line in psi.select("line.threshold") for c in line["class"]} >= {"th-warn", "th-alert"}
+    assert {c for line in psi.select("line.threshold") for c in line["class"]} >= {
+        "th-warn",
+        "th-alert",
+    }
     lift = charts["revenue_lift (performance)"]
-    assert [li.get_text(" ", strip=True) for li in lift.select(".legend li")][1] == "monitoring min 0.02"
+    assert [li.get_text(" ", strip=True) for li in lift.select(".legend li")][
+        1
+    ] == "monitoring min 0.02"
     mape = charts["MAPE (performance)"]
     assert "acceptance max 0.2" in mape.get_text(" ", strip=True)
     latest = page.select_one('[aria-labelledby="latest-h"]').get_text(" ", strip=True)
@@ -98,14 +135,26 @@ def test_a_run_page_compares_metrics_with_the_recipes_other_runs(small_site):
     run_id = small_site.ids["runs"][1]  # revenue_lift 0.042, the best of three
     page = soup(small_site.pages / "runs" / run_id / "index.html")
     metrics = {r[0]: r for r in rows(page.select_one("#metrics table"))}
-    assert metrics["revenue_lift"] == ["revenue_lift", "0.042", "3", "0.031", "0.038", "0.042", "1 of 3"]
+    assert metrics["revenue_lift"] == [
+        "revenue_lift",
+        "0.042",
+        "3",
+        "0.031",
+        "0.038",
+        "0.042",
+        "1 of 3",
+    ]
     assert metrics["MAPE"][1] == "0.12"
     siblings = page.select("#metrics table")[1]
     assert siblings.select_one("tr.current").td.get_text(" ", strip=True).startswith(run_id)
-    assert "s3://bucket/models/1.pkl" in page.select_one('[aria-labelledby="artifacts-h"]').get_text()
+    assert (
+        "s3://bucket/models/1.pkl" in page.select_one('[aria-labelledby="artifacts-h"]').get_text()
+    )
     assert page.select_one("pre.logs").get_text() == "Training started\nEpoch 1/10\nrun 1 done\n"
     timing = page.select_one('[aria-labelledby="timing-h"]').get_text(" ", strip=True)
-    assert "Started 2024-03-11 10:00 UTC Finished 2024-03-11 11:00 UTC Duration 1h 00m 00s" in timing
+    assert (
+        "Started 2024-03-11 10:00 UTC Finished 2024-03-11 11:00 UTC Duration 1h 00m 00s" in timing
+    )
 
 
 def test_the_search_page_and_its_index(small_site):
@@ -115,7 +164,7 @@ def test_the_search_page_and_its_index(small_site):
     text = (small_site.pages / "search-index.js").read_text()
     prefix = "window.MODELYARD_SEARCH = "
     assert text.startswith(prefix)
-    entries = json.loads(text[len(prefix):].rstrip().rstrip(";"))
+    entries = json.loads(text[len(prefix) :].rstrip().rstrip(";"))
     kinds = sorted({e["k"] for e in entries})
     assert kinds == ["model", "recipe", "run"]
     base = next(e for e in entries if e["id"] == "recipe_pricing_base")
@@ -130,7 +179,8 @@ def test_every_page_has_a_title_one_h1_and_labelled_controls(small_site):
         assert len(page.find_all("h1")) == 1, path
         for control in page.select("input, select, textarea"):
             labelled = control.find_parent("label") or (
-                control.get("id") and page.select_one(f'label[for="{control["id"]}"]'))
+                control.get("id") and page.select_one(f'label[for="{control["id"]}"]')
+            )
             assert labelled, f"{path}: {control}"
         for button in page.select("button"):
             assert button.get_text(strip=True), f"{path}: {button}"
@@ -141,13 +191,37 @@ def test_the_lineage_tree_folds_branches_away_from_the_recipe(reg, tmp_path):
     from modelyard.ops import recipes
     from modelyard.site.build import build_site
 
-    recipes.create_recipe(reg, {"id": "recipe_root", "name": "Root", "model_family": "pricing",
-                                "level": "baseline", "manifest": manifest()})
+    recipes.create_recipe(
+        reg,
+        {
+            "id": "recipe_root",
+            "name": "Root",
+            "model_family": "pricing",
+            "level": "baseline",
+            "manifest": manifest(),
+        },
+    )
     for name in ("a", "b"):
-        recipes.create_recipe(reg, {"id": f"recipe_{name}", "name": name.upper(), "model_family": "pricing",
-                                    "level": "industry", "parent_id": "recipe_root"})
-        recipes.create_recipe(reg, {"id": f"recipe_{name}_client", "name": f"{name.upper()} client",
-                                    "model_family": "pricing", "level": "client", "parent_id": f"recipe_{name}"})
+        recipes.create_recipe(
+            reg,
+            {
+                "id": f"recipe_{name}",
+                "name": name.upper(),
+                "model_family": "pricing",
+                "level": "industry",
+                "parent_id": "recipe_root",
+            },
+        )
+        recipes.create_recipe(
+            reg,
+            {
+                "id": f"recipe_{name}_client",
+                "name": f"{name.upper()} client",
+                "model_family": "pricing",
+                "level": "client",
+                "parent_id": f"recipe_{name}",
+            },
+        )
     build_site(reg, tmp_path / "site")
     page = soup(tmp_path / "site" / "model-development" / "recipes" / "recipe_a" / "index.html")
     tree = page.select_one("ul.tree")
@@ -167,20 +241,27 @@ def test_the_documented_context_is_what_each_template_receives(small_site, monke
     from modelyard.site.build import build_site
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "catalog.md").read_text(encoding="utf-8")
-    table = doc[doc.index("What each page's template receives"):].split("\n\n")[1]
+    table = doc[doc.index("What each page's template receives") :].split("\n\n")[1]
     documented = {}
     for line in table.splitlines():
         m = re.match(r"\| (every page|`(\w+)\.html`) \| (.*) \|$", line)
         if m:
-            documented[m.group(2) or "*"] = set(re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", m.group(3))))
+            documented[m.group(2) or "*"] = set(
+                re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", m.group(3)))
+            )
     common = {n for n in documented["*"] if n != "modelyard_version"}  # a global, not context
     seen: dict[str, set[str]] = {}
     original = outputs.Site.page
 
     def spy(self, rel, template, context):
         output = original(self, rel, template, context)
-        seen[template.removesuffix(".html")] = set(context) | {"root", "api_root", "page_path", "canonical",
-                                                                "site_name"}
+        seen[template.removesuffix(".html")] = set(context) | {
+            "root",
+            "api_root",
+            "page_path",
+            "canonical",
+            "site_name",
+        }
         return output
 
     monkeypatch.setattr(outputs.Site, "page", spy)

@@ -35,8 +35,9 @@ def test_no_markup_from_the_registry_reaches_the_pages(hostile_site):
         doc = soup(path)
         assert not doc.find_all("img"), path
         for script in doc.find_all("script"):
-            assert script.get("src", "").endswith(("assets/site.js", "assets/search.js", "search-index.js")) or (
-                script.get("type") == "application/json"), f"{path}: {script}"
+            assert script.get("src", "").endswith(
+                ("assets/site.js", "assets/search.js", "search-index.js")
+            ) or (script.get("type") == "application/json"), f"{path}: {script}"
         for el in doc.find_all(True):
             for attr, value in el.attrs.items():
                 assert not attr.startswith("on"), f"{path}: {el.name} has {attr}"
@@ -50,7 +51,10 @@ def test_no_markup_from_the_registry_reaches_the_pages(hostile_site):
     run = soup(out / "model-development" / "runs" / ids["run"] / "index.html")
     assert run.select_one("pre.logs").get_text() == "\n".join(HOSTILE)
     model = soup(out / "model-development" / "models" / ids["model"] / "index.html")
-    assert model.select_one("figure.chart svg title").get_text() in {f"{SCRIPT} (drift)", f"{HOSTILE[1]} (performance)"}
+    assert model.select_one("figure.chart svg title").get_text() in {
+        f"{SCRIPT} (drift)",
+        f"{HOSTILE[1]} (performance)",
+    }
 
 
 def test_the_search_index_cannot_end_its_script(hostile_site):

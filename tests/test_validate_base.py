@@ -47,10 +47,15 @@ def test_a_correct_change_passes_and_is_summarised(copy) -> None:  # noqa: F811
     report = run(reg, base="main")
     assert report.problems == []
     [change] = report.recipe_changes
-    assert (change.recipe_id, change.old_version, change.new_version) == ("recipe_pricing_base", "1.0.1", "1.0.2")
+    assert (change.recipe_id, change.old_version, change.new_version) == (
+        "recipe_pricing_base",
+        "1.0.1",
+        "1.0.2",
+    )
     assert (change.given_bump, change.required_bump) == ("patch", "patch")
     assert [(c["path_text"], c["old"], c["new"]) for c in change.changes] == [
-        ("model.hyperparameters.learning_rate", 0.03, 0.04)]
+        ("model.hyperparameters.learning_rate", 0.03, 0.04)
+    ]
     # children and models of the changed recipe are re-checked, unrelated files are not
     assert "registry/recipes/recipe_pricing_base/manifest.yaml" in report.changed_files
     # the child's two files and the model are added to what changed (one or two files:
@@ -67,7 +72,9 @@ def test_an_unbumped_change_is_caught(copy) -> None:  # noqa: F811
     edit(reg, BASE_MF, "learning_rate: 0.03", "learning_rate: 0.04")
     commit(reg)
     problem = only(run(reg, base="main"), "version-not-bumped")
-    assert problem.file == f"registry/{BASE_MF}" and problem.line == 2 and problem.field == "version"
+    assert (
+        problem.file == f"registry/{BASE_MF}" and problem.line == 2 and problem.field == "version"
+    )
     assert "change model.hyperparameters.learning_rate (patch)" in problem.message
     assert "set version to 1.0.2" in problem.message
 
@@ -110,12 +117,23 @@ def test_a_moved_pin_needs_a_new_version(copy) -> None:  # noqa: F811
     assert "parent pin 1.0.1 -> 1.0.0" in problem.message
 
 
-@pytest.mark.parametrize(("rel", "old", "new", "message"), [
-    (PROD, "status: production", "status: draft",
-     "model status cannot change from 'production' to 'draft' (allowed from 'production': staging, retired)"),
-    ("runs/{shard}/{run_done}/run.yaml", "status: succeeded", "status: running",
-     "run status 'succeeded' is final; it cannot change to 'running'"),
-])
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "message"),
+    [
+        (
+            PROD,
+            "status: production",
+            "status: draft",
+            "model status cannot change from 'production' to 'draft' (allowed from 'production': staging, retired)",
+        ),
+        (
+            "runs/{shard}/{run_done}/run.yaml",
+            "status: succeeded",
+            "status: running",
+            "run status 'succeeded' is final; it cannot change to 'running'",
+        ),
+    ],
+)
 def test_a_forbidden_status_change_is_caught(copy, rel, old, new, message) -> None:  # noqa: F811
     reg, ids = copy
     rel = rel.format(shard=f"{ids['run_done'][4:8]}-{ids['run_done'][8:10]}", **ids)
@@ -131,8 +149,12 @@ def test_the_model_lifecycle_of_the_base_settings_applies(copy) -> None:  # noqa
     reg, _ = copy
     branch(reg)
     # loosening the lifecycle in the same change does not let the change through
-    edit(reg, "modelyard.yaml", "model_transitions: null",
-         "model_transitions:\n  production: [draft, staging, retired]")
+    edit(
+        reg,
+        "modelyard.yaml",
+        "model_transitions: null",
+        "model_transitions:\n  production: [draft, staging, retired]",
+    )
     edit(reg, PROD, "status: production", "status: draft")
     commit(reg)
     assert codes(run(reg, base="main")) == ["status-transition"]
@@ -143,12 +165,19 @@ def test_fields_that_never_change(copy) -> None:  # noqa: F811
     branch(reg)
     edit(reg, PROD, "recipe_id: recipe_pricing_base", "recipe_id: recipe_retail_pricing")
     edit(reg, PROD, "ver_pricing_base_v1.0.0", "ver_retail_pricing_v1.0.0")
-    edit(reg, "recipes/recipe_demand_forecast/recipe.yaml", "created_at: '2", "created_at: '1999-01-01T00:00:00Z'\n#'2")
+    edit(
+        reg,
+        "recipes/recipe_demand_forecast/recipe.yaml",
+        "created_at: '2",
+        "created_at: '1999-01-01T00:00:00Z'\n#'2",
+    )
     commit(reg)
     report = run(reg, base="main")
     immutable = sorted((p.file, p.field) for p in report.problems if p.code == "immutable-field")
-    assert immutable == [("registry/models/model_pricing_prod/model.yaml", "recipe_id"),
-                         ("registry/recipes/recipe_demand_forecast/recipe.yaml", "created_at")]
+    assert immutable == [
+        ("registry/models/model_pricing_prod/model.yaml", "recipe_id"),
+        ("registry/recipes/recipe_demand_forecast/recipe.yaml", "created_at"),
+    ]
     # the model's runs depend on it, so they are re-checked and now disagree with it
     assert "model-recipe-mismatch" in codes(report)
 

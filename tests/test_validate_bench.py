@@ -14,9 +14,25 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_benchmark_runs(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_validate.py"), "--recipes", "2", "--models", "3",
-         "--runs", "20", "--snapshots", "10", "--json", str(out)],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmp_path)})
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_validate.py"),
+            "--recipes",
+            "2",
+            "--models",
+            "3",
+            "--runs",
+            "20",
+            "--snapshots",
+            "10",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
     assert done.returncode == 0, done.stderr
     results = json.loads(out.read_text())
     assert results["files"] == 2 * 2 * 2 + 3 + 20 + 10 + 1

@@ -25,8 +25,14 @@ BASE_MF = "recipes/recipe_pricing_base/manifest.yaml"
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.run([sys.executable, "-m", "modelyard", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "modelyard", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_a_clean_registry_exits_0(copy) -> None:  # noqa: F811
@@ -67,6 +73,7 @@ def test_usage_errors_exit_2(copy) -> None:  # noqa: F811
 
 def _parse_github(output: str) -> list[dict[str, str]]:
     """Workflow commands back into fields, undoing GitHub's escaping."""
+
     def unescape(text: str) -> str:
         for code, char in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
             text = text.replace(code, char)
@@ -77,8 +84,13 @@ def _parse_github(output: str) -> list[dict[str, str]]:
         m = re.fullmatch(r"::(error|warning|notice) ([^:]*)::(.*)", line)
         assert m, f"not a workflow command: {line!r}"
         props = dict(p.split("=", 1) for p in m.group(2).split(","))
-        out.append({"command": m.group(1), "message": unescape(m.group(3)),
-                    **{k: unescape(v) for k, v in props.items()}})
+        out.append(
+            {
+                "command": m.group(1),
+                "message": unescape(m.group(3)),
+                **{k: unescape(v) for k, v in props.items()},
+            }
+        )
     return out
 
 
@@ -95,12 +107,31 @@ def test_github_annotations_carry_every_problem(copy) -> None:  # noqa: F811
     commands = _parse_github(done.stdout)
     annotations, notice = commands[:-1], commands[-1]
     assert notice["command"] == "notice"
-    assert notice["message"].startswith(f"failed: {as_json['errors']} errors, {as_json['warnings']} warning")
-    expected = [(p["severity"], p["file"], str(p["line"]), str(p["column"]),
-                 f"modelyard validate: {p['code']}", f"{p['field']}: {p['message']}" if p["field"] else p["message"])
-                for p in as_json["problems"]]
-    got = [(a["command"], a["file"], a.get("line", "None"), a.get("col", "None"), a["title"], a["message"])
-           for a in annotations]
+    assert notice["message"].startswith(
+        f"failed: {as_json['errors']} errors, {as_json['warnings']} warning"
+    )
+    expected = [
+        (
+            p["severity"],
+            p["file"],
+            str(p["line"]),
+            str(p["column"]),
+            f"modelyard validate: {p['code']}",
+            f"{p['field']}: {p['message']}" if p["field"] else p["message"],
+        )
+        for p in as_json["problems"]
+    ]
+    got = [
+        (
+            a["command"],
+            a["file"],
+            a.get("line", "None"),
+            a.get("col", "None"),
+            a["title"],
+            a["message"],
+        )
+        for a in annotations
+    ]
     assert got == expected
     assert {a["command"] for a in annotations} == {"error", "warning"}
     assert any("Input should be greater than 0" in a["message"] for a in annotations)
@@ -110,12 +141,28 @@ def test_json_report_format(copy) -> None:  # noqa: F811
     reg, _ = copy
     edit(reg, MODEL, "status: draft", "status: staged")
     report = json.loads(cli(reg.worktree, "validate", "--format", "json").stdout)
-    assert set(report) == {"format", "ok", "errors", "warnings", "checked_files", "base", "changed_files",
-                           "problems", "recipe_changes"}
+    assert set(report) == {
+        "format",
+        "ok",
+        "errors",
+        "warnings",
+        "checked_files",
+        "base",
+        "changed_files",
+        "problems",
+        "recipe_changes",
+    }
     assert report["format"] == 1 and report["ok"] is False and report["errors"] == 1
     [problem] = report["problems"]
-    assert problem == {"severity": "error", "code": "schema", "file": f"registry/{MODEL}", "line": 7,
-                       "column": 1, "field": "status", "message": problem["message"]}
+    assert problem == {
+        "severity": "error",
+        "code": "schema",
+        "file": f"registry/{MODEL}",
+        "line": 7,
+        "column": 1,
+        "field": "status",
+        "message": problem["message"],
+    }
     assert "'draft', 'staging', 'production' or 'retired'" in problem["message"]
 
 
@@ -159,13 +206,22 @@ def test_schema_export_writes_valid_schemas(tmp_path: Path, reg: Registry) -> No
     done = cli(tmp_path, "schema", "export", str(tmp_path / "schemas"))
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in (tmp_path / "schemas").iterdir())
-    assert names == ["manifest.json", "model.json", "recipe.json", "run.json", "settings.json", "snapshot.json",
-                     "synthetic-example.json"]
+    assert names == [
+        "manifest.json",
+        "model.json",
+        "recipe.json",
+        "run.json",
+        "settings.json",
+        "snapshot.json",
+        "synthetic-example.json",
+    ]
     for name in names:
         schema = json.loads((tmp_path / "schemas" / name).read_text())
         jsonschema.Draft202012Validator.check_schema(schema)
         # init keeps the same files where the files' `$schema` lines point
-        assert (reg.root / ".schema" / name).read_text() == (tmp_path / "schemas" / name).read_text()
+        assert (reg.root / ".schema" / name).read_text() == (
+            tmp_path / "schemas" / name
+        ).read_text()
 
 
 @pytest.mark.parametrize("command", ["validate", "schema"])
@@ -192,8 +248,14 @@ def test_text_is_coloured_on_a_terminal_only(copy) -> None:  # noqa: F811
     command = f"{shlex.quote(sys.executable)} -m modelyard validate"
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     # `script` runs the command on a pseudo-terminal, as a person's shell would
-    on_tty = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=reg.worktree, env=env,
-                            capture_output=True, text=True, timeout=120)
+    on_tty = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        cwd=reg.worktree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "\x1b[31merror\x1b[0m" in on_tty.stdout
     piped = cli(reg.worktree, "validate")
     assert "\x1b[" not in piped.stdout and "error [yaml]" in piped.stdout

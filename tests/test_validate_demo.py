@@ -15,11 +15,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_demo_registry_validates_cleanly() -> None:
-    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True,
-                             text=True).stdout.strip()
+    shallow = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     if shallow == "true":
-        pytest.fail("a shallow clone lacks the version history that validation reads: "
-                    "run the tests in a full clone (git fetch --unshallow)")
+        pytest.fail(
+            "a shallow clone lacks the version history that validation reads: "
+            "run the tests in a full clone (git fetch --unshallow)"
+        )
     report = run(Registry(ROOT / "registry"))
     assert [str(p) for p in report.problems] == []
     assert report.checked_files > 50
@@ -29,4 +32,5 @@ def test_the_demo_registrys_schemas_are_current() -> None:
     folder = ROOT / "registry" / ".schema"
     for name, text in schema_texts().items():
         assert (folder / name).read_text(encoding="utf-8") == text, (
-            f"registry/.schema/{name} is out of date: run `modelyard schema export registry/.schema`")
+            f"registry/.schema/{name} is out of date: run `modelyard schema export registry/.schema`"
+        )

@@ -9,8 +9,13 @@ from test_validate_corpus import CASES, Case, ids_of
 from validate_fixtures import copy, template  # noqa: F401  (fixtures)
 
 # the mistakes in runs and snapshots, and a few elsewhere that runs refer to
-AFFECTED = [c for c in CASES if "runs/" in c.file or "monitoring" in c.file or c.code in (
-    "unknown-version", "bad-name", "unknown-model")]
+AFFECTED = [
+    c
+    for c in CASES
+    if "runs/" in c.file
+    or "monitoring" in c.file
+    or c.code in ("unknown-version", "bad-name", "unknown-model")
+]
 
 
 def test_there_are_cases_to_compare() -> None:
@@ -18,7 +23,11 @@ def test_there_are_cases_to_compare() -> None:
 
 
 @pytest.mark.parametrize("case", AFFECTED, ids=[c.name for c in AFFECTED])
-def test_workers_report_what_one_process_does(copy, case: Case, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_workers_report_what_one_process_does(
+    copy,  # noqa: F811
+    case: Case,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     reg, raw = copy
     case.action(reg, ids_of(reg, raw))
     serial = run(reg, workers=1)

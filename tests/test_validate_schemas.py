@@ -16,12 +16,16 @@ SCHEMA_KIND = {"synthetic": "synthetic-example"}
 
 # rules a JSON Schema cannot state: they compare two fields, or need the recipe's family
 NOT_IN_SCHEMA = {"drift warn above alert", "non-finite metric"}
-SCHEMA_CASES = [c for c in CASES if c.code in ("schema", "manifest-schema") and c.name not in NOT_IN_SCHEMA]
+SCHEMA_CASES = [
+    c for c in CASES if c.code in ("schema", "manifest-schema") and c.name not in NOT_IN_SCHEMA
+]
 
 
 def validator(kind: str) -> jsonschema.protocols.Validator:
     schema = schema_for(SCHEMA_KIND.get(kind, kind))
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(all_schemas()))
@@ -66,8 +70,14 @@ def test_schema_and_cli_agree_on_bad_files(copy, case: Case) -> None:  # noqa: F
 
 def test_a_child_manifest_may_hold_only_overrides_and_removals() -> None:
     check = validator("manifest")
-    child = {"version": "1.1.0", "extends": {"recipe": "recipe_base", "version": "1.0.0"},
-             "manifest": {"features": {"old": None, "new": {"dtype": "float"}}, "pricing": {"objective": "margin"}}}
+    child = {
+        "version": "1.1.0",
+        "extends": {"recipe": "recipe_base", "version": "1.0.0"},
+        "manifest": {
+            "features": {"old": None, "new": {"dtype": "float"}},
+            "pricing": {"objective": "margin"},
+        },
+    }
     assert list(check.iter_errors(child)) == []
     root = {"version": "1.1.0", "manifest": child["manifest"]}
     messages = [e.message for e in check.iter_errors(root)]
@@ -78,8 +88,15 @@ def test_a_child_manifest_may_hold_only_overrides_and_removals() -> None:
 
 def test_every_files_schema_line_finds_its_schema(copy) -> None:  # noqa: F811
     reg, _ = copy
-    kinds = {"settings": "settings", "recipe": "recipe", "manifest": "manifest", "synthetic": "synthetic-example",
-             "model": "model", "snapshot": "snapshot", "run": "run"}
+    kinds = {
+        "settings": "settings",
+        "recipe": "recipe",
+        "manifest": "manifest",
+        "synthetic": "synthetic-example",
+        "model": "model",
+        "snapshot": "snapshot",
+        "run": "run",
+    }
     for path in sorted(reg.root.rglob("*.yaml")):
         first = path.read_text().splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema="), path

@@ -32,7 +32,9 @@ def load(path: Path) -> Any:
 
 
 def vendored(name: str) -> dict[str, Any]:
-    return json.loads((resources.files("check_jsonschema.builtin_schemas.vendor") / name).read_text())
+    return json.loads(
+        (resources.files("check_jsonschema.builtin_schemas.vendor") / name).read_text()
+    )
 
 
 def scripts(doc: dict[str, Any]) -> list[str]:
@@ -47,13 +49,20 @@ def test_the_workflows_exist() -> None:
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
 def test_workflows_match_githubs_schema(path: Path) -> None:
-    errors = [e.message for e in jsonschema.Draft7Validator(vendored("github-workflows.json")).iter_errors(load(path))]
+    errors = [
+        e.message
+        for e in jsonschema.Draft7Validator(vendored("github-workflows.json")).iter_errors(
+            load(path)
+        )
+    ]
     assert errors == []
 
 
 def test_the_action_matches_githubs_schema() -> None:
     action = load(ROOT / "action.yml")
-    assert list(jsonschema.Draft7Validator(vendored("github-actions.json")).iter_errors(action)) == []
+    assert (
+        list(jsonschema.Draft7Validator(vendored("github-actions.json")).iter_errors(action)) == []
+    )
     assert action["runs"]["using"] == "composite"
 
 
@@ -66,7 +75,11 @@ def test_a_broken_workflow_is_caught_by_the_schema() -> None:
 def test_the_site_workflow_uses_githubs_pages_actions() -> None:
     site = load(ROOT / ".github" / "workflows" / "site.yml")
     used = [s.get("uses", "").split("@")[0] for job in site["jobs"].values() for s in job["steps"]]
-    assert {"actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"} <= set(used)
+    assert {
+        "actions/configure-pages",
+        "actions/upload-pages-artifact",
+        "actions/deploy-pages",
+    } <= set(used)
     assert site["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
 
 
@@ -81,7 +94,7 @@ def _set_args(words: list[str]) -> list[str]:
     for i in range(len(words) - 1):
         if words[i] == "set" and words[i + 1] == "--":
             out = []
-            for word in words[i + 2:]:
+            for word in words[i + 2 :]:
                 if word == "$@":
                     continue
                 out.append(word.rstrip(";"))
@@ -101,18 +114,27 @@ def invocations() -> list[tuple[str, list[str]]]:
             gathered = [w for words in lines for w in _set_args(words)]
             for words in lines:
                 if "modelyard" in words:
-                    args = words[words.index("modelyard") + 1:]
-                    found.append((path.name, [w for a in args for w in (gathered if a == "$@" else [a])]))
+                    args = words[words.index("modelyard") + 1 :]
+                    found.append(
+                        (path.name, [w for a in args for w in (gathered if a == "$@" else [a])])
+                    )
     hook = load(ROOT / ".pre-commit-hooks.yaml")[0]
     found.append((".pre-commit-hooks.yaml", hook["entry"].split()[1:]))
     return found
 
 
 def test_every_file_runs_modelyard() -> None:
-    assert {name for name, _ in invocations()} == {"validate.yml", "site.yml", "action.yml", ".pre-commit-hooks.yaml"}
+    assert {name for name, _ in invocations()} == {
+        "validate.yml",
+        "site.yml",
+        "action.yml",
+        ".pre-commit-hooks.yaml",
+    }
 
 
-@pytest.mark.parametrize(("source", "words"), invocations(), ids=[f"{n}:{' '.join(w)}" for n, w in invocations()])
+@pytest.mark.parametrize(
+    ("source", "words"), invocations(), ids=[f"{n}:{' '.join(w)}" for n, w in invocations()]
+)
 def test_the_commands_they_run_exist(source: str, words: list[str]) -> None:
     command: click.Command = cli
     ctx = click.Context(cli)
@@ -137,29 +159,62 @@ def _shim(tmp_path: Path) -> dict[str, str]:
     shim = bin_dir / "modelyard"
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m modelyard "$@"\n')
     shim.chmod(0o755)
-    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT / "src"),
-            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT / "src"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
 
 
 def _step(doc: dict[str, Any], name: str) -> str:
-    steps = doc["runs"]["steps"] if "runs" in doc else [s for j in doc["jobs"].values() for s in j["steps"]]
+    steps = (
+        doc["runs"]["steps"]
+        if "runs" in doc
+        else [s for j in doc["jobs"].values() for s in j["steps"]]
+    )
     return next(s["run"] for s in steps if s.get("name") == name)
 
 
-@pytest.mark.parametrize(("source", "step", "env"), [
-    (".github/workflows/validate.yml", "Validate the registry", {"BASE_REF": "main"}),
-    ("action.yml", "Validate", {"BASE": "", "BASE_REF": "main", "REGISTRY": "", "STRICT": "false"}),
-])
-def test_the_validate_steps_run_as_written(copy, tmp_path: Path, source: str, step: str,  # noqa: F811
-                                           env: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("source", "step", "env"),
+    [
+        (".github/workflows/validate.yml", "Validate the registry", {"BASE_REF": "main"}),
+        (
+            "action.yml",
+            "Validate",
+            {"BASE": "", "BASE_REF": "main", "REGISTRY": "", "STRICT": "false"},
+        ),
+    ],
+)
+def test_the_validate_steps_run_as_written(
+    copy,  # noqa: F811
+    tmp_path: Path,
+    source: str,
+    step: str,
+    env: dict[str, str],
+) -> None:
     reg, _ = copy
-    git(reg.worktree, "update-ref", "refs/remotes/origin/main", "HEAD")  # as actions/checkout leaves it
+    git(
+        reg.worktree, "update-ref", "refs/remotes/origin/main", "HEAD"
+    )  # as actions/checkout leaves it
     git(reg.worktree, "switch", "-q", "-c", "change")
-    edit(reg, "recipes/recipe_pricing_base/manifest.yaml", "learning_rate: 0.03", "learning_rate: 0.04")
+    edit(
+        reg,
+        "recipes/recipe_pricing_base/manifest.yaml",
+        "learning_rate: 0.03",
+        "learning_rate: 0.04",
+    )
     git(reg.worktree, "commit", "-qam", "Tune without a new version")
     script = _step(load(ROOT / source), step)
-    done = subprocess.run(["bash", "-e", "-c", script], cwd=reg.worktree, env={**_shim(tmp_path), **env},
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=reg.worktree,
+        env={**_shim(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     assert "::error file=registry/recipes/recipe_pricing_base/manifest.yaml,line=2" in done.stdout
     assert "version-not-bumped" in (tmp_path / "summary.md").read_text()

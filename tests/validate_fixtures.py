@@ -13,46 +13,108 @@ from conftest import manifest
 from modelyard.ops import models, monitoring, recipes, runs, setup, synthetic, versions
 from modelyard.storage.registry import Registry
 
-GITCONFIG = "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
+GITCONFIG = (
+    "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
+)
 
 
 def build_template(folder: Path) -> dict[str, str]:
     """Two pricing recipes (a baseline at 1.0.1 and a child), a forecasting recipe, two models,
     two runs, a snapshot and a synthetic example. Returns the ids of the time-named records."""
     reg = setup.init_registry(folder)
-    base = recipes.create_recipe(reg, {
-        "name": "Pricing Baseline", "model_family": "pricing", "level": "baseline",
-        "id": "recipe_pricing_base", "tags": ["baseline"], "manifest": manifest("pricing")}).id
+    base = recipes.create_recipe(
+        reg,
+        {
+            "name": "Pricing Baseline",
+            "model_family": "pricing",
+            "level": "baseline",
+            "id": "recipe_pricing_base",
+            "tags": ["baseline"],
+            "manifest": manifest("pricing"),
+        },
+    ).id
     m2 = manifest("pricing")
     m2["model"]["hyperparameters"]["learning_rate"] = 0.03
-    versions.create_version(reg, base, {"manifest_json": m2, "change_note": "Lower the learning rate"})
+    versions.create_version(
+        reg, base, {"manifest_json": m2, "change_note": "Lower the learning rate"}
+    )
     child_manifest = manifest("pricing")
     child_manifest["model"]["hyperparameters"]["learning_rate"] = 0.03
     child_manifest["pricing"]["objective"] = "margin"
-    recipes.create_recipe(reg, {
-        "name": "Retail Pricing", "model_family": "pricing", "level": "industry", "id": "recipe_retail_pricing",
-        "parent_id": base, "manifest": child_manifest})
-    recipes.create_recipe(reg, {
-        "name": "Demand Forecast", "model_family": "forecasting", "level": "baseline",
-        "id": "recipe_demand_forecast", "manifest": manifest("forecasting")})
+    recipes.create_recipe(
+        reg,
+        {
+            "name": "Retail Pricing",
+            "model_family": "pricing",
+            "level": "industry",
+            "id": "recipe_retail_pricing",
+            "parent_id": base,
+            "manifest": child_manifest,
+        },
+    )
+    recipes.create_recipe(
+        reg,
+        {
+            "name": "Demand Forecast",
+            "model_family": "forecasting",
+            "level": "baseline",
+            "id": "recipe_demand_forecast",
+            "manifest": manifest("forecasting"),
+        },
+    )
     recipes.update_recipe(reg, base, {"status": "approved"})
-    prod = models.register_model(reg, {
-        "name": "Pricing Prod", "id": "model_pricing_prod", "recipe_id": base,
-        "recipe_version_id": "ver_pricing_base_v1.0.0", "owner": "pricing-team", "status": "production"})
-    models.register_model(reg, {
-        "name": "Forecast", "id": "model_forecast", "recipe_id": "recipe_demand_forecast",
-        "recipe_version_id": "1.0.0", "owner": "planning"})
-    done = runs.create_run(reg, {"recipe_id": base, "recipe_version_id": "1.0.1", "run_type": "train",
-                                 "model_id": prod.id})
-    runs.update_run(reg, done.id, {"status": "succeeded", "metrics_json": {"MAPE": 0.12},
-                                   "logs_text": "epoch 1\n"})
-    queued = runs.create_run(reg, {"recipe_id": "recipe_demand_forecast", "recipe_version_id": "1.0.0",
-                                   "run_type": "backtest", "model_id": "model_forecast"})
-    snap = monitoring.create_snapshot(reg, prod.id, {"performance_metrics_json": {"MAPE": 0.14},
-                                                     "drift_metrics_json": {"PSI": 0.05}})
-    synthetic.create_synthetic(reg, base, {
-        "dataset_schema_json": {"columns": {"base_price": "float", "units_sold": "float"}},
-        "sample_rows_json": [{"base_price": 9.99, "units_sold": 120.0}]})
+    prod = models.register_model(
+        reg,
+        {
+            "name": "Pricing Prod",
+            "id": "model_pricing_prod",
+            "recipe_id": base,
+            "recipe_version_id": "ver_pricing_base_v1.0.0",
+            "owner": "pricing-team",
+            "status": "production",
+        },
+    )
+    models.register_model(
+        reg,
+        {
+            "name": "Forecast",
+            "id": "model_forecast",
+            "recipe_id": "recipe_demand_forecast",
+            "recipe_version_id": "1.0.0",
+            "owner": "planning",
+        },
+    )
+    done = runs.create_run(
+        reg,
+        {"recipe_id": base, "recipe_version_id": "1.0.1", "run_type": "train", "model_id": prod.id},
+    )
+    runs.update_run(
+        reg,
+        done.id,
+        {"status": "succeeded", "metrics_json": {"MAPE": 0.12}, "logs_text": "epoch 1\n"},
+    )
+    queued = runs.create_run(
+        reg,
+        {
+            "recipe_id": "recipe_demand_forecast",
+            "recipe_version_id": "1.0.0",
+            "run_type": "backtest",
+            "model_id": "model_forecast",
+        },
+    )
+    snap = monitoring.create_snapshot(
+        reg,
+        prod.id,
+        {"performance_metrics_json": {"MAPE": 0.14}, "drift_metrics_json": {"PSI": 0.05}},
+    )
+    synthetic.create_synthetic(
+        reg,
+        base,
+        {
+            "dataset_schema_json": {"columns": {"base_price": "float", "units_sold": "float"}},
+            "sample_rows_json": [{"base_price": 9.99, "units_sold": 120.0}],
+        },
+    )
     return {"run_done": done.id, "run_queued": queued.id, "snapshot": snap.id}
 
 
@@ -66,7 +128,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         mp.setenv("HOME", str(home))
         mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
         mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-        for var in ("MODELYARD_REGISTRY", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "GIT_DIR", "GIT_INDEX_FILE"):
+        for var in (
+            "MODELYARD_REGISTRY",
+            "GIT_AUTHOR_DATE",
+            "GIT_COMMITTER_DATE",
+            "GIT_DIR",
+            "GIT_INDEX_FILE",
+        ):
             mp.delenv(var, raising=False)
         ids = build_template(folder)
     return folder, ids
@@ -82,8 +150,9 @@ def copy(template: tuple[Path, dict[str, str]], tmp_path: Path) -> tuple[Registr
 
 
 def git(path: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=path, check=True, capture_output=True, text=True,
-                          env=os.environ.copy()).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=path, check=True, capture_output=True, text=True, env=os.environ.copy()
+    ).stdout.strip()
 
 
 def edit(reg: Registry, rel: str, old: str, new: str) -> None:

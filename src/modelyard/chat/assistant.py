@@ -22,23 +22,63 @@ from modelyard.storage.registry import Registry, clock
 
 CAPABILITIES = [
     "find recipes, models and runs by family, level, status, tag, owner and time "
-    "(\"production pricing models\", \"failed runs this week\", \"recipes tagged retail\")",
+    '("production pricing models", "failed runs this week", "recipes tagged retail")',
     "list models with drift or other alerts in their latest monitoring snapshot",
     "explain a recipe: what it builds, its lineage, its versions and what changed, what a child overrides",
     "compare two versions of a recipe, two runs, or a model against its recipe's acceptance thresholds",
     "report a model's health: latest snapshot, thresholds, alerts, the trend of a metric",
     "give the exact commands to clone, version, approve, register, train, promote and monitor",
-    "summarise the registry (\"overview of the registry\")",
+    'summarise the registry ("overview of the registry")',
 ]
 MAX_TURNS = 10
 TURN_CHARS = 2000  # an answer kept in the context; the context travels with every request
 COMPARE_WORDS = ("compare", "versus", "vs", "difference", "differ", "diff", "between")
-ACCEPT_WORDS = ("threshold", "thresholds", "acceptance", "meet", "meets", "pass", "passes", "accept")
-HEALTH_WORDS = ("health", "healthy", "monitoring", "drift", "drifting", "alert", "alerts", "alerting",
-                "snapshot", "snapshots", "doing", "performing", "freshness", "stale")
+ACCEPT_WORDS = (
+    "threshold",
+    "thresholds",
+    "acceptance",
+    "meet",
+    "meets",
+    "pass",
+    "passes",
+    "accept",
+)
+HEALTH_WORDS = (
+    "health",
+    "healthy",
+    "monitoring",
+    "drift",
+    "drifting",
+    "alert",
+    "alerts",
+    "alerting",
+    "snapshot",
+    "snapshots",
+    "doing",
+    "performing",
+    "freshness",
+    "stale",
+)
 TREND_WORDS = ("trend", "trends", "trending", "over", "history", "evolved", "evolution")
-EXPLAIN_WORDS = ("explain", "describe", "about", "tell", "what", "details", "detail", "summarise", "summarize",
-                 "build", "builds", "lineage", "parent", "overrides", "override", "inherit", "inherits")
+EXPLAIN_WORDS = (
+    "explain",
+    "describe",
+    "about",
+    "tell",
+    "what",
+    "details",
+    "detail",
+    "summarise",
+    "summarize",
+    "build",
+    "builds",
+    "lineage",
+    "parent",
+    "overrides",
+    "override",
+    "inherit",
+    "inherits",
+)
 
 
 def answer(reg: Registry, request: ChatRequest | dict[str, Any]) -> ChatResponse:
@@ -61,10 +101,17 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
         _from_turns(kb, req, vocab, now, q)
     draft = _route(kb, q, focus, req)
     new_focus = {k: v for k, v in {**focus, **draft.focus}.items() if v}
-    turns = [*_turns(req.context)[-(MAX_TURNS - 2):], {"role": "user", "content": req.message}, {"role": "assistant", "content": draft.text[:TURN_CHARS]}]
+    turns = [
+        *_turns(req.context)[-(MAX_TURNS - 2) :],
+        {"role": "user", "content": req.message},
+        {"role": "assistant", "content": draft.text[:TURN_CHARS]},
+    ]
     return ChatResponse(
-        reply=draft.text, intent=draft.intent if draft.answered else "decline", answered=draft.answered,
-        references=draft.references, next_steps=draft.next_steps,
+        reply=draft.text,
+        intent=draft.intent if draft.answered else "decline",
+        answered=draft.answered,
+        references=draft.references,
+        next_steps=draft.next_steps,
         context={"focus": new_focus, "turns": turns},
     )
 
@@ -120,7 +167,9 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     recipes = list(q.recipes or q.context_recipes)
     models = list(q.models or q.context_models)
     explicit = q.names_records
-    one_record = q.has(*TREND_WORDS, *ACCEPT_WORDS, *EXPLAIN_WORDS, "health", "healthy", "doing", "performing")
+    one_record = q.has(
+        *TREND_WORDS, *ACCEPT_WORDS, *EXPLAIN_WORDS, "health", "healthy", "doing", "performing"
+    )
     if not explicit and not q.context_recipes and not q.context_models and one_record:
         # "the freshmart production model": no exact name, so the best-ranked record, if clear
         hit = _best_match(kb, q)
@@ -139,7 +188,9 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     if q.unknown_ids and not explicit:
         return _decline(kb, q, "", q.unknown_ids)
 
-    if q.has("howto") or (q.words and q.words[0] in howto.WORKFLOWS and q.words[0] not in ("production", "prod")):
+    if q.has("howto") or (
+        q.words and q.words[0] in howto.WORKFLOWS and q.words[0] not in ("production", "prod")
+    ):
         d = Draft(kb, "howto")
         howto.howto(kb, q, recipes, models, d)
         return d
@@ -156,8 +207,12 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
             return d
         target = models[0] if models else None
         if target or recipes:
-            runs = [r for r in kb.runs if (r.model_id == target if target else r.recipe_id == recipes[0])
-                    and r.metrics_json]
+            runs = [
+                r
+                for r in kb.runs
+                if (r.model_id == target if target else r.recipe_id == recipes[0])
+                and r.metrics_json
+            ]
             if q.has("run", "runs") and len(runs) >= 2:
                 compare.compare_runs(kb, runs[:2], d)
                 return d
@@ -168,7 +223,9 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         d = Draft(kb, "compare")
         health.acceptance(kb, models[0], d)
         return d
-    if (q.has("alert", "alerts", "alerting") or q.has("drift", "drifting")) and not (explicit and models):
+    if (q.has("alert", "alerts", "alerting") or q.has("drift", "drifting")) and not (
+        explicit and models
+    ):
         d = Draft(kb, "find")
         find.models_with_alerts(kb, q, d, drift_only=q.has("drift", "drifting"))
         return d
@@ -180,8 +237,11 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         d = Draft(kb, "health")
         health.model_health(kb, models[0], d)
         return d
-    if not explicit and q.has("summary", "overview", "registry", "everything", "stats", "statistics") \
-            and not _has_filters(q):
+    if (
+        not explicit
+        and q.has("summary", "overview", "registry", "everything", "stats", "statistics")
+        and not _has_filters(q)
+    ):
         d = Draft(kb, "find")
         find.overview(kb, d)
         return d
@@ -213,7 +273,9 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     return _decline(kb, q, "", [])
 
 
-def _follow_up(kb: Knowledge, q: Question, recipes: list[str], models: list[str], explicit: bool) -> Draft | None:
+def _follow_up(
+    kb: Knowledge, q: Question, recipes: list[str], models: list[str], explicit: bool
+) -> Draft | None:
     """Questions about the records around one record: its models, runs, versions, children."""
     subject = next((s for s in q.subjects if s not in ("recipe",) or not recipes), None)
     if subject is None:
@@ -228,7 +290,9 @@ def _follow_up(kb: Knowledge, q: Question, recipes: list[str], models: list[str]
             find.find_runs(kb, q, d, model_id=models[0])
         else:
             find.find_runs(kb, q, d, recipe_id=recipes[0])
-    elif (subject == "version" and recipes and not explicit) or (subject == "version" and q.recipes):
+    elif (subject == "version" and recipes and not explicit) or (
+        subject == "version" and q.recipes
+    ):
         d.intent = "explain"
         explain.versions(kb, recipes[0], d, all_versions=q.has("versions", "history"))
         d.cite("recipe", recipes[0])
@@ -250,8 +314,17 @@ def _follow_up(kb: Knowledge, q: Question, recipes: list[str], models: list[str]
 
 
 def _has_filters(q: Question) -> bool:
-    return bool(q.families or q.model_statuses or q.recipe_statuses or q.levels or q.run_statuses
-                or q.run_types or q.tags or q.owners or q.draft)
+    return bool(
+        q.families
+        or q.model_statuses
+        or q.recipe_statuses
+        or q.levels
+        or q.run_statuses
+        or q.run_types
+        or q.tags
+        or q.owners
+        or q.draft
+    )
 
 
 def _find(kb: Knowledge, q: Question) -> Draft:
@@ -302,8 +375,10 @@ def _decline(kb: Knowledge, q: Question, reason: str, unknown: list[str]) -> Dra
     if reason and not unknown:
         d.say(reason)
     if not d.lines:
-        d.say("I can't answer that from this registry: I only know its recipes, versions, models, runs and "
-              "monitoring snapshots.")
+        d.say(
+            "I can't answer that from this registry: I only know its recipes, versions, models, runs and "
+            "monitoring snapshots."
+        )
     d.say("I can:")
     for line in CAPABILITIES:
         d.item(line)

@@ -52,15 +52,21 @@ class Settings:
             timeout = float(os.environ.get("MODELYARD_CHAT_TIMEOUT", "20"))
         except ValueError:
             timeout = 20.0
-        return cls(base.rstrip("/"), os.environ.get("MODELYARD_CHAT_MODEL", "").strip() or "default",
-                   os.environ.get("MODELYARD_CHAT_API_KEY") or None, timeout)
+        return cls(
+            base.rstrip("/"),
+            os.environ.get("MODELYARD_CHAT_MODEL", "").strip() or "default",
+            os.environ.get("MODELYARD_CHAT_API_KEY") or None,
+            timeout,
+        )
 
 
 class BackendFailed(Exception):
     """The model backend gave no usable reply."""
 
 
-def maybe_rewrite(kb: Knowledge, req: ChatRequest, offline: ChatResponse, settings: Settings | None = None) -> ChatResponse:
+def maybe_rewrite(
+    kb: Knowledge, req: ChatRequest, offline: ChatResponse, settings: Settings | None = None
+) -> ChatResponse:
     """The offline answer, or the model's reply with the offline answer's references."""
     settings = settings or Settings.from_env()
     if settings is None or not offline.answered:
@@ -70,9 +76,13 @@ def maybe_rewrite(kb: Knowledge, req: ChatRequest, offline: ChatResponse, settin
         unknown = sorted({i for i in ids_mentioned(text) if not kb.known(i)})
         if unknown:
             # not repeated here: the response must not carry ids the registry does not hold
-            raise BackendFailed(f"the reply named {len(unknown)} id(s) that are not in the registry")
+            raise BackendFailed(
+                f"the reply named {len(unknown)} id(s) that are not in the registry"
+            )
     except BackendFailed as exc:
-        return offline.model_copy(update={"notes": [*offline.notes, f"model backend not used: {exc}"]})
+        return offline.model_copy(
+            update={"notes": [*offline.notes, f"model backend not used: {exc}"]}
+        )
     context = dict(offline.context)
     turns = list(context.get("turns", []))
     if turns:
@@ -98,12 +108,24 @@ def records(kb: Knowledge, offline: ChatResponse) -> list[dict[str, Any]]:
 
 
 def messages(kb: Knowledge, req: ChatRequest, offline: ChatResponse) -> list[dict[str, str]]:
-    turns = [t for t in req.context.get("turns", []) if isinstance(t, dict)][-6:] if isinstance(
-        req.context.get("turns"), list) else []
-    history = [{"role": t["role"], "content": t["content"]} for t in turns
-               if t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)]
-    context = json.dumps({"records": records(kb, offline), "draft_answer": offline.reply,
-                          "next_steps": [s.cli for s in offline.next_steps]}, ensure_ascii=False)
+    turns = (
+        [t for t in req.context.get("turns", []) if isinstance(t, dict)][-6:]
+        if isinstance(req.context.get("turns"), list)
+        else []
+    )
+    history = [
+        {"role": t["role"], "content": t["content"]}
+        for t in turns
+        if t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+    ]
+    context = json.dumps(
+        {
+            "records": records(kb, offline),
+            "draft_answer": offline.reply,
+            "next_steps": [s.cli for s in offline.next_steps],
+        },
+        ensure_ascii=False,
+    )
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "system", "content": f"Registry records and draft answer (JSON):\n{context}"},
@@ -122,8 +144,12 @@ def complete(settings: Settings, msgs: list[dict[str, str]]) -> str:
     # that trickles bytes cannot hold the answer past the limit
     deadline = time.monotonic() + settings.timeout
     try:
-        with httpx.Client(timeout=httpx.Timeout(settings.timeout), trust_env=False) as client, \
-                client.stream("POST", f"{settings.base_url}/chat/completions", json=body, headers=headers) as resp:
+        with (
+            httpx.Client(timeout=httpx.Timeout(settings.timeout), trust_env=False) as client,
+            client.stream(
+                "POST", f"{settings.base_url}/chat/completions", json=body, headers=headers
+            ) as resp,
+        ):
             chunks = []
             for chunk in resp.iter_bytes():
                 chunks.append(chunk)

@@ -41,10 +41,14 @@ def builds(manifest: dict[str, Any]) -> list[str]:
     model = manifest.get("model") or {}
     features = sorted(manifest.get("features") or {})
     if target:
-        out.append(f"predicts {target.get('name')} ({target.get('kind')}, {target.get('dtype')}) "
-                   f"with {model.get('algorithm', 'an unnamed algorithm')}")
+        out.append(
+            f"predicts {target.get('name')} ({target.get('kind')}, {target.get('dtype')}) "
+            f"with {model.get('algorithm', 'an unnamed algorithm')}"
+        )
     if features:
-        shown = ", ".join(features[:12]) + (f" and {len(features) - 12} more" if len(features) > 12 else "")
+        shown = ", ".join(features[:12]) + (
+            f" and {len(features) - 12} more" if len(features) > 12 else ""
+        )
         out.append(f"{plural(len(features), 'feature')}: {shown}")
     sources = sorted(manifest.get("data_sources") or {})
     if sources:
@@ -52,25 +56,38 @@ def builds(manifest: dict[str, Any]) -> list[str]:
     fam = manifest.get("pricing")
     if fam:
         b = fam.get("price_bounds") or {}
-        out.append(f"pricing objective {fam.get('objective')}, prices between {num(b.get('min_ratio'))} and "
-                   f"{num(b.get('max_ratio'))} of the reference price")
+        out.append(
+            f"pricing objective {fam.get('objective')}, prices between {num(b.get('min_ratio'))} and "
+            f"{num(b.get('max_ratio'))} of the reference price"
+        )
     fam = manifest.get("forecasting")
     if fam:
-        out.append(f"forecasts {fam.get('horizon')} periods ahead at frequency {fam.get('frequency')}")
+        out.append(
+            f"forecasts {fam.get('horizon')} periods ahead at frequency {fam.get('frequency')}"
+        )
     fam = manifest.get("next_best_action")
     if fam:
-        out.append(f"chooses among {plural(len(fam.get('actions') or {}), 'action')}: "
-                   + ", ".join(sorted(fam.get("actions") or {})))
+        out.append(
+            f"chooses among {plural(len(fam.get('actions') or {}), 'action')}: "
+            + ", ".join(sorted(fam.get("actions") or {}))
+        )
     fam = manifest.get("location_scoring")
     if fam:
         out.append(f"scores locations at {((fam.get('geography') or {}).get('level'))} level")
     acc = (manifest.get("evaluation") or {}).get("acceptance") or {}
     if acc:
-        out.append("acceptance: " + "; ".join(f"{k} {value_text(v)}" for k, v in sorted(acc.items())))
+        out.append(
+            "acceptance: " + "; ".join(f"{k} {value_text(v)}" for k, v in sorted(acc.items()))
+        )
     drift = (manifest.get("monitoring") or {}).get("drift") or {}
     if drift:
-        out.append("drift thresholds: " + "; ".join(
-            f"{k} warn {num(v.get('warn'))}, alert {num(v.get('alert'))}" for k, v in sorted(drift.items())))
+        out.append(
+            "drift thresholds: "
+            + "; ".join(
+                f"{k} warn {num(v.get('warn'))}, alert {num(v.get('alert'))}"
+                for k, v in sorted(drift.items())
+            )
+        )
     return out
 
 
@@ -83,16 +100,23 @@ def explain_recipe(kb: Knowledge, recipe_id: str, q: Question, draft: Draft) -> 
     draft.cite("recipe", recipe_id)
     draft.focus["recipe_id"] = recipe_id
     draft.step(commands.show_recipe(recipe_id))
-    lineage_only = q.has("lineage", "parent", "ancestors", "inherit", "inherits", "override", "overrides")
-    versions_only = q.has("version", "versions", "changed", "change", "changes", "latest", "history") and not lineage_only
+    lineage_only = q.has(
+        "lineage", "parent", "ancestors", "inherit", "inherits", "override", "overrides"
+    )
+    versions_only = (
+        q.has("version", "versions", "changed", "change", "changes", "latest", "history")
+        and not lineage_only
+    )
     if lineage_only:
         lineage(kb, recipe_id, draft)
         overrides(kb, recipe_id, draft)
     elif versions_only:
         versions(kb, recipe_id, draft, all_versions=q.has("versions", "history"))
     else:
-        draft.say(f"{recipe_id} \"{r.name}\" is {article(r.level)} {r.level} {r.model_family} recipe, {r.status}, "
-                  f"at version {r.version}." + (f" Tags: {', '.join(r.tags)}." if r.tags else ""))
+        draft.say(
+            f'{recipe_id} "{r.name}" is {article(r.level)} {r.level} {r.model_family} recipe, {r.status}, '
+            f"at version {r.version}." + (f" Tags: {', '.join(r.tags)}." if r.tags else "")
+        )
         manifest, _ = kb.resolved(recipe_id)
         description = r.description or manifest.get("description")
         if description:
@@ -107,11 +131,15 @@ def explain_recipe(kb: Knowledge, recipe_id: str, q: Question, draft: Draft) -> 
         versions(kb, recipe_id, draft, all_versions=False)
         models = kb.models_of(recipe_id)
         if models:
-            draft.say("Models built from it: " + ", ".join(f"{m.id} ({m.status})" for m in models) + ".")
+            draft.say(
+                "Models built from it: " + ", ".join(f"{m.id} ({m.status})" for m in models) + "."
+            )
             for m in models:
                 draft.cite("model", m.id)
     if recipe_id in kb.problems:
-        draft.say(f"Its manifest cannot be read: {kb.problems[recipe_id]} (`modelyard validate` says more).")
+        draft.say(
+            f"Its manifest cannot be read: {kb.problems[recipe_id]} (`modelyard validate` says more)."
+        )
     draft.step(commands.list_versions(recipe_id))
 
 
@@ -125,7 +153,9 @@ def lineage(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
         pin = hist[-1].extends if hist else None
         parent = kb.recipes[chain[-2].id]
         if pin is not None:
-            behind = "" if pin.version == parent.version else f"; the parent is now at {parent.version}"
+            behind = (
+                "" if pin.version == parent.version else f"; the parent is now at {parent.version}"
+            )
             draft.say(f"It is built on {pin.recipe} version {pin.version}{behind}.")
     else:
         draft.say(f"{recipe_id} is a root recipe (no parent).")
@@ -139,7 +169,9 @@ def lineage(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
 def overrides(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
     r = kb.recipes[recipe_id]
     if not r.parent_id:
-        draft.say(f"{recipe_id} has no parent, so it overrides nothing: it sets its whole manifest.")
+        draft.say(
+            f"{recipe_id} has no parent, so it overrides nothing: it sets its whole manifest."
+        )
         return
     manifest, provenance = kb.resolved(recipe_id)
     if recipe_id in kb.problems:
@@ -147,7 +179,9 @@ def overrides(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
         return
     own = sorted(path for path, who in provenance.items() if who == recipe_id)
     if not own:
-        draft.say(f"{recipe_id} overrides nothing of its parent {r.parent_id}: its resolved manifest is the parent's.")
+        draft.say(
+            f"{recipe_id} overrides nothing of its parent {r.parent_id}: its resolved manifest is the parent's."
+        )
         return
     draft.say(f"{recipe_id} sets {plural(len(own), 'value')} itself, on top of {r.parent_id}:")
     for path in own[:25]:
@@ -171,12 +205,17 @@ def versions(kb: Knowledge, recipe_id: str, draft: Draft, all_versions: bool) ->
         return
     latest = hist[-1]
     cite_version(kb, draft, latest)
-    draft.say(f"{plural(len(hist), 'version')}; the latest is {latest.version_number} ({latest.version_id}), "
-              f"committed {iso(latest.created_at)} by {latest.created_by}: \"{latest.change_note}\".")
+    draft.say(
+        f"{plural(len(hist), 'version')}; the latest is {latest.version_number} ({latest.version_id}), "
+        f'committed {iso(latest.created_at)} by {latest.created_by}: "{latest.change_note}".'
+    )
     if latest.diff_from_prev:
         changes = latest.diff_from_prev["changes"]
-        draft.say(f"What changed from {latest.diff_from_prev['from_version']} ({latest.bump} bump): "
-                  + ("; ".join(change_text(c) for c in changes[:10]) or "only the parent pin") + ".")
+        draft.say(
+            f"What changed from {latest.diff_from_prev['from_version']} ({latest.bump} bump): "
+            + ("; ".join(change_text(c) for c in changes[:10]) or "only the parent pin")
+            + "."
+        )
     if all_versions:
         for v in hist:
             draft.item(f"{v.version_number} {iso(v.created_at)} {v.created_by}: {v.change_note}")
@@ -188,26 +227,35 @@ def explain_model(kb: Knowledge, model_id: str, draft: Draft) -> None:
     m = kb.models[model_id]
     draft.cite("model", model_id)
     draft.focus["model_id"] = model_id
-    draft.say(f"{model_id} \"{m.name}\" is {article(m.model_family)} {m.model_family} model in {m.status}, owned by {m.owner}, "
-              f"built from {m.recipe_version_id} of {m.recipe_id}.")
+    draft.say(
+        f'{model_id} "{m.name}" is {article(m.model_family)} {m.model_family} model in {m.status}, owned by {m.owner}, '
+        f"built from {m.recipe_version_id} of {m.recipe_id}."
+    )
     if m.description:
         draft.say(m.description.strip())
     recipe = kb.recipes.get(m.recipe_id)
     if recipe is not None:
         draft.cite("recipe", recipe.id)
         if recipe.version_id and recipe.version_id != m.recipe_version_id:
-            draft.say(f"Its recipe is now at {recipe.version} ({recipe.version_id}); the model is on an older version.")
+            draft.say(
+                f"Its recipe is now at {recipe.version} ({recipe.version_id}); the model is on an older version."
+            )
     runs = [r for r in kb.runs if r.model_id == model_id]
     if runs:
-        draft.say(f"{plural(len(runs), 'run')}; the newest is {runs[0].id} ({runs[0].run_type}, {runs[0].status}, "
-                  f"{iso(runs[0].created_at)}).")
+        draft.say(
+            f"{plural(len(runs), 'run')}; the newest is {runs[0].id} ({runs[0].run_type}, {runs[0].status}, "
+            f"{iso(runs[0].created_at)})."
+        )
         draft.cite("run", runs[0].id)
     state = alert_state(kb, model_id)
     if state is not None:
         draft.cite_ref(kb.snapshot_ref(state.snapshot))
         problems = state.items()
-        draft.say(f"Latest monitoring snapshot {state.snapshot.id} ({iso(state.snapshot.captured_at)}): "
-                  + ("; ".join(problems) if problems else "no alerts") + ".")
+        draft.say(
+            f"Latest monitoring snapshot {state.snapshot.id} ({iso(state.snapshot.captured_at)}): "
+            + ("; ".join(problems) if problems else "no alerts")
+            + "."
+        )
     draft.step(commands.show_model(model_id))
     draft.step(commands.list_runs(model_id=model_id))
 
@@ -226,7 +274,11 @@ def explain_run(kb: Knowledge, run_id: str, draft: Draft) -> None:
         times.append(f"finished {iso(run.finished_at)}")
     draft.say(", ".join(times) + ".")
     if run.metrics_json:
-        draft.say("Metrics: " + ", ".join(f"{k} {num(v)}" for k, v in sorted(run.metrics_json.items())) + ".")
+        draft.say(
+            "Metrics: "
+            + ", ".join(f"{k} {num(v)}" for k, v in sorted(run.metrics_json.items()))
+            + "."
+        )
     if run.artifacts_json:
         draft.say("Artifacts: " + ", ".join(sorted(run.artifacts_json)) + ".")
     if run.recipe_id in kb.recipes:

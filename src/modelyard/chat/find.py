@@ -18,7 +18,8 @@ def _filters(parts: dict[str, set[str]]) -> str:
 def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
     statuses = set(q.recipe_statuses) | ({"draft"} if q.draft else set())
     found = [
-        r for r in kb.recipes.values()
+        r
+        for r in kb.recipes.values()
         if (not q.families or r.model_family in q.families)
         and (not q.levels or r.level in q.levels)
         and (not statuses or r.status in statuses)
@@ -29,7 +30,9 @@ def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
     for r in found[:MAX_LISTED]:
         parent = f", child of {r.parent_id}" if r.parent_id else ""
         tags = f", tags {', '.join(r.tags)}" if r.tags else ""
-        draft.item(f"{r.id} \"{r.name}\": {r.model_family}, {r.level}, {r.status}, version {r.version}{parent}{tags}")
+        draft.item(
+            f'{r.id} "{r.name}": {r.model_family}, {r.level}, {r.status}, version {r.version}{parent}{tags}'
+        )
         draft.cite("recipe", r.id)
     _more(draft, len(found))
     filters = {}
@@ -48,20 +51,28 @@ def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
 def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None = None) -> None:
     statuses = set(q.model_statuses) | ({"draft"} if q.draft else set())
     found = [
-        m for m in kb.models.values()
+        m
+        for m in kb.models.values()
         if (not q.families or m.model_family in q.families)
         and (not statuses or m.status in statuses)
         and (not q.owners or m.owner in q.owners)
         and (recipe_id is None or m.recipe_id == recipe_id)
-        and (not q.tags or q.tags & set(kb.recipes[m.recipe_id].tags if m.recipe_id in kb.recipes else ()))
+        and (
+            not q.tags
+            or q.tags & set(kb.recipes[m.recipe_id].tags if m.recipe_id in kb.recipes else ())
+        )
     ]
-    desc = _filters({"family": q.families, "status": statuses, "owner": q.owners, "recipe tag": q.tags})
+    desc = _filters(
+        {"family": q.families, "status": statuses, "owner": q.owners, "recipe tag": q.tags}
+    )
     of = f" built from {recipe_id}" if recipe_id else ""
     draft.say(f"{plural(len(found), 'model')}{of} match{'es' if len(found) == 1 else ''}{desc}.")
     if recipe_id:
         draft.cite("recipe", recipe_id)
     for m in found[:MAX_LISTED]:
-        draft.item(f"{m.id} \"{m.name}\": {m.model_family}, {m.status}, from {m.recipe_version_id}, owner {m.owner}")
+        draft.item(
+            f'{m.id} "{m.name}": {m.model_family}, {m.status}, from {m.recipe_version_id}, owner {m.owner}'
+        )
         draft.cite("model", m.id)
     _more(draft, len(found))
     filters = {}
@@ -79,30 +90,43 @@ def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None 
         draft.step(commands.show_model(found[0].id))
 
 
-def find_runs(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None = None,
-              model_id: str | None = None) -> None:
+def find_runs(
+    kb: Knowledge,
+    q: Question,
+    draft: Draft,
+    recipe_id: str | None = None,
+    model_id: str | None = None,
+) -> None:
     found = [
-        r for r in (kb.runs_since(q.since) if q.since else kb.runs)
+        r
+        for r in (kb.runs_since(q.since) if q.since else kb.runs)
         if (not q.run_statuses or r.status in q.run_statuses)
         and (not q.run_types or r.run_type in q.run_types)
         and (q.since is None or r.created_at >= q.since)
         and (recipe_id is None or r.recipe_id == recipe_id)
         and (model_id is None or r.model_id == model_id)
-        and (not q.families or kb.recipes.get(r.recipe_id) is None
-             or kb.recipes[r.recipe_id].model_family in q.families)
+        and (
+            not q.families
+            or kb.recipes.get(r.recipe_id) is None
+            or kb.recipes[r.recipe_id].model_family in q.families
+        )
     ]
     desc = _filters({"status": q.run_statuses, "type": q.run_types, "family": q.families})
     of = f" of {model_id}" if model_id else f" of {recipe_id}" if recipe_id else ""
     when = f" {q.window} (since {iso(q.since)})" if q.since and q.window else ""
-    draft.say(f"{plural(len(found), 'run')}{of}{when} match{'es' if len(found) == 1 else ''}{desc}, newest first.")
+    draft.say(
+        f"{plural(len(found), 'run')}{of}{when} match{'es' if len(found) == 1 else ''}{desc}, newest first."
+    )
     for target, kind in ((recipe_id, "recipe"), (model_id, "model")):
         if target:
             draft.cite(kind, target)
     for r in found[:MAX_LISTED]:
         metrics = ", ".join(f"{k} {v}" for k, v in sorted(r.metrics_json.items()))
         who = f" for {r.model_id}" if r.model_id else ""
-        draft.item(f"{r.id}: {r.run_type} of {r.recipe_version_id}{who}, {r.status}, created {iso(r.created_at)}"
-                   + (f"; {metrics}" if metrics else ""))
+        draft.item(
+            f"{r.id}: {r.run_type} of {r.recipe_version_id}{who}, {r.status}, created {iso(r.created_at)}"
+            + (f"; {metrics}" if metrics else "")
+        )
         draft.cite("run", r.id)
     _more(draft, len(found))
     filters = {}
@@ -137,11 +161,15 @@ def models_with_alerts(kb: Knowledge, q: Question, draft: Draft, drift_only: boo
         if items:
             hits.append((m, state, items))
     checked = sum(1 for m in kb.models.values() if kb.snapshots(m.id))
-    draft.say(f"{plural(len(hits), 'model')} {'has' if len(hits) == 1 else 'have'} {what} in their latest "
-              f"monitoring snapshot ({plural(checked, 'model')} with snapshots checked).")
+    draft.say(
+        f"{plural(len(hits), 'model')} {'has' if len(hits) == 1 else 'have'} {what} in their latest "
+        f"monitoring snapshot ({plural(checked, 'model')} with snapshots checked)."
+    )
     for m, state, items in hits:
-        draft.item(f"{m.id} ({m.status}), snapshot {state.snapshot.id} at {iso(state.snapshot.captured_at)}: "
-                   + "; ".join(items))
+        draft.item(
+            f"{m.id} ({m.status}), snapshot {state.snapshot.id} at {iso(state.snapshot.captured_at)}: "
+            + "; ".join(items)
+        )
         draft.cite("model", m.id)
         draft.cite_ref(kb.snapshot_ref(state.snapshot))
         draft.step(commands.list_snapshots(m.id))
@@ -154,7 +182,7 @@ def children(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
     draft.cite("recipe", recipe_id)
     draft.say(f"{recipe_id} has {plural(len(kids), 'child recipe')}.")
     for r in kids:
-        draft.item(f"{r.id} \"{r.name}\": {r.level}, {r.status}, version {r.version}")
+        draft.item(f'{r.id} "{r.name}": {r.level}, {r.status}, version {r.version}')
         draft.cite("recipe", r.id)
 
 
@@ -165,13 +193,16 @@ def _more(draft: Draft, total: int) -> None:
 
 def overview(kb: Knowledge, draft: Draft) -> None:
     """What the registry holds, counted from its records."""
+
     def counts(values: list[str]) -> str:
         return ", ".join(f"{values.count(v)} {v}" for v in sorted(set(values))) or "none"
 
     recs = list(kb.recipes.values())
     models = list(kb.models.values())
-    draft.say(f"This registry holds {plural(len(recs), 'recipe')}, {plural(len(models), 'model')} and "
-              f"{plural(len(kb.runs), 'run')}.")
+    draft.say(
+        f"This registry holds {plural(len(recs), 'recipe')}, {plural(len(models), 'model')} and "
+        f"{plural(len(kb.runs), 'run')}."
+    )
     draft.item(f"recipes by family: {counts([r.model_family for r in recs])}")
     draft.item(f"recipes by level: {counts([r.level for r in recs])}")
     draft.item(f"recipes by status: {counts([r.status for r in recs])}")

@@ -32,7 +32,9 @@ def bound_text(metric: str, bound: dict[str, Any]) -> str:
 
 
 def passes(value: float, bound: dict[str, Any]) -> bool:
-    return (bound.get("min") is None or value >= bound["min"]) and (bound.get("max") is None or value <= bound["max"])
+    return (bound.get("min") is None or value >= bound["min"]) and (
+        bound.get("max") is None or value <= bound["max"]
+    )
 
 
 @dataclass
@@ -72,9 +74,13 @@ def alert_state(kb: Knowledge, model_id: str) -> AlertState | None:
         if value is None:
             continue
         if value >= levels["alert"]:
-            state.drift.append(f"drift {metric} {num(value)} is at or above its alert level {num(levels['alert'])}")
+            state.drift.append(
+                f"drift {metric} {num(value)} is at or above its alert level {num(levels['alert'])}"
+            )
         elif value >= levels["warn"]:
-            state.drift.append(f"drift {metric} {num(value)} is at or above its warn level {num(levels['warn'])}")
+            state.drift.append(
+                f"drift {metric} {num(value)} is at or above its warn level {num(levels['warn'])}"
+            )
     for metric, bound in sorted((mon.get("performance") or {}).items()):
         value = snap.performance_metrics_json.get(metric)
         if value is not None and not passes(value, bound):
@@ -82,7 +88,9 @@ def alert_state(kb: Knowledge, model_id: str) -> AlertState | None:
     age = freshness_hours(snap)
     limit = (mon.get("freshness") or {}).get("max_age_hours")
     if age is not None and limit is not None and age > limit:
-        state.freshness.append(f"data {num(round(age, 1))} hours old at capture, over the {num(limit)} hour limit")
+        state.freshness.append(
+            f"data {num(round(age, 1))} hours old at capture, over the {num(limit)} hour limit"
+        )
     return state
 
 
@@ -110,8 +118,10 @@ def model_health(kb: Knowledge, model_id: str, draft: Draft) -> None:
     draft.cite("model", model_id)
     draft.focus["model_id"] = model_id
     snaps = kb.snapshots(model_id)
-    draft.say(f"{model_id} \"{m.name}\" is in {m.status}, built from {m.recipe_version_id}; "
-              f"{plural(len(snaps), 'monitoring snapshot')}.")
+    draft.say(
+        f'{model_id} "{m.name}" is in {m.status}, built from {m.recipe_version_id}; '
+        f"{plural(len(snaps), 'monitoring snapshot')}."
+    )
     draft.step(commands.list_snapshots(model_id))
     if not snaps:
         draft.say("It has no monitoring snapshot yet, so there is nothing to judge its health by.")
@@ -126,25 +136,39 @@ def model_health(kb: Knowledge, model_id: str, draft: Draft) -> None:
     draft.say(f"Latest snapshot {snap.id}, captured {iso(snap.captured_at)}:")
     for metric, value in sorted(snap.performance_metrics_json.items()):
         bound = (mon.get("performance") or {}).get(metric)
-        verdict = "" if bound is None else (" (within " if passes(value, bound) else " (breaks ") + bound_text(metric, bound) + ")"
+        verdict = (
+            ""
+            if bound is None
+            else (" (within " if passes(value, bound) else " (breaks ")
+            + bound_text(metric, bound)
+            + ")"
+        )
         draft.item(f"{metric} {num(value)}{verdict}")
     for metric, value in sorted(snap.drift_metrics_json.items()):
         levels = (mon.get("drift") or {}).get(metric)
         verdict = ""
         if levels:
-            level = "alert" if value >= levels["alert"] else "warn" if value >= levels["warn"] else "ok"
+            level = (
+                "alert" if value >= levels["alert"] else "warn" if value >= levels["warn"] else "ok"
+            )
             verdict = f" ({level}: warn at {num(levels['warn'])}, alert at {num(levels['alert'])})"
         draft.item(f"drift {metric} {num(value)}{verdict}")
     age = freshness_hours(snap)
     if age is not None:
-        draft.item(f"data last updated {snap.data_freshness_json['last_update']}, "
-                   f"{num(round(age, 1))} hours before capture")
+        draft.item(
+            f"data last updated {snap.data_freshness_json['last_update']}, "
+            f"{num(round(age, 1))} hours before capture"
+        )
     problems = state.items()
     if problems:
         draft.say(f"{plural(len(problems), 'problem')}: " + "; ".join(problems) + ".")
         recipe = kb.recipes.get(m.recipe_id)
         if recipe and m.status != "retired":
-            draft.step(commands.create_run(recipe.id, recipe.version_id or m.recipe_version_id, "train", model_id))
+            draft.step(
+                commands.create_run(
+                    recipe.id, recipe.version_id or m.recipe_version_id, "train", model_id
+                )
+            )
     else:
         draft.say("No alerts, and nothing crosses the recipe's monitoring thresholds.")
 
@@ -157,10 +181,16 @@ def trend(kb: Knowledge, model_id: str, metric: str | None, draft: Draft) -> Non
     names = sorted({k for s in snaps for k in (*s.performance_metrics_json, *s.drift_metrics_json)})
     if metric is None or metric not in names:
         if not names:
-            draft.say(f"{model_id} has no monitoring snapshots with metrics, so there is no trend to show.")
+            draft.say(
+                f"{model_id} has no monitoring snapshots with metrics, so there is no trend to show."
+            )
             return
         asked = f"{metric} is not measured in the snapshots of {model_id}. " if metric else ""
-        metric = names[0] if len(names) == 1 else next((n for n in names if n in _first_perf(snaps)), names[0])
+        metric = (
+            names[0]
+            if len(names) == 1
+            else next((n for n in names if n in _first_perf(snaps)), names[0])
+        )
         draft.say(f"{asked}Metrics tracked: {', '.join(names)}; showing {metric}.")
     points: list[tuple[MonitoringSnapshot, float]] = []
     for s in snaps:
@@ -170,8 +200,10 @@ def trend(kb: Knowledge, model_id: str, metric: str | None, draft: Draft) -> Non
     first, last = points[0][1], points[-1][1]
     change = last - first
     direction = "rose" if change > 0 else "fell" if change < 0 else "did not change"
-    draft.say(f"{metric} of {model_id} over {plural(len(points), 'snapshot')}: {direction} from {num(first)} "
-              f"({iso(points[0][0].captured_at)}) to {num(last)} ({iso(points[-1][0].captured_at)}).")
+    draft.say(
+        f"{metric} of {model_id} over {plural(len(points), 'snapshot')}: {direction} from {num(first)} "
+        f"({iso(points[0][0].captured_at)}) to {num(last)} ({iso(points[-1][0].captured_at)})."
+    )
     for s, v in points:
         draft.item(f"{iso(s.captured_at)}  {metric} {num(v)}  ({s.id})")
         draft.cite_ref(kb.snapshot_ref(s))
@@ -191,16 +223,23 @@ def acceptance(kb: Knowledge, model_id: str, draft: Draft) -> None:
     if m.recipe_id in kb.recipes:
         draft.cite("recipe", m.recipe_id)
     if not bounds:
-        draft.say(f"The recipe version {m.recipe_version_id} of {model_id} sets no acceptance thresholds "
-                  "(evaluation.acceptance), so there is nothing to check it against.")
+        draft.say(
+            f"The recipe version {m.recipe_version_id} of {model_id} sets no acceptance thresholds "
+            "(evaluation.acceptance), so there is nothing to check it against."
+        )
         return
-    draft.say(f"Acceptance thresholds of {m.recipe_version_id}: "
-              + "; ".join(bound_text(k, b) for k, b in sorted(bounds.items())) + ".")
+    draft.say(
+        f"Acceptance thresholds of {m.recipe_version_id}: "
+        + "; ".join(bound_text(k, b) for k, b in sorted(bounds.items()))
+        + "."
+    )
     run = _latest_measured(kb, model_id, set(bounds))
     verdicts = []
     if run is not None:
         draft.cite("run", run.id)
-        draft.say(f"Newest succeeded run with these metrics: {run.id} ({run.run_type}, {iso(run.created_at)}):")
+        draft.say(
+            f"Newest succeeded run with these metrics: {run.id} ({run.run_type}, {iso(run.created_at)}):"
+        )
         verdicts += _judge(draft, run.metrics_json, bounds)
         draft.step(commands.show_run(run.id))
     else:
@@ -212,14 +251,19 @@ def acceptance(kb: Knowledge, model_id: str, draft: Draft) -> None:
         verdicts += _judge(draft, snaps[0].performance_metrics_json, bounds)
     if verdicts:
         failed = [v for v in verdicts if not v]
-        draft.say("It meets every acceptance threshold measured." if not failed
-                  else f"It misses {plural(len(failed), 'acceptance check')}.")
+        draft.say(
+            "It meets every acceptance threshold measured."
+            if not failed
+            else f"It misses {plural(len(failed), 'acceptance check')}."
+        )
     recipe = kb.recipes.get(m.recipe_id)
     if recipe is not None:
         draft.step(commands.create_run(recipe.id, m.recipe_version_id, "eval", model_id))
 
 
-def _judge(draft: Draft, metrics: dict[str, float], bounds: dict[str, dict[str, Any]]) -> list[bool]:
+def _judge(
+    draft: Draft, metrics: dict[str, float], bounds: dict[str, dict[str, Any]]
+) -> list[bool]:
     out = []
     for metric, bound in sorted(bounds.items()):
         value = metrics.get(metric)
@@ -228,10 +272,18 @@ def _judge(draft: Draft, metrics: dict[str, float], bounds: dict[str, dict[str, 
             continue
         ok = passes(value, bound)
         out.append(ok)
-        draft.item(f"{metric} {num(value)}: {'passes' if ok else 'fails'} {bound_text(metric, bound)}")
+        draft.item(
+            f"{metric} {num(value)}: {'passes' if ok else 'fails'} {bound_text(metric, bound)}"
+        )
     return out
 
 
 def _latest_measured(kb: Knowledge, model_id: str, metrics: set[str]) -> Run | None:
-    return next((r for r in kb.runs if r.model_id == model_id and r.status == "succeeded"
-                 and metrics & set(r.metrics_json)), None)
+    return next(
+        (
+            r
+            for r in kb.runs
+            if r.model_id == model_id and r.status == "succeeded" and metrics & set(r.metrics_json)
+        ),
+        None,
+    )

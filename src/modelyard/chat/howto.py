@@ -11,18 +11,46 @@ from modelyard.domain.records import Model, RecipeOut
 
 # question word -> workflow
 WORKFLOWS = {
-    "clone": "clone", "copy": "clone", "fork": "clone",
-    "version": "version", "create": "version",
-    "approve": "approve", "approved": "approve",
+    "clone": "clone",
+    "copy": "clone",
+    "fork": "clone",
+    "version": "version",
+    "create": "version",
+    "approve": "approve",
+    "approved": "approve",
     "register": "register",
-    "train": "train", "training": "train", "retrain": "train", "eval": "eval", "evaluation": "eval",
-    "evaluate": "eval", "backtest": "backtest",
-    "promote": "promote", "deploy": "promote", "production": "promote", "prod": "promote",
-    "rollback": "rollback", "retire": "retire", "retired": "retire",
-    "monitor": "monitor", "monitoring": "monitor", "snapshot": "monitor", "record": "monitor",
+    "train": "train",
+    "training": "train",
+    "retrain": "train",
+    "eval": "eval",
+    "evaluation": "eval",
+    "evaluate": "eval",
+    "backtest": "backtest",
+    "promote": "promote",
+    "deploy": "promote",
+    "production": "promote",
+    "prod": "promote",
+    "rollback": "rollback",
+    "retire": "retire",
+    "retired": "retire",
+    "monitor": "monitor",
+    "monitoring": "monitor",
+    "snapshot": "monitor",
+    "record": "monitor",
 }
-ORDER = ("clone", "version", "approve", "register", "train", "eval", "backtest", "promote", "rollback",
-         "retire", "monitor")
+ORDER = (
+    "clone",
+    "version",
+    "approve",
+    "register",
+    "train",
+    "eval",
+    "backtest",
+    "promote",
+    "rollback",
+    "retire",
+    "monitor",
+)
 RECIPE_FLOWS = {"clone", "version", "approve", "register"}
 
 
@@ -33,14 +61,23 @@ def workflows_in(q: Question) -> list[str]:
     return [w for w in ORDER if w in found]
 
 
-def howto(kb: Knowledge, q: Question, recipe_ids: list[str], model_ids: list[str], draft: Draft) -> None:
+def howto(
+    kb: Knowledge, q: Question, recipe_ids: list[str], model_ids: list[str], draft: Draft
+) -> None:
     flows = workflows_in(q)
     model = kb.models[model_ids[0]] if model_ids else None
-    recipe = kb.recipes[recipe_ids[0]] if recipe_ids else (kb.recipes.get(model.recipe_id) if model else None)
+    recipe = (
+        kb.recipes[recipe_ids[0]]
+        if recipe_ids
+        else (kb.recipes.get(model.recipe_id) if model else None)
+    )
     if recipe is None and model is None and q.families:
         recipe = _family_root(kb, next(iter(sorted(q.families))))
-    whole = model is None and q.has("new", "workflow", "whole", "scratch", "end", "howto") and (
-        not flows or flows == ["promote"])
+    whole = (
+        model is None
+        and q.has("new", "workflow", "whole", "scratch", "end", "howto")
+        and (not flows or flows == ["promote"])
+    )
     if recipe is not None and model is None and whole:
         _new_model(kb, recipe, draft)
         return
@@ -65,14 +102,22 @@ def _new_model(kb: Knowledge, recipe: RecipeOut, draft: Draft) -> None:
     draft.cite("recipe", recipe.id)
     draft.focus["recipe_id"] = recipe.id
     draft.say(f"From {recipe.id} (version {recipe.version}) to a monitored production model:")
-    draft.say("1. clone it as your own recipe (a draft child with no overrides; the command prints the new id)")
-    draft.say("2. commit your changes as a new version of the clone: versions create NEW_ID --patch FILE or --set")
+    draft.say(
+        "1. clone it as your own recipe (a draft child with no overrides; the command prints the new id)"
+    )
+    draft.say(
+        "2. commit your changes as a new version of the clone: versions create NEW_ID --patch FILE or --set"
+    )
     draft.say("3. approve the clone: recipes update NEW_ID --status approved")
     draft.say("4. register a model from the clone's version: models register")
-    draft.say("5. queue a train run for the model, and report its status and metrics: runs create, runs update")
+    draft.say(
+        "5. queue a train run for the model, and report its status and metrics: runs create, runs update"
+    )
     draft.say("6. promote the model: models update MODEL_ID --status production")
     draft.say("7. record monitoring snapshots: monitoring create MODEL_ID")
-    draft.say("Ask again about the new recipe or model once it exists, and I will give the exact commands.")
+    draft.say(
+        "Ask again about the new recipe or model once it exists, and I will give the exact commands."
+    )
     draft.step(commands.clone(recipe.id, f"{recipe.name} copy"))
 
 
@@ -87,19 +132,25 @@ def _owner(kb: Knowledge, recipe: RecipeOut) -> str:
     return owners[0] if owners else "your-team"
 
 
-def _flow(kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | None, draft: Draft) -> None:
+def _flow(
+    kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | None, draft: Draft
+) -> None:
     if flow in RECIPE_FLOWS and recipe is None:
         draft.say(f"To {flow}, name a recipe.")
         return
     if flow == "clone" and recipe is not None:
-        draft.say(f"Clone {recipe.id}: the clone is a draft child pinned to version {recipe.version}, "
-                  "with no overrides until you version it.")
+        draft.say(
+            f"Clone {recipe.id}: the clone is a draft child pinned to version {recipe.version}, "
+            "with no overrides until you version it."
+        )
         draft.step(commands.clone(recipe.id, f"{recipe.name} copy"))
     elif flow == "version" and recipe is not None:
         breaking = " or ".join(kb.reg.settings.breaking_paths)
-        draft.say(f"Version {recipe.id} (now {recipe.version}): commit what changes (a patch file, or --set "
-                  "PATH=VALUE) with a change note; the number is bumped from what changed"
-                  + (f" (major for {breaking})." if breaking else "."))
+        draft.say(
+            f"Version {recipe.id} (now {recipe.version}): commit what changes (a patch file, or --set "
+            "PATH=VALUE) with a change note; the number is bumped from what changed"
+            + (f" (major for {breaking})." if breaking else ".")
+        )
         if recipe.version_id:
             draft.step(commands.show_version(recipe.id, recipe.version_id))
         draft.step(commands.new_version(recipe.id, "Describe the change"))
@@ -107,12 +158,18 @@ def _flow(kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | Non
         if recipe.status == "approved":
             draft.say(f"{recipe.id} is already approved.")
         else:
-            draft.say(f"Approve {recipe.id} (now {recipe.status}); a model can enter production only from an "
-                      "approved recipe.")
+            draft.say(
+                f"Approve {recipe.id} (now {recipe.status}); a model can enter production only from an "
+                "approved recipe."
+            )
             draft.step(commands.set_recipe_status(recipe.id, "approved"))
     elif flow == "register" and recipe is not None and recipe.version_id:
         draft.say(f"Register a model from {recipe.id}'s current version {recipe.version_id}.")
-        draft.step(commands.register(recipe.id, recipe.version_id, f"{recipe.name} model", _owner(kb, recipe)))
+        draft.step(
+            commands.register(
+                recipe.id, recipe.version_id, f"{recipe.name} model", _owner(kb, recipe)
+            )
+        )
     elif flow in ("train", "eval", "backtest"):
         _run_flow(kb, flow, recipe, model, draft)
     elif flow in ("promote", "rollback", "retire"):
@@ -121,18 +178,24 @@ def _flow(kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | Non
         if model is None:
             draft.say("To monitor, name a model.")
             return
-        draft.say(f"Record what monitoring measured for {model.id}, then look at the latest snapshots.")
+        draft.say(
+            f"Record what monitoring measured for {model.id}, then look at the latest snapshots."
+        )
         draft.step(commands.record_snapshot(model.id))
         draft.step(commands.list_snapshots(model.id))
 
 
-def _run_flow(kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | None, draft: Draft) -> None:
+def _run_flow(
+    kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | None, draft: Draft
+) -> None:
     if model is not None:
         if model.status == "retired":
             draft.say(f"{model.id} is retired; it takes no new runs.")
             return
-        draft.say(f"Queue a {flow} run of {model.recipe_version_id} for {model.id}; the job reports its "
-                  "status and metrics back with `runs update`.")
+        draft.say(
+            f"Queue a {flow} run of {model.recipe_version_id} for {model.id}; the job reports its "
+            "status and metrics back with `runs update`."
+        )
         draft.step(commands.create_run(model.recipe_id, model.recipe_version_id, flow, model.id))
     elif recipe is not None and recipe.version_id:
         draft.say(f"Queue a {flow} run of {recipe.version_id} (not tied to a model).")
@@ -140,23 +203,46 @@ def _run_flow(kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model |
     else:
         draft.say(f"To queue a {flow} run, name a recipe or a model.")
         return
-    done = next((r for r in kb.runs if model is not None and r.model_id == model.id and r.status == "running"), None)
+    done = next(
+        (
+            r
+            for r in kb.runs
+            if model is not None and r.model_id == model.id and r.status == "running"
+        ),
+        None,
+    )
     if done is not None:
         draft.say(f"{done.id} is running now; when it ends, report it:")
         draft.step(commands.finish_run(done.id, "succeeded", done.metrics_json or {}))
         draft.cite("run", done.id)
 
 
-def _status_flow(kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | None, draft: Draft) -> None:
+def _status_flow(
+    kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | None, draft: Draft
+) -> None:
     if model is None:
-        wanted = {"promote": ("staging", "draft"), "rollback": ("production",), "retire": ("staging", "production", "draft")}[flow]
-        candidates = [m for m in kb.models.values() if m.status in wanted
-                      and (recipe is None or m.recipe_id == recipe.id)][:3]
+        wanted = {
+            "promote": ("staging", "draft"),
+            "rollback": ("production",),
+            "retire": ("staging", "production", "draft"),
+        }[flow]
+        candidates = [
+            m
+            for m in kb.models.values()
+            if m.status in wanted and (recipe is None or m.recipe_id == recipe.id)
+        ][:3]
         if not candidates:
-            draft.say(f"To {flow} a model, name it; no model is in {' or '.join(wanted)}"
-                      + (f" for {recipe.id}" if recipe else "") + ".")
+            draft.say(
+                f"To {flow} a model, name it; no model is in {' or '.join(wanted)}"
+                + (f" for {recipe.id}" if recipe else "")
+                + "."
+            )
             return
-        draft.say(f"To {flow} a model, name it. Candidates: " + ", ".join(f"{m.id} ({m.status})" for m in candidates) + ".")
+        draft.say(
+            f"To {flow} a model, name it. Candidates: "
+            + ", ".join(f"{m.id} ({m.status})" for m in candidates)
+            + "."
+        )
         for m in candidates:
             draft.cite("model", m.id)
         model = candidates[0]
@@ -168,11 +254,17 @@ def _status_flow(kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Mode
         draft.say(f"{model.id} is retired, and retired is final.")
         return
     if flow == "rollback" and model.status != "production":
-        draft.say(f"{model.id} is {model.status}; a rollback moves a production model back to staging.")
+        draft.say(
+            f"{model.id} is {model.status}; a rollback moves a production model back to staging."
+        )
         return
     owner = kb.recipes.get(model.recipe_id)
-    if target == "production" and owner is not None and owner.status != "approved" \
-            and kb.reg.settings.require_approved_recipe_for_production:
+    if (
+        target == "production"
+        and owner is not None
+        and owner.status != "approved"
+        and kb.reg.settings.require_approved_recipe_for_production
+    ):
         draft.say(f"{model.id} needs its recipe {owner.id} approved first (it is {owner.status}).")
         draft.cite("recipe", owner.id)
         draft.step(commands.set_recipe_status(owner.id, "approved"))
@@ -182,8 +274,11 @@ def _status_flow(kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Mode
 
 def _ask_for_record(kb: Knowledge, flows: list[str], draft: Draft) -> None:
     roots = sorted((r for r in kb.recipes.values() if r.parent_id is None), key=lambda r: r.id)
-    draft.say(f"Name the recipe or model to {' / '.join(flows)}. Root recipes to start from: "
-              + ", ".join(r.id for r in roots[:8]) + ".")
+    draft.say(
+        f"Name the recipe or model to {' / '.join(flows)}. Root recipes to start from: "
+        + ", ".join(r.id for r in roots[:8])
+        + "."
+    )
     for r in roots[:8]:
         draft.cite("recipe", r.id)
     if roots:

@@ -40,7 +40,9 @@ class _Committed:
         with self._lock:
             if recipe_id not in self._versions:
                 count = len(self.history.versions_of(recipe_id))
-                self._versions[recipe_id] = [self.history.record(recipe_id, i) for i in range(count)]
+                self._versions[recipe_id] = [
+                    self.history.record(recipe_id, i) for i in range(count)
+                ]
             return self._versions[recipe_id]
 
 
@@ -52,7 +54,9 @@ def committed(reg: Registry) -> _Committed:
     """The versions of `reg` at its current HEAD (a fresh read when HEAD is unknown)."""
     head = ""
     if reg.in_git:
-        head = reg.git.run("rev-parse", "--verify", "-q", "HEAD", check=False).stdout.decode().strip()
+        head = (
+            reg.git.run("rev-parse", "--verify", "-q", "HEAD", check=False).stdout.decode().strip()
+        )
     if not head:
         return _Committed(reg)
     key = (str(reg.root), head)
@@ -213,8 +217,12 @@ class Knowledge:
         chain: list[RecipeOut] = []
         current: str | None = recipe_id
         # bounded: a chain longer than a lineage may be is refused where it is resolved
-        while (current and current in self.recipes and all(r.id != current for r in chain)
-               and len(chain) <= MAX_LINEAGE_DEPTH):
+        while (
+            current
+            and current in self.recipes
+            and all(r.id != current for r in chain)
+            and len(chain) <= MAX_LINEAGE_DEPTH
+        ):
             chain.insert(0, self.recipes[current])
             current = self.recipes[current].parent_id
         return chain
@@ -238,29 +246,52 @@ class Knowledge:
     def ref(self, kind: str, ident: str) -> Reference:
         if kind == "recipe":
             r = self.recipes[ident]
-            return Reference(type="recipe", id=ident, title=r.name, link=f"{SITE}/recipes/{ident}/",
-                             api=f"{API}/recipes/{ident}")
+            return Reference(
+                type="recipe",
+                id=ident,
+                title=r.name,
+                link=f"{SITE}/recipes/{ident}/",
+                api=f"{API}/recipes/{ident}",
+            )
         if kind == "model":
             m = self.models[ident]
-            return Reference(type="model", id=ident, title=m.name, link=f"{SITE}/models/{ident}/",
-                             api=f"{API}/models/{ident}")
+            return Reference(
+                type="model",
+                id=ident,
+                title=m.name,
+                link=f"{SITE}/models/{ident}/",
+                api=f"{API}/models/{ident}",
+            )
         if kind == "run":
             run = self.run(ident)
             title = f"{run.run_type} run ({run.status})" if run else ident
-            return Reference(type="run", id=ident, title=title, link=f"{SITE}/runs/{ident}/",
-                             api=f"{API}/runs/{ident}")
+            return Reference(
+                type="run",
+                id=ident,
+                title=title,
+                link=f"{SITE}/runs/{ident}/",
+                api=f"{API}/runs/{ident}",
+            )
         raise ValueError(kind)
 
     def version_ref(self, version: RecipeVersion) -> Reference:
         rid = version.recipe_id
-        return Reference(type="version", id=version.version_id, title=f"{rid} {version.version_number}",
-                         link=f"{SITE}/recipes/{rid}/#{version.version_id}",
-                         api=f"{API}/recipes/{rid}/versions/{version.version_id}")
+        return Reference(
+            type="version",
+            id=version.version_id,
+            title=f"{rid} {version.version_number}",
+            link=f"{SITE}/recipes/{rid}/#{version.version_id}",
+            api=f"{API}/recipes/{rid}/versions/{version.version_id}",
+        )
 
     def snapshot_ref(self, snap: MonitoringSnapshot) -> Reference:
-        return Reference(type="snapshot", id=snap.id, title=f"{snap.model_id} at {iso(snap.captured_at)}",
-                         link=f"{SITE}/models/{snap.model_id}/#{snap.id}",
-                         api=f"{API}/models/{snap.model_id}/monitoring")
+        return Reference(
+            type="snapshot",
+            id=snap.id,
+            title=f"{snap.model_id} at {iso(snap.captured_at)}",
+            link=f"{SITE}/models/{snap.model_id}/#{snap.id}",
+            api=f"{API}/models/{snap.model_id}/monitoring",
+        )
 
 
 def iso(when: Any) -> str:

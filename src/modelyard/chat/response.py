@@ -44,8 +44,12 @@ class NextStep(BaseModel):
 class ChatResponse(BaseModel):
     """What the assistant answers."""
 
-    reply: str = Field(description="The answer, as plain text (lines starting with `- ` are list items).")
-    intent: Intent = Field(description="What the question was understood as; `decline` when it cannot answer.")
+    reply: str = Field(
+        description="The answer, as plain text (lines starting with `- ` are list items)."
+    )
+    intent: Intent = Field(
+        description="What the question was understood as; `decline` when it cannot answer."
+    )
     answered: bool = Field(description="False when the assistant says it cannot answer.")
     references: list[Reference] = Field(default_factory=list)
     next_steps: list[NextStep] = Field(default_factory=list)
@@ -56,7 +60,9 @@ class ChatResponse(BaseModel):
     source: Literal["offline", "model"] = Field(
         "offline", description="`model` when a configured model backend wrote the reply."
     )
-    notes: list[str] = Field(default_factory=list, description="Why a configured backend was not used, etc.")
+    notes: list[str] = Field(
+        default_factory=list, description="Why a configured backend was not used, etc."
+    )
 
     @computed_field(description="The same text as `reply`, under the name chat clients often read.")  # type: ignore[prop-decorator]
     @property

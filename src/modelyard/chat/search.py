@@ -39,7 +39,15 @@ class Index:
         docs: list[list[str]] = []
         recipe_words: dict[str, list[str]] = {}
         for r in kb.recipes.values():
-            text = [r.id, r.name, r.model_family, r.level, r.status, " ".join(r.tags), r.description or ""]
+            text = [
+                r.id,
+                r.name,
+                r.model_family,
+                r.level,
+                r.status,
+                " ".join(r.tags),
+                r.description or "",
+            ]
             doc = words(" ".join(text)) * 2 + _manifest_words(kb.manifest_file(r.id))
             recipe_words[r.id] = doc
             self.keys.append(("recipe", r.id))
@@ -50,12 +58,17 @@ class Index:
             docs.append(words(" ".join(text)) * 2 + recipe_words.get(m.recipe_id, [])[:40])
         self.bm25 = BM25Okapi(docs) if docs else None
 
-    def rank(self, query: list[str], kind: str | None = None, limit: int = 5) -> list[tuple[str, str, float]]:
+    def rank(
+        self, query: list[str], kind: str | None = None, limit: int = 5
+    ) -> list[tuple[str, str, float]]:
         """The best matches as (kind, id, score), best first; only scores above zero."""
         if self.bm25 is None or not query:
             return []
         scores = self.bm25.get_scores(query)
-        hits = [(k, i, float(s)) for (k, i), s in zip(self.keys, scores, strict=True)
-                if s > 0 and (kind is None or k == kind)]
+        hits = [
+            (k, i, float(s))
+            for (k, i), s in zip(self.keys, scores, strict=True)
+            if s > 0 and (kind is None or k == kind)
+        ]
         hits.sort(key=lambda h: (-h[2], h[1]))
         return hits[:limit]

@@ -18,8 +18,11 @@ from modelyard.domain import records, requests
 
 # Field names such as `model_id` look like ids but are not.
 FIELD_NAMES = frozenset(
-    name for module in (records, requests) for obj in vars(module).values()
-    if isinstance(obj, type) and hasattr(obj, "model_fields") for name in obj.model_fields
+    name
+    for module in (records, requests)
+    for obj in vars(module).values()
+    if isinstance(obj, type) and hasattr(obj, "model_fields")
+    for name in obj.model_fields
 ) | {"model_family", "run_type", "recipe_version_id"}
 
 
@@ -27,75 +30,294 @@ def ids_mentioned(text: str) -> list[str]:
     """The id-like words of `text` (lowercased), field names left out."""
     return [i for i in ID_RE.findall(text.lower()) if i not in FIELD_NAMES]
 
+
 ID_RE = re.compile(r"\b(?:recipe|model|run|snap|ver)_[a-z0-9_]*[a-z0-9](?:\.\d+\.\d+)?\b")
 VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.])")
 WORD_RE = re.compile(r"[a-z0-9_]+(?:\.[0-9]+)*")
 
 # Phrases folded into one token before anything else.
 PHRASES = {
-    "next best action": "next_best_action", "next-best-action": "next_best_action",
-    "next best offer": "next_best_action", "location scoring": "location_scoring",
-    "location-scoring": "location_scoring", "site selection": "location_scoring",
-    "in progress": "running", "signed off": "approved", "sign off": "approve",
-    "go live": "promote", "roll back": "rollback", "step by step": "howto",
-    "how do i": "howto", "how to": "howto", "how can i": "howto", "how should i": "howto",
-    "what command": "howto", "which command": "howto", "steps to": "howto",
+    "next best action": "next_best_action",
+    "next-best-action": "next_best_action",
+    "next best offer": "next_best_action",
+    "location scoring": "location_scoring",
+    "location-scoring": "location_scoring",
+    "site selection": "location_scoring",
+    "in progress": "running",
+    "signed off": "approved",
+    "sign off": "approve",
+    "go live": "promote",
+    "roll back": "rollback",
+    "step by step": "howto",
+    "how do i": "howto",
+    "how to": "howto",
+    "how can i": "howto",
+    "how should i": "howto",
+    "what command": "howto",
+    "which command": "howto",
+    "steps to": "howto",
     "best action": "next_best_action",
 }
 
 FAMILIES = {
-    "pricing": "pricing", "price": "pricing", "prices": "pricing",
-    "next_best_action": "next_best_action", "nba": "next_best_action", "nbo": "next_best_action",
-    "recommendation": "next_best_action", "recommendations": "next_best_action",
-    "forecasting": "forecasting", "forecast": "forecasting", "forecasts": "forecasting",
-    "location_scoring": "location_scoring", "location": "location_scoring", "locations": "location_scoring",
+    "pricing": "pricing",
+    "price": "pricing",
+    "prices": "pricing",
+    "next_best_action": "next_best_action",
+    "nba": "next_best_action",
+    "nbo": "next_best_action",
+    "recommendation": "next_best_action",
+    "recommendations": "next_best_action",
+    "forecasting": "forecasting",
+    "forecast": "forecasting",
+    "forecasts": "forecasting",
+    "location_scoring": "location_scoring",
+    "location": "location_scoring",
+    "locations": "location_scoring",
 }
 MODEL_STATUSES = {
-    "production": "production", "prod": "production", "live": "production", "deployed": "production",
-    "staging": "staging", "stage": "staging", "staged": "staging",
-    "retired": "retired", "decommissioned": "retired",
+    "production": "production",
+    "prod": "production",
+    "live": "production",
+    "deployed": "production",
+    "staging": "staging",
+    "stage": "staging",
+    "staged": "staging",
+    "retired": "retired",
+    "decommissioned": "retired",
 }
 RECIPE_STATUSES = {"approved": "approved", "archived": "archived"}
 DRAFT_WORDS = {"draft", "drafts", "unapproved"}
 LEVELS = {
-    "baseline": "baseline", "baselines": "baseline", "industry": "industry", "industries": "industry",
-    "client": "client", "clients": "client", "customer": "client",
+    "baseline": "baseline",
+    "baselines": "baseline",
+    "industry": "industry",
+    "industries": "industry",
+    "client": "client",
+    "clients": "client",
+    "customer": "client",
 }
 RUN_STATUSES = {
-    "failed": "failed", "failing": "failed", "failure": "failed", "failures": "failed", "fail": "failed",
-    "errored": "failed", "broken": "failed", "succeeded": "succeeded", "successful": "succeeded",
-    "success": "succeeded", "passed": "succeeded", "completed": "succeeded", "finished": "succeeded",
-    "running": "running", "queued": "queued", "pending": "queued", "waiting": "queued",
+    "failed": "failed",
+    "failing": "failed",
+    "failure": "failed",
+    "failures": "failed",
+    "fail": "failed",
+    "errored": "failed",
+    "broken": "failed",
+    "succeeded": "succeeded",
+    "successful": "succeeded",
+    "success": "succeeded",
+    "passed": "succeeded",
+    "completed": "succeeded",
+    "finished": "succeeded",
+    "running": "running",
+    "queued": "queued",
+    "pending": "queued",
+    "waiting": "queued",
 }
 RUN_TYPES = {
-    "train": "train", "training": "train", "trained": "train", "eval": "eval", "evals": "eval",
-    "evaluation": "eval", "evaluations": "eval", "backtest": "backtest", "backtests": "backtest",
+    "train": "train",
+    "training": "train",
+    "trained": "train",
+    "eval": "eval",
+    "evals": "eval",
+    "evaluation": "eval",
+    "evaluations": "eval",
+    "backtest": "backtest",
+    "backtests": "backtest",
     "backtesting": "backtest",
 }
 SUBJECTS = {
-    "recipe": "recipe", "recipes": "recipe", "model": "model", "models": "model",
-    "run": "run", "runs": "run", "job": "run", "jobs": "run", "version": "version", "versions": "version",
-    "snapshot": "snapshot", "snapshots": "snapshot", "child": "child", "children": "child",
-    "descendants": "child", "parent": "parent", "ancestors": "lineage", "lineage": "lineage",
+    "recipe": "recipe",
+    "recipes": "recipe",
+    "model": "model",
+    "models": "model",
+    "run": "run",
+    "runs": "run",
+    "job": "run",
+    "jobs": "run",
+    "version": "version",
+    "versions": "version",
+    "snapshot": "snapshot",
+    "snapshots": "snapshot",
+    "child": "child",
+    "children": "child",
+    "descendants": "child",
+    "parent": "parent",
+    "ancestors": "lineage",
+    "lineage": "lineage",
 }
 KEYWORDS = {
-    "howto", "clone", "copy", "fork", "approve", "register", "promote", "rollback", "retrain", "deploy",
-    "monitor", "record", "create", "compare", "versus", "difference", "differ", "diff", "against",
-    "threshold", "thresholds", "acceptance", "meet", "meets", "pass", "health", "healthy", "monitoring",
-    "drift", "drifting", "alert", "alerts", "alerting", "trend", "trends", "over", "time", "freshness",
-    "stale", "explain", "describe", "about", "tell", "what", "which", "list", "show", "find", "many",
-    "count", "latest", "last", "newest", "changed", "change", "changes", "override", "overrides",
-    "tagged", "tag", "tags", "owner", "owned", "owns", "week", "month", "today", "yesterday", "days",
-    "recent", "recently", "build", "builds", "doing", "performing", "performance", "metrics",
-    "summary", "overview", "registry", "everything", "stats", "statistics", "help", "inherit", "inherits", "since", "past",
+    "howto",
+    "clone",
+    "copy",
+    "fork",
+    "approve",
+    "register",
+    "promote",
+    "rollback",
+    "retrain",
+    "deploy",
+    "monitor",
+    "record",
+    "create",
+    "compare",
+    "versus",
+    "difference",
+    "differ",
+    "diff",
+    "against",
+    "threshold",
+    "thresholds",
+    "acceptance",
+    "meet",
+    "meets",
+    "pass",
+    "health",
+    "healthy",
+    "monitoring",
+    "drift",
+    "drifting",
+    "alert",
+    "alerts",
+    "alerting",
+    "trend",
+    "trends",
+    "over",
+    "time",
+    "freshness",
+    "stale",
+    "explain",
+    "describe",
+    "about",
+    "tell",
+    "what",
+    "which",
+    "list",
+    "show",
+    "find",
+    "many",
+    "count",
+    "latest",
+    "last",
+    "newest",
+    "changed",
+    "change",
+    "changes",
+    "override",
+    "overrides",
+    "tagged",
+    "tag",
+    "tags",
+    "owner",
+    "owned",
+    "owns",
+    "week",
+    "month",
+    "today",
+    "yesterday",
+    "days",
+    "recent",
+    "recently",
+    "build",
+    "builds",
+    "doing",
+    "performing",
+    "performance",
+    "metrics",
+    "summary",
+    "overview",
+    "registry",
+    "everything",
+    "stats",
+    "statistics",
+    "help",
+    "inherit",
+    "inherits",
+    "since",
+    "past",
 }
 STOPWORDS = {
-    "the", "a", "an", "of", "for", "in", "on", "to", "and", "or", "is", "are", "was", "were", "be",
-    "do", "does", "did", "me", "my", "i", "we", "our", "it", "its", "this", "that", "these", "those",
-    "with", "from", "by", "at", "as", "have", "has", "had", "any", "all", "there", "please", "can",
-    "could", "would", "should", "you", "your", "their", "them", "they", "what's", "whats", "which",
-    "how", "who", "why", "when", "where", "than", "then", "into", "out", "up", "so", "not", "no",
-    "yes", "get", "give", "got", "now", "new", "one", "two", "use", "uses", "used", "using", "about",
+    "the",
+    "a",
+    "an",
+    "of",
+    "for",
+    "in",
+    "on",
+    "to",
+    "and",
+    "or",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "do",
+    "does",
+    "did",
+    "me",
+    "my",
+    "i",
+    "we",
+    "our",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "with",
+    "from",
+    "by",
+    "at",
+    "as",
+    "have",
+    "has",
+    "had",
+    "any",
+    "all",
+    "there",
+    "please",
+    "can",
+    "could",
+    "would",
+    "should",
+    "you",
+    "your",
+    "their",
+    "them",
+    "they",
+    "what's",
+    "whats",
+    "which",
+    "how",
+    "who",
+    "why",
+    "when",
+    "where",
+    "than",
+    "then",
+    "into",
+    "out",
+    "up",
+    "so",
+    "not",
+    "no",
+    "yes",
+    "get",
+    "give",
+    "got",
+    "now",
+    "new",
+    "one",
+    "two",
+    "use",
+    "uses",
+    "used",
+    "using",
+    "about",
 }
 
 
@@ -219,7 +441,9 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
             q.run_types.add(RUN_TYPES[w])
         if w in SUBJECTS and SUBJECTS[w] not in q.subjects:
             q.subjects.append(SUBJECTS[w])
-        if w in vocab.tags and (prev in {"tagged", "tag", "tags", "label", "labelled"} or w not in _FILTER_WORDS):
+        if w in vocab.tags and (
+            prev in {"tagged", "tag", "tags", "label", "labelled"} or w not in _FILTER_WORDS
+        ):
             q.tags.add(vocab.tags[w])
         if w in vocab.metrics and vocab.metrics[w] not in q.metrics:
             q.metrics.append(vocab.metrics[w])
@@ -230,7 +454,9 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
     return q
 
 
-_FILTER_WORDS = set(FAMILIES) | set(MODEL_STATUSES) | set(RECIPE_STATUSES) | set(LEVELS) | DRAFT_WORDS
+_FILTER_WORDS = (
+    set(FAMILIES) | set(MODEL_STATUSES) | set(RECIPE_STATUSES) | set(LEVELS) | DRAFT_WORDS
+)
 
 
 def _match_phrases(q: Question, vocab: Vocabulary) -> None:
@@ -266,10 +492,16 @@ def _metric_phrases(q: Question, vocab: Vocabulary) -> None:
 
 def _window(text: str, now: datetime) -> tuple[datetime | None, str | None]:
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    m = re.search(r"\b(?:last|past|previous)\s+(\d{1,3})\s+(day|days|week|weeks|hour|hours)\b", text)
+    m = re.search(
+        r"\b(?:last|past|previous)\s+(\d{1,3})\s+(day|days|week|weeks|hour|hours)\b", text
+    )
     if m:
         n, unit = int(m.group(1)), m.group(2)
-        delta = timedelta(hours=n) if unit.startswith("hour") else timedelta(days=n * (7 if unit.startswith("week") else 1))
+        delta = (
+            timedelta(hours=n)
+            if unit.startswith("hour")
+            else timedelta(days=n * (7 if unit.startswith("week") else 1))
+        )
         return now - delta, f"in the last {n} {unit}"
     if re.search(r"\btoday\b", text):
         return start_of_day, "today"

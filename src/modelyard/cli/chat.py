@@ -20,8 +20,10 @@ def _text(result: Any) -> str:
         for step in result.next_steps:
             lines.append(f"  {step.title}:")
             lines.append(f"    $ {step.cli}")
-            lines.append(f"    {step.api.method} {step.api.path}"
-                         + (f"  {json.dumps(step.api.body, ensure_ascii=False)}" if step.api.body else ""))
+            lines.append(
+                f"    {step.api.method} {step.api.path}"
+                + (f"  {json.dumps(step.api.body, ensure_ascii=False)}" if step.api.body else "")
+            )
             if step.note:
                 lines.append(f"    ({step.note})")
     for note in result.notes:
@@ -31,12 +33,24 @@ def _text(result: Any) -> str:
 
 @click.command("chat")
 @click.argument("message")
-@click.option("--recipe", "recipe_id", help="Focus the conversation on this recipe (the request's recipe_id).")
-@click.option("--context", "context_json",
-              help="Earlier turns as JSON: the `context` of the previous answer (printed with --json).")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole response body (as the chat endpoint returns it).")
+@click.option(
+    "--recipe", "recipe_id", help="Focus the conversation on this recipe (the request's recipe_id)."
+)
+@click.option(
+    "--context",
+    "context_json",
+    help="Earlier turns as JSON: the `context` of the previous answer (printed with --json).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the whole response body (as the chat endpoint returns it).",
+)
 @click.pass_context
-def chat(ctx: click.Context, message: str, recipe_id: str | None, context_json: str | None, as_json: bool) -> None:
+def chat(
+    ctx: click.Context, message: str, recipe_id: str | None, context_json: str | None, as_json: bool
+) -> None:
     """Ask a question about the registry (POST /chat).
 
     The answer cites the records it is based on and suggests next steps as commands
@@ -54,8 +68,10 @@ def chat(ctx: click.Context, message: str, recipe_id: str | None, context_json: 
         try:
             context = json.loads(context_json)
         except json.JSONDecodeError as exc:
-            raise click.BadParameter(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                                     param_hint="--context") from None
+            raise click.BadParameter(
+                f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                param_hint="--context",
+            ) from None
         if not isinstance(context, dict):
             raise click.BadParameter("must be a JSON object", param_hint="--context")
     reg = open_registry(ctx)

@@ -17,12 +17,18 @@ if TYPE_CHECKING:
 
 COMMAND_KEY = "modelyard.command"
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print exactly the seed API's response body.")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print exactly the seed API's response body."
+)
 
 
 def page_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--offset", type=int, default=0, show_default=True, help="Skip this many matches.")(func)
-    func = click.option("--limit", type=int, default=100, show_default=True, help="At most this many (1-500).")(func)
+    func = click.option(
+        "--offset", type=int, default=0, show_default=True, help="Skip this many matches."
+    )(func)
+    func = click.option(
+        "--limit", type=int, default=100, show_default=True, help="At most this many (1-500)."
+    )(func)
     return func
 
 
@@ -54,13 +60,17 @@ def read_data(path: str, what: str = "body") -> Any:
         try:
             text, name = Path(path).read_text(encoding="utf-8"), path
         except OSError as exc:
-            raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint=f"--{what}") from None
+            raise click.BadParameter(
+                f"cannot read {path}: {exc.strerror}", param_hint=f"--{what}"
+            ) from None
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise RegistryFileError([FileProblem(name, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)]) from None
+            raise RegistryFileError(
+                [FileProblem(name, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno)]
+            ) from None
     try:
         return yamlio.load(text).data
     except yamlio.YamlError as exc:

@@ -36,7 +36,9 @@ def run_guarded(call: Callable[[], Any], ctx: click.Context) -> Any:
             _say("Error: invalid request")
             command = ctx.meta.get(COMMAND_KEY)
             for err in exc.errors:
-                _say(f"  {'.'.join(str(p) for p in err.loc)}: {err.msg}{_flag_hint(command, err.loc)}")
+                _say(
+                    f"  {'.'.join(str(p) for p in err.loc)}: {err.msg}{_flag_hint(command, err.loc)}"
+                )
         else:
             first, *rest = str(exc).splitlines()
             _say(f"Error: {first}")
@@ -61,5 +63,7 @@ def _unexpected(exc: Exception, ctx: click.Context) -> Any:
     if (ctx.obj or {}).get("traceback") or "--traceback" in sys.argv:
         raise exc
     _say(f"Unexpected error: {type(exc).__name__}: {exc}")
-    click.echo("This is a bug in modelyard. Rerun with --traceback to see where it happened.", err=True)
+    click.echo(
+        "This is a bug in modelyard. Rerun with --traceback to see where it happened.", err=True
+    )
     ctx.exit(1)

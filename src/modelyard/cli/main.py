@@ -15,24 +15,47 @@ from modelyard import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("modelyard.cli.setup:init", "Start a registry in a git repository (or make one)."),
     "demo": ("modelyard.demo.command:demo", "Build the demo registry in a new git repository."),
-    "recipes": ("modelyard.cli.recipes:recipes", "List, show, create, update, delete and clone recipes."),
+    "recipes": (
+        "modelyard.cli.recipes:recipes",
+        "List, show, create, update, delete and clone recipes.",
+    ),
     "versions": ("modelyard.cli.versions:versions", "List, show and create recipe versions."),
     "models": ("modelyard.cli.models:models", "List, show, register and update models."),
-    "runs": ("modelyard.cli.runs:runs", "List, show, create and update train, eval and backtest runs."),
-    "monitoring": ("modelyard.cli.monitoring:monitoring", "List and record monitoring snapshots of a model."),
-    "synthetic": ("modelyard.cli.synthetic:synthetic", "Show and set a recipe's synthetic example."),
+    "runs": (
+        "modelyard.cli.runs:runs",
+        "List, show, create and update train, eval and backtest runs.",
+    ),
+    "monitoring": (
+        "modelyard.cli.monitoring:monitoring",
+        "List and record monitoring snapshots of a model.",
+    ),
+    "synthetic": (
+        "modelyard.cli.synthetic:synthetic",
+        "Show and set a recipe's synthetic example.",
+    ),
     "site": ("modelyard.cli.site:site", "Build the static catalog and preview it on 127.0.0.1."),
-    "validate": ("modelyard.cli.validate:validate", "Check the registry, or a change to it against a base ref."),
-    "schema": ("modelyard.cli.schema:schema", "Export the JSON Schemas of registry files for editors."),
+    "validate": (
+        "modelyard.cli.validate:validate",
+        "Check the registry, or a change to it against a base ref.",
+    ),
+    "schema": (
+        "modelyard.cli.schema:schema",
+        "Export the JSON Schemas of registry files for editors.",
+    ),
     "serve": ("modelyard.cli.serve:serve", "Serve the seed HTTP API, its docs and the catalog."),
-    "chat": ("modelyard.cli.chat:chat", "Ask the assistant about the registry: answers cite records and give commands."),
+    "chat": (
+        "modelyard.cli.chat:chat",
+        "Ask the assistant about the registry: answers cite records and give commands.",
+    ),
 }
 
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported only when used."""
 
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = lazy or {}
 

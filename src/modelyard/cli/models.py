@@ -21,15 +21,34 @@ from modelyard.cli.options import FAMILIES, MODEL_STATUSES, choice, model_id_arg
 
 def model_text(m: Any) -> str:
     data = m.model_dump(mode="json")
-    return fields_text([(k, data[k]) for k in (
-        "id", "name", "model_family", "recipe_id", "recipe_version_id", "status", "owner", "description",
-        "created_at", "updated_at")])
+    return fields_text(
+        [
+            (k, data[k])
+            for k in (
+                "id",
+                "name",
+                "model_family",
+                "recipe_id",
+                "recipe_version_id",
+                "status",
+                "owner",
+                "description",
+                "created_at",
+                "updated_at",
+            )
+        ]
+    )
 
 
 def models_table(result: Any) -> str:
-    rows = [[m.id, m.model_family, m.status, m.recipe_version_id, m.owner, m.name] for m in result.models]
-    return f"{table(rows, ['id', 'family', 'status', 'recipe version', 'owner', 'name'])}\n" \
-           f"{len(rows)} of {result.total} models"
+    rows = [
+        [m.id, m.model_family, m.status, m.recipe_version_id, m.owner, m.name]
+        for m in result.models
+    ]
+    return (
+        f"{table(rows, ['id', 'family', 'status', 'recipe version', 'owner', 'name'])}\n"
+        f"{len(rows)} of {result.total} models"
+    )
 
 
 @click.group()
@@ -45,12 +64,22 @@ def models() -> None:
 @page_options
 @json_option
 @click.pass_context
-def list_(ctx: click.Context, model_family: str | None, status: str | None, recipe_id: str | None,
-          owner: str | None, limit: int, offset: int, as_json: bool) -> None:
+def list_(
+    ctx: click.Context,
+    model_family: str | None,
+    status: str | None,
+    recipe_id: str | None,
+    owner: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
     """List models (GET /models)."""
     from modelyard.ops import models as ops
 
-    result = ops.list_models(open_registry(ctx), model_family, status, limit, offset, recipe_id, owner)
+    result = ops.list_models(
+        open_registry(ctx), model_family, status, limit, offset, recipe_id, owner
+    )
     emit(result, as_json, models_table)
 
 
@@ -76,14 +105,31 @@ def get(ctx: click.Context, model_id: str, as_json: bool) -> None:
 @click.option("--description", help="What the model is for.")
 @json_option
 @click.pass_context
-def register(ctx: click.Context, body_file: str | None, name: str | None, recipe_id: str | None,
-             recipe_version_id: str | None, owner: str | None, status: str | None, id_: str | None,
-             description: str | None, as_json: bool) -> None:
+def register(
+    ctx: click.Context,
+    body_file: str | None,
+    name: str | None,
+    recipe_id: str | None,
+    recipe_version_id: str | None,
+    owner: str | None,
+    status: str | None,
+    id_: str | None,
+    description: str | None,
+    as_json: bool,
+) -> None:
     """Register a model (POST /models)."""
     from modelyard.ops import models as ops
 
-    body = build_body(body_file, name=name, recipe_id=recipe_id, recipe_version_id=recipe_version_id,
-                      owner=owner, status=status, id=id_, description=description)
+    body = build_body(
+        body_file,
+        name=name,
+        recipe_id=recipe_id,
+        recipe_version_id=recipe_version_id,
+        owner=owner,
+        status=status,
+        id=id_,
+        description=description,
+    )
     emit(ops.register_model(open_registry(ctx), body), as_json, model_text)
 
 
@@ -91,17 +137,34 @@ def register(ctx: click.Context, body_file: str | None, name: str | None, recipe
 @model_id_argument()
 @body_option
 @click.option("--name", help="New name.")
-@click.option("--status", type=choice(MODEL_STATUSES), help="New status (promote, roll back, retire).")
+@click.option(
+    "--status", type=choice(MODEL_STATUSES), help="New status (promote, roll back, retire)."
+)
 @click.option("--owner", help="New owner.")
 @click.option("--description", help="New description.")
 @click.option("--updated-by", help="Author of the commit.")
 @json_option
 @click.pass_context
-def update(ctx: click.Context, model_id: str, body_file: str | None, name: str | None, status: str | None,
-           owner: str | None, description: str | None, updated_by: str | None, as_json: bool) -> None:
+def update(
+    ctx: click.Context,
+    model_id: str,
+    body_file: str | None,
+    name: str | None,
+    status: str | None,
+    owner: str | None,
+    description: str | None,
+    updated_by: str | None,
+    as_json: bool,
+) -> None:
     """Rename, re-own, promote or retire a model (PUT /models/{model_id})."""
     from modelyard.ops import models as ops
 
-    body = build_body(body_file, name=name, status=status, owner=owner, description=description,
-                      updated_by=updated_by)
+    body = build_body(
+        body_file,
+        name=name,
+        status=status,
+        owner=owner,
+        description=description,
+        updated_by=updated_by,
+    )
     emit(ops.update_model(open_registry(ctx), model_id, body), as_json, model_text)

@@ -23,9 +23,13 @@ def snapshots_table(result: Any) -> str:
     for s in result.snapshots:
         perf = ", ".join(f"{k}={v:g}" for k, v in s.performance_metrics_json.items())
         drift = ", ".join(f"{k}={v:g}" for k, v in s.drift_metrics_json.items())
-        rows.append([s.id, s.model_dump(mode="json")["captured_at"], perf, drift, ", ".join(s.alerts_json)])
-    return f"{table(rows, ['id', 'captured_at', 'performance', 'drift', 'alerts'])}\n" \
-           f"{len(rows)} of {result.total} snapshots"
+        rows.append(
+            [s.id, s.model_dump(mode="json")["captured_at"], perf, drift, ", ".join(s.alerts_json)]
+        )
+    return (
+        f"{table(rows, ['id', 'captured_at', 'performance', 'drift', 'alerts'])}\n"
+        f"{len(rows)} of {result.total} snapshots"
+    )
 
 
 def snapshot_text(s: Any) -> str:
@@ -52,25 +56,48 @@ def list_(ctx: click.Context, model_id: str, limit: int, offset: int, as_json: b
 @monitoring.command("create")
 @model_id_argument()
 @body_option
-@click.option("--performance", multiple=True, metavar="NAME=NUMBER", help="A performance metric (repeatable).")
-@click.option("--drift", multiple=True, metavar="NAME=NUMBER", help="A drift metric, e.g. PSI=0.08 (repeatable).")
-@click.option("--freshness", multiple=True, metavar="NAME=VALUE", help="A data freshness fact (repeatable).")
-@click.option("--alert", "alerts", multiple=True, metavar="NAME=VALUE", help="An active alert (repeatable).")
+@click.option(
+    "--performance", multiple=True, metavar="NAME=NUMBER", help="A performance metric (repeatable)."
+)
+@click.option(
+    "--drift",
+    multiple=True,
+    metavar="NAME=NUMBER",
+    help="A drift metric, e.g. PSI=0.08 (repeatable).",
+)
+@click.option(
+    "--freshness", multiple=True, metavar="NAME=VALUE", help="A data freshness fact (repeatable)."
+)
+@click.option(
+    "--alert", "alerts", multiple=True, metavar="NAME=VALUE", help="An active alert (repeatable)."
+)
 @click.option("--captured-at", help="When it was captured (ISO 8601; default now).")
 @click.option("--created-by", help="Author of the commit.")
 @json_option
 @click.pass_context
-def create(ctx: click.Context, model_id: str, body_file: str | None, performance: tuple[str, ...],
-           drift: tuple[str, ...], freshness: tuple[str, ...], alerts: tuple[str, ...],
-           captured_at: str | None, created_by: str | None, as_json: bool) -> None:
+def create(
+    ctx: click.Context,
+    model_id: str,
+    body_file: str | None,
+    performance: tuple[str, ...],
+    drift: tuple[str, ...],
+    freshness: tuple[str, ...],
+    alerts: tuple[str, ...],
+    captured_at: str | None,
+    created_by: str | None,
+    as_json: bool,
+) -> None:
     """Record a monitoring snapshot (POST /models/{model_id}/monitoring)."""
     from modelyard.ops import monitoring as ops
 
     body = build_body(
-        body_file, model_id=None,
+        body_file,
+        model_id=None,
         performance_metrics_json=key_values(performance, "--performance", numbers=True),
         drift_metrics_json=key_values(drift, "--drift", numbers=True),
         data_freshness_json=key_values(freshness, "--freshness"),
-        alerts_json=key_values(alerts, "--alert"), captured_at=captured_at, created_by=created_by,
+        alerts_json=key_values(alerts, "--alert"),
+        captured_at=captured_at,
+        created_by=created_by,
     )
     emit(ops.create_snapshot(open_registry(ctx), model_id, body), as_json, snapshot_text)

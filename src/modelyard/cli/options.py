@@ -41,7 +41,9 @@ def choice(values: list[str]) -> click.Choice:
     return click.Choice(values, case_sensitive=True)
 
 
-def key_values(values: tuple[str, ...], option: str, numbers: bool = False) -> dict[str, Any] | None:
+def key_values(
+    values: tuple[str, ...], option: str, numbers: bool = False
+) -> dict[str, Any] | None:
     """`NAME=VALUE` pairs as a mapping; values parsed as YAML scalars (numbers stay numbers)."""
     if not values:
         return None

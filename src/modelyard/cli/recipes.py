@@ -21,18 +21,29 @@ from modelyard.cli.options import FAMILIES, LEVELS, RECIPE_STATUSES, choice, rec
 
 
 def recipe_text(r: Any) -> str:
-    return fields_text([
-        ("id", r.id), ("name", r.name), ("model_family", r.model_family), ("level", r.level),
-        ("status", r.status), ("parent_id", r.parent_id), ("tags", ", ".join(r.tags)),
-        ("version", r.version), ("version_id", r.version_id), ("description", r.description),
-        ("created_at", r.model_dump(mode="json")["created_at"]),
-        ("updated_at", r.model_dump(mode="json")["updated_at"]),
-    ])
+    return fields_text(
+        [
+            ("id", r.id),
+            ("name", r.name),
+            ("model_family", r.model_family),
+            ("level", r.level),
+            ("status", r.status),
+            ("parent_id", r.parent_id),
+            ("tags", ", ".join(r.tags)),
+            ("version", r.version),
+            ("version_id", r.version_id),
+            ("description", r.description),
+            ("created_at", r.model_dump(mode="json")["created_at"]),
+            ("updated_at", r.model_dump(mode="json")["updated_at"]),
+        ]
+    )
 
 
 def recipes_table(result: Any) -> str:
-    rows = [[r.id, r.model_family, r.level, r.status, r.version or "", r.parent_id or "", r.name]
-            for r in result.recipes]
+    rows = [
+        [r.id, r.model_family, r.level, r.status, r.version or "", r.parent_id or "", r.name]
+        for r in result.recipes
+    ]
     shown = table(rows, ["id", "family", "level", "status", "version", "parent", "name"])
     return f"{shown}\n{len(rows)} of {result.total} recipes"
 
@@ -49,8 +60,15 @@ def recipes() -> None:
 @page_options
 @json_option
 @click.pass_context
-def list_(ctx: click.Context, model_family: str | None, level: str | None, status: str | None,
-          limit: int, offset: int, as_json: bool) -> None:
+def list_(
+    ctx: click.Context,
+    model_family: str | None,
+    level: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
     """List recipes (GET /recipes)."""
     from modelyard.ops import recipes as ops
 
@@ -60,8 +78,12 @@ def list_(ctx: click.Context, model_family: str | None, level: str | None, statu
 
 @recipes.command("get")
 @recipe_id_argument()
-@click.option("--manifest", "show_manifest", is_flag=True,
-              help="Also print the resolved manifest, each value marked with the recipe that set it.")
+@click.option(
+    "--manifest",
+    "show_manifest",
+    is_flag=True,
+    help="Also print the resolved manifest, each value marked with the recipe that set it.",
+)
 @json_option
 @click.pass_context
 def get(ctx: click.Context, recipe_id: str, show_manifest: bool, as_json: bool) -> None:
@@ -75,7 +97,11 @@ def get(ctx: click.Context, recipe_id: str, show_manifest: bool, as_json: bool) 
         return
     manifest, provenance = ops.resolved_manifest(reg, recipe_id)
     if as_json:
-        emit({**result.model_dump(mode="json"), "manifest": manifest, "provenance": provenance}, True, str)
+        emit(
+            {**result.model_dump(mode="json"), "manifest": manifest, "provenance": provenance},
+            True,
+            str,
+        )
         return
     click.echo(recipe_text(result))
     click.echo("\nresolved manifest (value  <- set by):")
@@ -97,25 +123,49 @@ def _at(data: Any, path: list[str]) -> Any:
 @click.option("--level", type=choice(LEVELS), help="Level.")
 @click.option("--parent-id", help="Parent recipe; the new recipe stores only its overrides.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
-@click.option("--manifest", "manifest_file", type=click.Path(dir_okay=False, allow_dash=True),
-              help="The whole manifest, JSON or YAML (for a child: empty or omitted means same as the parent).")
+@click.option(
+    "--manifest",
+    "manifest_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="The whole manifest, JSON or YAML (for a child: empty or omitted means same as the parent).",
+)
 @click.option("--id", "id_", help="Choose the id (default: made from the name).")
 @click.option("--description", help="What the recipe is for.")
 @click.option("--change-note", help="Commit message of version 1.0.0.")
 @click.option("--created-by", help="Author of the commit, e.g. 'Ada <ada@example.com>'.")
 @json_option
 @click.pass_context
-def create(ctx: click.Context, body_file: str | None, name: str | None, model_family: str | None,
-           level: str | None, parent_id: str | None, tags: tuple[str, ...], manifest_file: str | None,
-           id_: str | None, description: str | None, change_note: str | None, created_by: str | None,
-           as_json: bool) -> None:
+def create(
+    ctx: click.Context,
+    body_file: str | None,
+    name: str | None,
+    model_family: str | None,
+    level: str | None,
+    parent_id: str | None,
+    tags: tuple[str, ...],
+    manifest_file: str | None,
+    id_: str | None,
+    description: str | None,
+    change_note: str | None,
+    created_by: str | None,
+    as_json: bool,
+) -> None:
     """Create a recipe at version 1.0.0 (POST /recipes)."""
     from modelyard.ops import recipes as ops
 
-    body = build_body(body_file, name=name, model_family=model_family, level=level, parent_id=parent_id,
-                      tags=tags, id=id_, description=description, change_note=change_note,
-                      created_by=created_by,
-                      manifest=read_data(manifest_file, "manifest") if manifest_file else None)
+    body = build_body(
+        body_file,
+        name=name,
+        model_family=model_family,
+        level=level,
+        parent_id=parent_id,
+        tags=tags,
+        id=id_,
+        description=description,
+        change_note=change_note,
+        created_by=created_by,
+        manifest=read_data(manifest_file, "manifest") if manifest_file else None,
+    )
     emit(ops.create_recipe(open_registry(ctx), body), as_json, recipe_text)
 
 
@@ -129,14 +179,28 @@ def create(ctx: click.Context, body_file: str | None, name: str | None, model_fa
 @click.option("--updated-by", help="Author of the commit.")
 @json_option
 @click.pass_context
-def update(ctx: click.Context, recipe_id: str, body_file: str | None, name: str | None,
-           status: str | None, tags: tuple[str, ...], description: str | None, updated_by: str | None,
-           as_json: bool) -> None:
+def update(
+    ctx: click.Context,
+    recipe_id: str,
+    body_file: str | None,
+    name: str | None,
+    status: str | None,
+    tags: tuple[str, ...],
+    description: str | None,
+    updated_by: str | None,
+    as_json: bool,
+) -> None:
     """Rename, retag or change the status of a recipe (PUT /recipes/{recipe_id})."""
     from modelyard.ops import recipes as ops
 
-    body = build_body(body_file, name=name, status=status, tags=tags, description=description,
-                      updated_by=updated_by)
+    body = build_body(
+        body_file,
+        name=name,
+        status=status,
+        tags=tags,
+        description=description,
+        updated_by=updated_by,
+    )
     emit(ops.update_recipe(open_registry(ctx), recipe_id, body), as_json, recipe_text)
 
 

@@ -1,6 +1,6 @@
 """Renders docs/cli.md from the commands themselves, so the reference cannot drift.
 
-    python -m modelyard.cli.reference > docs/cli.md
+python -m modelyard.cli.reference > docs/cli.md
 """
 
 from __future__ import annotations
@@ -42,14 +42,17 @@ def walk(command: click.Command, ctx: click.Context) -> list[click.Context]:
 
 def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
     # make_context applies the command's context_settings (such as -h), as a real call does
-    return command.make_context(name, [], parent=parent, resilient_parsing=True,
-                                terminal_width=100, max_content_width=100)
+    return command.make_context(
+        name, [], parent=parent, resilient_parsing=True, terminal_width=100, max_content_width=100
+    )
 
 
 def render_reference() -> str:
     parts = [HEADER]
     for ctx in walk(cli, _context(cli, "modelyard", None)):
-        parts.append(f"## `{ctx.command_path}`\n\n```text\n{ctx.command.get_help(ctx).rstrip()}\n```\n")
+        parts.append(
+            f"## `{ctx.command_path}`\n\n```text\n{ctx.command.get_help(ctx).rstrip()}\n```\n"
+        )
     return "\n".join(parts)
 
 

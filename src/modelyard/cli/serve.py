@@ -10,23 +10,54 @@ from modelyard.cli.common import open_registry
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but loopback needs write tokens or --insecure.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--tokens-file", type=click.Path(dir_okay=False),
-              help="File of write tokens, one per line, outside the registry's repository "
-              "(also $MODELYARD_TOKENS_FILE; $MODELYARD_TOKENS holds comma-separated tokens).")
-@click.option("--insecure", is_flag=True,
-              help="Allow listening on a non-loopback address without write tokens.")
-@click.option("--cors-origin", "cors_origins", multiple=True,
-              help="Allow browser requests from this origin (repeatable; also $MODELYARD_CORS_ORIGINS). Default: none.")
-@click.option("--max-body-bytes", type=int, default=None,
-              help="Largest request body accepted (default 1 MiB; also $MODELYARD_MAX_BODY_BYTES).")
-@click.option("--site-dir", type=click.Path(file_okay=False),
-              help="Where to build the catalog. Default: .git/modelyard/site of the registry's repository.")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-              help="How much the server logs (requests are logged at info).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback needs write tokens or --insecure.",
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
+@click.option(
+    "--tokens-file",
+    type=click.Path(dir_okay=False),
+    help="File of write tokens, one per line, outside the registry's repository "
+    "(also $MODELYARD_TOKENS_FILE; $MODELYARD_TOKENS holds comma-separated tokens).",
+)
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Allow listening on a non-loopback address without write tokens.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="Allow browser requests from this origin (repeatable; also $MODELYARD_CORS_ORIGINS). Default: none.",
+)
+@click.option(
+    "--max-body-bytes",
+    type=int,
+    default=None,
+    help="Largest request body accepted (default 1 MiB; also $MODELYARD_MAX_BODY_BYTES).",
+)
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False),
+    help="Where to build the catalog. Default: .git/modelyard/site of the registry's repository.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="How much the server logs (requests are logged at info).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -58,8 +89,10 @@ def serve(
 
     reg = open_registry(ctx)
     if not reg.in_git:
-        raise GitError(f"{reg.root} is not inside a git repository, so writes could not be committed",
-                       action="run `git init` there first, or serve a registry made by `modelyard init`")
+        raise GitError(
+            f"{reg.root} is not inside a git repository, so writes could not be committed",
+            action="run `git init` there first, or serve a registry made by `modelyard init`",
+        )
     settings = ServerSettings(
         tokens=load_tokens(tokens_file, reg.worktree),
         cors_origins=cors_from_env(cors_origins),
@@ -69,7 +102,11 @@ def serve(
     check_exposure(host, settings, insecure)
     app = create_app(reg, settings)
     shown = f"[{host}]" if ":" in host else host
-    writes = "writes need a token" if settings.auth_required else "no tokens: anyone who can connect may write"
+    writes = (
+        "writes need a token"
+        if settings.auth_required
+        else "no tokens: anyone who can connect may write"
+    )
     click.echo(f"Serving {reg.root} at http://{shown}:{port}/; {writes}", err=True)
     click.echo("  API /api/ml-development   docs /docs   catalog /model-development/", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False)

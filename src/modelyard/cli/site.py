@@ -43,7 +43,9 @@ def _build(ctx: click.Context, out: str, base_url: str, full: bool) -> Any:
     reg = open_registry(ctx)
     progress = _Progress()
     try:
-        return build_site(reg, Path(out), base_url=base_url, incremental=not full, progress=progress)
+        return build_site(
+            reg, Path(out), base_url=base_url, incremental=not full, progress=progress
+        )
     finally:
         progress.close()
 
@@ -54,10 +56,19 @@ def site() -> None:
 
 
 @site.command("build")
-@click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False),
-              help="The folder to write the catalog to.")
-@click.option("--base-url", default="", help="Where the catalog will be published, e.g. "
-              "https://org.github.io/repo (used for canonical links; pages link relatively either way).")
+@click.option(
+    "--out",
+    default="site",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="The folder to write the catalog to.",
+)
+@click.option(
+    "--base-url",
+    default="",
+    help="Where the catalog will be published, e.g. "
+    "https://org.github.io/repo (used for canonical links; pages link relatively either way).",
+)
 @click.option("--full", is_flag=True, help="Render every page again instead of only what changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.pass_context
@@ -65,11 +76,21 @@ def build(ctx: click.Context, out: str, base_url: str, full: bool, as_json: bool
     """Render the registry into OUT/model-development/ and OUT/api/ml-development/."""
     report = _build(ctx, out, base_url, full)
     if as_json:
-        click.echo(json.dumps({
-            "out": str(report.out), "files": report.files, "written": len(report.written),
-            "unchanged": report.unchanged, "removed": len(report.removed), "seconds": round(report.seconds, 3),
-            "workers": report.workers, "problems": report.problems,
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "out": str(report.out),
+                    "files": report.files,
+                    "written": len(report.written),
+                    "unchanged": report.unchanged,
+                    "removed": len(report.removed),
+                    "seconds": round(report.seconds, 3),
+                    "workers": report.workers,
+                    "problems": report.problems,
+                },
+                indent=2,
+            )
+        )
         return
     for problem in report.problems:
         click.secho(f"Warning: {problem}", fg="yellow", err=True)
@@ -78,12 +99,27 @@ def build(ctx: click.Context, out: str, base_url: str, full: bool, as_json: bool
 
 
 @site.command("serve")
-@click.option("--out", default="site", show_default=True, type=click.Path(file_okay=False),
-              help="The built catalog folder.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--build/--no-build", "rebuild", default=True, show_default=True,
-              help="Bring the catalog up to date before serving it.")
+@click.option(
+    "--out",
+    default="site",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="The built catalog folder.",
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--build/--no-build",
+    "rebuild",
+    default=True,
+    show_default=True,
+    help="Bring the catalog up to date before serving it.",
+)
 @click.pass_context
 def serve(ctx: click.Context, out: str, port: int, rebuild: bool) -> None:
     """Preview the built catalog on http://127.0.0.1:PORT/ (local only; Ctrl-C stops)."""
@@ -94,7 +130,9 @@ def serve(ctx: click.Context, out: str, port: int, rebuild: bool) -> None:
     if rebuild:
         click.echo(f"Built {_build(ctx, out, '', False).summary()}")
     if not (folder / "model-development" / "index.html").is_file():
-        raise click.ClickException(f"no catalog in {folder}; build it first: modelyard site build --out {out}")
+        raise click.ClickException(
+            f"no catalog in {folder}; build it first: modelyard site build --out {out}"
+        )
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -102,8 +140,10 @@ def serve(ctx: click.Context, out: str, port: int, rebuild: bool) -> None:
 
     handler = functools.partial(Quiet, directory=str(folder.resolve()))
     with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        click.echo(f"Serving {folder} at http://127.0.0.1:{server.server_address[1]}/model-development/ "
-                   "(Ctrl-C to stop)")
+        click.echo(
+            f"Serving {folder} at http://127.0.0.1:{server.server_address[1]}/model-development/ "
+            "(Ctrl-C to stop)"
+        )
         sys.stdout.flush()
         try:
             server.serve_forever()

@@ -15,7 +15,9 @@ def example_text(e: Any) -> str:
     columns = e.dataset_schema_json.get("columns", {})
     out = [f"synthetic example of {e.recipe_id}"]
     if isinstance(columns, dict) and columns:
-        out.append("\nschema:\n" + table([[k, str(v)] for k, v in columns.items()], ["column", "type"]))
+        out.append(
+            "\nschema:\n" + table([[k, str(v)] for k, v in columns.items()], ["column", "type"])
+        )
     if e.sample_rows_json:
         names = list(dict.fromkeys(k for row in e.sample_rows_json for k in row))
         rows = [[json.dumps(row.get(n)) for n in names] for row in e.sample_rows_json]
@@ -47,13 +49,16 @@ def get(ctx: click.Context, recipe_id: str, as_json: bool) -> None:
 @click.option("--created-by", help="Author of the commit.")
 @json_option
 @click.pass_context
-def create(ctx: click.Context, recipe_id: str, body_file: str | None, created_by: str | None,
-           as_json: bool) -> None:
+def create(
+    ctx: click.Context, recipe_id: str, body_file: str | None, created_by: str | None, as_json: bool
+) -> None:
     """Set a recipe's synthetic example from --body (POST /recipes/{recipe_id}/synthetic-example)."""
     from modelyard.ops import synthetic as ops
 
     if not body_file:
-        raise click.UsageError("give the example with --body FILE (dataset_schema_json, sample_rows_json, "
-                               "example_run_json)")
+        raise click.UsageError(
+            "give the example with --body FILE (dataset_schema_json, sample_rows_json, "
+            "example_run_json)"
+        )
     body = build_body(body_file, created_by=created_by)
     emit(ops.create_synthetic(open_registry(ctx), recipe_id, body), as_json, example_text)

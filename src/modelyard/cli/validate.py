@@ -12,18 +12,39 @@ from modelyard.cli.common import open_registry
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--base", "base", metavar="REF",
-              help="Compare with this git ref (e.g. origin/main): version bumps, fields that never change, "
-              "status lifecycles, deletions. Only what changed and what depends on it is checked in depth.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
-              help="text: grouped by file; json: the documented report; github: workflow annotations.")
+@click.option(
+    "--base",
+    "base",
+    metavar="REF",
+    help="Compare with this git ref (e.g. origin/main): version bumps, fields that never change, "
+    "status lifecycles, deletions. Only what changed and what depends on it is checked in depth.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: grouped by file; json: the documented report; github: workflow annotations.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--summary", "summary", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Also write a Markdown summary (what changed per recipe, the problems) to FILE, "
-              "e.g. $GITHUB_STEP_SUMMARY.")
+@click.option(
+    "--summary",
+    "summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also write a Markdown summary (what changed per recipe, the problems) to FILE, "
+    "e.g. $GITHUB_STEP_SUMMARY.",
+)
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...], base: str | None, fmt: str, strict: bool,
-             summary: Path | None) -> None:
+def validate(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    base: str | None,
+    fmt: str,
+    strict: bool,
+    summary: Path | None,
+) -> None:
     """Check registry files: schema, ids, references, lineage, run timestamps; with --base, the
     change against the base too. PATHS (files or folders) narrow the check to those files and
     what depends on them; files outside the registry are ignored.

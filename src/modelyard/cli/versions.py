@@ -22,14 +22,23 @@ from modelyard.cli.options import recipe_id_argument
 
 def version_text(v: Any) -> str:
     data = v.model_dump(mode="json")
-    out = fields_text([
-        ("version_id", v.version_id), ("recipe_id", v.recipe_id), ("version_number", v.version_number),
-        ("created_by", v.created_by), ("created_at", data["created_at"]), ("commit", v.commit),
-        ("change_note", v.change_note), ("bump", v.bump),
-        ("extends", f"{v.extends.recipe} {v.extends.version}" if v.extends else None),
-    ])
+    out = fields_text(
+        [
+            ("version_id", v.version_id),
+            ("recipe_id", v.recipe_id),
+            ("version_number", v.version_number),
+            ("created_by", v.created_by),
+            ("created_at", data["created_at"]),
+            ("commit", v.commit),
+            ("change_note", v.change_note),
+            ("bump", v.bump),
+            ("extends", f"{v.extends.recipe} {v.extends.version}" if v.extends else None),
+        ]
+    )
     if v.diff_from_prev:
-        out += f"\n\nchanges from {v.diff_from_prev['from_version']}:\n" + diff_text(v.diff_from_prev)
+        out += f"\n\nchanges from {v.diff_from_prev['from_version']}:\n" + diff_text(
+            v.diff_from_prev
+        )
     return out
 
 
@@ -41,13 +50,24 @@ def diff_text(diff: dict[str, Any]) -> str:
         elif c["op"] == "remove":
             lines.append(f"  - {c['path_text']} (was {json.dumps(c['old'])})  ({c['bump']})")
         else:
-            lines.append(f"  ~ {c['path_text']}: {json.dumps(c['old'])} -> {json.dumps(c['new'])}  ({c['bump']})")
+            lines.append(
+                f"  ~ {c['path_text']}: {json.dumps(c['old'])} -> {json.dumps(c['new'])}  ({c['bump']})"
+            )
     return "\n".join(lines) or "  (no change to the resolved manifest)"
 
 
 def versions_table(result: Any) -> str:
-    rows = [[v.version_number, v.version_id, v.bump or "", v.model_dump(mode="json")["created_at"],
-             v.created_by, v.change_note.splitlines()[0] if v.change_note else ""] for v in result.versions]
+    rows = [
+        [
+            v.version_number,
+            v.version_id,
+            v.bump or "",
+            v.model_dump(mode="json")["created_at"],
+            v.created_by,
+            v.change_note.splitlines()[0] if v.change_note else "",
+        ]
+        for v in result.versions
+    ]
     return table(rows, ["version", "version_id", "bump", "created_at", "created_by", "change_note"])
 
 
@@ -73,7 +93,9 @@ def list_(ctx: click.Context, recipe_id: str, as_json: bool) -> None:
 @click.option("--manifest", "show_manifest", is_flag=True, help="Also print the resolved manifest.")
 @json_option
 @click.pass_context
-def get(ctx: click.Context, recipe_id: str, version_id: str, show_manifest: bool, as_json: bool) -> None:
+def get(
+    ctx: click.Context, recipe_id: str, version_id: str, show_manifest: bool, as_json: bool
+) -> None:
     """Show one version: VERSION_ID may be ver_<recipe>_v1.2.0, v1.2.0 or 1.2.0
     (GET /recipes/{recipe_id}/versions/{version_id})."""
     from modelyard.ops import versions as ops
@@ -94,22 +116,45 @@ def get(ctx: click.Context, recipe_id: str, version_id: str, show_manifest: bool
 @versions.command("create")
 @recipe_id_argument()
 @body_option
-@click.option("--manifest", "manifest_file", type=click.Path(dir_okay=False, allow_dash=True),
-              help="The whole new manifest (JSON or YAML).")
-@click.option("--patch", "patch_file", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Deep-merge this onto the current manifest instead (null removes a key).")
-@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
-              help="Set one value of the current manifest, e.g. model.hyperparameters.learning_rate=0.03 "
-                   "(repeatable; the value is read as YAML, 'null' removes).")
+@click.option(
+    "--manifest",
+    "manifest_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="The whole new manifest (JSON or YAML).",
+)
+@click.option(
+    "--patch",
+    "patch_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Deep-merge this onto the current manifest instead (null removes a key).",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Set one value of the current manifest, e.g. model.hyperparameters.learning_rate=0.03 "
+    "(repeatable; the value is read as YAML, 'null' removes).",
+)
 @click.option("--change-note", help="What changed and why: the commit message.")
 @click.option("--created-by", help="Author, e.g. 'Ada <ada@example.com>' (default: git's user).")
 @click.option("--version", "version", help="Explicit version; by default bumped from the change.")
 @click.option("--parent-version", help="Re-pin a child recipe to this version of its parent.")
 @json_option
 @click.pass_context
-def create(ctx: click.Context, recipe_id: str, body_file: str | None, manifest_file: str | None,
-           patch_file: str | None, sets: tuple[str, ...], change_note: str | None, created_by: str | None,
-           version: str | None, parent_version: str | None, as_json: bool) -> None:
+def create(
+    ctx: click.Context,
+    recipe_id: str,
+    body_file: str | None,
+    manifest_file: str | None,
+    patch_file: str | None,
+    sets: tuple[str, ...],
+    change_note: str | None,
+    created_by: str | None,
+    version: str | None,
+    parent_version: str | None,
+    as_json: bool,
+) -> None:
     """Commit a new version of a recipe (POST /recipes/{recipe_id}/versions).
 
     The version number is bumped from the semantic change (removed key or changed
@@ -133,6 +178,13 @@ def create(ctx: click.Context, recipe_id: str, body_file: str | None, manifest_f
             manifest = merge(manifest, patch)
         for path, value in (key_values(sets, "--set") or {}).items():
             manifest = set_value(manifest, path, value)
-    body = build_body(body_file, recipe_id=None, manifest_json=manifest, change_note=change_note,
-                      created_by=created_by, version=version, parent_version=parent_version)
+    body = build_body(
+        body_file,
+        recipe_id=None,
+        manifest_json=manifest,
+        change_note=change_note,
+        created_by=created_by,
+        version=version,
+        parent_version=parent_version,
+    )
     emit(ops.create_version(reg, recipe_id, body), as_json, version_text)

@@ -43,13 +43,18 @@ class Demo:
         argv = ["--registry", str(self.folder), *args]
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(args=[*argv, "--json"] if args[0] != "init" else argv,
-                            prog_name="modelyard", standalone_mode=False)
+            code = cli.main(
+                args=[*argv, "--json"] if args[0] != "init" else argv,
+                prog_name="modelyard",
+                standalone_mode=False,
+            )
         if code not in (None, 0):
             raise RuntimeError(f"modelyard {' '.join(args)} failed: {err.getvalue().strip()}")
         self.commits += 1
         if self.echo:
-            self.echo(f"  {os.environ.get('GIT_AUTHOR_DATE', '')[:16]}  modelyard {' '.join(args[:3])}")
+            self.echo(
+                f"  {os.environ.get('GIT_AUTHOR_DATE', '')[:16]}  modelyard {' '.join(args[:3])}"
+            )
         text = out.getvalue()
         return json.loads(text) if text.strip().startswith(("{", "[")) else text
 
@@ -59,7 +64,9 @@ class Demo:
         self._files.rmdir()
 
 
-def build_demo(folder: Path, echo: Callable[[str], Any] | None = None, end: datetime | None = None) -> int:
+def build_demo(
+    folder: Path, echo: Callable[[str], Any] | None = None, end: datetime | None = None
+) -> int:
     """Make `folder/registry/` (and a git repository when needed) and tell the demo's story.
 
     Returns the number of commits made.

@@ -35,11 +35,14 @@ def too_deep(value: object, limit: int) -> tuple[str | int, ...] | None:
     return None
 
 
-
 def nesting_message(path: tuple[str | int, ...] = ()) -> str:
     """What a value nested too deeply is told, the same words for a file and a request body;
     `path` (where the limit is crossed) is shortened, as it is MAX_NESTING keys long."""
-    shown = ".".join(str(p) for p in path[:4]) + (f". ... ({len(path)} keys)" if len(path) > 4 else "")
+    shown = ".".join(str(p) for p in path[:4]) + (
+        f". ... ({len(path)} keys)" if len(path) > 4 else ""
+    )
     where = f" at {shown}" if shown else ""
-    return (f"mappings and lists are nested more than {MAX_NESTING} levels deep{where}; at most "
-            f"{MAX_NESTING} are allowed, counting the file's (or request body's) top level")
+    return (
+        f"mappings and lists are nested more than {MAX_NESTING} levels deep{where}; at most "
+        f"{MAX_NESTING} are allowed, counting the file's (or request body's) top level"
+    )

@@ -16,10 +16,17 @@ def lineage_problems(
     """(field, message) for each way a child breaks the lineage rules of its parent."""
     problems = []
     if parent_family != family:
-        problems.append(("model_family", f"a child must share its parent's model_family ({parent_family})"))
+        problems.append(
+            ("model_family", f"a child must share its parent's model_family ({parent_family})")
+        )
     if level.rank < parent_level.rank:
-        problems.append(("level", f"a child's level cannot be above its parent's ({parent_level}); "
-                                  "order: baseline < industry < client"))
+        problems.append(
+            (
+                "level",
+                f"a child's level cannot be above its parent's ({parent_level}); "
+                "order: baseline < industry < client",
+            )
+        )
     return problems
 
 
@@ -60,5 +67,7 @@ def too_deep_message(chain: list[str], would: bool = False) -> str:
     crossed = chain[min(MAX_LINEAGE_DEPTH, len(chain) - 1)]
     shown = [*chain[:3], "...", crossed] if len(chain) > 4 else chain
     verb = "would be" if would else "is"
-    return (f"the lineage {verb} deeper than {MAX_LINEAGE_DEPTH} recipes ({' -> '.join(shown)} -> ...); "
-            f"at most {MAX_LINEAGE_DEPTH} recipes, the recipe itself included, may form one chain")
+    return (
+        f"the lineage {verb} deeper than {MAX_LINEAGE_DEPTH} recipes ({' -> '.join(shown)} -> ...); "
+        f"at most {MAX_LINEAGE_DEPTH} recipes, the recipe itself included, may form one chain"
+    )

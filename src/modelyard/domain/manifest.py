@@ -31,9 +31,13 @@ class DataSource(_Strict):
     """Where training and scoring data come from."""
 
     kind: SourceKind = Field(description="What the source is: table, file, api or stream.")
-    uri: str = Field(description="Location, e.g. `warehouse.sales.transactions` or `s3://bucket/path`.")
+    uri: str = Field(
+        description="Location, e.g. `warehouse.sales.transactions` or `s3://bucket/path`."
+    )
     timestamp_column: str | None = Field(None, description="Column that orders rows in time.")
-    refresh: str | None = Field(None, description="How often the source is refreshed, e.g. `daily`.")
+    refresh: str | None = Field(
+        None, description="How often the source is refreshed, e.g. `daily`."
+    )
     description: str | None = None
 
 
@@ -74,7 +78,9 @@ class Target(_Strict):
 class ModelSpec(_Strict):
     """The learning algorithm and its hyperparameters."""
 
-    algorithm: str = Field(description="e.g. `lightgbm`, `xgboost`, `prophet`, `logistic_regression`.")
+    algorithm: str = Field(
+        description="e.g. `lightgbm`, `xgboost`, `prophet`, `logistic_regression`."
+    )
     framework: str | None = None
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
 
@@ -126,7 +132,8 @@ class Evaluation(_Strict):
 
     metrics: list[str] = Field(default_factory=list)
     acceptance: dict[str, Threshold] = Field(
-        default_factory=dict, description="Acceptance thresholds by metric, e.g. `MAPE: {max: 0.2}`."
+        default_factory=dict,
+        description="Acceptance thresholds by metric, e.g. `MAPE: {max: 0.2}`.",
     )
 
 
@@ -163,9 +170,15 @@ class PricingObjective(StrEnum):
 
 
 class PriceBounds(_Strict):
-    min_ratio: float = Field(gt=0, description="Lowest allowed price as a ratio of the reference price.")
-    max_ratio: float = Field(gt=0, description="Highest allowed price as a ratio of the reference price.")
-    max_change_pct: float | None = Field(None, gt=0, description="Largest change per repricing, in percent.")
+    min_ratio: float = Field(
+        gt=0, description="Lowest allowed price as a ratio of the reference price."
+    )
+    max_ratio: float = Field(
+        gt=0, description="Highest allowed price as a ratio of the reference price."
+    )
+    max_change_pct: float | None = Field(
+        None, gt=0, description="Largest change per repricing, in percent."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> PriceBounds:
@@ -251,7 +264,11 @@ class Manifest(_Strict):
     @model_validator(mode="after")
     def _sources_exist(self) -> Manifest:
         for name, feature in self.features.items():
-            if feature.source is not None and self.data_sources and feature.source not in self.data_sources:
+            if (
+                feature.source is not None
+                and self.data_sources
+                and feature.source not in self.data_sources
+            ):
                 raise ValueError(
                     f"feature {name!r} uses source {feature.source!r}, which is not in data_sources "
                     f"({', '.join(sorted(self.data_sources))})"

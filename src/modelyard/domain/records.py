@@ -28,7 +28,8 @@ from modelyard.domain.timefmt import UtcDatetime
 
 # the JSON Schema states the same rule as the validator, so editors flag a bad id while typing
 Id = Annotated[
-    str, AfterValidator(check_id),
+    str,
+    AfterValidator(check_id),
     WithJsonSchema({"type": "string", "pattern": ID_PATTERN.pattern, "description": ID_RULE}),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -78,7 +79,10 @@ def _few_metrics(values: Any) -> Any:
 
 # max_length states the bound in the JSON Schema (maxProperties) for editors
 Metrics = Annotated[
-    dict[str, float], Field(max_length=MAX_METRICS), BeforeValidator(_few_metrics), AfterValidator(_finite)
+    dict[str, float],
+    Field(max_length=MAX_METRICS),
+    BeforeValidator(_few_metrics),
+    AfterValidator(_finite),
 ]
 
 
@@ -93,7 +97,9 @@ def _finite_deep(value: Any) -> Any:
         node, path = stack.pop()
         if isinstance(node, float) and not math.isfinite(node):
             where = ".".join(path) or "the value"
-            raise ValueError(f"{where} is {node}, not a finite number (JSON and YAML files could not keep it)")
+            raise ValueError(
+                f"{where} is {node}, not a finite number (JSON and YAML files could not keep it)"
+            )
         if isinstance(node, dict):
             # reversed: the first bad value in the file's order is the one reported
             stack.extend(reversed([(item, (*path, str(key))) for key, item in node.items()]))
@@ -123,7 +129,8 @@ class RegistrySettings(Record):
         description="Manifest paths (dotted for nested ones, e.g. `pricing.price_bounds`) whose change always needs a major version.",
     )
     model_transitions: dict[ModelStatus, list[ModelStatus]] | None = Field(
-        None, description="Allowed model status changes; when absent the built-in lifecycle applies."
+        None,
+        description="Allowed model status changes; when absent the built-in lifecycle applies.",
     )
     require_approved_recipe_for_production: bool = Field(
         True, description="A model may enter production only when its recipe is approved."
@@ -144,7 +151,6 @@ class Recipe(Record):
     description: str | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime
-
 
 
 class Extends(Record):
@@ -214,12 +220,20 @@ class SyntheticExample(Record):
     updated_at: UtcDatetime
 
 
-def unknown_columns(dataset_schema: dict[str, Any], rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+def unknown_columns(
+    dataset_schema: dict[str, Any], rows: list[dict[str, Any]]
+) -> list[tuple[int, str]]:
     """(row index, column) of every sample-row column that a schema listing `columns` lacks."""
     columns = dataset_schema.get("columns")
     if not isinstance(columns, dict):
         return []
-    return [(i, key) for i, row in enumerate(rows) if isinstance(row, dict) for key in row if key not in columns]
+    return [
+        (i, key)
+        for i, row in enumerate(rows)
+        if isinstance(row, dict)
+        for key in row
+        if key not in columns
+    ]
 
 
 # ---- responses: stored fields plus derived ones ---------------------------------------
@@ -250,7 +264,9 @@ class RecipeVersion(BaseModel):
     overrides: dict[str, Any] | None = Field(
         None, description="What a child recipe sets itself, on top of its parent (null for a root)."
     )
-    bump: str | None = Field(None, description="major, minor or patch: the change from the previous version.")
+    bump: str | None = Field(
+        None, description="major, minor or patch: the change from the previous version."
+    )
 
 
 class RecipeList(BaseModel):

@@ -58,7 +58,9 @@ class RecipeCreate(Body):
     tags: Tags = Field(default_factory=list)
     manifest: Data = Field(default_factory=dict)
     # extras
-    id: RecipeId | None = Field(None, description="Choose the id (`recipe_...`); by default it is made from the name.")
+    id: RecipeId | None = Field(
+        None, description="Choose the id (`recipe_...`); by default it is made from the name."
+    )
     description: str | None = None
     change_note: str | None = None
     created_by: str | None = None
@@ -79,8 +81,12 @@ class VersionCreate(Body):
     change_note: str = Field(min_length=1)
     created_by: str | None = None
     # extras
-    version: Semver | None = Field(None, description="Explicit version; must be greater than the current one.")
-    parent_version: Semver | None = Field(None, description="Re-pin a child recipe to this parent version.")
+    version: Semver | None = Field(
+        None, description="Explicit version; must be greater than the current one."
+    )
+    parent_version: Semver | None = Field(
+        None, description="Re-pin a child recipe to this parent version."
+    )
 
 
 class ModelCreate(Body):
@@ -89,7 +95,9 @@ class ModelCreate(Body):
     recipe_version_id: str = Field(min_length=1)
     owner: str = Field(min_length=1)
     # extras
-    id: ModelId | None = Field(None, description="Choose the id (`model_...`); by default it is made from the name.")
+    id: ModelId | None = Field(
+        None, description="Choose the id (`model_...`); by default it is made from the name."
+    )
     status: ModelStatus | None = None
     description: str | None = None
 

@@ -113,7 +113,14 @@ def manifest_diff(
             if _touches(path, breaking):
                 kind = "major"
             changes.append(
-                {"op": op, "path": path, "path_text": _text(path), "old": t1, "new": t2, "bump": kind}
+                {
+                    "op": op,
+                    "path": path,
+                    "path_text": _text(path),
+                    "old": t1,
+                    "new": t2,
+                    "bump": kind,
+                }
             )
     changes.sort(key=lambda c: [str(p) for p in c["path"]])
     overall: str | None = None

@@ -47,7 +47,9 @@ def seed_error_type(v2_type: str) -> str:
     return _V1_TYPES.get(v2_type, f"value_error.{v2_type}")
 
 
-def field_errors(exc: ValidationError, prefix: tuple[str | int, ...] = ("body",)) -> list[FieldError]:
+def field_errors(
+    exc: ValidationError, prefix: tuple[str | int, ...] = ("body",)
+) -> list[FieldError]:
     """pydantic's errors as the seed's 422 `detail` entries."""
     return seed_field_errors(exc.errors(), prefix)
 
@@ -76,7 +78,9 @@ def parse_body(model: type[B], data: Any) -> B:
     if isinstance(data, BaseModel):
         data = data.model_dump(exclude_unset=True)
     if not isinstance(data, dict):
-        raise ValidationFailed([FieldError(("body",), "value is not a valid dict", "type_error.dict")])
+        raise ValidationFailed(
+            [FieldError(("body",), "value is not a valid dict", "type_error.dict")]
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -90,9 +94,7 @@ def parse_enum(enum: type[E], value: str | None, name: str) -> E | None:
     try:
         return enum(value)
     except ValueError:
-        raise InvalidValue(
-            f"Invalid {name} value: {value!r} (allowed: {allowed(enum)})"
-        ) from None
+        raise InvalidValue(f"Invalid {name} value: {value!r} (allowed: {allowed(enum)})") from None
 
 
 def check_page(limit: int | None, offset: int | None) -> tuple[int, int]:
@@ -101,12 +103,20 @@ def check_page(limit: int | None, offset: int | None) -> tuple[int, int]:
     errors = []
     if limit < 1 or limit > MAX_LIMIT:
         errors.append(
-            FieldError(("query", "limit"), f"limit must be between 1 and {MAX_LIMIT} (got {limit})",
-                       "value_error.number.not_le" if limit > MAX_LIMIT else "value_error.number.not_ge")
+            FieldError(
+                ("query", "limit"),
+                f"limit must be between 1 and {MAX_LIMIT} (got {limit})",
+                "value_error.number.not_le" if limit > MAX_LIMIT else "value_error.number.not_ge",
+            )
         )
     if offset < 0:
-        errors.append(FieldError(("query", "offset"), f"offset must be 0 or more (got {offset})",
-                                 "value_error.number.not_ge"))
+        errors.append(
+            FieldError(
+                ("query", "offset"),
+                f"offset must be 0 or more (got {offset})",
+                "value_error.number.not_ge",
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     return limit, offset
@@ -116,8 +126,13 @@ def same_id(body_value: str | None, path_value: str, name: str) -> None:
     """A body field that repeats a path parameter must match it (docs/api.md)."""
     if body_value is not None and body_value != path_value:
         raise ValidationFailed(
-            [FieldError(("body", name), f"{name} {body_value!r} does not match the path's {path_value!r}",
-                        "value_error.mismatch")]
+            [
+                FieldError(
+                    ("body", name),
+                    f"{name} {body_value!r} does not match the path's {path_value!r}",
+                    "value_error.mismatch",
+                )
+            ]
         )
 
 

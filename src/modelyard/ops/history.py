@@ -44,7 +44,9 @@ class History:
             except RegistryFileError:
                 return None
 
-        self.sources = version_sources(reg.git, reg.prefix, parse, reg.blob_cache) if reg.in_git else {}
+        self.sources = (
+            version_sources(reg.git, reg.prefix, parse, reg.blob_cache) if reg.in_git else {}
+        )
         self._resolved: dict[tuple[str, str], ResolvedVersion] = {}
 
     def versions_of(self, recipe_id: str) -> list[VersionSource]:
@@ -84,7 +86,9 @@ class History:
                 return out[::-1]
             source = self.find(extends["recipe"], extends["version"])
             if source is None:
-                raise NotFound("Recipe version", make_version_id(extends["recipe"], extends["version"]))
+                raise NotFound(
+                    "Recipe version", make_version_id(extends["recipe"], extends["version"])
+                )
             recipe_id, file = source.recipe_id, source.file
 
     def record(self, recipe_id: str, index: int) -> RecipeVersion:
@@ -128,7 +132,9 @@ class History:
         versions = self.versions_of(recipe_id)
         if not (0 <= index < len(versions)) or not self.reg.in_git:
             return None
-        chains = [self._chain(recipe_id, v.version) for v in versions[max(0, index - 1) : index + 1]]
+        chains = [
+            self._chain(recipe_id, v.version) for v in versions[max(0, index - 1) : index + 1]
+        ]
         if any(c is None for c in chains):
             return None  # a broken lineage: computed (and reported) every time
         text = json.dumps([recipe_id, index, chains, list(self.reg.settings.breaking_paths)])
@@ -177,15 +183,27 @@ def check_step(reg: Registry, walked: list[str], recipe_id: str) -> None:
     """Add `recipe_id` to a walk up a parent chain (`walked`, child first), refusing a cycle
     and a chain longer than MAX_LINEAGE_DEPTH with the file of the recipe the walk began at."""
     if recipe_id in walked:
-        raise RegistryFileError([FileProblem(
-            reg.display(layout.manifest_file(recipe_id)),
-            f"the parent chain leads back to {recipe_id}; a lineage cannot have a cycle",
-            field="extends.recipe")])
+        raise RegistryFileError(
+            [
+                FileProblem(
+                    reg.display(layout.manifest_file(recipe_id)),
+                    f"the parent chain leads back to {recipe_id}; a lineage cannot have a cycle",
+                    field="extends.recipe",
+                )
+            ]
+        )
     walked.append(recipe_id)
     if len(walked) > MAX_LINEAGE_DEPTH:
-        raise LineageTooDeep([FileProblem(
-            reg.display(layout.manifest_file(walked[0])), too_deep_message(walked), field="extends")],
-            list(walked))
+        raise LineageTooDeep(
+            [
+                FileProblem(
+                    reg.display(layout.manifest_file(walked[0])),
+                    too_deep_message(walked),
+                    field="extends",
+                )
+            ],
+            list(walked),
+        )
 
 
 def version_number(recipe_id: str, ref: str) -> str | None:

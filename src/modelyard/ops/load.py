@@ -118,8 +118,13 @@ def runs(reg: Registry) -> Iterator[Run]:
 def snapshots(reg: Registry, model_id: str) -> list[MonitoringSnapshot]:
     out = []
     for snap_id in reg.snapshot_ids(model_id):
-        found = listed(reg, layout.snapshot_file(model_id, snap_id), MonitoringSnapshot,
-                            id=snap_id, model_id=model_id)
+        found = listed(
+            reg,
+            layout.snapshot_file(model_id, snap_id),
+            MonitoringSnapshot,
+            id=snap_id,
+            model_id=model_id,
+        )
         if found is not None:
             out.append(found)
     return out
@@ -136,8 +141,14 @@ class Hits(Generic[T]):
     """The records that match a listing's filters, in order. Records that come from the cache
     are validated only when a page of them is asked for, so `len()` of 100,000 runs is cheap."""
 
-    def __init__(self, reg: Registry, model: type[T], kind: str, items: list[T | Row],
-                 view: View | None = None) -> None:
+    def __init__(
+        self,
+        reg: Registry,
+        model: type[T],
+        kind: str,
+        items: list[T | Row],
+        view: View | None = None,
+    ) -> None:
         self.reg, self.model, self.kind, self.items, self.view = reg, model, kind, items, view
 
     def __len__(self) -> int:
@@ -150,7 +161,9 @@ class Hits(Generic[T]):
             self.view.data(rows, self.kind)
         out = []
         for item in chunk:
-            found = _realize(self.reg, item, self.model, self.kind) if isinstance(item, Row) else item
+            found = (
+                _realize(self.reg, item, self.model, self.kind) if isinstance(item, Row) else item
+            )
             if found is not None:
                 out.append(found)
         return out
@@ -181,8 +194,13 @@ def _matches(record: BaseModel, filters: dict[str, Any]) -> bool:
 
 
 def _where(
-    reg: Registry, kind: str, model: type[T], specs: tuple[str, ...], filters: dict[str, Any],
-    newest_first: bool = False, glob: bool = False,
+    reg: Registry,
+    kind: str,
+    model: type[T],
+    specs: tuple[str, ...],
+    filters: dict[str, Any],
+    newest_first: bool = False,
+    glob: bool = False,
 ) -> Hits[T] | None:
     """Matches from the cache (None when there is none, or it failed: the caller scans)."""
     cache = reg.blob_cache
@@ -190,8 +208,12 @@ def _where(
         return None
     try:
         view = cache.view(kind, *specs, glob=glob)
-        rows = view.rows(kind, model, {k: None if v is None else str(v) for k, v in filters.items()},
-                         newest_first=newest_first)
+        rows = view.rows(
+            kind,
+            model,
+            {k: None if v is None else str(v) for k, v in filters.items()},
+            newest_first=newest_first,
+        )
     except (sqlite3.Error, GitError, OSError):
         return None
     items: list[T | Row] = []
@@ -223,13 +245,17 @@ def recipes_where(reg: Registry, **filters: Any) -> Hits[Recipe]:
 
 def models_where(reg: Registry, **filters: Any) -> Hits[Model]:
     """Models whose fields equal every non-None filter (model_family, status, recipe_id, owner), by id."""
-    hits = _where(reg, "model", Model, (f"{layout.MODELS}/*/{layout.MODEL_FILE}",), filters, glob=True)
+    hits = _where(
+        reg, "model", Model, (f"{layout.MODELS}/*/{layout.MODEL_FILE}",), filters, glob=True
+    )
     if hits is None:
         hits = Hits(reg, Model, "model", [m for m in models(reg) if _matches(m, filters)])
     return hits
 
 
-def current_versions(reg: Registry, recipe_ids: list[str], view: View | None = None) -> dict[str, str | None]:
+def current_versions(
+    reg: Registry, recipe_ids: list[str], view: View | None = None
+) -> dict[str, str | None]:
     """The current version number of each recipe (None when its manifest is missing).
     `view`: the cache's view of `recipes/` that a listing has open already."""
     wanted = set(recipe_ids)
@@ -237,7 +263,11 @@ def current_versions(reg: Registry, recipe_ids: list[str], view: View | None = N
     rows: list[Row] = []
     if view is not None and len(wanted) > 5:  # for a handful, reading the files is as quick
         try:
-            rows = [r for r in view.rows("manifest", ManifestFile) if r.data is not None and r.sort[1] in wanted]
+            rows = [
+                r
+                for r in view.rows("manifest", ManifestFile)
+                if r.data is not None and r.sort[1] in wanted
+            ]
             view.data(rows, "manifest")
         except (sqlite3.Error, GitError, OSError):
             rows = []

@@ -32,7 +32,9 @@ class Resolver:
             self._history = History(self.reg)
         return self._history
 
-    def layers(self, recipe_id: str, below: tuple[str, ...] = ()) -> list[tuple[str, dict[str, Any]]]:
+    def layers(
+        self, recipe_id: str, below: tuple[str, ...] = ()
+    ) -> list[tuple[str, dict[str, Any]]]:
         """The (recipe, manifest) layers, root first, of `recipe_id`'s current version.
 
         A loop up the chain, not recursion: `below` (child first) are recipes walked already
@@ -61,7 +63,9 @@ class Resolver:
             return self.layers(parent_id, below)
         return self._committed(parent_id, version, below)
 
-    def _committed(self, recipe_id: str, version: str, below: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    def _committed(
+        self, recipe_id: str, version: str, below: tuple[str, ...]
+    ) -> list[tuple[str, dict[str, Any]]]:
         source = self.history.find(recipe_id, version)
         if source is None:
             raise NotFound("Recipe version", f"{recipe_id} {version}")
@@ -77,8 +81,9 @@ class Resolver:
                 return self.layers(parent_id, below=(child_id,))
             return self.parent_layers(parent_id, version, below=(child_id,))
         except LineageTooDeep as exc:
-            raise ValidationFailed([FieldError(loc, too_deep_message(exc.chain, would=True),
-                                               "value_error.lineage")]) from None
+            raise ValidationFailed(
+                [FieldError(loc, too_deep_message(exc.chain, would=True), "value_error.lineage")]
+            ) from None
 
     def current(self, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:
         """The resolved manifest of a recipe's current version and who set each value."""
@@ -89,7 +94,9 @@ class Resolver:
         return resolve(self.parent_layers(recipe_id, version))[0]
 
 
-def normalized_manifest(full: dict[str, Any], family: str, loc: tuple[str | int, ...]) -> dict[str, Any]:
+def normalized_manifest(
+    full: dict[str, Any], family: str, loc: tuple[str | int, ...]
+) -> dict[str, Any]:
     """A full manifest checked against its schema and stored as the schema reads it: a
     number sent as text (`"0.2"`) becomes a number, `365.0` for a whole number `365`;
     only the keys given, typed sections in the schema's order, free-form places as given."""

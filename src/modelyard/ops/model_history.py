@@ -44,5 +44,7 @@ def status_history(reg: Registry) -> dict[str, list[StatusChange]]:
         if history and history[-1].status == model.status:
             continue
         at = parse_iso(change.author_date).strftime("%Y-%m-%dT%H:%M:%SZ")
-        history.append(StatusChange(str(model.status), at, change.author_name, change.commit, change.message))
+        history.append(
+            StatusChange(str(model.status), at, change.author_name, change.commit, change.message)
+        )
     return out

@@ -63,13 +63,21 @@ def register_model(reg: Registry, body: ModelCreate | dict[str, Any]) -> Model:
             raise Conflict(f"model {req.id} already exists")
         model_id = req.id or id_from_name("model", req.name, taken)
         model = Model(
-            id=model_id, name=req.name, model_family=recipe.model_family, recipe_id=recipe.id,
-            recipe_version_id=version, status=ModelStatus.draft, owner=req.owner,
-            description=req.description, created_at=now, updated_at=now,
+            id=model_id,
+            name=req.name,
+            model_family=recipe.model_family,
+            recipe_id=recipe.id,
+            recipe_version_id=version,
+            status=ModelStatus.draft,
+            owner=req.owner,
+            description=req.description,
+            created_at=now,
+            updated_at=now,
         )
         if req.status is not None and req.status != ModelStatus.draft:
-            problem = transition_problem("model", ModelStatus.draft, req.status,
-                                         model_table(reg.settings.model_transitions))
+            problem = transition_problem(
+                "model", ModelStatus.draft, req.status, model_table(reg.settings.model_transitions)
+            )
             if problem:
                 raise Conflict(problem)
             _production_gate(reg, model, req.status)
@@ -87,8 +95,9 @@ def update_model(reg: Registry, model_id: str, body: ModelUpdate | dict[str, Any
         model = load.model(reg, model_id)
         changes: dict[str, Any] = {}
         if req.status is not None and req.status != model.status:
-            problem = transition_problem("model", model.status, req.status,
-                                         model_table(reg.settings.model_transitions))
+            problem = transition_problem(
+                "model", model.status, req.status, model_table(reg.settings.model_transitions)
+            )
             if problem:
                 raise Conflict(problem)
             _production_gate(reg, model, req.status)

@@ -13,7 +13,9 @@ from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
 
 
-def list_snapshots(reg: Registry, model_id: str, limit: int | None = None, offset: int | None = None) -> SnapshotList:
+def list_snapshots(
+    reg: Registry, model_id: str, limit: int | None = None, offset: int | None = None
+) -> SnapshotList:
     """A model's snapshots, newest `captured_at` first."""
     limit, offset = check_page(limit, offset)
     load.model(reg, model_id)
@@ -21,7 +23,9 @@ def list_snapshots(reg: Registry, model_id: str, limit: int | None = None, offse
     return SnapshotList(snapshots=snaps[offset : offset + limit], total=len(snaps))
 
 
-def create_snapshot(reg: Registry, model_id: str, body: SnapshotCreate | dict[str, Any]) -> MonitoringSnapshot:
+def create_snapshot(
+    reg: Registry, model_id: str, body: SnapshotCreate | dict[str, Any]
+) -> MonitoringSnapshot:
     """Record what production monitoring saw (captured now unless `captured_at` is given)."""
     req = parse_body(SnapshotCreate, body)
     same_id(req.model_id, model_id, "model_id")
@@ -29,7 +33,9 @@ def create_snapshot(reg: Registry, model_id: str, body: SnapshotCreate | dict[st
         load.model(reg, model_id)
         captured = req.captured_at or m.date
         snap = MonitoringSnapshot(
-            id=time_id("snap", captured), model_id=model_id, captured_at=captured,
+            id=time_id("snap", captured),
+            model_id=model_id,
+            captured_at=captured,
             performance_metrics_json=req.performance_metrics_json,
             drift_metrics_json=req.drift_metrics_json,
             data_freshness_json=req.data_freshness_json,

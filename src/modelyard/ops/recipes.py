@@ -37,7 +37,9 @@ def list_recipes(
     hits = load.recipes_where(reg, model_family=family, level=lvl, status=st)
     page = hits.page(offset, limit)
     versions = load.current_versions(reg, [r.id for r in page], hits.view)
-    return RecipeList(recipes=[load.recipe_out(reg, r, versions[r.id]) for r in page], total=len(hits))
+    return RecipeList(
+        recipes=[load.recipe_out(reg, r, versions[r.id]) for r in page], total=len(hits)
+    )
 
 
 def get_recipe(reg: Registry, recipe_id: str) -> RecipeOut:
@@ -53,8 +55,10 @@ def _check_lineage(reg: Registry, parent: Recipe, family: ModelFamily, level: Re
     if errors:
         raise ValidationFailed(errors)
     if parent.status == RecipeStatus.archived:
-        raise Conflict(f"recipe {parent.id} is archived; it cannot get new children",
-                       action=f"set it back to draft first: modelyard recipes update {parent.id} --status draft")
+        raise Conflict(
+            f"recipe {parent.id} is archived; it cannot get new children",
+            action=f"set it back to draft first: modelyard recipes update {parent.id} --status draft",
+        )
 
 
 def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeOut:
@@ -74,9 +78,13 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
             _check_lineage(reg, parent, req.model_family, req.level)
             parent_version = load.manifest(reg, parent.id).version
             refs.require_committed(reg, parent.id, parent_version)
-            parent_full, _ = resolve(Resolver(reg).layers_for_child(recipe_id, parent.id, None, ("body", "parent_id")))
+            parent_full, _ = resolve(
+                Resolver(reg).layers_for_child(recipe_id, parent.id, None, ("body", "parent_id"))
+            )
             if req.manifest:
-                full = normalized_manifest(prune_nulls(req.manifest), req.model_family, ("body", "manifest"))
+                full = normalized_manifest(
+                    prune_nulls(req.manifest), req.model_family, ("body", "manifest")
+                )
             else:
                 full = parent_full
                 check_manifest(full, req.model_family, ("body", "manifest"))
@@ -84,19 +92,41 @@ def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeO
             extends = Extends(recipe=parent.id, version=parent_version)
         else:
             if not req.manifest:
-                raise ValidationFailed([FieldError(("body", "manifest"),
-                                                   "a recipe without a parent needs a whole manifest",
-                                                   "value_error.missing")])
-            stored = normalized_manifest(prune_nulls(req.manifest), req.model_family, ("body", "manifest"))
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            ("body", "manifest"),
+                            "a recipe without a parent needs a whole manifest",
+                            "value_error.missing",
+                        )
+                    ]
+                )
+            stored = normalized_manifest(
+                prune_nulls(req.manifest), req.model_family, ("body", "manifest")
+            )
         recipe = Recipe(
-            id=recipe_id, name=req.name, model_family=req.model_family, level=req.level,
-            status=RecipeStatus.draft, parent_id=req.parent_id, tags=req.tags,
-            description=req.description, created_at=now, updated_at=now,
+            id=recipe_id,
+            name=req.name,
+            model_family=req.model_family,
+            level=req.level,
+            status=RecipeStatus.draft,
+            parent_id=req.parent_id,
+            tags=req.tags,
+            description=req.description,
+            created_at=now,
+            updated_at=now,
         )
         mf = ManifestFile(version=FIRST_VERSION, extends=extends, manifest=stored)
-        m.write(layout.recipe_file(recipe_id), files.render(recipe, "recipe", str(layout.recipe_file(recipe_id))))
-        m.write(layout.manifest_file(recipe_id),
-                files.render(mf, "manifest", str(layout.manifest_file(recipe_id)), exclude=_no_extends(mf)))
+        m.write(
+            layout.recipe_file(recipe_id),
+            files.render(recipe, "recipe", str(layout.recipe_file(recipe_id))),
+        )
+        m.write(
+            layout.manifest_file(recipe_id),
+            files.render(
+                mf, "manifest", str(layout.manifest_file(recipe_id)), exclude=_no_extends(mf)
+            ),
+        )
         m.message = req.change_note or f"Create recipe {recipe_id}: {req.name}"
     return load.recipe_out(reg, recipe)
 
@@ -124,7 +154,10 @@ def update_recipe(reg: Registry, recipe_id: str, body: RecipeUpdate | dict[str, 
             return load.recipe_out(reg, recipe)
         updated = recipe.model_copy(update={**changes, "updated_at": m.date})
         updated = Recipe.model_validate(updated.model_dump())
-        m.write(layout.recipe_file(recipe_id), files.render(updated, "recipe", str(layout.recipe_file(recipe_id))))
+        m.write(
+            layout.recipe_file(recipe_id),
+            files.render(updated, "recipe", str(layout.recipe_file(recipe_id))),
+        )
         m.message = describe_update(recipe_id, recipe, changes)
     return load.recipe_out(reg, updated)
 
@@ -146,7 +179,8 @@ def delete_recipe(reg: Registry, recipe_id: str) -> dict[str, Any]:
         if any(users.values()):
             named = "; ".join(
                 f"{kind}: {', '.join(ids[:5])}{f' and {len(ids) - 5} more' if len(ids) > 5 else ''}"
-                for kind, ids in users.items() if ids
+                for kind, ids in users.items()
+                if ids
             )
             raise Conflict(
                 f"recipe {recipe_id} is still used ({named})",
@@ -156,29 +190,42 @@ def delete_recipe(reg: Registry, recipe_id: str) -> dict[str, Any]:
     return {"deleted": True, "id": recipe_id}
 
 
-def clone_recipe(reg: Registry, recipe_id: str, name: str | None, level: str | None = None) -> RecipeOut:
+def clone_recipe(
+    reg: Registry, recipe_id: str, name: str | None, level: str | None = None
+) -> RecipeOut:
     """A child of the source pinned to its current version, with no overrides: the same
     resolved manifest, a new lineage, status draft."""
     if not name:
-        raise ValidationFailed([FieldError(("query", "name"), "field required", "value_error.missing")])
+        raise ValidationFailed(
+            [FieldError(("query", "name"), "field required", "value_error.missing")]
+        )
     source = load.recipe(reg, recipe_id)
     lvl = parse_enum(RecipeLevel, level, "level") or source.level
     body: dict[str, Any] = {
-        "name": name, "model_family": source.model_family, "level": lvl, "parent_id": source.id,
-        "tags": list(source.tags), "manifest": {}, "description": source.description,
+        "name": name,
+        "model_family": source.model_family,
+        "level": lvl,
+        "parent_id": source.id,
+        "tags": list(source.tags),
+        "manifest": {},
+        "description": source.description,
         "change_note": f"Clone {source.id} as {name!r}",
     }
     try:
         return create_recipe(reg, parse_body(RecipeCreate, body))
     except ValidationFailed as exc:
         # name and level came as query parameters: say so
-        raise ValidationFailed([
-            FieldError(("query", *e.loc[1:]), e.msg, e.type) if e.loc[1:2] in (("name",), ("level",))
-            # the parent is the recipe in the path
-            else FieldError(("path", "recipe_id"), e.msg, e.type) if e.loc == ("body", "parent_id")
-            else e
-            for e in exc.errors
-        ]) from None
+        raise ValidationFailed(
+            [
+                FieldError(("query", *e.loc[1:]), e.msg, e.type)
+                if e.loc[1:2] in (("name",), ("level",))
+                # the parent is the recipe in the path
+                else FieldError(("path", "recipe_id"), e.msg, e.type)
+                if e.loc == ("body", "parent_id")
+                else e
+                for e in exc.errors
+            ]
+        ) from None
 
 
 def resolved_manifest(reg: Registry, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:

@@ -10,14 +10,23 @@ from modelyard.storage import layout
 from modelyard.storage.registry import Registry
 
 
-def recipe_version(reg: Registry, recipe_id: str, ref: str, field: str = "recipe_version_id") -> str:
+def recipe_version(
+    reg: Registry, recipe_id: str, ref: str, field: str = "recipe_version_id"
+) -> str:
     """The canonical version id of `ref`, which must name a committed version of `recipe_id`."""
     number = version_number(recipe_id, ref)
     if number is None:
         owner = owner_of(ref)
         hint = f"; it names a version of {owner}" if owner and owner != recipe_id else ""
-        raise ValidationFailed([FieldError(
-            ("body", field), f"{ref!r} is not a version of {recipe_id}{hint}", "value_error.recipe_version")])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    ("body", field),
+                    f"{ref!r} is not a version of {recipe_id}{hint}",
+                    "value_error.recipe_version",
+                )
+            ]
+        )
     current = load.manifest(reg, recipe_id).version
     if number == current and _committed(reg, recipe_id, number):
         return make_version_id(recipe_id, number)

@@ -50,15 +50,25 @@ def create_run(reg: Registry, body: RunCreate | dict[str, Any]) -> RunOut:
         if req.model_id is not None:
             model = load.model(reg, req.model_id)
             if model.recipe_id != recipe.id:
-                raise ValidationFailed([FieldError(
-                    ("body", "model_id"),
-                    f"model {model.id} is built from {model.recipe_id}, not {recipe.id}",
-                    "value_error.model")])
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            ("body", "model_id"),
+                            f"model {model.id} is built from {model.recipe_id}, not {recipe.id}",
+                            "value_error.model",
+                        )
+                    ]
+                )
             if model.status == ModelStatus.retired:
                 raise Conflict(f"model {model.id} is retired; it takes no new runs")
         run = Run(
-            id=time_id("run", now), model_id=req.model_id, recipe_id=recipe.id,
-            recipe_version_id=version, run_type=req.run_type, status=RunStatus.queued, created_at=now,
+            id=time_id("run", now),
+            model_id=req.model_id,
+            recipe_id=recipe.id,
+            recipe_version_id=version,
+            run_type=req.run_type,
+            status=RunStatus.queued,
+            created_at=now,
         )
         rel = str(layout.run_file(run.id))
         m.write(rel, files.render(run, "run", rel))

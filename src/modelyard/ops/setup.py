@@ -22,7 +22,9 @@ def init_registry(folder: Path, name: str | None = None, subdir: str = "registry
         Git(folder).run("init", "-q")
     root = folder / subdir if subdir else folder
     if (root / layout.SETTINGS).exists():
-        raise Conflict(f"{root / layout.SETTINGS} already exists; this folder already has a registry")
+        raise Conflict(
+            f"{root / layout.SETTINGS} already exists; this folder already has a registry"
+        )
     reg = Registry(root)
     settings = RegistrySettings(name=name or f"{folder.name} registry")
     with reg.mutate(f"Start modelyard registry {settings.name!r}") as m:
@@ -34,7 +36,10 @@ def init_registry(folder: Path, name: str | None = None, subdir: str = "registry
 
 def schema_texts() -> dict[str, str]:
     """`<kind>.json` -> its JSON Schema's text, as kept in `registry/.schema/` for editors."""
-    return {f"{kind}.json": json.dumps(schema, indent=2) + "\n" for kind, schema in all_schemas().items()}
+    return {
+        f"{kind}.json": json.dumps(schema, indent=2) + "\n"
+        for kind, schema in all_schemas().items()
+    }
 
 
 def export_schemas(folder: Path) -> list[Path]:

@@ -18,19 +18,27 @@ def get_synthetic(reg: Registry, recipe_id: str) -> SyntheticExample:
     load.recipe(reg, recipe_id)
     found = load.synthetic(reg, recipe_id)
     if found is None:
-        raise NotFound("Synthetic example", recipe_id,
-                       action=f"add one: modelyard synthetic create {recipe_id} --body example.yaml")
+        raise NotFound(
+            "Synthetic example",
+            recipe_id,
+            action=f"add one: modelyard synthetic create {recipe_id} --body example.yaml",
+        )
     return found
 
 
-def create_synthetic(reg: Registry, recipe_id: str, body: SyntheticCreate | dict[str, Any]) -> SyntheticExample:
+def create_synthetic(
+    reg: Registry, recipe_id: str, body: SyntheticCreate | dict[str, Any]
+) -> SyntheticExample:
     """Set the recipe's synthetic example (replacing an earlier one). When the schema lists
     `columns`, every sample row must use only those columns."""
     req = parse_body(SyntheticCreate, body)
     same_id(req.recipe_id, recipe_id, "recipe_id")
     errors = [
-        FieldError(("body", "sample_rows_json", i), f"column {key!r} is not in dataset_schema_json.columns",
-                   "value_error.column")
+        FieldError(
+            ("body", "sample_rows_json", i),
+            f"column {key!r} is not in dataset_schema_json.columns",
+            "value_error.column",
+        )
         for i, key in unknown_columns(req.dataset_schema_json, req.sample_rows_json)
     ]
     if errors:
@@ -40,9 +48,12 @@ def create_synthetic(reg: Registry, recipe_id: str, body: SyntheticCreate | dict
         earlier = load.synthetic(reg, recipe_id)
         now = m.date
         example = SyntheticExample(
-            recipe_id=recipe_id, dataset_schema_json=req.dataset_schema_json,
-            sample_rows_json=req.sample_rows_json, example_run_json=req.example_run_json,
-            created_at=earlier.created_at if earlier else now, updated_at=now,
+            recipe_id=recipe_id,
+            dataset_schema_json=req.dataset_schema_json,
+            sample_rows_json=req.sample_rows_json,
+            example_run_json=req.example_run_json,
+            created_at=earlier.created_at if earlier else now,
+            updated_at=now,
         )
         rel = str(layout.synthetic_file(recipe_id))
         m.write(rel, files.render(example, "synthetic-example", rel))

@@ -34,7 +34,9 @@ def get_version(reg: Registry, recipe_id: str, version_id: str) -> RecipeVersion
     return history.record(recipe_id, history.lookup(recipe_id, version_id))
 
 
-def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str, Any]) -> RecipeVersion:
+def create_version(
+    reg: Registry, recipe_id: str, body: VersionCreate | dict[str, Any]
+) -> RecipeVersion:
     """Commit a new version from a full manifest. The version number is bumped from the
     semantic difference (removed key or changed type: major; added key: minor; changed value:
     patch; a registry's breaking paths: major) unless an explicit, greater one is given."""
@@ -45,24 +47,41 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
         current_file = load.manifest(reg, recipe_id)
         resolver = Resolver(reg)
         current_full, _ = resolver.current(recipe_id)
-        full = normalized_manifest(prune_nulls(req.manifest_json), recipe.model_family, ("body", "manifest_json"))
+        full = normalized_manifest(
+            prune_nulls(req.manifest_json), recipe.model_family, ("body", "manifest_json")
+        )
 
         extends = current_file.extends
         if req.parent_version is not None:
             if extends is None:
-                raise ValidationFailed([FieldError(("body", "parent_version"),
-                                                   f"{recipe_id} has no parent to pin", "value_error.lineage")])
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            ("body", "parent_version"),
+                            f"{recipe_id} has no parent to pin",
+                            "value_error.lineage",
+                        )
+                    ]
+                )
             extends = Extends(recipe=extends.recipe, version=req.parent_version)
             if load.manifest(reg, extends.recipe).version == req.parent_version:
                 refs.require_committed(reg, extends.recipe, req.parent_version)
         if extends is not None:
-            loc = ("body", "parent_version") if req.parent_version is not None else ("body", "manifest_json")
-            parent_full = resolve(resolver.layers_for_child(recipe_id, extends.recipe, extends.version, loc))[0]
+            loc = (
+                ("body", "parent_version")
+                if req.parent_version is not None
+                else ("body", "manifest_json")
+            )
+            parent_full = resolve(
+                resolver.layers_for_child(recipe_id, extends.recipe, extends.version, loc)
+            )[0]
             stored = overrides_between(parent_full, full)
         else:
             stored = full
 
-        diff = manifest_diff(current_full, full, current_file.version, tuple(reg.settings.breaking_paths))
+        diff = manifest_diff(
+            current_full, full, current_file.version, tuple(reg.settings.breaking_paths)
+        )
         assert diff is not None
         pin_moved = extends != current_file.extends
         if not diff["changes"] and not pin_moved:
@@ -73,16 +92,26 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
         if req.version is not None:
             given = bump_between(current_file.version, req.version)
             if given is None:
-                raise ValidationFailed([FieldError(
-                    ("body", "version"),
-                    f"version {req.version} is not greater than the current {current_file.version}",
-                    "value_error.version")])
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            ("body", "version"),
+                            f"version {req.version} is not greater than the current {current_file.version}",
+                            "value_error.version",
+                        )
+                    ]
+                )
             if not at_least(given, required):
-                raise ValidationFailed([FieldError(
-                    ("body", "version"),
-                    f"version {req.version} is a {given} bump, but the change needs a {required} bump "
-                    f"(at least {bump(current_file.version, required)})",
-                    "value_error.version")])
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            ("body", "version"),
+                            f"version {req.version} is a {given} bump, but the change needs a {required} bump "
+                            f"(at least {bump(current_file.version, required)})",
+                            "value_error.version",
+                        )
+                    ]
+                )
             if resolver.history.find(recipe_id, req.version) is not None:
                 raise Conflict(f"version {req.version} of {recipe_id} already exists")
             new_version = req.version
@@ -95,9 +124,17 @@ def create_version(reg: Registry, recipe_id: str, body: VersionCreate | dict[str
         now = m.date
         new_file = ManifestFile(version=new_version, extends=extends, manifest=stored)
         rel = str(layout.manifest_file(recipe_id))
-        m.write(rel, files.render(new_file, "manifest", rel, exclude={"extends"} if extends is None else None))
+        m.write(
+            rel,
+            files.render(
+                new_file, "manifest", rel, exclude={"extends"} if extends is None else None
+            ),
+        )
         updated = recipe.model_copy(update={"updated_at": now})
-        m.write(layout.recipe_file(recipe_id), files.render(updated, "recipe", str(layout.recipe_file(recipe_id))))
+        m.write(
+            layout.recipe_file(recipe_id),
+            files.render(updated, "recipe", str(layout.recipe_file(recipe_id))),
+        )
     return RecipeVersion(
         version_id=make_version_id(recipe_id, new_version),
         recipe_id=recipe_id,

@@ -25,9 +25,15 @@ PREFIX = "/api/ml-development"
 NOUNS = (recipes, versions, models, runs, monitoring, synthetic, chat)
 
 TAGS = [
-    {"name": "Recipes", "description": "How to build a model of a family at a level; inherited baseline -> industry -> client."},
+    {
+        "name": "Recipes",
+        "description": "How to build a model of a family at a level; inherited baseline -> industry -> client.",
+    },
     {"name": "Recipe Versions", "description": "Every version is a git commit."},
-    {"name": "Models", "description": "Models registered from a recipe version, with their lifecycle."},
+    {
+        "name": "Models",
+        "description": "Models registered from a recipe version, with their lifecycle.",
+    },
     {"name": "Runs", "description": "Train, eval and backtest runs and their results."},
     {"name": "Monitoring", "description": "What production monitoring saw."},
     {"name": "Synthetic Examples", "description": "A small made-up dataset per recipe."},
@@ -43,7 +49,9 @@ Errors: 404 `{"detail": "Recipe not found"}`, 400 `{"detail": "Invalid model_fam
 """
 
 
-def create_app(registry: Registry | str | Path | None = None, settings: ServerSettings | None = None) -> FastAPI:
+def create_app(
+    registry: Registry | str | Path | None = None, settings: ServerSettings | None = None
+) -> FastAPI:
     """The whole server for one registry (a Registry, a path, or None to discover it)."""
     reg = registry if isinstance(registry, Registry) else Registry.open(registry)
     settings = settings or ServerSettings()

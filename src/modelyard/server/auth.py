@@ -24,7 +24,8 @@ async def require_token(
         return
     if credentials is None:
         raise HTTPException(
-            401, "This server requires a token for writes: send Authorization: Bearer <token>",
+            401,
+            "This server requires a token for writes: send Authorization: Bearer <token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
     given = credentials.credentials.encode("utf-8")

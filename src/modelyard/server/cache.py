@@ -30,7 +30,9 @@ class ParseCache:
 
     def __init__(self, max_entries: int = DEFAULT_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._items: OrderedDict[tuple[str, type], tuple[tuple[int, int, int], bytes]] = OrderedDict()
+        self._items: OrderedDict[tuple[str, type], tuple[tuple[int, int, int], bytes]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0

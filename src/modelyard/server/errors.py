@@ -49,14 +49,20 @@ async def http_error(request: Request, exc: Exception) -> Response:
     # FastAPI answers a body it cannot decode (not UTF-8, say) with a bare 400; the seed
     # answers every unreadable body with its 422 shape
     if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-        entry = {"loc": ["body"], "msg": f"the body is not JSON text: {exc.__cause__}",
-                 "type": "value_error.jsondecode"}
+        entry = {
+            "loc": ["body"],
+            "msg": f"the body is not JSON text: {exc.__cause__}",
+            "type": "value_error.jsondecode",
+        }
         return JSONResponse({"detail": [entry]}, status_code=422)
     if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
         # JSON nested so deep that Python's reader gives up (about 1,000 levels); a body
         # nested less deep but beyond MAX_NESTING is refused on its field by the models
-        entry = {"loc": ["body"], "msg": f"the body cannot be read: {nesting_message()}",
-                 "type": "value_error.nesting"}
+        entry = {
+            "loc": ["body"],
+            "msg": f"the body cannot be read: {nesting_message()}",
+            "type": "value_error.nesting",
+        }
         return JSONResponse({"detail": [entry]}, status_code=422)
     return await http_exception_handler(request, exc)
 
@@ -64,8 +70,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     # the HTTP server logs the traceback itself once this response is sent
     return JSONResponse(
-        {"detail": f"Internal server error: {type(exc).__name__}: {exc}. This is a bug in modelyard; "
-                   "the server log has the traceback."},
+        {
+            "detail": f"Internal server error: {type(exc).__name__}: {exc}. This is a bug in modelyard; "
+            "the server log has the traceback."
+        },
         status_code=500,
     )
 

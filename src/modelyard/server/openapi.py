@@ -15,12 +15,22 @@ _BY_ID = "$response.body#/id"
 # operation that creates -> (operations that take the new id, {their parameter: where it is})
 LINKS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "create_recipe": (
-        ("get_recipe", "update_recipe", "delete_recipe", "clone_recipe", "get_resolved_manifest",
-         "list_versions", "create_version", "get_synthetic", "create_synthetic"),
+        (
+            "get_recipe",
+            "update_recipe",
+            "delete_recipe",
+            "clone_recipe",
+            "get_resolved_manifest",
+            "list_versions",
+            "create_version",
+            "get_synthetic",
+            "create_synthetic",
+        ),
         {"recipe_id": _BY_ID},
     ),
     "register_model": (
-        ("get_model", "update_model", "list_snapshots", "create_snapshot"), {"model_id": _BY_ID},
+        ("get_model", "update_model", "list_snapshots", "create_snapshot"),
+        {"model_id": _BY_ID},
     ),
     "create_run": (("get_run", "update_run"), {"run_id": _BY_ID}),
     "create_version": (
@@ -57,9 +67,13 @@ def _add_links(doc: dict[str, Any]) -> None:
         for target in targets:
             if target not in operations:
                 continue
-            wanted = {p["name"] for p in operations[target].get("parameters", []) if p.get("in") == "path"}
-            links[target] = {"operationId": target,
-                             "parameters": {k: v for k, v in params.items() if k in wanted}}
+            wanted = {
+                p["name"] for p in operations[target].get("parameters", []) if p.get("in") == "path"
+            }
+            links[target] = {
+                "operationId": target,
+                "parameters": {k: v for k, v in params.items() if k in wanted},
+            }
         created["links"] = links
 
 
@@ -67,8 +81,11 @@ def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             doc = get_openapi(
-                title=app.title, version=app.version, description=app.description,
-                routes=app.routes, tags=app.openapi_tags,
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
             )
             for item in doc.get("paths", {}).values():
                 for operation in item.values():

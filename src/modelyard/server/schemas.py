@@ -37,12 +37,18 @@ def error(description: str) -> dict[str, Any]:
     return {"model": ErrorDetail, "description": description}
 
 
-NOT_FOUND: Responses = {404: error("No such record: `{\"detail\": \"Recipe not found\"}` and the like")}
-BAD_QUERY: Responses = {400: error("A query parameter has a value outside its enum: `Invalid status value ...`")}
+NOT_FOUND: Responses = {404: error('No such record: `{"detail": "Recipe not found"}` and the like')}
+BAD_QUERY: Responses = {
+    400: error("A query parameter has a value outside its enum: `Invalid status value ...`")
+}
 WRITE_ERRORS: Responses = {
-    401: error("Write tokens are configured and the request has no valid `Authorization: Bearer` token"),
-    409: error("The registry's state forbids the change (a used recipe, an illegal status change, "
-               "uncommitted edits over the files it would write)"),
+    401: error(
+        "Write tokens are configured and the request has no valid `Authorization: Bearer` token"
+    ),
+    409: error(
+        "The registry's state forbids the change (a used recipe, an illegal status change, "
+        "uncommitted edits over the files it would write)"
+    ),
     413: error("The request body is larger than the server accepts"),
     503: error("Another process held the registry's write lock for too long"),
 }

@@ -42,14 +42,18 @@ def parse_tokens(text: str, source: str) -> frozenset[str]:
         if not token:
             continue
         if len(token) < 16:
-            raise InvalidValue(f"{source}: a token must be at least 16 characters long (got {len(token)})")
+            raise InvalidValue(
+                f"{source}: a token must be at least 16 characters long (got {len(token)})"
+            )
         if any(c.isspace() for c in token):
             raise InvalidValue(f"{source}: a token cannot contain spaces")
         tokens.add(token)
     return frozenset(tokens)
 
 
-def load_tokens(tokens_file: str | os.PathLike[str] | None, registry_worktree: Path) -> frozenset[str]:
+def load_tokens(
+    tokens_file: str | os.PathLike[str] | None, registry_worktree: Path
+) -> frozenset[str]:
     """Tokens from $MODELYARD_TOKENS and from a tokens file ($MODELYARD_TOKENS_FILE or the
     option). The file must lie outside the registry's repository, where it could be committed."""
     tokens: set[str] = set()
@@ -93,7 +97,9 @@ def max_body_from_env(given: int | None) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise InvalidValue(f"${ENV_MAX_BODY} must be a number of bytes (got {text!r})") from None
+            raise InvalidValue(
+                f"${ENV_MAX_BODY} must be a number of bytes (got {text!r})"
+            ) from None
     if value < 1024:
         raise InvalidValue(f"the request body limit must be at least 1024 bytes (got {value})")
     return value

@@ -53,9 +53,11 @@ class BuildReport:
         return self.files - len(self.written)
 
     def summary(self) -> str:
-        return (f"{self.files} files in {self.out}: {len(self.written)} written, {self.unchanged} unchanged, "
-                f"{len(self.removed)} removed ({self.seconds:.1f} s, {self.workers} "
-                f"worker{'s' if self.workers != 1 else ''})")
+        return (
+            f"{self.files} files in {self.out}: {len(self.written)} written, {self.unchanged} unchanged, "
+            f"{len(self.removed)} removed ({self.seconds:.1f} s, {self.workers} "
+            f"worker{'s' if self.workers != 1 else ''})"
+        )
 
 
 # Shared with forked workers: set before the pool starts, read-only afterwards. One build
@@ -127,8 +129,11 @@ def _load_state(out: Path) -> dict[str, str]:
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
         return {}
     files = state.get("files")
-    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(
-        files, dict) else {}
+    return (
+        {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+        if isinstance(files, dict)
+        else {}
+    )
 
 
 def _remove(out: Path, rel: str) -> None:
@@ -155,7 +160,9 @@ def build_site(
         return _build(reg, Path(out), base_url, incremental, progress)
 
 
-def _build(reg: Registry, out: Path, base_url: str, incremental: bool, progress: Progress | None) -> BuildReport:
+def _build(
+    reg: Registry, out: Path, base_url: str, incremental: bool, progress: Progress | None
+) -> BuildReport:
     global _SITE, _OLD, _OUT
     started = time.perf_counter()
     out = _check_out(reg, out)
@@ -171,7 +178,9 @@ def _build(reg: Registry, out: Path, base_url: str, incremental: bool, progress:
     # assets and the root redirect: small, always compared byte for byte
     statics: dict[str, bytes] = {f"{PAGES}/{rel}": data for rel, data in sources.assets().items()}
     try:
-        statics["index.html"] = site.env.get_template("root.html").render(site_name=cat.settings.name).encode()
+        statics["index.html"] = (
+            site.env.get_template("root.html").render(site_name=cat.settings.name).encode()
+        )
     except TemplateError as exc:
         raise template_problem(exc, "root.html") from None
     statics[".nojekyll"] = b""
@@ -187,7 +196,9 @@ def _build(reg: Registry, out: Path, base_url: str, incremental: bool, progress:
     done_jobs = 0
     try:
         if report.workers > 1:
-            with ProcessPoolExecutor(report.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(
+                report.workers, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
                 for chunk, results in zip(chunks, pool.map(_run_jobs, chunks), strict=True):
                     _collect(results, files, report)
                     done_jobs += len(chunk)
@@ -213,7 +224,9 @@ def _build(reg: Registry, out: Path, base_url: str, incremental: bool, progress:
     return report
 
 
-def _collect(results: list[tuple[str, str, bool]], files: dict[str, str], report: BuildReport) -> None:
+def _collect(
+    results: list[tuple[str, str, bool]], files: dict[str, str], report: BuildReport
+) -> None:
     for rel, key, written in results:
         files[rel] = key
         if written:

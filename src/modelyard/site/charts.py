@@ -86,7 +86,9 @@ def line_chart(
         x_ticks.append({"x": x, "label": label})
     for n, tick in enumerate(x_ticks):
         first, last = n == 0 and len(points) > 1, n == len(x_ticks) - 1 and len(points) > 1
-        tick["anchor"] = "start" if first and tick["x"] == coords[0][0] else "end" if last else "middle"
+        tick["anchor"] = (
+            "start" if first and tick["x"] == coords[0][0] else "end" if last else "middle"
+        )
     lines = [
         {**t, "y": y_of(t["value"]), "text": f"{t['label']} {fmt_number(t['value'])}"}
         for t in thresholds

@@ -98,7 +98,11 @@ def make_indexes(cat: Any) -> Indexes:
 
 def recipe_ref(ix: Indexes, recipe_id: str) -> dict[str, Any]:
     recipe = ix.recipes.get(recipe_id)
-    return {"id": recipe_id, "name": recipe.name if recipe else recipe_id, "exists": recipe is not None}
+    return {
+        "id": recipe_id,
+        "name": recipe.name if recipe else recipe_id,
+        "exists": recipe is not None,
+    }
 
 
 def model_ref(ix: Indexes, model_id: str | None) -> dict[str, Any] | None:
@@ -127,7 +131,9 @@ def run_row(ix: Indexes, run: RunOut) -> dict[str, Any]:
         "anchor": version_anchor(run.recipe_id, run.recipe_version_id),
         "created_at": iso_text(run.created_at),
         "created": short_time(run.created_at),
-        "metrics": [{"name": k, "value": f"{v:.4g}"} for k, v in sorted(run.metrics_json.items())][:4],
+        "metrics": [{"name": k, "value": f"{v:.4g}"} for k, v in sorted(run.metrics_json.items())][
+            :4
+        ],
     }
 
 
@@ -148,8 +154,14 @@ def model_row(ix: Indexes, model: Model, alerts: bool) -> dict[str, Any]:
     }
 
 
-SEVERITIES = {"info": "info", "warn": "warn", "warning": "warn", "alert": "alert", "critical": "alert",
-              "error": "alert"}
+SEVERITIES = {
+    "info": "info",
+    "warn": "warn",
+    "warning": "warn",
+    "alert": "alert",
+    "critical": "alert",
+    "error": "alert",
+}
 
 
 def alert_items(alerts: dict[str, Any]) -> list[dict[str, str]]:
@@ -188,10 +200,16 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
     """The model library: recipes by family and level, models by status, recent runs, alerts."""
     recipe_rows = [
         {
-            "id": r.id, "name": r.name, "model_family": str(r.model_family), "level": str(r.level),
-            "status": str(r.status), "tags": list(r.tags), "version": r.version or "",
+            "id": r.id,
+            "name": r.name,
+            "model_family": str(r.model_family),
+            "level": str(r.level),
+            "status": str(r.status),
+            "tags": list(r.tags),
+            "version": r.version or "",
             "parent": recipe_ref(ix, r.parent_id) if r.parent_id else None,
-            "updated_at": iso_text(r.updated_at), "updated": short_time(r.updated_at),
+            "updated_at": iso_text(r.updated_at),
+            "updated": short_time(r.updated_at),
         }
         for r in cat.recipes
     ]
@@ -199,29 +217,38 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
     for family in ModelFamily:
         levels = []
         for level in RecipeLevel:
-            members = [row for row in recipe_rows if row["model_family"] == family and row["level"] == level]
+            members = [
+                row
+                for row in recipe_rows
+                if row["model_family"] == family and row["level"] == level
+            ]
             levels.append({"level": str(level), "recipes": members})
         count = sum(len(lv["recipes"]) for lv in levels)
         if count:
             families.append({"family": str(family), "levels": levels, "count": count})
     model_rows = [model_row(ix, m, has_alerts(cat, m.id)) for m in cat.models]
     by_status = [
-        {"status": str(s), "count": sum(1 for m in cat.models if m.status == s)} for s in ModelStatus
+        {"status": str(s), "count": sum(1 for m in cat.models if m.status == s)}
+        for s in ModelStatus
     ]
     alerts = []
     for model in cat.models:
         snaps = cat.snapshots.get(model.id) or []
         if snaps and snaps[0].alerts_json:
-            alerts.append({
-                "model": model_row(ix, model, True),
-                "captured": short_time(snaps[0].captured_at),
-                "alerts": alert_items(snaps[0].alerts_json),
-            })
+            alerts.append(
+                {
+                    "model": model_row(ix, model, True),
+                    "captured": short_time(snaps[0].captured_at),
+                    "alerts": alert_items(snaps[0].alerts_json),
+                }
+            )
     return {
         "title": cat.settings.name,
         "description": cat.settings.description or "",
         "counts": {
-            "recipes": len(cat.recipes), "models": len(cat.models), "runs": len(cat.runs),
+            "recipes": len(cat.recipes),
+            "models": len(cat.models),
+            "runs": len(cat.runs),
             "alerts": len(alerts),
         },
         "families": families,
@@ -247,16 +274,28 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
 TREE_LIMIT = 60  # nodes at one level of the drawn tree before "and N more"
 
 
-def _lineage_tree(ix: Indexes, recipe_id: str, current: str, path: set[str], depth: int = 0) -> dict[str, Any]:
+def _lineage_tree(
+    ix: Indexes, recipe_id: str, current: str, path: set[str], depth: int = 0
+) -> dict[str, Any]:
     """The lineage from the root: the path down to `current` and everything below it in
     full; other branches as one node each with how many recipes hang below them."""
     recipe = ix.recipes[recipe_id]
     kids = sorted(ix.children.get(recipe_id, []), key=lambda r: r.id)
-    expand = depth < 12 and (recipe_id in path or recipe_id == current or _below(ix, recipe_id, current))
-    children = [_lineage_tree(ix, k.id, current, path, depth + 1) for k in kids[:TREE_LIMIT]] if expand else []
+    expand = depth < 12 and (
+        recipe_id in path or recipe_id == current or _below(ix, recipe_id, current)
+    )
+    children = (
+        [_lineage_tree(ix, k.id, current, path, depth + 1) for k in kids[:TREE_LIMIT]]
+        if expand
+        else []
+    )
     return {
-        "id": recipe.id, "name": recipe.name, "level": str(recipe.level), "status": str(recipe.status),
-        "current": recipe.id == current, "children": children,
+        "id": recipe.id,
+        "name": recipe.name,
+        "level": str(recipe.level),
+        "status": str(recipe.status),
+        "current": recipe.id == current,
+        "children": children,
         "more": len(kids) - len(children) if expand else 0,
         "hidden": 0 if expand else _count_below(ix, recipe_id),
     }
@@ -292,7 +331,12 @@ def _ancestors(ix: Indexes, recipe: RecipeOut) -> list[RecipeOut]:
     chain: list[RecipeOut] = []
     seen = {recipe.id}
     parent_id = recipe.parent_id
-    while parent_id and parent_id in ix.recipes and parent_id not in seen and len(seen) <= MAX_LINEAGE_DEPTH:
+    while (
+        parent_id
+        and parent_id in ix.recipes
+        and parent_id not in seen
+        and len(seen) <= MAX_LINEAGE_DEPTH
+    ):
         parent = ix.recipes[parent_id]
         chain.insert(0, parent)
         seen.add(parent_id)
@@ -313,8 +357,11 @@ def _synthetic(example: Any) -> dict[str, Any] | None:
             else:
                 detail = text(spec)
             schema_rows.append({"name": str(name), "detail": detail})
-    other = [{"path": p, "value": text(v)} for p, v in flatten({k: v for k, v in schema.items() if k != "columns"})
-             if p]
+    other = [
+        {"path": p, "value": text(v)}
+        for p, v in flatten({k: v for k, v in schema.items() if k != "columns"})
+        if p
+    ]
     columns: list[str] = list(columns_spec) if columns_spec else []
     for row in example.sample_rows_json:
         for key in row:
@@ -322,42 +369,84 @@ def _synthetic(example: Any) -> dict[str, Any] | None:
                 columns.append(key)
     rows = [[text(row.get(c, "")) for c in columns] for row in example.sample_rows_json]
     run = [{"path": p, "value": text(v)} for p, v in flatten(example.example_run_json) if p]
-    return {"schema": schema_rows, "schema_other": other, "columns": columns, "rows": rows, "run": run}
+    return {
+        "schema": schema_rows,
+        "schema_other": other,
+        "columns": columns,
+        "rows": rows,
+        "run": run,
+    }
 
 
 def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
     """A recipe: metadata, lineage, resolved manifest with provenance, versions, example, users."""
     manifest, provenance = cat.resolved.get(recipe.id, ({}, {}))
     rows = [
-        {"path": path, "value": text(value), "set_by": recipe_ref(ix, provenance.get(path, recipe.id)),
-         "own": provenance.get(path, recipe.id) == recipe.id}
-        for path, value in flatten(manifest) if path
+        {
+            "path": path,
+            "value": text(value),
+            "set_by": recipe_ref(ix, provenance.get(path, recipe.id)),
+            "own": provenance.get(path, recipe.id) == recipe.id,
+        }
+        for path, value in flatten(manifest)
+        if path
     ]
     versions = []
     for v in reversed(cat.versions.get(recipe.id, [])):
         changes = [
-            {"op": c.get("op", ""), "path": c.get("path_text", ""), "old": text(c.get("old")),
-             "new": text(c.get("new")), "bump": c.get("bump") or ""}
+            {
+                "op": c.get("op", ""),
+                "path": c.get("path_text", ""),
+                "old": text(c.get("old")),
+                "new": text(c.get("new")),
+                "bump": c.get("bump") or "",
+            }
             for c in ((v.diff_from_prev or {}).get("changes") or [])
         ]
-        versions.append({
-            "number": v.version_number, "version_id": v.version_id, "anchor": v.version_id,
-            "change_note": v.change_note, "created_by": v.created_by, "created_at": iso_text(v.created_at),
-            "created": short_time(v.created_at), "commit": v.commit or "", "commit_short": (v.commit or "")[:10],
-            "bump": v.bump or "", "changes": changes,
-            "extends": {"recipe": recipe_ref(ix, v.extends.recipe), "version": v.extends.version}
-            if v.extends else None,
-        })
+        versions.append(
+            {
+                "number": v.version_number,
+                "version_id": v.version_id,
+                "anchor": v.version_id,
+                "change_note": v.change_note,
+                "created_by": v.created_by,
+                "created_at": iso_text(v.created_at),
+                "created": short_time(v.created_at),
+                "commit": v.commit or "",
+                "commit_short": (v.commit or "")[:10],
+                "bump": v.bump or "",
+                "changes": changes,
+                "extends": {
+                    "recipe": recipe_ref(ix, v.extends.recipe),
+                    "version": v.extends.version,
+                }
+                if v.extends
+                else None,
+            }
+        )
     behind = None
     if recipe.parent_id:
-        pinned = next((v.extends.version for v in reversed(cat.versions.get(recipe.id, [])) if v.extends), None)
+        pinned = next(
+            (v.extends.version for v in reversed(cat.versions.get(recipe.id, [])) if v.extends),
+            None,
+        )
         parent = ix.recipes.get(recipe.parent_id)
         parent_versions = [v.version_number for v in cat.versions.get(recipe.parent_id, [])]
         if pinned and parent is not None:
-            newer = parent_versions[parent_versions.index(pinned) + 1:] if pinned in parent_versions else []
-            behind = {"parent": recipe_ref(ix, recipe.parent_id), "pinned": pinned,
-                      "current": parent.version or "", "count": len(newer),
-                      "newer": [{"number": n, "anchor": make_version_id(recipe.parent_id, n)} for n in newer]}
+            newer = (
+                parent_versions[parent_versions.index(pinned) + 1 :]
+                if pinned in parent_versions
+                else []
+            )
+            behind = {
+                "parent": recipe_ref(ix, recipe.parent_id),
+                "pinned": pinned,
+                "current": parent.version or "",
+                "count": len(newer),
+                "newer": [
+                    {"number": n, "anchor": make_version_id(recipe.parent_id, n)} for n in newer
+                ],
+            }
     ancestors = _ancestors(ix, recipe)
     root = ancestors[0].id if ancestors else recipe.id
     path = {a.id for a in ancestors}
@@ -365,10 +454,16 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
     return {
         "title": recipe.name,
         "recipe": {
-            "id": recipe.id, "name": recipe.name, "model_family": str(recipe.model_family),
-            "level": str(recipe.level), "status": str(recipe.status), "tags": list(recipe.tags),
-            "description": recipe.description or "", "version": recipe.version or "",
-            "created": short_time(recipe.created_at), "updated": short_time(recipe.updated_at),
+            "id": recipe.id,
+            "name": recipe.name,
+            "model_family": str(recipe.model_family),
+            "level": str(recipe.level),
+            "status": str(recipe.status),
+            "tags": list(recipe.tags),
+            "description": recipe.description or "",
+            "version": recipe.version or "",
+            "created": short_time(recipe.created_at),
+            "updated": short_time(recipe.updated_at),
             "parent": recipe_ref(ix, recipe.parent_id) if recipe.parent_id else None,
         },
         "ancestors": [{"id": a.id, "name": a.name, "level": str(a.level)} for a in ancestors],
@@ -377,21 +472,28 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
         "versions": versions,
         "behind": behind,
         "synthetic": _synthetic(cat.synthetic.get(recipe.id)),
-        "models": [model_row(ix, m, has_alerts(cat, m.id)) for m in ix.models_by_recipe.get(recipe.id, [])],
+        "models": [
+            model_row(ix, m, has_alerts(cat, m.id)) for m in ix.models_by_recipe.get(recipe.id, [])
+        ],
         "runs": [run_row(ix, r) for r in runs[:PAGE_RUNS]],
         "runs_total": len(runs),
         "record": recipe.model_dump(mode="json"),
     }
 
 
-def _metric_charts(snaps: list[Any], manifest: dict[str, Any], section: str) -> list[dict[str, Any]]:
+def _metric_charts(
+    snaps: list[Any], manifest: dict[str, Any], section: str
+) -> list[dict[str, Any]]:
     attr = "performance_metrics_json" if section == "performance" else "drift_metrics_json"
     oldest_first = list(reversed(snaps))
     names = sorted({k for s in oldest_first for k in getattr(s, attr)})
     charts = []
     for name in names:
-        points = [(iso_text(s.captured_at), float(getattr(s, attr)[name]))
-                  for s in oldest_first if name in getattr(s, attr)]
+        points = [
+            (iso_text(s.captured_at), float(getattr(s, attr)[name]))
+            for s in oldest_first
+            if name in getattr(s, attr)
+        ]
         title = f"{name} ({'drift' if section == 'drift' else 'performance'})"
         charts.append(line_chart(title, points, metric_thresholds(manifest, section, name), name))
     return charts
@@ -401,11 +503,19 @@ def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
     """A model: status and its history from git, recipe version, runs, monitoring charts."""
     snaps = cat.snapshots.get(model.id) or []
     number = version_number(model.recipe_id, model.recipe_version_id)
-    manifest = next((v.manifest_json for v in cat.versions.get(model.recipe_id, []) if v.version_number == number),
-                    None)
+    manifest = next(
+        (
+            v.manifest_json
+            for v in cat.versions.get(model.recipe_id, [])
+            if v.version_number == number
+        ),
+        None,
+    )
     if manifest is None:
         manifest = cat.resolved.get(model.recipe_id, ({}, {}))[0]
-    freshness_rule = ((manifest.get("monitoring") or {}).get("freshness") or {}).get("max_age_hours")
+    freshness_rule = ((manifest.get("monitoring") or {}).get("freshness") or {}).get(
+        "max_age_hours"
+    )
     latest = snaps[0] if snaps else None
     runs = ix.runs_by_model.get(model.id, [])
     return {
@@ -414,8 +524,13 @@ def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
         "description": model.description or "",
         "created": short_time(model.created_at),
         "statuses": [
-            {"status": c.status, "at": short_time(c.at), "author": c.author, "commit_short": c.commit[:10],
-             "message": c.message}
+            {
+                "status": c.status,
+                "at": short_time(c.at),
+                "author": c.author,
+                "commit_short": c.commit[:10],
+                "message": c.message,
+            }
             for c in cat.statuses.get(model.id, [])
         ],
         "runs": [run_row(ix, r) for r in runs[:PAGE_RUNS]],
@@ -424,15 +539,26 @@ def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
         "drift": _metric_charts(snaps, manifest, "drift"),
         "latest": {
             "captured": short_time(latest.captured_at),
-            "freshness": [{"path": p, "value": text(v)} for p, v in flatten(latest.data_freshness_json) if p],
+            "freshness": [
+                {"path": p, "value": text(v)} for p, v in flatten(latest.data_freshness_json) if p
+            ],
             "alerts": alert_items(latest.alerts_json),
-        } if latest else None,
-        "freshness_rule": fmt_number(float(freshness_rule)) if isinstance(freshness_rule, int | float) else None,
+        }
+        if latest
+        else None,
+        "freshness_rule": fmt_number(float(freshness_rule))
+        if isinstance(freshness_rule, int | float)
+        else None,
         "snapshots": [
-            {"id": s.id, "captured": short_time(s.captured_at),
-             "metrics": ", ".join(f"{k} {v:.4g}" for k, v in {**s.performance_metrics_json,
-                                                                **s.drift_metrics_json}.items()),
-             "alerts": ", ".join(s.alerts_json)}
+            {
+                "id": s.id,
+                "captured": short_time(s.captured_at),
+                "metrics": ", ".join(
+                    f"{k} {v:.4g}"
+                    for k, v in {**s.performance_metrics_json, **s.drift_metrics_json}.items()
+                ),
+                "alerts": ", ".join(s.alerts_json),
+            }
             for s in snaps[:SNAPSHOT_ROWS]
         ],
         "snapshots_total": len(snaps),
@@ -455,25 +581,40 @@ def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
     metrics = []
     for name, value in sorted(run.metrics_json.items()):
         values = stats.get(name) or [value]
-        metrics.append({
-            "name": name, "value": f"{value:.4g}", "runs": len(values),
-            "min": f"{values[0]:.4g}", "median": f"{statistics.median(values):.4g}", "max": f"{values[-1]:.4g}",
-            "rank": 1 + len(values) - bisect.bisect_right(values, value),
-        })
+        metrics.append(
+            {
+                "name": name,
+                "value": f"{value:.4g}",
+                "runs": len(values),
+                "min": f"{values[0]:.4g}",
+                "median": f"{statistics.median(values):.4g}",
+                "max": f"{values[-1]:.4g}",
+                "rank": 1 + len(values) - bisect.bisect_right(values, value),
+            }
+        )
     names = sorted(run.metrics_json)
     recipe_runs = ix.runs_by_recipe.get(run.recipe_id, [])
     at = ix.run_position.get(run.id, 0)
     window = recipe_runs[max(0, at - NEIGHBOURS) : at + NEIGHBOURS + 1] or [run]
     siblings = [
-        {"id": r.id, "run_type": str(r.run_type), "status": str(r.status), "created": short_time(r.created_at),
-         "cells": [f"{r.metrics_json[n]:.4g}" if n in r.metrics_json else "" for n in names],
-         "current": r.id == run.id}
+        {
+            "id": r.id,
+            "run_type": str(r.run_type),
+            "status": str(r.status),
+            "created": short_time(r.created_at),
+            "cells": [f"{r.metrics_json[n]:.4g}" if n in r.metrics_json else "" for n in names],
+            "current": r.id == run.id,
+        }
         for r in window
     ]
     return {
         "title": run.id,
-        "run": {**run_row(ix, run), "started": short_time(run.started_at), "finished": short_time(run.finished_at),
-                "duration": _duration(run)},
+        "run": {
+            **run_row(ix, run),
+            "started": short_time(run.started_at),
+            "finished": short_time(run.finished_at),
+            "duration": _duration(run),
+        },
         "metrics": metrics,
         "metric_names": names,
         "siblings": siblings,
@@ -490,24 +631,66 @@ def search_entries(cat: Any, ix: Indexes) -> list[dict[str, str]]:
     for r in cat.recipes:
         manifest = cat.resolved.get(r.id, ({}, {}))[0]
         words = " ".join(f"{p} {text(v)}" for p, v in flatten(manifest) if p)
-        entries.append({
-            "k": "recipe", "id": r.id, "n": r.name, "u": f"recipes/{r.id}/index.html",
-            "d": f"{r.model_family} · {r.level} · {r.status}",
-            "t": " ".join([r.id, r.name, *r.tags, str(r.model_family), str(r.level), str(r.status),
-                           r.description or "", words]).lower()[:4000],
-        })
+        entries.append(
+            {
+                "k": "recipe",
+                "id": r.id,
+                "n": r.name,
+                "u": f"recipes/{r.id}/index.html",
+                "d": f"{r.model_family} · {r.level} · {r.status}",
+                "t": " ".join(
+                    [
+                        r.id,
+                        r.name,
+                        *r.tags,
+                        str(r.model_family),
+                        str(r.level),
+                        str(r.status),
+                        r.description or "",
+                        words,
+                    ]
+                ).lower()[:4000],
+            }
+        )
     for m in cat.models:
-        entries.append({
-            "k": "model", "id": m.id, "n": m.name, "u": f"models/{m.id}/index.html",
-            "d": f"{m.model_family} · {m.status} · {m.owner}",
-            "t": " ".join([m.id, m.name, m.owner, str(m.status), m.recipe_id, m.recipe_version_id,
-                           m.description or ""]).lower(),
-        })
+        entries.append(
+            {
+                "k": "model",
+                "id": m.id,
+                "n": m.name,
+                "u": f"models/{m.id}/index.html",
+                "d": f"{m.model_family} · {m.status} · {m.owner}",
+                "t": " ".join(
+                    [
+                        m.id,
+                        m.name,
+                        m.owner,
+                        str(m.status),
+                        m.recipe_id,
+                        m.recipe_version_id,
+                        m.description or "",
+                    ]
+                ).lower(),
+            }
+        )
     for run in cat.runs:
-        entries.append({
-            "k": "run", "id": run.id, "n": f"{run.run_type} run of {run.recipe_id}",
-            "u": f"runs/{run.id}/index.html", "d": f"{run.status} · {short_time(run.created_at)}",
-            "t": " ".join([run.id, run.recipe_id, run.model_id or "", str(run.run_type), str(run.status),
-                           *run.metrics_json]).lower(),
-        })
+        entries.append(
+            {
+                "k": "run",
+                "id": run.id,
+                "n": f"{run.run_type} run of {run.recipe_id}",
+                "u": f"runs/{run.id}/index.html",
+                "d": f"{run.status} · {short_time(run.created_at)}",
+                "t": " ".join(
+                    [
+                        run.id,
+                        run.recipe_id,
+                        run.model_id or "",
+                        str(run.run_type),
+                        str(run.status),
+                        *run.metrics_json,
+                    ]
+                ).lower(),
+            }
+        )
     return entries

@@ -92,7 +92,16 @@ def load_catalog(reg: Registry) -> Catalog:
     }
     runs = [load.run_out(reg, r) for r in load.runs(reg)]
     return Catalog(
-        settings=reg.settings, built_at=built_at, head=head, recipes=recipes, resolved=resolved,
-        versions=versions, synthetic=synthetic, models=models, snapshots=snapshots, runs=runs,
-        statuses=status_history(reg), problems=problems,
+        settings=reg.settings,
+        built_at=built_at,
+        head=head,
+        recipes=recipes,
+        resolved=resolved,
+        versions=versions,
+        synthetic=synthetic,
+        models=models,
+        snapshots=snapshots,
+        runs=runs,
+        statuses=status_history(reg),
+        problems=problems,
     )

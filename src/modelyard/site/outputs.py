@@ -60,7 +60,9 @@ class Site:
             "canonical": f"{self.base_url}/{PAGES}/{rel}" if self.base_url else "",
             "site_name": self.cat.settings.name,
         }
-        key = _hash(self.digest, self.base_url, template, json.dumps(full, sort_keys=True, default=str))
+        key = _hash(
+            self.digest, self.base_url, template, json.dumps(full, sort_keys=True, default=str)
+        )
 
         def render() -> bytes:
             try:
@@ -86,8 +88,10 @@ class Site:
         pages = max(1, -(-len(items) // DEFAULT_LIMIT))
         for n in range(pages):
             chunk = items[n * DEFAULT_LIMIT : (n + 1) * DEFAULT_LIMIT]
-            yield self.mirror(f"{rel}.json" if n == 0 else f"{rel}/page-{n + 1}.json",
-                              total_model(**{key: chunk, "total": len(items)}))
+            yield self.mirror(
+                f"{rel}.json" if n == 0 else f"{rel}/page-{n + 1}.json",
+                total_model(**{key: chunk, "total": len(items)}),
+            )
 
     # -- jobs ----------------------------------------------------------------------------
     def jobs(self) -> list[Job]:
@@ -114,10 +118,15 @@ class Site:
             yield from self.paged("runs", "runs", cat.runs, RunList)
         elif kind == "recipe":
             recipe = ix.recipes[ident]
-            yield self.page(f"recipes/{ident}/index.html", "recipe.html", ctx.recipe_page(cat, ix, recipe))
+            yield self.page(
+                f"recipes/{ident}/index.html", "recipe.html", ctx.recipe_page(cat, ix, recipe)
+            )
             yield self.mirror(f"recipes/{ident}.json", recipe)
             versions = cat.versions.get(ident, [])
-            yield self.mirror(f"recipes/{ident}/versions.json", VersionList(versions=versions, total=len(versions)))
+            yield self.mirror(
+                f"recipes/{ident}/versions.json",
+                VersionList(versions=versions, total=len(versions)),
+            )
             for v in versions:
                 yield self.mirror(f"recipes/{ident}/versions/{v.version_id}.json", v)
             example = cat.synthetic.get(ident)
@@ -125,10 +134,16 @@ class Site:
                 yield self.mirror(f"recipes/{ident}/synthetic-example.json", example)
         elif kind == "model":
             model = ix.models[ident]
-            yield self.page(f"models/{ident}/index.html", "model.html", ctx.model_page(cat, ix, model))
+            yield self.page(
+                f"models/{ident}/index.html", "model.html", ctx.model_page(cat, ix, model)
+            )
             yield self.mirror(f"models/{ident}.json", model)
-            yield from self.paged(f"models/{ident}/monitoring", "snapshots", cat.snapshots.get(ident, []),
-                                  SnapshotList)
+            yield from self.paged(
+                f"models/{ident}/monitoring",
+                "snapshots",
+                cat.snapshots.get(ident, []),
+                SnapshotList,
+            )
         elif kind == "run":
             run = self.run_by_id[ident]
             yield self.page(f"runs/{ident}/index.html", "run.html", ctx.run_page(cat, ix, run))

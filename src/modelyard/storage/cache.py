@@ -53,15 +53,28 @@ _OPEN: dict[tuple[int, str, str, str], Cache] = {}
 _OPEN_LOCK = threading.Lock()
 FILE = "cache.sqlite3"
 SCHEMA = 1
+
+
 def _code_key() -> str:
     """Cached data comes from the YAML reader, the records' schema, and (for version records)
     manifest resolution and diffs; a change to any of that code empties the cache."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha1(str(SCHEMA).encode())
     domain = here.parent / "domain"
-    for path in (here / "yamlio.py", here / "layout.py", here / "cache.py", here / "cache_rows.py", here / "history.py",
-                 domain / "records.py", domain / "enums.py", domain / "ids.py", domain / "timefmt.py",
-                 domain / "resolve.py", domain / "semver.py", here.parent / "ops" / "history.py"):
+    for path in (
+        here / "yamlio.py",
+        here / "layout.py",
+        here / "cache.py",
+        here / "cache_rows.py",
+        here / "history.py",
+        domain / "records.py",
+        domain / "enums.py",
+        domain / "ids.py",
+        domain / "timefmt.py",
+        domain / "resolve.py",
+        domain / "semver.py",
+        here.parent / "ops" / "history.py",
+    ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -177,7 +190,7 @@ class Cache:
         if not self.prefix:
             return repo_path
         base = self.prefix + "/"
-        return repo_path[len(base):] if repo_path.startswith(base) else None
+        return repo_path[len(base) :] if repo_path.startswith(base) else None
 
     def _sync_locked(self) -> None:
         """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full listing."""
@@ -188,18 +201,26 @@ class Cache:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            old = self._meta("tree")  # again, inside the write lock: another process may have synced
+            old = self._meta(
+                "tree"
+            )  # again, inside the write lock: another process may have synced
             if old != head:
                 spec = [self.prefix] if self.prefix else []
                 diff = None
-                if old and head:  # fails when that commit is gone (gc after a rebase): list it all then
-                    diff = self.git.run("diff-tree", "-r", "-z", "--no-renames", old, head, "--", *spec, check=False)
+                if (
+                    old and head
+                ):  # fails when that commit is gone (gc after a rebase): list it all then
+                    diff = self.git.run(
+                        "diff-tree", "-r", "-z", "--no-renames", old, head, "--", *spec, check=False
+                    )
                 if diff is not None and diff.returncode == 0:
                     self._apply_diff(diff.stdout)
                 else:
                     db.execute("DELETE FROM tree")
                     if head:
-                        out = self.git.run("ls-tree", "-r", "-z", "--full-tree", head, "--", *spec).stdout
+                        out = self.git.run(
+                            "ls-tree", "-r", "-z", "--full-tree", head, "--", *spec
+                        ).stdout
                         self._apply_listing(out)
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('tree', ?)", (head,))
                 db.execute("DELETE FROM meta WHERE key LIKE 'filled:%'")
@@ -208,7 +229,9 @@ class Cache:
             db.execute("ROLLBACK")
             raise
 
-    def _rows_for(self, items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str, str, str]]:
+    def _rows_for(
+        self, items: Iterable[tuple[str, str]]
+    ) -> Iterator[tuple[str, str, str, str, str]]:
         # a generator: 200,000 rows go to sqlite without being held in a list first
         for repo_path, blob in items:
             rel = self.rel(repo_path)
@@ -225,8 +248,10 @@ class Cache:
                 if otype == "blob" and mode != "120000":
                     yield path, sha
 
-        self.db.executemany("INSERT OR REPLACE INTO tree(path, blob, kind, a, b) VALUES (?,?,?,?,?)",
-                            self._rows_for(items()))
+        self.db.executemany(
+            "INSERT OR REPLACE INTO tree(path, blob, kind, a, b) VALUES (?,?,?,?,?)",
+            self._rows_for(items()),
+        )
         self.db.execute("DELETE FROM dirs")
 
     def _apply_diff(self, out: bytes) -> None:
@@ -244,7 +269,9 @@ class Cache:
         gone_rel = [r for p in gone if (r := self.rel(p)) is not None]
         self.db.executemany("DELETE FROM tree WHERE path=?", [(r,) for r in gone_rel])
         rows = list(self._rows_for(present))
-        self.db.executemany("INSERT OR REPLACE INTO tree(path, blob, kind, a, b) VALUES (?,?,?,?,?)", rows)
+        self.db.executemany(
+            "INSERT OR REPLACE INTO tree(path, blob, kind, a, b) VALUES (?,?,?,?,?)", rows
+        )
         # what HEAD lists under a folder changed: its remembered scan for new files is void
         folders = set().union(*(containers(rel) for rel in (*gone_rel, *(r[0] for r in rows))))
         self.db.executemany("DELETE FROM dirs WHERE folder=?", [(f,) for f in folders])
@@ -262,23 +289,34 @@ class Cache:
         and copy its filter columns into the tree table."""
         if self._meta(f"filled:{kind}") == self._meta("tree"):
             return
-        todo = self.db.execute("SELECT DISTINCT blob FROM tree WHERE kind=? AND ok IS NULL", (kind,)).fetchall()
+        todo = self.db.execute(
+            "SELECT DISTINCT blob FROM tree WHERE kind=? AND ok IS NULL", (kind,)
+        ).fetchall()
         if todo:
             blobs = [b for (b,) in todo]
             known: set[str] = set()
             for i in range(0, len(blobs), 500):
                 chunk = blobs[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                known.update(b for (b,) in self.db.execute(
-                    f"SELECT blob FROM records WHERE kind=? AND blob IN ({marks})", [kind, *chunk]))
+                known.update(
+                    b
+                    for (b,) in self.db.execute(
+                        f"SELECT blob FROM records WHERE kind=? AND blob IN ({marks})",
+                        [kind, *chunk],
+                    )
+                )
             missing = [b for b in blobs if b not in known]
             # in chunks, so that a first fill of 100,000 files does not hold them all at once
             for i in range(0, len(missing), 2000):
                 self._store(kind, model, self.git.cat_blobs(missing[i : i + 2000]))
         # sqlite picks the filter indexes (a model's 20 runs among 100,000) only when it has
         # statistics; gather them once, and again after a large change
-        stale = len(todo) > 5000 or not self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE name='sqlite_stat1'").fetchone()
+        stale = (
+            len(todo) > 5000
+            or not self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name='sqlite_stat1'"
+            ).fetchone()
+        )
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -287,8 +325,10 @@ class Cache:
                 " WHERE tree.kind=? AND tree.ok IS NULL AND r.blob=tree.blob AND r.kind=tree.kind",
                 (kind,),
             )
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, (SELECT value FROM meta WHERE key='tree'))",
-                       (f"filled:{kind}",))
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, (SELECT value FROM meta WHERE key='tree'))",
+                (f"filled:{kind}",),
+            )
             if stale:
                 db.execute("ANALYZE tree")
             db.execute("COMMIT")
@@ -334,15 +374,20 @@ class Cache:
         for i in range(0, len(blobs), 500):
             chunk = blobs[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(self.db.execute(
-                f"SELECT blob, data FROM records WHERE kind=? AND blob IN ({marks})", [kind, *chunk]
-            ).fetchall())
+            found.update(
+                self.db.execute(
+                    f"SELECT blob, data FROM records WHERE kind=? AND blob IN ({marks})",
+                    [kind, *chunk],
+                ).fetchall()
+            )
         for r in wanted:
             text = found.get(r.blob or "")
             r.data = json.loads(text) if text is not None else None
 
     # -- manifest history ----------------------------------------------------------------------
-    def _changes_locked(self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    def _changes_locked(
+        self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]
+    ) -> list[tuple[Any, ...]]:
         """The manifest log up to `head`: cached, extended from the cached commit when HEAD only
         moved forward (no merges in between), else recomputed by `compute(None)`."""
         cached = self._meta("changes")
@@ -385,9 +430,13 @@ class Cache:
         chain = [line.split() for line in lines if line]
         if not chain or any(len(c) != 2 for c in chain):
             return False
-        return chain[0][1] == old and all(chain[i][1] == chain[i - 1][0] for i in range(1, len(chain)))
+        return chain[0][1] == old and all(
+            chain[i][1] == chain[i - 1][0] for i in range(1, len(chain))
+        )
 
-    def _manifest_data_locked(self, blobs: Iterable[str], model: type[BaseModel]) -> dict[str, Any | None]:
+    def _manifest_data_locked(
+        self, blobs: Iterable[str], model: type[BaseModel]
+    ) -> dict[str, Any | None]:
         """Each manifest blob's validated record as JSON data (`model_dump(mode="json")`), by blob
         id (None: it did not parse), parsing only what is new."""
         wanted = list(dict.fromkeys(blobs))
@@ -396,23 +445,32 @@ class Cache:
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for blob, ok, data in self.db.execute(
-                f"SELECT blob, ok, data FROM records WHERE kind='manifest-json' AND blob IN ({marks})", chunk
+                f"SELECT blob, ok, data FROM records WHERE kind='manifest-json' AND blob IN ({marks})",
+                chunk,
             ):
                 out[blob] = json.loads(data) if ok else None
         missing = [b for b in wanted if b not in out]
         for i in range(0, len(missing), 2000):
-            out.update(self._store("manifest-json", model, self.git.cat_blobs(missing[i : i + 2000]), dump=True))
+            out.update(
+                self._store(
+                    "manifest-json", model, self.git.cat_blobs(missing[i : i + 2000]), dump=True
+                )
+            )
         return out
 
     def _get_json_locked(self, kind: str, key: str) -> Any | None:
         """A derived value stored under `key` (a digest of everything it depends on)."""
-        row = self.db.execute("SELECT data FROM records WHERE blob=? AND kind=? AND ok=1", (key, kind)).fetchone()
+        row = self.db.execute(
+            "SELECT data FROM records WHERE blob=? AND kind=? AND ok=1", (key, kind)
+        ).fetchone()
         return json.loads(row[0]) if row else None
 
     def _put_json_locked(self, kind: str, key: str, value: Any) -> None:
         with contextlib.suppress(sqlite3.Error):  # only an optimisation: a busy cache skips it
-            self.db.execute("INSERT OR IGNORE INTO records(blob, kind, ok, data) VALUES (?,?,1,?)",
-                            (key, kind, json.dumps(value, separators=(",", ":"))))
+            self.db.execute(
+                "INSERT OR IGNORE INTO records(blob, kind, ok, data) VALUES (?,?,1,?)",
+                (key, kind, json.dumps(value, separators=(",", ":"))),
+            )
 
     # -- the public methods, each under the lock ---------------------------------------------------
     def sync(self) -> None:
@@ -430,7 +488,9 @@ class Cache:
         with self.lock:
             self._data_locked(rows, kind)
 
-    def changes(self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    def changes(
+        self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]
+    ) -> list[tuple[Any, ...]]:
         """The manifest log up to `head` (see `_changes_locked`)."""
         with self.lock:
             return self._changes_locked(head, compute)

@@ -64,7 +64,9 @@ _QUOTED = re.compile(r"'([^']*)'")
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     current: Any = model
     for part in loc:
-        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+        if isinstance(part, int) or not (
+            isinstance(current, type) and issubclass(current, BaseModel)
+        ):
             return []
         info = current.model_fields.get(part)
         if info is None:
@@ -95,9 +97,13 @@ def parse_text(text: str | bytes, model: type[T], path: str) -> T:
     try:
         loaded = yamlio.load(text)
     except yamlio.YamlError as exc:
-        raise RegistryFileError([FileProblem(path, exc.message, exc.line, exc.column, exc.field)]) from None
+        raise RegistryFileError(
+            [FileProblem(path, exc.message, exc.line, exc.column, exc.field)]
+        ) from None
     if not isinstance(loaded.data, dict):
-        raise RegistryFileError([FileProblem(path, "expected a mapping of fields at the top", 1, 1)])
+        raise RegistryFileError(
+            [FileProblem(path, "expected a mapping of fields at the top", 1, 1)]
+        )
     try:
         return model.model_validate(loaded.data)
     except ValidationError as exc:
@@ -116,8 +122,15 @@ def check_place(record: BaseModel, expect: Mapping[str, str], text: str | bytes,
                 line, col = yamlio.load(text).where((name,)) or (None, None)
             except yamlio.YamlError:
                 line = col = None
-            problems.append(FileProblem(
-                path, f"is {got!r}, but the file's place says {wanted!r} (they must be the same)", line, col, name))
+            problems.append(
+                FileProblem(
+                    path,
+                    f"is {got!r}, but the file's place says {wanted!r} (they must be the same)",
+                    line,
+                    col,
+                    name,
+                )
+            )
     if problems:
         raise RegistryFileError(problems)
 

@@ -72,7 +72,9 @@ class Git:
                 check=False,
             )
         except FileNotFoundError:
-            raise GitError("git is not installed or not on PATH", action="install git 2.30 or newer") from None
+            raise GitError(
+                "git is not installed or not on PATH", action="install git 2.30 or newer"
+            ) from None
         if check and proc.returncode != 0:
             message = proc.stderr.decode(errors="replace").strip() or f"git {args[0]} failed"
             raise GitError(f"git {args[0]} failed: {message}")
@@ -120,7 +122,9 @@ class Git:
         specs = [f":(literal){p}" for p in paths]
         if not specs:
             return []
-        proc = self.run("status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--", *specs)
+        proc = self.run(
+            "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--", *specs
+        )
         entries = [e for e in proc.stdout.decode(errors="replace").split("\0") if e]
         return [e[3:] for e in entries if len(e) > 3]
 
@@ -144,7 +148,9 @@ class Git:
         on_disk = [p for p in wanted if (self.worktree / p).is_file()]
         disk_blobs: dict[str, str] = {}
         if on_disk:
-            shas = self.out("hash-object", "--stdin-paths", input="\n".join(on_disk).encode()).split()
+            shas = self.out(
+                "hash-object", "--stdin-paths", input="\n".join(on_disk).encode()
+            ).split()
             disk_blobs = dict(zip(on_disk, shas, strict=True))
         return [p for p in wanted if head_blobs.get(p) != disk_blobs.get(p)]
 
@@ -192,7 +198,9 @@ class Git:
         present = [p for p, exists in changes.items() if exists]
         shas: list[str] = []
         if present:
-            shas = self.out("hash-object", "-w", "--stdin-paths", input="\n".join(present).encode()).split()
+            shas = self.out(
+                "hash-object", "-w", "--stdin-paths", input="\n".join(present).encode()
+            ).split()
         blobs: dict[str, str | None] = {p: None for p, exists in changes.items() if not exists}
         blobs.update(zip(present, shas, strict=True))
         lines = [f"100644 {sha}\t{p}" for p, sha in zip(present, shas, strict=True)]
@@ -204,7 +212,9 @@ class Git:
             ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
         parents = ["-p", head] if head else []
         sha = self.out("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=ident)
-        self.run("update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO)
+        self.run(
+            "update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO
+        )
         problem = self._sync_user_index(info)
         if problem is not None:
             if not self._undo(branch, sha, head):  # something else moved the branch meanwhile
@@ -228,7 +238,9 @@ class Git:
         so a locked index is waited for (about four seconds) rather than given up on at once."""
         proc = None
         for attempt in range(INDEX_TRIES):
-            proc = self.run("update-index", "--add", "--remove", "--index-info", input=info, check=False)
+            proc = self.run(
+                "update-index", "--add", "--remove", "--index-info", input=info, check=False
+            )
             if proc.returncode == 0:
                 return None
             if b"index.lock" not in proc.stderr:
@@ -258,7 +270,9 @@ class Git:
             args = ["update-ref", "-d", branch, sha]
         return self.run(*args, check=False).returncode == 0
 
-    def _identities(self, author: Person | None, user: tuple[str | None, str | None]) -> dict[str, str]:
+    def _identities(
+        self, author: Person | None, user: tuple[str | None, str | None]
+    ) -> dict[str, str]:
         env: dict[str, str] = {}
         cfg_name = os.environ.get("GIT_COMMITTER_NAME") or user[0]
         cfg_email = os.environ.get("GIT_COMMITTER_EMAIL") or user[1]

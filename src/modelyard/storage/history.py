@@ -49,7 +49,9 @@ class VersionSource:
     later_commits: list[str] = field(default_factory=list)
 
 
-def manifest_log(git: Git, prefix: str, since: str | None = None, tip: str | None = None) -> list[ManifestChange]:
+def manifest_log(
+    git: Git, prefix: str, since: str | None = None, tip: str | None = None
+) -> list[ManifestChange]:
     """Every commit up to `tip` (default HEAD) that touched a manifest, oldest first; only
     those after `since` when given."""
     base = f"{prefix}/" if prefix else ""
@@ -60,10 +62,20 @@ def manifest_log(git: Git, prefix: str, since: str | None = None, tip: str | Non
         return []
     proc = git.run(
         # paths as they are (a registry folder may be named `modèles`), not C-quoted
-        "-c", "core.quotePath=false",
+        "-c",
+        "core.quotePath=false",
         # a merge that resolves a conflict into a new version is shown against its first parent
-        "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames", "--diff-merges=first-parent",
-        f"--format={fmt}", f"{since}..{tip}" if since else tip, "--", spec,
+        "log",
+        "--reverse",
+        "--topo-order",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "--diff-merges=first-parent",
+        f"--format={fmt}",
+        f"{since}..{tip}" if since else tip,
+        "--",
+        spec,
     )
     text = proc.stdout.decode(errors="replace")
     changes: list[ManifestChange] = []
@@ -77,13 +89,18 @@ def manifest_log(git: Git, prefix: str, since: str | None = None, tip: str | Non
             path = _unquote(path)
             fields = meta.split()
             new_blob, status = fields[3], fields[4]
-            rel = path[len(base):] if base else path
+            rel = path[len(base) :] if base else path
             recipe_id = rel.split("/")[1]
             if not is_valid_id(recipe_id):
                 continue  # a folder no recipe can have; the validator reports it
             changes.append(
                 ManifestChange(
-                    sha, name, email, date, message.strip(), recipe_id,
+                    sha,
+                    name,
+                    email,
+                    date,
+                    message.strip(),
+                    recipe_id,
                     None if status.startswith("D") or new_blob == ZERO else new_blob,
                 )
             )
@@ -161,8 +178,14 @@ def version_sources(
         versions.add(version)
         history.append(
             VersionSource(
-                change.recipe_id, version, data, change.commit, change.author_name,
-                change.author_email, change.author_date, change.message,
+                change.recipe_id,
+                version,
+                data,
+                change.commit,
+                change.author_name,
+                change.author_email,
+                change.author_date,
+                change.message,
             )
         )
     return out
@@ -176,10 +199,13 @@ def _cached(
     head = git.head()
     if head is None:
         return [], lambda _b, _r: None
-    rows = cache.changes(head, lambda since: [
-        (c.commit, c.author_name, c.author_email, c.author_date, c.message, c.recipe_id, c.blob)
-        for c in manifest_log(git, prefix, since, head)
-    ])
+    rows = cache.changes(
+        head,
+        lambda since: [
+            (c.commit, c.author_name, c.author_email, c.author_date, c.message, c.recipe_id, c.blob)
+            for c in manifest_log(git, prefix, since, head)
+        ],
+    )
     changes = [ManifestChange(*row) for row in rows]
     dumped = cache.manifest_data((c.blob for c in changes if c.blob), ManifestFile)
 
@@ -213,8 +239,16 @@ def file_log(git: Git, prefix: str, pattern: str) -> list[FileChange]:
         return []
     fmt = f"{_REC}%H{_SEP}%an{_SEP}%aI{_SEP}%B{_END}"
     proc = git.run(
-        "log", "--reverse", "--topo-order", "--raw", "--no-abbrev", "--no-renames",
-        f"--format={fmt}", "HEAD", "--", f":(glob){base}{pattern}",
+        "log",
+        "--reverse",
+        "--topo-order",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        f"--format={fmt}",
+        "HEAD",
+        "--",
+        f":(glob){base}{pattern}",
     )
     out: list[FileChange] = []
     for record in proc.stdout.decode(errors="replace").split(_REC)[1:]:
@@ -226,6 +260,8 @@ def file_log(git: Git, prefix: str, pattern: str) -> list[FileChange]:
             meta, _, path = line.partition("\t")
             fields = meta.split()
             deleted = fields[4].startswith("D") or fields[3] == ZERO
-            rel = path[len(base):] if base else path
-            out.append(FileChange(sha, name, date, message.strip(), rel, None if deleted else fields[3]))
+            rel = path[len(base) :] if base else path
+            out.append(
+                FileChange(sha, name, date, message.strip(), rel, None if deleted else fields[3])
+            )
     return out

@@ -74,12 +74,19 @@ def kind_of(path: str) -> tuple[str, dict[str, str]] | None:
     if parts == (SETTINGS,):
         return "settings", {}
     if len(parts) == 3 and parts[0] == RECIPES:
-        name = {RECIPE_FILE: "recipe", MANIFEST_FILE: "manifest", SYNTHETIC_FILE: "synthetic"}.get(parts[2])
+        name = {RECIPE_FILE: "recipe", MANIFEST_FILE: "manifest", SYNTHETIC_FILE: "synthetic"}.get(
+            parts[2]
+        )
         if name:
             return name, {"recipe_id": parts[1]}
     if len(parts) == 3 and parts[0] == MODELS and parts[2] == MODEL_FILE:
         return "model", {"model_id": parts[1]}
-    if len(parts) == 4 and parts[0] == MODELS and parts[2] == MONITORING and parts[3].endswith(".yaml"):
+    if (
+        len(parts) == 4
+        and parts[0] == MODELS
+        and parts[2] == MONITORING
+        and parts[3].endswith(".yaml")
+    ):
         return "snapshot", {"model_id": parts[1], "snapshot_id": parts[3][: -len(".yaml")]}
     if len(parts) == 4 and parts[0] == RUNS and parts[3] in (RUN_FILE, LOGS_FILE):
         return ("run" if parts[3] == RUN_FILE else "logs"), {"run_id": parts[2], "shard": parts[1]}

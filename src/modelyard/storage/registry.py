@@ -81,7 +81,11 @@ def _refuse_linked_root(root: Path) -> None:
     would make every read leave the repository; a path to the repository may use links."""
     given = Path(os.path.abspath(root))
     worktree = find_worktree(given)
-    if worktree is not None and given != worktree and not safefs.is_link_free(worktree, given.relative_to(worktree)):
+    if (
+        worktree is not None
+        and given != worktree
+        and not safefs.is_link_free(worktree, given.relative_to(worktree))
+    ):
         raise RegistryNotFound(
             f"the registry folder {given.relative_to(worktree).as_posix()} is, or is inside, a symbolic link",
             action="make it a real folder of the repository (links are never followed)",
@@ -183,7 +187,11 @@ class Registry:
 
     def ids_in(self, folder: str) -> list[str]:
         """Sorted names of the id-named sub-folders of `folder`."""
-        return sorted(e.name for e in self._entries(folder) if is_valid_id(e.name) and e.is_dir(follow_symlinks=False))
+        return sorted(
+            e.name
+            for e in self._entries(folder)
+            if is_valid_id(e.name) and e.is_dir(follow_symlinks=False)
+        )
 
     def run_locations(self) -> Iterator[tuple[str, str]]:
         """(shard, run_id) of every run folder, newest shard first."""
@@ -193,12 +201,19 @@ class Registry:
 
     def snapshot_ids(self, model_id: str) -> list[str]:
         folder = (layout.model_dir(model_id) / layout.MONITORING).as_posix()
-        names = [e.name[:-5] for e in self._entries(folder)
-                 if e.name.endswith(".yaml") and e.is_file(follow_symlinks=False)]
+        names = [
+            e.name[:-5]
+            for e in self._entries(folder)
+            if e.name.endswith(".yaml") and e.is_file(follow_symlinks=False)
+        ]
         return sorted(n for n in names if is_valid_id(n))
 
     def _subdirs(self, folder: str) -> list[str]:
-        return [e.name for e in self._entries(folder) if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+        return [
+            e.name
+            for e in self._entries(folder)
+            if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
+        ]
 
     def _entries(self, folder: str) -> list[os.DirEntry[str]]:
         """The entries of a registry folder; none when it is missing or is (or lies in) a
@@ -257,11 +272,17 @@ class Mutation:
         if not reg.in_git:
             raise GitError(f"{reg.root} is not inside a git repository")
         listed = reg.git.run(
-            "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", f":(literal){reg.repo_path(rel)}"
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            f":(literal){reg.repo_path(rel)}",
         ).stdout.decode()
         prefix = f"{reg.prefix}/" if reg.prefix else ""
         for repo_path in sorted(set(filter(None, listed.split("\0")))):
-            self.delete(repo_path[len(prefix):])
+            self.delete(repo_path[len(prefix) :])
 
     def __enter__(self) -> Mutation:
         reg = self.registry

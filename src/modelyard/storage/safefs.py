@@ -19,13 +19,25 @@ from pathlib import Path
 from modelyard.domain.limits import MAX_FILE_BYTES
 from modelyard.errors import UnsafePath
 
-_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_DIRECTORY", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 # O_NONBLOCK: opening a FIFO someone committed must not wait for a writer
-_FILE_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+_FILE_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+)
 _AT = os.open in os.supports_dir_fd
 _PROC_FD = os.path.isdir("/proc/self/fd")
 
-SYMLINK = "is a symbolic link; registry files and folders must be real ones (links are never followed)"
+SYMLINK = (
+    "is a symbolic link; registry files and folders must be real ones (links are never followed)"
+)
 IN_PATH = "a symbolic link is on its path; registry files and folders must be real ones"
 IN_LINK = "which is a symbolic link; registry files and folders must be real ones (links are never followed)"
 NOT_A_FILE = "is not a regular file"
@@ -56,7 +68,9 @@ def read_with_stat(
         st = _regular(file_fd, shown)
         if st.st_size > limit:
             raise UnsafePath(shown, too_large(st.st_size, limit), "file-too-large")
-        data = _read_up_to(file_fd, limit + 1)  # a file growing while it is read is held to the limit too
+        data = _read_up_to(
+            file_fd, limit + 1
+        )  # a file growing while it is read is held to the limit too
         if len(data) > limit:
             raise UnsafePath(shown, too_large(len(data), limit), "file-too-large")
         return data, st
@@ -64,7 +78,9 @@ def read_with_stat(
         os.close(file_fd)
 
 
-def read_tail(root: Path, rel: str | os.PathLike[str], limit: int, display: str | None = None) -> tuple[bytes, int] | None:
+def read_tail(
+    root: Path, rel: str | os.PathLike[str], limit: int, display: str | None = None
+) -> tuple[bytes, int] | None:
     """The last `limit` bytes of a file that may be large (a run's logs), and how many bytes
     came before them; refused like `read_file` when it is a link or not a regular file."""
     shown, file_fd = _open(root, rel, display)
@@ -125,7 +141,9 @@ def _open(root: Path, rel: str | os.PathLike[str], display: str | None) -> tuple
         return shown, None
     try:
         try:
-            file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd) if _AT else _open_plain(root, parts)
+            file_fd = (
+                os.open(parts[-1], _FILE_FLAGS, dir_fd=fd) if _AT else _open_plain(root, parts)
+            )
         except OSError as exc:
             _refuse_unless_missing(exc, shown)
             return shown, None
@@ -224,4 +242,3 @@ def is_file(root: Path, rel: str | os.PathLike[str]) -> bool:
         return stat.S_ISREG(os.lstat(root / rel).st_mode)
     except OSError:
         return False
-

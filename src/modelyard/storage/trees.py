@@ -36,7 +36,10 @@ def _sort_key(item: tuple[bytes, Entry]) -> bytes:
 
 
 def _encode(entries: dict[bytes, Entry]) -> bytes:
-    return b"".join(mode + b" " + name + b"\0" + oid for name, (mode, oid) in sorted(entries.items(), key=_sort_key))
+    return b"".join(
+        mode + b" " + name + b"\0" + oid
+        for name, (mode, oid) in sorted(entries.items(), key=_sort_key)
+    )
 
 
 def _object_id(body: bytes) -> bytes:
@@ -94,10 +97,21 @@ def tree_with(git: Git, head: str | None, changes: Mapping[str, str | None]) -> 
     for _, body in written:
         for entry, (mode, oid) in _parse(body).items():
             kind = b"tree" if mode == TREE_MODE else b"commit" if mode == b"160000" else b"blob"
-            lines.append(mode.rjust(6, b"0") + b" " + kind + b" " + oid.hex().encode() + b"\t" + entry + b"\0")
+            lines.append(
+                mode.rjust(6, b"0")
+                + b" "
+                + kind
+                + b" "
+                + oid.hex().encode()
+                + b"\t"
+                + entry
+                + b"\0"
+            )
         lines.append(b"\0")  # an empty entry ends a tree (with -z)
     made = git.run("mktree", "-z", "--batch", input=b"".join(lines)).stdout.decode().split()
     expected = [oid.hex() for oid, _ in written]
     if made != expected:  # git disagrees with the ids worked out here: commit nothing
-        raise GitError(f"building the commit's tree went wrong (git made {made[-1:]}, expected {expected[-1:]})")
+        raise GitError(
+            f"building the commit's tree went wrong (git made {made[-1:]}, expected {expected[-1:]})"
+        )
     return expected[-1]

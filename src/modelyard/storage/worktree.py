@@ -45,7 +45,9 @@ STAT_LIMIT = 20_000
 
 def _count(cache: Cache, kind: str) -> int:
     with cache.lock:
-        return int(cache.db.execute("SELECT count(*) FROM tree WHERE kind=?", (kind,)).fetchone()[0])
+        return int(
+            cache.db.execute("SELECT count(*) FROM tree WHERE kind=?", (kind,)).fetchone()[0]
+        )
 
 
 def changed_by_stat(cache: Cache, kind: str) -> set[str]:
@@ -104,9 +106,20 @@ class View:
             magic = "glob" if glob else "literal"
             prefix = f"{cache.prefix}/" if cache.prefix else ""
             self._proc = subprocess.Popen(
-                ["git", "status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames",
-                 "--ignore-submodules", "--", *(f":({magic}){prefix}{s}" for s in specs)],
-                cwd=cache.git.worktree, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                [
+                    "git",
+                    "status",
+                    "--porcelain=v1",
+                    "-z",
+                    "--untracked-files=no",
+                    "--no-renames",
+                    "--ignore-submodules",
+                    "--",
+                    *(f":({magic}){prefix}{s}" for s in specs),
+                ],
+                cwd=cache.git.worktree,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
             )
 
     def changed(self, kind: str) -> set[str]:
@@ -150,12 +163,19 @@ class View:
         cache.fill(kind, model)
         with cache.lock:
             found, new = self._query(kind, filters, newest_first)
-        out = [Row(p, (a, b), _LAZY if ok else None, blob if ok else None)
-               for p, a, b, blob, ok in found if p not in dirty]
+        out = [
+            Row(p, (a, b), _LAZY if ok else None, blob if ok else None)
+            for p, a, b, blob, ok in found
+            if p not in dirty
+        ]
         extra = [rel for rel in dirty if classify(rel)[0] == kind]
         extra += [rel for rel in new if rel not in dirty]
         if extra:
-            out.extend(Row(rel, (k[1], k[2]), None, None) for rel in extra if (k := classify(rel))[0] == kind)
+            out.extend(
+                Row(rel, (k[1], k[2]), None, None)
+                for rel in extra
+                if (k := classify(rel))[0] == kind
+            )
             out.sort(key=lambda r: r.sort, reverse=newest_first)
         return out
 
@@ -176,7 +196,9 @@ class View:
             f"SELECT path, a, b, blob, ok FROM tree WHERE {' AND '.join(where)} ORDER BY a {order}, b {order}",
             args,
         ).fetchall()
-        broken = cache.db.execute("SELECT path, a, b, blob, ok FROM tree WHERE kind=? AND ok=0", (kind,)).fetchall()
+        broken = cache.db.execute(
+            "SELECT path, a, b, blob, ok FROM tree WHERE kind=? AND ok=0", (kind,)
+        ).fetchall()
         if broken:
             found = sorted(found + broken, key=lambda r: (r[1], r[2]), reverse=newest_first)
         new = untracked(cache, kind)
@@ -193,13 +215,21 @@ def untracked(cache: Cache, kind: str) -> list[str]:
     if depth == 1:
         parents = [folder]
     else:
-        parents = [f"{folder}/{d}" for d in _listing(cache, folder, "*", lambda: _subdirs(root / folder, False))]
+        parents = [
+            f"{folder}/{d}"
+            for d in _listing(cache, folder, "*", lambda: _subdirs(root / folder, False))
+        ]
     out = []
     for parent in parents:
+
         def scan(parent: str = parent) -> list[str]:
             a = parent.split("/", 1)[1] if depth == 2 else ""
-            tracked = {b for (b,) in cache.db.execute("SELECT b FROM tree WHERE kind=? AND a=?", (kind, a))}
-            return [f"{parent}/{d}/{name}" for d in _subdirs(root / parent, True) if d not in tracked]
+            tracked = {
+                b for (b,) in cache.db.execute("SELECT b FROM tree WHERE kind=? AND a=?", (kind, a))
+            }
+            return [
+                f"{parent}/{d}/{name}" for d in _subdirs(root / parent, True) if d not in tracked
+            ]
 
         for rel in _listing(cache, parent, kind, scan):
             if safefs.is_file(root, rel):  # a record file reached through a link is never listed
@@ -213,15 +243,18 @@ def _listing(cache: Cache, folder: str, kind: str, scan: Callable[[], list[str]]
         mtime = os.stat(cache.root / folder).st_mtime_ns
     except (FileNotFoundError, NotADirectoryError):
         return []
-    row = cache.db.execute("SELECT mtime, scanned, found FROM dirs WHERE folder=? AND kind=?",
-                           (folder, kind)).fetchone()
+    row = cache.db.execute(
+        "SELECT mtime, scanned, found FROM dirs WHERE folder=? AND kind=?", (folder, kind)
+    ).fetchone()
     if row is not None and row[0] == mtime and row[1] - mtime > RACY_NS:
         return json.loads(row[2])
     started = time.time_ns()
     found = scan()
     with contextlib.suppress(sqlite3.Error):  # remembering is only an optimisation
-        cache.db.execute("INSERT OR REPLACE INTO dirs VALUES (?,?,?,?,?)",
-                         (folder, kind, mtime, started, json.dumps(found)))
+        cache.db.execute(
+            "INSERT OR REPLACE INTO dirs VALUES (?,?,?,?,?)",
+            (folder, kind, mtime, started, json.dumps(found)),
+        )
     return found
 
 
@@ -230,7 +263,11 @@ def _subdirs(folder: Path, ids_only: bool) -> list[str]:
         return []
     try:
         with os.scandir(folder) as it:
-            return [e.name for e in it
-                    if (is_valid_id(e.name) if ids_only else not e.name.startswith(".")) and e.is_dir(follow_symlinks=False)]
+            return [
+                e.name
+                for e in it
+                if (is_valid_id(e.name) if ids_only else not e.name.startswith("."))
+                and e.is_dir(follow_symlinks=False)
+            ]
     except (FileNotFoundError, NotADirectoryError):
         return []

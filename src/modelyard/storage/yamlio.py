@@ -43,7 +43,11 @@ _STR_TAGS = {"tag:yaml.org,2002:str", "!"}
 
 class YamlError(Exception):
     def __init__(
-        self, message: str, line: int | None = None, column: int | None = None, field: str | None = None
+        self,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -77,7 +81,9 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     value = event.value
     plain = event.implicit[0]
     if event.tag is not None and event.tag not in _STR_TAGS:
-        raise YamlError(f"tag {event.tag} is not allowed in a registry file", *_pos(event.start_mark))
+        raise YamlError(
+            f"tag {event.tag} is not allowed in a registry file", *_pos(event.start_mark)
+        )
     if not plain:
         return value
     tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
@@ -93,9 +99,11 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     if tag == "tag:yaml.org,2002:int":
         text = value.replace("_", "")
         try:
-            if text.startswith(("0x", "-0x", "+0x")) or (
-                len(text.lstrip("+-")) > 1 and text.lstrip("+-").startswith("0")
-            ) or ":" in text:
+            if (
+                text.startswith(("0x", "-0x", "+0x"))
+                or (len(text.lstrip("+-")) > 1 and text.lstrip("+-").startswith("0"))
+                or ":" in text
+            ):
                 raise ValueError
             return int(text)
         except ValueError:
@@ -112,7 +120,10 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         if text == ".nan":
             return math.nan
         if ":" in text:
-            raise YamlError(f"{value!r} is read as a sexagesimal number by YAML 1.1; quote it", *_pos(event.start_mark))
+            raise YamlError(
+                f"{value!r} is read as a sexagesimal number by YAML 1.1; quote it",
+                *_pos(event.start_mark),
+            )
         return float(text)
     if _EXP_FLOAT.match(value):
         # YAML 1.1 reads `1e-5` (no dot, or no exponent sign) as text, YAML 1.2 and
@@ -178,20 +189,33 @@ def load(text: str | bytes) -> Loaded:
             if kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise YamlError("a registry file holds one YAML document", *_pos(event.start_mark))
+                    raise YamlError(
+                        "a registry file holds one YAML document", *_pos(event.start_mark)
+                    )
                 continue
             if kind is yaml.AliasEvent:
-                raise YamlError("aliases (*name) are not allowed in a registry file", *_pos(event.start_mark))
+                raise YamlError(
+                    "aliases (*name) are not allowed in a registry file", *_pos(event.start_mark)
+                )
             if getattr(event, "anchor", None) is not None:
-                raise YamlError("anchors (&name) are not allowed in a registry file", *_pos(event.start_mark))
-            expecting_key = bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY
+                raise YamlError(
+                    "anchors (&name) are not allowed in a registry file", *_pos(event.start_mark)
+                )
+            expecting_key = (
+                bool(stack) and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY
+            )
             if kind is yaml.ScalarEvent:
                 if expecting_key:
                     if event.tag is not None and event.tag not in _STR_TAGS:
-                        raise YamlError(f"tag {event.tag} is not allowed in a registry file", *_pos(event.start_mark))
+                        raise YamlError(
+                            f"tag {event.tag} is not allowed in a registry file",
+                            *_pos(event.start_mark),
+                        )
                     key = event.value
                     if key in stack[-1][0]:
-                        raise YamlError(f"duplicate key {key!r}", *_pos(event.start_mark), here(key))
+                        raise YamlError(
+                            f"duplicate key {key!r}", *_pos(event.start_mark), here(key)
+                        )
                     stack[-1][2] = key
                     stack[-1][3] = _pos(event.start_mark)
                 else:
@@ -200,8 +224,13 @@ def load(text: str | bytes) -> Loaded:
                 if expecting_key:
                     raise YamlError("a mapping key must be plain text", *_pos(event.start_mark))
                 tag = event.tag
-                if tag is not None and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                    raise YamlError(f"tag {tag} is not allowed in a registry file", *_pos(event.start_mark))
+                if tag is not None and tag not in (
+                    "tag:yaml.org,2002:map",
+                    "tag:yaml.org,2002:seq",
+                ):
+                    raise YamlError(
+                        f"tag {tag} is not allowed in a registry file", *_pos(event.start_mark)
+                    )
                 if len(stack) >= MAX_NESTING:
                     # refused while reading: a deeper value would exhaust the recursion of
                     # everything that walks it afterwards (validation, merging, writing)

@@ -1,9 +1,9 @@
 """`modelyard validate`: every problem of a registry, or of a change to it, in one report.
 
-    from modelyard.validate import run
-    report = run(reg)                          # the whole tree
-    report = run(reg, paths=["recipes/x"])     # these files, and what depends on them
-    report = run(reg, base="origin/main")      # what changed since the base, and its dependants
+from modelyard.validate import run
+report = run(reg)                          # the whole tree
+report = run(reg, paths=["recipes/x"])     # these files, and what depends on them
+report = run(reg, base="origin/main")      # what changed since the base, and its dependants
 """
 
 from __future__ import annotations

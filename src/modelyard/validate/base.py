@@ -77,13 +77,17 @@ def changed_files(ctx: Context, base: str) -> list[Change]:
         _old_mode, _new_mode, old_sha, _new_sha, status = meta[1:].split()[:5]
         out.append(Change(_strip(ctx, path), status[0], None if old_sha == ZERO else old_sha))
     untracked = git.run("ls-files", "--others", "--exclude-standard", "-z", "--", spec).stdout
-    out += [Change(_strip(ctx, p), "A", None) for p in untracked.decode(errors="replace").split("\0") if p]
+    out += [
+        Change(_strip(ctx, p), "A", None)
+        for p in untracked.decode(errors="replace").split("\0")
+        if p
+    ]
     return sorted(out, key=lambda c: c.rel)
 
 
 def _strip(ctx: Context, repo_path: str) -> str:
     prefix = f"{ctx.reg.prefix}/" if ctx.reg.prefix else ""
-    return repo_path[len(prefix):] if prefix and repo_path.startswith(prefix) else repo_path
+    return repo_path[len(prefix) :] if prefix and repo_path.startswith(prefix) else repo_path
 
 
 def compare(ctx: Context, base: str) -> list[str]:
@@ -94,7 +98,9 @@ def compare(ctx: Context, base: str) -> list[str]:
     for c in changes:
         found = layout.kind_of(c.rel)
         if c.old_blob and found and found[0] in MODELS_OF_KIND and c.old_blob in blobs:
-            old[c.rel] = parse_bytes(blobs[c.old_blob], MODELS_OF_KIND[found[0]], c.rel, ctx.display(c.rel))
+            old[c.rel] = parse_bytes(
+                blobs[c.old_blob], MODELS_OF_KIND[found[0]], c.rel, ctx.display(c.rel)
+            )
     settings = old.get(layout.SETTINGS)
     base_settings = settings.record if settings is not None and settings.record else ctx.settings
     rules = _Rules(ctx, base, base_settings)
@@ -136,41 +142,75 @@ class _Rules:
         old_raw, new_raw = before.model_dump(mode="json"), after.record.model_dump(mode="json")
         for field in IMMUTABLE.get(kind, ()):
             if old_raw.get(field) != new_raw.get(field):
-                self.ctx.out.error("immutable-field", shown,
-                                   f"{field} never changes once written (base: {old_raw.get(field)!r}, "
-                                   f"now: {new_raw.get(field)!r}); make a new record instead",
-                                   after.where(field), field)
-        table = {"recipe": RECIPE_TRANSITIONS, "model": self.model_table, "run": RUN_TRANSITIONS}.get(kind)
+                self.ctx.out.error(
+                    "immutable-field",
+                    shown,
+                    f"{field} never changes once written (base: {old_raw.get(field)!r}, "
+                    f"now: {new_raw.get(field)!r}); make a new record instead",
+                    after.where(field),
+                    field,
+                )
+        table = {
+            "recipe": RECIPE_TRANSITIONS,
+            "model": self.model_table,
+            "run": RUN_TRANSITIONS,
+        }.get(kind)
         if table is not None and old_raw.get("status") != new_raw.get("status"):
             problem = transition_problem(kind, old_raw["status"], new_raw["status"], table)  # type: ignore[arg-type]
             if problem:
-                self.ctx.out.error("status-transition", shown, problem, after.where("status"), "status")
+                self.ctx.out.error(
+                    "status-transition", shown, problem, after.where("status"), "status"
+                )
 
     # -- records deleted -------------------------------------------------------------
     def deleted(self, recipe_ids: set[str], model_ids: set[str]) -> None:
         """Recipes and models gone from the tree that children, models or runs still use."""
         tree = self.ctx.tree
-        gone_recipes = {r for r in recipe_ids if is_valid_id(r) and not tree.exists(str(layout.recipe_file(r)))
-                        and not tree.exists(str(layout.manifest_file(r)))}
-        gone_models = {m for m in model_ids if is_valid_id(m) and not tree.exists(str(layout.model_file(m)))}
+        gone_recipes = {
+            r
+            for r in recipe_ids
+            if is_valid_id(r)
+            and not tree.exists(str(layout.recipe_file(r)))
+            and not tree.exists(str(layout.manifest_file(r)))
+        }
+        gone_models = {
+            m for m in model_ids if is_valid_id(m) and not tree.exists(str(layout.model_file(m)))
+        }
         children = tree.users("parent_id", gone_recipes, RECIPE_FILES)
         models = tree.users("recipe_id", gone_recipes, MODEL_FILES)
         runs_of_recipe = tree.users("recipe_id", gone_recipes, RUN_FILES)
         runs_of_model = tree.users("model_id", gone_models, RUN_FILES)
         for rid in sorted(gone_recipes):
-            self._in_use(str(layout.recipe_file(rid)), f"recipe {rid}", "archive it instead (status: archived)", {
-                "child recipes": _ids(children[rid], 1), "models": _ids(models[rid], 1),
-                "runs": _ids(runs_of_recipe[rid], 2)})
+            self._in_use(
+                str(layout.recipe_file(rid)),
+                f"recipe {rid}",
+                "archive it instead (status: archived)",
+                {
+                    "child recipes": _ids(children[rid], 1),
+                    "models": _ids(models[rid], 1),
+                    "runs": _ids(runs_of_recipe[rid], 2),
+                },
+            )
         for mid in sorted(gone_models):
-            self._in_use(str(layout.model_file(mid)), f"model {mid}", "retire it instead (status: retired)",
-                         {"runs": _ids(runs_of_model[mid], 2)})
+            self._in_use(
+                str(layout.model_file(mid)),
+                f"model {mid}",
+                "retire it instead (status: retired)",
+                {"runs": _ids(runs_of_model[mid], 2)},
+            )
 
     def _in_use(self, rel: str, what: str, action: str, users: dict[str, list[str]]) -> None:
         if any(users.values()):
-            named = "; ".join(f"{k}: {', '.join(v[:5])}{f' and {len(v) - 5} more' if len(v) > 5 else ''}"
-                              for k, v in users.items() if v)
-            self.ctx.out.error("deleted-in-use", self.ctx.display(rel),
-                               f"{what} was deleted but is still used ({named}); {action}")
+            named = "; ".join(
+                f"{k}: {', '.join(v[:5])}{f' and {len(v) - 5} more' if len(v) > 5 else ''}"
+                for k, v in users.items()
+                if v
+            )
+            self.ctx.out.error(
+                "deleted-in-use",
+                self.ctx.display(rel),
+                f"{what} was deleted but is still used ({named}); {action}",
+            )
 
     # -- a manifest's version --------------------------------------------------------
     def recipe_version(self, recipe_id: str, change: Change, before: Parsed[Any] | None) -> None:
@@ -181,18 +221,26 @@ class _Rules:
         if change.status == "D":
             if old_mf is not None and not ctx.tree.exists(str(layout.recipe_file(recipe_id))):
                 ctx.out.report.recipe_changes.append(
-                    RecipeChange(recipe_id, "deleted", old_mf.version, None, None, None))
+                    RecipeChange(recipe_id, "deleted", old_mf.version, None, None, None)
+                )
             return
         after = ctx.tree.manifest(recipe_id)
         new_mf = after.record if after is not None else None
         if new_mf is None or after is None:
             return
         if change.status != "A" and old_mf is None:
-            ctx.out.warning("unresolved", shown, f"the base's {rel} cannot be read, so the version cannot "
-                            "be compared with it", after.where("version"), "version")
+            ctx.out.warning(
+                "unresolved",
+                shown,
+                f"the base's {rel} cannot be read, so the version cannot be compared with it",
+                after.where("version"),
+                "version",
+            )
             return
         if old_mf is None:
-            ctx.out.report.recipe_changes.append(RecipeChange(recipe_id, "added", None, new_mf.version, None, None))
+            ctx.out.report.recipe_changes.append(
+                RecipeChange(recipe_id, "added", None, new_mf.version, None, None)
+            )
             return
         try:
             old_full = resolve(ctx.history.layers(recipe_id, old_mf.model_dump(mode="json")))[0]
@@ -205,57 +253,94 @@ class _Rules:
         pin_moved = old_mf.extends != new_mf.extends
         required = diff.get("bump") or ("patch" if pin_moved else None)
         given = bump_between(old_mf.version, new_mf.version)
-        ctx.out.report.recipe_changes.append(RecipeChange(
-            recipe_id, "changed", old_mf.version, new_mf.version, given, required, edits))
+        ctx.out.report.recipe_changes.append(
+            RecipeChange(
+                recipe_id, "changed", old_mf.version, new_mf.version, given, required, edits
+            )
+        )
         where = after.where("version")
         if not edits and not pin_moved:
             if new_mf.version != old_mf.version:
-                ctx.out.warning("version-without-change", shown,
-                                f"version went from {old_mf.version} to {new_mf.version}, but the resolved "
-                                "manifest did not change", where, "version")
+                ctx.out.warning(
+                    "version-without-change",
+                    shown,
+                    f"version went from {old_mf.version} to {new_mf.version}, but the resolved "
+                    "manifest did not change",
+                    where,
+                    "version",
+                )
             return
         what = _describe(edits, pin_moved, old_mf, new_mf)
         if new_mf.version == old_mf.version:
-            ctx.out.error("version-not-bumped", shown,
-                          f"the manifest changed ({what}) but version is still {old_mf.version}; this needs "
-                          f"a {required} bump: set version to {bump(old_mf.version, required or 'patch')}",
-                          where, "version")
+            ctx.out.error(
+                "version-not-bumped",
+                shown,
+                f"the manifest changed ({what}) but version is still {old_mf.version}; this needs "
+                f"a {required} bump: set version to {bump(old_mf.version, required or 'patch')}",
+                where,
+                "version",
+            )
         elif given is None:
-            ctx.out.error("version-not-greater", shown,
-                          f"version {new_mf.version} is not greater than the base's {old_mf.version}; versions "
-                          f"never go down: set version to {bump(old_mf.version, required or 'patch')}",
-                          where, "version")
+            ctx.out.error(
+                "version-not-greater",
+                shown,
+                f"version {new_mf.version} is not greater than the base's {old_mf.version}; versions "
+                f"never go down: set version to {bump(old_mf.version, required or 'patch')}",
+                where,
+                "version",
+            )
         elif not at_least(given, required):
-            ctx.out.error("version-bump-too-small", shown,
-                          f"{old_mf.version} -> {new_mf.version} is a {given} bump, but the change ({what}) "
-                          f"needs a {required} bump: set version to at least {bump(old_mf.version, required or 'patch')}",
-                          where, "version")
+            ctx.out.error(
+                "version-bump-too-small",
+                shown,
+                f"{old_mf.version} -> {new_mf.version} is a {given} bump, but the change ({what}) "
+                f"needs a {required} bump: set version to at least {bump(old_mf.version, required or 'patch')}",
+                where,
+                "version",
+            )
         else:
             self._reused(recipe_id, new_mf, shown, where)
 
-    def _reused(self, recipe_id: str, new_mf: ManifestFile, shown: str, where: tuple[int, int] | None) -> None:
+    def _reused(
+        self, recipe_id: str, new_mf: ManifestFile, shown: str, where: tuple[int, int] | None
+    ) -> None:
         earlier = self.ctx.history.find(recipe_id, new_mf.version)
         if earlier is None or earlier.file == new_mf.model_dump(mode="json"):
             return
-        published = self.ctx.reg.git.run("merge-base", "--is-ancestor", earlier.commit, self.base,
-                                         check=False).returncode == 0
+        published = (
+            self.ctx.reg.git.run(
+                "merge-base", "--is-ancestor", earlier.commit, self.base, check=False
+            ).returncode
+            == 0
+        )
         if published:
-            self.ctx.out.error("version-reused", shown,
-                               f"version {new_mf.version} was already committed ({earlier.commit[:10]}) with "
-                               "different content; a version names one manifest for ever: choose a new one",
-                               where, "version")
+            self.ctx.out.error(
+                "version-reused",
+                shown,
+                f"version {new_mf.version} was already committed ({earlier.commit[:10]}) with "
+                "different content; a version names one manifest for ever: choose a new one",
+                where,
+                "version",
+            )
         else:
-            self.ctx.out.warning("version-reused", shown,
-                                 f"version {new_mf.version} was first committed in this change "
-                                 f"({earlier.commit[:10]}) with other content, and a version is its first "
-                                 "commit: squash the change when merging, or bump again", where, "version")
+            self.ctx.out.warning(
+                "version-reused",
+                shown,
+                f"version {new_mf.version} was first committed in this change "
+                f"({earlier.commit[:10]}) with other content, and a version is its first "
+                "commit: squash the change when merging, or bump again",
+                where,
+                "version",
+            )
 
 
 def _ids(rels: list[str], index: int) -> list[str]:
     return [rel.split("/")[index] for rel in rels]
 
 
-def _describe(edits: list[dict[str, Any]], pin_moved: bool, old: ManifestFile, new: ManifestFile) -> str:
+def _describe(
+    edits: list[dict[str, Any]], pin_moved: bool, old: ManifestFile, new: ManifestFile
+) -> str:
     parts = [f"{e['op']} {e['path_text']} ({e['bump']})" for e in edits[:3]]
     if len(edits) > 3:
         parts.append(f"{len(edits) - 3} more")

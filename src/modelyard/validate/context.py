@@ -47,9 +47,15 @@ class Context:
     # -- versions --------------------------------------------------------------------
     def known_versions(self, recipe_id: str) -> list[str]:
         """Committed versions, plus the working tree's current one (about to be committed)."""
-        versions = [v.version for v in self.history.versions_of(recipe_id)] if self.reg.in_git else []
+        versions = (
+            [v.version for v in self.history.versions_of(recipe_id)] if self.reg.in_git else []
+        )
         current = self.tree.manifest(recipe_id)
-        if current is not None and current.record is not None and current.record.version not in versions:
+        if (
+            current is not None
+            and current.record is not None
+            and current.record.version not in versions
+        ):
             versions.append(current.record.version)
         return versions
 
@@ -62,14 +68,19 @@ class Context:
         if not self.reg.in_git:
             if not self._warned_no_git:
                 self._warned_no_git = True
-                self.out.warning("no-history", self.display(layout.SETTINGS),
-                                 "the registry is not in a git repository, so versions other than the "
-                                 "current ones cannot be checked; run `git init` and commit it")
+                self.out.warning(
+                    "no-history",
+                    self.display(layout.SETTINGS),
+                    "the registry is not in a git repository, so versions other than the "
+                    "current ones cannot be checked; run `git init` and commit it",
+                )
             return True
         return self.history.find(recipe_id, number) is not None
 
     def unknown_recipe(self, recipe_id: str) -> str:
-        return f"recipe {recipe_id!r} does not exist{did_you_mean(recipe_id, self.tree.recipe_ids())}"
+        return (
+            f"recipe {recipe_id!r} does not exist{did_you_mean(recipe_id, self.tree.recipe_ids())}"
+        )
 
     def unknown_model(self, model_id: str) -> str:
         return f"model {model_id!r} does not exist{did_you_mean(model_id, self.tree.model_ids())}"

@@ -26,7 +26,9 @@ def check_file(ctx: Context, rel: str) -> None:
     if not safefs.is_link_free(ctx.reg.root, rel):
         # never read: a link could point anywhere (`/etc/passwd`, a token file), and even
         # its target's name or content in a message would be published by CI
-        ctx.out.error("symlink", ctx.display(rel), safefs.SYMLINK if _is_link(ctx, rel) else safefs.IN_PATH)
+        ctx.out.error(
+            "symlink", ctx.display(rel), safefs.SYMLINK if _is_link(ctx, rel) else safefs.IN_PATH
+        )
         return
     found = layout.kind_of(rel)
     if found is None:
@@ -92,9 +94,12 @@ def _unknown_file(ctx: Context, rel: str) -> None:
     if parts[0] not in RECORD_FOLDERS and not is_yaml:
         return  # a README or the like beside the registry's folders
     expected = _EXPECTED_NAMES.get(parts[0], [layout.SETTINGS])
-    ctx.out.warning("unknown-file", ctx.display(rel),
-                    f"not a registry file, so nothing reads it{did_you_mean(parts[-1], expected)}; "
-                    "see docs/registry.md for the layout")
+    ctx.out.warning(
+        "unknown-file",
+        ctx.display(rel),
+        f"not a registry file, so nothing reads it{did_you_mean(parts[-1], expected)}; "
+        "see docs/registry.md for the layout",
+    )
 
 
 def expand(ctx: Context, rels: Iterable[str]) -> set[str]:
@@ -106,15 +111,22 @@ def expand(ctx: Context, rels: Iterable[str]) -> set[str]:
     models_changed: set[str] = set()
     for rel in scope:
         found = layout.kind_of(rel)
-        if found is not None and found[0] in ("recipe", "manifest") and is_valid_id(found[1]["recipe_id"]):
+        if (
+            found is not None
+            and found[0] in ("recipe", "manifest")
+            and is_valid_id(found[1]["recipe_id"])
+        ):
             recipes_changed.add(found[1]["recipe_id"])
         elif found is not None and found[0] == "model" and is_valid_id(found[1]["model_id"]):
             models_changed.add(found[1]["model_id"])
     seen = set(recipes_changed)
     frontier = set(recipes_changed)
     while frontier:
-        children = {PurePosixPath(rel).parts[1] for rels in ctx.tree.users("parent_id", frontier, RECIPE_FILES).values()
-                    for rel in rels}
+        children = {
+            PurePosixPath(rel).parts[1]
+            for rels in ctx.tree.users("parent_id", frontier, RECIPE_FILES).values()
+            for rel in rels
+        }
         frontier = {c for c in children if is_valid_id(c)} - seen
         seen |= frontier
         for child in frontier:
@@ -127,7 +139,9 @@ def expand(ctx: Context, rels: Iterable[str]) -> set[str]:
     return {r for r in scope if ctx.tree.exists(r) or not safefs.is_link_free(ctx.reg.root, r)}
 
 
-def files_under(ctx: Context, paths: Iterable[str | os.PathLike[str]]) -> tuple[set[str], list[str]]:
+def files_under(
+    ctx: Context, paths: Iterable[str | os.PathLike[str]]
+) -> tuple[set[str], list[str]]:
     """Registry-relative files named by `paths` (files or folders, absolute or relative to the
     registry), and the paths that lie outside the registry (ignored: pre-commit passes every
     changed file of a repository)."""

@@ -29,31 +29,57 @@ def check_recipe(ctx: Context, recipe_id: str) -> None:
     if recipe is None:
         return
     if recipe.id != recipe_id:
-        ctx.out.error("id-mismatch", shown, f"id {recipe.id!r} does not match its folder {recipe_id!r}; "
-                      "the id and the folder name must be the same", parsed.where("id"), "id")
+        ctx.out.error(
+            "id-mismatch",
+            shown,
+            f"id {recipe.id!r} does not match its folder {recipe_id!r}; "
+            "the id and the folder name must be the same",
+            parsed.where("id"),
+            "id",
+        )
     if not ctx.tree.exists(str(layout.manifest_file(recipe_id))):
-        ctx.out.error("missing-file", shown, f"recipe {recipe_id} has no manifest.yaml beside recipe.yaml")
+        ctx.out.error(
+            "missing-file", shown, f"recipe {recipe_id} has no manifest.yaml beside recipe.yaml"
+        )
     if recipe.parent_id is None:
         return
     parent = ctx.tree.recipe(recipe.parent_id)
     if parent is None:
-        ctx.out.error("unknown-parent", shown, "parent " + ctx.unknown_recipe(recipe.parent_id),
-                      parsed.where("parent_id"), "parent_id")
+        ctx.out.error(
+            "unknown-parent",
+            shown,
+            "parent " + ctx.unknown_recipe(recipe.parent_id),
+            parsed.where("parent_id"),
+            "parent_id",
+        )
         return
     if parent.record is None:
         return
-    for field, message in lineage_problems(parent.record.model_family, parent.record.level,
-                                           recipe.model_family, recipe.level):
+    for field, message in lineage_problems(
+        parent.record.model_family, parent.record.level, recipe.model_family, recipe.level
+    ):
         code = "lineage-family" if field == "model_family" else "lineage-level"
-        ctx.out.error(code, shown, f"{message}; parent is {parent.record.id}", parsed.where(field), field)
+        ctx.out.error(
+            code, shown, f"{message}; parent is {parent.record.id}", parsed.where(field), field
+        )
 
     cycle = find_cycle(recipe_id, lambda rid: _parent_of(ctx, rid))
     if cycle:
-        ctx.out.error("lineage-cycle", shown, "the lineage is a cycle: " + " -> ".join(cycle),
-                      parsed.where("parent_id"), "parent_id")
+        ctx.out.error(
+            "lineage-cycle",
+            shown,
+            "the lineage is a cycle: " + " -> ".join(cycle),
+            parsed.where("parent_id"),
+            "parent_id",
+        )
     elif _too_deep(ctx, recipe_id):
-        ctx.out.error("lineage-depth", shown, too_deep_message(ancestry(recipe_id, lambda rid: _parent_of(ctx, rid))),
-                      parsed.where("parent_id"), "parent_id")
+        ctx.out.error(
+            "lineage-depth",
+            shown,
+            too_deep_message(ancestry(recipe_id, lambda rid: _parent_of(ctx, rid))),
+            parsed.where("parent_id"),
+            "parent_id",
+        )
 
 
 def _parent_of(ctx: Context, recipe_id: str) -> str | None:
@@ -76,7 +102,9 @@ def check_manifest(ctx: Context, recipe_id: str) -> None:
     shown = ctx.display(rel)
     recipe_parsed = ctx.tree.recipe(recipe_id)
     if recipe_parsed is None:
-        ctx.out.error("missing-file", shown, f"recipe {recipe_id} has no recipe.yaml beside manifest.yaml")
+        ctx.out.error(
+            "missing-file", shown, f"recipe {recipe_id} has no recipe.yaml beside manifest.yaml"
+        )
     mf = parsed.record
     if mf is None:
         return
@@ -89,9 +117,13 @@ def check_manifest(ctx: Context, recipe_id: str) -> None:
             return  # reported on recipe.yaml as unknown-parent
         if not ctx.version_exists(parent_id, pinned):
             known = ", ".join(ctx.known_versions(parent_id)) or "none"
-            ctx.out.error("unknown-parent-version", shown,
-                          f"{parent_id} has no version {pinned} (its versions: {known})",
-                          parsed.where("extends", "version"), "extends.version")
+            ctx.out.error(
+                "unknown-parent-version",
+                shown,
+                f"{parent_id} has no version {pinned} (its versions: {known})",
+                parsed.where("extends", "version"),
+                "extends.version",
+            )
             return
     if _too_deep(ctx, recipe_id):
         return  # reported on recipe.yaml as lineage-depth; it cannot be resolved
@@ -99,39 +131,71 @@ def check_manifest(ctx: Context, recipe_id: str) -> None:
         layers = ctx.resolver.layers(recipe_id)
     except ModelyardError as exc:
         # a broken or missing ancestor, or a cycle: reported on the ancestor's own files
-        ctx.out.warning("unresolved", shown, f"the resolved manifest cannot be checked: {exc.message}",
-                        parsed.where("extends"), "extends")
+        ctx.out.warning(
+            "unresolved",
+            shown,
+            f"the resolved manifest cannot be checked: {exc.message}",
+            parsed.where("extends"),
+            "extends",
+        )
         return
     full, provenance = resolve(layers)
     _check_resolved(ctx, full, provenance, recipe, parsed.loaded, shown, recipe_id)
 
 
-def _extends_agrees(ctx: Context, recipe: Recipe, mf: ManifestFile, parsed: Any, shown: str) -> bool:
+def _extends_agrees(
+    ctx: Context, recipe: Recipe, mf: ManifestFile, parsed: Any, shown: str
+) -> bool:
     if recipe.parent_id is not None and mf.extends is None:
-        ctx.out.error("extends-mismatch", shown,
-                      f"recipe.yaml names parent {recipe.parent_id}, but manifest.yaml has no `extends` "
-                      f"pinning a version of it (add `extends: {{recipe: {recipe.parent_id}, version: ...}}`)",
-                      parsed.where("version"), "extends")
+        ctx.out.error(
+            "extends-mismatch",
+            shown,
+            f"recipe.yaml names parent {recipe.parent_id}, but manifest.yaml has no `extends` "
+            f"pinning a version of it (add `extends: {{recipe: {recipe.parent_id}, version: ...}}`)",
+            parsed.where("version"),
+            "extends",
+        )
         return False
     if recipe.parent_id is None and mf.extends is not None:
-        ctx.out.error("extends-mismatch", shown,
-                      f"manifest.yaml extends {mf.extends.recipe}, but recipe.yaml has no parent_id",
-                      parsed.where("extends"), "extends")
+        ctx.out.error(
+            "extends-mismatch",
+            shown,
+            f"manifest.yaml extends {mf.extends.recipe}, but recipe.yaml has no parent_id",
+            parsed.where("extends"),
+            "extends",
+        )
         return False
     if mf.extends is not None and mf.extends.recipe != recipe.parent_id:
-        ctx.out.error("extends-mismatch", shown,
-                      f"extends.recipe is {mf.extends.recipe}, but recipe.yaml's parent_id is {recipe.parent_id}",
-                      parsed.where("extends", "recipe"), "extends.recipe")
+        ctx.out.error(
+            "extends-mismatch",
+            shown,
+            f"extends.recipe is {mf.extends.recipe}, but recipe.yaml's parent_id is {recipe.parent_id}",
+            parsed.where("extends", "recipe"),
+            "extends.recipe",
+        )
         return False
     return True
 
 
-def _check_resolved(ctx: Context, full: dict[str, Any], provenance: dict[str, str], recipe: Recipe | None,
-                    loaded: yamlio.Loaded | None, shown: str, recipe_id: str) -> None:
+def _check_resolved(
+    ctx: Context,
+    full: dict[str, Any],
+    provenance: dict[str, str],
+    recipe: Recipe | None,
+    loaded: yamlio.Loaded | None,
+    shown: str,
+    recipe_id: str,
+) -> None:
     """The resolved manifest against the typed model, each problem placed in this file."""
     # positions inside `manifest:`, so pydantic's locations find their lines
-    inner = yamlio.Loaded(full, {p[1:]: pos for p, pos in (loaded.marks if loaded else {}).items()
-                                 if p[:1] == ("manifest",)})
+    inner = yamlio.Loaded(
+        full,
+        {
+            p[1:]: pos
+            for p, pos in (loaded.marks if loaded else {}).items()
+            if p[:1] == ("manifest",)
+        },
+    )
     if loaded is not None and ("manifest",) in loaded.marks:
         inner.marks[()] = loaded.marks[("manifest",)]
     try:
@@ -150,12 +214,21 @@ def _check_resolved(ctx: Context, full: dict[str, Any], provenance: dict[str, st
         return
     for message in check_family_section(parsed, recipe.model_family):
         section = next((s for s in FAMILY_SECTIONS if f"`{s}`" in message), None)
-        where = inner.where((section,)) if section and getattr(parsed, section) is not None else inner.where(())
+        where = (
+            inner.where((section,))
+            if section and getattr(parsed, section) is not None
+            else inner.where(())
+        )
         hint = ""
         if section and getattr(parsed, section) is not None:
             hint = f"; this recipe's model_family is {recipe.model_family}"
-        ctx.out.error("family-section", shown, message + hint, where,
-                      f"manifest.{section}" if section else "manifest")
+        ctx.out.error(
+            "family-section",
+            shown,
+            message + hint,
+            where,
+            f"manifest.{section}" if section else "manifest",
+        )
 
 
 def _origin(field: str | None, provenance: dict[str, str]) -> str | None:
@@ -178,12 +251,23 @@ def check_synthetic(ctx: Context, recipe_id: str) -> None:
     if example is None:
         return
     if example.recipe_id != recipe_id:
-        ctx.out.error("id-mismatch", shown, f"recipe_id {example.recipe_id!r} does not match its folder "
-                      f"{recipe_id!r}", parsed.where("recipe_id"), "recipe_id")
+        ctx.out.error(
+            "id-mismatch",
+            shown,
+            f"recipe_id {example.recipe_id!r} does not match its folder {recipe_id!r}",
+            parsed.where("recipe_id"),
+            "recipe_id",
+        )
     if ctx.tree.recipe(recipe_id) is None:
-        ctx.out.error("missing-file", shown, f"recipe {recipe_id} has no recipe.yaml beside this file")
+        ctx.out.error(
+            "missing-file", shown, f"recipe {recipe_id} has no recipe.yaml beside this file"
+        )
     for row, column in unknown_columns(example.dataset_schema_json, example.sample_rows_json):
         columns = example.dataset_schema_json.get("columns") or {}
-        ctx.out.error("synthetic-columns", shown,
-                      f"column {column!r} is not in dataset_schema_json.columns{did_you_mean(column, list(columns))}",
-                      parsed.where("sample_rows_json", row, column), f"sample_rows_json[{row}].{column}")
+        ctx.out.error(
+            "synthetic-columns",
+            shown,
+            f"column {column!r} is not in dataset_schema_json.columns{did_you_mean(column, list(columns))}",
+            parsed.where("sample_rows_json", row, column),
+            f"sample_rows_json[{row}].{column}",
+        )

@@ -28,8 +28,13 @@ class Problem:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "severity": self.severity, "code": self.code, "file": self.file, "line": self.line,
-            "column": self.column, "field": self.field, "message": self.message,
+            "severity": self.severity,
+            "code": self.code,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+            "message": self.message,
         }
 
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -50,8 +55,12 @@ class RecipeChange:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "recipe_id": self.recipe_id, "status": self.status, "old_version": self.old_version,
-            "new_version": self.new_version, "bump": self.given_bump, "required_bump": self.required_bump,
+            "recipe_id": self.recipe_id,
+            "status": self.status,
+            "old_version": self.old_version,
+            "new_version": self.new_version,
+            "bump": self.given_bump,
+            "required_bump": self.required_bump,
             "changes": self.changes,
         }
 
@@ -105,22 +114,50 @@ class Collector:
     def __init__(self, report: Report) -> None:
         self.report = report
 
-    def error(self, code: str, file: str, message: str, where: tuple[int, int] | None = None,
-              field: str | None = None) -> None:
+    def error(
+        self,
+        code: str,
+        file: str,
+        message: str,
+        where: tuple[int, int] | None = None,
+        field: str | None = None,
+    ) -> None:
         self._add(ERROR, code, file, message, where, field)
 
-    def warning(self, code: str, file: str, message: str, where: tuple[int, int] | None = None,
-                field: str | None = None) -> None:
+    def warning(
+        self,
+        code: str,
+        file: str,
+        message: str,
+        where: tuple[int, int] | None = None,
+        field: str | None = None,
+    ) -> None:
         self._add(WARNING, code, file, message, where, field)
 
-    def _add(self, severity: str, code: str, file: str, message: str,
-             where: tuple[int, int] | None, field: str | None) -> None:
+    def _add(
+        self,
+        severity: str,
+        code: str,
+        file: str,
+        message: str,
+        where: tuple[int, int] | None,
+        field: str | None,
+    ) -> None:
         line, column = where if where else (None, None)
         self.report.add(Problem(severity, code, file, message, line, column, field))
 
     def file_problem(self, code: str, problem: FileProblem) -> None:
-        self.report.add(Problem(ERROR, code, problem.path, problem.message, problem.line,
-                                problem.column, problem.field))
+        self.report.add(
+            Problem(
+                ERROR,
+                code,
+                problem.path,
+                problem.message,
+                problem.line,
+                problem.column,
+                problem.field,
+            )
+        )
 
 
 def did_you_mean(word: str, choices: list[str] | set[str]) -> str:

@@ -28,7 +28,9 @@ def text(report: Report, strict: bool = False, style: Style = _plain) -> str:
             where = f"{p.line}:{p.column or 1}" if p.line else "-"
             colour = "red" if p.severity == ERROR else "yellow"
             field = f" {p.field}:" if p.field else ""
-            lines.append(f"  {where:>8}  {style(p.severity, fg=colour)} [{p.code}]{field} {p.message}")
+            lines.append(
+                f"  {where:>8}  {style(p.severity, fg=colour)} [{p.code}]{field} {p.message}"
+            )
         lines.append("")
     if report.recipe_changes:
         lines.append(style("Changes since " + (report.base or "the base"), bold=True))
@@ -39,8 +41,14 @@ def text(report: Report, strict: bool = False, style: Style = _plain) -> str:
     warnings = len(problems) - errors
     verdict = "ok" if report.ok(strict) else "failed"
     colour = "green" if report.ok(strict) else "red"
-    lines.append(style(f"{verdict}: {_count(errors, 'error')}, {_count(warnings, 'warning')} "
-                       f"in {_count(report.checked_files, 'file')} checked", fg=colour, bold=True))
+    lines.append(
+        style(
+            f"{verdict}: {_count(errors, 'error')}, {_count(warnings, 'warning')} "
+            f"in {_count(report.checked_files, 'file')} checked",
+            fg=colour,
+            bold=True,
+        )
+    )
     return "\n".join(lines)
 
 
@@ -55,7 +63,9 @@ def change_lines(change: RecipeChange) -> list[str]:
         return [f"{change.recipe_id}: deleted (was {change.old_version})"]
     needs = f"needs {change.required_bump}" if change.required_bump else "no semantic change"
     head = f"{change.recipe_id}: {change.old_version} -> {change.new_version} ({change.given_bump or 'no'} bump; {needs})"
-    return [head] + [f"  {c['op']:<11} {c['path_text']}: {_values(c)} ({c['bump']})" for c in change.changes]
+    return [head] + [
+        f"  {c['op']:<11} {c['path_text']}: {_values(c)} ({c['bump']})" for c in change.changes
+    ]
 
 
 def _values(change: dict[str, Any]) -> str:
@@ -94,8 +104,10 @@ def github(report: Report, strict: bool = False) -> str:
 
 
 def _verdict(counts: dict[str, Any]) -> str:
-    return (f"{'ok' if counts['ok'] else 'failed'}: {_count(counts['errors'], 'error')}, "
-            f"{_count(counts['warnings'], 'warning')} in {_count(counts['checked_files'], 'file')} checked")
+    return (
+        f"{'ok' if counts['ok'] else 'failed'}: {_count(counts['errors'], 'error')}, "
+        f"{_count(counts['warnings'], 'warning')} in {_count(counts['checked_files'], 'file')} checked"
+    )
 
 
 def _data(value: str) -> str:
@@ -114,20 +126,35 @@ def markdown(report: Report, strict: bool = False) -> str:
     base = f" (base {md.code(report.base)})" if report.base else ""
     lines = [f"## {mark} modelyard validate", "", _verdict(counts) + base, ""]
     if report.recipe_changes:
-        lines += ["### Recipe changes", "", "| recipe | change | version | bump | required |",
-                  "| --- | --- | --- | --- | --- |"]
+        lines += [
+            "### Recipe changes",
+            "",
+            "| recipe | change | version | bump | required |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for c in report.recipe_changes:
-            version = f"{md.text(c.old_version or '-', True)} → {md.text(c.new_version or '-', True)}"
-            lines.append(f"| {md.code(c.recipe_id, True)} | {md.text(c.status, True)} | {version} | "
-                         f"{md.text(c.given_bump or '-', True)} | {md.text(c.required_bump or '-', True)} |")
+            version = (
+                f"{md.text(c.old_version or '-', True)} → {md.text(c.new_version or '-', True)}"
+            )
+            lines.append(
+                f"| {md.code(c.recipe_id, True)} | {md.text(c.status, True)} | {version} | "
+                f"{md.text(c.given_bump or '-', True)} | {md.text(c.required_bump or '-', True)} |"
+            )
         lines.append("")
         for c in report.recipe_changes:
             if not c.changes:
                 continue
-            lines += [f"<details><summary><code>{md.html(c.recipe_id)}</code>: {len(c.changes)} change(s)</summary>",
-                      "", "| op | path | old | new | bump |", "| --- | --- | --- | --- | --- |"]
-            lines += [f"| {md.text(e['op'], True)} | {md.code(e['path_text'], True)} | {_cell(e['old'])} | "
-                      f"{_cell(e['new'])} | {md.text(e['bump'], True)} |" for e in c.changes]
+            lines += [
+                f"<details><summary><code>{md.html(c.recipe_id)}</code>: {len(c.changes)} change(s)</summary>",
+                "",
+                "| op | path | old | new | bump |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+            lines += [
+                f"| {md.text(e['op'], True)} | {md.code(e['path_text'], True)} | {_cell(e['old'])} | "
+                f"{_cell(e['new'])} | {md.text(e['bump'], True)} |"
+                for e in c.changes
+            ]
             lines += ["", "</details>", ""]
     problems = report.sorted_problems()
     if problems:
@@ -135,8 +162,10 @@ def markdown(report: Report, strict: bool = False) -> str:
         for p in problems:
             icon = "❌" if p.severity == ERROR else "⚠️"
             where = f"{p.file}:{p.line}" if p.line else p.file
-            lines.append(f"| {icon} | {md.code(where, True)} | {md.code(p.field or '', True)} | "
-                         f"{md.text(p.message, True)} ({md.code(p.code, True)}) |")
+            lines.append(
+                f"| {icon} | {md.code(where, True)} | {md.code(p.field or '', True)} | "
+                f"{md.text(p.message, True)} ({md.code(p.code, True)}) |"
+            )
         lines.append("")
     return "\n".join(lines)
 

@@ -98,13 +98,23 @@ class Tree:
         return self.parse(rel, MODELS_OF_KIND[kind])
 
     def recipe(self, recipe_id: str) -> Parsed[Recipe] | None:
-        return self.parse(str(layout.recipe_file(recipe_id)), Recipe) if is_valid_id(recipe_id) else None
+        return (
+            self.parse(str(layout.recipe_file(recipe_id)), Recipe)
+            if is_valid_id(recipe_id)
+            else None
+        )
 
     def manifest(self, recipe_id: str) -> Parsed[ManifestFile] | None:
-        return self.parse(str(layout.manifest_file(recipe_id)), ManifestFile) if is_valid_id(recipe_id) else None
+        return (
+            self.parse(str(layout.manifest_file(recipe_id)), ManifestFile)
+            if is_valid_id(recipe_id)
+            else None
+        )
 
     def model(self, model_id: str) -> Parsed[Model] | None:
-        return self.parse(str(layout.model_file(model_id)), Model) if is_valid_id(model_id) else None
+        return (
+            self.parse(str(layout.model_file(model_id)), Model) if is_valid_id(model_id) else None
+        )
 
     def exists(self, rel: str) -> bool:
         return safefs.is_file(self.reg.root, rel)
@@ -135,7 +145,11 @@ class Tree:
             rel_folder = os.path.relpath(folder, root)
             prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
             out.extend(prefix + n for n in names if not n.startswith("."))
-            out.extend(prefix + d for d in dirs if not d.startswith(".") and os.path.islink(os.path.join(folder, d)))
+            out.extend(
+                prefix + d
+                for d in dirs
+                if not d.startswith(".") and os.path.islink(os.path.join(folder, d))
+            )
             dirs[:] = [d for d in dirs if not d.startswith(".")]
         return sorted(out)
 
@@ -154,9 +168,18 @@ class Tree:
             return found
         patterns = []
         for value in wanted:
-            patterns += ["-e", f"{field}: {value}", "-e", f"{field}: '{value}'", "-e", f'{field}: "{value}"']
+            patterns += [
+                "-e",
+                f"{field}: {value}",
+                "-e",
+                f"{field}: '{value}'",
+                "-e",
+                f'{field}: "{value}"',
+            ]
         spec = f":(glob){self.reg.repo_path(files)}"
-        proc = self.reg.git.run("grep", "--null", "-F", "--untracked", *patterns, "--", spec, check=False)
+        proc = self.reg.git.run(
+            "grep", "--null", "-F", "--untracked", *patterns, "--", spec, check=False
+        )
         if proc.returncode > 1:  # 1 is "no match"
             raise GitError(f"git grep failed: {proc.stderr.decode(errors='replace').strip()}")
         prefix = f"{self.reg.prefix}/" if self.reg.prefix else ""
@@ -166,7 +189,7 @@ class Tree:
             if key != field:  # a substring match elsewhere, or a nested field
                 continue
             value = rest.strip().strip("'\"")
-            rel = path[len(prefix):] if prefix and path.startswith(prefix) else path
+            rel = path[len(prefix) :] if prefix and path.startswith(prefix) else path
             if value in found and safefs.is_file(self.reg.root, rel):
                 found[value].append(rel)
         return found
@@ -181,9 +204,13 @@ def parse_bytes(data: bytes, model: type[T], rel: str, display: str) -> Parsed[T
     except UnicodeDecodeError:
         return Parsed(rel, None, None, [FileProblem(display, "not UTF-8 text", 1, 1)])
     if not isinstance(loaded.data, dict):
-        return Parsed(rel, None, loaded, [FileProblem(display, "expected a mapping of fields at the top", 1, 1)])
+        return Parsed(
+            rel,
+            None,
+            loaded,
+            [FileProblem(display, "expected a mapping of fields at the top", 1, 1)],
+        )
     try:
         return Parsed(rel, model.model_validate(loaded.data), loaded)
     except ValidationError as exc:
         return Parsed(rel, None, loaded, problems_from_validation(exc, model, loaded, display))
-

@@ -48,7 +48,10 @@ async def get_model(access: Access, model_id: str) -> JSONResponse:
 
 
 @writes.post(
-    "/models", summary="Register Model", status_code=201, response_model=Model,
+    "/models",
+    summary="Register Model",
+    status_code=201,
+    response_model=Model,
     responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def register_model(access: Access, body: ModelCreate) -> JSONResponse:
@@ -57,7 +60,9 @@ async def register_model(access: Access, body: ModelCreate) -> JSONResponse:
 
 
 @writes.put(
-    "/models/{model_id}", summary="Update Model", response_model=Model,
+    "/models/{model_id}",
+    summary="Update Model",
+    response_model=Model,
     responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def update_model(access: Access, model_id: str, body: ModelUpdate) -> JSONResponse:

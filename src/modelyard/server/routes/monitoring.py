@@ -24,7 +24,9 @@ writes = APIRouter(tags=[TAG])
 
 
 @reads.get(
-    "/models/{model_id}/monitoring", summary="List Monitoring Snapshots", response_model=SnapshotList,
+    "/models/{model_id}/monitoring",
+    summary="List Monitoring Snapshots",
+    response_model=SnapshotList,
     responses=NOT_FOUND,
 )
 async def list_snapshots(
@@ -35,8 +37,11 @@ async def list_snapshots(
 
 
 @writes.post(
-    "/models/{model_id}/monitoring", summary="Create Monitoring Snapshot", status_code=201,
-    response_model=MonitoringSnapshot, responses={**NOT_FOUND, **WRITE_ERRORS},
+    "/models/{model_id}/monitoring",
+    summary="Create Monitoring Snapshot",
+    status_code=201,
+    response_model=MonitoringSnapshot,
+    responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def create_snapshot(access: Access, model_id: str, body: SnapshotCreate) -> JSONResponse:
     """Record what production monitoring saw (captured now unless `captured_at` is given)."""

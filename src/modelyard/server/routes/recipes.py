@@ -42,10 +42,14 @@ async def list_recipes(
     offset: Offset = DEFAULT_OFFSET,
 ) -> JSONResponse:
     """Recipes matching every given filter, by id; `total` counts all matches before paging."""
-    return respond(await access.read(recipes.list_recipes, model_family, level, status, limit, offset))
+    return respond(
+        await access.read(recipes.list_recipes, model_family, level, status, limit, offset)
+    )
 
 
-@reads.get("/recipes/{recipe_id}", summary="Get Recipe", response_model=RecipeOut, responses=NOT_FOUND)
+@reads.get(
+    "/recipes/{recipe_id}", summary="Get Recipe", response_model=RecipeOut, responses=NOT_FOUND
+)
 async def get_recipe(access: Access, recipe_id: str) -> JSONResponse:
     """One recipe, with its current version (extra fields `version`, `version_id`)."""
     return respond(await access.read(recipes.get_recipe, recipe_id))
@@ -65,12 +69,19 @@ async def get_resolved_manifest(access: Access, recipe_id: str) -> JSONResponse:
 
 def _resolved(reg: Registry, recipe_id: str) -> ResolvedManifest:
     manifest, provenance = recipes.resolved_manifest(reg, recipe_id)
-    return ResolvedManifest(recipe_id=recipe_id, version=recipes.get_recipe(reg, recipe_id).version,
-                            manifest=manifest, provenance=provenance)
+    return ResolvedManifest(
+        recipe_id=recipe_id,
+        version=recipes.get_recipe(reg, recipe_id).version,
+        manifest=manifest,
+        provenance=provenance,
+    )
 
 
 @writes.post(
-    "/recipes", summary="Create Recipe", status_code=201, response_model=RecipeOut,
+    "/recipes",
+    summary="Create Recipe",
+    status_code=201,
+    response_model=RecipeOut,
     responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def create_recipe(access: Access, body: RecipeCreate) -> JSONResponse:
@@ -80,7 +91,9 @@ async def create_recipe(access: Access, body: RecipeCreate) -> JSONResponse:
 
 
 @writes.put(
-    "/recipes/{recipe_id}", summary="Update Recipe", response_model=RecipeOut,
+    "/recipes/{recipe_id}",
+    summary="Update Recipe",
+    response_model=RecipeOut,
     responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def update_recipe(access: Access, recipe_id: str, body: RecipeUpdate) -> JSONResponse:
@@ -89,7 +102,9 @@ async def update_recipe(access: Access, recipe_id: str, body: RecipeUpdate) -> J
 
 
 @writes.delete(
-    "/recipes/{recipe_id}", summary="Delete Recipe", response_model=DeleteResult,
+    "/recipes/{recipe_id}",
+    summary="Delete Recipe",
+    response_model=DeleteResult,
     responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def delete_recipe(access: Access, recipe_id: str) -> JSONResponse:
@@ -98,7 +113,10 @@ async def delete_recipe(access: Access, recipe_id: str) -> JSONResponse:
 
 
 @writes.post(
-    "/recipes/{recipe_id}/clone", summary="Clone Recipe", status_code=201, response_model=RecipeOut,
+    "/recipes/{recipe_id}/clone",
+    summary="Clone Recipe",
+    status_code=201,
+    response_model=RecipeOut,
     responses={**NOT_FOUND, **BAD_QUERY, **WRITE_ERRORS},
 )
 async def clone_recipe(
@@ -106,7 +124,8 @@ async def clone_recipe(
     recipe_id: str,
     name: str = Query(description="The new recipe's name.", min_length=1, max_length=200),
     level: str | None = Query(
-        None, description="Level of the clone (extra; default the source's level): baseline, industry or client.",
+        None,
+        description="Level of the clone (extra; default the source's level): baseline, industry or client.",
         json_schema_extra={"enum": [m.value for m in RecipeLevel]},
     ),
 ) -> JSONResponse:

@@ -36,7 +36,9 @@ async def list_runs(
     run_type: str | None = enum_query(RunType, "runs (extra)"),
 ) -> JSONResponse:
     """Runs matching every given filter, newest first."""
-    return respond(await access.read(runs.list_runs, model_id, recipe_id, status, limit, offset, run_type))
+    return respond(
+        await access.read(runs.list_runs, model_id, recipe_id, status, limit, offset, run_type)
+    )
 
 
 @reads.get("/runs/{run_id}", summary="Get Run", response_model=RunOut, responses=NOT_FOUND)
@@ -46,7 +48,10 @@ async def get_run(access: Access, run_id: str) -> JSONResponse:
 
 
 @writes.post(
-    "/runs", summary="Create Run", status_code=201, response_model=RunOut,
+    "/runs",
+    summary="Create Run",
+    status_code=201,
+    response_model=RunOut,
     responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def create_run(access: Access, body: RunCreate) -> JSONResponse:
@@ -55,7 +60,9 @@ async def create_run(access: Access, body: RunCreate) -> JSONResponse:
 
 
 @writes.put(
-    "/runs/{run_id}", summary="Update Run", response_model=RunOut,
+    "/runs/{run_id}",
+    summary="Update Run",
+    response_model=RunOut,
     responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def update_run(access: Access, run_id: str, body: RunUpdate) -> JSONResponse:

@@ -17,8 +17,10 @@ writes = APIRouter(tags=[TAG])
 
 
 @reads.get(
-    "/recipes/{recipe_id}/synthetic-example", summary="Get Synthetic Example",
-    response_model=SyntheticExample, responses=NOT_FOUND,
+    "/recipes/{recipe_id}/synthetic-example",
+    summary="Get Synthetic Example",
+    response_model=SyntheticExample,
+    responses=NOT_FOUND,
 )
 async def get_synthetic(access: Access, recipe_id: str) -> JSONResponse:
     """The recipe's synthetic example; 404 `Synthetic example not found` when it has none."""
@@ -26,8 +28,11 @@ async def get_synthetic(access: Access, recipe_id: str) -> JSONResponse:
 
 
 @writes.post(
-    "/recipes/{recipe_id}/synthetic-example", summary="Create Synthetic Example", status_code=201,
-    response_model=SyntheticExample, responses={**NOT_FOUND, **WRITE_ERRORS},
+    "/recipes/{recipe_id}/synthetic-example",
+    summary="Create Synthetic Example",
+    status_code=201,
+    response_model=SyntheticExample,
+    responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def create_synthetic(access: Access, recipe_id: str, body: SyntheticCreate) -> JSONResponse:
     """Set the recipe's synthetic example, replacing an earlier one."""

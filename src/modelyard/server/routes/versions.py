@@ -17,7 +17,9 @@ writes = APIRouter(tags=[TAG])
 
 
 @reads.get(
-    "/recipes/{recipe_id}/versions", summary="List Versions", response_model=VersionList,
+    "/recipes/{recipe_id}/versions",
+    summary="List Versions",
+    response_model=VersionList,
     responses=NOT_FOUND,
 )
 async def list_versions(access: Access, recipe_id: str) -> JSONResponse:
@@ -27,7 +29,9 @@ async def list_versions(access: Access, recipe_id: str) -> JSONResponse:
 
 
 @reads.get(
-    "/recipes/{recipe_id}/versions/{version_id}", summary="Get Version", response_model=RecipeVersion,
+    "/recipes/{recipe_id}/versions/{version_id}",
+    summary="Get Version",
+    response_model=RecipeVersion,
     responses=NOT_FOUND,
 )
 async def get_version(access: Access, recipe_id: str, version_id: str) -> JSONResponse:
@@ -36,8 +40,11 @@ async def get_version(access: Access, recipe_id: str, version_id: str) -> JSONRe
 
 
 @writes.post(
-    "/recipes/{recipe_id}/versions", summary="Create Version", status_code=201,
-    response_model=RecipeVersion, responses={**NOT_FOUND, **WRITE_ERRORS},
+    "/recipes/{recipe_id}/versions",
+    summary="Create Version",
+    status_code=201,
+    response_model=RecipeVersion,
+    responses={**NOT_FOUND, **WRITE_ERRORS},
 )
 async def create_version(access: Access, recipe_id: str, body: VersionCreate) -> JSONResponse:
     """Commit a new version from a full manifest; the version number is bumped from the
