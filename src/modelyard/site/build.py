@@ -21,7 +21,7 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from modelyard.errors import InvalidValue
-from modelyard.site import context as ctx
+from modelyard.site import rows
 from modelyard.site.data import load_catalog
 from modelyard.site.outputs import PAGES, Job, Site
 from modelyard.site.render import make_env, template_problem, template_sources
@@ -170,7 +170,7 @@ def _build(
     cat = load_catalog(reg)
     # the digest reads every registry template and asset: a link among them stops the build here
     sources = template_sources(reg.root, reg.display)
-    site = Site(cat, ctx.make_indexes(cat), make_env(sources), sources.digest(), base_url)
+    site = Site(cat, rows.make_indexes(cat), make_env(sources), sources.digest(), base_url)
     old = _load_state(out)
     report = BuildReport(out=out, problems=list(cat.problems))
     files: dict[str, str] = {}

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from modelyard.domain.records import ModelList, RecipeList, RunList, SnapshotList, VersionList
 from modelyard.ops.common import DEFAULT_LIMIT
 from modelyard.site import context as ctx
+from modelyard.site import rows
 from modelyard.site.data import Catalog
 from modelyard.site.render import json_for_script, template_problem
 
@@ -43,7 +44,7 @@ class Site:
     """Everything a job needs; built once per build, shared by forked workers."""
 
     cat: Catalog
-    ix: ctx.Indexes
+    ix: rows.Indexes
     env: Environment
     digest: str
     base_url: str
