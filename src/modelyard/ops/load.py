@@ -1,32 +1,44 @@
-"""Reading records by id, with the seed's not-found errors. Every read goes through here."""
+"""Reading records by id, with the seed's not-found errors, and listings through storage's
+record API. Every read of the operations goes through here."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.domain.ids import version_id as make_version_id
 from modelyard.domain.records import (
     ManifestFile,
     Model,
-    MonitoringSnapshot,
     Recipe,
     RecipeOut,
     Run,
     RunOut,
     SyntheticExample,
 )
-from modelyard.errors import GitError, NotFound, UnsafePath
-from modelyard.storage import layout
-from modelyard.storage.cache_rows import Row
+from modelyard.errors import NotFound
+from modelyard.storage import layout, records
+from modelyard.storage.records import (
+    Hits,
+    current_versions,
+    listed,
+    models_where,
+    recipes_where,
+    runs_where,
+    snapshots,
+)
 from modelyard.storage.registry import Registry
-from modelyard.storage.worktree import View
 
-T = TypeVar("T", bound=BaseModel)
+__all__ = [
+    "Hits",
+    "current_versions",
+    "listed",
+    "models_where",
+    "recipes_where",
+    "runs_where",
+    "snapshots",
+]
 
 
 def _check(kind: str, ident: str) -> None:
@@ -61,37 +73,12 @@ def recipe_out(reg: Registry, rec: Recipe, version: Any = ...) -> RecipeOut:
     )
 
 
-def listed(reg: Registry, rel: Any, model: type[T], **expect: str) -> T | None:
-    """A record for a listing: `read_at`, except that a file reached through a symbolic link
-    is left out (never read; `validate` reports it, and a read by id refuses it)."""
-    try:
-        return reg.read_at(rel, model, **expect)
-    except UnsafePath as exc:
-        if exc.reason == "symlink":
-            return None
-        raise
-
-
-def recipes(reg: Registry) -> Iterator[Recipe]:
-    for recipe_id in reg.ids_in(layout.RECIPES):
-        found = listed(reg, layout.recipe_file(recipe_id), Recipe, id=recipe_id)
-        if found is not None:
-            yield found
-
-
 def model(reg: Registry, model_id: str) -> Model:
     _check("Model", model_id)
     found = reg.read_at(layout.model_file(model_id), Model, id=model_id)
     if found is None:
         raise NotFound("Model", model_id)
     return found
-
-
-def models(reg: Registry) -> Iterator[Model]:
-    for model_id in reg.ids_in(layout.MODELS):
-        found = listed(reg, layout.model_file(model_id), Model, id=model_id)
-        if found is not None:
-            yield found
 
 
 def run(reg: Registry, run_id: str) -> Run:
@@ -107,176 +94,23 @@ def run_out(reg: Registry, found: Run) -> RunOut:
     return RunOut(**found.model_dump(), logs_text=logs)
 
 
-def runs(reg: Registry) -> Iterator[Run]:
-    """Every run, newest first."""
-    for shard, run_id in reg.run_locations():
-        found = listed(reg, f"{layout.RUNS}/{shard}/{run_id}/{layout.RUN_FILE}", Run, id=run_id)
-        if found is not None:
-            yield found
-
-
-def snapshots(reg: Registry, model_id: str) -> list[MonitoringSnapshot]:
-    out = []
-    for snap_id in reg.snapshot_ids(model_id):
-        found = listed(
-            reg,
-            layout.snapshot_file(model_id, snap_id),
-            MonitoringSnapshot,
-            id=snap_id,
-            model_id=model_id,
-        )
-        if found is not None:
-            out.append(found)
-    return out
-
-
 def synthetic(reg: Registry, recipe_id: str) -> SyntheticExample | None:
     return reg.read_at(layout.synthetic_file(recipe_id), SyntheticExample, recipe_id=recipe_id)
 
 
-# -- filtered listings, through the cache when there is one ------------------------------------
+# -- listings: storage's record API (storage/records.py) -----------------------------------------
 
 
-class Hits(Generic[T]):
-    """The records that match a listing's filters, in order. Records that come from the cache
-    are validated only when a page of them is asked for, so `len()` of 100,000 runs is cheap."""
-
-    def __init__(
-        self,
-        reg: Registry,
-        model: type[T],
-        kind: str,
-        items: list[T | Row],
-        view: View | None = None,
-    ) -> None:
-        self.reg, self.model, self.kind, self.items, self.view = reg, model, kind, items, view
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def page(self, offset: int = 0, limit: int | None = None) -> list[T]:
-        chunk = self.items[offset : None if limit is None else offset + limit]
-        rows = [i for i in chunk if isinstance(i, Row)]
-        if rows and self.view is not None:
-            self.view.data(rows, self.kind)
-        out = []
-        for item in chunk:
-            found = (
-                _realize(self.reg, item, self.model, self.kind) if isinstance(item, Row) else item
-            )
-            if found is not None:
-                out.append(found)
-        return out
-
-    def all(self) -> list[T]:
-        return self.page()
+def recipes(reg: Registry) -> Iterator[Recipe]:
+    """Every recipe, by id."""
+    return iter(records.recipes_where(reg).all())
 
 
-# a record whose file names it: its `id` must be its folder's name (Registry.read_at)
-_NAMED = {"run", "recipe", "model"}
+def models(reg: Registry) -> Iterator[Model]:
+    """Every model, by id."""
+    return iter(records.models_where(reg).all())
 
 
-def _realize(reg: Registry, row: Row, model: type[T], kind: str) -> T | None:
-    expect = {"id": row.sort[1]} if kind in _NAMED else {}
-    if row.data is not None:
-        try:
-            found = model.model_validate(row.data)
-        except ValidationError:
-            pass  # read it the ordinary way, which reports the problem with its position
-        else:
-            if all(getattr(found, k) == v for k, v in expect.items()):
-                return found
-    return listed(reg, row.rel, model, **expect)
-
-
-def _matches(record: BaseModel, filters: dict[str, Any]) -> bool:
-    return all(v is None or getattr(record, k) == v for k, v in filters.items())
-
-
-def _where(
-    reg: Registry,
-    kind: str,
-    model: type[T],
-    specs: tuple[str, ...],
-    filters: dict[str, Any],
-    newest_first: bool = False,
-    glob: bool = False,
-) -> Hits[T] | None:
-    """Matches from the cache (None when there is none, or it failed: the caller scans)."""
-    cache = reg.blob_cache
-    if cache is None:
-        return None
-    try:
-        view = cache.view(kind, *specs, glob=glob)
-        rows = view.rows(
-            kind,
-            model,
-            {k: None if v is None else str(v) for k, v in filters.items()},
-            newest_first=newest_first,
-        )
-    except (sqlite3.Error, GitError, OSError):
-        return None
-    items: list[T | Row] = []
-    for row in rows:
-        if row.data is None:  # changed in the working tree, or broken: read it now, filter here
-            found = _realize(reg, row, model, kind)
-            if found is not None and _matches(found, filters):
-                items.append(found)
-        else:
-            items.append(row)
-    return Hits(reg, model, kind, items, view)
-
-
-def runs_where(reg: Registry, **filters: Any) -> Hits[Run]:
-    """Runs whose fields equal every non-None filter (model_id, recipe_id, status, run_type), newest first."""
-    hits = _where(reg, "run", Run, (layout.RUNS,), filters, newest_first=True)
-    if hits is None:
-        hits = Hits(reg, Run, "run", [r for r in runs(reg) if _matches(r, filters)])
-    return hits
-
-
-def recipes_where(reg: Registry, **filters: Any) -> Hits[Recipe]:
-    """Recipes whose fields equal every non-None filter (model_family, level, status, parent_id), by id."""
-    hits = _where(reg, "recipe", Recipe, (layout.RECIPES,), filters)
-    if hits is None:
-        hits = Hits(reg, Recipe, "recipe", [r for r in recipes(reg) if _matches(r, filters)])
-    return hits
-
-
-def models_where(reg: Registry, **filters: Any) -> Hits[Model]:
-    """Models whose fields equal every non-None filter (model_family, status, recipe_id, owner), by id."""
-    hits = _where(
-        reg, "model", Model, (f"{layout.MODELS}/*/{layout.MODEL_FILE}",), filters, glob=True
-    )
-    if hits is None:
-        hits = Hits(reg, Model, "model", [m for m in models(reg) if _matches(m, filters)])
-    return hits
-
-
-def current_versions(
-    reg: Registry, recipe_ids: list[str], view: View | None = None
-) -> dict[str, str | None]:
-    """The current version number of each recipe (None when its manifest is missing).
-    `view`: the cache's view of `recipes/` that a listing has open already."""
-    wanted = set(recipe_ids)
-    found: dict[str, str | None] = {}
-    rows: list[Row] = []
-    if view is not None and len(wanted) > 5:  # for a handful, reading the files is as quick
-        try:
-            rows = [
-                r
-                for r in view.rows("manifest", ManifestFile)
-                if r.data is not None and r.sort[1] in wanted
-            ]
-            view.data(rows, "manifest")
-        except (sqlite3.Error, GitError, OSError):
-            rows = []
-    if rows:
-        for row in rows:
-            mf = _realize(reg, row, ManifestFile, "manifest")
-            found[row.sort[1]] = mf.version if mf else None
-    for rid in recipe_ids:
-        if rid not in found:  # changed in the working tree, or no cache: read the file
-            mf = reg.read(layout.manifest_file(rid), ManifestFile)
-            found[rid] = mf.version if mf else None
-    return found
+def runs(reg: Registry) -> Iterator[Run]:
+    """Every run, newest first."""
+    return iter(records.runs_where(reg).all())

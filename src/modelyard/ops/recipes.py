@@ -36,7 +36,7 @@ def list_recipes(
     limit, offset = check_page(limit, offset)
     hits = load.recipes_where(reg, model_family=family, level=lvl, status=st)
     page = hits.page(offset, limit)
-    versions = load.current_versions(reg, [r.id for r in page], hits.view)
+    versions = load.current_versions(reg, [r.id for r in page], hits)
     return RecipeList(
         recipes=[load.recipe_out(reg, r, versions[r.id]) for r in page], total=len(hits)
     )
