@@ -568,6 +568,7 @@ def test_a_broken_registry_file_is_a_500_naming_it(
 ) -> None:
     path = reg.path(f"recipes/{base_recipe}/recipe.yaml")
     path.write_text(path.read_text().replace("level: baseline", "level: galaxy"))
+    git(reg.worktree, "commit", "-qam", "a broken file, committed")  # the server reads HEAD
     r = client.get(f"{API}/recipes/{base_recipe}")
     assert r.status_code == 500
     assert r.json()["detail"].startswith(f"registry/recipes/{base_recipe}/recipe.yaml:")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import manifest
+from conftest import git, manifest
 from modelyard.errors import FileProblem, RegistryFileError
 from modelyard.ops import recipes
 from modelyard.server import catalog
@@ -113,7 +113,28 @@ def test_rebuilt_after_an_edit_outside_the_server(
         path.read_text().replace("name: Pricing Baseline", "name: Pricing Baseline (edited)")
     )
     client.get("/model-development/")
+    assert len(builder.calls) == 2  # the committed state is what it serves: not committed yet
+    git(reg.worktree, "commit", "-qam", "a hand edit, committed with plain git")
+    client.get("/model-development/")
     assert len(builder.calls) == 3
+
+
+def test_with_worktree_an_uncommitted_edit_is_rebuilt_too(
+    reg: Registry,
+    builder: Builder,
+    base_recipe: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(catalog, "CHECK_INTERVAL", 0.0)
+    settings = ServerSettings(site_dir=tmp_path / "site", worktree=True)
+    with TestClient(create_app(reg, settings)) as client:
+        client.get("/model-development/")
+        path = reg.path(f"recipes/{base_recipe}/recipe.yaml")
+        path.write_text(path.read_text().replace("name: Pricing Baseline", "name: Edited"))
+        client.get("/model-development/")
+        assert len(builder.calls) == 2
+        assert client.get(f"/api/ml-development/recipes/{base_recipe}").json()["name"] == "Edited"
 
 
 def test_pages_and_mirrors_stay_inside_their_folders(

@@ -52,6 +52,12 @@ from modelyard.cli.common import open_registry
     help="Where to build the catalog. Default: .git/modelyard/site of the registry's repository.",
 )
 @click.option(
+    "--worktree",
+    is_flag=True,
+    help="Read the working tree, uncommitted edits included, instead of the committed state "
+    "(slower on a large registry; for previewing edits in your own clone).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -68,6 +74,7 @@ def serve(
     cors_origins: tuple[str, ...],
     max_body_bytes: int | None,
     site_dir: str | None,
+    worktree: bool,
     log_level: str,
 ) -> None:
     """Serve the seed's HTTP API at /api/ml-development, the catalog at /model-development/
@@ -98,6 +105,7 @@ def serve(
         cors_origins=cors_from_env(cors_origins),
         max_body_bytes=max_body_from_env(max_body_bytes),
         site_dir=Path(site_dir).resolve() if site_dir else None,
+        worktree=worktree,
     )
     check_exposure(host, settings, insecure)
     app = create_app(reg, settings)

@@ -3,8 +3,12 @@ one at a time, each in a worker thread, on top of the registry's cross-process f
 
 Every call opens its own `Registry` (cheap: no git involved until a write), so no git
 object is shared between threads and nothing keeps a git process alive between requests.
-What they share is a cache of parsed files (`cache.py`), checked against each file on
-every read.
+What they share is storage's derived index of parsed records (`.git/modelyard/`). By
+default the server reads the committed state: HEAD, looked up from git's files on every
+request, so a commit by this server, by another process or a fetch and merge is seen by the
+next request, and nothing is re-derived when nothing was committed. `worktree=True`
+(`modelyard serve --worktree`) reads the working tree instead, uncommitted edits included,
+at the cost of checking the working tree on each read.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 
-from modelyard.server.cache import CachedRegistry, ParseCache
 from modelyard.storage.registry import Registry
 
 T = TypeVar("T")
@@ -27,16 +30,16 @@ T = TypeVar("T")
 class RegistryAccess:
     """The server's one door to the registry."""
 
-    def __init__(self, root: Path, cache: ParseCache | None = None) -> None:
+    def __init__(self, root: Path, worktree: bool = False) -> None:
         self.root = root
-        self.cache = cache or ParseCache()
+        self.worktree = worktree
         self.writes = 0
         self._guard = threading.Lock()
         self._limiter: anyio.CapacityLimiter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def open(self) -> Registry:
-        return CachedRegistry(self.root, self.cache)
+        return Registry(self.root, committed=not self.worktree)
 
     def _write_limiter(self) -> anyio.CapacityLimiter:
         # a limiter belongs to one event loop; a test client may start a new loop

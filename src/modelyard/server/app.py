@@ -66,8 +66,8 @@ def create_app(
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
-    app.state.access = RegistryAccess(reg.root)
-    app.state.catalog = Catalog(reg.root, settings.site_dir)
+    app.state.access = RegistryAccess(reg.root, settings.worktree)
+    app.state.catalog = Catalog(reg.root, settings.site_dir, settings.worktree)
     errors.install(app)
     openapi.install(app)
 

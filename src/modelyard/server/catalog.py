@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import tempfile
 import threading
 import time
@@ -22,7 +21,6 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from modelyard.errors import ModelyardError
-from modelyard.storage import layout
 from modelyard.storage.registry import Registry
 
 log = logging.getLogger("modelyard.server")
@@ -54,9 +52,10 @@ def _site_builder() -> Any:
 class Catalog:
     """Builds the catalog on demand and knows where its pages are."""
 
-    def __init__(self, root: Path, out: Path | None) -> None:
+    def __init__(self, root: Path, out: Path | None, worktree: bool = False) -> None:
         self.root = root
         self._out = out
+        self.worktree = worktree
         self._lock = threading.Lock()
         self._tried_for: tuple[Any, ...] | None = None
         self._good = False
@@ -83,27 +82,10 @@ class Catalog:
         return self.out / PAGES
 
     def fingerprint(self) -> tuple[Any, ...]:
-        parts: list[Any] = []
-        git_dir = self._git_dir
-        if git_dir is not None:
-            head = _read(git_dir / "HEAD")
-            parts.append(head)
-            if head.startswith("ref: "):
-                ref = head[5:].strip()
-                parts.append(_read(git_dir / ref) or _stat(git_dir / "packed-refs"))
-            parts.append(_stat(git_dir / "index"))
-        parts.append(_stat(self.root / layout.SETTINGS))
-        for folder in (layout.RECIPES, layout.MODELS):
-            for dirpath, dirnames, filenames in os.walk(self.root / folder):
-                dirnames[:] = [d for d in dirnames if d != "monitoring"]
-                parts.append((dirpath, _stat(Path(dirpath))))
-                parts.extend((dirpath, n, _stat(Path(dirpath) / n)) for n in filenames)
-        runs = self.root / layout.RUNS
-        parts.append(_stat(runs))
-        if runs.is_dir():
-            with os.scandir(runs) as it:
-                parts.extend((e.name, e.stat().st_mtime_ns) for e in it if e.is_dir())
-        return tuple(parts)
+        return self._open().fingerprint()
+
+    def _open(self) -> Registry:
+        return Registry(self.root, committed=not self.worktree)
 
     def ensure(self, writes: int = 0) -> Path | None:
         """The pages folder, rebuilt first when the registry changed; None without a builder
@@ -124,7 +106,7 @@ class Catalog:
                 return self._result()
             self._tried_for = print_
             try:
-                build_site(Registry(self.root), self.out, base_url="", incremental=True)
+                build_site(self._open(), self.out, base_url="", incremental=True)
             except ModelyardError as exc:
                 # keep serving the last good build, and say why it is not newer
                 self.error = str(exc)
@@ -137,21 +119,6 @@ class Catalog:
 
     def _result(self) -> Path | None:
         return self.pages if self._good else None
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError:
-        return ""
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
 
 
 router = APIRouter(include_in_schema=False)

@@ -27,6 +27,8 @@ class ServerSettings:
     max_body_bytes: int = DEFAULT_MAX_BODY
     # where the catalog is built; None: .git/modelyard/site, out of the working tree
     site_dir: Path | None = None
+    # read the working tree (uncommitted edits too) rather than the committed state
+    worktree: bool = False
 
     @property
     def auth_required(self) -> bool:

@@ -195,7 +195,7 @@ class Cache:
     def _sync_locked(self) -> None:
         """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full listing."""
         # HEAD is asked every time: a long-lived process sees other processes' commits
-        head = self.git.head() or ""
+        head = self.git.current_head() or ""
         if self._meta("tree") == head:
             return
         db = self.db
@@ -277,12 +277,12 @@ class Cache:
         self.db.executemany("DELETE FROM dirs WHERE folder=?", [(f,) for f in folders])
 
     # -- parsed records -------------------------------------------------------------------------
-    def view(self, kind: str, *specs: str, glob: bool = False) -> View:
+    def view(self, kind: str, *specs: str, glob: bool = False, committed: bool = False) -> View:
         """The working tree's `kind` files, which live under `specs` (registry-relative
-        folders, or glob patterns)."""
+        folders, or glob patterns); with `committed`, HEAD's files alone."""
         from modelyard.storage.worktree import View
 
-        return View(self, kind, specs, glob)
+        return View(self, kind, specs, glob, committed)
 
     def _fill_locked(self, kind: str, model: type[BaseModel]) -> None:
         """Parse every blob of `kind` in HEAD that is not cached yet (one `git cat-file --batch`)
@@ -499,6 +499,25 @@ class Cache:
         """Each manifest blob's validated record as JSON data, by blob id."""
         with self.lock:
             return self._manifest_data_locked(blobs, model)
+
+    def head_data(self, rel: str, model: type[BaseModel]) -> tuple[bool, Any]:
+        """(True, the parsed data of `rel` as HEAD has it) when HEAD has the file and it
+        parses; (False, None) otherwise (not in HEAD, a link, broken), for the caller to read
+        from disk, which reports the problem. One blob is parsed at most once, ever."""
+        with self.lock:
+            self._sync_locked()
+            row = self.db.execute("SELECT blob, kind FROM tree WHERE path=?", (rel,)).fetchone()
+            if row is None:
+                return False, None
+            blob, kind = row
+            found = self.db.execute(
+                "SELECT ok, data FROM records WHERE blob=? AND kind=?", (blob, kind)
+            ).fetchone()
+            if found is None:
+                data = self._store(kind, model, self.git.cat_blobs([blob])).get(blob)
+            else:
+                data = json.loads(found[1]) if found[0] else None
+        return data is not None, data
 
     def get_json(self, kind: str, key: str) -> Any | None:
         with self.lock:

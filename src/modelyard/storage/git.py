@@ -27,6 +27,21 @@ FALLBACK_EMAIL = "modelyard@localhost"
 _IDENT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
 
 
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _packed_ref(path: Path, ref: str) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    for line in text.splitlines():
+        sha, _, name = line.partition(" ")
+        if name == ref:
+            return sha
+    return None
+
+
 @dataclass(frozen=True)
 class Person:
     name: str
@@ -93,6 +108,37 @@ class Git:
     def head(self) -> str | None:
         proc = self.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
         return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+    def current_head(self) -> str | None:
+        """HEAD's commit, read from git's own files (`HEAD`, the branch's ref or
+        `packed-refs`): a long-running reader asks this on every request, so it costs two
+        small reads rather than a process. Anything unusual (a ref format it does not know)
+        is left to `git rev-parse`."""
+        try:
+            text = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+            if _SHA.fullmatch(text):
+                return text
+            if not text.startswith("ref: refs/"):
+                return self.head()
+            ref = text[5:]
+            common = self._common_dir()
+            try:
+                found: str | None = (common / ref).read_text(encoding="utf-8").strip()
+            except FileNotFoundError:
+                found = _packed_ref(common / "packed-refs", ref)
+            if found is None:
+                return self.head()  # an unborn branch, or a ref git keeps elsewhere
+            return found if _SHA.fullmatch(found) else self.head()
+        except OSError:
+            return self.head()
+
+    def _common_dir(self) -> Path:
+        # a linked worktree (`git worktree add`) keeps its refs in the main repository
+        try:
+            rel = (self.git_dir / "commondir").read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return self.git_dir
+        return (self.git_dir / rel).resolve()
 
     def branch_ref(self) -> str | None:
         """`refs/heads/main`, or None when HEAD is detached."""

@@ -146,7 +146,7 @@ def _where(
     if cache is None:
         return None
     try:
-        view = cache.view(kind, *specs, glob=glob)
+        view = cache.view(kind, *specs, glob=glob, committed=reg.committed)
         rows = view.rows(
             kind,
             model,

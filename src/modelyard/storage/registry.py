@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.domain.limits import MAX_LOG_BYTES
@@ -95,8 +96,11 @@ def _refuse_linked_root(root: Path) -> None:
 class Registry:
     """One registry folder inside a git working tree. Cheap to open: reads need no git."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, committed: bool = False) -> None:
         _refuse_linked_root(root)
+        # read HEAD's records, not the working tree's: for a long-running server whose clone
+        # changes only by its own commits and fetches (docs/performance.md, "Freshness")
+        self.committed = committed
         self.root = root.resolve()
         worktree = find_worktree(self.root)
         self.worktree = worktree or self.root
@@ -173,10 +177,24 @@ class Registry:
 
     def read(self, rel: str | os.PathLike[str], model: type[T]) -> T | None:
         """The record in `rel`, or None when the file does not exist."""
+        if self.committed:
+            found = self._read_committed(Path(rel).as_posix(), model)
+            if found is not None:
+                return found
         data = self.read_bytes(rel)
         if data is None:
             return None
         return files.parse_text(data, model, self.display(rel))
+
+    def _read_committed(self, rel: str, model: type[T]) -> T | None:
+        cache = self.blob_cache
+        if cache is None:
+            return None
+        try:
+            hit, data = cache.head_data(rel, model)
+            return model.model_validate(data) if hit else None
+        except (sqlite3.Error, GitError, OSError, ValidationError):
+            return None  # read from disk, which reports a problem with its place in the file
 
     def read_at(self, rel: str | os.PathLike[str], model: type[T], **expect: str) -> T | None:
         """`read`, and the fields its place fixes (`id=...`) must hold those values."""
@@ -226,6 +244,30 @@ class Registry:
                 return list(it)
         except (FileNotFoundError, NotADirectoryError):
             return []
+
+    # -- freshness -------------------------------------------------------------------
+    def fingerprint(self) -> tuple[object, ...]:
+        """A value that changes whenever what this registry reads may have: HEAD's commit
+        when reading the committed state; with the working tree, also git's index and the
+        stat of the settings, recipe and model files and of the run shards."""
+        head = self.git.current_head() if self.in_git else None
+        parts: list[object] = [head]
+        if self.committed and head is not None:
+            return tuple(parts)
+        if self.in_git:
+            parts.append(_stat(self.git.git_dir / "index"))
+        parts.append(_stat(self.path(layout.SETTINGS)))
+        for folder in (layout.RECIPES, layout.MODELS):
+            for dirpath, dirnames, filenames in os.walk(self.path(folder)):
+                dirnames[:] = [d for d in dirnames if d != layout.MONITORING]
+                parts.append((dirpath, _stat(Path(dirpath))))
+                parts.extend((dirpath, n, _stat(Path(dirpath) / n)) for n in filenames)
+        parts.append(_stat(self.path(layout.RUNS)))
+        parts.extend(
+            (shard, _stat(self.path(f"{layout.RUNS}/{shard}")))
+            for shard in self._subdirs(layout.RUNS)
+        )
+        return tuple(parts)
 
     # -- writing ---------------------------------------------------------------------
     def mutate(self, message: str, author: str | None = None) -> Mutation:
@@ -372,6 +414,14 @@ class Mutation:
                 else:
                     files.atomic_write(target, data, modes.get(rel))
             raise
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _prune_empty(folder: Path, stop: Path) -> None:

@@ -94,14 +94,18 @@ class View:
     """The registry's working tree under some folders: HEAD's cached records, less what differs
     from HEAD, plus what is new, both of which callers read from disk."""
 
-    def __init__(self, cache: Cache, kind: str, specs: tuple[str, ...], glob: bool) -> None:
+    def __init__(
+        self, cache: Cache, kind: str, specs: tuple[str, ...], glob: bool, committed: bool = False
+    ) -> None:
         self.cache = cache
         self.root = cache.root
+        # HEAD's records alone: what a server whose clone nobody edits reads (docs/performance.md)
+        self.committed = committed
         self._proc: subprocess.Popen[bytes] | None = None
         self._git_dirty: set[str] | None = None
         self._by_stat: dict[str, set[str]] = {}
         cache.sync()
-        if _count(cache, kind) > STAT_LIMIT:
+        if not committed and _count(cache, kind) > STAT_LIMIT:
             # started now, read last: git stats the files (in C, on every core) meanwhile
             magic = "glob" if glob else "literal"
             prefix = f"{cache.prefix}/" if cache.prefix else ""
@@ -124,6 +128,8 @@ class View:
 
     def changed(self, kind: str) -> set[str]:
         """Registry paths of `kind` that HEAD has and that differ on disk (edited, deleted)."""
+        if self.committed:
+            return set()
         if self._proc is not None or self._git_dirty is not None:
             return self._from_git()
         if kind not in self._by_stat:
@@ -201,7 +207,7 @@ class View:
         ).fetchall()
         if broken:
             found = sorted(found + broken, key=lambda r: (r[1], r[2]), reverse=newest_first)
-        new = untracked(cache, kind)
+        new = [] if self.committed else untracked(cache, kind)
         return found, new
 
     def data(self, rows: list[Row], kind: str) -> None:
