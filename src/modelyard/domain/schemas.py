@@ -13,38 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from modelyard.domain.kinds import KINDS as ALL_KINDS
 from modelyard.domain.manifest import Manifest
-from modelyard.domain.records import (
-    ManifestFile,
-    Model,
-    MonitoringSnapshot,
-    Recipe,
-    RegistrySettings,
-    Run,
-    SyntheticExample,
-)
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-KINDS: dict[str, type[BaseModel]] = {
-    "recipe": Recipe,
-    "manifest": ManifestFile,
-    "model": Model,
-    "run": Run,
-    "snapshot": MonitoringSnapshot,
-    "synthetic-example": SyntheticExample,
-    "settings": RegistrySettings,
-}
-
-TITLES = {
-    "recipe": "modelyard recipe (recipes/<id>/recipe.yaml)",
-    "manifest": "modelyard recipe manifest (recipes/<id>/manifest.yaml)",
-    "model": "modelyard model (models/<id>/model.yaml)",
-    "run": "modelyard run (runs/<shard>/<id>/run.yaml)",
-    "snapshot": "modelyard monitoring snapshot (models/<model_id>/monitoring/<id>.yaml)",
-    "synthetic-example": "modelyard synthetic example (recipes/<id>/synthetic-example.yaml)",
-    "settings": "modelyard registry settings (modelyard.yaml)",
-}
+# JSON Schema file stem -> the record it describes (domain/kinds.py holds the table)
+KINDS: dict[str, type[BaseModel]] = {k.schema: k.model for k in ALL_KINDS.values()}
+TITLES: dict[str, str] = {k.schema: k.title for k in ALL_KINDS.values()}
 
 _OVERRIDE = "Override"
 

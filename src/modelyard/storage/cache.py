@@ -68,6 +68,7 @@ def _code_key() -> str:
         here / "cache_rows.py",
         here / "history.py",
         domain / "records.py",
+        domain / "kinds.py",
         domain / "enums.py",
         domain / "ids.py",
         domain / "timefmt.py",

@@ -9,16 +9,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from modelyard.domain.ids import is_valid_id
+from modelyard.domain.kinds import KINDS
 from modelyard.domain.limits import MAX_FILE_BYTES
 from modelyard.storage import layout, yamlio
 
 # what a record's filter columns hold, by kind
-FIELDS: dict[str, tuple[str, ...]] = {
-    "run": ("model_id", "recipe_id", "status", "run_type"),
-    "recipe": ("model_family", "level", "status", "parent_id"),
-    "model": ("model_family", "status", "recipe_id", "owner"),
-    "manifest": ("version",),
-}
+FIELDS: dict[str, tuple[str, ...]] = {k.name: k.filters for k in KINDS.values() if k.filters}
 _FILTER_COLS = ("f1", "f2", "f3", "f4")
 # where each listable kind's files are: (folder, how deep the id folders are, file name)
 UNTRACKED: dict[str, tuple[str, int, str]] = {

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from modelyard.domain.kinds import KINDS
 from modelyard.domain.records import ManifestFile, Model, MonitoringSnapshot, Recipe, Run
 from modelyard.errors import GitError, UnsafePath
 from modelyard.storage import layout
@@ -112,7 +113,7 @@ class Hits(Generic[T]):
 
 
 # a record whose file names it: its `id` must be its folder's name (Registry.read_at)
-_NAMED = {"run", "recipe", "model"}
+_NAMED = {k.name for k in KINDS.values() if k.named}
 
 
 def _realize(reg: Registry, row: Row, model: type[T], kind: str) -> T | None:

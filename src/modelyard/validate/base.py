@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from modelyard.domain.ids import is_valid_id
+from modelyard.domain.kinds import KINDS
 from modelyard.domain.lifecycle import (
     RECIPE_TRANSITIONS,
     RUN_TRANSITIONS,
@@ -35,15 +36,6 @@ from modelyard.validate.tree import (
     Parsed,
     parse_bytes,
 )
-
-# fields that a record keeps for life; changing them means a new record
-IMMUTABLE: dict[str, tuple[str, ...]] = {
-    "recipe": ("id", "model_family", "created_at"),
-    "model": ("id", "model_family", "created_at", "recipe_id"),
-    "run": ("id", "created_at", "recipe_id", "recipe_version_id", "model_id", "run_type"),
-    "snapshot": ("id", "model_id", "captured_at"),
-    "synthetic": ("recipe_id", "created_at"),
-}
 
 
 @dataclass
@@ -140,7 +132,7 @@ class _Rules:
             return  # its own problems are reported by the tree checks
         shown = self.ctx.display(rel)
         old_raw, new_raw = before.model_dump(mode="json"), after.record.model_dump(mode="json")
-        for field in IMMUTABLE.get(kind, ()):
+        for field in KINDS[kind].immutable if kind in KINDS else ():
             if old_raw.get(field) != new_raw.get(field):
                 self.ctx.out.error(
                     "immutable-field",

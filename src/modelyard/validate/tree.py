@@ -11,14 +11,11 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from modelyard.domain.ids import is_valid_id
+from modelyard.domain.kinds import KINDS
 from modelyard.domain.records import (
     ManifestFile,
     Model,
-    MonitoringSnapshot,
     Recipe,
-    RegistrySettings,
-    Run,
-    SyntheticExample,
 )
 from modelyard.errors import FileProblem, GitError, UnsafePath
 from modelyard.storage import layout, safefs, yamlio
@@ -27,15 +24,7 @@ from modelyard.storage.registry import Registry
 
 T = TypeVar("T", bound=BaseModel)
 
-MODELS_OF_KIND: dict[str, type[BaseModel]] = {
-    "settings": RegistrySettings,
-    "recipe": Recipe,
-    "manifest": ManifestFile,
-    "synthetic": SyntheticExample,
-    "model": Model,
-    "snapshot": MonitoringSnapshot,
-    "run": Run,
-}
+MODELS_OF_KIND: dict[str, type[BaseModel]] = {k.name: k.model for k in KINDS.values()}
 
 # the folders a registry is made of; anything else at the top is left alone
 RECORD_FOLDERS = (layout.RECIPES, layout.MODELS, layout.RUNS)
