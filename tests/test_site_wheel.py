@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,18 @@ def test_an_installed_wheel_builds_the_same_catalog(small_site, tmp_path):
             ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
         )
     venv = tmp_path / "venv"
-    # the machine's packages stay visible, so only modelyard itself is installed
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
+    # the test environment's packages (modelyard's dependencies) stay visible behind the new
+    # venv's own, so only modelyard itself is installed; a plain path line in a .pth file does
+    # not run that environment's own .pth files, so its editable modelyard stays out of sight
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(purelib) / "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     install = subprocess.run(
         [
