@@ -14,17 +14,23 @@ at the cost of checking the working tree on each read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
 
+from modelyard.errors import ModelyardError
 from modelyard.storage.registry import Registry
 
 T = TypeVar("T")
+log = logging.getLogger("modelyard.server")
+# how often a server brings git's index in step with its commits (one update for all of them)
+INDEX_INTERVAL = 2.0
 
 
 class RegistryAccess:
@@ -40,6 +46,49 @@ class RegistryAccess:
 
     def open(self) -> Registry:
         return Registry(self.root, committed=not self.worktree)
+
+    # -- git's index, in batches (storage/indexsync.py) ---------------------------------------
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: object) -> AsyncIterator[None]:
+        """While the server runs: repair what a crash left behind in git's index, then bring
+        the index in step with this server's commits every INDEX_INTERVAL seconds, and once
+        more on the way out."""
+        if not self.worktree:
+            repaired = await anyio.to_thread.run_sync(self._repair)
+            if repaired:
+                log.warning(
+                    "git's index was behind HEAD for %d path(s); brought in step", len(repaired)
+                )
+        task = asyncio.create_task(self._flush_every(INDEX_INTERVAL)) if not self.worktree else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                await anyio.to_thread.run_sync(self.flush_index)
+
+    def _repair(self) -> list[str]:
+        try:
+            return Registry(self.root).repair_index()
+        except ModelyardError as exc:
+            log.error("could not check git's index: %s", exc)
+            return []
+
+    def flush_index(self) -> None:
+        problem: ModelyardError | None
+        try:
+            problem = Registry(self.root).flush_index()
+        except ModelyardError as exc:
+            problem = exc
+        if problem is not None:
+            log.warning("git's index not brought in step yet (will retry): %s", problem.message)
+
+    async def _flush_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await anyio.to_thread.run_sync(self.flush_index)
 
     def _write_limiter(self) -> anyio.CapacityLimiter:
         # a limiter belongs to one event loop; a test client may start a new loop

@@ -58,7 +58,9 @@ def create_app(
 
     # the docs pages load Swagger UI and ReDoc from this server, not from a CDN, so /docs
     # works on a machine without internet access
+    access = RegistryAccess(reg.root, settings.worktree)
     app = FastAPIOffline(
+        lifespan=access.lifespan,
         title="ML Model Development API (modelyard)",
         version=__version__,
         description=DESCRIPTION,
@@ -66,7 +68,7 @@ def create_app(
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
-    app.state.access = RegistryAccess(reg.root, settings.worktree)
+    app.state.access = access
     app.state.catalog = Catalog(reg.root, settings.site_dir, settings.worktree)
     errors.install(app)
     openapi.install(app)

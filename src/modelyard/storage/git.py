@@ -227,8 +227,12 @@ class Git:
         author: Person | None,
         date: datetime | None = None,
         user: tuple[str | None, str | None] | None = None,
+        sync_index: bool = True,
     ) -> str:
         """Commit the working-tree state of `changes` ({repo path: exists}) on top of HEAD.
+        With `sync_index=False` git's index is left for the caller to bring in step later
+        (`sync_index_to_head`): a server batches that, so a commit's cost does not include
+        reading and rewriting an index of every file in the repository.
 
         Raises GitError (and commits nothing) when HEAD moved meanwhile or git refuses.
         """
@@ -261,7 +265,7 @@ class Git:
         self.run(
             "update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO
         )
-        problem = self._sync_user_index(info)
+        problem = self._sync_user_index(info) if sync_index else None
         if problem is not None:
             if not self._undo(branch, sha, head):  # something else moved the branch meanwhile
                 paths = " ".join(changes)
@@ -307,6 +311,29 @@ class Git:
             "so the change was not made; nothing was committed",
             action="fix what git reports (a full disk, permissions), then run the command again",
         )
+
+    def sync_index_to_head(self, paths: Iterable[str]) -> IndexBusy | None:
+        """Bring git's index entries of `paths` to what HEAD holds (removed where HEAD has
+        none): one `ls-tree` and one `update-index` for any number of paths."""
+        wanted = sorted(set(paths))
+        if not wanted:
+            return None
+        head = self.current_head()
+        in_head: dict[str, str] = {}
+        if head:
+            out = self.run("ls-tree", "-z", "--full-tree", head, "--", *wanted).stdout
+            for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+                meta, _, path = entry.partition("\t")
+                if path:
+                    in_head[path] = meta  # "<mode> blob <sha>"
+        lines = []
+        for path in wanted:
+            if path in in_head:
+                mode, _, sha = in_head[path].split()
+                lines.append(f"{mode} {sha}\t{path}")
+            else:
+                lines.append(f"0 {ZERO}\t{path}")
+        return self._sync_user_index(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
 
     def _undo(self, branch: str, sha: str, head: str | None) -> bool:
         """Move `branch` back from `sha` to `head` (compare-and-swap: only if nothing moved it)."""

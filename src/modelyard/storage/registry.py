@@ -17,9 +17,17 @@ from modelyard.domain.ids import is_valid_id
 from modelyard.domain.limits import MAX_LOG_BYTES
 from modelyard.domain.records import RegistrySettings
 from modelyard.domain.timefmt import to_utc
-from modelyard.errors import DirtyTree, GitError, LockTimeout, RegistryNotFound, UnsafePath
+from modelyard.errors import (
+    DirtyTree,
+    GitError,
+    IndexBusy,
+    LockTimeout,
+    RegistryNotFound,
+    UnsafePath,
+)
 from modelyard.storage import files, layout, safefs
 from modelyard.storage.git import Git, Person, parse_person
+from modelyard.storage.indexsync import IndexBacklog, repair
 
 if TYPE_CHECKING:
     from modelyard.storage.cache import Cache
@@ -245,6 +253,45 @@ class Registry:
         except (FileNotFoundError, NotADirectoryError):
             return []
 
+    def write_lock(self) -> object:
+        """The registry's cross-process write lock, acquired (`.release()` it): every
+        mutation, and the batched index update of a server, hold it."""
+        from filelock import FileLock, Timeout
+
+        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "60"))
+        lock = FileLock(str(self.git.git_dir / "modelyard.lock"), timeout=timeout)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise LockTimeout(
+                f"another modelyard process has held the registry's write lock for over {timeout:g} s",
+                action=f"wait for it to finish, or raise {ENV_LOCK_TIMEOUT}",
+            ) from None
+        return lock
+
+    def flush_index(self) -> IndexBusy | None:
+        """Bring git's index in step with the commits this process made without it (a
+        server's, storage/indexsync.py); the problem when the index is still locked."""
+        backlog = IndexBacklog.of(self.git)
+        if not len(backlog):
+            return None
+        lock = self.write_lock()
+        try:
+            return backlog.flush(self.git)
+        finally:
+            lock.release()  # type: ignore[attr-defined]
+
+    def repair_index(self) -> list[str]:
+        """Index entries a crash left behind HEAD (the file on disk is HEAD's), brought in
+        step; the paths repaired. For a server's start-up."""
+        if not self.in_git or self.git.head() is None:
+            return []
+        lock = self.write_lock()
+        try:
+            return repair(self.git, self.prefix)
+        finally:
+            lock.release()  # type: ignore[attr-defined]
+
     # -- freshness -------------------------------------------------------------------
     def fingerprint(self) -> tuple[object, ...]:
         """A value that changes whenever what this registry reads may have: HEAD's commit
@@ -333,17 +380,7 @@ class Mutation:
                 f"{reg.root} is not inside a git repository",
                 action="run `modelyard init` there, or `git init` first",
             )
-        from filelock import FileLock, Timeout
-
-        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "60"))
-        lock = FileLock(str(reg.git.git_dir / "modelyard.lock"), timeout=timeout)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise LockTimeout(
-                f"another modelyard process has held the registry's write lock for over {timeout:g} s",
-                action=f"wait for it to finish, or raise {ENV_LOCK_TIMEOUT}",
-            ) from None
+        lock = reg.write_lock()
         self._lock = lock
         return self
 
@@ -367,7 +404,10 @@ class Mutation:
                 # writing through a link would put the file outside the repository
                 raise UnsafePath(reg.display(rel), f"{safefs.IN_PATH}; nothing was written")
         repo_paths = {rel: reg.repo_path(rel) for rel in self._changes}
-        dirty = reg.git.dirty(repo_paths.values())
+        # a server (committed state) never reads the index: its clone is not edited by hand,
+        # so what matters is only whether the files on disk are HEAD's
+        check = reg.git.worktree_differs if reg.committed else reg.git.dirty
+        dirty = check(repo_paths.values())
         if dirty:
             listed = ", ".join(sorted(dirty)[:5])
             raise DirtyTree(
@@ -403,7 +443,10 @@ class Mutation:
                 author,
                 self.date,
                 user,
+                sync_index=not reg.committed,
             )
+            if reg.committed:  # the index is brought in step in batches (storage/indexsync.py)
+                IndexBacklog.of(reg.git).add(repo_paths.values())
             self.author_name = reg.git.author_name(author, user)
         except BaseException:
             for rel, data in originals.items():
