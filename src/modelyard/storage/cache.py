@@ -44,6 +44,7 @@ from modelyard.storage.cache_rows import (
     parse,
 )
 from modelyard.storage.git import Git
+from modelyard.storage.gitraw import RawChange
 
 if TYPE_CHECKING:
     from modelyard.storage.worktree import View
@@ -175,6 +176,8 @@ class Cache:
                 "CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY, sha TEXT, name TEXT, email TEXT,"
                 " date TEXT, message TEXT, recipe_id TEXT, blob TEXT)"
             )
+            # one recipe's history is its own rows, in log order
+            db.execute("CREATE INDEX IF NOT EXISTS changes_recipe ON changes(recipe_id, seq)")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -206,15 +209,10 @@ class Cache:
             )  # again, inside the write lock: another process may have synced
             if old != head:
                 spec = [self.prefix] if self.prefix else []
-                diff = None
-                if (
-                    old and head
-                ):  # fails when that commit is gone (gc after a rebase): list it all then
-                    diff = self.git.run(
-                        "diff-tree", "-r", "-z", "--no-renames", old, head, "--", *spec, check=False
-                    )
-                if diff is not None and diff.returncode == 0:
-                    self._apply_diff(diff.stdout)
+                # None when that commit is gone (gc after a rebase): list it all then
+                diff = self.git.diff_tree(old, head, *spec) if old and head else None
+                if diff is not None:
+                    self._apply_diff(diff)
                 else:
                     db.execute("DELETE FROM tree")
                     if head:
@@ -254,18 +252,9 @@ class Cache:
         )
         self.db.execute("DELETE FROM dirs")
 
-    def _apply_diff(self, out: bytes) -> None:
-        parts = out.decode("utf-8", "surrogateescape").split("\0")
-        gone, present = [], []
-        for i in range(0, len(parts) - 1, 2):
-            meta, path = parts[i], parts[i + 1]
-            if not meta.startswith(":"):
-                continue
-            _, new_mode, _, new_sha, status = meta[1:].split()
-            if status.startswith("D") or new_mode in ("000000", "120000", "160000"):
-                gone.append(path)
-            else:
-                present.append((path, new_sha))
+    def _apply_diff(self, diff: list[RawChange]) -> None:
+        gone = [c.path for c in diff if c.gone]
+        present = [(c.path, c.new_sha) for c in diff if not c.gone]
         gone_rel = [r for p in gone if (r := self.rel(p)) is not None]
         self.db.executemany("DELETE FROM tree WHERE path=?", [(r,) for r in gone_rel])
         rows = list(self._rows_for(present))
@@ -386,15 +375,17 @@ class Cache:
 
     # -- manifest history ----------------------------------------------------------------------
     def _changes_locked(
-        self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]
+        self,
+        head: str,
+        compute: Callable[[str | None], list[tuple[Any, ...]]],
+        recipes: list[str] | None = None,
     ) -> list[tuple[Any, ...]]:
-        """The manifest log up to `head`: cached, extended from the cached commit when HEAD only
-        moved forward (no merges in between), else recomputed by `compute(None)`."""
+        """The manifest log up to `head` (only the rows of `recipes` when given): cached,
+        extended from the cached commit when HEAD only moved forward (no merges in between),
+        else recomputed by `compute(None)`."""
         cached = self._meta("changes")
         if cached == head:
-            return self.db.execute(
-                "SELECT sha, name, email, date, message, recipe_id, blob FROM changes ORDER BY seq"
-            ).fetchall()
+            return self._change_rows(recipes)
         base: str | None = None
         if cached and self._linear(cached, head):
             base = cached
@@ -413,15 +404,28 @@ class Cache:
                 db.execute("COMMIT")
             else:  # another process moved it meanwhile: answer from what we computed
                 db.execute("ROLLBACK")
-                return compute(None) if base is not None else new
+                return _only(compute(None) if base is not None else new, recipes)
         except BaseException:
             db.execute("ROLLBACK")
             raise
         if base is None:
-            return new
-        return self.db.execute(
-            "SELECT sha, name, email, date, message, recipe_id, blob FROM changes ORDER BY seq"
-        ).fetchall()
+            return _only(new, recipes)
+        return self._change_rows(recipes)
+
+    def _change_rows(self, recipes: list[str] | None) -> list[tuple[Any, ...]]:
+        columns = "SELECT sha, name, email, date, message, recipe_id, blob FROM changes"
+        if recipes is None:
+            return self.db.execute(f"{columns} ORDER BY seq").fetchall()
+        rows: list[tuple[Any, ...]] = []
+        for i in range(0, len(recipes), 500):
+            chunk = recipes[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += self.db.execute(
+                f"SELECT seq, sha, name, email, date, message, recipe_id, blob FROM changes"
+                f" WHERE recipe_id IN ({marks})",
+                chunk,
+            ).fetchall()
+        return [row[1:] for row in sorted(rows)]
 
     def _linear(self, old: str, new: str) -> bool:
         """Whether `new` is `old` plus a chain of single-parent commits (one git process)."""
@@ -489,11 +493,14 @@ class Cache:
             self._data_locked(rows, kind)
 
     def changes(
-        self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]
+        self,
+        head: str,
+        compute: Callable[[str | None], list[tuple[Any, ...]]],
+        recipes: list[str] | None = None,
     ) -> list[tuple[Any, ...]]:
-        """The manifest log up to `head` (see `_changes_locked`)."""
+        """The manifest log up to `head`, of `recipes` only when given (see `_changes_locked`)."""
         with self.lock:
-            return self._changes_locked(head, compute)
+            return self._changes_locked(head, compute, recipes)
 
     def manifest_data(self, blobs: Iterable[str], model: type[BaseModel]) -> dict[str, Any | None]:
         """Each manifest blob's validated record as JSON data, by blob id."""
@@ -501,10 +508,16 @@ class Cache:
             return self._manifest_data_locked(blobs, model)
 
     def get_json(self, kind: str, key: str) -> Any | None:
+        """A derived value stored under `key`; None when absent or the cache cannot answer
+        (a busy or broken cache only costs the recomputation)."""
         with self.lock:
-            return self._get_json_locked(kind, key)
+            try:
+                return self._get_json_locked(kind, key)
+            except sqlite3.Error:
+                return None
 
     def put_json(self, kind: str, key: str, value: Any) -> None:
+        """Store a derived value under `key` (a digest of everything it depends on)."""
         with self.lock:
             self._put_json_locked(kind, key, value)
 
@@ -514,6 +527,14 @@ class Cache:
                 if value is self:
                     del _OPEN[key]
             self.db.close()
+
+
+def _only(rows: list[tuple[Any, ...]], recipes: list[str] | None) -> list[tuple[Any, ...]]:
+    """The log rows (recipe id in column 5) of `recipes`; all of them when None."""
+    if recipes is None:
+        return rows
+    keep = set(recipes)
+    return [row for row in rows if row[5] in keep]
 
 
 __all__ = ["FILE", "Cache", "Row", "enabled"]
