@@ -371,7 +371,7 @@ def test_one_recipes_versions_read_only_its_lineages_history(reg, base_recipe, m
     from modelyard.storage.history import VersionReader
 
     monkeypatch.setenv("MODELYARD_CACHE", cache)
-    child, stranger = lineage_and_a_stranger(reg, base_recipe)
+    child, _stranger = lineage_and_a_stranger(reg, base_recipe)
     asked: list[list[str] | None] = []
     blobs: list[str] = []
     real_read, real_cat = VersionReader.read, Git.cat_blobs
