@@ -345,3 +345,80 @@ def test_a_registry_in_a_folder_with_a_non_ascii_name(tmp_path):
         "1.0.0",
         "1.0.1",
     ]
+
+
+def lineage_and_a_stranger(reg: Registry, base_recipe: str) -> tuple[str, str]:
+    """A child pinned to an older version of `base_recipe`, and an unrelated recipe with
+    versions of its own; returns (child, stranger)."""
+    child = recipes.create_recipe(
+        reg,
+        {
+            "name": "retail",
+            "model_family": "pricing",
+            "level": "industry",
+            "parent_id": base_recipe,
+        },
+    ).id
+    bump_note(reg, base_recipe, "pricing", 1)  # the child stays pinned to 1.0.0
+    stranger = make_recipe(reg, "forecasting", "recipe_forecast_base")
+    for i in range(1, 4):
+        bump_note(reg, stranger, "forecasting", i)
+    return child, stranger
+
+
+@pytest.mark.parametrize("cache", ["1", "0"])
+def test_one_recipes_versions_read_only_its_lineages_history(reg, base_recipe, monkeypatch, cache):
+    from modelyard.storage.history import VersionReader
+
+    monkeypatch.setenv("MODELYARD_CACHE", cache)
+    child, _stranger = lineage_and_a_stranger(reg, base_recipe)
+    asked: list[list[str] | None] = []
+    blobs: list[str] = []
+    real_read, real_cat = VersionReader.read, Git.cat_blobs
+
+    def read(self, recipe_ids=None):
+        asked.append(None if recipe_ids is None else list(recipe_ids))
+        return real_read(self, recipe_ids)
+
+    def cat_blobs(self, shas):
+        shas = list(shas)
+        blobs.extend(shas)
+        return real_cat(self, shas)
+
+    monkeypatch.setattr(VersionReader, "read", read)
+    monkeypatch.setattr(Git, "cat_blobs", cat_blobs)
+    reg = Registry(reg.root)
+    listed = versions.list_versions(reg, child).versions
+    assert [v.version_number for v in listed] == ["1.0.0"]
+    assert listed[0].manifest_json["parameters"] == {"step": 0}  # the parent's 1.0.0
+    versions.get_version(reg, child, "1.0.0")
+    assert asked and all(ids is not None for ids in asked)  # never the whole registry
+    assert {i for ids in asked for i in ids or []} == {child, base_recipe}
+    # the child's one manifest and the parent's two, never the stranger's four
+    assert len(set(blobs)) <= 3, blobs
+
+
+@pytest.mark.parametrize("cache", ["1", "0"])
+def test_one_recipe_at_a_time_answers_as_the_whole_pass(reg, base_recipe, monkeypatch, cache):
+    monkeypatch.setenv("MODELYARD_CACHE", cache)
+    root = reg.worktree
+    child, stranger = lineage_and_a_stranger(reg, base_recipe)
+    git(root, "switch", "-qc", "feature")
+    bump_note(reg, base_recipe, "pricing", 2)
+    git(root, "switch", "-q", "main")
+    bump_note(reg, stranger, "forecasting", 4)
+    git(root, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
+    # deleted and made again: a new history under the same id
+    git(root, "rm", "-rq", str(reg.path(f"recipes/{stranger}")))
+    git(root, "commit", "-qm", "Remove the forecast")
+    make_recipe(reg, "forecasting", stranger)
+    reg = Registry(reg.root)
+    whole = History(reg)
+    assert len(whole.versions_of(base_recipe)) == 3 and len(whole.versions_of(stranger)) == 1
+    for recipe_id in (base_recipe, child, stranger, "recipe_never_made"):
+        one = History(reg, lazy=True)
+        count = len(whole.versions_of(recipe_id))
+        assert len(one.versions_of(recipe_id)) == count
+        assert [one.record(recipe_id, i) for i in range(count)] == [
+            whole.record(recipe_id, i) for i in range(count)
+        ]

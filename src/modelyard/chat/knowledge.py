@@ -52,11 +52,7 @@ _COMMITTED_LOCK = threading.Lock()
 
 def committed(reg: Registry) -> _Committed:
     """The versions of `reg` at its current HEAD (a fresh read when HEAD is unknown)."""
-    head = ""
-    if reg.in_git:
-        head = (
-            reg.git.run("rev-parse", "--verify", "-q", "HEAD", check=False).stdout.decode().strip()
-        )
+    head = (reg.git.head() or "") if reg.in_git else ""
     if not head:
         return _Committed(reg)
     key = (str(reg.root), head)

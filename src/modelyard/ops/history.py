@@ -1,11 +1,11 @@
-"""Every version of every recipe, resolved, from one pass over git history."""
+"""Recipe versions, resolved: every recipe's from one pass over git history, or one
+recipe's (and its pinned parents') on demand."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from modelyard.domain.semver import manifest_diff
 from modelyard.domain.timefmt import parse_iso
 from modelyard.errors import FileProblem, LineageTooDeep, NotFound, RegistryFileError
 from modelyard.storage import files, layout
-from modelyard.storage.history import VersionSource, version_sources
+from modelyard.storage.history import VersionReader, VersionSource
 from modelyard.storage.registry import Registry
 
 _VERSION_REF = re.compile(r"^(?:ver_(?P<stem>[a-z0-9_]+)_)?v?(?P<num>\d+\.\d+\.\d+)$")
@@ -32,9 +32,16 @@ class ResolvedVersion:
 
 
 class History:
-    """All committed versions, resolved lazily and memoised."""
+    """Committed versions, resolved lazily and memoised.
 
-    def __init__(self, reg: Registry) -> None:
+    `History(reg)` reads every recipe's versions in one pass, for callers that go through
+    all of them (the catalog, the validator, the assistant). `History(reg, lazy=True)`
+    reads a recipe's versions the first time they are asked for, and so a parent's only
+    when a pin leads there: `versions list R`, a version lookup and a write's version check
+    cost what that recipe's own history costs, not the registry's. Both give the same
+    answers."""
+
+    def __init__(self, reg: Registry, lazy: bool = False) -> None:
         self.reg = reg
 
         def parse(blob: bytes, recipe_id: str) -> dict[str, Any] | None:
@@ -44,12 +51,19 @@ class History:
             except RegistryFileError:
                 return None
 
-        self.sources = (
-            version_sources(reg.git, reg.prefix, parse, reg.blob_cache) if reg.in_git else {}
+        self._reader = (
+            VersionReader(reg.git, reg.prefix, parse, reg.blob_cache) if reg.in_git else None
         )
+        self.sources: dict[str, list[VersionSource]] = {}
+        self._lazy = lazy and self._reader is not None
+        if self._reader is not None and not lazy:
+            self.sources = self._reader.read()
         self._resolved: dict[tuple[str, str], ResolvedVersion] = {}
 
     def versions_of(self, recipe_id: str) -> list[VersionSource]:
+        if self._lazy and recipe_id not in self.sources:
+            assert self._reader is not None
+            self.sources[recipe_id] = self._reader.read([recipe_id]).get(recipe_id, [])
         return self.sources.get(recipe_id, [])
 
     def find(self, recipe_id: str, version: str) -> VersionSource | None:
@@ -100,13 +114,9 @@ class History:
         key = self._key(recipe_id, index)
         cache = self.reg.blob_cache if key else None
         if cache is not None and key:
-            try:
-                found = cache.get_json("version-record", key)
-            except sqlite3.Error:
-                cache = None
-            else:
-                if found is not None:
-                    return RecipeVersion.model_validate(found)
+            found = cache.get_json("version-record", key)
+            if found is not None:
+                return RecipeVersion.model_validate(found)
         made = self._record(recipe_id, index)
         if cache is not None and key:
             cache.put_json("version-record", key, made.model_dump(mode="json"))

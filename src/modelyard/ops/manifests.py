@@ -20,16 +20,20 @@ from modelyard.storage.registry import Registry
 
 class Resolver:
     """Resolves recipes as they are in the working tree, reading git history only when a
-    pin names a parent version other than the parent's current one."""
+    pin names a parent version other than the parent's current one.
 
-    def __init__(self, reg: Registry, history: History | None = None) -> None:
+    Without a `history`, one is made when first needed: recipe by recipe (`lazy`, the
+    default: a write reads only the recipes it touches) or all in one pass."""
+
+    def __init__(self, reg: Registry, history: History | None = None, lazy: bool = True) -> None:
         self.reg = reg
         self._history = history
+        self._lazy = lazy
 
     @property
     def history(self) -> History:
         if self._history is None:
-            self._history = History(self.reg)
+            self._history = History(self.reg, lazy=self._lazy)
         return self._history
 
     def layers(

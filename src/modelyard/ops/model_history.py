@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modelyard.domain.ids import is_valid_id
 from modelyard.domain.records import Model
 from modelyard.domain.timefmt import parse_iso
 from modelyard.errors import RegistryFileError
@@ -23,12 +24,16 @@ class StatusChange:
     message: str
 
 
-def status_history(reg: Registry) -> dict[str, list[StatusChange]]:
-    """Every model's status changes, oldest first: one `git log` over `models/*/model.yaml`
-    and one `git cat-file --batch` for the blobs. A model deleted and made again starts over."""
-    if not reg.in_git:
+def status_history(reg: Registry, model_id: str | None = None) -> dict[str, list[StatusChange]]:
+    """Every model's status changes (only `model_id`'s when given), oldest first: one
+    `git log` over `models/*/model.yaml` (or that model's file alone) and one
+    `git cat-file --batch` for the blobs. A model deleted and made again starts over."""
+    if not reg.in_git or (model_id is not None and not is_valid_id(model_id)):
         return {}
-    changes = file_log(reg.git, reg.prefix, f"{layout.MODELS}/*/{layout.MODEL_FILE}")
+    pattern = (
+        str(layout.model_file(model_id)) if model_id else f"{layout.MODELS}/*/{layout.MODEL_FILE}"
+    )
+    changes = file_log(reg.git, reg.prefix, pattern)
     blobs = reg.git.cat_blobs(c.blob for c in changes if c.blob)
     out: dict[str, list[StatusChange]] = {}
     for change in changes:

@@ -22,7 +22,7 @@ def list_versions(reg: Registry, recipe_id: str, history: History | None = None)
     """Every committed version of a recipe, oldest first, each with its resolved manifest and
     the semantic diff from the previous one."""
     load.recipe(reg, recipe_id)
-    history = history or History(reg)
+    history = history or History(reg, lazy=True)
     versions = [history.record(recipe_id, i) for i in range(len(history.versions_of(recipe_id)))]
     return VersionList(versions=versions, total=len(versions))
 
@@ -30,7 +30,7 @@ def list_versions(reg: Registry, recipe_id: str, history: History | None = None)
 def get_version(reg: Registry, recipe_id: str, version_id: str) -> RecipeVersion:
     """One version, by `ver_<recipe>_v1.2.0`, `v1.2.0` or `1.2.0`."""
     load.recipe(reg, recipe_id)
-    history = History(reg)
+    history = History(reg, lazy=True)
     return history.record(recipe_id, history.lookup(recipe_id, version_id))
 
 

@@ -59,8 +59,7 @@ def build_time(reg: Registry) -> tuple[datetime, str | None]:
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), UTC), head
     if head:
-        stamp = reg.git.out("show", "-s", "--format=%ct", head)
-        return datetime.fromtimestamp(int(stamp), UTC), head
+        return datetime.fromtimestamp(reg.git.commit_time(head), UTC), head
     return datetime.now(UTC).replace(microsecond=0), head
 
 

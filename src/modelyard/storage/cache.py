@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from modelyard.errors import GitError
+from modelyard.storage.cache_log import ChangeLog
 from modelyard.storage.cache_rows import (
     _LAZY,
     FIELDS,
@@ -44,6 +45,7 @@ from modelyard.storage.cache_rows import (
     parse,
 )
 from modelyard.storage.git import Git
+from modelyard.storage.gitraw import RawChange
 
 if TYPE_CHECKING:
     from modelyard.storage.worktree import View
@@ -66,6 +68,8 @@ def _code_key() -> str:
         here / "layout.py",
         here / "cache.py",
         here / "cache_rows.py",
+        here / "cache_log.py",
+        here / "gitraw.py",
         here / "history.py",
         domain / "records.py",
         domain / "kinds.py",
@@ -91,7 +95,7 @@ def enabled() -> bool:
     return os.environ.get(ENV_CACHE, "1").strip().lower() not in ("0", "off", "no", "false")
 
 
-class Cache:
+class Cache(ChangeLog):
     """The index of one registry. Open with `Cache.of(reg)`; None when it cannot be used."""
 
     def __init__(self, git: Git, prefix: str, path: Path, root: Path) -> None:
@@ -176,6 +180,8 @@ class Cache:
                 "CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY, sha TEXT, name TEXT, email TEXT,"
                 " date TEXT, message TEXT, recipe_id TEXT, blob TEXT)"
             )
+            # one recipe's history is its own rows, in log order
+            db.execute("CREATE INDEX IF NOT EXISTS changes_recipe ON changes(recipe_id, seq)")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -207,15 +213,10 @@ class Cache:
             )  # again, inside the write lock: another process may have synced
             if old != head:
                 spec = [self.prefix] if self.prefix else []
-                diff = None
-                if (
-                    old and head
-                ):  # fails when that commit is gone (gc after a rebase): list it all then
-                    diff = self.git.run(
-                        "diff-tree", "-r", "-z", "--no-renames", old, head, "--", *spec, check=False
-                    )
-                if diff is not None and diff.returncode == 0:
-                    self._apply_diff(diff.stdout)
+                # None when that commit is gone (gc after a rebase): list it all then
+                diff = self.git.diff_tree(old, head, *spec) if old and head else None
+                if diff is not None:
+                    self._apply_diff(diff)
                 else:
                     db.execute("DELETE FROM tree")
                     if head:
@@ -255,18 +256,9 @@ class Cache:
         )
         self.db.execute("DELETE FROM dirs")
 
-    def _apply_diff(self, out: bytes) -> None:
-        parts = out.decode("utf-8", "surrogateescape").split("\0")
-        gone, present = [], []
-        for i in range(0, len(parts) - 1, 2):
-            meta, path = parts[i], parts[i + 1]
-            if not meta.startswith(":"):
-                continue
-            _, new_mode, _, new_sha, status = meta[1:].split()
-            if status.startswith("D") or new_mode in ("000000", "120000", "160000"):
-                gone.append(path)
-            else:
-                present.append((path, new_sha))
+    def _apply_diff(self, diff: list[RawChange]) -> None:
+        gone = [c.path for c in diff if c.gone]
+        present = [(c.path, c.new_sha) for c in diff if not c.gone]
         gone_rel = [r for p in gone if (r := self.rel(p)) is not None]
         self.db.executemany("DELETE FROM tree WHERE path=?", [(r,) for r in gone_rel])
         rows = list(self._rows_for(present))
@@ -385,80 +377,6 @@ class Cache:
             text = found.get(r.blob or "")
             r.data = json.loads(text) if text is not None else None
 
-    # -- manifest history ----------------------------------------------------------------------
-    def _changes_locked(
-        self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]
-    ) -> list[tuple[Any, ...]]:
-        """The manifest log up to `head`: cached, extended from the cached commit when HEAD only
-        moved forward (no merges in between), else recomputed by `compute(None)`."""
-        cached = self._meta("changes")
-        if cached == head:
-            return self.db.execute(
-                "SELECT sha, name, email, date, message, recipe_id, blob FROM changes ORDER BY seq"
-            ).fetchall()
-        base: str | None = None
-        if cached and self._linear(cached, head):
-            base = cached
-        new = compute(base)
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if self._meta("changes") == cached:
-                if base is None:
-                    db.execute("DELETE FROM changes")
-                db.executemany(
-                    "INSERT INTO changes(sha, name, email, date, message, recipe_id, blob) VALUES (?,?,?,?,?,?,?)",
-                    new,
-                )
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('changes', ?)", (head,))
-                db.execute("COMMIT")
-            else:  # another process moved it meanwhile: answer from what we computed
-                db.execute("ROLLBACK")
-                return compute(None) if base is not None else new
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        if base is None:
-            return new
-        return self.db.execute(
-            "SELECT sha, name, email, date, message, recipe_id, blob FROM changes ORDER BY seq"
-        ).fetchall()
-
-    def _linear(self, old: str, new: str) -> bool:
-        """Whether `new` is `old` plus a chain of single-parent commits (one git process)."""
-        proc = self.git.run("rev-list", "--parents", "--reverse", f"{old}..{new}", check=False)
-        lines = proc.stdout.decode().split("\n") if proc.returncode == 0 else []
-        chain = [line.split() for line in lines if line]
-        if not chain or any(len(c) != 2 for c in chain):
-            return False
-        return chain[0][1] == old and all(
-            chain[i][1] == chain[i - 1][0] for i in range(1, len(chain))
-        )
-
-    def _manifest_data_locked(
-        self, blobs: Iterable[str], model: type[BaseModel]
-    ) -> dict[str, Any | None]:
-        """Each manifest blob's validated record as JSON data (`model_dump(mode="json")`), by blob
-        id (None: it did not parse), parsing only what is new."""
-        wanted = list(dict.fromkeys(blobs))
-        out: dict[str, Any | None] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for blob, ok, data in self.db.execute(
-                f"SELECT blob, ok, data FROM records WHERE kind='manifest-json' AND blob IN ({marks})",
-                chunk,
-            ):
-                out[blob] = json.loads(data) if ok else None
-        missing = [b for b in wanted if b not in out]
-        for i in range(0, len(missing), 2000):
-            out.update(
-                self._store(
-                    "manifest-json", model, self.git.cat_blobs(missing[i : i + 2000]), dump=True
-                )
-            )
-        return out
-
     def _get_json_locked(self, kind: str, key: str) -> Any | None:
         """A derived value stored under `key` (a digest of everything it depends on)."""
         row = self.db.execute(
@@ -490,11 +408,14 @@ class Cache:
             self._data_locked(rows, kind)
 
     def changes(
-        self, head: str, compute: Callable[[str | None], list[tuple[Any, ...]]]
+        self,
+        head: str,
+        compute: Callable[[str | None], list[tuple[Any, ...]]],
+        recipes: list[str] | None = None,
     ) -> list[tuple[Any, ...]]:
-        """The manifest log up to `head` (see `_changes_locked`)."""
+        """The manifest log up to `head`, of `recipes` only when given (see `_changes_locked`)."""
         with self.lock:
-            return self._changes_locked(head, compute)
+            return self._changes_locked(head, compute, recipes)
 
     def manifest_data(self, blobs: Iterable[str], model: type[BaseModel]) -> dict[str, Any | None]:
         """Each manifest blob's validated record as JSON data, by blob id."""
@@ -521,10 +442,16 @@ class Cache:
         return data is not None, data
 
     def get_json(self, kind: str, key: str) -> Any | None:
+        """A derived value stored under `key`; None when absent or the cache cannot answer
+        (a busy or broken cache only costs the recomputation)."""
         with self.lock:
-            return self._get_json_locked(kind, key)
+            try:
+                return self._get_json_locked(kind, key)
+            except sqlite3.Error:
+                return None
 
     def put_json(self, kind: str, key: str, value: Any) -> None:
+        """Store a derived value under `key` (a digest of everything it depends on)."""
         with self.lock:
             self._put_json_locked(kind, key, value)
 

@@ -18,8 +18,9 @@ from datetime import datetime
 from pathlib import Path
 
 from modelyard.errors import GitError, IndexBusy
+from modelyard.storage.gitraw import ZERO, RawChange, decode, parse_raw
 
-ZERO = "0" * 40
+__all__ = ["ZERO", "Git", "Person", "RawChange", "parse_person"]
 # attempts at updating a locked index, 20 ms more apart each time: about four seconds in all
 INDEX_TRIES = 20
 FALLBACK_NAME = "modelyard"
@@ -199,6 +200,67 @@ class Git:
             ).split()
             disk_blobs = dict(zip(on_disk, shas, strict=True))
         return [p for p in wanted if head_blobs.get(p) != disk_blobs.get(p)]
+
+    def resolve_commit(self, ref: str) -> str | None:
+        """The commit `ref` names (a branch, a tag, a sha), or None when it names none."""
+        proc = self.run("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
+        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+    def commit_time(self, ref: str) -> int:
+        """The committer time of `ref`, in seconds since the epoch."""
+        return int(self.out("show", "-s", "--format=%ct", ref))
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether `ancestor` is `descendant` or one of its ancestors."""
+        proc = self.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
+        return proc.returncode == 0
+
+    def diff_tree(self, old: str, new: str, *paths: str) -> list[RawChange] | None:
+        """What changed under `paths` (repository-relative) from commit `old` to `new`; None
+        when git cannot compare them (`old` is gone: garbage collected after a rebase)."""
+        proc = self.run(
+            "diff-tree",
+            "-r",
+            "-z",
+            "--no-renames",
+            "--no-abbrev",
+            old,
+            new,
+            "--",
+            *paths,
+            check=False,
+        )
+        if proc.returncode != 0:
+            return None
+        return parse_raw(decode(proc.stdout, "surrogateescape"))
+
+    def changed_since(self, base: str, *paths: str) -> list[RawChange]:
+        """Tracked files under `paths` whose working-tree content differs from commit `base`
+        (new files git does not track yet are `untracked`)."""
+        proc = self.run("diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", *paths)
+        return parse_raw(decode(proc.stdout))
+
+    def untracked(self, *paths: str) -> list[str]:
+        """Files under `paths` that git does not track and does not ignore."""
+        proc = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", *paths)
+        return [p for p in decode(proc.stdout).split("\0") if p]
+
+    def grep_fixed(self, patterns: Iterable[str], spec: str) -> list[tuple[str, str]]:
+        """(path, line) of every line holding one of the fixed strings `patterns` in the files
+        matching pathspec `spec`, tracked or new, as they are in the working tree."""
+        args = [a for p in patterns for a in ("-e", p)]
+        if not args:
+            return []
+        proc = self.run("grep", "--null", "-F", "--untracked", *args, "--", spec, check=False)
+        if proc.returncode > 1:  # 1 is "no match"
+            raise GitError(f"git grep failed: {proc.stderr.decode(errors='replace').strip()}")
+        out: list[tuple[str, str]] = []
+        for line in decode(proc.stdout).split("\n"):
+            path, sep, text = line.partition("\0")
+            if not sep:
+                continue
+            out.append((path, text))
+        return out
 
     def cat_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         """Many blobs through one `git cat-file --batch`."""

@@ -1,26 +1,29 @@
-"""The history of every recipe manifest, read in one pass over git.
+"""The history of recipe manifests and other registry files, read from git.
 
-One `git log` over all `recipes/*/manifest.yaml` paths gives every commit that
+One `git log --raw -z` over all `recipes/*/manifest.yaml` paths gives every commit that
 touched a manifest with the blob id it wrote; one `git cat-file --batch` reads the
 blobs. A version is the first commit in which `version` takes a new value.
+
+`VersionReader` answers for the recipes asked about only: with the cache, their rows of
+the cached log (kept per HEAD, indexed by recipe) and their blobs; without it, the log
+is read once and only those recipes' blobs are read and parsed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
-from modelyard.storage.git import ZERO, Git
+from modelyard.storage import gitraw
+from modelyard.storage.git import Git
 
 if TYPE_CHECKING:
     from modelyard.storage.cache import Cache
 
-_REC = "\x1e"
-_END = "\x1d"
-_SEP = "\x1f"
+Parse = Callable[[bytes, str], "dict[str, Any] | None"]
 
 
 @dataclass(frozen=True)
@@ -49,114 +52,140 @@ class VersionSource:
     later_commits: list[str] = field(default_factory=list)
 
 
+def _log(git: Git, fmt: str, rev: str, spec: str, *extra: str) -> str:
+    """`git log` of `rev`, oldest first, with each commit's raw changes to `spec` (-z: paths
+    exactly as they are, never C-quoted)."""
+    proc = git.run(
+        "log",
+        "-z",
+        "--reverse",
+        "--topo-order",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        *extra,
+        f"--format={fmt}",
+        rev,
+        "--",
+        spec,
+    )
+    return gitraw.decode(proc.stdout)
+
+
 def manifest_log(
     git: Git, prefix: str, since: str | None = None, tip: str | None = None
 ) -> list[ManifestChange]:
     """Every commit up to `tip` (default HEAD) that touched a manifest, oldest first; only
     those after `since` when given."""
     base = f"{prefix}/" if prefix else ""
-    spec = f":(glob){base}recipes/*/manifest.yaml"
-    fmt = f"{_REC}%H{_SEP}%an{_SEP}%ae{_SEP}%aI{_SEP}%B{_END}"
     tip = tip or git.head()
     if tip is None:
         return []
-    proc = git.run(
-        # paths as they are (a registry folder may be named `modèles`), not C-quoted
-        "-c",
-        "core.quotePath=false",
-        # a merge that resolves a conflict into a new version is shown against its first parent
-        "log",
-        "--reverse",
-        "--topo-order",
-        "--raw",
-        "--no-abbrev",
-        "--no-renames",
-        "--diff-merges=first-parent",
-        f"--format={fmt}",
+    text = _log(
+        git,
+        gitraw.log_format("%H", "%an", "%ae", "%aI", "%B"),
         f"{since}..{tip}" if since else tip,
-        "--",
-        spec,
+        f":(glob){base}recipes/*/manifest.yaml",
+        # a merge that resolves a conflict into a new version is shown against its first parent
+        "--diff-merges=first-parent",
     )
-    text = proc.stdout.decode(errors="replace")
     changes: list[ManifestChange] = []
-    for record in text.split(_REC)[1:]:
-        head, _, raw = record.partition(_END)
-        sha, name, email, date, message = head.split(_SEP, 4)
-        for line in raw.splitlines():
-            if not line.startswith(":"):
-                continue
-            meta, _, path = line.partition("\t")
-            path = _unquote(path)
-            fields = meta.split()
-            new_blob, status = fields[3], fields[4]
-            rel = path[len(base) :] if base else path
+    for (sha, name, email, date, message), raw in gitraw.parse_log(text, 5):
+        for change in raw:
+            rel = change.path[len(base) :] if base else change.path
             recipe_id = rel.split("/")[1]
             if not is_valid_id(recipe_id):
                 continue  # a folder no recipe can have; the validator reports it
             changes.append(
-                ManifestChange(
-                    sha,
-                    name,
-                    email,
-                    date,
-                    message.strip(),
-                    recipe_id,
-                    None if status.startswith("D") or new_blob == ZERO else new_blob,
-                )
+                ManifestChange(sha, name, email, date, message.strip(), recipe_id, change.new_blob)
             )
     return changes
 
 
-_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+class VersionReader:
+    """Committed versions at one HEAD, read for the recipes asked about.
+
+    `parse(blob, recipe_id)` turns a manifest blob into its data (None to skip an unreadable
+    one; the validator reports those). With a `cache`, the log and the parsed blobs come from
+    it and only what is new since it last looked is read from git; without one, the log is
+    read once per reader. Either way, a recipe's versions are built from that recipe's own
+    rows of the one whole-registry log, so every way of asking gives the same answer.
+    """
+
+    def __init__(self, git: Git, prefix: str, parse: Parse, cache: Cache | None = None) -> None:
+        if git.is_shallow():
+            raise GitError(
+                "this is a shallow clone, so the version history is incomplete",
+                action="fetch the whole history: `git fetch --unshallow` "
+                "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
+            )
+        self.git = git
+        self.prefix = prefix
+        self.parse = parse
+        self.cache = cache
+        self.head = git.head()
+        self._log: list[ManifestChange] | None = None
+
+    def read(self, recipe_ids: Iterable[str] | None = None) -> dict[str, list[VersionSource]]:
+        """Every committed version of `recipe_ids` (of every recipe when None), oldest first."""
+        if self.head is None:
+            return {}
+        wanted = None if recipe_ids is None else sorted(set(recipe_ids))
+        changes = self._changes(wanted)
+        return _versions(changes, self._data(changes))
+
+    def _changes(self, wanted: list[str] | None) -> list[ManifestChange]:
+        head = self.head
+        assert head is not None
+        if self.cache is not None:
+            rows = self.cache.changes(
+                head,
+                lambda since: [_row(c) for c in manifest_log(self.git, self.prefix, since, head)],
+                wanted,
+            )
+            return [ManifestChange(*row) for row in rows]
+        if self._log is None:
+            self._log = manifest_log(self.git, self.prefix, None, head)
+        if wanted is None:
+            return self._log
+        keep = set(wanted)
+        return [c for c in self._log if c.recipe_id in keep]
+
+    def _data(self, changes: list[ManifestChange]) -> Callable[[str, str], dict[str, Any] | None]:
+        blobs = [c.blob for c in changes if c.blob]
+        if self.cache is None:
+            texts = self.git.cat_blobs(blobs)
+            return lambda blob, recipe_id: self.parse(texts.get(blob, b""), recipe_id)
+        from modelyard.domain.records import ManifestFile
+
+        dumped = self.cache.manifest_data(blobs, ManifestFile)
+
+        def data_of(blob: str, recipe_id: str) -> dict[str, Any] | None:
+            found = dumped.get(blob)
+            if found is not None:
+                return found
+            # not cached as valid: the ordinary reader decides (and reports) it
+            return self.parse(self.git.cat_blobs([blob]).get(blob, b""), recipe_id)
+
+        return data_of
 
 
-def _unquote(path: str) -> str:
-    """A path as git prints it: C-quoted ("...\\303\\251...") when it holds a quote, a
-    backslash or a control character, even with core.quotePath off."""
-    if not (len(path) >= 2 and path[0] == path[-1] == '"'):
-        return path
-    body, out, i = path[1:-1], bytearray(), 0
-    while i < len(body):
-        if body[i] == "\\" and i + 1 < len(body):
-            if body[i + 1] in "01234567":
-                out.append(int(body[i + 1 : i + 4], 8))
-                i += 4
-                continue
-            out.append(_ESCAPES.get(body[i + 1], ord(body[i + 1])))
-            i += 2
-            continue
-        out.extend(body[i].encode())
-        i += 1
-    return out.decode(errors="replace")
+def _row(c: ManifestChange) -> tuple[Any, ...]:
+    """A change as a row of the cache's `changes` table."""
+    return (c.commit, c.author_name, c.author_email, c.author_date, c.message, c.recipe_id, c.blob)
 
 
 def version_sources(
-    git: Git,
-    prefix: str,
-    parse: Callable[[bytes, str], dict[str, Any] | None],
-    cache: Cache | None = None,
+    git: Git, prefix: str, parse: Parse, cache: Cache | None = None
 ) -> dict[str, list[VersionSource]]:
-    """Every committed version of every recipe, oldest first.
+    """Every committed version of every recipe, oldest first (see `VersionReader`)."""
+    return VersionReader(git, prefix, parse, cache).read()
 
-    `parse(blob, recipe_id)` turns a manifest blob into its data (None to skip an
-    unreadable one; the validator reports those). With a `cache` the log and the
-    parsed blobs come from it, and only what is new since it last looked is read.
-    """
-    if git.is_shallow():
-        raise GitError(
-            "this is a shallow clone, so the version history is incomplete",
-            action="fetch the whole history: `git fetch --unshallow` "
-            "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)",
-        )
-    if cache is not None:
-        changes, data_of = _cached(git, prefix, parse, cache)
-    else:
-        changes = manifest_log(git, prefix)
-        blobs = git.cat_blobs(c.blob for c in changes if c.blob)
 
-        def data_of(blob: str, recipe_id: str) -> dict[str, Any] | None:
-            return parse(blobs.get(blob, b""), recipe_id)
-
+def _versions(
+    changes: list[ManifestChange], data_of: Callable[[str, str], dict[str, Any] | None]
+) -> dict[str, list[VersionSource]]:
+    """Versions from a log, oldest first: a version is the first commit with a new number."""
     out: dict[str, list[VersionSource]] = {}
     seen: dict[str, set[str]] = {}
     for change in changes:
@@ -191,34 +220,6 @@ def version_sources(
     return out
 
 
-def _cached(
-    git: Git, prefix: str, parse: Callable[[bytes, str], dict[str, Any] | None], cache: Cache
-) -> tuple[list[ManifestChange], Callable[[str, str], dict[str, Any] | None]]:
-    from modelyard.domain.records import ManifestFile
-
-    head = git.head()
-    if head is None:
-        return [], lambda _b, _r: None
-    rows = cache.changes(
-        head,
-        lambda since: [
-            (c.commit, c.author_name, c.author_email, c.author_date, c.message, c.recipe_id, c.blob)
-            for c in manifest_log(git, prefix, since, head)
-        ],
-    )
-    changes = [ManifestChange(*row) for row in rows]
-    dumped = cache.manifest_data((c.blob for c in changes if c.blob), ManifestFile)
-
-    def data_of(blob: str, recipe_id: str) -> dict[str, Any] | None:
-        found = dumped.get(blob)
-        if found is not None:
-            return found
-        # not cached as valid: the ordinary reader decides (and reports) it
-        return parse(git.cat_blobs([blob]).get(blob, b""), recipe_id)
-
-    return changes, data_of
-
-
 @dataclass(frozen=True)
 class FileChange:
     """One commit's change to one file: who, when, why, and the blob it wrote (None: deleted)."""
@@ -233,35 +234,15 @@ class FileChange:
 
 def file_log(git: Git, prefix: str, pattern: str) -> list[FileChange]:
     """Every commit that touched a registry file matching the glob `pattern`
-    (registry-relative, e.g. `models/*/model.yaml`), oldest first, in one `git log`."""
+    (registry-relative, e.g. `models/*/model.yaml`, or one file's path), oldest first, in
+    one `git log`."""
     base = f"{prefix}/" if prefix else ""
     if git.head() is None:
         return []
-    fmt = f"{_REC}%H{_SEP}%an{_SEP}%aI{_SEP}%B{_END}"
-    proc = git.run(
-        "log",
-        "--reverse",
-        "--topo-order",
-        "--raw",
-        "--no-abbrev",
-        "--no-renames",
-        f"--format={fmt}",
-        "HEAD",
-        "--",
-        f":(glob){base}{pattern}",
-    )
+    text = _log(git, gitraw.log_format("%H", "%an", "%aI", "%B"), "HEAD", f":(glob){base}{pattern}")
     out: list[FileChange] = []
-    for record in proc.stdout.decode(errors="replace").split(_REC)[1:]:
-        head, _, raw = record.partition(_END)
-        sha, name, date, message = head.split(_SEP, 3)
-        for line in raw.splitlines():
-            if not line.startswith(":"):
-                continue
-            meta, _, path = line.partition("\t")
-            fields = meta.split()
-            deleted = fields[4].startswith("D") or fields[3] == ZERO
-            rel = path[len(base) :] if base else path
-            out.append(
-                FileChange(sha, name, date, message.strip(), rel, None if deleted else fields[3])
-            )
+    for (sha, name, date, message), raw in gitraw.parse_log(text, 4):
+        for change in raw:
+            rel = change.path[len(base) :] if base else change.path
+            out.append(FileChange(sha, name, date, message.strip(), rel, change.new_blob))
     return out

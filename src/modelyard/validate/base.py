@@ -1,8 +1,8 @@
 """Checks against a base ref (the pull request's target): versions, fields that never change,
 status lifecycles, deletions, and the per-recipe summary of what changed.
 
-The base side is read from git in one pass: `git diff --raw` lists what changed with the
-base's blob ids, one `git cat-file --batch` reads those blobs.
+The base side is read from git in one pass: `Git.changed_since` (`git diff --raw -z`) lists
+what changed with the base's blob ids, one `git cat-file --batch` reads those blobs.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from modelyard.domain.resolve import resolve
 from modelyard.domain.semver import at_least, bump, bump_between, manifest_diff
 from modelyard.errors import InvalidValue, ModelyardError
 from modelyard.storage import layout
-from modelyard.storage.git import ZERO
 from modelyard.validate.context import Context
 from modelyard.validate.report import RecipeChange
 from modelyard.validate.tree import (
@@ -50,30 +49,16 @@ def changed_files(ctx: Context, base: str) -> list[Change]:
     git = ctx.reg.git
     if not ctx.reg.in_git:
         raise InvalidValue(f"--base needs a git repository, and {ctx.reg.root} is not in one")
-    proc = git.run("rev-parse", "--verify", "-q", f"{base}^{{commit}}", check=False)
-    if proc.returncode != 0:
+    if git.resolve_commit(base) is None:
         raise InvalidValue(
             f"--base {base!r} is not a commit in this repository",
             action="fetch it first (`git fetch origin main`) and pass e.g. --base origin/main",
         )
     spec = ctx.reg.prefix or "."
-    raw = git.run("diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", spec).stdout
-    fields = raw.decode(errors="replace").split("\0")
-    out: list[Change] = []
-    i = 0
-    while i + 1 < len(fields):
-        meta, path = fields[i], fields[i + 1]
-        i += 2
-        if not meta.startswith(":"):
-            continue
-        _old_mode, _new_mode, old_sha, _new_sha, status = meta[1:].split()[:5]
-        out.append(Change(_strip(ctx, path), status[0], None if old_sha == ZERO else old_sha))
-    untracked = git.run("ls-files", "--others", "--exclude-standard", "-z", "--", spec).stdout
-    out += [
-        Change(_strip(ctx, p), "A", None)
-        for p in untracked.decode(errors="replace").split("\0")
-        if p
+    out = [
+        Change(_strip(ctx, c.path), c.status[0], c.old_blob) for c in git.changed_since(base, spec)
     ]
+    out += [Change(_strip(ctx, p), "A", None) for p in git.untracked(spec)]
     return sorted(out, key=lambda c: c.rel)
 
 
@@ -299,13 +284,7 @@ class _Rules:
         earlier = self.ctx.history.find(recipe_id, new_mf.version)
         if earlier is None or earlier.file == new_mf.model_dump(mode="json"):
             return
-        published = (
-            self.ctx.reg.git.run(
-                "merge-base", "--is-ancestor", earlier.commit, self.base, check=False
-            ).returncode
-            == 0
-        )
-        if published:
+        if self.ctx.reg.git.is_ancestor(earlier.commit, self.base):
             self.ctx.out.error(
                 "version-reused",
                 shown,

@@ -18,8 +18,9 @@ class Context:
         self.reg = reg
         self.tree = Tree(reg)
         self.out = out
-        # the resolver reads the working tree and falls back to history for older pins
-        self.resolver = Resolver(reg)
+        # the resolver reads the working tree and falls back to history for older pins; the
+        # checks go through every recipe, so history is read in one pass
+        self.resolver = Resolver(reg, lazy=False)
         self._settings: RegistrySettings | None = None
         self._warned_no_git = False
 

@@ -17,7 +17,7 @@ from modelyard.domain.records import (
     Model,
     Recipe,
 )
-from modelyard.errors import FileProblem, GitError, UnsafePath
+from modelyard.errors import FileProblem, UnsafePath
 from modelyard.storage import layout, safefs, yamlio
 from modelyard.storage.files import problems_from_validation
 from modelyard.storage.registry import Registry
@@ -155,25 +155,15 @@ class Tree:
         found: dict[str, list[str]] = {v: [] for v in wanted}
         if not wanted or not self.reg.in_git:
             return found
-        patterns = []
-        for value in wanted:
-            patterns += [
-                "-e",
-                f"{field}: {value}",
-                "-e",
-                f"{field}: '{value}'",
-                "-e",
-                f'{field}: "{value}"',
-            ]
+        patterns = [
+            form
+            for value in wanted
+            for form in (f"{field}: {value}", f"{field}: '{value}'", f'{field}: "{value}"')
+        ]
         spec = f":(glob){self.reg.repo_path(files)}"
-        proc = self.reg.git.run(
-            "grep", "--null", "-F", "--untracked", *patterns, "--", spec, check=False
-        )
-        if proc.returncode > 1:  # 1 is "no match"
-            raise GitError(f"git grep failed: {proc.stderr.decode(errors='replace').strip()}")
+        lines = self.reg.git.grep_fixed(patterns, spec)
         prefix = f"{self.reg.prefix}/" if self.reg.prefix else ""
-        for line in proc.stdout.decode(errors="replace").splitlines():
-            path, _, text = line.partition("\0")
+        for path, text in lines:
             key, _, rest = text.partition(":")
             if key != field:  # a substring match elsewhere, or a nested field
                 continue
