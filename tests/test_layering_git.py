@@ -9,7 +9,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "modelyard"
 # its cache reads move into storage with the storage read API being built alongside (#10)
-SQLITE_PENDING = {"ops/load.py"}
+SQLITE_PENDING: set[str] = set()
 
 
 def modules_above_storage() -> list[tuple[str, ast.Module]]:
