@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.domain.kinds import KINDS
 from modelyard.domain.limits import MAX_FILE_BYTES
-from modelyard.storage import layout, yamlio
+from modelyard.storage import layout
+from modelyard.storage.files import read_record
 
 # what a record's filter columns hold, by kind
 FIELDS: dict[str, tuple[str, ...]] = {k.name: k.filters for k in KINDS.values() if k.filters}
@@ -50,12 +51,12 @@ def parse(text: bytes, model: type[BaseModel]) -> tuple[Any, BaseModel] | None:
     if len(text) > MAX_FILE_BYTES:  # never parsed; the ordinary read refuses it by name
         return None
     try:
-        loaded = yamlio.load(text)
-        if not isinstance(loaded.data, dict):
-            return None
-        return loaded.data, model.model_validate(loaded.data)
-    except (yamlio.YamlError, ValidationError, ValueError, TypeError):
+        outcome = read_record(text, model, "")
+    except (ValueError, TypeError):  # what the ordinary read reports, with its place
         return None
+    if outcome.record is None or outcome.loaded is None:
+        return None
+    return outcome.loaded.data, outcome.record
 
 
 def _text(value: Any) -> str | None:

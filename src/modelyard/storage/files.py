@@ -9,8 +9,9 @@ import re
 import stat
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -92,22 +93,44 @@ def _did_you_mean(word: str, choices: list[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def parse_text(text: str | bytes, model: type[T], path: str) -> T:
-    """Parse and validate one file's text. Raises RegistryFileError listing every problem."""
+@dataclass
+class Outcome(Generic[T]):
+    """What reading one file's bytes gave: the record (None when it has problems), the parsed
+    data with the position of every field (None when it is not YAML), and the problems."""
+
+    record: T | None
+    loaded: yamlio.Loaded | None
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+def read_record(text: str | bytes, model: type[T], path: str) -> Outcome[T]:
+    """The one reader from a file's bytes to a record, used by every read (a record by path,
+    the cache, validation): safe YAML, then the record's schema, every problem with its file,
+    line, column and field."""
     try:
         loaded = yamlio.load(text)
     except yamlio.YamlError as exc:
-        raise RegistryFileError(
-            [FileProblem(path, exc.message, exc.line, exc.column, exc.field)]
-        ) from None
+        return Outcome(
+            None, None, [FileProblem(path, exc.message, exc.line, exc.column, exc.field)]
+        )
+    except UnicodeDecodeError:
+        return Outcome(None, None, [FileProblem(path, "not UTF-8 text", 1, 1)])
     if not isinstance(loaded.data, dict):
-        raise RegistryFileError(
-            [FileProblem(path, "expected a mapping of fields at the top", 1, 1)]
+        return Outcome(
+            None, loaded, [FileProblem(path, "expected a mapping of fields at the top", 1, 1)]
         )
     try:
-        return model.model_validate(loaded.data)
+        return Outcome(model.model_validate(loaded.data), loaded)
     except ValidationError as exc:
-        raise RegistryFileError(problems_from_validation(exc, model, loaded, path)) from None
+        return Outcome(None, loaded, problems_from_validation(exc, model, loaded, path))
+
+
+def parse_text(text: str | bytes, model: type[T], path: str) -> T:
+    """Parse and validate one file's text. Raises RegistryFileError listing every problem."""
+    outcome = read_record(text, model, path)
+    if outcome.record is None:
+        raise RegistryFileError(outcome.problems)
+    return outcome.record
 
 
 def check_place(record: BaseModel, expect: Mapping[str, str], text: str | bytes, path: str) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.domain.kinds import KINDS
@@ -19,7 +19,7 @@ from modelyard.domain.records import (
 )
 from modelyard.errors import FileProblem, UnsafePath
 from modelyard.storage import layout, safefs, yamlio
-from modelyard.storage.files import problems_from_validation
+from modelyard.storage.files import read_record
 from modelyard.storage.registry import Registry
 
 T = TypeVar("T", bound=BaseModel)
@@ -176,20 +176,5 @@ class Tree:
 
 def parse_bytes(data: bytes, model: type[T], rel: str, display: str) -> Parsed[T]:
     """Parse and validate one file's bytes, keeping every problem with its position."""
-    try:
-        loaded = yamlio.load(data)
-    except yamlio.YamlError as exc:
-        return Parsed(rel, None, None, [FileProblem(display, exc.message, exc.line, exc.column)])
-    except UnicodeDecodeError:
-        return Parsed(rel, None, None, [FileProblem(display, "not UTF-8 text", 1, 1)])
-    if not isinstance(loaded.data, dict):
-        return Parsed(
-            rel,
-            None,
-            loaded,
-            [FileProblem(display, "expected a mapping of fields at the top", 1, 1)],
-        )
-    try:
-        return Parsed(rel, model.model_validate(loaded.data), loaded)
-    except ValidationError as exc:
-        return Parsed(rel, None, loaded, problems_from_validation(exc, model, loaded, display))
+    outcome = read_record(data, model, display)
+    return Parsed(rel, outcome.record, outcome.loaded, outcome.problems)
