@@ -27,11 +27,12 @@ SITE = "/model-development"
 
 
 class _Committed:
-    """Versions read from git: they change only with HEAD, so a long-running process (the
-    server) reuses them across questions instead of reading history for each one."""
+    """Versions read from git for one question, a recipe at a time (`History(lazy=True)`):
+    storage keeps the manifest log and the parsed versions in its derived index, keyed by
+    commit and blob, so nothing here needs to outlive the question."""
 
     def __init__(self, reg: Registry) -> None:
-        self.history = History(reg)
+        self.history = History(reg, lazy=True)
         self._versions: dict[str, list[RecipeVersion]] = {}
         self._lock = threading.Lock()
         self.metric_names: set[str] | None = None
@@ -44,25 +45,6 @@ class _Committed:
                     self.history.record(recipe_id, i) for i in range(count)
                 ]
             return self._versions[recipe_id]
-
-
-_COMMITTED: dict[tuple[str, str], _Committed] = {}
-_COMMITTED_LOCK = threading.Lock()
-
-
-def committed(reg: Registry) -> _Committed:
-    """The versions of `reg` at its current HEAD (a fresh read when HEAD is unknown)."""
-    head = (reg.git.head() or "") if reg.in_git else ""
-    if not head:
-        return _Committed(reg)
-    key = (str(reg.root), head)
-    with _COMMITTED_LOCK:
-        found = _COMMITTED.get(key)
-        if found is None:
-            if len(_COMMITTED) >= 4:
-                _COMMITTED.clear()
-            found = _COMMITTED[key] = _Committed(reg)
-        return found
 
 
 class Knowledge:
@@ -141,7 +123,7 @@ class Knowledge:
 
     @cached_property
     def _committed(self) -> _Committed:
-        return committed(self.reg)
+        return _Committed(self.reg)
 
     @property
     def history(self) -> History:
@@ -168,8 +150,8 @@ class Knowledge:
         return self._manifest_files[recipe_id]
 
     def metric_names(self) -> set[str]:
-        """Every metric a manifest names (evaluation, acceptance, monitoring). Only words to
-        recognise in questions, so they are read once per commit, not once per question."""
+        """Every metric a manifest names (evaluation, acceptance, monitoring): words to
+        recognise in questions."""
         cached = self._committed.metric_names
         if cached is not None:
             return cached
