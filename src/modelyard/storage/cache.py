@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from modelyard.errors import GitError
+from modelyard.storage import layout
 from modelyard.storage.cache_log import ChangeLog
 from modelyard.storage.cache_rows import (
     _LAZY,
@@ -194,10 +195,7 @@ class Cache(ChangeLog):
     # -- HEAD's files --------------------------------------------------------------------------
 
     def rel(self, repo_path: str) -> str | None:
-        if not self.prefix:
-            return repo_path
-        base = self.prefix + "/"
-        return repo_path[len(base) :] if repo_path.startswith(base) else None
+        return layout.from_repo(self.prefix, repo_path)
 
     def _sync_locked(self) -> None:
         """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full listing."""

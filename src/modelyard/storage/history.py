@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
-from modelyard.storage import gitraw
+from modelyard.storage import gitraw, layout
 from modelyard.storage.git import Git
 
 if TYPE_CHECKING:
@@ -77,7 +77,6 @@ def manifest_log(
 ) -> list[ManifestChange]:
     """Every commit up to `tip` (default HEAD) that touched a manifest, oldest first; only
     those after `since` when given."""
-    base = f"{prefix}/" if prefix else ""
     tip = tip or git.head()
     if tip is None:
         return []
@@ -85,14 +84,14 @@ def manifest_log(
         git,
         gitraw.log_format("%H", "%an", "%ae", "%aI", "%B"),
         f"{since}..{tip}" if since else tip,
-        f":(glob){base}recipes/*/manifest.yaml",
+        f":(glob){layout.to_repo(prefix, 'recipes/*/manifest.yaml')}",
         # a merge that resolves a conflict into a new version is shown against its first parent
         "--diff-merges=first-parent",
     )
     changes: list[ManifestChange] = []
     for (sha, name, email, date, message), raw in gitraw.parse_log(text, 5):
         for change in raw:
-            rel = change.path[len(base) :] if base else change.path
+            rel = layout.from_repo(prefix, change.path) or change.path
             recipe_id = rel.split("/")[1]
             if not is_valid_id(recipe_id):
                 continue  # a folder no recipe can have; the validator reports it
@@ -236,13 +235,17 @@ def file_log(git: Git, prefix: str, pattern: str) -> list[FileChange]:
     """Every commit that touched a registry file matching the glob `pattern`
     (registry-relative, e.g. `models/*/model.yaml`, or one file's path), oldest first, in
     one `git log`."""
-    base = f"{prefix}/" if prefix else ""
     if git.head() is None:
         return []
-    text = _log(git, gitraw.log_format("%H", "%an", "%aI", "%B"), "HEAD", f":(glob){base}{pattern}")
+    text = _log(
+        git,
+        gitraw.log_format("%H", "%an", "%aI", "%B"),
+        "HEAD",
+        f":(glob){layout.to_repo(prefix, pattern)}",
+    )
     out: list[FileChange] = []
     for (sha, name, date, message), raw in gitraw.parse_log(text, 4):
         for change in raw:
-            rel = change.path[len(base) :] if base else change.path
+            rel = layout.from_repo(prefix, change.path) or change.path
             out.append(FileChange(sha, name, date, message.strip(), rel, change.new_blob))
     return out

@@ -91,3 +91,22 @@ def kind_of(path: str) -> tuple[str, dict[str, str]] | None:
     if len(parts) == 4 and parts[0] == RUNS and parts[3] in (RUN_FILE, LOGS_FILE):
         return ("run" if parts[3] == RUN_FILE else "logs"), {"run_id": parts[2], "shard": parts[1]}
     return None
+
+
+# -- the registry folder inside its repository ----------------------------------------------
+# git speaks of repository paths (`registry/runs/...`), everything else of registry paths
+# (`runs/...`); these two are the one mapping between them. `prefix` is the registry
+# folder's path in the repository, "" when the registry is the repository's top.
+
+
+def to_repo(prefix: str, rel: str) -> str:
+    """The repository path of a registry path."""
+    return f"{prefix}/{rel}" if prefix else rel
+
+
+def from_repo(prefix: str, repo_path: str) -> str | None:
+    """The registry path of a repository path; None when it lies outside the registry."""
+    if not prefix:
+        return repo_path
+    base = prefix + "/"
+    return repo_path[len(base) :] if repo_path.startswith(base) else None

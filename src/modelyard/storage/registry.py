@@ -130,7 +130,11 @@ class Registry:
 
     def repo_path(self, rel: str | os.PathLike[str]) -> str:
         rel = Path(rel).as_posix()
-        return f"{self.prefix}/{rel}" if self.prefix else rel
+        return layout.to_repo(self.prefix, rel)
+
+    def rel_path(self, repo_path: str) -> str | None:
+        """The registry path of a repository path (None: outside the registry)."""
+        return layout.from_repo(self.prefix, repo_path)
 
     def display(self, rel: str | os.PathLike[str]) -> str:
         """How a file is named in messages: relative to the repository."""
@@ -369,9 +373,10 @@ class Mutation:
             "--",
             f":(literal){reg.repo_path(rel)}",
         ).stdout.decode()
-        prefix = f"{reg.prefix}/" if reg.prefix else ""
         for repo_path in sorted(set(filter(None, listed.split("\0")))):
-            self.delete(repo_path[len(prefix) :])
+            inside = reg.rel_path(repo_path)
+            if inside is not None:
+                self.delete(inside)
 
     def __enter__(self) -> Mutation:
         reg = self.registry

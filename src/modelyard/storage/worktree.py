@@ -33,7 +33,7 @@ from pydantic import BaseModel
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
-from modelyard.storage import safefs
+from modelyard.storage import layout, safefs
 from modelyard.storage.cache import Cache
 from modelyard.storage.cache_rows import _FILTER_COLS, _LAZY, FIELDS, UNTRACKED, Row, classify
 
@@ -108,7 +108,6 @@ class View:
         if not committed and _count(cache, kind) > STAT_LIMIT:
             # started now, read last: git stats the files (in C, on every core) meanwhile
             magic = "glob" if glob else "literal"
-            prefix = f"{cache.prefix}/" if cache.prefix else ""
             self._proc = subprocess.Popen(
                 [
                     "git",
@@ -119,7 +118,7 @@ class View:
                     "--no-renames",
                     "--ignore-submodules",
                     "--",
-                    *(f":({magic}){prefix}{s}" for s in specs),
+                    *(f":({magic}){layout.to_repo(cache.prefix, s)}" for s in specs),
                 ],
                 cwd=cache.git.worktree,
                 stdout=subprocess.PIPE,

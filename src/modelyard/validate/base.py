@@ -63,8 +63,8 @@ def changed_files(ctx: Context, base: str) -> list[Change]:
 
 
 def _strip(ctx: Context, repo_path: str) -> str:
-    prefix = f"{ctx.reg.prefix}/" if ctx.reg.prefix else ""
-    return repo_path[len(prefix) :] if prefix and repo_path.startswith(prefix) else repo_path
+    found = ctx.reg.rel_path(repo_path)
+    return repo_path if found is None else found
 
 
 def compare(ctx: Context, base: str) -> list[str]:

@@ -162,13 +162,12 @@ class Tree:
         ]
         spec = f":(glob){self.reg.repo_path(files)}"
         lines = self.reg.git.grep_fixed(patterns, spec)
-        prefix = f"{self.reg.prefix}/" if self.reg.prefix else ""
         for path, text in lines:
             key, _, rest = text.partition(":")
             if key != field:  # a substring match elsewhere, or a nested field
                 continue
             value = rest.strip().strip("'\"")
-            rel = path[len(prefix) :] if prefix and path.startswith(prefix) else path
+            rel = self.reg.rel_path(path) or path
             if value in found and safefs.is_file(self.reg.root, rel):
                 found[value].append(rel)
         return found
