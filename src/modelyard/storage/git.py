@@ -142,7 +142,16 @@ class Git:
         return (self.git_dir / rel).resolve()
 
     def branch_ref(self) -> str | None:
-        """`refs/heads/main`, or None when HEAD is detached."""
+        """`refs/heads/main`, or None when HEAD is detached (read from `HEAD` itself, as
+        `current_head` does; `git symbolic-ref` when it holds something else)."""
+        try:
+            text = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        except OSError:
+            text = ""
+        if text.startswith("ref: refs/heads/"):
+            return text[5:]
+        if _SHA.fullmatch(text):
+            return None
         proc = self.run("symbolic-ref", "-q", "HEAD", check=False)
         return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
@@ -185,7 +194,7 @@ class Git:
         if not wanted:
             return []
         head_blobs: dict[str, str] = {}
-        head = self.head()
+        head = self.current_head()
         if head:
             out = self.run("ls-tree", "-z", "--full-tree", head, "--", *wanted).stdout
             for entry in out.decode("utf-8", "surrogateescape").split("\0"):
@@ -304,7 +313,7 @@ class Git:
                 "HEAD is detached, so there is no branch to commit to",
                 action="check out a branch first, e.g. `git switch -c my-change`",
             )
-        head = self.head()
+        head = self.current_head()
         from modelyard.storage.trees import tree_with
 
         present = [p for p, exists in changes.items() if exists]
