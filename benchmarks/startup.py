@@ -21,7 +21,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import SRC, pick  # noqa: E402
+from run import SRC, Runner, pick  # noqa: E402
 
 
 def rows(repo: Path) -> list[tuple[str, list[str], bool]]:
@@ -55,34 +54,6 @@ def rows(repo: Path) -> list[tuple[str, list[str], bool]]:
     ]
 
 
-def once(argv: list[str], cwd: Path, src: Path) -> tuple[float, float]:
-    """Wall and CPU (user + system) seconds of one whole process with `src` first on the path;
-    a failure stops the run. CPU time moves less than wall time when other jobs compete."""
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    env.pop("MODELYARD_REGISTRY", None)
-    # an installed package has its bytecode cached; without it every run compiles modelyard
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    proc.returncode = code = os.waitstatus_to_exitcode(status)
-    if code:
-        tail = err.decode(errors="replace").strip()[-300:]
-        raise SystemExit(f"{' '.join(argv)} failed (exit {code}): {tail}")
-    # the children's CPU counts too: git, which some commands run
-    return elapsed, usage.ru_utime + usage.ru_stime
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("registry", type=Path, help="a repository made by generate.py")
@@ -96,13 +67,17 @@ def main(argv: list[str] | None = None) -> None:
         copy = Path(tempfile.mkdtemp(prefix="modelyard-startup-")) / repo.name
         shutil.copytree(repo, copy, symlinks=True)
         sources["baseline"] = (args.baseline.resolve(), copy)
+    run = Runner(repo)
     times: dict[tuple[str, str], list[float]] = {}
     cpu: dict[tuple[str, str], list[float]] = {}
     for round_ in range(args.repeat + 1):
         for name, cmd, is_ours in table:
             for label, (src, where) in sources.items() if is_ours else [("this", (SRC, repo))]:
                 argv = [str(where) if part == str(repo) else part for part in cmd]
-                elapsed, used = once(argv, where, src)
+                elapsed, _, code, err = run.once(argv, where, src)
+                if code:
+                    raise SystemExit(f"{' '.join(argv)} failed (exit {code}): {err[-300:]}")
+                used = run.cpu
                 if round_:
                     times.setdefault((name, label), []).append(elapsed)
                     cpu.setdefault((name, label), []).append(used)
