@@ -96,9 +96,11 @@ def _seconds(target: str) -> float | None:
     return value / 1000 if m.group(2) == "ms" else value
 
 
-def env() -> dict[str, str]:
-    out = {**os.environ, "PYTHONPATH": str(SRC)}
+def env(src: Path = SRC) -> dict[str, str]:
+    out = {**os.environ, "PYTHONPATH": str(src)}
     out.pop("MODELYARD_REGISTRY", None)
+    # an installed package has its bytecode cached; without it every run compiles modelyard
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
     return out
 
 
@@ -112,13 +114,18 @@ class Runner:
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
+        self.cpu = 0.0
         self.gnu_time = (
             GNU_TIME.is_file()
             and subprocess.run([str(GNU_TIME), "-f", "%M", "true"], capture_output=True).returncode
             == 0
         )
 
-    def once(self, argv: list[str]) -> tuple[float, int, int, str]:
+    def once(
+        self, argv: list[str], cwd: Path | None = None, src: Path = SRC
+    ) -> tuple[float, int, int, str]:
+        """Wall seconds, peak KB, exit code and stderr of one process run in `cwd` (default:
+        the runner's) with `src` first on the path; `self.cpu` is then its CPU seconds."""
         with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
             full = (
                 [str(GNU_TIME), "-q", "-f", "%M", "-o", rss_file.name, *argv]
@@ -128,8 +135,8 @@ class Runner:
             started = time.perf_counter()
             proc = subprocess.Popen(
                 full,
-                cwd=self.cwd,
-                env=env(),
+                cwd=cwd or self.cwd,
+                env=env(src),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -139,6 +146,9 @@ class Runner:
             _, status, usage = os.wait4(proc.pid, 0)
             elapsed = time.perf_counter() - started
             proc.returncode = code = os.waitstatus_to_exitcode(status)
+            # user + system, the child's own and its children's (git): moves less than wall
+            # time when other jobs compete for the machine
+            self.cpu = usage.ru_utime + usage.ru_stime
             rss = usage.ru_maxrss
             if self.gnu_time:
                 text = rss_file.read().strip().splitlines()

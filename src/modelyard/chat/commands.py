@@ -27,40 +27,29 @@ def show_recipe(recipe_id: str) -> NextStep:
     )
 
 
-def list_recipes(**filters: str) -> NextStep:
+def _listing(kind: str, filters: dict[str, str]) -> NextStep:
+    """`modelyard <kind> list` with a flag per filter, and the same query of the API."""
     opts = [
         p for key, value in sorted(filters.items()) for p in (f"--{key.replace('_', '-')}", value)
     ]
     query = "&".join(f"{k}={quote(v)}" for k, v in sorted(filters.items()))
     return NextStep(
-        title="List these recipes",
-        cli=_cli("recipes", "list", *opts),
-        api=ApiCall(method="GET", path=f"{API}/recipes" + (f"?{query}" if query else "")),
+        title=f"List these {kind}",
+        cli=_cli(kind, "list", *opts),
+        api=ApiCall(method="GET", path=f"{API}/{kind}" + (f"?{query}" if query else "")),
     )
+
+
+def list_recipes(**filters: str) -> NextStep:
+    return _listing("recipes", filters)
 
 
 def list_models(**filters: str) -> NextStep:
-    opts = [
-        p for key, value in sorted(filters.items()) for p in (f"--{key.replace('_', '-')}", value)
-    ]
-    query = "&".join(f"{k}={quote(v)}" for k, v in sorted(filters.items()))
-    return NextStep(
-        title="List these models",
-        cli=_cli("models", "list", *opts),
-        api=ApiCall(method="GET", path=f"{API}/models" + (f"?{query}" if query else "")),
-    )
+    return _listing("models", filters)
 
 
 def list_runs(**filters: str) -> NextStep:
-    opts = [
-        p for key, value in sorted(filters.items()) for p in (f"--{key.replace('_', '-')}", value)
-    ]
-    query = "&".join(f"{k}={quote(v)}" for k, v in sorted(filters.items()))
-    return NextStep(
-        title="List these runs",
-        cli=_cli("runs", "list", *opts),
-        api=ApiCall(method="GET", path=f"{API}/runs" + (f"?{query}" if query else "")),
-    )
+    return _listing("runs", filters)
 
 
 def list_versions(recipe_id: str) -> NextStep:

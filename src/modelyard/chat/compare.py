@@ -5,9 +5,11 @@ from __future__ import annotations
 from modelyard.chat import commands
 from modelyard.chat.draft import Draft, plural
 from modelyard.chat.explain import change_text
-from modelyard.chat.knowledge import Knowledge, iso, num
+from modelyard.chat.knowledge import Knowledge
+from modelyard.domain.numbers import num
 from modelyard.domain.records import Run
 from modelyard.domain.semver import manifest_diff
+from modelyard.domain.timefmt import iso
 
 
 def compare_versions(kb: Knowledge, recipe_id: str, numbers: list[str], draft: Draft) -> None:

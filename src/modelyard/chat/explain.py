@@ -8,9 +8,11 @@ from typing import Any
 from modelyard.chat import commands
 from modelyard.chat.draft import Draft, plural
 from modelyard.chat.health import alert_state
-from modelyard.chat.knowledge import Knowledge, iso, num
+from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.understand import Question
+from modelyard.domain.numbers import num
 from modelyard.domain.records import RecipeVersion
+from modelyard.domain.timefmt import iso
 
 
 def value_text(value: Any) -> str:

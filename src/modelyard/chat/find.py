@@ -6,8 +6,9 @@ from __future__ import annotations
 from modelyard.chat import commands
 from modelyard.chat.draft import MAX_LISTED, Draft, plural
 from modelyard.chat.health import alert_state
-from modelyard.chat.knowledge import Knowledge, iso
+from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.understand import Question
+from modelyard.domain.timefmt import iso
 
 
 def _filters(parts: dict[str, set[str]]) -> str:

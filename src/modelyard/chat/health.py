@@ -9,9 +9,11 @@ from typing import Any
 
 from modelyard.chat import commands
 from modelyard.chat.draft import Draft, plural
-from modelyard.chat.knowledge import Knowledge, iso, num
+from modelyard.chat.knowledge import Knowledge
+from modelyard.domain.manifest import Threshold
+from modelyard.domain.numbers import num
 from modelyard.domain.records import MonitoringSnapshot, Run
-from modelyard.domain.timefmt import parse_iso
+from modelyard.domain.timefmt import iso, parse_iso
 
 
 def model_manifest(kb: Knowledge, model_id: str) -> dict[str, Any]:
@@ -22,19 +24,11 @@ def model_manifest(kb: Knowledge, model_id: str) -> dict[str, Any]:
     return kb.manifest_of_version(m.recipe_id, m.recipe_version_id) or kb.resolved(m.recipe_id)[0]
 
 
-def bound_text(metric: str, bound: dict[str, Any]) -> str:
-    parts = []
-    if bound.get("min") is not None:
-        parts.append(f"{metric} >= {num(bound['min'])}")
-    if bound.get("max") is not None:
-        parts.append(f"{metric} <= {num(bound['max'])}")
-    return " and ".join(parts)
-
-
-def passes(value: float, bound: dict[str, Any]) -> bool:
-    return (bound.get("min") is None or value >= bound["min"]) and (
-        bound.get("max") is None or value <= bound["max"]
-    )
+def threshold(bound: dict[str, Any]) -> Threshold:
+    """A `{min, max}` mapping of a resolved manifest as the domain's Threshold, which says
+    whether a value passes and how the bound reads. Constructed, not validated: the manifest
+    was checked when it was committed, and a hand-edited one must not stop the answer."""
+    return Threshold.model_construct(min=bound.get("min"), max=bound.get("max"))
 
 
 @dataclass
@@ -83,8 +77,9 @@ def alert_state(kb: Knowledge, model_id: str) -> AlertState | None:
             )
     for metric, bound in sorted((mon.get("performance") or {}).items()):
         value = snap.performance_metrics_json.get(metric)
-        if value is not None and not passes(value, bound):
-            state.performance.append(f"{metric} {num(value)} breaks {bound_text(metric, bound)}")
+        rule = threshold(bound)
+        if value is not None and not rule.passes(value):
+            state.performance.append(f"{metric} {num(value)} breaks {rule.describe(metric)}")
     age = freshness_hours(snap)
     limit = (mon.get("freshness") or {}).get("max_age_hours")
     if age is not None and limit is not None and age > limit:
@@ -136,13 +131,10 @@ def model_health(kb: Knowledge, model_id: str, draft: Draft) -> None:
     draft.say(f"Latest snapshot {snap.id}, captured {iso(snap.captured_at)}:")
     for metric, value in sorted(snap.performance_metrics_json.items()):
         bound = (mon.get("performance") or {}).get(metric)
-        verdict = (
-            ""
-            if bound is None
-            else (" (within " if passes(value, bound) else " (breaks ")
-            + bound_text(metric, bound)
-            + ")"
-        )
+        verdict = ""
+        if bound is not None:
+            rule = threshold(bound)
+            verdict = f" ({'within' if rule.passes(value) else 'breaks'} {rule.describe(metric)})"
         draft.item(f"{metric} {num(value)}{verdict}")
     for metric, value in sorted(snap.drift_metrics_json.items()):
         levels = (mon.get("drift") or {}).get(metric)
@@ -230,7 +222,7 @@ def acceptance(kb: Knowledge, model_id: str, draft: Draft) -> None:
         return
     draft.say(
         f"Acceptance thresholds of {m.recipe_version_id}: "
-        + "; ".join(bound_text(k, b) for k, b in sorted(bounds.items()))
+        + "; ".join(threshold(b).describe(k) for k, b in sorted(bounds.items()))
         + "."
     )
     run = _latest_measured(kb, model_id, set(bounds))
@@ -270,11 +262,10 @@ def _judge(
         if value is None:
             draft.item(f"{metric}: not measured")
             continue
-        ok = passes(value, bound)
+        rule = threshold(bound)
+        ok = rule.passes(value)
         out.append(ok)
-        draft.item(
-            f"{metric} {num(value)}: {'passes' if ok else 'fails'} {bound_text(metric, bound)}"
-        )
+        draft.item(f"{metric} {num(value)}: {'passes' if ok else 'fails'} {rule.describe(metric)}")
     return out
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from modelyard.chat.response import Reference
 from modelyard.domain.limits import MAX_LINEAGE_DEPTH
 from modelyard.domain.records import Model, MonitoringSnapshot, RecipeOut, RecipeVersion, Run
+from modelyard.domain.timefmt import iso
 from modelyard.errors import LineageTooDeep, ModelyardError
 from modelyard.ops import load, monitoring, recipes
 from modelyard.ops.common import MAX_LIMIT
@@ -270,16 +271,3 @@ class Knowledge:
             link=f"{SITE}/models/{snap.model_id}/#{snap.id}",
             api=f"{API}/models/{snap.model_id}/monitoring",
         )
-
-
-def iso(when: Any) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def num(value: Any) -> str:
-    """A number exactly as stored (no rounding that would state a value the data does not hold)."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value)) if abs(value) < 1e15 else str(value)
-    return str(value)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import Field, computed_field
+
+from modelyard.domain.records import Response
 
 RecordType = Literal["recipe", "version", "model", "run", "snapshot"]
 Intent = Literal["find", "explain", "compare", "health", "howto", "decline"]
 
 
-class Reference(BaseModel):
+class Reference(Response):
     """A record the answer is based on."""
 
     type: RecordType
@@ -24,7 +26,7 @@ class Reference(BaseModel):
     api: str = Field(description="The seed API path that returns the record.")
 
 
-class ApiCall(BaseModel):
+class ApiCall(Response):
     """One HTTP call of the seed API, relative to the server's root."""
 
     method: Literal["GET", "POST", "PUT", "DELETE"]
@@ -32,7 +34,7 @@ class ApiCall(BaseModel):
     body: dict[str, Any] | None = None
 
 
-class NextStep(BaseModel):
+class NextStep(Response):
     """Something to do next, as a command line and as the equivalent API call."""
 
     title: str
@@ -41,7 +43,7 @@ class NextStep(BaseModel):
     note: str | None = Field(None, description="What to fill in or check first, when anything.")
 
 
-class ChatResponse(BaseModel):
+class ChatResponse(Response):
     """What the assistant answers."""
 
     reply: str = Field(

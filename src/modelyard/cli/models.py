@@ -16,7 +16,8 @@ from modelyard.cli.common import (
     page_options,
     table,
 )
-from modelyard.cli.options import FAMILIES, MODEL_STATUSES, choice, model_id_argument
+from modelyard.cli.options import choice, model_id_argument
+from modelyard.domain.enums import ModelFamily, ModelStatus
 
 
 def model_text(m: Any) -> str:
@@ -57,8 +58,8 @@ def models() -> None:
 
 
 @models.command("list")
-@click.option("--model-family", type=choice(FAMILIES), help="Only this model family.")
-@click.option("--status", type=choice(MODEL_STATUSES), help="Only this status.")
+@click.option("--model-family", type=choice(ModelFamily), help="Only this model family.")
+@click.option("--status", type=choice(ModelStatus), help="Only this status.")
 @click.option("--recipe-id", help="Only models built from this recipe.")
 @click.option("--owner", help="Only models with this owner.")
 @page_options
@@ -100,7 +101,7 @@ def get(ctx: click.Context, model_id: str, as_json: bool) -> None:
 @click.option("--recipe-id", help="The recipe it is built from.")
 @click.option("--recipe-version-id", help="The recipe version: ver_<recipe>_v1.2.0 or 1.2.0.")
 @click.option("--owner", help="Owning team or person (also the commit's author).")
-@click.option("--status", type=choice(MODEL_STATUSES), help="Initial status (default draft).")
+@click.option("--status", type=choice(ModelStatus), help="Initial status (default draft).")
 @click.option("--id", "id_", help="Choose the id (default: made from the name).")
 @click.option("--description", help="What the model is for.")
 @json_option
@@ -137,9 +138,7 @@ def register(
 @model_id_argument()
 @body_option
 @click.option("--name", help="New name.")
-@click.option(
-    "--status", type=choice(MODEL_STATUSES), help="New status (promote, roll back, retire)."
-)
+@click.option("--status", type=choice(ModelStatus), help="New status (promote, roll back, retire).")
 @click.option("--owner", help="New owner.")
 @click.option("--description", help="New description.")
 @click.option("--updated-by", help="Author of the commit.")

@@ -3,16 +3,10 @@ and id arguments that complete from the registry's folders."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import click
-
-FAMILIES = ["pricing", "next_best_action", "location_scoring", "forecasting"]
-LEVELS = ["baseline", "industry", "client"]
-RECIPE_STATUSES = ["draft", "approved", "archived"]
-MODEL_STATUSES = ["draft", "staging", "production", "retired"]
-RUN_TYPES = ["train", "eval", "backtest"]
-RUN_STATUSES = ["queued", "running", "succeeded", "failed"]
 
 
 def _complete_ids(folder: str) -> Any:
@@ -37,8 +31,10 @@ def model_id_argument(name: str = "model_id") -> Any:
     return click.argument(name, metavar="MODEL_ID", shell_complete=_complete_ids("models"))
 
 
-def choice(values: list[str]) -> click.Choice:
-    return click.Choice(values, case_sensitive=True)
+def choice(enum: type[StrEnum]) -> click.Choice:
+    """The values of one of the domain's enums, in its order. domain/enums.py is plain `enum`,
+    so building the choices imports no pydantic."""
+    return click.Choice([member.value for member in enum], case_sensitive=True)
 
 
 def key_values(

@@ -17,7 +17,8 @@ from modelyard.cli.common import (
     read_data,
     table,
 )
-from modelyard.cli.options import FAMILIES, LEVELS, RECIPE_STATUSES, choice, recipe_id_argument
+from modelyard.cli.options import choice, recipe_id_argument
+from modelyard.domain.enums import ModelFamily, RecipeLevel, RecipeStatus
 
 
 def recipe_text(r: Any) -> str:
@@ -54,9 +55,9 @@ def recipes() -> None:
 
 
 @recipes.command("list")
-@click.option("--model-family", type=choice(FAMILIES), help="Only this model family.")
-@click.option("--level", type=choice(LEVELS), help="Only this level.")
-@click.option("--status", type=choice(RECIPE_STATUSES), help="Only this status.")
+@click.option("--model-family", type=choice(ModelFamily), help="Only this model family.")
+@click.option("--level", type=choice(RecipeLevel), help="Only this level.")
+@click.option("--status", type=choice(RecipeStatus), help="Only this status.")
 @page_options
 @json_option
 @click.pass_context
@@ -119,8 +120,8 @@ def _at(data: Any, path: list[str]) -> Any:
 @recipes.command("create")
 @body_option
 @click.option("--name", help="Recipe name.")
-@click.option("--model-family", type=choice(FAMILIES), help="Model family.")
-@click.option("--level", type=choice(LEVELS), help="Level.")
+@click.option("--model-family", type=choice(ModelFamily), help="Model family.")
+@click.option("--level", type=choice(RecipeLevel), help="Level.")
 @click.option("--parent-id", help="Parent recipe; the new recipe stores only its overrides.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option(
@@ -173,7 +174,7 @@ def create(
 @recipe_id_argument()
 @body_option
 @click.option("--name", help="New name.")
-@click.option("--status", type=choice(RECIPE_STATUSES), help="New status.")
+@click.option("--status", type=choice(RecipeStatus), help="New status.")
 @click.option("--tag", "tags", multiple=True, help="Replace the tags with these (repeatable).")
 @click.option("--description", help="New description.")
 @click.option("--updated-by", help="Author of the commit.")
@@ -218,7 +219,9 @@ def delete(ctx: click.Context, recipe_id: str, as_json: bool) -> None:
 @recipes.command("clone")
 @recipe_id_argument()
 @click.option("--name", required=True, help="Name of the new recipe (its id is made from it).")
-@click.option("--level", type=choice(LEVELS), help="Level of the clone (default: the source's).")
+@click.option(
+    "--level", type=choice(RecipeLevel), help="Level of the clone (default: the source's)."
+)
 @json_option
 @click.pass_context
 def clone(ctx: click.Context, recipe_id: str, name: str, level: str | None, as_json: bool) -> None:

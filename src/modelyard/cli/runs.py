@@ -16,7 +16,8 @@ from modelyard.cli.common import (
     page_options,
     table,
 )
-from modelyard.cli.options import RUN_STATUSES, RUN_TYPES, choice, key_values
+from modelyard.cli.options import choice, key_values
+from modelyard.domain.enums import RunStatus, RunType
 
 
 def run_text(r: Any) -> str:
@@ -63,8 +64,8 @@ def runs() -> None:
 @runs.command("list")
 @click.option("--model-id", help="Only runs of this model.")
 @click.option("--recipe-id", help="Only runs of this recipe.")
-@click.option("--status", type=choice(RUN_STATUSES), help="Only this status.")
-@click.option("--run-type", type=choice(RUN_TYPES), help="Only this type.")
+@click.option("--status", type=choice(RunStatus), help="Only this status.")
+@click.option("--run-type", type=choice(RunType), help="Only this type.")
 @page_options
 @json_option
 @click.pass_context
@@ -100,7 +101,7 @@ def get(ctx: click.Context, run_id: str, as_json: bool) -> None:
 @body_option
 @click.option("--recipe-id", help="The recipe to run.")
 @click.option("--recipe-version-id", help="Its version: ver_<recipe>_v1.2.0 or 1.2.0.")
-@click.option("--run-type", type=choice(RUN_TYPES), help="train, eval or backtest.")
+@click.option("--run-type", type=choice(RunType), help="The type of run.")
 @click.option("--model-id", help="The model the run is for, if any.")
 @click.option("--created-by", help="Author of the commit.")
 @json_option
@@ -132,7 +133,7 @@ def create(
 @runs.command("update")
 @click.argument("run_id")
 @body_option
-@click.option("--status", type=choice(RUN_STATUSES), help="New status.")
+@click.option("--status", type=choice(RunStatus), help="New status.")
 @click.option(
     "--metric",
     "metrics",

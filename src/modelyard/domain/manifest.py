@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from modelyard.domain.numbers import num
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
@@ -116,14 +118,16 @@ class Threshold(_Strict):
         return self
 
     def passes(self, value: float) -> bool:
+        """Whether a metric's value is within the bounds (a bound is inclusive)."""
         return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
 
     def describe(self, metric: str) -> str:
+        """The bounds as a reader sees them: `MAPE >= 0.1 and MAPE <= 0.2`, numbers as stored."""
         parts = []
         if self.min is not None:
-            parts.append(f"{metric} >= {self.min:g}")
+            parts.append(f"{metric} >= {num(self.min)}")
         if self.max is not None:
-            parts.append(f"{metric} <= {self.max:g}")
+            parts.append(f"{metric} <= {num(self.max)}")
         return " and ".join(parts)
 
 

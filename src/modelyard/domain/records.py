@@ -115,6 +115,8 @@ Rows = Annotated[list[dict[str, Any]], AfterValidator(_finite_deep)]
 
 
 class Record(BaseModel):
+    # deferred: a model's validator is built when it is first used, so a command pays only for
+    # the records it reads
     model_config = ConfigDict(extra="forbid", validate_default=True, defer_build=True)
 
 
@@ -248,7 +250,14 @@ class RunOut(Run):
     logs_text: str = ""
 
 
-class RecipeVersion(BaseModel):
+class Response(BaseModel):
+    """A response shape that is not a file. Built on first use, like every model here: building
+    all of them when the module loads cost every command tens of milliseconds."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class RecipeVersion(Response):
     """One version of a recipe, read from git history."""
 
     version_id: str
@@ -269,26 +278,26 @@ class RecipeVersion(BaseModel):
     )
 
 
-class RecipeList(BaseModel):
+class RecipeList(Response):
     recipes: list[RecipeOut]
     total: int
 
 
-class VersionList(BaseModel):
+class VersionList(Response):
     versions: list[RecipeVersion]
     total: int
 
 
-class ModelList(BaseModel):
+class ModelList(Response):
     models: list[Model]
     total: int
 
 
-class RunList(BaseModel):
+class RunList(Response):
     runs: list[RunOut]
     total: int
 
 
-class SnapshotList(BaseModel):
+class SnapshotList(Response):
     snapshots: list[MonitoringSnapshot]
     total: int

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelyard.domain.enums import ModelFamily, ModelStatus, RecipeStatus
 from modelyard.domain.ids import id_from_name
 from modelyard.domain.lifecycle import model_table, transition_problem
 from modelyard.domain.records import Model, ModelList
-from modelyard.domain.requests import ModelCreate, ModelUpdate
 from modelyard.errors import Conflict
 from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
+
+if TYPE_CHECKING:
+    # request bodies are imported where one is parsed, so a listing does not build
+    # their classes
+    from modelyard.domain.requests import ModelCreate, ModelUpdate
 
 
 def list_models(
@@ -51,6 +55,8 @@ def _production_gate(reg: Registry, model: Model, status: ModelStatus) -> None:
 
 def register_model(reg: Registry, body: ModelCreate | dict[str, Any]) -> Model:
     """Register a model built from a committed version of a recipe (status draft unless given)."""
+    from modelyard.domain.requests import ModelCreate
+
     req = parse_body(ModelCreate, body)
     with reg.mutate("", author=req.owner) as m:
         now = m.date
@@ -90,6 +96,8 @@ def register_model(reg: Registry, body: ModelCreate | dict[str, Any]) -> Model:
 
 def update_model(reg: Registry, model_id: str, body: ModelUpdate | dict[str, Any]) -> Model:
     """Rename, change owner, or move the status along its lifecycle."""
+    from modelyard.domain.requests import ModelUpdate
+
     req = parse_body(ModelUpdate, body)
     with reg.mutate("", author=req.updated_by) as m:
         model = load.model(reg, model_id)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelyard.domain.ids import time_id
 from modelyard.domain.records import MonitoringSnapshot, SnapshotList
-from modelyard.domain.requests import SnapshotCreate
 from modelyard.ops import load
 from modelyard.ops.common import check_page, parse_body, same_id
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
+
+if TYPE_CHECKING:
+    # request bodies are imported where one is parsed, so a listing does not build
+    # their classes
+    from modelyard.domain.requests import SnapshotCreate
 
 
 def list_snapshots(
@@ -27,6 +31,8 @@ def create_snapshot(
     reg: Registry, model_id: str, body: SnapshotCreate | dict[str, Any]
 ) -> MonitoringSnapshot:
     """Record what production monitoring saw (captured now unless `captured_at` is given)."""
+    from modelyard.domain.requests import SnapshotCreate
+
     req = parse_body(SnapshotCreate, body)
     same_id(req.model_id, model_id, "model_id")
     with reg.mutate("", author=req.created_by) as m:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelyard.domain.enums import ModelFamily, RecipeLevel, RecipeStatus
 from modelyard.domain.ids import id_from_name
 from modelyard.domain.lifecycle import RECIPE_TRANSITIONS, transition_problem
 from modelyard.domain.lineage import lineage_problems
 from modelyard.domain.records import Extends, ManifestFile, Recipe, RecipeList, RecipeOut
-from modelyard.domain.requests import RecipeCreate, RecipeUpdate
 from modelyard.domain.resolve import overrides_between, prune_nulls, resolve
 from modelyard.errors import Conflict, FieldError, ValidationFailed
 from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
-from modelyard.ops.manifests import Resolver, check_manifest, normalized_manifest
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
+
+if TYPE_CHECKING:
+    # request bodies and the manifest's model are imported where they are used, so a
+    # listing does not build their classes
+    from modelyard.domain.requests import RecipeCreate, RecipeUpdate
 
 FIRST_VERSION = "1.0.0"
 
@@ -64,6 +67,9 @@ def _check_lineage(reg: Registry, parent: Recipe, family: ModelFamily, level: Re
 def create_recipe(reg: Registry, body: RecipeCreate | dict[str, Any]) -> RecipeOut:
     """A new recipe at version 1.0.0, committed. A child stores only its overrides and pins
     its parent's current version; `manifest` is the full manifest (empty: same as the parent)."""
+    from modelyard.domain.requests import RecipeCreate
+    from modelyard.ops.manifests import Resolver, check_manifest, normalized_manifest
+
     req = parse_body(RecipeCreate, body)
     with reg.mutate("", author=req.created_by) as m:
         now = m.date
@@ -137,6 +143,8 @@ def _no_extends(mf: ManifestFile) -> set[str] | None:
 
 def update_recipe(reg: Registry, recipe_id: str, body: RecipeUpdate | dict[str, Any]) -> RecipeOut:
     """Change name, status (draft <-> approved, any -> archived, archived -> draft) or tags."""
+    from modelyard.domain.requests import RecipeUpdate
+
     req = parse_body(RecipeUpdate, body)
     with reg.mutate("", author=req.updated_by) as m:
         recipe = load.recipe(reg, recipe_id)
@@ -211,6 +219,8 @@ def clone_recipe(
         "description": source.description,
         "change_note": f"Clone {source.id} as {name!r}",
     }
+    from modelyard.domain.requests import RecipeCreate
+
     try:
         return create_recipe(reg, parse_body(RecipeCreate, body))
     except ValidationFailed as exc:
@@ -231,4 +241,6 @@ def clone_recipe(
 def resolved_manifest(reg: Registry, recipe_id: str) -> tuple[dict[str, Any], dict[str, str]]:
     """The recipe's current resolved manifest and, for every value, the recipe that set it."""
     load.recipe(reg, recipe_id)
+    from modelyard.ops.manifests import Resolver
+
     return Resolver(reg).current(recipe_id)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelyard.domain.enums import ModelStatus, RunStatus
 from modelyard.domain.ids import time_id
 from modelyard.domain.lifecycle import RUN_TRANSITIONS, transition_problem
 from modelyard.domain.records import Run, RunList, RunOut
-from modelyard.domain.requests import RunCreate, RunUpdate
 from modelyard.errors import Conflict, FieldError, ValidationFailed
 from modelyard.ops import load, refs
 from modelyard.ops.common import check_page, parse_body, parse_enum
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
+
+if TYPE_CHECKING:
+    # request bodies are imported where one is parsed, so a listing does not build
+    # their classes
+    from modelyard.domain.requests import RunCreate, RunUpdate
 
 
 def list_runs(
@@ -42,6 +46,8 @@ def get_run(reg: Registry, run_id: str) -> RunOut:
 
 def create_run(reg: Registry, body: RunCreate | dict[str, Any]) -> RunOut:
     """Queue a run of a committed recipe version, optionally for a model built from that recipe."""
+    from modelyard.domain.requests import RunCreate
+
     req = parse_body(RunCreate, body)
     with reg.mutate("", author=req.created_by) as m:
         now = m.date
@@ -80,6 +86,8 @@ def create_run(reg: Registry, body: RunCreate | dict[str, Any]) -> RunOut:
 def update_run(reg: Registry, run_id: str, body: RunUpdate | dict[str, Any]) -> RunOut:
     """Report progress or results. Leaving queued sets started_at, a final status sets
     finished_at (a direct jump sets both); final statuses are final."""
+    from modelyard.domain.requests import RunUpdate
+
     req = parse_body(RunUpdate, body)
     with reg.mutate("", author=req.updated_by) as m:
         run = load.run(reg, run_id)

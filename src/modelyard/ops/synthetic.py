@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelyard.domain.records import SyntheticExample, unknown_columns
-from modelyard.domain.requests import SyntheticCreate
 from modelyard.errors import FieldError, NotFound, ValidationFailed
 from modelyard.ops import load
 from modelyard.ops.common import parse_body, same_id
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
+
+if TYPE_CHECKING:
+    # request bodies are imported where one is parsed, so a listing does not build
+    # their classes
+    from modelyard.domain.requests import SyntheticCreate
 
 
 def get_synthetic(reg: Registry, recipe_id: str) -> SyntheticExample:
@@ -31,6 +35,8 @@ def create_synthetic(
 ) -> SyntheticExample:
     """Set the recipe's synthetic example (replacing an earlier one). When the schema lists
     `columns`, every sample row must use only those columns."""
+    from modelyard.domain.requests import SyntheticCreate
+
     req = parse_body(SyntheticCreate, body)
     same_id(req.recipe_id, recipe_id, "recipe_id")
     errors = [

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelyard.domain.ids import version_id as make_version_id
 from modelyard.domain.records import Extends, ManifestFile, RecipeVersion, VersionList
-from modelyard.domain.requests import VersionCreate
 from modelyard.domain.resolve import overrides_between, prune_nulls, resolve
 from modelyard.domain.semver import at_least, bump, bump_between, manifest_diff
 from modelyard.errors import Conflict, FieldError, ValidationFailed
 from modelyard.ops import load, refs
 from modelyard.ops.common import parse_body, same_id
 from modelyard.ops.history import History
-from modelyard.ops.manifests import Resolver, normalized_manifest
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
+
+if TYPE_CHECKING:
+    # request bodies and the manifest's model are imported where they are used, so a
+    # listing does not build their classes
+    from modelyard.domain.requests import VersionCreate
 
 
 def list_versions(reg: Registry, recipe_id: str, history: History | None = None) -> VersionList:
@@ -40,6 +43,9 @@ def create_version(
     """Commit a new version from a full manifest. The version number is bumped from the
     semantic difference (removed key or changed type: major; added key: minor; changed value:
     patch; a registry's breaking paths: major) unless an explicit, greater one is given."""
+    from modelyard.domain.requests import VersionCreate
+    from modelyard.ops.manifests import Resolver, normalized_manifest
+
     req = parse_body(VersionCreate, body)
     same_id(req.recipe_id, recipe_id, "recipe_id")
     with reg.mutate(req.change_note, author=req.created_by) as m:

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from modelyard.domain.records import Response
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Response):
     """`{"detail": "Recipe not found"}`; `action` (an extra) suggests what to do next."""
 
     detail: str
     action: str | None = None
 
 
-class DeleteResult(BaseModel):
+class DeleteResult(Response):
     deleted: bool
     id: str
 
 
-class ResolvedManifest(BaseModel):
+class ResolvedManifest(Response):
     """A recipe's current manifest with its parents' values merged in, and for each value
     (by dotted path) the recipe that set it."""
 

@@ -48,10 +48,6 @@ class Parsed(Generic[T]):
     def where(self, *path: str | int) -> tuple[int, int] | None:
         return self.loaded.where(tuple(path)) if self.loaded is not None else None
 
-    def raw(self) -> dict[str, Any]:
-        data = self.loaded.data if self.loaded is not None else None
-        return data if isinstance(data, dict) else {}
-
 
 class Tree:
     """Reads registry files on demand and remembers what it read."""
