@@ -21,7 +21,7 @@ from schemathesis.checks import (
     use_after_free,
 )
 
-from conftest import manifest
+from conftest import git, manifest
 from modelyard.ops import models, runs
 from modelyard.server.app import create_app
 from modelyard.storage.registry import Registry
@@ -75,7 +75,15 @@ def test_stateful_links(reg: Registry, base_recipe: str) -> None:
     body = manifest("pricing")
     seen: list[tuple[str, int]] = []
 
+    start = git(reg.worktree, "rev-parse", "HEAD")
+
     class Machine(machine):  # type: ignore[misc,valid-type]
+        def setup(self) -> None:
+            # every scenario starts from the same registry, so that replaying a scenario
+            # (hypothesis does, to shrink one) gets the same answers
+            git(reg.worktree, "reset", "-q", "--hard", start)
+            git(reg.worktree, "clean", "-qfd")
+
         def before_call(self, case: schemathesis.Case) -> None:
             # a whole valid manifest, so that a created recipe leads somewhere
             if case.operation.label == "POST /api/ml-development/recipes" and isinstance(
