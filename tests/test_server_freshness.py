@@ -81,3 +81,24 @@ def test_worktree_mode_serves_uncommitted_edits(reg, base_recipe, tmp_path) -> N
         assert _names(server, base_recipe) == "Draft name"
         status, body = server.request("GET", f"{API}/recipes")
         assert status == 200 and [r["name"] for r in body["recipes"]] == ["Draft name"]
+
+
+def test_answers_name_their_commit_and_are_kept_only_for_it(reg, base_recipe) -> None:
+    from fastapi.testclient import TestClient
+
+    from modelyard.server.app import create_app
+
+    with TestClient(create_app(reg)) as client:
+        first = client.get(f"{API}/recipes/{base_recipe}")
+        again = client.get(f"{API}/recipes/{base_recipe}")
+        head = git(reg.worktree, "rev-parse", "HEAD")
+        assert first.headers["x-modelyard-commit"] == again.headers["x-modelyard-commit"] == head
+        assert first.content == again.content
+        recipes.update_recipe(Registry(reg.root), base_recipe, {"name": "Changed elsewhere"})
+        after = client.get(f"{API}/recipes/{base_recipe}")
+        assert after.json()["name"] == "Changed elsewhere"
+        assert after.headers["x-modelyard-commit"] == git(reg.worktree, "rev-parse", "HEAD") != head
+        # a refusal is an answer of its commit too; a write never is
+        assert client.get(f"{API}/recipes/recipe_nope").status_code == 404
+        made = client.post(f"{API}/recipes/{base_recipe}/clone", params={"name": "Kept"})
+        assert made.status_code == 201 and "x-modelyard-commit" not in made.headers

@@ -17,8 +17,10 @@ from modelyard.server.catalog import Catalog
 from modelyard.server.catalog import mirrors as catalog_mirrors
 from modelyard.server.catalog import router as catalog_router
 from modelyard.server.limits import BodySizeLimit
+from modelyard.server.respcache import CommitCache
 from modelyard.server.routes import chat, models, monitoring, recipes, runs, synthetic, versions
 from modelyard.server.settings import ServerSettings
+from modelyard.storage.git import Git
 from modelyard.storage.registry import Registry
 
 PREFIX = "/api/ml-development"
@@ -80,6 +82,9 @@ def create_app(
     app.include_router(catalog_router)
     app.include_router(catalog_mirrors)
 
+    if not settings.worktree and reg.in_git:
+        # innermost, so the body limit and CORS apply to cached answers as to fresh ones
+        app.add_middleware(CommitCache, head=Git(reg.worktree).current_head, prefix=PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
