@@ -196,7 +196,8 @@ reg = Registry.open(sys.argv[1])
 page = runs.list_runs(reg, limit=500)
 model = Counter(r.model_id for r in page.runs if r.model_id).most_common(1)[0][0]
 h = History(reg)
-child = max(sorted(h.sources), key=lambda r: (len(h.layers(r, h.sources[r][-1].file)), len(h.sources[r])))
+child = max(sorted(h.sources), key=lambda r: (len(h.layers(r, h.sources[r][-1].file)), \
+len(h.sources[r])))
 first = page.runs[0]
 print(json.dumps({"model": model, "recipe": child, "run_recipe": first.recipe_id,
                   "run_version": first.recipe_version_id}))
@@ -291,7 +292,8 @@ def describe_machine() -> list[str]:
     ).stdout.strip()
     return [
         f"- CPU: {cpu}, {os.cpu_count()} logical cores; memory {mem}",
-        f"- {platform.platform()}; Python {platform.python_version()}; {git_version}; sqlite {sqlite3.sqlite_version}",
+        f"- {platform.platform()}; Python {platform.python_version()}; {git_version}; "
+        f"sqlite {sqlite3.sqlite_version}",
     ]
 
 
@@ -437,9 +439,11 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         f"### {label}: {describe_registry(repo)}",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {n} runs after a warm-up, warm cache.",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{n} runs after a warm-up, warm cache.",
         *describe_machine(),
-        f"- load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after: this machine is shared, "
+        f"- load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after: "
+        "this machine is shared, "
         "so compare each row with the `python -c pass` floor measured at the same time",
         "",
         "| " + " | ".join(header) + " |",

@@ -1,7 +1,8 @@
 """Time `build_site` on a registry generated through ops: a full build, a rebuild with
 nothing changed, a rebuild after one change, and a forced full re-render.
 
-    PYTHONPATH=src python benchmarks/site_build.py [--recipes 40] [--models 80] [--runs 300] [--folder DIR]
+    PYTHONPATH=src python benchmarks/site_build.py [--recipes 40] [--models 80]
+        [--runs 300] [--folder DIR]
 
 Prints the timings as JSON. Generation commits every record (it is ops, as a user would),
 so it takes longer than the builds it measures.

@@ -64,7 +64,8 @@ FIELDS = {
 
 
 def ids_in(resp: ChatResponse) -> set[str]:
-    """Every id the response mentions anywhere: text, references, steps (field names are not ids)."""
+    """Every id the response mentions anywhere: text, references, steps (field names are not
+    ids)."""
     text = json.dumps(resp.model_dump(mode="json", exclude={"context"}), ensure_ascii=False)
     return set(ID_LIKE.findall(text)) - FIELDS
 

@@ -217,7 +217,8 @@ def isolated_git(home: Path) -> Iterator[None]:
         ):
             mp.delenv(var, raising=False)
         (home / ".gitconfig").write_text(
-            "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
+            "[user]\n\tname = Test User\n\temail = test@example.com\n"
+            "[init]\n\tdefaultBranch = main\n"
         )
         yield
     finally:

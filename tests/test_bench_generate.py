@@ -1,4 +1,5 @@
-"""The benchmark generator: the small size builds, every record loads through ops, files are canonical."""
+"""The benchmark generator: the small size builds, every record loads through ops, files are
+canonical."""
 
 from __future__ import annotations
 

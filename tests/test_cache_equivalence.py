@@ -299,7 +299,8 @@ from modelyard.storage.registry import Registry
 reg = Registry.open(sys.argv[1])
 rec = recipes.list_recipes(reg).recipes[0]
 for i in range(int(sys.argv[2])):
-    runs.create_run(reg, {"recipe_id": rec.id, "recipe_version_id": rec.version, "run_type": "train"})
+    runs.create_run(reg, {"recipe_id": rec.id, "recipe_version_id": rec.version, \
+"run_type": "train"})
 """
 
 
@@ -332,7 +333,8 @@ def test_concurrent_readers_and_writers(repo, monkeypatch):
         outs.append(out.decode())
     for out in outs[1:]:
         totals = json.loads(out)
-        # every reader saw a whole registry: never fewer runs than at the start, never more than at the end
+        # every reader saw a whole registry: never fewer runs than at the start, never more than
+        # at the end
         assert all(first["runs"]["total"] <= t <= first["runs"]["total"] + 6 for t in totals)
         assert totals == sorted(totals)
     after = same(repo, monkeypatch)

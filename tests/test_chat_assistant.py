@@ -233,9 +233,10 @@ def test_random_word_salad_is_answered_or_declined_never_a_crash(small):
     words = re.findall(
         r"\S+",
         "how do i what which compare versus trend drift alerts health promote clone register train "
-        "backtest monitor rollback approve version versions runs models recipes children lineage overrides "
-        "failed running prod staging draft retired this week today pricing nba forecasting client baseline "
-        "tagged retail acceptance MAPE PSI and its recipe_pricing_base model_retail_pricing_prod "
+        "backtest monitor rollback approve version versions runs models recipes children lineage "
+        "overrides failed running prod staging draft retired this week today pricing nba "
+        "forecasting client baseline tagged retail acceptance MAPE PSI and its "
+        "recipe_pricing_base model_retail_pricing_prod "
         "recipe_nba_telco 1.0.0 2.0.0 model_ghost overview owned ? ,",
     )
     rng = random.Random(7)

@@ -56,7 +56,8 @@ class Data:
         return monitoring.list_snapshots(self.reg, model_id, limit=500).snapshots
 
     def with_alerts(self, drift: bool) -> list[str]:
-        """Models whose latest snapshot records an alert or crosses its recipe's drift alert level."""
+        """Models whose latest snapshot records an alert or crosses its recipe's drift alert
+        level."""
         out = []
         for m in self.models():
             snaps = self.snapshots(m)
@@ -91,6 +92,11 @@ class Data:
     def overrides(self, recipe_id: str) -> list[str]:
         _, provenance = recipes.resolved_manifest(self.reg, recipe_id)
         return [path for path, who in provenance.items() if who == recipe_id]
+
+    def first_owner(self, recipe_id: str) -> str:
+        """The owner of the first model built from `recipe_id` ("your-team" when there is none)."""
+        built = self.models(recipe_id=recipe_id)
+        return self.model(built[0]).owner if built else "your-team"
 
     def measured_run(self, model_id: str, metrics: set[str]) -> Any:
         return next(
@@ -472,9 +478,10 @@ CASES = [
         lambda d: ["recipe_forecasting_retail"],
         intent="howto",
         steps=lambda d: [
-            "modelyard models register --name 'Retail Demand Forecasting model' --recipe-id recipe_forecasting_retail "
+            "modelyard models register --name 'Retail Demand Forecasting model' "
+            "--recipe-id recipe_forecasting_retail "
             f"--recipe-version-id {d.recipe('recipe_forecasting_retail').version_id} --owner "
-            f"{d.model(d.models(recipe_id='recipe_forecasting_retail')[0]).owner if d.models(recipe_id='recipe_forecasting_retail') else 'your-team'}"
+            f"{d.first_owner('recipe_forecasting_retail')}"
         ],
     ),
     Case(
@@ -498,7 +505,8 @@ CASES = [
         lambda d: ["recipe_nba_telco"],
         intent="howto",
         steps=lambda d: [
-            "modelyard versions create recipe_nba_telco --patch patch.yaml --change-note 'Describe the change'"
+            "modelyard versions create recipe_nba_telco --patch patch.yaml "
+            "--change-note 'Describe the change'"
         ],
     ),
     Case(

@@ -39,7 +39,8 @@ def test_help_imports_only_click():
     code = (
         "import sys; from modelyard.cli.main import main; sys.argv=['modelyard','--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('pydantic','yaml','jinja2','deepdiff','fastapi','git') if m in sys.modules]\n"
+        "heavy = [m for m in ('pydantic','yaml','jinja2','deepdiff','fastapi','git') "
+        "if m in sys.modules]\n"
         "print('HEAVY', heavy)"
     )
     out = subprocess.run(

@@ -173,8 +173,8 @@ def test_run_for_a_model_of_another_recipe_is_refused(cli, reg):
         "model_production_pricing",
     )
     assert (
-        "body.model_id: model model_production_pricing is built from recipe_pricing_base, not recipe_other"
-        in err
+        "body.model_id: model model_production_pricing is built from recipe_pricing_base, "
+        "not recipe_other" in err
     )
 
 

@@ -67,7 +67,8 @@ def _loaded(argv: list[str], cwd: Path) -> list[str]:
     code = (
         "import atexit, json, sys\n"
         "WATCH = ('pydantic', 'yaml', 'jinja2', 'deepdiff', 'fastapi', 'starlette', 'httpx',\n"
-        "         'rank_bm25', 'uvicorn', 'modelyard.domain.records', 'modelyard.domain.requests',\n"
+        "         'rank_bm25', 'uvicorn', 'modelyard.domain.records', "
+        "'modelyard.domain.requests',\n"
         "         'modelyard.domain.manifest', 'modelyard.chat', 'modelyard.server',\n"
         "         'modelyard.site', 'modelyard.validate')\n"
         "atexit.register(lambda: print('LOADED', json.dumps(\n"

@@ -321,8 +321,10 @@ def test_simple_reads_import_no_heavy_library(reg, base_recipe):
         "from modelyard.storage.registry import Registry\n"
         f"reg = Registry.open({str(reg.root)!r})\n"
         "recipes.list_recipes(reg); recipes.get_recipe(reg, 'recipe_pricing_base')\n"
-        "recipes.resolved_manifest(reg, 'recipe_pricing_base'); models.list_models(reg); runs.list_runs(reg)\n"
-        "print(sorted(m for m in ('deepdiff', 'jinja2', 'fastapi', 'git', 'filelock') if m in sys.modules))\n"
+        "recipes.resolved_manifest(reg, 'recipe_pricing_base'); "
+        "models.list_models(reg); runs.list_runs(reg)\n"
+        "print(sorted(m for m in ('deepdiff', 'jinja2', 'fastapi', 'git', 'filelock') "
+        "if m in sys.modules))\n"
     )
     src = Path(__file__).resolve().parents[1] / "src"
     out = subprocess.run(

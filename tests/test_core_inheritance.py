@@ -268,7 +268,8 @@ def test_a_child_cannot_pin_an_uncommitted_parent_version(reg, base_recipe):
     with pytest.raises(DirtyTree) as info:
         recipes.clone_recipe(reg, BASE, "Too early")
     assert str(info.value).startswith(
-        f"registry/{rel} has uncommitted changes, so {BASE} 1.1.0 as it stands is no committed version"
+        f"registry/{rel} has uncommitted changes, "
+        f"so {BASE} 1.1.0 as it stands is no committed version"
     )
     assert git(reg.root, "rev-parse", "HEAD") == head
     assert not (reg.root / "recipes" / "recipe_too_early").exists()

@@ -693,7 +693,8 @@ def test_free_form_data_refuses_inf_and_nan(reg, base_recipe):
         {
             "loc": ["body", "manifest_json"],
             "type": "value_error",
-            "msg": "model.hyperparameters.max_depth is inf, not a finite number (JSON and YAML files could not keep it)",
+            "msg": "model.hyperparameters.max_depth is inf, not a finite number "
+            "(JSON and YAML files could not keep it)",
         }
     ]
     run = new_run(reg)

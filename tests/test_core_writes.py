@@ -34,7 +34,7 @@ WRITER = textwrap.dedent("""
         else:
             monitoring.create_snapshot(reg, model_id, {"drift_metrics_json": {"psi": worker + i / 100},
                                                        "created_by": f"worker{worker} <w{worker}@example.com>"})
-""")
+""")  # noqa: E501
 
 
 @pytest.fixture

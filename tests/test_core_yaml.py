@@ -185,7 +185,8 @@ def test_bad_ids_in_a_body_are_refused_and_nothing_is_written(reg, base_recipe, 
     assert info.value.detail == [
         {
             "loc": ["body", field],
-            "msg": f"{value!r} is not a valid id (3 to 63 characters: lowercase letters, digits and _, "
+            "msg": f"{value!r} is not a valid id "
+            "(3 to 63 characters: lowercase letters, digits and _, "
             "starting with a letter)",
             "type": "value_error",
         }

@@ -153,7 +153,8 @@ def test_the_api_never_serves_a_link_s_target(populated, outside, which) -> None
     if which == "logs":  # the run is fine; its logs say why they are not shown
         assert answers[0].status_code == 200
         assert answers[0].json()["logs_text"] == (
-            f"[modelyard: registry/{rel}: is a symbolic link; registry files and folders must be real "
+            f"[modelyard: registry/{rel}: is a symbolic link; "
+            "registry files and folders must be real "
             "ones (links are never followed); not read]\n"
         )
     if which == "run":
@@ -296,7 +297,8 @@ def test_a_record_file_over_the_limit_is_refused_by_name(populated) -> None:
     done = cli(reg.worktree, "runs", "get", run)
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == (
-        f"Error: {rel}: is {run_file.stat().st_size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes "
+        f"Error: {rel}: is {run_file.stat().st_size:,} bytes, "
+        f"over the limit of {MAX_FILE_BYTES:,} bytes "
         "for a registry file"
     )
     done = cli(reg.worktree, "validate")

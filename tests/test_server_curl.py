@@ -27,16 +27,16 @@ EXAMPLE_1 = [
     "curl -X POST http://localhost:8000/api/ml-development/recipes/recipe_pricing_base/clone?name=Retail%20Pricing%20v1",
     """curl -X POST http://localhost:8000/api/ml-development/recipes/{new_recipe_id}/versions \\
   -H "Content-Type: application/json" \\
-  -d '{"recipe_id": "{new_recipe_id}", "manifest_json": {...}, "change_note": "Added retail features"}'""",
+  -d '{"recipe_id": "{new_recipe_id}", "manifest_json": {...}, "change_note": "Added retail features"}'""",  # noqa: E501
     """curl -X PUT http://localhost:8000/api/ml-development/recipes/{new_recipe_id} \\
   -H "Content-Type: application/json" \\
   -d '{"status": "approved"}'""",
     """curl -X POST http://localhost:8000/api/ml-development/models \\
   -H "Content-Type: application/json" \\
-  -d '{"name": "Production Retail Pricing", "recipe_id": "{new_recipe_id}", "recipe_version_id": "{version_id}", "owner": "team"}'""",
+  -d '{"name": "Production Retail Pricing", "recipe_id": "{new_recipe_id}", "recipe_version_id": "{version_id}", "owner": "team"}'""",  # noqa: E501
     """curl -X POST http://localhost:8000/api/ml-development/runs \\
   -H "Content-Type: application/json" \\
-  -d '{"recipe_id": "{new_recipe_id}", "recipe_version_id": "{version_id}", "run_type": "train", "model_id": "{model_id}"}'""",
+  -d '{"recipe_id": "{new_recipe_id}", "recipe_version_id": "{version_id}", "run_type": "train", "model_id": "{model_id}"}'""",  # noqa: E501
     """curl -X PUT http://localhost:8000/api/ml-development/runs/{run_id} \\
   -H "Content-Type: application/json" \\
   -d '{"status": "succeeded", "metrics_json": {"revenue_lift": 0.045}}'""",

@@ -113,7 +113,8 @@ def test_a_registry_overrides_templates_and_assets(reg, tmp_path):
     (override / "assets").mkdir(parents=True)
     (override / "assets" / "site.css").write_text("body { color: rebeccapurple; }\n")
     (override / "chat.html").write_text(
-        '{% extends "base.html" %}{% block main %}<h1 id="custom">Ask {{ site_name }}</h1>{% endblock %}\n'
+        '{% extends "base.html" %}{% block main %}'
+        '<h1 id="custom">Ask {{ site_name }}</h1>{% endblock %}\n'
     )
     out = tmp_path / "site"
     build_site(reg, out)
@@ -190,7 +191,8 @@ def test_a_broken_template_names_its_file_and_line(small_site, tmp_path):
     shutil.copytree(small_site.reg.root.parent, tmp_path / "repo")
     (registry / "templates").mkdir()
     (registry / "templates" / "run.html").write_text(
-        '{% extends "base.html" %}\n{% block main %}\n<h1>{{ run.id }}</h1>\n<p>{{ run.no_such_field }}</p>\n'
+        '{% extends "base.html" %}\n{% block main %}\n'
+        "<h1>{{ run.id }}</h1>\n<p>{{ run.no_such_field }}</p>\n"
         "{% endblock %}\n"
     )
     result = CliRunner().invoke(

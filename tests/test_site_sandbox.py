@@ -120,7 +120,8 @@ def test_an_unsafe_page_template_publishes_nothing_of_its_payload(one_recipe, tm
     result = build(one_recipe, out)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "Error: template registry/templates/recipe.html, line 3: access to attribute '__init__' of 'type' "
+        "Error: template registry/templates/recipe.html, line 3: "
+        "access to attribute '__init__' of 'type' "
         "object is unsafe."
     )
     assert b"PWNED-18" not in every_byte(out)
@@ -209,8 +210,8 @@ def test_the_served_catalog_refuses_the_payload_without_a_traceback(one_recipe, 
     assert "The catalog could not be built: template registry/templates/root.html, line 2" in body
     assert str(one_recipe.root) not in body  # no path of the server's machine
     assert (
-        "templates/root.html, line 2: access to attribute &#x27;__init__&#x27; of &#x27;type&#x27; object is unsafe"
-        in body
+        "templates/root.html, line 2: "
+        "access to attribute &#x27;__init__&#x27; of &#x27;type&#x27; object is unsafe" in body
     )
     assert "Traceback" not in body and "Traceback" not in log
     no_pwned_file(tmp_path)
@@ -236,7 +237,8 @@ def template_problems(report: dict) -> list[tuple[str, str, int | None, str]]:  
 
 
 HINT = (
-    "templates render in Jinja's sandbox, which refuses it and fails the catalog build; a template may "
+    "templates render in Jinja's sandbox, which refuses it and fails the catalog build; "
+    "a template may "
     "read the values each page is given (docs/catalog.md), not Python's internals: remove it"
 )
 
@@ -302,7 +304,8 @@ def test_validate_reports_linked_templates_and_assets(one_recipe, tmp_path):
     code, report = validate(one_recipe)
     assert code == 1
     link = (
-        "is a symbolic link; registry files and folders must be real ones (links are never followed); "
+        "is a symbolic link; registry files and folders must be real ones "
+        "(links are never followed); "
         "the catalog build refuses it; commit the file itself"
     )
     assert sorted(template_problems(report)) == [
@@ -331,7 +334,8 @@ def test_validate_base_reports_a_templates_folder_linked_elsewhere(one_recipe, t
             "template-unsafe",
             "registry/templates",
             None,
-            "is a symbolic link; registry files and folders must be real ones (links are never followed); "
+            "is a symbolic link; registry files and folders must be real ones "
+            "(links are never followed); "
             "the catalog build refuses it; commit the file itself",
         )
     ]

@@ -124,7 +124,8 @@ def test_a_moved_pin_needs_a_new_version(copy) -> None:  # noqa: F811
             PROD,
             "status: production",
             "status: draft",
-            "model status cannot change from 'production' to 'draft' (allowed from 'production': staging, retired)",
+            "model status cannot change from 'production' to 'draft' "
+            "(allowed from 'production': staging, retired)",
         ),
         (
             "runs/{shard}/{run_done}/run.yaml",

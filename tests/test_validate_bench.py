@@ -1,4 +1,5 @@
-"""The validation benchmark runs end to end on a tiny generated registry, which validates cleanly."""
+"""The validation benchmark runs end to end on a tiny generated registry, which validates
+cleanly."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The demo registry kept in this repository validates cleanly, and its editor schemas are current."""
+"""The demo registry kept in this repository validates cleanly, and its editor schemas are
+current."""
 
 from __future__ import annotations
 
@@ -32,5 +33,6 @@ def test_the_demo_registrys_schemas_are_current() -> None:
     folder = ROOT / "registry" / ".schema"
     for name, text in schema_texts().items():
         assert (folder / name).read_text(encoding="utf-8") == text, (
-            f"registry/.schema/{name} is out of date: run `modelyard schema export registry/.schema`"
+            f"registry/.schema/{name} is out of date: "
+            "run `modelyard schema export registry/.schema`"
         )

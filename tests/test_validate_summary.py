@@ -20,7 +20,10 @@ from validate_fixtures import copy, edit, template  # noqa: F401  (fixtures)
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 BASE_MF = "recipes/recipe_pricing_base/manifest.yaml"
-HOSTILE = "x` <img src=x onerror=alert(1)> `|y\n<details><summary>z</summary> ``` *b* [l](javascript:alert(1))"
+HOSTILE = (
+    "x` <img src=x onerror=alert(1)> `|y\n<details><summary>z</summary> "
+    "``` *b* [l](javascript:alert(1))"
+)
 
 
 def render(markdown: str) -> BeautifulSoup:

@@ -24,8 +24,10 @@ CAPABILITIES = [
     "find recipes, models and runs by family, level, status, tag, owner and time "
     '("production pricing models", "failed runs this week", "recipes tagged retail")',
     "list models with drift or other alerts in their latest monitoring snapshot",
-    "explain a recipe: what it builds, its lineage, its versions and what changed, what a child overrides",
-    "compare two versions of a recipe, two runs, or a model against its recipe's acceptance thresholds",
+    "explain a recipe: what it builds, its lineage, its versions and what changed, "
+    "what a child overrides",
+    "compare two versions of a recipe, two runs, or a model against its recipe's "
+    "acceptance thresholds",
     "report a model's health: latest snapshot, thresholds, alerts, the trend of a metric",
     "give the exact commands to clone, version, approve, register, train, promote and monitor",
     'summarise the registry ("overview of the registry")',
@@ -376,8 +378,8 @@ def _decline(kb: Knowledge, q: Question, reason: str, unknown: list[str]) -> Dra
         d.say(reason)
     if not d.lines:
         d.say(
-            "I can't answer that from this registry: I only know its recipes, versions, models, runs and "
-            "monitoring snapshots."
+            "I can't answer that from this registry: I only know its recipes, versions, models, "
+            "runs and monitoring snapshots."
         )
     d.say("I can:")
     for line in CAPABILITIES:

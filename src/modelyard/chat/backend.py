@@ -29,10 +29,10 @@ from modelyard.chat.understand import ids_mentioned
 from modelyard.domain.requests import ChatRequest
 
 SYSTEM_PROMPT = (
-    "You answer questions about a modelyard ML model registry. Use only the records and the draft answer "
-    "given below: never state an id, number, version or command that is not in them. Cite record ids "
-    "exactly as written. If the records do not answer the question, say so plainly. Answer concisely "
-    "in plain text."
+    "You answer questions about a modelyard ML model registry. Use only the records and the "
+    "draft answer given below: never state an id, number, version or command that is not in "
+    "them. Cite record ids exactly as written. If the records do not answer the question, say "
+    "so plainly. Answer concisely in plain text."
 )
 
 

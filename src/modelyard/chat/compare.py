@@ -29,7 +29,8 @@ def compare_versions(kb: Knowledge, recipe_id: str, numbers: list[str], draft: D
     if len(hist) < 2 and len(numbers) < 2:
         why = f" ({kb.problems[recipe_id]})" if recipe_id in kb.problems else ""
         draft.say(
-            f"{recipe_id} has {plural(len(hist), 'readable version')}{why}, so there is nothing to compare."
+            f"{recipe_id} has {plural(len(hist), 'readable version')}{why}, "
+            "so there is nothing to compare."
         )
         draft.step(commands.list_versions(recipe_id))
         return
@@ -53,8 +54,10 @@ def compare_versions(kb: Knowledge, recipe_id: str, numbers: list[str], draft: D
     changes = diff["changes"] if diff else []
     draft.say(
         f"{recipe_id} {old.version_number} ({iso(old.created_at)}) -> {new.version_number} "
-        f"({iso(new.created_at)}): {len(changes)} change{'s' if len(changes) != 1 else ''} to the resolved "
-        f"manifest" + (f", a {diff['bump']} change" if diff and diff["bump"] else "") + "."
+        f"({iso(new.created_at)}): {len(changes)} change{'s' if len(changes) != 1 else ''} "
+        "to the resolved manifest"
+        + (f", a {diff['bump']} change" if diff and diff["bump"] else "")
+        + "."
     )
     for c in changes[:30]:
         draft.item(change_text(c))
@@ -84,7 +87,8 @@ def compare_runs(kb: Knowledge, runs: list[Run], draft: Draft) -> None:
         x, y = a.metrics_json.get(n), b.metrics_json.get(n)
         if x is None or y is None:
             draft.item(
-                f"{n}: {num(x) if x is not None else 'not reported'}, {num(y) if y is not None else 'not reported'}"
+                f"{n}: {num(x) if x is not None else 'not reported'}, "
+                f"{num(y) if y is not None else 'not reported'}"
             )
         else:
             draft.item(f"{n}: {num(x)}, {num(y)}, {num(round(y - x, 10))}")

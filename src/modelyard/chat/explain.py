@@ -59,7 +59,8 @@ def builds(manifest: dict[str, Any]) -> list[str]:
     if fam:
         b = fam.get("price_bounds") or {}
         out.append(
-            f"pricing objective {fam.get('objective')}, prices between {num(b.get('min_ratio'))} and "
+            f"pricing objective {fam.get('objective')}, "
+            f"prices between {num(b.get('min_ratio'))} and "
             f"{num(b.get('max_ratio'))} of the reference price"
         )
     fam = manifest.get("forecasting")
@@ -116,8 +117,9 @@ def explain_recipe(kb: Knowledge, recipe_id: str, q: Question, draft: Draft) -> 
         versions(kb, recipe_id, draft, all_versions=q.has("versions", "history"))
     else:
         draft.say(
-            f'{recipe_id} "{r.name}" is {article(r.level)} {r.level} {r.model_family} recipe, {r.status}, '
-            f"at version {r.version}." + (f" Tags: {', '.join(r.tags)}." if r.tags else "")
+            f'{recipe_id} "{r.name}" is {article(r.level)} {r.level} {r.model_family} recipe, '
+            f"{r.status}, at version {r.version}."
+            + (f" Tags: {', '.join(r.tags)}." if r.tags else "")
         )
         manifest, _ = kb.resolved(recipe_id)
         description = r.description or manifest.get("description")
@@ -140,7 +142,8 @@ def explain_recipe(kb: Knowledge, recipe_id: str, q: Question, draft: Draft) -> 
                 draft.cite("model", m.id)
     if recipe_id in kb.problems:
         draft.say(
-            f"Its manifest cannot be read: {kb.problems[recipe_id]} (`modelyard validate` says more)."
+            f"Its manifest cannot be read: {kb.problems[recipe_id]} "
+            "(`modelyard validate` says more)."
         )
     draft.step(commands.list_versions(recipe_id))
 
@@ -182,7 +185,8 @@ def overrides(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
     own = sorted(path for path, who in provenance.items() if who == recipe_id)
     if not own:
         draft.say(
-            f"{recipe_id} overrides nothing of its parent {r.parent_id}: its resolved manifest is the parent's."
+            f"{recipe_id} overrides nothing of its parent {r.parent_id}: "
+            "its resolved manifest is the parent's."
         )
         return
     draft.say(f"{recipe_id} sets {plural(len(own), 'value')} itself, on top of {r.parent_id}:")
@@ -208,7 +212,8 @@ def versions(kb: Knowledge, recipe_id: str, draft: Draft, all_versions: bool) ->
     latest = hist[-1]
     cite_version(kb, draft, latest)
     draft.say(
-        f"{plural(len(hist), 'version')}; the latest is {latest.version_number} ({latest.version_id}), "
+        f"{plural(len(hist), 'version')}; "
+        f"the latest is {latest.version_number} ({latest.version_id}), "
         f'committed {iso(latest.created_at)} by {latest.created_by}: "{latest.change_note}".'
     )
     if latest.diff_from_prev:
@@ -230,7 +235,8 @@ def explain_model(kb: Knowledge, model_id: str, draft: Draft) -> None:
     draft.cite("model", model_id)
     draft.focus["model_id"] = model_id
     draft.say(
-        f'{model_id} "{m.name}" is {article(m.model_family)} {m.model_family} model in {m.status}, owned by {m.owner}, '
+        f'{model_id} "{m.name}" is {article(m.model_family)} {m.model_family} model '
+        f"in {m.status}, owned by {m.owner}, "
         f"built from {m.recipe_version_id} of {m.recipe_id}."
     )
     if m.description:
@@ -240,12 +246,14 @@ def explain_model(kb: Knowledge, model_id: str, draft: Draft) -> None:
         draft.cite("recipe", recipe.id)
         if recipe.version_id and recipe.version_id != m.recipe_version_id:
             draft.say(
-                f"Its recipe is now at {recipe.version} ({recipe.version_id}); the model is on an older version."
+                f"Its recipe is now at {recipe.version} ({recipe.version_id}); "
+                "the model is on an older version."
             )
     runs = [r for r in kb.runs if r.model_id == model_id]
     if runs:
         draft.say(
-            f"{plural(len(runs), 'run')}; the newest is {runs[0].id} ({runs[0].run_type}, {runs[0].status}, "
+            f"{plural(len(runs), 'run')}; "
+            f"the newest is {runs[0].id} ({runs[0].run_type}, {runs[0].status}, "
             f"{iso(runs[0].created_at)})."
         )
         draft.cite("run", runs[0].id)

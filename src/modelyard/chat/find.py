@@ -32,7 +32,8 @@ def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
         parent = f", child of {r.parent_id}" if r.parent_id else ""
         tags = f", tags {', '.join(r.tags)}" if r.tags else ""
         draft.item(
-            f'{r.id} "{r.name}": {r.model_family}, {r.level}, {r.status}, version {r.version}{parent}{tags}'
+            f'{r.id} "{r.name}": {r.model_family}, {r.level}, {r.status}, '
+            f"version {r.version}{parent}{tags}"
         )
         draft.cite("recipe", r.id)
     _more(draft, len(found))
@@ -72,7 +73,8 @@ def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None 
         draft.cite("recipe", recipe_id)
     for m in found[:MAX_LISTED]:
         draft.item(
-            f'{m.id} "{m.name}": {m.model_family}, {m.status}, from {m.recipe_version_id}, owner {m.owner}'
+            f'{m.id} "{m.name}": {m.model_family}, {m.status}, '
+            f"from {m.recipe_version_id}, owner {m.owner}"
         )
         draft.cite("model", m.id)
     _more(draft, len(found))
@@ -116,7 +118,8 @@ def find_runs(
     of = f" of {model_id}" if model_id else f" of {recipe_id}" if recipe_id else ""
     when = f" {q.window} (since {iso(q.since)})" if q.since and q.window else ""
     draft.say(
-        f"{plural(len(found), 'run')}{of}{when} match{'es' if len(found) == 1 else ''}{desc}, newest first."
+        f"{plural(len(found), 'run')}{of}{when} match{'es' if len(found) == 1 else ''}{desc}, "
+        "newest first."
     )
     for target, kind in ((recipe_id, "recipe"), (model_id, "model")):
         if target:
@@ -125,8 +128,8 @@ def find_runs(
         metrics = ", ".join(f"{k} {v}" for k, v in sorted(r.metrics_json.items()))
         who = f" for {r.model_id}" if r.model_id else ""
         draft.item(
-            f"{r.id}: {r.run_type} of {r.recipe_version_id}{who}, {r.status}, created {iso(r.created_at)}"
-            + (f"; {metrics}" if metrics else "")
+            f"{r.id}: {r.run_type} of {r.recipe_version_id}{who}, {r.status}, "
+            f"created {iso(r.created_at)}" + (f"; {metrics}" if metrics else "")
         )
         draft.cite("run", r.id)
     _more(draft, len(found))
@@ -163,13 +166,13 @@ def models_with_alerts(kb: Knowledge, q: Question, draft: Draft, drift_only: boo
             hits.append((m, state, items))
     checked = sum(1 for m in kb.models.values() if kb.snapshots(m.id))
     draft.say(
-        f"{plural(len(hits), 'model')} {'has' if len(hits) == 1 else 'have'} {what} in their latest "
-        f"monitoring snapshot ({plural(checked, 'model')} with snapshots checked)."
+        f"{plural(len(hits), 'model')} {'has' if len(hits) == 1 else 'have'} {what} "
+        f"in their latest monitoring snapshot ({plural(checked, 'model')} with snapshots checked)."
     )
     for m, state, items in hits:
         draft.item(
-            f"{m.id} ({m.status}), snapshot {state.snapshot.id} at {iso(state.snapshot.captured_at)}: "
-            + "; ".join(items)
+            f"{m.id} ({m.status}), snapshot {state.snapshot.id} "
+            f"at {iso(state.snapshot.captured_at)}: " + "; ".join(items)
         )
         draft.cite("model", m.id)
         draft.cite_ref(kb.snapshot_ref(state.snapshot))

@@ -17,7 +17,8 @@ from modelyard.domain.timefmt import iso, parse_iso
 
 
 def model_manifest(kb: Knowledge, model_id: str) -> dict[str, Any]:
-    """The resolved manifest of the recipe version a model was built from (current one as fallback)."""
+    """The resolved manifest of the recipe version a model was built from (current one as
+    fallback)."""
     m = kb.models[model_id]
     if m.recipe_id not in kb.recipes:
         return {}
@@ -174,7 +175,8 @@ def trend(kb: Knowledge, model_id: str, metric: str | None, draft: Draft) -> Non
     if metric is None or metric not in names:
         if not names:
             draft.say(
-                f"{model_id} has no monitoring snapshots with metrics, so there is no trend to show."
+                f"{model_id} has no monitoring snapshots with metrics, "
+                "so there is no trend to show."
             )
             return
         asked = f"{metric} is not measured in the snapshots of {model_id}. " if metric else ""
@@ -193,7 +195,8 @@ def trend(kb: Knowledge, model_id: str, metric: str | None, draft: Draft) -> Non
     change = last - first
     direction = "rose" if change > 0 else "fell" if change < 0 else "did not change"
     draft.say(
-        f"{metric} of {model_id} over {plural(len(points), 'snapshot')}: {direction} from {num(first)} "
+        f"{metric} of {model_id} over {plural(len(points), 'snapshot')}: "
+        f"{direction} from {num(first)} "
         f"({iso(points[0][0].captured_at)}) to {num(last)} ({iso(points[-1][0].captured_at)})."
     )
     for s, v in points:
@@ -206,7 +209,8 @@ def _first_perf(snaps: list[MonitoringSnapshot]) -> list[str]:
 
 
 def acceptance(kb: Knowledge, model_id: str, draft: Draft) -> None:
-    """A model against its recipe version's acceptance thresholds: its newest measured run and snapshot."""
+    """A model against its recipe version's acceptance thresholds: its newest measured run and
+    snapshot."""
     m = kb.models[model_id]
     draft.cite("model", model_id)
     draft.focus["model_id"] = model_id
@@ -230,7 +234,8 @@ def acceptance(kb: Knowledge, model_id: str, draft: Draft) -> None:
     if run is not None:
         draft.cite("run", run.id)
         draft.say(
-            f"Newest succeeded run with these metrics: {run.id} ({run.run_type}, {iso(run.created_at)}):"
+            f"Newest succeeded run with these metrics: "
+            f"{run.id} ({run.run_type}, {iso(run.created_at)}):"
         )
         verdicts += _judge(draft, run.metrics_json, bounds)
         draft.step(commands.show_run(run.id))

@@ -103,20 +103,24 @@ def _new_model(kb: Knowledge, recipe: RecipeOut, draft: Draft) -> None:
     draft.focus["recipe_id"] = recipe.id
     draft.say(f"From {recipe.id} (version {recipe.version}) to a monitored production model:")
     draft.say(
-        "1. clone it as your own recipe (a draft child with no overrides; the command prints the new id)"
+        "1. clone it as your own recipe "
+        "(a draft child with no overrides; the command prints the new id)"
     )
     draft.say(
-        "2. commit your changes as a new version of the clone: versions create NEW_ID --patch FILE or --set"
+        "2. commit your changes as a new version of the clone: "
+        "versions create NEW_ID --patch FILE or --set"
     )
     draft.say("3. approve the clone: recipes update NEW_ID --status approved")
     draft.say("4. register a model from the clone's version: models register")
     draft.say(
-        "5. queue a train run for the model, and report its status and metrics: runs create, runs update"
+        "5. queue a train run for the model, and report its status and metrics: "
+        "runs create, runs update"
     )
     draft.say("6. promote the model: models update MODEL_ID --status production")
     draft.say("7. record monitoring snapshots: monitoring create MODEL_ID")
     draft.say(
-        "Ask again about the new recipe or model once it exists, and I will give the exact commands."
+        "Ask again about the new recipe or model once it exists, "
+        "and I will give the exact commands."
     )
     draft.step(commands.clone(recipe.id, f"{recipe.name} copy"))
 
@@ -147,8 +151,9 @@ def _flow(
     elif flow == "version" and recipe is not None:
         breaking = " or ".join(kb.reg.settings.breaking_paths)
         draft.say(
-            f"Version {recipe.id} (now {recipe.version}): commit what changes (a patch file, or --set "
-            "PATH=VALUE) with a change note; the number is bumped from what changed"
+            f"Version {recipe.id} (now {recipe.version}): "
+            "commit what changes (a patch file, or --set PATH=VALUE) with a change note; "
+            "the number is bumped from what changed"
             + (f" (major for {breaking})." if breaking else ".")
         )
         if recipe.version_id:
@@ -159,8 +164,8 @@ def _flow(
             draft.say(f"{recipe.id} is already approved.")
         else:
             draft.say(
-                f"Approve {recipe.id} (now {recipe.status}); a model can enter production only from an "
-                "approved recipe."
+                f"Approve {recipe.id} (now {recipe.status}); "
+                "a model can enter production only from an approved recipe."
             )
             draft.step(commands.set_recipe_status(recipe.id, "approved"))
     elif flow == "register" and recipe is not None and recipe.version_id:

@@ -136,7 +136,8 @@ class Knowledge:
         try:
             return self._committed.versions(recipe_id)
         except LineageTooDeep:
-            raise  # a bound of the registry crossed: refused like every other command, not explained
+            # a bound of the registry crossed: refused like every other command, not explained
+            raise
         except ModelyardError as exc:
             self.problems[recipe_id] = str(exc).splitlines()[0]
             return []
@@ -174,7 +175,8 @@ class Knowledge:
             try:
                 self._resolved[recipe_id] = recipes.resolved_manifest(self.reg, recipe_id)
             except LineageTooDeep:
-                raise  # a bound of the registry crossed: refused like every other command, not explained
+                # a bound of the registry crossed: refused like every other command, not explained
+                raise
             except ModelyardError as exc:
                 self.problems[recipe_id] = str(exc).splitlines()[0]
                 self._resolved[recipe_id] = ({}, {})

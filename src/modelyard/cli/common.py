@@ -37,7 +37,8 @@ def body_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "--body",
         "body_file",
         type=click.Path(dir_okay=False, allow_dash=True),
-        help="The whole request body as a JSON or YAML file ('-' for standard input); flags override its fields.",
+        help="The whole request body as a JSON or YAML file ('-' for standard input); "
+        "flags override its fields.",
     )(func)
 
 

@@ -37,7 +37,8 @@ def run_guarded(call: Callable[[], Any], ctx: click.Context) -> Any:
             command = ctx.meta.get(COMMAND_KEY)
             for err in exc.errors:
                 _say(
-                    f"  {'.'.join(str(p) for p in err.loc)}: {err.msg}{_flag_hint(command, err.loc)}"
+                    f"  {'.'.join(str(p) for p in err.loc)}: "
+                    f"{err.msg}{_flag_hint(command, err.loc)}"
                 )
         else:
             first, *rest = str(exc).splitlines()

@@ -54,7 +54,8 @@ def models_table(result: Any) -> str:
 
 @click.group()
 def models() -> None:
-    """Registered models: built from a recipe version, moving draft -> staging -> production -> retired."""
+    """Registered models: built from a recipe version, moving draft -> staging -> production ->
+    retired."""
 
 
 @models.command("list")

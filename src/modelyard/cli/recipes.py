@@ -128,7 +128,8 @@ def _at(data: Any, path: list[str]) -> Any:
     "--manifest",
     "manifest_file",
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="The whole manifest, JSON or YAML (for a child: empty or omitted means same as the parent).",
+    help="The whole manifest, JSON or YAML "
+    "(for a child: empty or omitted means same as the parent).",
 )
 @click.option("--id", "id_", help="Choose the id (default: made from the name).")
 @click.option("--description", help="What the recipe is for.")

@@ -38,7 +38,8 @@ from modelyard.cli.common import open_registry
     "--cors-origin",
     "cors_origins",
     multiple=True,
-    help="Allow browser requests from this origin (repeatable; also $MODELYARD_CORS_ORIGINS). Default: none.",
+    help="Allow browser requests from this origin "
+    "(repeatable; also $MODELYARD_CORS_ORIGINS). Default: none.",
 )
 @click.option(
     "--max-body-bytes",

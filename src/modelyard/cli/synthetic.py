@@ -52,7 +52,8 @@ def get(ctx: click.Context, recipe_id: str, as_json: bool) -> None:
 def create(
     ctx: click.Context, recipe_id: str, body_file: str | None, created_by: str | None, as_json: bool
 ) -> None:
-    """Set a recipe's synthetic example from --body (POST /recipes/{recipe_id}/synthetic-example)."""
+    """Set a recipe's synthetic example from --body
+    (POST /recipes/{recipe_id}/synthetic-example)."""
     from modelyard.ops import synthetic as ops
 
     if not body_file:

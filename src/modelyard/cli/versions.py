@@ -51,7 +51,8 @@ def diff_text(diff: dict[str, Any]) -> str:
             lines.append(f"  - {c['path_text']} (was {json.dumps(c['old'])})  ({c['bump']})")
         else:
             lines.append(
-                f"  ~ {c['path_text']}: {json.dumps(c['old'])} -> {json.dumps(c['new'])}  ({c['bump']})"
+                f"  ~ {c['path_text']}: "
+                f"{json.dumps(c['old'])} -> {json.dumps(c['new'])}  ({c['bump']})"
             )
     return "\n".join(lines) or "  (no change to the resolved manifest)"
 

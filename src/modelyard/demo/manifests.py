@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 PRICING: dict[str, Any] = {
-    "description": "Demand model with price elasticity; recommends prices within bounds to maximise revenue.",
+    "description": "Demand model with price elasticity; "
+    "recommends prices within bounds to maximise revenue.",
     "data_sources": {
         "transactions": {
             "kind": "table",

@@ -45,7 +45,8 @@ class Story(RecipeChapters):
             "succeeded",
             {"MAPE": 0.168, "revenue_lift": 0.021, "margin_impact": 0.034},
             "Loading warehouse.sales.transactions (pilot stores): 4,812,330 rows\n"
-            "Training LightGBM: 900 trees, learning_rate=0.03\nValidation MAPE 0.168\nSaved model\n",
+            "Training LightGBM: 900 trees, learning_rate=0.03\n"
+            "Validation MAPE 0.168\nSaved model\n",
             38,
             {"model_path": "s3://northwind-ml/models/grocery_pricing_v1/model.txt"},
         )
@@ -268,7 +269,8 @@ class Story(RecipeChapters):
             "model_telco_nba",
             "succeeded",
             {"ndcg_at_3": 0.392, "uplift": 0.014, "acceptance_rate": 0.051},
-            "Sampling 40% of groups to fit in memory\nTraining XGBoost ranker\nValidation NDCG@3 0.392\n",
+            "Sampling 40% of groups to fit in memory\nTraining XGBoost ranker\n"
+            "Validation NDCG@3 0.392\n",
             88,
         )
         self.version(

@@ -43,7 +43,10 @@ def transition_problem(
         return None
     if not allowed:
         return f"{kind} status {old!r} is final; it cannot change to {new!r}"
-    return f"{kind} status cannot change from {old!r} to {new!r} (allowed from {old!r}: {', '.join(allowed)})"
+    return (
+        f"{kind} status cannot change from {old!r} to {new!r} "
+        f"(allowed from {old!r}: {', '.join(allowed)})"
+    )
 
 
 def model_table(custom: Mapping[ModelStatus, Sequence[ModelStatus]] | None) -> dict[str, list[str]]:

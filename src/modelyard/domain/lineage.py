@@ -1,5 +1,5 @@
-"""Lineage rules (docs/registry.md, "Inheritance"): a child shares its parent's family, its level is not
-above its parent's, no recipe is its own ancestor, and a chain holds at most
+"""Lineage rules (docs/registry.md, "Inheritance"): a child shares its parent's family, its
+level is not above its parent's, no recipe is its own ancestor, and a chain holds at most
 MAX_LINEAGE_DEPTH recipes (every walk up a chain is iterative and stops there)."""
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ def too_deep_message(chain: list[str], would: bool = False) -> str:
     shown = [*chain[:3], "...", crossed] if len(chain) > 4 else chain
     verb = "would be" if would else "is"
     return (
-        f"the lineage {verb} deeper than {MAX_LINEAGE_DEPTH} recipes ({' -> '.join(shown)} -> ...); "
+        f"the lineage {verb} deeper than {MAX_LINEAGE_DEPTH} recipes "
+        f"({' -> '.join(shown)} -> ...); "
         f"at most {MAX_LINEAGE_DEPTH} recipes, the recipe itself included, may form one chain"
     )

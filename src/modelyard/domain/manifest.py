@@ -274,14 +274,16 @@ class Manifest(_Strict):
                 and feature.source not in self.data_sources
             ):
                 raise ValueError(
-                    f"feature {name!r} uses source {feature.source!r}, which is not in data_sources "
+                    f"feature {name!r} uses source {feature.source!r}, "
+                    "which is not in data_sources "
                     f"({', '.join(sorted(self.data_sources))})"
                 )
         return self
 
 
 def check_family_section(manifest: Manifest, family: str) -> list[str]:
-    """Problems with the family-specific sections: the family's own is required, others are not allowed."""
+    """Problems with the family-specific sections: the family's own is required, others are not
+    allowed."""
     problems = []
     if getattr(manifest, family) is None:
         problems.append(f"a {family} recipe needs a `{family}` section")

@@ -128,7 +128,8 @@ class RegistrySettings(Record):
     description: str | None = None
     breaking_paths: list[str] = Field(
         default_factory=lambda: ["target", "features"],
-        description="Manifest paths (dotted for nested ones, e.g. `pricing.price_bounds`) whose change always needs a major version.",
+        description="Manifest paths (dotted for nested ones, e.g. `pricing.price_bounds`) "
+        "whose change always needs a major version.",
     )
     model_transitions: dict[ModelStatus, list[ModelStatus]] | None = Field(
         None,
@@ -161,7 +162,9 @@ class Extends(Record):
 
 
 class ManifestFile(Record):
-    """`recipes/<id>/manifest.yaml`: the current version, the parent pin and the manifest (or overrides)."""
+    # the backslash keeps the docstring one line: it is the description in manifest.json
+    """`recipes/<id>/manifest.yaml`: the current version, the parent pin and the manifest \
+(or overrides)."""
 
     version: Semver
     extends: Extends | None = None

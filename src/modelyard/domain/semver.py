@@ -91,7 +91,8 @@ def manifest_diff(
     from_version: str | None = None,
     breaking_paths: tuple[str, ...] = ("target", "features"),
 ) -> dict[str, Any] | None:
-    """The semantic difference between two resolved manifests (None when there is no previous one)."""
+    """The semantic difference between two resolved manifests (None when there is no previous
+    one)."""
     if old is None:
         return None
     # imported here: costly at start-up, needed only for writes and history

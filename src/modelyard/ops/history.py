@@ -217,7 +217,8 @@ def check_step(reg: Registry, walked: list[str], recipe_id: str) -> None:
 
 
 def version_number(recipe_id: str, ref: str) -> str | None:
-    """`1.2.0` from any accepted spelling of a version of `recipe_id`; None when it names another recipe."""
+    """`1.2.0` from any accepted spelling of a version of `recipe_id`; None when it names another
+    recipe."""
     m = _VERSION_REF.fullmatch(ref or "")
     if not m:
         return None

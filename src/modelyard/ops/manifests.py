@@ -61,7 +61,8 @@ class Resolver:
     def parent_layers(
         self, parent_id: str, version: str, below: tuple[str, ...] = ()
     ) -> list[tuple[str, dict[str, Any]]]:
-        """Layers of `parent_id` at `version`: from the working tree when that is its current version."""
+        """Layers of `parent_id` at `version`: from the working tree when that is its current
+        version."""
         parent_mf = self.reg.read(layout.manifest_file(parent_id), ManifestFile)
         if parent_mf is not None and parent_mf.version == version:
             return self.layers(parent_id, below)

@@ -48,8 +48,10 @@ def _production_gate(reg: Registry, model: Model, status: ModelStatus) -> None:
     recipe = load.recipe(reg, model.recipe_id)
     if recipe.status != RecipeStatus.approved:
         raise Conflict(
-            f"model {model.id} cannot go to production: its recipe {recipe.id} is {recipe.status}, not approved",
-            action=f"approve the recipe first: modelyard recipes update {recipe.id} --status approved",
+            f"model {model.id} cannot go to production: "
+            f"its recipe {recipe.id} is {recipe.status}, not approved",
+            action="approve the recipe first: "
+            f"modelyard recipes update {recipe.id} --status approved",
         )
 
 

@@ -60,7 +60,8 @@ def _check_lineage(reg: Registry, parent: Recipe, family: ModelFamily, level: Re
     if parent.status == RecipeStatus.archived:
         raise Conflict(
             f"recipe {parent.id} is archived; it cannot get new children",
-            action=f"set it back to draft first: modelyard recipes update {parent.id} --status draft",
+            action="set it back to draft first: "
+            f"modelyard recipes update {parent.id} --status draft",
         )
 
 
@@ -192,7 +193,8 @@ def delete_recipe(reg: Registry, recipe_id: str) -> dict[str, Any]:
             )
             raise Conflict(
                 f"recipe {recipe_id} is still used ({named})",
-                action=f"archive it instead: modelyard recipes update {recipe_id} --status archived",
+                action="archive it instead: "
+                f"modelyard recipes update {recipe_id} --status archived",
             )
         m.delete_tree(layout.recipe_dir(recipe_id))
     return {"deleted": True, "id": recipe_id}

@@ -47,5 +47,6 @@ def require_committed(reg: Registry, recipe_id: str, version: str) -> None:
         raise DirtyTree(
             f"{rel} has uncommitted changes, so {recipe_id} {version} as it stands is no committed "
             "version to build on",
-            action="commit the parent's manifest (or version it: modelyard versions create), then try again",
+            action="commit the parent's manifest (or version it: modelyard versions create), "
+            "then try again",
         )

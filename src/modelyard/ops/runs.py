@@ -1,4 +1,5 @@
-"""Runs: list, get, create, update. queued -> running -> succeeded | failed, timestamps automatic."""
+"""Runs: list, get, create, update. queued -> running -> succeeded | failed, timestamps
+automatic."""
 
 from __future__ import annotations
 

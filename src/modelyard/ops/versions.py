@@ -1,4 +1,5 @@
-"""Recipe versions: list, get, create. A version is a git commit (docs/registry.md, "Versions are commits")."""
+"""Recipe versions: list, get, create. A version is a git commit (docs/registry.md,
+"Versions are commits")."""
 
 from __future__ import annotations
 
@@ -92,7 +93,8 @@ def create_version(
         pin_moved = extends != current_file.extends
         if not diff["changes"] and not pin_moved:
             raise Conflict(
-                f"the manifest is the same as version {current_file.version}; there is nothing to version"
+                f"the manifest is the same as version {current_file.version}; "
+                "there is nothing to version"
             )
         required = diff["bump"] or "patch"
         if req.version is not None:
@@ -102,7 +104,8 @@ def create_version(
                     [
                         FieldError(
                             ("body", "version"),
-                            f"version {req.version} is not greater than the current {current_file.version}",
+                            f"version {req.version} is not greater than "
+                            f"the current {current_file.version}",
                             "value_error.version",
                         )
                     ]
@@ -112,7 +115,8 @@ def create_version(
                     [
                         FieldError(
                             ("body", "version"),
-                            f"version {req.version} is a {given} bump, but the change needs a {required} bump "
+                            f"version {req.version} is a {given} bump, "
+                            f"but the change needs a {required} bump "
                             f"(at least {bump(current_file.version, required)})",
                             "value_error.version",
                         )

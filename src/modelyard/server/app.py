@@ -29,7 +29,8 @@ NOUNS = (recipes, versions, models, runs, monitoring, synthetic, chat)
 TAGS = [
     {
         "name": "Recipes",
-        "description": "How to build a model of a family at a level; inherited baseline -> industry -> client.",
+        "description": "How to build a model of a family at a level; "
+        "inherited baseline -> industry -> client.",
     },
     {"name": "Recipe Versions", "description": "Every version is a git commit."},
     {

@@ -71,8 +71,8 @@ async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     # the HTTP server logs the traceback itself once this response is sent
     return JSONResponse(
         {
-            "detail": f"Internal server error: {type(exc).__name__}: {exc}. This is a bug in modelyard; "
-            "the server log has the traceback."
+            "detail": f"Internal server error: {type(exc).__name__}: {exc}. "
+            "This is a bug in modelyard; the server log has the traceback."
         },
         status_code=500,
     )

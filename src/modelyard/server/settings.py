@@ -122,6 +122,7 @@ def check_exposure(host: str, settings: ServerSettings, insecure: bool) -> None:
     if is_loopback(host) or settings.auth_required or insecure:
         return
     raise InvalidValue(
-        f"refusing to listen on {host} without write tokens: anyone who can reach it could change the registry. "
+        f"refusing to listen on {host} without write tokens: "
+        "anyone who can reach it could change the registry. "
         f"Set ${ENV_TOKENS} or --tokens-file, or pass --insecure if the network is trusted"
     )

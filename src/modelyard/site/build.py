@@ -54,7 +54,8 @@ class BuildReport:
 
     def summary(self) -> str:
         return (
-            f"{self.files} files in {self.out}: {len(self.written)} written, {self.unchanged} unchanged, "
+            f"{self.files} files in {self.out}: "
+            f"{len(self.written)} written, {self.unchanged} unchanged, "
             f"{len(self.removed)} removed ({self.seconds:.1f} s, {self.workers} "
             f"worker{'s' if self.workers != 1 else ''})"
         )

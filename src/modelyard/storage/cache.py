@@ -160,8 +160,9 @@ class Cache(ChangeLog):
                 db.execute("INSERT INTO meta VALUES ('code', ?)", (key,))
             # HEAD's files; ok and f1..f4 are copied from `records` once the blob is parsed
             db.execute(
-                "CREATE TABLE IF NOT EXISTS tree(path TEXT PRIMARY KEY, blob TEXT NOT NULL, kind TEXT NOT NULL,"
-                " a TEXT NOT NULL, b TEXT NOT NULL, ok INT, f1 TEXT, f2 TEXT, f3 TEXT, f4 TEXT, sig TEXT)"
+                "CREATE TABLE IF NOT EXISTS tree(path TEXT PRIMARY KEY, blob TEXT NOT NULL,"
+                " kind TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL, ok INT,"
+                " f1 TEXT, f2 TEXT, f3 TEXT, f4 TEXT, sig TEXT)"
                 " WITHOUT ROWID"
             )
             db.execute("CREATE INDEX IF NOT EXISTS tree_kind ON tree(kind, a, b)")
@@ -170,16 +171,18 @@ class Cache(ChangeLog):
             db.execute("CREATE INDEX IF NOT EXISTS tree_todo ON tree(kind, ok)")
             # folders whose new entries were last looked for (see worktree.py)
             db.execute(
-                "CREATE TABLE IF NOT EXISTS dirs(folder TEXT NOT NULL, kind TEXT NOT NULL, mtime INT NOT NULL,"
-                " scanned INT NOT NULL, found TEXT NOT NULL, PRIMARY KEY(folder, kind)) WITHOUT ROWID"
+                "CREATE TABLE IF NOT EXISTS dirs(folder TEXT NOT NULL, kind TEXT NOT NULL,"
+                " mtime INT NOT NULL, scanned INT NOT NULL, found TEXT NOT NULL,"
+                " PRIMARY KEY(folder, kind)) WITHOUT ROWID"
             )
             db.execute(
-                "CREATE TABLE IF NOT EXISTS records(blob TEXT NOT NULL, kind TEXT NOT NULL, ok INT NOT NULL,"
-                " data TEXT, f1 TEXT, f2 TEXT, f3 TEXT, f4 TEXT, PRIMARY KEY(blob, kind)) WITHOUT ROWID"
+                "CREATE TABLE IF NOT EXISTS records(blob TEXT NOT NULL, kind TEXT NOT NULL,"
+                " ok INT NOT NULL, data TEXT, f1 TEXT, f2 TEXT, f3 TEXT, f4 TEXT,"
+                " PRIMARY KEY(blob, kind)) WITHOUT ROWID"
             )
             db.execute(
-                "CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY, sha TEXT, name TEXT, email TEXT,"
-                " date TEXT, message TEXT, recipe_id TEXT, blob TEXT)"
+                "CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY, sha TEXT, name TEXT,"
+                " email TEXT, date TEXT, message TEXT, recipe_id TEXT, blob TEXT)"
             )
             # one recipe's history is its own rows, in log order
             db.execute("CREATE INDEX IF NOT EXISTS changes_recipe ON changes(recipe_id, seq)")
@@ -198,7 +201,8 @@ class Cache(ChangeLog):
         return layout.from_repo(self.prefix, repo_path)
 
     def _sync_locked(self) -> None:
-        """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full listing."""
+        """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full
+        listing."""
         # HEAD is asked every time: a long-lived process sees other processes' commits
         head = self.git.current_head() or ""
         if self._meta("tree") == head:
@@ -391,7 +395,8 @@ class Cache(ChangeLog):
 
     # -- the public methods, each under the lock ---------------------------------------------------
     def sync(self) -> None:
-        """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full listing."""
+        """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full
+        listing."""
         with self.lock:
             self._sync_locked()
 

@@ -53,7 +53,8 @@ class ChangeLog:
                 if base is None:
                     db.execute("DELETE FROM changes")
                 db.executemany(
-                    "INSERT INTO changes(sha, name, email, date, message, recipe_id, blob) VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO changes(sha, name, email, date, message, recipe_id, blob)"
+                    " VALUES (?,?,?,?,?,?,?)",
                     new,
                 )
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('changes', ?)", (head,))
@@ -105,7 +106,8 @@ class ChangeLog:
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for blob, ok, data in self.db.execute(
-                f"SELECT blob, ok, data FROM records WHERE kind='manifest-json' AND blob IN ({marks})",
+                "SELECT blob, ok, data FROM records"
+                f" WHERE kind='manifest-json' AND blob IN ({marks})",
                 chunk,
             ):
                 out[blob] = json.loads(data) if ok else None

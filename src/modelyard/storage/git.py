@@ -189,7 +189,8 @@ class Git:
         return os.environ.get("GIT_AUTHOR_NAME") or user[0] or FALLBACK_NAME
 
     def dirty(self, paths: Iterable[str]) -> list[str]:
-        """Which of `paths` (repository-relative) differ from HEAD in the index or the working tree."""
+        """Which of `paths` (repository-relative) differ from HEAD in the index or the working
+        tree."""
         specs = [f":(literal){p}" for p in paths]
         if not specs:
             return []
@@ -356,10 +357,11 @@ class Git:
             if not self._undo(branch, sha, head):  # something else moved the branch meanwhile
                 paths = " ".join(changes)
                 raise IndexBusy(
-                    f"committed {sha[:12]}, but git's index could not be updated and the branch has "
-                    "moved on since, so the commit stays; the index still holds the old files",
-                    action=f"once the index is free, run `git reset -q -- {paths}` so that the next "
-                    "`git commit` does not undo it",
+                    f"committed {sha[:12]}, but git's index could not be updated "
+                    "and the branch has moved on since, so the commit stays; "
+                    "the index still holds the old files",
+                    action=f"once the index is free, run `git reset -q -- {paths}` "
+                    "so that the next `git commit` does not undo it",
                 )
             raise problem
         return sha
@@ -387,9 +389,11 @@ class Git:
         lock = self.git_dir / "index.lock"
         if lock.exists():
             return IndexBusy(
-                f"git's index is locked ({lock} exists: another git process or an editor is using it), "
+                f"git's index is locked ({lock} exists: "
+                "another git process or an editor is using it), "
                 "so the change was not made; nothing was committed",
-                action=f"wait for that process to finish, or if no git process is running, delete {lock}; "
+                action="wait for that process to finish, "
+                f"or if no git process is running, delete {lock}; "
                 "then run the command again",
             )
         return IndexBusy(

@@ -39,7 +39,8 @@ class ManifestChange:
 
 @dataclass
 class VersionSource:
-    """One version of one recipe as committed: its manifest file and the commit that introduced it."""
+    """One version of one recipe as committed: its manifest file and the commit that introduced
+    it."""
 
     recipe_id: str
     version: str

@@ -168,7 +168,8 @@ def _where(
 
 
 def runs_where(reg: Registry, **filters: Any) -> Hits[Run]:
-    """Runs whose fields equal every non-None filter (model_id, recipe_id, status, run_type), newest first."""
+    """Runs whose fields equal every non-None filter (model_id, recipe_id, status, run_type),
+    newest first."""
     hits = _where(reg, "run", Run, (layout.RUNS,), filters, newest_first=True)
     if hits is None:
         hits = Hits(reg, Run, "run", [r for r in scan_runs(reg) if _matches(r, filters)])
@@ -176,7 +177,8 @@ def runs_where(reg: Registry, **filters: Any) -> Hits[Run]:
 
 
 def recipes_where(reg: Registry, **filters: Any) -> Hits[Recipe]:
-    """Recipes whose fields equal every non-None filter (model_family, level, status, parent_id), by id."""
+    """Recipes whose fields equal every non-None filter (model_family, level, status,
+    parent_id), by id."""
     hits = _where(reg, "recipe", Recipe, (layout.RECIPES,), filters)
     if hits is None:
         hits = Hits(reg, Recipe, "recipe", [r for r in scan_recipes(reg) if _matches(r, filters)])
@@ -184,7 +186,8 @@ def recipes_where(reg: Registry, **filters: Any) -> Hits[Recipe]:
 
 
 def models_where(reg: Registry, **filters: Any) -> Hits[Model]:
-    """Models whose fields equal every non-None filter (model_family, status, recipe_id, owner), by id."""
+    """Models whose fields equal every non-None filter (model_family, status, recipe_id,
+    owner), by id."""
     hits = _where(
         reg, "model", Model, (f"{layout.MODELS}/*/{layout.MODEL_FILE}",), filters, glob=True
     )

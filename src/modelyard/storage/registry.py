@@ -67,7 +67,8 @@ def discover(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = 
                 return candidate
     raise RegistryNotFound(
         f"no registry found in {here} or any folder above it",
-        action="run `modelyard init` to start one, or pass --registry PATH (or set MODELYARD_REGISTRY)",
+        action="run `modelyard init` to start one, "
+        "or pass --registry PATH (or set MODELYARD_REGISTRY)",
     )
 
 
@@ -96,7 +97,8 @@ def _refuse_linked_root(root: Path) -> None:
         and not safefs.is_link_free(worktree, given.relative_to(worktree))
     ):
         raise RegistryNotFound(
-            f"the registry folder {given.relative_to(worktree).as_posix()} is, or is inside, a symbolic link",
+            f"the registry folder {given.relative_to(worktree).as_posix()} "
+            "is, or is inside, a symbolic link",
             action="make it a real folder of the repository (links are never followed)",
         )
 
@@ -268,7 +270,8 @@ class Registry:
             lock.acquire()
         except Timeout:
             raise LockTimeout(
-                f"another modelyard process has held the registry's write lock for over {timeout:g} s",
+                "another modelyard process has held the registry's write lock "
+                f"for over {timeout:g} s",
                 action=f"wait for it to finish, or raise {ENV_LOCK_TIMEOUT}",
             ) from None
         return lock
@@ -416,7 +419,8 @@ class Mutation:
         if dirty:
             listed = ", ".join(sorted(dirty)[:5])
             raise DirtyTree(
-                f"{listed} {'has' if len(dirty) == 1 else 'have'} uncommitted changes that this would overwrite",
+                f"{listed} {'has' if len(dirty) == 1 else 'have'} "
+                "uncommitted changes that this would overwrite",
                 action="commit or stash them first (`git stash`), then run the command again",
             )
         originals: dict[str, bytes | None] = {}

@@ -39,7 +39,10 @@ SYMLINK = (
     "is a symbolic link; registry files and folders must be real ones (links are never followed)"
 )
 IN_PATH = "a symbolic link is on its path; registry files and folders must be real ones"
-IN_LINK = "which is a symbolic link; registry files and folders must be real ones (links are never followed)"
+IN_LINK = (
+    "which is a symbolic link; registry files and folders must be real ones "
+    "(links are never followed)"
+)
 NOT_A_FILE = "is not a regular file"
 
 

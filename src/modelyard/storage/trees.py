@@ -112,6 +112,7 @@ def tree_with(git: Git, head: str | None, changes: Mapping[str, str | None]) -> 
     expected = [oid.hex() for oid, _ in written]
     if made != expected:  # git disagrees with the ids worked out here: commit nothing
         raise GitError(
-            f"building the commit's tree went wrong (git made {made[-1:]}, expected {expected[-1:]})"
+            "building the commit's tree went wrong "
+            f"(git made {made[-1:]}, expected {expected[-1:]})"
         )
     return expected[-1]

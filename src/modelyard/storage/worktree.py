@@ -198,7 +198,8 @@ class View:
         # two queries, each on an index: the matches, and the files that did not parse
         # (read the ordinary way, so that they report their problem)
         found = cache.db.execute(
-            f"SELECT path, a, b, blob, ok FROM tree WHERE {' AND '.join(where)} ORDER BY a {order}, b {order}",
+            f"SELECT path, a, b, blob, ok FROM tree WHERE {' AND '.join(where)}"
+            f" ORDER BY a {order}, b {order}",
             args,
         ).fetchall()
         broken = cache.db.execute(

@@ -92,7 +92,8 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     if tag == "tag:yaml.org,2002:bool":
         if _BOOL_11.match(value):
             raise YamlError(
-                f"{value!r} is read as a boolean by YAML 1.1; write true/false, or quote it ('{value}') for text",
+                f"{value!r} is read as a boolean by YAML 1.1; "
+                f"write true/false, or quote it ('{value}') for text",
                 *_pos(event.start_mark),
             )
         return value in _TRUE
@@ -108,7 +109,8 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
             return int(text)
         except ValueError:
             raise YamlError(
-                f"{value!r} is read as a number in an unusual base by YAML 1.1; quote it if it is text",
+                f"{value!r} is read as a number in an unusual base by YAML 1.1; "
+                "quote it if it is text",
                 *_pos(event.start_mark),
             ) from None
     if tag == "tag:yaml.org,2002:float":
@@ -248,7 +250,8 @@ def load(text: str | bytes) -> Loaded:
         mark = exc.problem_mark or exc.context_mark
         line, col = _pos(mark) if mark else (None, None)
         if "maximum nesting depth" in str(exc.problem):
-            # libyaml's own bound on flow collections (`[[[...`), met before ours when it reads ahead
+            # libyaml's own bound on flow collections (`[[[...`), met before ours when it
+            # reads ahead
             raise YamlError(nesting_message(), line, col) from None
         raise YamlError(f"not valid YAML: {exc.problem or exc.context}", line, col) from None
     except yaml.YAMLError as exc:

@@ -261,8 +261,9 @@ class _Rules:
             ctx.out.error(
                 "version-not-greater",
                 shown,
-                f"version {new_mf.version} is not greater than the base's {old_mf.version}; versions "
-                f"never go down: set version to {bump(old_mf.version, required or 'patch')}",
+                f"version {new_mf.version} is not greater than the base's {old_mf.version}; "
+                "versions never go down: "
+                f"set version to {bump(old_mf.version, required or 'patch')}",
                 where,
                 "version",
             )
@@ -271,7 +272,8 @@ class _Rules:
                 "version-bump-too-small",
                 shown,
                 f"{old_mf.version} -> {new_mf.version} is a {given} bump, but the change ({what}) "
-                f"needs a {required} bump: set version to at least {bump(old_mf.version, required or 'patch')}",
+                f"needs a {required} bump: "
+                f"set version to at least {bump(old_mf.version, required or 'patch')}",
                 where,
                 "version",
             )

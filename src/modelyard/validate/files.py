@@ -69,7 +69,10 @@ def names_ok(ctx: Context, rel: str, kind: str, ids: dict[str, str]) -> bool:
         hint = ""
         lowered = name.lower()
         if is_valid_id(lowered) and _exists_as(ctx, kind, ids, key, lowered):
-            hint = f"; it differs only in case from {lowered}, which exists: two records may not share an id"
+            hint = (
+                f"; it differs only in case from {lowered}, which exists: "
+                "two records may not share an id"
+            )
         elif is_valid_id(slug(name)):
             hint = f"; for example {slug(name)!r}"
         ctx.out.error("bad-name", ctx.display(rel), f"{name!r} is not a valid id ({ID_RULE}){hint}")
@@ -105,7 +108,8 @@ def _unknown_file(ctx: Context, rel: str) -> None:
 def expand(ctx: Context, rels: Iterable[str]) -> set[str]:
     """The files given plus what their checks' results depend on, like dbt's `state:modified+`:
     a changed recipe's descendants (their lineage and resolved manifests) and models (their
-    version and family), a changed model's runs. One `git grep` per step, not a read of every file."""
+    version and family), a changed model's runs. One `git grep` per step, not a read of every
+    file."""
     scope = set(rels)
     recipes_changed: set[str] = set()
     models_changed: set[str] = set()

@@ -151,7 +151,8 @@ def _extends_agrees(
             "extends-mismatch",
             shown,
             f"recipe.yaml names parent {recipe.parent_id}, but manifest.yaml has no `extends` "
-            f"pinning a version of it (add `extends: {{recipe: {recipe.parent_id}, version: ...}}`)",
+            "pinning a version of it "
+            f"(add `extends: {{recipe: {recipe.parent_id}, version: ...}}`)",
             parsed.where("version"),
             "extends",
         )
@@ -169,7 +170,8 @@ def _extends_agrees(
         ctx.out.error(
             "extends-mismatch",
             shown,
-            f"extends.recipe is {mf.extends.recipe}, but recipe.yaml's parent_id is {recipe.parent_id}",
+            f"extends.recipe is {mf.extends.recipe}, "
+            f"but recipe.yaml's parent_id is {recipe.parent_id}",
             parsed.where("extends", "recipe"),
             "extends.recipe",
         )
@@ -267,7 +269,8 @@ def check_synthetic(ctx: Context, recipe_id: str) -> None:
         ctx.out.error(
             "synthetic-columns",
             shown,
-            f"column {column!r} is not in dataset_schema_json.columns{did_you_mean(column, list(columns))}",
+            f"column {column!r} is not in dataset_schema_json.columns"
+            f"{did_you_mean(column, list(columns))}",
             parsed.where("sample_rows_json", row, column),
             f"sample_rows_json[{row}].{column}",
         )

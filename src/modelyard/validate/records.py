@@ -128,7 +128,8 @@ def check_run_local(ctx: Context, rel: str, shard: str, run_id: str) -> RunRefs 
         ctx.out.error(
             "wrong-shard",
             shown,
-            f"run {run_id} belongs in runs/{expected}/ (the month its id starts with), not runs/{shard}/",
+            f"run {run_id} belongs in runs/{expected}/ "
+            f"(the month its id starts with), not runs/{shard}/",
         )
     run = parsed.record
     if run is None:

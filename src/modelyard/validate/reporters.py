@@ -62,7 +62,10 @@ def change_lines(change: RecipeChange) -> list[str]:
     if change.status == "deleted":
         return [f"{change.recipe_id}: deleted (was {change.old_version})"]
     needs = f"needs {change.required_bump}" if change.required_bump else "no semantic change"
-    head = f"{change.recipe_id}: {change.old_version} -> {change.new_version} ({change.given_bump or 'no'} bump; {needs})"
+    head = (
+        f"{change.recipe_id}: {change.old_version} -> {change.new_version} "
+        f"({change.given_bump or 'no'} bump; {needs})"
+    )
     return [head] + [
         f"  {c['op']:<11} {c['path_text']}: {_values(c)} ({c['bump']})" for c in change.changes
     ]
@@ -106,7 +109,8 @@ def github(report: Report, strict: bool = False) -> str:
 def _verdict(counts: dict[str, Any]) -> str:
     return (
         f"{'ok' if counts['ok'] else 'failed'}: {_count(counts['errors'], 'error')}, "
-        f"{_count(counts['warnings'], 'warning')} in {_count(counts['checked_files'], 'file')} checked"
+        f"{_count(counts['warnings'], 'warning')} "
+        f"in {_count(counts['checked_files'], 'file')} checked"
     )
 
 
@@ -145,14 +149,15 @@ def markdown(report: Report, strict: bool = False) -> str:
             if not c.changes:
                 continue
             lines += [
-                f"<details><summary><code>{md.html(c.recipe_id)}</code>: {len(c.changes)} change(s)</summary>",
+                f"<details><summary><code>{md.html(c.recipe_id)}</code>: "
+                f"{len(c.changes)} change(s)</summary>",
                 "",
                 "| op | path | old | new | bump |",
                 "| --- | --- | --- | --- | --- |",
             ]
             lines += [
-                f"| {md.text(e['op'], True)} | {md.code(e['path_text'], True)} | {_cell(e['old'])} | "
-                f"{_cell(e['new'])} | {md.text(e['bump'], True)} |"
+                f"| {md.text(e['op'], True)} | {md.code(e['path_text'], True)} | "
+                f"{_cell(e['old'])} | {_cell(e['new'])} | {md.text(e['bump'], True)} |"
                 for e in c.changes
             ]
             lines += ["", "</details>", ""]

@@ -112,7 +112,8 @@ class Tree:
         return self.reg.ids_in(layout.MODELS)
 
     def run_index(self) -> dict[str, list[str]]:
-        """run id -> the shard folders holding a folder of that name (more than one is a mistake)."""
+        """run id -> the shard folders holding a folder of that name (more than one is a
+        mistake)."""
         if self._run_index is None:
             index: dict[str, list[str]] = {}
             for shard, run_id in self.reg.run_locations():

@@ -125,7 +125,8 @@ async def clone_recipe(
     name: str = Query(description="The new recipe's name.", min_length=1, max_length=200),
     level: str | None = Query(
         None,
-        description="Level of the clone (extra; default the source's level): baseline, industry or client.",
+        description="Level of the clone (extra; default the source's level): "
+        "baseline, industry or client.",
         json_schema_extra={"enum": [m.value for m in RecipeLevel]},
     ),
 ) -> JSONResponse:
