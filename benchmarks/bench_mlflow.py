@@ -1,6 +1,6 @@
 """modelyard's server against MLflow's tracking server on the same 100,000 runs, side by side.
 
-    python benchmarks/bench_mlflow.py                          # generate the large registry if missing
+    python benchmarks/bench_mlflow.py        # generates the large registry if missing
     python benchmarks/bench_mlflow.py --registry /tmp/reg-large --rounds 3
     python benchmarks/bench_mlflow.py --mlflow /tmp/mlflow-venv/bin/mlflow --no-write
 
@@ -332,7 +332,8 @@ def fill_mlflow(
         con.executemany("INSERT INTO tags (key, value, run_uuid) VALUES (?,?,?)", tag_rows)
         con.executemany("INSERT INTO params (key, value, run_uuid) VALUES (?,?,?)", param_rows)
         con.executemany(
-            "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan)"
+            " VALUES (?,?,?,?,?,?)",
             metric_rows,
         )
         con.executemany(
@@ -800,7 +801,8 @@ def render(
     lines = [
         f"### modelyard serve vs MLflow tracking server: {describe_registry(source)}",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `benchmarks/bench_mlflow.py`: "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        "by `benchmarks/bench_mlflow.py`: "
         f"{args.rounds} interleaved rounds, {args.clients} concurrent clients (one keep-alive "
         f"connection each), up to {args.reads} read / {args.writes} write requests or "
         f"{args.seconds:.0f} s per measurement; medians over the rounds. {elapsed:.0f} s of load.",
