@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,21 +21,10 @@ from modelyard.ops import models, monitoring, recipes, runs
 from modelyard.server.app import create_app
 from modelyard.storage.registry import Registry
 from server_support import API, running_server
+from test_validate_cli import cli
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 SECRET = "ghp_SECRETVALUE123"
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "modelyard", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture

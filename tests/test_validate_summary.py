@@ -4,10 +4,7 @@ recipe, a manifest or a message becomes markup or HTML on the job summary page."
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from modelyard.validate import mdsafe, reporters
 from modelyard.validate.report import Problem, RecipeChange, Report
+from test_validate_cli import cli
 from validate_fixtures import copy, edit, template  # noqa: F401  (fixtures)
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -132,18 +130,6 @@ def test_the_summary_has_no_markup_from_its_values():
     assert f"(base main{shown})" in doc.get_text()
     # every table has its five (or four) columns: no value split a cell or a row
     assert [len(r) for r in rows] == [5, 5, 4]
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "modelyard", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_a_hostile_manifest_value_reaches_the_job_summary_as_text(copy, tmp_path):  # noqa: F811
