@@ -432,6 +432,7 @@ def main(argv: list[str] | None = None) -> None:
     # a SIGTERM or SIGHUP ends the script through the same finally as an error
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit("stopped by signal"))
+    args.workdir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="modelyard-vs-mlflow-", dir=args.workdir))
     loads: list[float] = []
     stop_sampling = threading.Event()
