@@ -144,15 +144,8 @@ async def catalog_page(request: Request, path: str) -> Response:
             return HTMLResponse(PLACEHOLDER.format(message=html.escape(message)), status_code=500)
         message = "The static catalog is not part of this build of modelyard (no modelyard.site)."
         return HTMLResponse(PLACEHOLDER.format(message=html.escape(message)))
-    target = (pages / path).resolve()
-    base = pages.resolve()
-    if target != base and base not in target.parents:
-        raise HTTPException(404, "Page not found")
-    if target.is_dir():
-        target = target / "index.html"
-    elif not target.exists() and target.with_suffix(".html").is_file():
-        target = target.with_suffix(".html")
-    if not target.is_file():
+    target = _page(pages, path)
+    if target is None:
         raise HTTPException(404, "Page not found")
     return FileResponse(target)
 
@@ -171,8 +164,39 @@ async def json_mirror(request: Request, path: str) -> Response:
     catalog: Catalog = request.app.state.catalog
     pages = await anyio.to_thread.run_sync(catalog.ensure, request.app.state.access.writes)
     if pages is not None:
-        base = (catalog.out / "api" / "ml-development").resolve()
-        target = (base / path).resolve()
-        if base in target.parents and target.is_file():
+        target = _inside(catalog.out / "api" / "ml-development", path)
+        if target is not None and target.is_file():
             return FileResponse(target)
     raise HTTPException(404, "Not Found")
+
+
+def _inside(base: Path, path: str) -> Path | None:
+    """`base/path` when it is a path inside `base` that the file system can hold; None for
+    one that leaves it, holds a NUL byte or is longer than a file name may be (a 404, never
+    an error that would name the server's folders)."""
+    try:
+        root = base.resolve()
+        target = (root / path).resolve()
+        if target != root and root not in target.parents:
+            return None
+        target.stat()
+    except FileNotFoundError:
+        return target
+    except (OSError, ValueError):
+        return None
+    return target
+
+
+def _page(pages: Path, path: str) -> Path | None:
+    """The file a catalog URL names: a folder's index.html, or `x.html` for `x`."""
+    target = _inside(pages, path)
+    if target is None:
+        return None
+    try:
+        if target.is_dir():
+            target = target / "index.html"
+        elif not target.exists() and target.with_suffix(".html").is_file():
+            target = target.with_suffix(".html")
+        return target if target.is_file() else None
+    except (OSError, ValueError):
+        return None

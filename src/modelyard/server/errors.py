@@ -71,7 +71,8 @@ async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     # the HTTP server logs the traceback itself once this response is sent
     return JSONResponse(
         {
-            "detail": f"Internal server error: {type(exc).__name__}: {exc}. "
+            # the exception's own text stays in the log: it may name files of the server
+            "detail": f"Internal server error: {type(exc).__name__}. "
             "This is a bug in modelyard; the server log has the traceback."
         },
         status_code=500,
