@@ -52,7 +52,7 @@ def time_id(prefix: str, when: datetime) -> str:
     """`run_20240115100000_k3m9qa7x`: sortable by creation time, the shard derivable from it."""
     when = when.astimezone(UTC)
     rand = "".join(_B32[b % 32] for b in secrets.token_bytes(8))
-    return f"{prefix}_{when:%Y%m%d%H%M%S}_{rand}"
+    return f"{prefix}_{when.year:04d}{when:%m%d%H%M%S}_{rand}"
 
 
 def shard_of(time_based_id: str) -> str | None:

@@ -11,11 +11,16 @@ from pydantic import AfterValidator, PlainSerializer
 def to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(microsecond=0)
+    try:
+        return value.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:  # `0001-01-01T00:00:00+01:00` is before the first representable UTC
+        raise ValueError("the time is out of range once converted to UTC") from None
 
 
 def iso(value: datetime) -> str:
-    return to_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """`2024-01-15T10:00:00Z`; the year always has four digits (`0791-...`), which strftime's
+    `%Y` does not give on every platform, so that whatever is written reads back."""
+    return to_utc(value).isoformat().replace("+00:00", "Z")
 
 
 def parse_iso(text: str) -> datetime:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.domain.records import Model
-from modelyard.domain.timefmt import parse_iso
+from modelyard.domain.timefmt import iso, parse_iso
 from modelyard.errors import RegistryFileError
 from modelyard.storage import files, layout
 from modelyard.storage.history import file_log
@@ -48,7 +48,7 @@ def status_history(reg: Registry, model_id: str | None = None) -> dict[str, list
         history = out.setdefault(model_id, [])
         if history and history[-1].status == model.status:
             continue
-        at = parse_iso(change.author_date).strftime("%Y-%m-%dT%H:%M:%SZ")
+        at = iso(parse_iso(change.author_date))
         history.append(
             StatusChange(str(model.status), at, change.author_name, change.commit, change.message)
         )

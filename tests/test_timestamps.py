@@ -1,0 +1,49 @@
+"""Any timestamp modelyard accepts is one it writes so that it reads back: a year before
+1000 keeps four digits, and a time that cannot be expressed in UTC is refused as a 422."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from modelyard.ops import models
+from modelyard.server.app import create_app
+from modelyard.storage.registry import Registry
+from test_validate_cli import cli
+
+API = "/api/ml-development"
+
+
+@pytest.fixture
+def model_id(reg: Registry, base_recipe: str) -> str:
+    body = {"name": "M", "recipe_id": base_recipe, "recipe_version_id": "1.0.0", "owner": "ana"}
+    return models.register_model(reg, body).id
+
+
+@pytest.mark.parametrize("when", ["0791-09-29T00:39:29Z", "0001-01-01T00:00:00Z"])
+def test_an_early_year_is_written_so_that_it_reads_back(reg, model_id, when) -> None:
+    with TestClient(create_app(reg)) as client:
+        made = client.post(f"{API}/models/{model_id}/monitoring", json={"captured_at": when})
+        assert made.status_code == 201, made.text
+        assert made.json()["captured_at"] == when
+        listed = client.get(f"{API}/models/{model_id}/monitoring")
+        assert listed.status_code == 200
+        assert [s["captured_at"] for s in listed.json()["snapshots"]] == [when]
+        answer = client.post(
+            f"{API}/chat", json={"message": "which production models have drift alerts?"}
+        )
+        assert answer.status_code == 200
+    snap = next((reg.root / "models" / model_id / "monitoring").iterdir())
+    assert f"captured_at: '{when}'" in snap.read_text()
+    done = cli(reg.worktree, "validate")
+    assert done.returncode == 0, done.stdout
+
+
+def test_a_time_before_the_first_utc_instant_is_a_422(reg, model_id) -> None:
+    with TestClient(create_app(reg)) as client:
+        r = client.post(
+            f"{API}/models/{model_id}/monitoring", json={"captured_at": "0001-01-01T00:00:00+01:00"}
+        )
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "captured_at"]
+    assert "out of range" in r.json()["detail"][0]["msg"]
