@@ -47,3 +47,29 @@ def test_a_time_before_the_first_utc_instant_is_a_422(reg, model_id) -> None:
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["loc"] == ["body", "captured_at"]
     assert "out of range" in r.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("who", [".", ",", "'", "<", "\u0004", "Ada <ada@x>\u0004"])
+def test_an_author_git_refuses_is_stored_and_the_commit_authored_safely(reg, base_recipe, who):
+    from conftest import git
+
+    with TestClient(create_app(reg), raise_server_exceptions=False) as client:
+        body = {"name": "M", "recipe_id": base_recipe, "recipe_version_id": "1.0.0", "owner": who}
+        made = client.post(f"{API}/models", json=body)
+        assert made.status_code == 201, made.text
+        assert made.json()["owner"] == who
+        author = git(reg.worktree, "log", "-1", "--format=%an")
+        assert author in ("Test User", "Ada")  # git's own user, or what is left of the name
+        version = client.post(
+            f"{API}/recipes/{base_recipe}/versions",
+            json={"change_note": "Tune", "created_by": who, "manifest_json": _tuned()},
+        )
+        assert version.status_code == 201, version.text
+
+
+def _tuned() -> dict:  # type: ignore[type-arg]
+    from conftest import manifest
+
+    changed = manifest("pricing")
+    changed["model"]["hyperparameters"]["learning_rate"] = 0.01
+    return changed

@@ -60,6 +60,23 @@ def parse_person(text: str, default_email: str = "") -> Person:
     return Person(text, default_email)
 
 
+# what git strips from the ends of an identity's name ("crud"), and what it cannot hold at all
+_CRUD = " .,:;<>\"\\'"
+_UNHOLDABLE = re.compile(r"[\x00-\x1f\x7f<>]")
+
+
+def committable(person: Person) -> Person | None:
+    """`person` as git will take it as a commit's author: control characters and angle
+    brackets (which no identity may hold) become spaces; None when nothing of the name is
+    left once git strips what it strips (`.`, `,`, `'`, `<`), so the commit is authored by
+    git's own user instead of failing. The record keeps the text as it was given."""
+    name = " ".join(_UNHOLDABLE.sub(" ", person.name).split())
+    email = _UNHOLDABLE.sub("", person.email).strip()
+    if not name.strip(_CRUD):
+        return None
+    return Person(name, email)
+
+
 class Git:
     """Runs git in one working tree."""
 

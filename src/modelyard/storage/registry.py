@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from modelyard.errors import (
     UnsafePath,
 )
 from modelyard.storage import files, layout, safefs
-from modelyard.storage.git import Git, Person, parse_person
+from modelyard.storage.git import Git, Person, committable, parse_person
 from modelyard.storage.indexsync import IndexBacklog, repair
 
 if TYPE_CHECKING:
@@ -336,9 +337,11 @@ class Registry:
             return None
         name, email = user if user is not None else self.git.user()
         email = email or ""
-        person = parse_person(created_by, default_email=email if created_by == name else "")
-        # git refuses an empty name (`<>`): treat it as not given rather than fail the commit
-        return person if person.name.strip() else None
+        text = re.sub(r"[\x00-\x1f\x7f]", " ", created_by).strip()  # no identity holds these
+        person = parse_person(text, default_email=email if created_by == name else "")
+        # git refuses a name it cannot hold (`.`, `<>`, a control character): the commit is
+        # then authored by git's user rather than failing; the record keeps the text as given
+        return committable(person)
 
 
 class Mutation:
