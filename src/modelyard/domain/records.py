@@ -74,6 +74,10 @@ def _few_metrics(values: Any) -> Any:
     # in the time it takes to count them, not after building a float for each
     if isinstance(values, dict) and len(values) > MAX_METRICS:
         raise ValueError(f"{len(values):,} metrics; at most {MAX_METRICS:,} are allowed")
+    if isinstance(values, dict):
+        for key, value in values.items():
+            if isinstance(value, bool):  # pydantic would store `true` as 1.0
+                raise ValueError(f"metric {key!r} is {str(value).lower()}, not a number")
     return values
 
 

@@ -1,5 +1,7 @@
-"""Any timestamp modelyard accepts is one it writes so that it reads back: a year before
-1000 keeps four digits, and a time that cannot be expressed in UTC is refused as a 422."""
+"""Values at the edges of what the API accepts are stored so that they read back, or refused
+as 422s, never a 500: a year before 1000 keeps four digits, a time with no UTC equivalent is
+refused, an author git refuses is stored and the commit authored safely, and a boolean is
+not a metric."""
 
 from __future__ import annotations
 
@@ -73,3 +75,13 @@ def _tuned() -> dict:  # type: ignore[type-arg]
     changed = manifest("pricing")
     changed["model"]["hyperparameters"]["learning_rate"] = 0.01
     return changed
+
+
+def test_a_boolean_is_not_a_metric(reg, base_recipe) -> None:
+    with TestClient(create_app(reg)) as client:
+        body = {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train"}
+        run = client.post(f"{API}/runs", json=body).json()["id"]
+        r = client.put(f"{API}/runs/{run}", json={"metrics_json": {"MAPE": True}})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "metrics_json"]
+    assert "metric 'MAPE' is true, not a number" in r.json()["detail"][0]["msg"]
