@@ -81,8 +81,14 @@ def test_stateful_links(reg: Registry, base_recipe: str) -> None:
         def setup(self) -> None:
             # every scenario starts from the same registry, so that replaying a scenario
             # (hypothesis does, to shrink one) gets the same answers
-            git(reg.worktree, "reset", "-q", "--hard", start)
-            git(reg.worktree, "clean", "-qfd")
+            # under the registry's write lock, which the server's batched index update holds
+            # too: git cannot reset an index that update holds locked
+            lock = reg.write_lock()
+            try:
+                git(reg.worktree, "reset", "-q", "--hard", start)
+                git(reg.worktree, "clean", "-qfd")
+            finally:
+                lock.release()  # type: ignore[attr-defined]
 
         def before_call(self, case: schemathesis.Case) -> None:
             # a whole valid manifest, so that a created recipe leads somewhere
