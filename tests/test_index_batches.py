@@ -50,3 +50,22 @@ def test_a_crash_before_the_batch_is_repaired_and_staged_work_is_kept(reg, base_
     assert [p for p in repaired if p.endswith(f"{run.id}/run.yaml")] and "notes.txt" not in repaired
     assert git(reg.worktree, "diff", "--cached", "--name-only") == "notes.txt"
     assert git(reg.worktree, "status", "--porcelain") == "M  notes.txt"
+
+
+def test_a_locked_index_keeps_the_batch_for_the_next_try(reg, base_recipe, monkeypatch) -> None:
+    import modelyard.storage.git as gitmod
+
+    monkeypatch.setattr(gitmod, "INDEX_TRIES", 2)
+    runs.create_run(Registry(reg.root, committed=True), _run_body(base_recipe))
+    lock = reg.git.git_dir / "index.lock"
+    lock.write_text("")
+    try:
+        problem = Registry(reg.root).flush_index()
+    finally:
+        lock.unlink()
+    assert problem is not None
+    assert "so it stays behind HEAD until the next try" in problem.message
+    assert "nothing was committed" not in problem.message  # the commit is in HEAD
+    assert len(IndexBacklog.of(reg.git)) == 1
+    assert Registry(reg.root).flush_index() is None
+    assert git(reg.worktree, "status", "--porcelain") == ""

@@ -383,7 +383,9 @@ class Git:
             raise problem
         return sha
 
-    def _sync_user_index(self, info: bytes) -> IndexBusy | None:
+    def _sync_user_index(
+        self, info: bytes, then: str = "so the change was not made; nothing was committed"
+    ) -> IndexBusy | None:
         """Keep the user's index in step for exactly the committed paths, so `git status`
         stays clean and a later `git commit` of other work cannot undo this one. The problem,
         when git cannot (the commit must then be undone: an index left behind would revert it
@@ -407,15 +409,14 @@ class Git:
         if lock.exists():
             return IndexBusy(
                 f"git's index is locked ({lock} exists: "
-                "another git process or an editor is using it), "
-                "so the change was not made; nothing was committed",
+                f"another git process or an editor is using it), {then}",
                 action="wait for that process to finish, "
                 f"or if no git process is running, delete {lock}; "
                 "then run the command again",
             )
         return IndexBusy(
             f"git could not update its index ({said[-1] if said else 'update-index failed'}), "
-            "so the change was not made; nothing was committed",
+            f"{then}",
             action="fix what git reports (a full disk, permissions), then run the command again",
         )
 
@@ -440,7 +441,8 @@ class Git:
                 lines.append(f"{mode} {sha}\t{path}")
             else:
                 lines.append(f"0 {ZERO}\t{path}")
-        return self._sync_user_index(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
+        info = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
+        return self._sync_user_index(info, then="so it stays behind HEAD until the next try")
 
     def _undo(self, branch: str, sha: str, head: str | None) -> bool:
         """Move `branch` back from `sha` to `head` (compare-and-swap: only if nothing moved it)."""

@@ -166,10 +166,6 @@ class Registry:
         outside the repository is ever read."""
         return safefs.read_file(self.root, rel, self.display(rel))
 
-    def read_text(self, rel: str | os.PathLike[str]) -> str | None:
-        data = self.read_bytes(rel)
-        return None if data is None else data.decode("utf-8", errors="replace")
-
     def read_logs(self, rel: str | os.PathLike[str]) -> str | None:
         """A run's logs: the whole file, or its last MAX_LOG_BYTES (where a failure is told)
         after one line saying how much came before. Logs that are a link (or not a file) are
