@@ -17,7 +17,7 @@ from modelyard.domain.enums import (
     RunStatus,
     RunType,
 )
-from modelyard.domain.records import Data, Id, Metrics, Name, Rows, Semver, Tags
+from modelyard.domain.records import Data, Id, Metrics, NewName, Rows, Semver, Tags
 from modelyard.domain.timefmt import UtcDatetime
 
 
@@ -51,7 +51,7 @@ class Body(BaseModel):
 
 
 class RecipeCreate(Body):
-    name: Name
+    name: NewName
     model_family: ModelFamily
     level: RecipeLevel
     parent_id: Id | None = None
@@ -67,7 +67,7 @@ class RecipeCreate(Body):
 
 
 class RecipeUpdate(Body):
-    name: Name | None = None
+    name: NewName | None = None
     status: RecipeStatus | None = None
     tags: Tags | None = None
     # extras
@@ -90,7 +90,7 @@ class VersionCreate(Body):
 
 
 class ModelCreate(Body):
-    name: Name
+    name: NewName
     recipe_id: Id
     recipe_version_id: str = Field(min_length=1)
     owner: str = Field(min_length=1)
@@ -103,7 +103,7 @@ class ModelCreate(Body):
 
 
 class ModelUpdate(Body):
-    name: Name | None = None
+    name: NewName | None = None
     status: ModelStatus | None = None
     owner: str | None = Field(None, min_length=1)
     # extras
