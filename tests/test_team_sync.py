@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import git, manifest
 from modelyard.cli.main import cli
 from modelyard.domain.records import RegistrySettings
-from modelyard.errors import InvalidValue, RemoteUnavailable
+from modelyard.errors import GitError, InvalidValue, RemoteUnavailable
 from modelyard.ops import recipes, versions
 from modelyard.ops import sync as ops
 from modelyard.storage.registry import Registry
@@ -259,3 +259,30 @@ def test_no_remote_configured_behaves_as_before(reg: Registry, base_recipe: str)
     assert "remote:" not in reg.path("modelyard.yaml").read_text()
     with pytest.raises(Exception, match="no git remote named 'origin'"):
         ops.sync(reg)
+
+
+def test_a_push_the_host_refuses_is_said_plainly_and_not_retried(tmp_path):
+    bare, _ = bare_remote(tmp_path)
+    a = clone(bare, tmp_path / "a")
+    new_run(a)
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    with pytest.raises(GitError) as info:
+        ops.sync(a)
+    text = str(info.value)
+    assert text.startswith("origin/main refused the push: pre-receive hook declined")
+    assert "main is protected" in text and "Counting objects" not in text
+    assert "Suggested action: the branch is protected or a hook declined" in text
+    assert git(a.worktree, "rev-list", "--count", "origin/main..HEAD") == "1"
+
+
+def test_every_remote_setting_is_in_the_settings_schema_with_a_description():
+    from modelyard.domain.records import RemoteSettings
+
+    root = Path(__file__).resolve().parent.parent
+    schema = json.loads((root / "registry" / ".schema" / "settings.json").read_text())
+    assert "remote" in schema["properties"]
+    remote = schema["$defs"]["RemoteSettings"]["properties"]
+    assert set(remote) == set(RemoteSettings.model_fields)
+    assert all(field.get("description") for field in remote.values())

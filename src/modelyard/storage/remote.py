@@ -301,8 +301,9 @@ def push(
             (line for line in out.splitlines() if "[remote rejected]" in line),
             said.strip(),
         )
+        why = reason.split("\t")[-1].replace("[remote rejected]", "").strip().strip("()")
         raise GitError(
-            f"{up.label} refused the push: {reason.split(chr(9))[-1].strip()} {said}".strip(),
+            f"{up.label} refused the push: {why} ({said})" if said else why,
             action="the branch is protected or a hook declined: push through a pull request, "
             "or ask for the account to be allowed to push to it",
         )
