@@ -8,10 +8,10 @@ The registry's repository is cloned bare into a work folder (the "team remote", 
 in the same run and in turn: `git clone` of it (the full clone, the anchor) and
 `modelyard clone --writer` (partial and sparse); for each, the time, the size on disk (the
 working tree and `.git`) and the number of files checked out; then `modelyard runs create
---push` in each clone, `--repeat` times after a warm-up, each a whole process that commits
-one run and pushes it to the remote. The table gives the writer clone's figures as ratios
-of the full clone's, measured minutes apart on the same machine, so the machine's load
-weighs on both.
+--push` in each clone, `--repeat` times after a warm-up, interleaved (one in each clone,
+then again), each a whole process that commits one run and pushes it to the remote. The
+table gives the writer clone's figures as ratios of the full clone's, measured in the same
+run on the same machine, so the machine's load weighs on both.
 """
 
 from __future__ import annotations
@@ -72,12 +72,19 @@ def a_recipe_version(clone: Path) -> tuple[str, str]:
     return recipe, version.strip("'\"")
 
 
-def creates(clone: Path, repeat: int) -> list[float]:
-    recipe, version = a_recipe_version(clone)
+def creates(clones: list[Path], repeat: int) -> list[list[float]]:
+    """`runs create --push` in each clone, interleaved (one in each, then again), so that a
+    change in the machine's load weighs on all of them alike."""
+    recipe, version = a_recipe_version(clones[0])
     cmd = [sys.executable, "-m", "modelyard", "runs", "create", "--recipe-id", recipe,
            "--recipe-version-id", version, "--run-type", "train", "--json", "--push"]  # fmt: skip
-    timed(cmd, clone)  # warm-up
-    return [timed(cmd, clone) for _ in range(repeat)]
+    for clone in clones:
+        timed(cmd, clone)  # warm-up
+    out: list[list[float]] = [[] for _ in clones]
+    for _ in range(repeat):
+        for i, clone in enumerate(clones):
+            out[i].append(timed(cmd, clone))
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -108,8 +115,7 @@ def main(argv: list[str] | None = None) -> None:
                           "--writer"], work)  # fmt: skip
         full_bytes, full_files = size(full)
         writer_bytes, writer_files = size(writer)
-        full_push = creates(full, args.repeat)
-        writer_push = creates(writer, args.repeat)
+        full_push, writer_push = creates([full, writer], args.repeat)
         load_after = os.getloadavg()[0]
         on_remote = int(git(bare, "rev-list", "--count", "main"))
         mb = 1024 * 1024

@@ -66,7 +66,7 @@ class Upstream:
 
     @property
     def label(self) -> str:
-        return f"{self.remote}/{self.branch}"
+        return f"{self.remote}/{self.branch}" if self.branch else self.remote
 
 
 @dataclass(frozen=True)
@@ -659,11 +659,11 @@ def clone(
     if writer:
         args += ["--filter=blob:none", "--no-checkout"]
     parent = Git(target.parent)
-    up = Upstream("origin", branch or "", "")
+    up = Upstream(url, branch or "", "")
     code, _, said = _talk(parent, [*args, "--", url, str(target)], up, progress, interactive)
     if code != 0:
         if _is_unreachable(said):
-            raise _unreachable("clone", Upstream(url, branch or "HEAD", ""), url, said)
+            raise _unreachable("clone", up, url, said)
         raise GitError(f"git clone {url} failed: {said.strip()}")
     git = Git(target)
     head = git.resolve_commit("HEAD")
