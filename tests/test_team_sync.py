@@ -121,9 +121,11 @@ def test_a_version_rebased_onto_an_upstream_that_made_the_same_version_is_refuse
     [c] = result.conflicts
     assert c.commit == local
     assert c.problems == ["recipe_pricing_base 1.0.1 is not greater than upstream's 1.0.1"]
-    assert [f.path for f in c.files] == ["registry/recipes/recipe_pricing_base/manifest.yaml"]
-    assert "learning_rate: 0.1" in (c.files[0].ours.text or "")
-    assert "num_leaves: 63" in (c.files[0].theirs.text or "")
+    # recipe.yaml too, when the two versions' updated_at differ (made in different seconds)
+    by_path = {f.path.rsplit("/", 1)[1]: f for f in c.files}
+    assert "manifest.yaml" in by_path and set(by_path) <= {"manifest.yaml", "recipe.yaml"}
+    assert "learning_rate: 0.1" in (by_path["manifest.yaml"].ours.text or "")
+    assert "num_leaves: 63" in (by_path["manifest.yaml"].theirs.text or "")
     assert git(bare, "rev-parse", "main") == git(a.worktree, "rev-parse", "HEAD")
     assert git(b.worktree, "rev-parse", "HEAD") == git(bare, "rev-parse", "main")
 
@@ -161,7 +163,7 @@ def test_a_child_pinned_to_a_parent_version_that_conflicted_is_refused_too(tmp_p
     # not pushed (upstream's 1.0.1 is another manifest): refused, and the run still goes
     assert result.outcome == "conflict" and result.pushed == 1
     parent, kid = result.conflicts
-    assert parent.files[0].path.endswith("recipe_pricing_base/manifest.yaml")
+    assert any(f.path.endswith("recipe_pricing_base/manifest.yaml") for f in parent.files)
     assert kid.files == []
     assert kid.problems == [
         "recipe_pricing_retail pins recipe_pricing_base 1.0.1 as made by a local commit "
@@ -286,3 +288,27 @@ def test_every_remote_setting_is_in_the_settings_schema_with_a_description():
     remote = schema["$defs"]["RemoteSettings"]["properties"]
     assert set(remote) == set(RemoteSettings.model_fields)
     assert all(field.get("description") for field in remote.values())
+
+
+def test_the_cli_shows_a_conflict_with_both_sides_and_exits_1(tmp_path, monkeypatch):
+    bare, _ = bare_remote(tmp_path)
+    a = clone(bare, tmp_path / "a")
+    b = clone(bare, tmp_path / "b")
+    recipes.update_recipe(a, "recipe_pricing_base", {"status": "approved", "updated_by": "Ada"})
+    ops.sync(a)
+    recipes.update_recipe(b, "recipe_pricing_base", {"tags": ["b-side"], "updated_by": "Bo"})
+    monkeypatch.chdir(b.worktree)
+    done = CliRunner().invoke(cli, ["sync"])
+    assert done.exit_code == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("not pushed: ") and lines[0].endswith(
+        " Bo: Update recipe_pricing_base: tags changed"
+    )
+    assert lines[1] == "  registry/recipes/recipe_pricing_base/recipe.yaml changed on both sides"
+    assert "      +- b-side" in lines and "      +status: approved" in lines
+    assert any(line.startswith("    theirs (") and "Ada" in line for line in lines)
+    ref = git(b.worktree, "for-each-ref", "--format=%(refname:short)", "refs/heads/modelyard/")
+    assert lines[-1] == (
+        "conflict: 1 local commit changed files that origin/main changed too and was not "
+        f"pushed (kept on {ref})"
+    )

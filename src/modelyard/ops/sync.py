@@ -173,7 +173,7 @@ def _outcome(r: SyncResult, up: remote.Upstream, push: bool, ahead: int) -> tupl
 
     extra = f", after fetching {n(r.behind, 'new upstream commit')}" if r.behind else ""
     if r.conflicts:
-        refs = ", ".join(c.ref or c.commit[:12] for c in r.conflicts)
+        refs = ", ".join((c.ref or c.commit[:12]).removeprefix("refs/heads/") for c in r.conflicts)
         done = f"; pushed {n(r.pushed, 'other commit')}" if r.pushed else ""
         return (
             "conflict",
