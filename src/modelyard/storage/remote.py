@@ -213,17 +213,28 @@ def _talk(
     reader = threading.Thread(target=read_out, daemon=True)
     reader.start()
     assert proc.stderr is not None
+    shown = 0  # how much of what git said has been looked at for progress
     while True:
         chunk = proc.stderr.read1(4096)  # type: ignore[attr-defined]
         if not chunk:
             break
         said.append(chunk)
         if progress is not None and time.monotonic() - started > quiet_for:
-            if not told:
-                progress(f"{args[0]} {up.label}: still working, git says:")
+            text = decode(b"".join(said))
+            # whole lines only, and only git's progress (its errors and hints are reported
+            # with the outcome, once)
+            end = max(text.rfind("\r"), text.rfind("\n")) + 1
+            lines = [
+                part
+                for part in re.split(r"(?<=[\r\n])", text[shown:end])
+                if _PROGRESS.match(part.strip())
+            ]
+            shown = max(shown, end)
+            if lines and not told:
+                progress(f"{args[0]} {up.label}: still working\n")
                 told = True
-                progress(decode(b"".join(said[:-1])))
-            progress(decode(chunk))
+            for line in lines:
+                progress(line)
     reader.join()
     code = proc.wait()
     return code, decode(b"".join(out)), decode(b"".join(said))
@@ -312,7 +323,7 @@ def push(
     raise GitError(f"git push {up.label} failed: {said or out.strip()}")
 
 
-def backoff(attempt: int, base: float = 0.1, cap: float = 5.0) -> float:
+def backoff(attempt: int, base: float = 0.2, cap: float = 5.0) -> float:
     """Seconds to wait before try `attempt` + 1 after a lost race: full jitter over an
     exponentially growing window, so writers that collided do not collide again in step."""
     return random.uniform(0, min(cap, base * 2**attempt))
