@@ -143,6 +143,13 @@ def register(
 @click.option("--owner", help="New owner.")
 @click.option("--description", help="New description.")
 @click.option("--updated-by", help="Author of the commit.")
+@click.option(
+    "--override-gate",
+    is_flag=True,
+    default=None,
+    help="Change the status although its promotion gate is not met (needs --reason).",
+)
+@click.option("--reason", help="Why; recorded in the commit as a Reason: trailer.")
 @json_option
 @click.pass_context
 def update(
@@ -154,9 +161,12 @@ def update(
     owner: str | None,
     description: str | None,
     updated_by: str | None,
+    override_gate: bool | None,
+    reason: str | None,
     as_json: bool,
 ) -> None:
-    """Rename, re-own, promote or retire a model (PUT /models/{model_id})."""
+    """Rename, re-own, promote or retire a model (PUT /models/{model_id}). A promotion is
+    refused (exit 1) when its gate is not met, naming every unmet condition."""
     from modelyard.ops import models as ops
 
     body = build_body(
@@ -166,5 +176,43 @@ def update(
         owner=owner,
         description=description,
         updated_by=updated_by,
+        override_gate=override_gate,
+        reason=reason,
     )
     emit(ops.update_model(open_registry(ctx), model_id, body), as_json, model_text)
+
+
+def verdict_text(v: Any) -> str:
+    if not v.gated:
+        return f"{v.model_id} -> {v.status}: no gate applies"
+    head = f"{v.model_id} -> {v.status}: {'passes' if v.passed else 'fails'} its gate ({v.source})"
+    lines = [head]
+    for c in v.conditions:
+        lines.append(f"  {'ok  ' if c.met else 'FAIL'} {c.name}: {c.message}")
+    return "\n".join(lines)
+
+
+@models.command("check")
+@model_id_argument()
+@click.option(
+    "--status",
+    type=choice(ModelStatus),
+    required=True,
+    help="The status whose promotion gate to check (staging, production).",
+)
+@json_option
+@click.pass_context
+def check(ctx: click.Context, model_id: str, status: str, as_json: bool) -> None:
+    """Say whether a model may enter a status by its promotion gate, changing nothing
+    (GET /models/{model_id}/gate?status=...). Exit 1 when the gate is not met."""
+    import json
+
+    from modelyard.ops import gates
+
+    verdict = gates.check(open_registry(ctx), model_id, status)
+    if as_json:
+        click.echo(json.dumps(verdict.as_json(), indent=2))
+    else:
+        click.echo(verdict_text(verdict))
+    if not verdict.passed:
+        ctx.exit(1)

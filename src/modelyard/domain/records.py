@@ -12,7 +12,15 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -22,6 +30,7 @@ from modelyard.domain.enums import (
     RunStatus,
     RunType,
 )
+from modelyard.domain.gates import Gate, Promotion
 from modelyard.domain.ids import ID_PATTERN, ID_RULE, check_id
 from modelyard.domain.limits import MAX_METRICS, MAX_NESTING, nesting_message, too_deep
 from modelyard.domain.timefmt import UtcDatetime
@@ -124,6 +133,24 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, defer_build=True)
 
 
+class PromotionSettings(Record):
+    """`promotion` in `modelyard.yaml`: the default gates and the override policy."""
+
+    gates: dict[str, Gate | None] = Field(
+        default_factory=dict, description="Gates by target status (staging, production)."
+    )
+    allow_override: bool = Field(
+        True,
+        description="Whether a promotion that fails its gate may go ahead with "
+        "--override-gate and a reason (recorded in the commit).",
+    )
+
+    @model_validator(mode="after")
+    def _statuses(self) -> PromotionSettings:
+        Promotion(gates=self.gates)  # the same statuses as a recipe may gate
+        return self
+
+
 class RegistrySettings(Record):
     """`registry/modelyard.yaml`: the registry's own settings and policies."""
 
@@ -143,6 +170,11 @@ class RegistrySettings(Record):
         True, description="A model may enter production only when its recipe is approved."
     )
     catalog_url: str | None = Field(None, description="Where the static catalog is published.")
+    promotion: PromotionSettings | None = Field(
+        None,
+        description="Promotion gates every recipe starts from, and whether a gate may be "
+        "overridden (docs/promotion.md). Absent: no gates.",
+    )
 
 
 class Recipe(Record):

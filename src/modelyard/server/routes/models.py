@@ -68,3 +68,21 @@ async def register_model(access: Access, body: ModelCreate) -> JSONResponse:
 async def update_model(access: Access, model_id: str, body: ModelUpdate) -> JSONResponse:
     """Rename, change owner, or move the status along draft -> staging -> production -> retired."""
     return respond(await access.write(models.update_model, model_id, body))
+
+
+@reads.get(
+    "/models/{model_id}/gate",
+    summary="Check Promotion Gate",
+    responses={**NOT_FOUND, **BAD_QUERY},
+)
+async def check_gate(
+    access: Access,
+    model_id: str,
+    status: str = Query(description="The status to check the gate of (staging, production)."),
+) -> JSONResponse:
+    """Whether the model may enter `status` by its promotion gate, changing nothing (extra):
+    every condition with its values and the runs looked at."""
+    from modelyard.ops import gates
+
+    verdict = await access.read(gates.check, model_id, status)
+    return respond(verdict.as_json())
