@@ -63,6 +63,11 @@ def models() -> None:
 @click.option("--status", type=choice(ModelStatus), help="Only this status.")
 @click.option("--recipe-id", help="Only models built from this recipe.")
 @click.option("--owner", help="Only models with this owner.")
+@click.option(
+    "--as-of",
+    metavar="DATE",
+    help="As the registry was then: a date (2026-11-01: the end of that day, UTC) or a time.",
+)
 @page_options
 @json_option
 @click.pass_context
@@ -72,16 +77,25 @@ def list_(
     status: str | None,
     recipe_id: str | None,
     owner: str | None,
+    as_of: str | None,
     limit: int,
     offset: int,
     as_json: bool,
 ) -> None:
-    """List models (GET /models)."""
+    """List models (GET /models); with --as-of, as they were then, read from git
+    ("what was in production on 1 November": --status production --as-of 2026-11-01)."""
     from modelyard.ops import models as ops
 
-    result = ops.list_models(
-        open_registry(ctx), model_family, status, limit, offset, recipe_id, owner
-    )
+    if as_of is not None:
+        from modelyard.ops import asof
+
+        result = asof.models_as_of(
+            open_registry(ctx), as_of, model_family, status, limit, offset, recipe_id, owner
+        )
+    else:
+        result = ops.list_models(
+            open_registry(ctx), model_family, status, limit, offset, recipe_id, owner
+        )
     emit(result, as_json, models_table)
 
 
@@ -216,3 +230,73 @@ def check(ctx: click.Context, model_id: str, status: str, as_json: bool) -> None
         click.echo(verdict_text(verdict))
     if not verdict.passed:
         ctx.exit(1)
+
+
+def history_text(changes: list[Any]) -> str:
+    rows = [
+        [
+            c["at"],
+            f"{c['previous'] or '(registered)'} -> {c['status']}",
+            c["author"],
+            c["commit"][:10],
+            c["reason"] or c["subject"],
+            c["gate"] or "",
+        ]
+        for c in changes
+    ]
+    return table(rows, ["when", "status", "who", "commit", "reason", "gate"])
+
+
+@models.command("history")
+@model_id_argument()
+@json_option
+@click.pass_context
+def history(ctx: click.Context, model_id: str, as_json: bool) -> None:
+    """Every status change of a model, oldest first: when, who, the commit, the reason and
+    the gate's verdict, read from git (GET /models/{model_id}/history)."""
+    import json
+
+    from modelyard.ops.model_history import model_history
+
+    changes = [c.as_json() for c in model_history(open_registry(ctx), model_id)]
+    if as_json:
+        click.echo(json.dumps({"model_id": model_id, "changes": changes}, indent=2))
+    else:
+        click.echo(history_text(changes))
+
+
+@models.command("rollback")
+@model_id_argument()
+@click.option("--updated-by", help="Author of the commit.")
+@click.option(
+    "--override-gate",
+    is_flag=True,
+    default=None,
+    help="Put the previous model back although its production gate is not met (needs --reason).",
+)
+@click.option("--reason", help="Why; recorded in the commit as a Reason: trailer.")
+@json_option
+@click.pass_context
+def rollback(
+    ctx: click.Context,
+    model_id: str,
+    updated_by: str | None,
+    override_gate: bool | None,
+    reason: str | None,
+    as_json: bool,
+) -> None:
+    """Put back the previous production model of MODEL_ID's recipe and move MODEL_ID to
+    staging, in one commit (POST /models/{model_id}/rollback)."""
+    import json
+
+    from modelyard.ops.rollback import rollback as do_rollback
+
+    body = build_body(None, updated_by=updated_by, override_gate=override_gate, reason=reason)
+    result = do_rollback(open_registry(ctx), model_id, body)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(
+            f"{result['restored']['id']} is in production again; "
+            f"{result['demoted']['id']} is in staging (commit {str(result['commit'])[:10]})"
+        )
