@@ -101,6 +101,14 @@ def compare(ctx: Context, base: str) -> list[str]:
             rules.recipe_version(ids["recipe_id"], c, before)
     rules.deleted(deleted_recipes, deleted_models)
     rules.promotions()
+    from modelyard.validate import impact
+
+    report = ctx.out.report
+    report.descendant_impacts = impact.descendant_impacts(ctx, rules.edited, rules.breaking_paths)
+    settings_changed = any(c.rel == layout.SETTINGS and c.status == "M" for c in changes)
+    report.gate_impacts = impact.gate_impacts(
+        ctx, base_settings, settings_changed, rules.base_manifests
+    )
     return [c.rel for c in changes if c.status != "D"]
 
 
@@ -116,6 +124,7 @@ class _Rules:
         self.status_changes: list[tuple[str, Any, str, str]] = []
         # recipe id -> its resolved manifest on the base, for those the change edits
         self.base_manifests: dict[str, dict[str, Any]] = {}
+        self.edited: list[str] = []  # recipes whose resolved manifest the change edits
 
     # -- a record edited -------------------------------------------------------------
     def modified(self, rel: str, kind: str, before: BaseModel) -> None:
@@ -168,7 +177,7 @@ class _Rules:
             parsed = self.ctx.tree.parse_kind(rel, "model")
             where = parsed.where("status") if parsed is not None else None
             try:
-                verdict = checker.verdict(model, new)
+                verdict = checker.verdict(model, new, self._models_of(model.recipe_id))
             except ModelyardError as exc:
                 self.ctx.out.error("gate", shown, f"{old} -> {new}: {exc.message}", where, "status")
                 continue
@@ -190,6 +199,16 @@ class _Rules:
                         where,
                         "status",
                     )
+
+    def _models_of(self, recipe_id: str) -> list[Any]:
+        """The readable models of a recipe in the tree (a broken file is reported by itself)."""
+        users = self.ctx.tree.users("recipe_id", {recipe_id}, MODEL_FILES).get(recipe_id, [])
+        out = []
+        for rel in users:
+            parsed = self.ctx.tree.model(rel.split("/")[1])
+            if parsed is not None and parsed.record is not None:
+                out.append(parsed.record)
+        return out
 
     def _overridden(self, rel: str, status: str) -> str | None:
         """The commit of this change that moved the model with `--override-gate` and a reason
@@ -308,6 +327,8 @@ class _Rules:
             )
         )
         where = after.where("version")
+        if edits:
+            self.edited.append(recipe_id)
         if new_mf.version != old_mf.version and self._goes_back(
             recipe_id, old_mf, new_mf, required, shown, where
         ):
