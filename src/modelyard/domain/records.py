@@ -248,6 +248,11 @@ class MonitoringSnapshot(Record):
     drift_metrics_json: Metrics = Field(default_factory=dict)
     data_freshness_json: Data = Field(default_factory=dict)
     alerts_json: Data = Field(default_factory=dict)
+    computed_alerts_json: Data = Field(
+        default_factory=dict,
+        description="What the recipe version's monitoring thresholds said when the snapshot was "
+        "recorded: name -> {severity (warn or alert), value, rule}. `alerts_json` stays as sent.",
+    )
 
 
 class SyntheticExample(Record):
