@@ -285,3 +285,30 @@ def test_http_put_refused_with_409_and_overridden(client: TestClient, monkeypatc
     assert resp.status_code == 200 and resp.json()["status"] == "production"
     resp = client.get(f"{API}/models/model_new/gate", params={"status": "production"})
     assert resp.status_code == 200 and resp.json()["passed"] is False
+
+
+@pytest.mark.slow
+def test_a_real_server_refuses_and_then_takes_an_override(
+    gated: Registry, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    from server_support import running_server
+
+    on_day(monkeypatch, 45)  # the evidence run is too old; the server inherits the clock
+    with running_server(gated.root, log_dir=tmp_path) as server:
+        status, body = server.request("PUT", f"{API}/models/model_new", {"status": "production"})
+        assert status == 409 and body["gate"]["passed"] is False
+        assert {c["condition"] for c in body["gate"]["conditions"] if not c["met"]} == {
+            "evidence",
+            "thresholds",
+        }
+        status, body = server.request("GET", f"{API}/models/model_new/gate?status=production")
+        assert status == 200 and body["source"] == "modelyard.yaml"
+        status, body = server.request(
+            "PUT",
+            f"{API}/models/model_new",
+            {"status": "production", "override_gate": True, "reason": "over the wire"},
+        )
+        assert status == 200 and body["status"] == "production"
+        status, body = server.request("GET", f"{API}/models/model_new/history")
+        assert body["changes"][-1]["reason"] == "over the wire"
+        assert body["changes"][-1]["gate"].startswith("production overridden")
