@@ -514,7 +514,8 @@ def test_openapi_matches_the_seed(client: TestClient) -> None:
     for path, methods in expected.items():
         assert methods <= set(paths[API + path]), path
     params = {p["name"]: p for p in paths[f"{API}/recipes"]["get"]["parameters"]}
-    assert set(params) == {"model_family", "level", "status", "limit", "offset"}
+    # the seed's parameters, and the extra as_of (docs/promotion.md)
+    assert set(params) == {"model_family", "level", "status", "limit", "offset", "as_of"}
     assert params["model_family"]["schema"]["enum"] == [
         "pricing",
         "next_best_action",

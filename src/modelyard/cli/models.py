@@ -64,6 +64,11 @@ def models() -> None:
 @click.option("--status", type=choice(ModelStatus), help="Only this status.")
 @click.option("--recipe-id", help="Only models built from this recipe.")
 @click.option("--owner", help="Only models with this owner.")
+@click.option(
+    "--as-of",
+    metavar="DATE",
+    help="As the registry was then: a date (2026-11-01: the end of that day, UTC) or a time.",
+)
 @page_options
 @json_option
 @click.pass_context
@@ -73,16 +78,25 @@ def list_(
     status: str | None,
     recipe_id: str | None,
     owner: str | None,
+    as_of: str | None,
     limit: int,
     offset: int,
     as_json: bool,
 ) -> None:
-    """List models (GET /models)."""
+    """List models (GET /models); with --as-of, as they were then, read from git
+    ("what was in production on 1 November": --status production --as-of 2026-11-01)."""
     from modelyard.ops import models as ops
 
-    result = ops.list_models(
-        open_registry(ctx), model_family, status, limit, offset, recipe_id, owner
-    )
+    if as_of is not None:
+        from modelyard.ops import asof
+
+        result = asof.models_as_of(
+            open_registry(ctx), as_of, model_family, status, limit, offset, recipe_id, owner
+        )
+    else:
+        result = ops.list_models(
+            open_registry(ctx), model_family, status, limit, offset, recipe_id, owner
+        )
     emit(result, as_json, models_table)
 
 
@@ -145,6 +159,13 @@ def register(
 @click.option("--owner", help="New owner.")
 @click.option("--description", help="New description.")
 @click.option("--updated-by", help="Author of the commit.")
+@click.option(
+    "--override-gate",
+    is_flag=True,
+    default=None,
+    help="Change the status although its promotion gate is not met (needs --reason).",
+)
+@click.option("--reason", help="Why; recorded in the commit as a Reason: trailer.")
 @json_option
 @push_option
 @click.pass_context
@@ -157,9 +178,12 @@ def update(
     owner: str | None,
     description: str | None,
     updated_by: str | None,
+    override_gate: bool | None,
+    reason: str | None,
     as_json: bool,
 ) -> None:
-    """Rename, re-own, promote or retire a model (PUT /models/{model_id})."""
+    """Rename, re-own, promote or retire a model (PUT /models/{model_id}). A promotion is
+    refused (exit 1) when its gate is not met, naming every unmet condition."""
     from modelyard.ops import models as ops
 
     body = build_body(
@@ -169,5 +193,113 @@ def update(
         owner=owner,
         description=description,
         updated_by=updated_by,
+        override_gate=override_gate,
+        reason=reason,
     )
     emit(ops.update_model(open_registry(ctx), model_id, body), as_json, model_text)
+
+
+def verdict_text(v: Any) -> str:
+    if not v.gated:
+        return f"{v.model_id} -> {v.status}: no gate applies"
+    head = f"{v.model_id} -> {v.status}: {'passes' if v.passed else 'fails'} its gate ({v.source})"
+    lines = [head]
+    for c in v.conditions:
+        lines.append(f"  {'ok  ' if c.met else 'FAIL'} {c.name}: {c.message}")
+    return "\n".join(lines)
+
+
+@models.command("check")
+@model_id_argument()
+@click.option(
+    "--status",
+    type=choice(ModelStatus),
+    required=True,
+    help="The status whose promotion gate to check (staging, production).",
+)
+@json_option
+@click.pass_context
+def check(ctx: click.Context, model_id: str, status: str, as_json: bool) -> None:
+    """Say whether a model may enter a status by its promotion gate, changing nothing
+    (GET /models/{model_id}/gate?status=...). Exit 1 when the gate is not met."""
+    import json
+
+    from modelyard.ops import gates
+
+    verdict = gates.check(open_registry(ctx), model_id, status)
+    if as_json:
+        click.echo(json.dumps(verdict.as_json(), indent=2))
+    else:
+        click.echo(verdict_text(verdict))
+    if not verdict.passed:
+        ctx.exit(1)
+
+
+def history_text(changes: list[Any]) -> str:
+    rows = [
+        [
+            c["at"],
+            f"{c['previous'] or '(registered)'} -> {c['status']}",
+            c["author"],
+            c["commit"][:10],
+            c["reason"] or c["subject"],
+            c["gate"] or "",
+        ]
+        for c in changes
+    ]
+    return table(rows, ["when", "status", "who", "commit", "reason", "gate"])
+
+
+@models.command("history")
+@model_id_argument()
+@json_option
+@click.pass_context
+def history(ctx: click.Context, model_id: str, as_json: bool) -> None:
+    """Every status change of a model, oldest first: when, who, the commit, the reason and
+    the gate's verdict, read from git (GET /models/{model_id}/history)."""
+    import json
+
+    from modelyard.ops.model_history import model_history
+
+    changes = [c.as_json() for c in model_history(open_registry(ctx), model_id)]
+    if as_json:
+        click.echo(json.dumps({"model_id": model_id, "changes": changes}, indent=2))
+    else:
+        click.echo(history_text(changes))
+
+
+@models.command("rollback")
+@model_id_argument()
+@click.option("--updated-by", help="Author of the commit.")
+@click.option(
+    "--override-gate",
+    is_flag=True,
+    default=None,
+    help="Put the previous model back although its production gate is not met (needs --reason).",
+)
+@click.option("--reason", help="Why; recorded in the commit as a Reason: trailer.")
+@json_option
+@click.pass_context
+def rollback(
+    ctx: click.Context,
+    model_id: str,
+    updated_by: str | None,
+    override_gate: bool | None,
+    reason: str | None,
+    as_json: bool,
+) -> None:
+    """Put back the previous production model of MODEL_ID's recipe and move MODEL_ID to
+    staging, in one commit (POST /models/{model_id}/rollback)."""
+    import json
+
+    from modelyard.ops.rollback import rollback as do_rollback
+
+    body = build_body(None, updated_by=updated_by, override_gate=override_gate, reason=reason)
+    result = do_rollback(open_registry(ctx), model_id, body)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(
+            f"{result['restored']['id']} is in production again; "
+            f"{result['demoted']['id']} is in staging (commit {str(result['commit'])[:10]})"
+        )

@@ -24,9 +24,9 @@ def snapshots_table(result: Any) -> str:
     for s in result.snapshots:
         perf = ", ".join(f"{k}={v:g}" for k, v in s.performance_metrics_json.items())
         drift = ", ".join(f"{k}={v:g}" for k, v in s.drift_metrics_json.items())
-        rows.append(
-            [s.id, s.model_dump(mode="json")["captured_at"], perf, drift, ", ".join(s.alerts_json)]
-        )
+        alerts = [*s.alerts_json, *(f"computed:{k}" for k in s.computed_alerts_json)]
+        when = s.model_dump(mode="json")["captured_at"]
+        rows.append([s.id, when, perf, drift, ", ".join(alerts)])
     return (
         f"{table(rows, ['id', 'captured_at', 'performance', 'drift', 'alerts'])}\n"
         f"{len(rows)} of {result.total} snapshots"
@@ -103,3 +103,39 @@ def create(
         created_by=created_by,
     )
     emit(ops.create_snapshot(open_registry(ctx), model_id, body), as_json, snapshot_text)
+
+
+@monitoring.command("check")
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "staging", "production", "retired"]),
+    help="Only models in this status (e.g. production).",
+)
+@json_option
+@click.pass_context
+def check(ctx: click.Context, status: str | None, as_json: bool) -> None:
+    """Say which models' latest snapshot shows an alert (sent, or raised by the recipe's
+    monitoring thresholds); exit 1 when any does, for a scheduled CI job."""
+    import json
+
+    from modelyard.ops import monitoring as ops
+
+    states = ops.check_alerts(open_registry(ctx), status)
+    if as_json:
+        click.echo(json.dumps({"models": [s.as_json() for s in states]}, indent=2))
+    else:
+        rows = [
+            [
+                s.model_id,
+                s.status,
+                s.snapshot_id or "(no snapshot)",
+                "ALERT" if s.in_alert else "ok",
+                ", ".join(f"{k}={v}" for k, v in sorted(s.alerts.items())),
+            ]
+            for s in states
+        ]
+        firing = sum(s.in_alert for s in states)
+        click.echo(table(rows, ["model", "status", "latest snapshot", "state", "alerts"]))
+        click.echo(f"{firing} of {len(states)} models in alert")
+    if any(s.in_alert for s in states):
+        ctx.exit(1)

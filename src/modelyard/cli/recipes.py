@@ -59,6 +59,11 @@ def recipes() -> None:
 @click.option("--model-family", type=choice(ModelFamily), help="Only this model family.")
 @click.option("--level", type=choice(RecipeLevel), help="Only this level.")
 @click.option("--status", type=choice(RecipeStatus), help="Only this status.")
+@click.option(
+    "--as-of",
+    metavar="DATE",
+    help="As the registry was then: a date (2026-11-01: the end of that day, UTC) or a time.",
+)
 @page_options
 @json_option
 @click.pass_context
@@ -67,14 +72,22 @@ def list_(
     model_family: str | None,
     level: str | None,
     status: str | None,
+    as_of: str | None,
     limit: int,
     offset: int,
     as_json: bool,
 ) -> None:
-    """List recipes (GET /recipes)."""
+    """List recipes (GET /recipes); with --as-of, as they were then, read from git."""
     from modelyard.ops import recipes as ops
 
-    result = ops.list_recipes(open_registry(ctx), model_family, level, status, limit, offset)
+    if as_of is not None:
+        from modelyard.ops import asof
+
+        result = asof.recipes_as_of(
+            open_registry(ctx), as_of, model_family, level, status, limit, offset
+        )
+    else:
+        result = ops.list_recipes(open_registry(ctx), model_family, level, status, limit, offset)
     emit(result, as_json, recipes_table)
 
 

@@ -22,10 +22,11 @@ from modelyard.cli.common import open_registry
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(["text", "json", "github", "sarif"]),
     default="text",
     show_default=True,
-    help="text: grouped by file; json: the documented report; github: workflow annotations.",
+    help="text: grouped by file; json: the documented report; github: workflow annotations "
+    "(at most 10 of each kind, most important first); sarif: SARIF 2.1.0 for code scanning.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option(
@@ -64,6 +65,8 @@ def validate(
         click.echo(reporters.as_json(report, strict))
     elif fmt == "github":
         click.echo(reporters.github(report, strict))
+    elif fmt == "sarif":
+        click.echo(reporters.sarif(report, strict))
     else:
         color = sys.stdout.isatty()
 

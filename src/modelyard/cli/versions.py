@@ -80,13 +80,25 @@ def versions() -> None:
 
 @versions.command("list")
 @recipe_id_argument()
+@click.option(
+    "--as-of",
+    metavar="DATE",
+    help="As the registry was then: a date (2026-11-01: the end of that day, UTC) or a time.",
+)
 @json_option
 @click.pass_context
-def list_(ctx: click.Context, recipe_id: str, as_json: bool) -> None:
-    """List every version of a recipe, oldest first (GET /recipes/{recipe_id}/versions)."""
+def list_(ctx: click.Context, recipe_id: str, as_of: str | None, as_json: bool) -> None:
+    """List every version of a recipe, oldest first (GET /recipes/{recipe_id}/versions);
+    with --as-of, those committed by then."""
     from modelyard.ops import versions as ops
 
-    emit(ops.list_versions(open_registry(ctx), recipe_id), as_json, versions_table)
+    if as_of is not None:
+        from modelyard.ops import asof
+
+        result = asof.versions_as_of(open_registry(ctx), recipe_id, as_of)
+    else:
+        result = ops.list_versions(open_registry(ctx), recipe_id)
+    emit(result, as_json, versions_table)
 
 
 @versions.command("get")

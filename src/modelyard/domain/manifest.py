@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from modelyard.domain.gates import Promotion
 from modelyard.domain.numbers import num
 
 
@@ -263,6 +264,11 @@ class Manifest(_Strict):
     forecasting: Forecasting | None = None
     next_best_action: NextBestAction | None = None
     location_scoring: LocationScoring | None = None
+    promotion: Promotion | None = Field(
+        None,
+        description="Promotion gates by target status, on top of modelyard.yaml's "
+        "(docs/promotion.md).",
+    )
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -13,7 +13,15 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -23,6 +31,7 @@ from modelyard.domain.enums import (
     RunStatus,
     RunType,
 )
+from modelyard.domain.gates import Gate, Promotion
 from modelyard.domain.ids import ID_PATTERN, ID_RULE, check_id
 from modelyard.domain.limits import MAX_METRICS, MAX_NESTING, nesting_message, too_deep
 from modelyard.domain.timefmt import UtcDatetime
@@ -233,6 +242,24 @@ a git remote (`modelyard sync`, `--push`, `modelyard serve --remote`)."""
     )
 
 
+class PromotionSettings(Record):
+    """`promotion` in `modelyard.yaml`: the default gates and the override policy."""
+
+    gates: dict[str, Gate | None] = Field(
+        default_factory=dict, description="Gates by target status (staging, production)."
+    )
+    allow_override: bool = Field(
+        True,
+        description="Whether a promotion that fails its gate may go ahead with "
+        "--override-gate and a reason (recorded in the commit).",
+    )
+
+    @model_validator(mode="after")
+    def _statuses(self) -> PromotionSettings:
+        Promotion(gates=self.gates)  # the same statuses as a recipe may gate
+        return self
+
+
 class RegistrySettings(Record):
     """`registry/modelyard.yaml`: the registry's own settings and policies."""
 
@@ -256,6 +283,11 @@ class RegistrySettings(Record):
         None,
         description="Sharing the registry through a git remote; when absent, commands never "
         "push and `modelyard sync` uses the defaults (remote `origin`, the upstream branch).",
+    )
+    promotion: PromotionSettings | None = Field(
+        None,
+        description="Promotion gates every recipe starts from, and whether a gate may be "
+        "overridden (docs/promotion.md). Absent: no gates.",
     )
 
 
@@ -330,6 +362,11 @@ class MonitoringSnapshot(Record):
     drift_metrics_json: Metrics = Field(default_factory=dict)
     data_freshness_json: Data = Field(default_factory=dict)
     alerts_json: Data = Field(default_factory=dict)
+    computed_alerts_json: Data = Field(
+        default_factory=dict,
+        description="What the recipe version's monitoring thresholds said when the snapshot was "
+        "recorded: name -> {severity (warn or alert), value, rule}. `alerts_json` stays as sent.",
+    )
 
 
 class SyntheticExample(Record):

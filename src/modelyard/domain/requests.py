@@ -45,6 +45,10 @@ RecipeId = Annotated[Id, _prefixed("recipe_"), _prefixed_schema("recipe_")]
 ModelId = Annotated[Id, _prefixed("model_"), _prefixed_schema("model_")]
 
 
+# a commit trailer holds one line
+Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\r\n]*\S[^\r\n]*$")]
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
@@ -109,6 +113,10 @@ class ModelCreate(Body):
     )
     status: ModelStatus | None = None
     description: str | None = None
+    override_gate: bool = Field(
+        False, description="Enter `status` although its promotion gate is not met (needs reason)."
+    )
+    reason: Reason | None = Field(None, description="Why; recorded in the commit (Reason:).")
 
 
 class ModelUpdate(Body):
@@ -118,6 +126,18 @@ class ModelUpdate(Body):
     # extras
     description: str | None = None
     updated_by: str | None = None
+    override_gate: bool = Field(
+        False, description="Enter `status` although its promotion gate is not met (needs reason)."
+    )
+    reason: Reason | None = Field(None, description="Why; recorded in the commit (Reason:).")
+
+
+class ModelRollback(Body):
+    updated_by: str | None = None
+    override_gate: bool = Field(
+        False, description="Put the previous model back although its gate is not met."
+    )
+    reason: Reason | None = Field(None, description="Why; recorded in the commit (Reason:).")
 
 
 class RunCreate(Body):

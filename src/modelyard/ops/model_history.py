@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.domain.records import Model
@@ -22,6 +23,31 @@ class StatusChange:
     author: str
     commit: str
     message: str
+    previous: str | None = None  # the status before (None: registered in `status`)
+    reason: str | None = None  # the commit's `Reason:` trailer
+    gate: str | None = None  # the commit's `Gate:` trailer: passed or overridden, and why
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "previous": self.previous,
+            "at": self.at,
+            "author": self.author,
+            "commit": self.commit,
+            "subject": self.message.splitlines()[0] if self.message else "",
+            "reason": self.reason,
+            "gate": self.gate,
+        }
+
+
+def trailer(message: str, key: str) -> str | None:
+    """The value of the last `Key: value` line of a commit message's last paragraph."""
+    last = message.strip().split("\n\n")[-1] if "\n\n" in message.strip() else ""
+    found = None
+    for line in last.splitlines():
+        if line.startswith(f"{key}: "):
+            found = line[len(key) + 2 :].strip()
+    return found
 
 
 def status_history(reg: Registry, model_id: str | None = None) -> dict[str, list[StatusChange]]:
@@ -50,6 +76,24 @@ def status_history(reg: Registry, model_id: str | None = None) -> dict[str, list
             continue
         at = iso(parse_iso(change.author_date))
         history.append(
-            StatusChange(str(model.status), at, change.author_name, change.commit, change.message)
+            StatusChange(
+                str(model.status),
+                at,
+                change.author_name,
+                change.commit,
+                change.message,
+                history[-1].status if history else None,
+                trailer(change.message, "Reason"),
+                trailer(change.message, "Gate"),
+            )
         )
     return out
+
+
+def model_history(reg: Registry, model_id: str) -> list[StatusChange]:
+    """Every status change of one model, oldest first: who, when, the commit, the reason
+    and the gate's verdict recorded in it (`models history`, GET /models/{id}/history)."""
+    from modelyard.ops import load
+
+    load.model(reg, model_id)
+    return status_history(reg, model_id).get(model_id, [])

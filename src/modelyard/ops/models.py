@@ -9,7 +9,7 @@ from modelyard.domain.ids import id_from_name
 from modelyard.domain.lifecycle import model_table, transition_problem
 from modelyard.domain.records import Model, ModelList
 from modelyard.errors import Conflict
-from modelyard.ops import load, refs
+from modelyard.ops import gates, load, refs
 from modelyard.ops.common import check_page, describe_update, parse_body, parse_enum
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
@@ -70,6 +70,7 @@ def register_model(reg: Registry, body: ModelCreate | dict[str, Any]) -> Model:
         if req.id is not None and req.id in taken:
             raise Conflict(f"model {req.id} already exists")
         model_id = req.id or id_from_name("model", req.name, taken)
+        trailers: list[str] = []
         model = Model(
             id=model_id,
             name=req.name,
@@ -89,10 +90,15 @@ def register_model(reg: Registry, body: ModelCreate | dict[str, Any]) -> Model:
             if problem:
                 raise Conflict(problem)
             _production_gate(reg, model, req.status)
+            trailers = gates.enforce(
+                reg, model, ModelStatus.draft, req.status, req.override_gate, req.reason
+            )
             model = model.model_copy(update={"status": req.status})
+        elif req.reason:
+            trailers = [f"Reason: {req.reason}"]
         rel = str(layout.model_file(model_id))
         m.write(rel, files.render(model, "model", rel))
-        m.message = f"Register model {model_id} from {version}"
+        m.message = gates.with_trailers(f"Register model {model_id} from {version}", trailers)
     return model
 
 
@@ -104,6 +110,7 @@ def update_model(reg: Registry, model_id: str, body: ModelUpdate | dict[str, Any
     with reg.mutate("", author=req.updated_by) as m:
         model = load.model(reg, model_id)
         changes: dict[str, Any] = {}
+        trailers: list[str] = []
         if req.status is not None and req.status != model.status:
             problem = transition_problem(
                 "model", model.status, req.status, model_table(reg.settings.model_transitions)
@@ -111,7 +118,16 @@ def update_model(reg: Registry, model_id: str, body: ModelUpdate | dict[str, Any
             if problem:
                 raise Conflict(problem)
             _production_gate(reg, model, req.status)
+            trailers = gates.enforce(
+                reg, model, model.status, req.status, req.override_gate, req.reason
+            )
             changes["status"] = req.status
+        elif req.override_gate:
+            raise Conflict(
+                "override_gate applies to a status change, and this update changes no status"
+            )
+        elif req.reason:
+            trailers = [f"Reason: {req.reason}"]
         for name in ("name", "owner", "description"):
             value = getattr(req, name)
             if value is not None and value != getattr(model, name):
@@ -121,5 +137,5 @@ def update_model(reg: Registry, model_id: str, body: ModelUpdate | dict[str, Any
         updated = Model.model_validate({**model.model_dump(), **changes, "updated_at": m.date})
         rel = str(layout.model_file(model_id))
         m.write(rel, files.render(updated, "model", rel))
-        m.message = describe_update(model_id, model, changes)
+        m.message = gates.with_trailers(describe_update(model_id, model, changes), trailers)
     return updated

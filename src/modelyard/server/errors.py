@@ -31,6 +31,7 @@ def error_body(exc: ModelyardError) -> dict[str, Any]:
     # the hint of a not-found names CLI commands; an API client has no use for it
     if exc.action and not isinstance(exc, NotFound):
         body["action"] = exc.action
+    body.update(getattr(exc, "extra", {}))  # a refused gate's verdict, beside the seed's fields
     return body
 
 

@@ -164,8 +164,16 @@ def schema_ref(rel_path: str, kind: str) -> str:
     return "../" * depth + f"{SCHEMA_DIR}/{kind}.json"
 
 
+# fields added after the first file format, written only when they hold something, so files
+# written before them keep their bytes when saved again
+LATER_FIELDS = {"settings": ("promotion",), "snapshot": ("computed_alerts_json",)}
+
+
 def render(record: BaseModel, kind: str, rel_path: str, exclude: set[str] | None = None) -> str:
     """A record's canonical file text, headed by its JSON Schema for editors."""
+    later = {f for f in LATER_FIELDS.get(kind, ()) if not getattr(record, f, None)}
+    if later:
+        exclude = (exclude or set()) | later
     data = record.model_dump(mode="json", exclude=exclude)
     return yamlio.dump(data, schema_url=schema_ref(rel_path, kind))
 

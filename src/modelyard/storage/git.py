@@ -268,6 +268,27 @@ class Git:
         proc = self.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
         return proc.returncode == 0
 
+    def commit_before(self, epoch: int, tip: str = "HEAD") -> str | None:
+        """The last commit on `tip`'s first-parent line committed at or before `epoch` (the
+        commit a branch pointed at then), or None when there was none yet."""
+        if self.head() is None:
+            return None
+        proc = self.run(
+            "rev-list", "-1", "--first-parent", f"--before={epoch}", tip, "--", check=False
+        )
+        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+    def tree_blobs(self, commit: str, path: str) -> dict[str, str]:
+        """{repository path: blob id} of every file under `path` in `commit`."""
+        proc = self.run("ls-tree", "-r", "-z", "--full-tree", commit, "--", path)
+        out: dict[str, str] = {}
+        for entry in decode(proc.stdout, "surrogateescape").split("\0"):
+            meta, _, name = entry.partition("\t")
+            parts = meta.split()
+            if name and len(parts) == 3 and parts[1] == "blob":
+                out[name] = parts[2]
+        return out
+
     def diff_tree(self, old: str, new: str, *paths: str) -> list[RawChange] | None:
         """What changed under `paths` (repository-relative) from commit `old` to `new`; None
         when git cannot compare them (`old` is gone: garbage collected after a rebase)."""

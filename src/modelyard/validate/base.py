@@ -23,6 +23,7 @@ from modelyard.domain.lifecycle import (
 from modelyard.domain.records import ManifestFile, RegistrySettings
 from modelyard.domain.resolve import resolve
 from modelyard.domain.semver import at_least, bump, bump_between, manifest_diff
+from modelyard.domain.semver import parse as parse_semver
 from modelyard.errors import InvalidValue, ModelyardError
 from modelyard.storage import layout
 from modelyard.validate.context import Context
@@ -99,6 +100,15 @@ def compare(ctx: Context, base: str) -> list[str]:
         if kind == "manifest":
             rules.recipe_version(ids["recipe_id"], c, before)
     rules.deleted(deleted_recipes, deleted_models)
+    rules.promotions()
+    from modelyard.validate import impact
+
+    report = ctx.out.report
+    report.descendant_impacts = impact.descendant_impacts(ctx, rules.edited, rules.breaking_paths)
+    settings_changed = any(c.rel == layout.SETTINGS and c.status == "M" for c in changes)
+    report.gate_impacts = impact.gate_impacts(
+        ctx, base_settings, settings_changed, rules.base_manifests
+    )
     return [c.rel for c in changes if c.status != "D"]
 
 
@@ -109,6 +119,12 @@ class _Rules:
         # the base's policies judge the change, so a change cannot loosen its own rules
         self.model_table = model_table(base_settings.model_transitions)
         self.breaking_paths = tuple(base_settings.breaking_paths)
+        self.base_settings = base_settings
+        # (file, model, old status, new status) of every status change, judged by its gate
+        self.status_changes: list[tuple[str, Any, str, str]] = []
+        # recipe id -> its resolved manifest on the base, for those the change edits
+        self.base_manifests: dict[str, dict[str, Any]] = {}
+        self.edited: list[str] = []  # recipes whose resolved manifest the change edits
 
     # -- a record edited -------------------------------------------------------------
     def modified(self, rel: str, kind: str, before: BaseModel) -> None:
@@ -138,6 +154,80 @@ class _Rules:
                 self.ctx.out.error(
                     "status-transition", shown, problem, after.where("status"), "status"
                 )
+            elif kind == "model":
+                self.status_changes.append(
+                    (rel, after.record, old_raw["status"], new_raw["status"])
+                )
+
+    # -- promotions judged by their gates ---------------------------------------------
+    def promotions(self) -> None:
+        """A model moved up (draft -> staging -> production) must pass the gate the base
+        declares (its settings, and its recipe's manifest as the base has it), so a change
+        cannot loosen the gate it is judged by; each unmet condition is an error on the
+        `status` line."""
+        from modelyard.ops.gates import Checker, is_promotion
+
+        moves = [c for c in self.status_changes if is_promotion(c[2], c[3])]
+        if not moves:
+            return
+        checker = Checker(self.ctx.reg, self.base_settings, resolver=self.ctx.resolver)
+        checker.policy_manifests.update(self.base_manifests)
+        for rel, model, old, new in moves:
+            shown = self.ctx.display(rel)
+            parsed = self.ctx.tree.parse_kind(rel, "model")
+            where = parsed.where("status") if parsed is not None else None
+            try:
+                verdict = checker.verdict(model, new, self._models_of(model.recipe_id))
+            except ModelyardError as exc:
+                self.ctx.out.error("gate", shown, f"{old} -> {new}: {exc.message}", where, "status")
+                continue
+            if verdict.passed:
+                continue
+            overridden = self._overridden(rel, new)
+            for c in verdict.unmet:
+                text = (
+                    f"{model.id} cannot go {old} -> {new}: the {new} gate ({verdict.source}) "
+                    f"is not met: {c.name}: {c.message}"
+                )
+                if overridden is None:
+                    self.ctx.out.error("gate", shown, text, where, "status")
+                else:
+                    self.ctx.out.warning(
+                        "gate-overridden",
+                        shown,
+                        f"{text}; overridden in {overridden[:10]} with a reason",
+                        where,
+                        "status",
+                    )
+
+    def _models_of(self, recipe_id: str) -> list[Any]:
+        """The readable models of a recipe in the tree (a broken file is reported by itself)."""
+        users = self.ctx.tree.users("recipe_id", {recipe_id}, MODEL_FILES).get(recipe_id, [])
+        out = []
+        for rel in users:
+            parsed = self.ctx.tree.model(rel.split("/")[1])
+            if parsed is not None and parsed.record is not None:
+                out.append(parsed.record)
+        return out
+
+    def _overridden(self, rel: str, status: str) -> str | None:
+        """The commit of this change that moved the model with `--override-gate` and a reason
+        (its `Gate: <status> overridden` and `Reason:` trailers), where the base allows it."""
+        from modelyard.storage.history import file_log
+
+        allowed = self.base_settings.promotion
+        if allowed is not None and not allowed.allow_override:
+            return None
+        reg = self.ctx.reg
+        for change in reversed(file_log(reg.git, reg.prefix, rel)):
+            if reg.git.is_ancestor(change.commit, self.base):
+                return None
+            lines = change.message.splitlines()
+            if any(line.startswith(f"Gate: {status} overridden") for line in lines) and any(
+                line.startswith("Reason: ") for line in lines
+            ):
+                return change.commit
+        return None
 
     # -- records deleted -------------------------------------------------------------
     def deleted(self, recipe_ids: set[str], model_ids: set[str]) -> None:
@@ -221,6 +311,7 @@ class _Rules:
             return
         try:
             old_full = resolve(ctx.history.layers(recipe_id, old_mf.model_dump(mode="json")))[0]
+            self.base_manifests[recipe_id] = old_full
             new_full = ctx.resolver.current(recipe_id)[0]
         except ModelyardError as exc:
             ctx.out.warning("unresolved", shown, f"cannot compare with the base: {exc.message}")
@@ -236,6 +327,12 @@ class _Rules:
             )
         )
         where = after.where("version")
+        if edits:
+            self.edited.append(recipe_id)
+        if new_mf.version != old_mf.version and self._goes_back(
+            recipe_id, old_mf, new_mf, required, shown, where
+        ):
+            return
         if not edits and not pin_moved:
             if new_mf.version != old_mf.version:
                 ctx.out.warning(
@@ -257,16 +354,6 @@ class _Rules:
                 where,
                 "version",
             )
-        elif given is None:
-            ctx.out.error(
-                "version-not-greater",
-                shown,
-                f"version {new_mf.version} is not greater than the base's {old_mf.version}; "
-                "versions never go down: "
-                f"set version to {bump(old_mf.version, required or 'patch')}",
-                where,
-                "version",
-            )
         elif not at_least(given, required):
             ctx.out.error(
                 "version-bump-too-small",
@@ -279,6 +366,50 @@ class _Rules:
             )
         else:
             self._reused(recipe_id, new_mf, shown, where)
+
+    def _goes_back(
+        self,
+        recipe_id: str,
+        old_mf: ManifestFile,
+        new_mf: ManifestFile,
+        required: str | None,
+        shown: str,
+        where: tuple[int, int] | None,
+    ) -> bool:
+        """A version that goes down, or takes a number committed before (on the base's
+        history), is an error whatever else changed: a version only ever goes up. True when
+        it was reported."""
+        earlier = [
+            v
+            for v in self.ctx.history.versions_of(recipe_id)
+            if self.ctx.reg.git.is_ancestor(v.commit, self.base)
+        ]
+        numbers = [old_mf.version, *(v.version for v in earlier)]
+        highest = max(numbers, key=parse_semver)
+        fix = f"set version to {bump(highest, required or 'patch')}"
+        if bump_between(old_mf.version, new_mf.version) is None:
+            self.ctx.out.error(
+                "version-not-greater",
+                shown,
+                f"version {new_mf.version} is not greater than the base's {old_mf.version}; "
+                f"a version only ever goes up: {fix}",
+                where,
+                "version",
+            )
+            return True
+        reused = next((v for v in earlier if v.version == new_mf.version), None)
+        if reused is not None:
+            self.ctx.out.error(
+                "version-reused",
+                shown,
+                f"version {new_mf.version} was already committed ({reused.commit[:10]}); "
+                f"a number names one version for ever, and the highest so far is {highest}: "
+                f"{fix}",
+                where,
+                "version",
+            )
+            return True
+        return False
 
     def _reused(
         self, recipe_id: str, new_mf: ManifestFile, shown: str, where: tuple[int, int] | None

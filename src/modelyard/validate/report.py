@@ -74,6 +74,9 @@ class Report:
     base: str | None = None
     changed_files: list[str] = field(default_factory=list)
     recipe_changes: list[RecipeChange] = field(default_factory=list)
+    # validate/impact.py: DescendantImpact and GateImpact (docs/promotion.md)
+    descendant_impacts: list[Any] = field(default_factory=list)
+    gate_impacts: list[Any] = field(default_factory=list)
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -105,6 +108,8 @@ class Report:
             "changed_files": self.changed_files,
             "problems": [p.as_json() for p in problems],
             "recipe_changes": [c.as_json() for c in self.recipe_changes],
+            "descendant_impacts": [d.as_json() for d in self.descendant_impacts],
+            "gate_impacts": [g.as_json() for g in self.gate_impacts],
         }
 
 

@@ -44,7 +44,20 @@ Offset = Annotated[
     int, Query(description="Skip this many matches first.", json_schema_extra={"minimum": 0})
 ]
 DEFAULT_OFFSET = 0
-__all__ = ["DEFAULT_LIMIT", "DEFAULT_OFFSET", "Access", "Limit", "Offset", "enum_query", "respond"]
+AS_OF = (
+    "As the registry was at this time, read from git (extra): a date (`2026-11-01`, the end "
+    "of that day in UTC) or an ISO 8601 time."
+)
+__all__ = [
+    "AS_OF",
+    "DEFAULT_LIMIT",
+    "DEFAULT_OFFSET",
+    "Access",
+    "Limit",
+    "Offset",
+    "enum_query",
+    "respond",
+]
 
 
 def respond(record: BaseModel | dict[str, Any], status_code: int = 200) -> JSONResponse:

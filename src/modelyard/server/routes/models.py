@@ -7,9 +7,10 @@ from fastapi.responses import JSONResponse
 
 from modelyard.domain.enums import ModelFamily, ModelStatus
 from modelyard.domain.records import Model, ModelList
-from modelyard.domain.requests import ModelCreate, ModelUpdate
+from modelyard.domain.requests import ModelCreate, ModelRollback, ModelUpdate
 from modelyard.ops import models
 from modelyard.server.routes.common import (
+    AS_OF,
     DEFAULT_LIMIT,
     DEFAULT_OFFSET,
     Access,
@@ -34,8 +35,17 @@ async def list_models(
     offset: Offset = DEFAULT_OFFSET,
     recipe_id: str | None = Query(None, description="Only models built from this recipe (extra)."),
     owner: str | None = Query(None, description="Only models with this owner (extra)."),
+    as_of: str | None = Query(None, description=AS_OF),
 ) -> JSONResponse:
-    """Models matching every given filter, by id."""
+    """Models matching every given filter, by id; with `as_of`, as they were then."""
+    if as_of is not None:
+        from modelyard.ops import asof
+
+        return respond(
+            await access.read(
+                asof.models_as_of, as_of, model_family, status, limit, offset, recipe_id, owner
+            )
+        )
     return respond(
         await access.read(models.list_models, model_family, status, limit, offset, recipe_id, owner)
     )
@@ -68,3 +78,47 @@ async def register_model(access: Access, body: ModelCreate) -> JSONResponse:
 async def update_model(access: Access, model_id: str, body: ModelUpdate) -> JSONResponse:
     """Rename, change owner, or move the status along draft -> staging -> production -> retired."""
     return respond(await access.write(models.update_model, model_id, body))
+
+
+@reads.get(
+    "/models/{model_id}/gate",
+    summary="Check Promotion Gate",
+    responses={**NOT_FOUND, **BAD_QUERY},
+)
+async def check_gate(
+    access: Access,
+    model_id: str,
+    status: str = Query(description="The status to check the gate of (staging, production)."),
+) -> JSONResponse:
+    """Whether the model may enter `status` by its promotion gate, changing nothing (extra):
+    every condition with its values and the runs looked at."""
+    from modelyard.ops import gates
+
+    verdict = await access.read(gates.check, model_id, status)
+    return respond(verdict.as_json())
+
+
+@reads.get("/models/{model_id}/history", summary="Model Status History", responses=NOT_FOUND)
+async def model_history(access: Access, model_id: str) -> JSONResponse:
+    """Every status change of the model, oldest first, from git (extra): when, who, the
+    commit, the reason and the gate's verdict recorded in it."""
+    from modelyard.ops.model_history import model_history as history
+
+    changes = await access.read(history, model_id)
+    return respond({"model_id": model_id, "changes": [c.as_json() for c in changes]})
+
+
+@writes.post(
+    "/models/{model_id}/rollback",
+    summary="Roll Back Production",
+    responses={**NOT_FOUND, **WRITE_ERRORS},
+)
+async def rollback(
+    access: Access, model_id: str, body: ModelRollback | None = None
+) -> JSONResponse:
+    """Put back the previous production model of the recipe and move this one to staging, in
+    one commit (extra). The returning model's production gate applies (or `override_gate` with
+    a `reason`)."""
+    from modelyard.ops.rollback import rollback as do_rollback
+
+    return respond(await access.write(do_rollback, model_id, body or {}))

@@ -12,6 +12,7 @@ from modelyard.domain.records import NewName, RecipeList, RecipeOut
 from modelyard.domain.requests import RecipeCreate, RecipeUpdate
 from modelyard.ops import recipes
 from modelyard.server.routes.common import (
+    AS_OF,
     DEFAULT_LIMIT,
     DEFAULT_OFFSET,
     Access,
@@ -42,8 +43,16 @@ async def list_recipes(
     status: str | None = enum_query(RecipeStatus, "recipes"),
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = DEFAULT_OFFSET,
+    as_of: str | None = Query(None, description=AS_OF),
 ) -> JSONResponse:
-    """Recipes matching every given filter, by id; `total` counts all matches before paging."""
+    """Recipes matching every given filter, by id; `total` counts all matches before paging.
+    With `as_of`, as they were then (each with the version it was at)."""
+    if as_of is not None:
+        from modelyard.ops import asof
+
+        return respond(
+            await access.read(asof.recipes_as_of, as_of, model_family, level, status, limit, offset)
+        )
     return respond(
         await access.read(recipes.list_recipes, model_family, level, status, limit, offset)
     )

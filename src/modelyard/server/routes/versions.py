@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from modelyard.domain.records import RecipeVersion, VersionList
 from modelyard.domain.requests import VersionCreate
 from modelyard.ops import versions
-from modelyard.server.routes.common import Access, respond
+from modelyard.server.routes.common import AS_OF, Access, respond
 from modelyard.server.schemas import NOT_FOUND, WRITE_ERRORS
 
 TAG = "Recipe Versions"
@@ -22,9 +22,15 @@ writes = APIRouter(tags=[TAG])
     response_model=VersionList,
     responses=NOT_FOUND,
 )
-async def list_versions(access: Access, recipe_id: str) -> JSONResponse:
+async def list_versions(
+    access: Access, recipe_id: str, as_of: str | None = Query(None, description=AS_OF)
+) -> JSONResponse:
     """Every committed version, oldest first, each with its resolved manifest and the
-    semantic diff from the previous one."""
+    semantic diff from the previous one; with `as_of`, those committed by then."""
+    if as_of is not None:
+        from modelyard.ops import asof
+
+        return respond(await access.read(asof.versions_as_of, recipe_id, as_of))
     return respond(await access.read(versions.list_versions, recipe_id))
 
 
