@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -124,6 +124,15 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, defer_build=True)
 
 
+class MergeByKey(Record):
+    """A list of mappings merged item by item, items matched by this field."""
+
+    merge_by_key: str = Field(min_length=1)
+
+
+ListMerge = Literal["replace", "append"] | MergeByKey
+
+
 class RegistrySettings(Record):
     """`registry/modelyard.yaml`: the registry's own settings and policies."""
 
@@ -143,6 +152,12 @@ class RegistrySettings(Record):
         True, description="A model may enter production only when its recipe is approved."
     )
     catalog_url: str | None = Field(None, description="Where the static catalog is published.")
+    list_merge: dict[str, ListMerge] = Field(
+        default_factory=dict,
+        description="How `recipes rebase` merges the list at a dotted manifest path when both "
+        "the parent and the child changed it: `replace` (the default: a conflict), `append`, "
+        "or `{merge_by_key: FIELD}` for a list of mappings.",
+    )
 
 
 class Recipe(Record):

@@ -213,6 +213,39 @@ def _synthetic(example: Any) -> dict[str, Any] | None:
     }
 
 
+def _rebase_preview(
+    cat: Any, recipe_id: str, parent_id: str, pinned: str
+) -> list[dict[str, str]] | None:
+    """What `modelyard recipes rebase` onto the parent's current version would change, from
+    the manifests the catalog already holds (None when a side is missing)."""
+    from modelyard.domain.rebase import three_way
+    from modelyard.ops.rebase import list_modes
+
+    base = next(
+        (v.manifest_json for v in cat.versions.get(parent_id, []) if v.version_number == pinned),
+        None,
+    )
+    ours, theirs = cat.resolved.get(recipe_id, ({}, {}))[0], cat.resolved.get(parent_id, ({},))[0]
+    if base is None or not ours or not theirs:
+        return None
+    merge = three_way(base, ours, theirs, list_modes(cat.settings))
+
+    def shown(value: Any) -> str:
+        return "(absent)" if value is None else text(value)
+
+    return [
+        {
+            "path": c.path,
+            "case": c.case,
+            "base": shown(c.base),
+            "ours": shown(c.ours),
+            "theirs": shown(c.theirs),
+            "result": "" if c.case == "conflict" else shown(c.result),
+        }
+        for c in merge.changes
+    ]
+
+
 def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
     """A recipe: metadata, lineage, resolved manifest with provenance, versions, example, users."""
     manifest, provenance = cat.resolved.get(recipe.id, ({}, {}))
@@ -281,6 +314,9 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
                 "newer": [
                     {"number": n, "anchor": make_version_id(recipe.parent_id, n)} for n in newer
                 ],
+                "rebase": _rebase_preview(cat, recipe.id, recipe.parent_id, pinned)
+                if newer
+                else None,
             }
     ancestors = _ancestors(ix, recipe)
     root = ancestors[0].id if ancestors else recipe.id
