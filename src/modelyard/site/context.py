@@ -179,6 +179,31 @@ def _ancestors(ix: Indexes, recipe: RecipeOut) -> list[RecipeOut]:
     return chain
 
 
+def _schema_fields(schema: dict[str, Any]) -> list[dict[str, str]]:
+    """A Table Schema's fields as table rows: name, type, constraints, description."""
+    fields = schema.get("fields")
+    if not isinstance(fields, list):
+        return []
+    keys = schema.get("primaryKey") or []
+    keys = [keys] if isinstance(keys, str) else keys
+    out = []
+    for f in fields:
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+            continue
+        raw = f.get("constraints")
+        constraints: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        out.append(
+            {
+                "name": f["name"],
+                "type": text(f.get("type", "string")),
+                "constraints": ", ".join(f"{k}: {text(v)}" for k, v in constraints.items()),
+                "description": text(f.get("description", "")),
+                "key": "primary key" if f["name"] in keys else "",
+            }
+        )
+    return out
+
+
 def _synthetic(example: Any) -> dict[str, Any] | None:
     if example is None:
         return None
@@ -192,12 +217,13 @@ def _synthetic(example: Any) -> dict[str, Any] | None:
             else:
                 detail = text(spec)
             schema_rows.append({"name": str(name), "detail": detail})
+    fields = _schema_fields(schema)
     other = [
         {"path": p, "value": text(v)}
-        for p, v in flatten({k: v for k, v in schema.items() if k != "columns"})
+        for p, v in flatten({k: v for k, v in schema.items() if k not in ("columns", "fields")})
         if p
     ]
-    columns: list[str] = list(columns_spec) if columns_spec else []
+    columns: list[str] = list(columns_spec) if columns_spec else [f["name"] for f in fields]
     for row in example.sample_rows_json:
         for key in row:
             if key not in columns:
@@ -206,6 +232,7 @@ def _synthetic(example: Any) -> dict[str, Any] | None:
     run = [{"path": p, "value": text(v)} for p, v in flatten(example.example_run_json) if p]
     return {
         "schema": schema_rows,
+        "fields": fields,
         "schema_other": other,
         "columns": columns,
         "rows": rows,

@@ -294,3 +294,6 @@ def check_synthetic(ctx: Context, recipe_id: str) -> None:
             parsed.where("sample_rows_json", row, column),
             f"sample_rows_json[{row}].{column}",
         )
+    from modelyard.validate.synthetic import check_example
+
+    check_example(ctx, recipe_id, example, parsed, shown)
