@@ -101,3 +101,13 @@ def create(
         created_by=created_by,
     )
     emit(ops.create_snapshot(open_registry(ctx), model_id, body), as_json, snapshot_text)
+
+
+def _add_compute() -> None:
+    # its own module: reading data files and the statistics are a command of their own
+    from modelyard.cli.drift import compute
+
+    monitoring.add_command(compute)
+
+
+_add_compute()

@@ -115,7 +115,7 @@ def derive_schema(manifest: dict[str, Any], family: str) -> dict[str, Any]:
         }
     )
     primary = [key]
-    stamp = _timestamp_column(manifest)
+    stamp = timestamp_column(manifest)
     if stamp:
         frequency = (manifest.get("forecasting") or {}).get("frequency")
         kind = "date" if frequency in ("D", "W", "M") else "datetime"
@@ -147,7 +147,8 @@ def derive_schema(manifest: dict[str, Any], family: str) -> dict[str, Any]:
     return {"fields": fields, "primaryKey": primary}
 
 
-def _timestamp_column(manifest: dict[str, Any]) -> str | None:
+def timestamp_column(manifest: dict[str, Any]) -> str | None:
+    """The timestamp column of the target's data source, else of the first source with one."""
     sources = manifest.get("data_sources") or {}
     source = (manifest.get("target") or {}).get("source")
     ordered = [sources[source]] if source in sources else []
