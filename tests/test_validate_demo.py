@@ -25,7 +25,11 @@ def test_the_demo_registry_validates_cleanly() -> None:
             "run the tests in a full clone (git fetch --unshallow)"
         )
     report = run(Registry(ROOT / "registry"))
-    assert [str(p) for p in report.problems] == []
+    # the story leaves one child a major version behind its parent, on purpose: the catalog
+    # shows what catching up would change
+    assert [(p.code, p.file) for p in report.problems] == [
+        ("behind-parent", "registry/recipes/recipe_pricing_grocery/manifest.yaml")
+    ]
     assert report.checked_files > 50
 
 

@@ -139,3 +139,13 @@ def check(ctx: click.Context, status: str | None, as_json: bool) -> None:
         click.echo(f"{firing} of {len(states)} models in alert")
     if any(s.in_alert for s in states):
         ctx.exit(1)
+
+
+def _add_compute() -> None:
+    # its own module: reading data files and the statistics are a command of their own
+    from modelyard.cli.drift import compute
+
+    monitoring.add_command(compute)
+
+
+_add_compute()

@@ -248,3 +248,13 @@ def clone(ctx: click.Context, recipe_id: str, name: str, level: str | None, as_j
     from modelyard.ops import recipes as ops
 
     emit(ops.clone_recipe(open_registry(ctx), recipe_id, name, level), as_json, recipe_text)
+
+
+def _add_rebase() -> None:
+    # its own module: the merge and its report are a command of their own
+    from modelyard.cli.rebase import rebase
+
+    recipes.add_command(rebase)
+
+
+_add_rebase()

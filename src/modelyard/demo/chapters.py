@@ -57,148 +57,34 @@ class RecipeChapters(Steps):
             description="Ranks candidate sites by expected first-year revenue.",
             note="Initial version: random forest on census and footfall",
         )
+        # generated from each recipe's Table Schema, derived from its manifest: the columns are
+        # its features and target, the values inside their constraints (docs/synthetic.md)
         self.synthetic(
             3,
             PRIYA,
             "recipe_pricing_base",
-            {
-                "sku": "string",
-                "sold_at": "datetime",
-                "base_price": "float",
-                "discount_pct": "float",
-                "units_sold": "float",
-            },
-            [
-                {
-                    "sku": "SKU-1042",
-                    "sold_at": "2026-03-02",
-                    "base_price": 3.49,
-                    "discount_pct": 0.0,
-                    "units_sold": 118,
-                },
-                {
-                    "sku": "SKU-1042",
-                    "sold_at": "2026-03-03",
-                    "base_price": 3.49,
-                    "discount_pct": 0.1,
-                    "units_sold": 151,
-                },
-                {
-                    "sku": "SKU-2210",
-                    "sold_at": "2026-03-02",
-                    "base_price": 12.99,
-                    "discount_pct": 0.0,
-                    "units_sold": 23,
-                },
-                {
-                    "sku": "SKU-2210",
-                    "sold_at": "2026-03-03",
-                    "base_price": 11.99,
-                    "discount_pct": 0.0,
-                    "units_sold": 31,
-                },
-            ],
-            {"run_type": "train", "rows": 4, "metrics_json": {"MAPE": 0.11, "revenue_lift": 0.036}},
+            12,
+            {"run_type": "train", "metrics_json": {"MAPE": 0.11, "revenue_lift": 0.036}},
         )
         self.synthetic(
             3,
             MEI,
             "recipe_forecasting_base",
-            {
-                "store": "string",
-                "sku": "string",
-                "day": "datetime",
-                "units": "float",
-                "holiday": "bool",
-            },
-            [
-                {
-                    "store": "S01",
-                    "sku": "SKU-1042",
-                    "day": "2026-03-01",
-                    "units": 40,
-                    "holiday": False,
-                },
-                {
-                    "store": "S01",
-                    "sku": "SKU-1042",
-                    "day": "2026-03-02",
-                    "units": 44,
-                    "holiday": False,
-                },
-                {
-                    "store": "S02",
-                    "sku": "SKU-1042",
-                    "day": "2026-03-01",
-                    "units": 17,
-                    "holiday": True,
-                },
-            ],
+            8,
             {"run_type": "backtest", "horizon": 28, "metrics_json": {"MAPE": 0.16, "WAPE": 0.12}},
         )
         self.synthetic(
             3,
             TOMAS,
             "recipe_nba_base",
-            {
-                "customer_id": "string",
-                "tenure_days": "int",
-                "monthly_spend": "float",
-                "action": "string",
-                "accepted_offer": "bool",
-            },
-            [
-                {
-                    "customer_id": "C-88231",
-                    "tenure_days": 412,
-                    "monthly_spend": 39.0,
-                    "action": "upgrade_plan",
-                    "accepted_offer": True,
-                },
-                {
-                    "customer_id": "C-10420",
-                    "tenure_days": 35,
-                    "monthly_spend": 15.0,
-                    "action": "discount_10",
-                    "accepted_offer": False,
-                },
-                {
-                    "customer_id": "C-55012",
-                    "tenure_days": 1290,
-                    "monthly_spend": 64.5,
-                    "action": "callback",
-                    "accepted_offer": False,
-                },
-            ],
+            8,
             {"run_type": "eval", "metrics_json": {"ndcg_at_3": 0.41, "uplift": 0.018}},
         )
         self.synthetic(
             4,
             AISHA,
             "recipe_location_base",
-            {
-                "postcode": "string",
-                "population_5km": "float",
-                "median_income": "float",
-                "competitor_count_2km": "int",
-                "first_year_revenue": "float",
-            },
-            [
-                {
-                    "postcode": "LS1 4AP",
-                    "population_5km": 182000,
-                    "median_income": 31200,
-                    "competitor_count_2km": 4,
-                    "first_year_revenue": 2.1e6,
-                },
-                {
-                    "postcode": "B15 2TT",
-                    "population_5km": 240500,
-                    "median_income": 28900,
-                    "competitor_count_2km": 7,
-                    "first_year_revenue": 1.7e6,
-                },
-            ],
+            8,
             {"run_type": "backtest", "metrics_json": {"R2": 0.64, "MAPE": 0.27}},
         )
         self.version(

@@ -12,6 +12,7 @@ MEI = "Mei Chen <mei@northwind.example>"
 TOMAS = "Tomás Ortega <tomas@northwind.example>"
 AISHA = "Aisha Bello <aisha@northwind.example>"
 BOT = "trainer-bot <ml-platform@northwind.example>"
+SYNTHETIC_SEED = 17  # any fixed seed: the demo is the same on every build
 
 
 class Runner(Protocol):
@@ -202,19 +203,19 @@ class Steps:
         self.run("monitoring", "create", mid, "--body", self.run.file(body), "--created-by", BOT)
 
     def synthetic(
-        self,
-        day: float,
-        who: str,
-        rid: str,
-        columns: dict[str, str],
-        rows: list[dict[str, Any]],
-        example_run: dict[str, Any],
+        self, day: float, who: str, rid: str, rows: int, example_run: dict[str, Any]
     ) -> None:
         self.run.at(day, 17)
-        body = {
-            "recipe_id": rid,
-            "dataset_schema_json": {"columns": columns, "primary_key": list(columns)[:1]},
-            "sample_rows_json": rows,
-            "example_run_json": example_run,
-        }
-        self.run("synthetic", "create", rid, "--body", self.run.file(body), "--created-by", who)
+        self.run(
+            "synthetic",
+            "generate",
+            rid,
+            "--rows",
+            str(rows),
+            "--seed",
+            str(SYNTHETIC_SEED),
+            "--run",
+            self.run.file(example_run),
+            "--created-by",
+            who,
+        )

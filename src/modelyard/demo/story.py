@@ -189,6 +189,14 @@ class Story(RecipeChapters):
                 "features.competitor_price": {"dtype": "float", "source": "competitors"},
             },
         )
+        # the data contract follows: the stored schema gains a competitor_price field
+        self.synthetic(
+            22,
+            PRIYA,
+            "recipe_pricing_base",
+            12,
+            {"run_type": "train", "metrics_json": {"MAPE": 0.1, "revenue_lift": 0.041}},
+        )
         self.run.at(23, 10)
         clone = self.run(
             "recipes",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -260,6 +260,15 @@ class PromotionSettings(Record):
         return self
 
 
+class MergeByKey(Record):
+    """A list of mappings merged item by item, items matched by this field."""
+
+    merge_by_key: str = Field(min_length=1)
+
+
+ListMerge = Literal["replace", "append"] | MergeByKey
+
+
 class RegistrySettings(Record):
     """`registry/modelyard.yaml`: the registry's own settings and policies."""
 
@@ -288,6 +297,12 @@ class RegistrySettings(Record):
         None,
         description="Promotion gates every recipe starts from, and whether a gate may be "
         "overridden (docs/promotion.md). Absent: no gates.",
+    )
+    list_merge: dict[str, ListMerge] = Field(
+        default_factory=dict,
+        description="How `recipes rebase` merges the list at a dotted manifest path when both "
+        "the parent and the child changed it: `replace` (the default: a conflict), `append`, "
+        "or `{merge_by_key: FIELD}` for a list of mappings.",
     )
 
 

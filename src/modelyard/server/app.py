@@ -18,13 +18,22 @@ from modelyard.server.catalog import mirrors as catalog_mirrors
 from modelyard.server.catalog import router as catalog_router
 from modelyard.server.limits import BodySizeLimit
 from modelyard.server.respcache import CommitCache
-from modelyard.server.routes import chat, models, monitoring, recipes, runs, synthetic, versions
+from modelyard.server.routes import (
+    chat,
+    models,
+    monitoring,
+    rebase,
+    recipes,
+    runs,
+    synthetic,
+    versions,
+)
 from modelyard.server.settings import ServerSettings
 from modelyard.storage.git import Git
 from modelyard.storage.registry import Registry
 
 PREFIX = "/api/ml-development"
-NOUNS = (recipes, versions, models, runs, monitoring, synthetic, chat)
+NOUNS = (recipes, versions, rebase, models, runs, monitoring, synthetic, chat)
 
 TAGS = [
     {

@@ -179,6 +179,31 @@ def _ancestors(ix: Indexes, recipe: RecipeOut) -> list[RecipeOut]:
     return chain
 
 
+def _schema_fields(schema: dict[str, Any]) -> list[dict[str, str]]:
+    """A Table Schema's fields as table rows: name, type, constraints, description."""
+    fields = schema.get("fields")
+    if not isinstance(fields, list):
+        return []
+    keys = schema.get("primaryKey") or []
+    keys = [keys] if isinstance(keys, str) else keys
+    out = []
+    for f in fields:
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+            continue
+        raw = f.get("constraints")
+        constraints: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        out.append(
+            {
+                "name": f["name"],
+                "type": text(f.get("type", "string")),
+                "constraints": ", ".join(f"{k}: {text(v)}" for k, v in constraints.items()),
+                "description": text(f.get("description", "")),
+                "key": "primary key" if f["name"] in keys else "",
+            }
+        )
+    return out
+
+
 def _synthetic(example: Any) -> dict[str, Any] | None:
     if example is None:
         return None
@@ -192,12 +217,13 @@ def _synthetic(example: Any) -> dict[str, Any] | None:
             else:
                 detail = text(spec)
             schema_rows.append({"name": str(name), "detail": detail})
+    fields = _schema_fields(schema)
     other = [
         {"path": p, "value": text(v)}
-        for p, v in flatten({k: v for k, v in schema.items() if k != "columns"})
+        for p, v in flatten({k: v for k, v in schema.items() if k not in ("columns", "fields")})
         if p
     ]
-    columns: list[str] = list(columns_spec) if columns_spec else []
+    columns: list[str] = list(columns_spec) if columns_spec else [f["name"] for f in fields]
     for row in example.sample_rows_json:
         for key in row:
             if key not in columns:
@@ -206,11 +232,45 @@ def _synthetic(example: Any) -> dict[str, Any] | None:
     run = [{"path": p, "value": text(v)} for p, v in flatten(example.example_run_json) if p]
     return {
         "schema": schema_rows,
+        "fields": fields,
         "schema_other": other,
         "columns": columns,
         "rows": rows,
         "run": run,
     }
+
+
+def _rebase_preview(
+    cat: Any, recipe_id: str, parent_id: str, pinned: str
+) -> list[dict[str, str]] | None:
+    """What `modelyard recipes rebase` onto the parent's current version would change, from
+    the manifests the catalog already holds (None when a side is missing)."""
+    from modelyard.domain.rebase import three_way
+    from modelyard.ops.rebase import list_modes
+
+    base = next(
+        (v.manifest_json for v in cat.versions.get(parent_id, []) if v.version_number == pinned),
+        None,
+    )
+    ours, theirs = cat.resolved.get(recipe_id, ({}, {}))[0], cat.resolved.get(parent_id, ({},))[0]
+    if base is None or not ours or not theirs:
+        return None
+    merge = three_way(base, ours, theirs, list_modes(cat.settings))
+
+    def shown(value: Any) -> str:
+        return "(absent)" if value is None else text(value)
+
+    return [
+        {
+            "path": c.path,
+            "case": c.case,
+            "base": shown(c.base),
+            "ours": shown(c.ours),
+            "theirs": shown(c.theirs),
+            "result": "" if c.case == "conflict" else shown(c.result),
+        }
+        for c in merge.changes
+    ]
 
 
 def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
@@ -281,6 +341,9 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
                 "newer": [
                     {"number": n, "anchor": make_version_id(recipe.parent_id, n)} for n in newer
                 ],
+                "rebase": _rebase_preview(cat, recipe.id, recipe.parent_id, pinned)
+                if newer
+                else None,
             }
     ancestors = _ancestors(ix, recipe)
     root = ancestors[0].id if ancestors else recipe.id

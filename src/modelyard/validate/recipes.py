@@ -11,6 +11,7 @@ from modelyard.domain.lineage import ancestry, find_cycle, lineage_problems, too
 from modelyard.domain.manifest import FAMILY_SECTIONS, Manifest, check_family_section
 from modelyard.domain.records import ManifestFile, Recipe, unknown_columns
 from modelyard.domain.resolve import resolve
+from modelyard.domain.semver import bump_between
 from modelyard.errors import ModelyardError
 from modelyard.storage import layout, yamlio
 from modelyard.storage.files import problems_from_validation
@@ -125,6 +126,7 @@ def check_manifest(ctx: Context, recipe_id: str) -> None:
                 "extends.version",
             )
             return
+        _check_behind(ctx, recipe_id, parent_id, pinned, parsed, shown)
     if _too_deep(ctx, recipe_id):
         return  # reported on recipe.yaml as lineage-depth; it cannot be resolved
     try:
@@ -141,6 +143,24 @@ def check_manifest(ctx: Context, recipe_id: str) -> None:
         return
     full, provenance = resolve(layers)
     _check_resolved(ctx, full, provenance, recipe, parsed.loaded, shown, recipe_id)
+
+
+def _check_behind(
+    ctx: Context, recipe_id: str, parent_id: str, pinned: str, parsed: Any, shown: str
+) -> None:
+    """A child pinned to an older major version of its parent misses breaking changes."""
+    parent = ctx.tree.manifest(parent_id)
+    current = parent.record.version if parent is not None and parent.record is not None else None
+    if current is None or bump_between(pinned, current) != "major":
+        return
+    ctx.out.warning(
+        "behind-parent",
+        shown,
+        f"built on {parent_id} {pinned}, a major version behind its current {current}; "
+        f"see what catching up changes with `modelyard recipes rebase {recipe_id} --check`",
+        parsed.where("extends", "version"),
+        "extends.version",
+    )
 
 
 def _extends_agrees(
@@ -274,3 +294,6 @@ def check_synthetic(ctx: Context, recipe_id: str) -> None:
             parsed.where("sample_rows_json", row, column),
             f"sample_rows_json[{row}].{column}",
         )
+    from modelyard.validate.synthetic import check_example
+
+    check_example(ctx, recipe_id, example, parsed, shown)
