@@ -78,6 +78,20 @@ def read_data(path: str, what: str = "body") -> Any:
         raise RegistryFileError([FileProblem(name, exc.message, exc.line, exc.column)]) from None
 
 
+def read_manifest(path: str) -> Any:
+    """A manifest from `--manifest`: the mapping itself, or a whole manifest file
+    (`version:` and `manifest:`, as in `recipes/<id>/manifest.yaml`), whose `manifest` is
+    taken; its `version` is not (the version comes from the change, or --version)."""
+    data = read_data(path, "manifest")
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("manifest"), dict)
+        and set(data) <= {"version", "manifest"}
+    ):
+        return data["manifest"]
+    return data
+
+
 def build_body(body_file: str | None, **fields: Any) -> dict[str, Any]:
     """The body from `--body`, with every flag that was given laid over it."""
     body: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from modelyard.cli.common import (
     json_option,
     open_registry,
     read_data,
+    read_manifest,
     table,
 )
 from modelyard.cli.options import recipe_id_argument
@@ -121,7 +122,8 @@ def get(
     "--manifest",
     "manifest_file",
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="The whole new manifest (JSON or YAML).",
+    help="The whole new manifest (JSON or YAML): the mapping itself, or a manifest file's "
+    "`version:` and `manifest:` (its version is not used: see --version).",
 )
 @click.option(
     "--patch",
@@ -168,7 +170,7 @@ def create(
     from modelyard.ops import versions as ops
 
     reg = open_registry(ctx)
-    manifest = read_data(manifest_file, "manifest") if manifest_file else None
+    manifest = read_manifest(manifest_file) if manifest_file else None
     if patch_file or sets:
         if manifest is None:
             manifest, _ = recipe_ops.resolved_manifest(reg, recipe_id)
