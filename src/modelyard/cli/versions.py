@@ -18,7 +18,7 @@ from modelyard.cli.common import (
     read_manifest,
     table,
 )
-from modelyard.cli.options import recipe_id_argument
+from modelyard.cli.options import recipe_id_argument, version_argument
 
 
 def version_text(v: Any) -> str:
@@ -91,7 +91,7 @@ def list_(ctx: click.Context, recipe_id: str, as_json: bool) -> None:
 
 @versions.command("get")
 @recipe_id_argument()
-@click.argument("version_id")
+@version_argument()
 @click.option("--manifest", "show_manifest", is_flag=True, help="Also print the resolved manifest.")
 @json_option
 @click.pass_context
