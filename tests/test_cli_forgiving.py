@@ -232,3 +232,16 @@ def test_every_command_has_examples_that_parse(ctx: click.Context) -> None:
 def test_the_examples_table_names_only_real_commands() -> None:
     paths = {c.command_path.removeprefix("modelyard ") for c in LEAVES}
     assert set(EXAMPLES) <= paths
+
+
+def test_site_serve_on_a_busy_port_is_one_line_and_exit_1(reg, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = Cli(reg.root)("site", "serve", "--out", str(out), "--port", str(port), code=1)
+    assert result.stderr == (
+        f"Error: 127.0.0.1:{port} is in use by another program; "
+        f"choose another port: modelyard site serve --port {port + 1}\n"
+    )
