@@ -101,15 +101,16 @@ def test_the_workflow_matches_githubs_schema(sarif: bool) -> None:
     assert doc["jobs"]["catalog"]["if"] == "github.event_name != 'pull_request'"
 
 
-def _team_repo(tmp_path: Path, env: dict[str, str]) -> Path:
+def _team_repo(tmp_path: Path) -> Path:
     """A registry made by `modelyard init --example` with the example recipe, pushed to a
-    bare `origin`, and a branch that changes the manifest without a new version."""
+    bare `origin`, and a branch `tune` checked out."""
     repo = tmp_path / "team"
-    run = {"env": env, "check": True, "capture_output": True, "text": True}
-    subprocess.run(["modelyard", "init", str(repo), "--example"], **run)  # type: ignore[call-overload]
-    subprocess.run(  # type: ignore[call-overload]
+    init(str(repo), "--example")
+    made = CliRunner().invoke(
+        cli,
         [
-            "modelyard",
+            "--registry",
+            str(repo),
             "recipes",
             "create",
             "--name",
@@ -119,11 +120,10 @@ def _team_repo(tmp_path: Path, env: dict[str, str]) -> Path:
             "--level",
             "baseline",
             "--manifest",
-            "examples/pricing.yaml",
+            str(repo / "examples" / "pricing.yaml"),
         ],
-        cwd=repo,
-        **run,
     )
+    assert made.exit_code == 0, made.stderr
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", str(origin))
     git(repo, "remote", "add", "origin", str(origin))
@@ -140,7 +140,7 @@ def _unbumped_edit(repo: Path) -> None:
 @pytest.mark.slow
 def test_the_written_workflow_runs_as_written(tmp_path: Path) -> None:
     env = _shim(tmp_path)
-    repo = _team_repo(tmp_path, env)
+    repo = _team_repo(tmp_path)
     workflow = load(repo / ".github" / "workflows" / "modelyard.yml")
     env = {**env, **workflow["env"]}
     script = steps(workflow)
@@ -168,9 +168,11 @@ def test_the_written_workflow_runs_as_written(tmp_path: Path) -> None:
     # the fix: the same change made as a new version
     git(repo, "reset", "-q", "--hard", "origin/main")
     summary.unlink()
-    subprocess.run(
+    bumped = CliRunner().invoke(
+        cli,
         [
-            "modelyard",
+            "--registry",
+            str(repo),
             "versions",
             "create",
             "recipe_pricing_baseline",
@@ -179,11 +181,8 @@ def test_the_written_workflow_runs_as_written(tmp_path: Path) -> None:
             "--change-note",
             "More leaves",
         ],
-        cwd=repo,
-        env=env,
-        check=True,
-        capture_output=True,
     )
+    assert bumped.exit_code == 0, bumped.stderr
     passed = step("Validate", BASE_REF="main")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "1.0.0 → 1.0.1" in summary.read_text(), summary.read_text()
@@ -209,14 +208,29 @@ def _pre_commit(repo: Path, env: dict[str, str], *args: str) -> subprocess.Compl
 
 
 @pytest.mark.slow
-def test_the_pre_commit_hook_stops_an_unbumped_commit(tmp_path: Path) -> None:
+def test_the_pre_commit_hooks_stop_an_unbumped_commit(tmp_path: Path) -> None:
     env = {**_shim(tmp_path), "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    repo = _team_repo(tmp_path, env)
+    repo = _team_repo(tmp_path)
+    _unbumped_edit(repo)
+    git(repo, "add", "-A")
+    # the project's published hook (.pre-commit-hooks.yaml), run with the modelyard on PATH
+    # instead of an environment of its own, against the staged edit
+    [hook] = load(ROOT / ".pre-commit-hooks.yaml")
+    local = {**hook, "language": "system"}
+    local.pop("minimum_pre_commit_version")
+    published = tmp_path / "published-hook.yaml"
+    published.write_text(yamlio.dump({"repos": [{"repo": "local", "hooks": [local]}]}))
+    manifest = repo / "registry" / "recipes" / "recipe_pricing_baseline" / "manifest.yaml"
+    result = _pre_commit(
+        repo, env, "run", "--config", str(published), "--files", str(manifest.relative_to(repo))
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "version-not-bumped" in result.stdout
+    # the configuration `init` wrote, installed as the git hook: the commit is refused
     installed = _pre_commit(repo, env, "install")
     assert installed.returncode == 0, installed.stderr
-    _unbumped_edit(repo)
     refused = subprocess.run(
-        ["git", "commit", "-qam", "More leaves, no new version"],
+        ["git", "commit", "-qm", "More leaves, no new version"],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -225,31 +239,10 @@ def test_the_pre_commit_hook_stops_an_unbumped_commit(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "version-not-bumped" in refused.stdout + refused.stderr
     assert git(repo, "log", "-1", "--format=%s").startswith("Create recipe")
-    # bumped by hand (as `versions create` would): the commit goes through
-    manifest = repo / "registry" / "recipes" / "recipe_pricing_baseline" / "manifest.yaml"
+    # bumped by hand, as the message says: the commit goes through
     manifest.write_text(manifest.read_text().replace("version: 1.0.0", "version: 1.0.1"))
     done = subprocess.run(
         ["git", "commit", "-qam", "More leaves"], cwd=repo, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert git(repo, "log", "-1", "--format=%s") == "More leaves"
-
-
-@pytest.mark.slow
-def test_the_projects_hook_definition_catches_an_unbumped_change(tmp_path: Path) -> None:
-    """`.pre-commit-hooks.yaml`'s entry, run by pre-commit against a staged edit."""
-    env = {**_shim(tmp_path), "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    repo = _team_repo(tmp_path, env)
-    [hook] = load(ROOT / ".pre-commit-hooks.yaml")
-    # the hook as published, run with the modelyard on PATH instead of an environment of its own
-    local = {**hook, "language": "system"}
-    local.pop("minimum_pre_commit_version")
-    config = {"repos": [{"repo": "local", "hooks": [local]}]}
-    (repo / ".pre-commit-config.yaml").write_text(yamlio.dump(config))
-    _unbumped_edit(repo)
-    git(repo, "add", "-A")
-    result = _pre_commit(
-        repo, env, "run", "--files", "registry/recipes/recipe_pricing_baseline/manifest.yaml"
-    )
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "version-not-bumped" in result.stdout

@@ -87,7 +87,8 @@ def test_the_sdist_and_wheel_build_and_pass_twine(dist: Path) -> None:
 @pytest.mark.slow
 def test_the_wheel_installed_alone_runs_the_readme_tour(dist: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # no pip of its own: the test environment's pip installs into it (--python), faster
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     # modelyard's dependencies come from the test environment (behind the new venv's own
     # packages), so only the wheel itself is installed; a path line in a .pth file runs none
@@ -102,7 +103,17 @@ def test_the_wheel_installed_alone_runs_the_readme_tour(dist: Path, tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     [wheel] = dist.glob("*.whl")
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
         capture_output=True,
         text=True,
         env=env,
