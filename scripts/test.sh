@@ -3,20 +3,17 @@
 # Usage: bash scripts/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/setup-env.sh
+check_tools   # git, Python 3.11+ and python3-venv first: each missing one named with its command
 
 if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing Debian's chromium (browser tests)"
+  echo "== installing Debian's chromium for the browser tests (apt-get, about a minute)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
-if [ ! -x .venv/bin/python ]; then
-  echo "== creating .venv"
-  python3 -m venv .venv
-fi
-echo "== installing modelyard and its test dependencies"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+setup_env "[test]"
 
 echo "== lint"
 .venv/bin/ruff check src tests benchmarks

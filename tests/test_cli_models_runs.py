@@ -84,7 +84,9 @@ def test_register_refuses_a_version_of_another_recipe(cli):
         "--owner",
         "t",
     )
-    assert err == "Error: Recipe version not found: ver_pricing_base_v3.0.0\n"
+    assert err == (
+        "Error: Recipe version not found: ver_pricing_base_v3.0.0; recipe_pricing_base has 1.0.0\n"
+    )
     err = cli.error(
         "models",
         "register",

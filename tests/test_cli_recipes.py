@@ -218,7 +218,7 @@ def test_versions_create_list_get(cli, reg, tmp_path):
         assert cli.json("versions", "get", "recipe_pricing_base", ref)["version_number"] == "1.0.1"
     assert (
         cli.error("versions", "get", "recipe_pricing_base", "9.9.9")
-        == "Error: Recipe version not found: 9.9.9\n"
+        == "Error: Recipe version not found: 9.9.9; recipe_pricing_base has 1.0.0, 1.0.1, 1.1.0\n"
     )
     err = cli.error(
         "versions",
@@ -290,13 +290,19 @@ def test_no_registry_is_a_clear_error(tmp_path):
     )
 
 
-def test_missing_body_fields_name_their_flags(cli):
-    err = cli.error("recipes", "create")
+def test_missing_body_fields_name_their_flags(cli, tmp_path):
+    # only flags missing: a usage error, one line, exit 2 (as a missing click option is)
+    err = cli.error("recipes", "create", code=2)
     assert err == (
-        "Error: invalid request\n"
-        "  body.name: field required (--name)\n"
-        "  body.model_family: field required (--model-family)\n"
-        "  body.level: field required (--level)\n"
+        "Error: Missing option '--name', '--model-family', '--level'. "
+        "(see 'modelyard recipes create --help')\n"
     )
+    # missing beside a wrong value: the request's problems, each naming its flag
+    body = tmp_path / "body.json"
+    body.write_text('{"name": "x", "level": "baseline", "tags": "not-a-list"}')
+    err = cli.error("recipes", "create", "--body", str(body))
+    assert err.startswith("Error: invalid request\n")
+    assert "  body.model_family: field required (--model-family)\n" in err
+    assert "body.tags" in err
     err = cli.error("runs", "list", "--limit", "0")
     assert err.endswith("  query.limit: limit must be between 1 and 500 (got 0) (--limit)\n")

@@ -86,7 +86,7 @@ def test_the_site_workflow_uses_githubs_pages_actions() -> None:
 def test_the_pre_commit_hook() -> None:
     [hook] = load(ROOT / ".pre-commit-hooks.yaml")
     assert {"id", "name", "entry", "language"} <= set(hook)
-    assert hook["entry"] == "modelyard validate" and hook["pass_filenames"] is True
+    assert hook["entry"] == "modelyard validate --upstream" and hook["pass_filenames"] is True
 
 
 def _set_args(words: list[str]) -> list[str]:

@@ -35,13 +35,19 @@ class NotFound(ModelyardError):
 
     http_status = 404
 
-    def __init__(self, kind: str, ident: str, *, action: str | None = None) -> None:
+    def __init__(
+        self, kind: str, ident: str, *, action: str | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(f"{kind} not found", action=action)
         self.kind = kind
         self.ident = ident
+        # what does exist (`did you mean 'x'?`): for the CLI's line, never in the API's detail
+        self.hint = hint
 
     def __str__(self) -> str:
         text = f"{self.kind} not found: {self.ident}"
+        if self.hint:
+            text += f"; {self.hint}"
         return f"{text}\nSuggested action: {self.action}" if self.action else text
 
 

@@ -23,7 +23,7 @@ class Reference(Response):
     id: str
     title: str = Field(description="A short human label, e.g. the record's name.")
     link: str = Field(description="The record's catalog page, relative to the site root.")
-    api: str = Field(description="The seed API path that returns the record.")
+    api: str = Field(description="The HTTP API path that returns the record.")
 
 
 class ApiCall(Response):

@@ -16,9 +16,23 @@ if TYPE_CHECKING:
     from modelyard.storage.registry import Registry
 
 COMMAND_KEY = "modelyard.command"
+CONTEXT_KEY = "modelyard.context"
+JSON_KEY = "modelyard.json"
+
+
+def _remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    # the error report prints the API's error body on stdout too when --json was given
+    if value:
+        ctx.meta[JSON_KEY] = True
+    return value
+
 
 json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print exactly the seed API's response body."
+    "--json",
+    "as_json",
+    is_flag=True,
+    callback=_remember_json,
+    help="Print exactly the HTTP API's response body (on an error, its error body).",
 )
 
 
@@ -47,6 +61,7 @@ def open_registry(ctx: click.Context) -> Registry:
 
     # remembered for the error report, which names the flag that sets a bad body field
     ctx.meta[COMMAND_KEY] = ctx.command
+    ctx.meta[CONTEXT_KEY] = ctx
     return Registry.open(ctx.find_root().obj.get("registry") if ctx.find_root().obj else None)
 
 
@@ -76,6 +91,20 @@ def read_data(path: str, what: str = "body") -> Any:
         return yamlio.load(text).data
     except yamlio.YamlError as exc:
         raise RegistryFileError([FileProblem(name, exc.message, exc.line, exc.column)]) from None
+
+
+def read_manifest(path: str) -> Any:
+    """A manifest from `--manifest`: the mapping itself, or a whole manifest file
+    (`version:` and `manifest:`, as in `recipes/<id>/manifest.yaml`), whose `manifest` is
+    taken; its `version` is not (the version comes from the change, or --version)."""
+    data = read_data(path, "manifest")
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("manifest"), dict)
+        and set(data) <= {"version", "manifest"}
+    ):
+        return data["manifest"]
+    return data
 
 
 def build_body(body_file: str | None, **fields: Any) -> dict[str, Any]:

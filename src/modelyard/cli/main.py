@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -50,7 +51,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "modelyard.cli.clone:clone",
         "Clone a team registry; --writer: a small clone for jobs that add runs.",
     ),
-    "serve": ("modelyard.cli.serve:serve", "Serve the seed HTTP API, its docs and the catalog."),
+    "serve": (
+        "modelyard.cli.serve:serve",
+        "Serve the ML development HTTP API, its docs and the catalog.",
+    ),
     "chat": (
         "modelyard.cli.chat:chat",
         "Ask the assistant about the registry: answers cite records and give commands.",
@@ -75,7 +79,9 @@ class LazyGroup(click.Group):
             target, _ = self.lazy[cmd_name]
             module, attr = target.split(":")
             command: click.Command = getattr(importlib.import_module(module), attr)
-            return command
+            from modelyard.cli.examples import attach
+
+            return attach(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -89,6 +95,47 @@ class LazyGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(sorted(rows))
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:
+            # click suggests among the commands it has loaded: none of the lazy ones
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx
+            ) from None
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's own main, but a usage error is one line (exit 2)."""
+        run = super().main
+        if not standalone_mode:
+            return run(args, prog_name, complete_var, standalone_mode=False, **extra)
+        from modelyard.cli.errors import one_line_usage
+
+        try:
+            rv = run(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()  # `modelyard` or `modelyard recipes` alone: the help, as click shows it
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            one_line_usage(exc)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         from modelyard.cli.errors import run_guarded
 
@@ -96,6 +143,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(
+    "modelyard",
     cls=LazyGroup,
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -116,7 +164,7 @@ def cli(ctx: click.Context, registry: str | None, traceback: bool) -> None:
 
     Recipes, versions, models, runs and monitoring snapshots live as YAML files in
     registry/; every change is a git commit. Every command prints readable text, or
-    with --json exactly the seed API's response body.
+    with --json exactly the HTTP API's response body.
     """
     ctx.ensure_object(dict)
     ctx.obj["registry"] = registry

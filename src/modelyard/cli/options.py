@@ -23,6 +23,40 @@ def _complete_ids(folder: str) -> Any:
     return complete
 
 
+def _complete_runs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    try:
+        from modelyard.storage.registry import Registry
+
+        reg = Registry.open(ctx.find_root().params.get("registry"))
+        return [run_id for _, run_id in reg.run_locations() if run_id.startswith(incomplete)]
+    except Exception:  # completion must never fail loudly
+        return []
+
+
+def _complete_versions(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """The version numbers of the recipe named before this argument, newest first."""
+    try:
+        from modelyard.ops.history import History
+        from modelyard.storage.registry import Registry
+
+        recipe_id = ctx.params.get("recipe_id")
+        if not recipe_id:
+            return []
+        reg = Registry.open(ctx.find_root().params.get("registry"))
+        numbers = [v.version for v in History(reg, lazy=True).versions_of(recipe_id)][::-1]
+        return [n for n in numbers if n.startswith(incomplete)]
+    except Exception:  # completion must never fail loudly
+        return []
+
+
+def run_id_argument(name: str = "run_id") -> Any:
+    return click.argument(name, metavar="RUN_ID", shell_complete=_complete_runs)
+
+
+def version_argument(name: str = "version_id") -> Any:
+    return click.argument(name, metavar="VERSION_ID", shell_complete=_complete_versions)
+
+
 def recipe_id_argument(name: str = "recipe_id") -> Any:
     return click.argument(name, metavar="RECIPE_ID", shell_complete=_complete_ids("recipes"))
 

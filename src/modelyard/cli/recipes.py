@@ -14,7 +14,7 @@ from modelyard.cli.common import (
     json_option,
     open_registry,
     page_options,
-    read_data,
+    read_manifest,
     table,
 )
 from modelyard.cli.options import choice, recipe_id_argument
@@ -142,8 +142,9 @@ def _at(data: Any, path: list[str]) -> Any:
     "--manifest",
     "manifest_file",
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="The whole manifest, JSON or YAML "
-    "(for a child: empty or omitted means same as the parent).",
+    help="The whole manifest, JSON or YAML: the mapping itself, or a manifest file's "
+    "`version:` and `manifest:` (whose version is not used: a new recipe starts at 1.0.0). "
+    "For a child, empty or omitted means the same as the parent.",
 )
 @click.option("--id", "id_", help="Choose the id (default: made from the name).")
 @click.option("--description", help="What the recipe is for.")
@@ -181,7 +182,7 @@ def create(
         description=description,
         change_note=change_note,
         created_by=created_by,
-        manifest=read_data(manifest_file, "manifest") if manifest_file else None,
+        manifest=read_manifest(manifest_file) if manifest_file else None,
     )
     emit(ops.create_recipe(open_registry(ctx), body), as_json, recipe_text)
 

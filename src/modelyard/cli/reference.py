@@ -16,11 +16,13 @@ a test fails when it is out of date.
 
 Every command takes the global options before the command name (`modelyard --registry
 PATH recipes list`). Errors print one line on stderr naming what and where and exit 1;
-usage errors exit 2. `--json` prints exactly the seed API's response body.
+usage errors print one line and exit 2. `--json` prints exactly the HTTP API's response
+body (the ML development API that `modelyard serve` serves), and on an error its error body.
 
 ## Shell completion
 
-Commands, options, enum values and recipe and model ids complete in bash, zsh and fish:
+Commands, options, enum values, recipe, model and run ids, and a recipe's versions complete in
+bash, zsh and fish:
 
 ```bash
 eval "$(_MODELYARD_COMPLETE=bash_source modelyard)"   # in ~/.bashrc

@@ -16,7 +16,7 @@ from modelyard.cli.common import (
     page_options,
     table,
 )
-from modelyard.cli.options import choice, key_values
+from modelyard.cli.options import choice, key_values, run_id_argument
 from modelyard.cli.sync import push_option
 from modelyard.domain.enums import RunStatus, RunType
 
@@ -88,7 +88,7 @@ def list_(
 
 
 @runs.command("get")
-@click.argument("run_id")
+@run_id_argument()
 @json_option
 @click.pass_context
 def get(ctx: click.Context, run_id: str, as_json: bool) -> None:
@@ -133,7 +133,7 @@ def create(
 
 
 @runs.command("update")
-@click.argument("run_id")
+@run_id_argument()
 @body_option
 @click.option("--status", type=choice(RunStatus), help="New status.")
 @click.option(

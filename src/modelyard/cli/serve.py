@@ -1,7 +1,9 @@
-"""`modelyard serve`: the seed's HTTP API and the catalog, over the registry."""
+"""`modelyard serve`: the ML development HTTP API and the catalog, over the registry."""
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 
 import click
@@ -78,10 +80,16 @@ def serve(
     worktree: bool,
     log_level: str,
 ) -> None:
-    """Serve the seed's HTTP API at /api/ml-development, the catalog at /model-development/
-    and the API documentation at /docs.
+    """Serve the ML development HTTP API at /api/ml-development, the catalog at
+    /model-development/ and the API documentation at /docs.
 
     Reads are open; writes are commits, one at a time, under the same lock the CLI takes.
+
+    \b
+    Examples:
+      modelyard serve                          # http://127.0.0.1:8000/, the committed state
+      modelyard serve --port 8080 --worktree   # preview uncommitted edits in your clone
+      modelyard serve --host 0.0.0.0 --tokens-file ~/.modelyard-tokens
     """
     import uvicorn
 
@@ -109,6 +117,7 @@ def serve(
         worktree=worktree,
     )
     check_exposure(host, settings, insecure)
+    _check_port(host, port)
     app = create_app(reg, settings)
     shown = f"[{host}]" if ":" in host else host
     writes = (
@@ -119,3 +128,30 @@ def serve(
     click.echo(f"Serving {reg.root} at http://{shown}:{port}/; {writes}", err=True)
     click.echo("  API /api/ml-development   docs /docs   catalog /model-development/", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in one line, an address the server could not listen on (a port in use, a
+    privileged port), before saying it serves there."""
+    from modelyard.errors import ModelyardError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise click.BadParameter(f"{host!r}: {exc.strerror}", param_hint="--host") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # as uvicorn binds: a port left in TIME_WAIT by a server that just stopped is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            shown = f"[{host}]" if ":" in host else host
+            if exc.errno == errno.EADDRINUSE:
+                raise ModelyardError(
+                    f"{shown}:{port} is in use by another program; "
+                    f"choose another port: modelyard serve --port {port + 1}"
+                ) from None
+            raise ModelyardError(
+                f"cannot listen on {shown}:{port}: {exc.strerror or exc}"
+            ) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import time
@@ -139,7 +140,16 @@ def serve(ctx: click.Context, out: str, port: int, rebuild: bool) -> None:
             pass
 
     handler = functools.partial(Quiet, directory=str(folder.resolve()))
-    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise click.ClickException(
+            f"127.0.0.1:{port} is in use by another program; "
+            f"choose another port: modelyard site serve --port {port + 1}"
+        ) from None
+    with server:
         click.echo(
             f"Serving {folder} at http://127.0.0.1:{server.server_address[1]}/model-development/ "
             "(Ctrl-C to stop)"

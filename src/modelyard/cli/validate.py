@@ -20,6 +20,13 @@ from modelyard.cli.common import open_registry
     "status lifecycles, deletions. Only what changed and what depends on it is checked in depth.",
 )
 @click.option(
+    "--upstream",
+    is_flag=True,
+    help="Compare with where this branch left its upstream (the merge base of HEAD and "
+    "@{upstream}, else origin/HEAD, else HEAD): what a pull request would be checked against, "
+    "before you commit (the pre-commit hook).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "github", "sarif"]),
@@ -42,6 +49,7 @@ def validate(
     ctx: click.Context,
     paths: tuple[Path, ...],
     base: str | None,
+    upstream: bool,
     fmt: str,
     strict: bool,
     summary: Path | None,
@@ -50,6 +58,12 @@ def validate(
     change against the base too. PATHS (files or folders) narrow the check to those files and
     what depends on them; files outside the registry are ignored.
 
+    \b
+    Examples:
+      modelyard validate                        # the whole registry
+      modelyard validate --base origin/main     # a change, as its pull request is checked
+      modelyard validate --upstream --format github --summary "$GITHUB_STEP_SUMMARY"
+
     Exit status: 0 when no errors (warnings allowed unless --strict), 1 on problems, 2 on usage
     errors.
     """
@@ -57,6 +71,11 @@ def validate(
     from modelyard.validate import reporters, run
 
     reg = open_registry(ctx)
+    if upstream:
+        if base is not None:
+            raise click.UsageError("give --base or --upstream, not both")
+        found = reg.git.upstream_base() if reg.in_git else None
+        base = found[0] if found else None
     try:
         report = run(reg, [_absolute(p) for p in paths] if paths else None, base)
     except InvalidValue as exc:

@@ -15,9 +15,10 @@ from modelyard.cli.common import (
     json_option,
     open_registry,
     read_data,
+    read_manifest,
     table,
 )
-from modelyard.cli.options import recipe_id_argument
+from modelyard.cli.options import recipe_id_argument, version_argument
 from modelyard.cli.sync import push_option
 
 
@@ -103,7 +104,7 @@ def list_(ctx: click.Context, recipe_id: str, as_of: str | None, as_json: bool) 
 
 @versions.command("get")
 @recipe_id_argument()
-@click.argument("version_id")
+@version_argument()
 @click.option("--manifest", "show_manifest", is_flag=True, help="Also print the resolved manifest.")
 @json_option
 @click.pass_context
@@ -134,7 +135,8 @@ def get(
     "--manifest",
     "manifest_file",
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="The whole new manifest (JSON or YAML).",
+    help="The whole new manifest (JSON or YAML): the mapping itself, or a manifest file's "
+    "`version:` and `manifest:` (its version is not used: see --version).",
 )
 @click.option(
     "--patch",
@@ -182,7 +184,7 @@ def create(
     from modelyard.ops import versions as ops
 
     reg = open_registry(ctx)
-    manifest = read_data(manifest_file, "manifest") if manifest_file else None
+    manifest = read_manifest(manifest_file) if manifest_file else None
     if patch_file or sets:
         if manifest is None:
             manifest, _ = recipe_ops.resolved_manifest(reg, recipe_id)

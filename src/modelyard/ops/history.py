@@ -186,7 +186,15 @@ class History:
             for i, v in enumerate(self.versions_of(recipe_id)):
                 if v.version == m.group("num"):
                     return i
-        raise NotFound("Recipe version", ref)
+        raise NotFound("Recipe version", ref, hint=self.versions_hint(recipe_id))
+
+    def versions_hint(self, recipe_id: str) -> str:
+        """`recipe_x has 1.0.0, 1.1.0`: the versions that exist, for a not-found's line."""
+        numbers = [v.version for v in self.versions_of(recipe_id)]
+        if not numbers:
+            return f"{recipe_id} has no committed version yet"
+        shown = numbers if len(numbers) <= 12 else ["...", *numbers[-12:]]
+        return f"{recipe_id} has {', '.join(shown)}"
 
 
 def check_step(reg: Registry, walked: list[str], recipe_id: str) -> None:

@@ -3,7 +3,8 @@ record API. Every read of the operations goes through here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from modelyard.domain.ids import is_valid_id
@@ -41,16 +42,39 @@ __all__ = [
 ]
 
 
-def _check(kind: str, ident: str) -> None:
+def _check(reg: Registry, kind: str, ident: str) -> None:
     if not is_valid_id(ident):
-        raise NotFound(kind, ident)
+        raise missing(reg, kind, ident)
+
+
+def did_you_mean(ident: str, choices: Iterable[str]) -> str | None:
+    """`did you mean 'x'?` (or 'x' or 'y') for the closest of `choices`, or None."""
+    pool = list(choices)
+    close = [c for c in pool if ident and c.startswith(ident)][:3]  # `run_2026` and the like
+    close = close or difflib.get_close_matches(ident, pool, n=2, cutoff=0.7)
+    if not close:
+        return None
+    return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def missing(reg: Registry, kind: str, ident: str) -> NotFound:
+    """The not-found of a recipe, model or run, with the closest ids that exist."""
+    if kind == "Run":
+        ids: Iterable[str] = (run_id for _, run_id in reg.run_locations())
+    else:
+        ids = reg.ids_in(layout.RECIPES if kind == "Recipe" else layout.MODELS)
+    try:
+        hint = did_you_mean(ident, ids)
+    except OSError:  # the hint is a courtesy: a folder that cannot be listed gives none
+        hint = None
+    return NotFound(kind, ident, hint=hint)
 
 
 def recipe(reg: Registry, recipe_id: str) -> Recipe:
-    _check("Recipe", recipe_id)
+    _check(reg, "Recipe", recipe_id)
     found = reg.read_at(layout.recipe_file(recipe_id), Recipe, id=recipe_id)
     if found is None:
-        raise NotFound("Recipe", recipe_id)
+        raise missing(reg, "Recipe", recipe_id)
     return found
 
 
@@ -74,18 +98,18 @@ def recipe_out(reg: Registry, rec: Recipe, version: Any = ...) -> RecipeOut:
 
 
 def model(reg: Registry, model_id: str) -> Model:
-    _check("Model", model_id)
+    _check(reg, "Model", model_id)
     found = reg.read_at(layout.model_file(model_id), Model, id=model_id)
     if found is None:
-        raise NotFound("Model", model_id)
+        raise missing(reg, "Model", model_id)
     return found
 
 
 def run(reg: Registry, run_id: str) -> Run:
-    _check("Run", run_id)
+    _check(reg, "Run", run_id)
     found = reg.read_at(layout.run_file(run_id), Run, id=run_id)
     if found is None:
-        raise NotFound("Run", run_id)
+        raise missing(reg, "Run", run_id)
     return found
 
 

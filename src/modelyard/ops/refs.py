@@ -30,8 +30,13 @@ def recipe_version(
     current = load.manifest(reg, recipe_id).version
     if number == current and _committed(reg, recipe_id, number):
         return make_version_id(recipe_id, number)
-    if History(reg, lazy=True).find(recipe_id, number) is None:
-        raise NotFound("Recipe version", make_version_id(recipe_id, number))
+    history = History(reg, lazy=True)
+    if history.find(recipe_id, number) is None:
+        raise NotFound(
+            "Recipe version",
+            make_version_id(recipe_id, number),
+            hint=history.versions_hint(recipe_id),
+        )
     return make_version_id(recipe_id, number)
 
 

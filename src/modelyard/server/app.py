@@ -52,7 +52,7 @@ TAGS = [
     {"name": "Chat Assistant", "description": "Questions about the registry."},
 ]
 
-DESCRIPTION = """The ML Model Development API (the seed's contract), served by modelyard from a
+DESCRIPTION = """The ML Model Development API, served by modelyard from a
 git-backed registry: every write is one commit, every read the registry as it is.
 
 Reads are open. When the server has tokens, writes need `Authorization: Bearer <token>`.

@@ -259,6 +259,23 @@ class Git:
         proc = self.run("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
         return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
+    def upstream_base(self) -> tuple[str, str] | None:
+        """Where this branch left the branch it merges into: (sha, how it was found). That
+        is the merge base of HEAD and its upstream (`@{upstream}`), else of HEAD and
+        origin's default branch (`origin/HEAD`), else HEAD itself (a repository with no
+        remote yet); None before the first commit."""
+        head = self.resolve_commit("HEAD")
+        if head is None:
+            return None
+        for ref in ("@{upstream}", "origin/HEAD"):
+            if self.resolve_commit(ref) is None:
+                continue
+            proc = self.run("merge-base", "HEAD", ref, check=False)
+            sha = proc.stdout.decode().strip()
+            if proc.returncode == 0 and sha:
+                return sha, f"the merge base of HEAD and {ref}"
+        return head, "HEAD (this branch has no upstream)"
+
     def commit_time(self, ref: str) -> int:
         """The committer time of `ref`, in seconds since the epoch."""
         return int(self.out("show", "-s", "--format=%ct", ref))
