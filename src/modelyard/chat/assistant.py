@@ -7,9 +7,20 @@ model backend (see `backend.py`) may then rewrite its text, never its references
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
-from modelyard.chat import backend, compare, explain, find, health, howto
+from modelyard.chat import (
+    backend,
+    commands,
+    compare,
+    explain,
+    find,
+    health,
+    howto,
+    intents,
+    manifest_facts,
+)
 from modelyard.chat.draft import Draft
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.response import ChatResponse
@@ -97,11 +108,16 @@ def answer(reg: Registry, request: ChatRequest | dict[str, Any]) -> ChatResponse
 def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
     vocab = Vocabulary(kb, kb.metric_names())
     now = clock()
-    q = understand(kb, req.message, vocab, now)
+    message = intents.clean(req.message)
+    if not re.search(r"[^\W_]", message):
+        draft = _decline(kb, understand(kb, "", vocab, now), "", [])
+    else:
+        q = understand(kb, message, vocab, now)
+        focus = _focus(kb, req)
+        if not q.names_records:
+            _from_turns(kb, req, vocab, now, q)
+        draft = _route(kb, q, focus, req)
     focus = _focus(kb, req)
-    if not q.names_records:
-        _from_turns(kb, req, vocab, now, q)
-    draft = _route(kb, q, focus, req)
     new_focus = {k: v for k, v in {**focus, **draft.focus}.items() if v}
     turns = [
         *_turns(req.context)[-(MAX_TURNS - 2) :],
@@ -196,6 +212,10 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         d = Draft(kb, "howto")
         howto.howto(kb, q, recipes, models, d)
         return d
+    last = next((t["content"] for t in reversed(_turns(req.context)) if t["role"] != "user"), "")
+    found = intents.route(kb, q, focus, clock(), last)
+    if found is not None:
+        return found
     if q.has(*COMPARE_WORDS) or len(q.runs) >= 2 or len(q.versions) >= 2:
         d = Draft(kb, "compare")
         if len(q.runs) >= 2:
@@ -339,6 +359,26 @@ def _find(kb: Knowledge, q: Question) -> Draft:
             subject = "model"
         else:
             subject = "recipe"
+    unapplied = manifest_facts.condition_words(
+        q, {t.lower() for r in kb.recipes.values() for t in r.tags}
+    )
+    if unapplied:
+        # a condition it cannot apply is said first: a list ignoring it would look like an answer
+        cant = ", ".join(repr(w) for w in unapplied)
+        if not _has_filters(q) and not q.since:
+            d.answered = False
+            d.say(
+                f"I read this as a question about {subject}s, but I can't filter by {cant}: "
+                f"nothing I know about {subject}s matches it, so a list of every {subject} "
+                "would not answer it."
+            )
+            d.step(
+                {"run": commands.list_runs, "model": commands.list_models}.get(
+                    subject, commands.list_recipes
+                )()
+            )
+            return d
+        d.say(f"I read this as a list of {subject}s; I can't filter by {cant}, so it is left out:")
     if subject == "run":
         find.find_runs(kb, q, d)
     elif subject == "model":
