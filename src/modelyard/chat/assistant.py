@@ -25,7 +25,14 @@ from modelyard.chat.draft import Draft
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.response import ChatResponse
 from modelyard.chat.search import Index
-from modelyard.chat.understand import KEYWORDS, STOPWORDS, Question, Vocabulary, understand
+from modelyard.chat.understand import (
+    KEYWORDS,
+    RUN_TYPES,
+    STOPWORDS,
+    Question,
+    Vocabulary,
+    understand,
+)
 from modelyard.domain.requests import ChatRequest
 from modelyard.errors import NotFound
 from modelyard.ops.common import parse_body
@@ -117,6 +124,17 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
         if not q.names_records:
             _from_turns(kb, req, vocab, now, q)
         draft = _route(kb, q, focus, req)
+        if draft.answered and (q.names_records or focus) and draft.intent != "howto":
+            named = [("model", m) for m in q.models or [focus.get("model_id", "")]]
+            named += [("recipe", r) for r in q.recipes or [focus.get("recipe_id", "")]]
+            unknown = manifest_facts.unknown_words(kb, q, set(vocab.words), named)
+            if unknown and not draft.text.startswith("I read this as"):
+                listed = ", ".join(repr(w) for w in unknown)
+                draft.lines.insert(
+                    0,
+                    f"I can't tell you about {listed}: nothing in this registry records "
+                    f"{'it' if len(unknown) == 1 else 'them'}. What it does hold:",
+                )
     focus = _focus(kb, req)
     new_focus = {k: v for k, v in {**focus, **draft.focus}.items() if v}
     turns = [
@@ -206,8 +224,12 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     if q.unknown_ids and not explicit:
         return _decline(kb, q, "", q.unknown_ids)
 
+    listing_runs = "run" in q.subjects and q.words and q.words[0] in RUN_TYPES
     if q.has("howto") or (
-        q.words and q.words[0] in howto.WORKFLOWS and q.words[0] not in ("production", "prod")
+        q.words
+        and q.words[0] in howto.WORKFLOWS
+        and q.words[0] not in ("production", "prod")
+        and not listing_runs
     ):
         d = Draft(kb, "howto")
         howto.howto(kb, q, recipes, models, d)

@@ -73,6 +73,15 @@ def route(
         d = Draft(kb, "find")
         judge.monitoring_coverage(kb, without=True, draft=d)
         return d
+    if (
+        words & {"snapshot", "snapshots", "monitored"}
+        and "model" in q.subjects
+        and raw & {"have", "has", "with"}
+        and not q.names_records
+    ):
+        d = Draft(kb, "find")
+        judge.monitoring_coverage(kb, without=False, draft=d)
+        return d
     if recipes and len(q.versions) == 1 and not words & COMPARE:
         d = Draft(kb, "explain")
         timeline.version_of(kb, recipes[0], q.versions[0], d)

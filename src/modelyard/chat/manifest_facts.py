@@ -18,6 +18,7 @@ from modelyard.chat.explain import value_text
 from modelyard.chat.health import model_manifest, threshold
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.understand import (
+    DRAFT_WORDS,
     FAMILIES,
     KEYWORDS,
     LEVELS,
@@ -61,7 +62,7 @@ SECTION_WORDS = {
     "bounds": ("pricing",),
     "objective": ("pricing",),
 }
-THRESHOLD_WORDS = {"threshold", "thresholds", "limit", "limits", "bound", "level", "levels"}
+THRESHOLD_WORDS = {"threshold", "thresholds", "limit", "limits", "bound"}
 # words that are about the question, not a condition on a manifest
 GENERIC = (
     STOPWORDS
@@ -110,6 +111,7 @@ FILTER_WORDS = (
     | set(LEVELS)
     | set(RUN_STATUSES)
     | set(RUN_TYPES)
+    | DRAFT_WORDS
 )
 _TOKEN = re.compile(r"[a-z0-9]+(?:[._:/-][a-z0-9]+)*")
 
@@ -151,6 +153,84 @@ def condition_words(q: Question, vocab_tags: set[str]) -> list[str]:
             continue
         out.append(w)
     return out
+
+
+CHATTER = {
+    "going",
+    "happening",
+    "look",
+    "looks",
+    "like",
+    "know",
+    "want",
+    "need",
+    "see",
+    "thanks",
+    "thank",
+    "more",
+    "info",
+    "information",
+    "status",
+    "current",
+    "currently",
+    "right",
+    "also",
+    "just",
+    "really",
+    "much",
+    "per",
+    "been",
+    "being",
+    "will",
+    "wrong",
+    "well",
+    "good",
+    "okay",
+    "everything",
+    "something",
+    "anything",
+    "here",
+    "again",
+    "else",
+    "other",
+    "each",
+    "every",
+    "level",
+    "version",
+    "parent",
+    "child",
+    "children",
+    "pinned",
+    "predict",
+    "remove",
+    "removes",
+    "removed",
+    "override",
+    "overrides",
+    "change",
+    "changed",
+    "come",
+    "came",
+}
+
+
+def unknown_words(
+    kb: Knowledge, q: Question, known: set[str], records: list[tuple[str, str]]
+) -> list[str]:
+    """Words of a question about records (kind, id) that neither their manifests nor the
+    registry's names hold ("how much does it cost?"): the answer must say it can't tell
+    them, not answer around them."""
+    terms: set[str] = set(known)
+    for kind, ident in records:
+        if kind == "model" and ident in kb.models:
+            manifest = model_manifest(kb, ident)
+        elif kind == "recipe" and ident in kb.recipes:
+            manifest = kb.resolved(ident)[0]
+        else:
+            continue
+        for path, value in _leaves(manifest).items():
+            terms |= _terms(path, value)
+    return [w for w in condition_words(q, set()) if w not in terms and w not in CHATTER]
 
 
 def matches(manifest: dict[str, Any], word: str, sections: set[str]) -> list[tuple[str, Any]]:
