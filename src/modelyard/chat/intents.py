@@ -43,12 +43,17 @@ def route(
         other = _other(kb, last_reply, focus["model_id"])
         if other:
             models = [other]
-    draft = _by_kind(kb, q)
+    draft = _by_kind(kb, q) or _which_one(kb, q)
     if draft is not None:
         return draft
     recipes, models = list(q.recipes) or recipes, list(q.models) or models
 
-    when = timeline.date_in(q.text, now)
+    try:
+        when = timeline.date_in(q.text, now)
+    except timeline.NoSuchDate as exc:
+        d = Draft(kb, "decline", answered=False)
+        d.say(f"There is no {exc} in the calendar, so I can't say what was true on it.")
+        return d
     if when and not q.names_records and (q.model_statuses or raw & {"was", "were", "had"}):
         d = Draft(kb, "find")
         timeline.as_of(kb, q, when[0], when[1], d)
@@ -150,6 +155,48 @@ def _by_kind(kb: Knowledge, q: Question) -> Draft | None:
             return _ask(kb, "model", built)
         if built:
             q.models, q.recipes = built, []
+    return None
+
+
+ABOUT_ONE = {"doing", "performing", "health", "healthy", "tell", "explain", "describe", "about"}
+
+
+def _which_one(kb: Knowledge, q: Question) -> Draft | None:
+    """ "The freshmart model" when two models fit: ask which, with the candidates; one that
+    fits is taken."""
+    if q.names_records or q.context_models or q.context_recipes or not q.has(*ABOUT_ONE):
+        return None
+    tags = {t.lower() for t in q.tags}
+    if q.has("model") and not q.has("models", "recipe", "recipes") and (tags or q.families):
+        fits = [
+            m.id
+            for m in kb.models.values()
+            if (not q.families or m.model_family in q.families)
+            and (not q.model_statuses or m.status in q.model_statuses)
+            and (
+                not tags
+                or (
+                    m.recipe_id in kb.recipes
+                    and tags & {t.lower() for t in kb.recipes[m.recipe_id].tags}
+                )
+            )
+        ]
+        if len(fits) > 1:
+            return _ask(kb, "model", fits)
+        if len(fits) == 1:
+            q.models = fits
+    if q.has("recipe") and not q.has("recipes", "model", "models") and (tags or q.families):
+        fits = [
+            r.id
+            for r in kb.recipes.values()
+            if (not q.families or r.model_family in q.families)
+            and (not q.levels or r.level in q.levels)
+            and (not tags or tags & {t.lower() for t in r.tags})
+        ]
+        if len(fits) > 1:
+            return _ask(kb, "recipe", fits)
+        if len(fits) == 1:
+            q.recipes = fits
     return None
 
 

@@ -37,6 +37,20 @@ MONTHS = {
     )
     for m in names
 }
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_MONTH = re.compile(
     rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?(?:\s+(\d{{4}}))?"
@@ -54,6 +68,10 @@ STATUS_VERBS = {
     "register": "draft",
     "created": "draft",
 }
+
+
+class NoSuchDate(ValueError):
+    """A day that does not exist, such as 31 February."""
 
 
 def date_in(text: str, now: datetime) -> tuple[datetime, str] | None:
@@ -77,17 +95,25 @@ def date_in(text: str, now: datetime) -> tuple[datetime, str] | None:
             if datetime(year, month, day, tzinfo=now.tzinfo) > now:
                 year -= 1
         except ValueError:
-            return None
+            raise NoSuchDate(f"{day} {MONTH_NAMES[month - 1]}") from None
     try:
         start = datetime(year, month, day, tzinfo=now.tzinfo)
     except ValueError:
-        return None
+        raise NoSuchDate(f"{day} {MONTH_NAMES[month - 1]} {year}") from None
     return start + timedelta(days=1) - timedelta(seconds=1), start.strftime("%-d %B %Y")
 
 
 def as_of(kb: Knowledge, q: Question, moment: datetime, label: str, draft: Draft) -> None:
     """Each model's status at the end of a day, from the git history of the model files."""
     history = status_history(kb.reg)
+    first = min((c.at for changes in history.values() for c in changes), default=None)
+    if first is not None and parse_iso(first) > moment:
+        draft.answered = False
+        draft.say(
+            f"I can't say: {label} is before the registry's history, whose first model was "
+            f"registered on {first}; no model existed yet."
+        )
+        return
     wanted = q.model_statuses or ({"draft"} if q.draft else set())
     rows: list[tuple[str, StatusChange]] = []
     for model_id, changes in sorted(history.items()):
