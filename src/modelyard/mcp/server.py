@@ -20,6 +20,14 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from modelyard import __version__
+from modelyard.chat import reads
+from modelyard.chat.readmodels import (
+    ModelsAsOf,
+    RecordHistory,
+    ResolvedManifest,
+    SearchResult,
+    VersionDiff,
+)
 from modelyard.chat.response import ChatResponse
 from modelyard.domain.enums import (
     ModelFamily,
@@ -41,16 +49,8 @@ from modelyard.domain.records import (
     VersionList,
 )
 from modelyard.errors import InvalidValue, ModelyardError
-from modelyard.mcp import reads, writes
-from modelyard.mcp.schemas import (
-    ModelsAsOf,
-    RecordHistory,
-    ResolvedManifest,
-    SearchResult,
-    ValidationReport,
-    VersionDiff,
-    WriteResult,
-)
+from modelyard.mcp import writes
+from modelyard.mcp.schemas import ValidationReport, WriteResult
 from modelyard.ops import models, monitoring, recipes, runs, versions
 from modelyard.storage.registry import Registry
 
@@ -247,8 +247,16 @@ def build(root: Path) -> MCPServer:
     @read
     def validate() -> ValidationReport:
         """Check every file of the registry, as `modelyard validate` does."""
+        from modelyard.validate import run
+
         with _errors():
-            return reads.validate(reg())
+            report = run(reg(), workers=1)
+            return ValidationReport(
+                ok=report.ok(),
+                errors=len(report.errors),
+                warnings=len(report.warnings),
+                problems=[p.as_json() for p in report.sorted_problems()],
+            )
 
     @read
     def chat(

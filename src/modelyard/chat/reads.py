@@ -1,16 +1,12 @@
-"""What the read tools answer, over ops: each function takes the registry and returns a
-typed result (the MCP layer only publishes them)."""
+"""Registry reads beyond one ops call, shared by the model backend's tools and the MCP read
+tools: each takes the registry and returns a typed result (chat/readmodels.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from modelyard.chat.knowledge import Knowledge
-from modelyard.chat.search import Index, words
-from modelyard.domain.semver import manifest_diff
-from modelyard.domain.timefmt import iso, parse_iso
-from modelyard.errors import InvalidValue
-from modelyard.mcp.schemas import (
+from modelyard.chat.readmodels import (
     Change,
     ModelAsOf,
     ModelsAsOf,
@@ -19,9 +15,12 @@ from modelyard.mcp.schemas import (
     SearchHit,
     SearchResult,
     StatusChange,
-    ValidationReport,
     VersionDiff,
 )
+from modelyard.chat.search import Index, words
+from modelyard.domain.semver import manifest_diff
+from modelyard.domain.timefmt import iso, parse_iso
+from modelyard.errors import InvalidValue
 from modelyard.ops import load
 from modelyard.ops.history import History
 from modelyard.ops.model_history import status_history
@@ -163,16 +162,3 @@ def _instant(when: str) -> datetime:
         raise InvalidValue(
             f"as_of must be a date (2026-11-01) or an ISO 8601 time, not {when!r}"
         ) from None
-
-
-def validate(reg: Registry) -> ValidationReport:
-    """Every problem of the registry's files, as `modelyard validate` reports them."""
-    from modelyard.validate import run
-
-    report = run(reg, workers=1)
-    return ValidationReport(
-        ok=report.ok(),
-        errors=len(report.errors),
-        warnings=len(report.warnings),
-        problems=[p.as_json() for p in report.sorted_problems()],
-    )
