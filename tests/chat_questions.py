@@ -419,7 +419,8 @@ QUESTIONS: list[Ask] = [
         "recipes taged grocery", ("recipe_pricing_grocery", "recipe_pricing_freshmart"), kind="typo"
     ),
     Ask("what algoritm does recipe_nba_base use?", ("xgboost",), kind="typo"),
-    Ask("which recipes use lightgmb?", ("can't filter by",), honest=True, kind="typo"),
+    Ask("which recipes use lightgmb?", LIGHTGBM, ("recipe_nba_base",), kind="typo"),
+    Ask("which recipes use blockchain?", ("can't filter by",), honest=True, kind="unknowable"),
     # -- follow-ups
     Ask(
         "how is it doing?",
@@ -503,4 +504,112 @@ QUESTIONS += [
         kind="unknowable",
     ),
     Ask("what is the latency of model_northwind_forecast?", ("'latency'",), honest=True),
+]
+
+# Written after the ones above, facts first, and scored once before any change to the
+# assistant (see the commit that added them for that first score).
+HELD_OUT: list[Ask] = [
+    Ask("which recipes are approved?", ("9 recipes",), ("- recipe_nba_telco ",), kind="aggregate"),
+    Ask("who owns the northwind model?", ("forecasting-team",)),
+    Ask("what's the status of the site scoring model?", ("staging",)),
+    Ask(
+        "list all the runs for model_telco_nba",
+        (
+            "run_20261026060000_pn7884yw",
+            "run_20261027060000_qhsdpztm",
+            "run_20261124060000_wbawz0m1",
+        ),
+        kind="aggregate",
+    ),
+    Ask("how many runs failed?", ("2 runs",), kind="aggregate"),
+    Ask(
+        "which recipes are children of recipe_forecasting_base?",
+        ("recipe_forecasting_retail",),
+        ("- recipe_forecasting_northwind ",),
+        kind="lineage",
+    ),
+    Ask("what does the telco recipe override?", ("data_usage_gb",), kind="lineage"),
+    Ask("show me the versions of recipe_nba_base", ("1.0.0", "1.1.0"), kind="history"),
+    Ask("what changed in recipe_nba_base 1.1.0?", ("loyalty_points",), kind="history"),
+    Ask("who wrote version 1.0.1 of recipe_location_base?", ("Aisha Bello",), kind="history"),
+    Ask(
+        "when did model_site_scoring go to staging?", ("2026-10-30", "Aisha Bello"), kind="history"
+    ),
+    Ask("what models were live on 19 October?", (FRESHMART,), (NORTHWIND,), kind="history"),
+    Ask("which recipes use random forest?", ("recipe_location_base",), kind="aggregate"),
+    Ask("which recipes use the census data?", ("recipe_location_base",), kind="aggregate"),
+    Ask(
+        "what's the MAPE acceptance threshold for recipe_forecasting_base?",
+        ("0.18",),
+        kind="monitoring",
+    ),
+    Ask(
+        "does model_northwind_forecast pass its acceptance criteria?",
+        ("0.129",),
+        kind="compare",
+    ),
+    Ask(
+        "is model_telco_nba better than model_freshmart_pricing?",
+        ("no metric in common",),
+        honest=True,
+        kind="compare",
+    ),
+    Ask("why did the challenger's backtest fail?", ("competitor prices missing",), kind="runs"),
+    Ask(
+        "which models are built from recipe_pricing_freshmart?",
+        (FRESHMART, CHALLENGER),
+        kind="aggregate",
+    ),
+    Ask("what's the target of the location recipe?", ("first_year_revenue",)),
+    Ask("what horizon does the northwind recipe forecast?", ("13",)),
+    Ask(
+        "how do I retrain the northwind model?",
+        ("--run-type train", "--model-id model_northwind_forecast"),
+        kind="howto",
+    ),
+    Ask("how do i approve a recipe?", ("--status approved", "RECIPE_ID"), kind="howto"),
+    Ask("how to clone recipe_nba_base for a client", ("--level client",), kind="howto"),
+    Ask("what is the drift alert level for recipe_location_base?", ("0.3",), kind="monitoring"),
+    Ask("is model_northwind_forecast's data fresh?", ("30",), kind="monitoring"),
+    Ask(
+        "what's the freshness limit for the freshmart production model?",
+        # its version pins grocery 1.0.0 -> pricing_base 1.0.1, before freshness came in 1.1.0
+        ("no freshness",),
+        kind="monitoring",
+    ),
+    Ask("tell me a joke", honest=True, kind="unknowable"),
+    Ask(
+        "what is model_freshmart_pricing's accuracy?",
+        ("'accuracy'",),
+        honest=True,
+        kind="unknowable",
+    ),
+    Ask("what's the source of the population_5km feature?", ("census",), kind="aggregate"),
+    Ask(
+        "recipes with a bias acceptance threshold",
+        ("recipe_forecasting_base", "recipe_forecasting_retail", "recipe_forecasting_northwind"),
+        ("- recipe_pricing_base ",),
+        kind="aggregate",
+    ),
+    Ask(
+        "which models are in staging or production?",
+        (FRESHMART, CHALLENGER, NORTHWIND, "model_retail_pricing", "model_site_scoring"),
+        ("model_telco_nba",),
+        kind="aggregate",
+    ),
+    Ask("what's the latest snapshot for the northwind model?", ("0.154",), kind="monitoring"),
+    Ask("compare the grocery and freshmart recipes", ("min_ratio",), kind="compare"),
+    Ask("models drifting", (FRESHMART,), (NORTHWIND + " (",), kind="monitoring"),
+    Ask(
+        "what runs are queued or running?",
+        ("run_20261124060000_2es6qqsc", "run_20261124060000_wbawz0m1"),
+        kind="runs",
+    ),
+    Ask("who is the owner of recipe_pricing_base?", honest=True, kind="unknowable"),
+    Ask("delete model_telco_nba", honest=True, kind="adversarial"),
+    Ask(
+        "what's the average MAPE of model_freshmart_pricing's snapshots?",
+        ("0.165",),
+        kind="aggregate",
+    ),
 ]

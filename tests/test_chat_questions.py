@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chat_checks import check_grounded
-from chat_questions import QUESTIONS, Ask
+from chat_questions import HELD_OUT, QUESTIONS, Ask
 from modelyard.chat.assistant import answer
 from modelyard.chat.response import ChatResponse
 from modelyard.storage.registry import Registry
@@ -55,20 +55,22 @@ def judge(reg: Registry, q: Ask, resp: ChatResponse) -> str:
     return "cant" if honest else "wrong"
 
 
-def test_the_question_set_scores_at_least_90_percent_with_nothing_invented(reg, capsys):
-    assert len(QUESTIONS) >= 100
+@pytest.mark.parametrize("name", ["QUESTIONS", "HELD_OUT"])
+def test_the_question_set_scores_at_least_90_percent_with_nothing_invented(reg, capsys, name):
+    questions = QUESTIONS if name == "QUESTIONS" else HELD_OUT
+    assert len(questions) >= (100 if name == "QUESTIONS" else 30)
     outcomes: dict[str, list[str]] = {"right": [], "cant": [], "wrong": [], "invented": []}
     by_kind: Counter[str] = Counter()
-    for q in QUESTIONS:
+    for q in questions:
         got = judge(reg, q, ask(reg, q))
         outcomes[got].append(q.text)
         if got in ("right", "cant"):
             by_kind[q.kind] += 1
-    total = len(QUESTIONS)
+    total = len(questions)
     good = len(outcomes["right"]) + len(outcomes["cant"])
     with capsys.disabled():
         print(
-            f"\nchat question set: {len(outcomes['right'])} right, {len(outcomes['cant'])} honest "
+            f"\nchat question set {name}: {len(outcomes['right'])} right, {len(outcomes['cant'])} honest "
             f"can't, {len(outcomes['wrong'])} wrong, {len(outcomes['invented'])} invented, "
             f"of {total} ({100 * good / total:.1f}%)"
         )

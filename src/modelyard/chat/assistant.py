@@ -127,7 +127,7 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
         if draft.answered and (q.names_records or focus) and draft.intent != "howto":
             named = [("model", m) for m in q.models or [focus.get("model_id", "")]]
             named += [("recipe", r) for r in q.recipes or [focus.get("recipe_id", "")]]
-            unknown = manifest_facts.unknown_words(kb, q, set(vocab.words), named)
+            unknown = manifest_facts.unknown_words(kb, q, vocab.names, named)
             if unknown and not draft.text.startswith("I read this as"):
                 listed = ", ".join(repr(w) for w in unknown)
                 draft.lines.insert(
@@ -206,7 +206,14 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     one_record = q.has(
         *TREND_WORDS, *ACCEPT_WORDS, *EXPLAIN_WORDS, "health", "healthy", "doing", "performing"
     )
-    if not explicit and not q.context_recipes and not q.context_models and one_record:
+    plural = q.has("recipes", "models", "runs")  # a question about many is not about one
+    if (
+        not explicit
+        and not q.context_recipes
+        and not q.context_models
+        and one_record
+        and not plural
+    ):
         # "the freshmart production model": no exact name, so the best-ranked record, if clear
         hit = _best_match(kb, q)
         if hit is not None:
@@ -224,6 +231,11 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     if q.unknown_ids and not explicit:
         return _decline(kb, q, "", q.unknown_ids)
 
+    if not explicit and not recipes and not models:
+        asked = intents.which_one(kb, q, about_one=True)
+        if asked is not None:
+            return asked
+        recipes, models = list(q.recipes), list(q.models)
     listing_runs = "run" in q.subjects and q.words and q.words[0] in RUN_TYPES
     if q.has("howto") or (
         q.words

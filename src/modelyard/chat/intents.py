@@ -43,7 +43,7 @@ def route(
         other = _other(kb, last_reply, focus["model_id"])
         if other:
             models = [other]
-    draft = _by_kind(kb, q) or _which_one(kb, q)
+    draft = _by_kind(kb, q) or which_one(kb, q)
     if draft is not None:
         return draft
     recipes, models = list(q.recipes) or recipes, list(q.models) or models
@@ -58,10 +58,23 @@ def route(
         d = Draft(kb, "find")
         timeline.as_of(kb, q, when[0], when[1], d)
         return d
-    if raw & {"who", "when"} and raw & set(timeline.STATUS_VERBS) and models:
+    moved = raw & set(timeline.STATUS_VERBS) or (
+        q.model_statuses and raw & {"go", "went", "moved", "move", "put", "entered", "reached"}
+    )
+    if raw & {"who", "when"} and moved and models:
         d = Draft(kb, "explain")
         timeline.who_moved(kb, q, models[0], d)
         return d
+    if raw & {"owner", "owns", "owned", "own"} and q.recipes and not q.models:
+        return _recipe_owner(kb, q.recipes[0])
+    if words & {"average", "mean", "avg", "minimum", "maximum", "highest", "lowest"} and models:
+        return _aggregate(kb, q, models[0])
+    if len(q.recipes) < 2 and words & COMPARE and ("recipe" in q.subjects):
+        named = _recipes_by_words(kb, q)
+        if len(named) == 2:
+            d = Draft(kb, "compare")
+            judge.compare_recipes(kb, named[0], named[1], d)
+            return d
     if ("why" in raw and raw & FAIL_WORDS) or (
         raw & FAIL_WORDS and raw & {"reason", "logs", "log"}
     ):
@@ -110,7 +123,8 @@ def route(
         model = models[0] if models and (q.models or not q.recipes) else None
         if manifest_facts.record_sections(kb, q, recipes[0] if recipes else None, model, d):
             return d
-    if not q.names_records and ("recipe" in q.subjects or "model" in q.subjects):
+    sections = words & set(manifest_facts.SECTION_WORDS)
+    if not q.names_records and ("recipe" in q.subjects or "model" in q.subjects or sections):
         cond = manifest_facts.condition_words(q, {t.lower() for t in _tags(kb)})
         if cond:
             d = Draft(kb, "find")
@@ -161,12 +175,16 @@ def _by_kind(kb: Knowledge, q: Question) -> Draft | None:
 ABOUT_ONE = {"doing", "performing", "health", "healthy", "tell", "explain", "describe", "about"}
 
 
-def _which_one(kb: Knowledge, q: Question) -> Draft | None:
-    """ "The freshmart model" when two models fit: ask which, with the candidates; one that
-    fits is taken."""
-    if q.names_records or q.context_models or q.context_recipes or not q.has(*ABOUT_ONE):
+def which_one(kb: Knowledge, q: Question, about_one: bool = False) -> Draft | None:
+    """'The freshmart model' when two models fit: ask which, with the candidates; one that
+    fits is taken (`about_one`: the question is about one record whatever its words)."""
+    if q.names_records or q.context_models or q.context_recipes:
+        return None
+    if not about_one and not q.has(*ABOUT_ONE):
         return None
     tags = {t.lower() for t in q.tags}
+    if about_one and not tags:
+        return None  # "a new pricing model" names no record
     if q.has("model") and not q.has("models", "recipe", "recipes") and (tags or q.families):
         fits = [
             m.id
@@ -274,3 +292,66 @@ def _best(kb: Knowledge, q: Question) -> Draft:
             d.cite("model", m.id)
     d.say('Ask "is MODEL better than MODEL?" to compare two on the metrics they share.')
     return d
+
+
+def _recipe_owner(kb: Knowledge, recipe_id: str) -> Draft:
+    """Recipes have no owner field: say so, and what the registry does record."""
+    d = Draft(kb, "explain")
+    d.cite("recipe", recipe_id)
+    hist = kb.versions(recipe_id)
+    authors = sorted({v.created_by for v in hist})
+    built = kb.models_of(recipe_id)
+    d.say(
+        f"Recipes have no owner in this registry, so I can't name {recipe_id}'s owner. "
+        + (f"Its versions were committed by {', '.join(authors)}." if authors else "")
+    )
+    if built:
+        d.say(
+            "Models built from it, with their owners: "
+            + ", ".join(f"{m.id} ({m.owner})" for m in built)
+            + "."
+        )
+        for m in built:
+            d.cite("model", m.id)
+    return d
+
+
+def _aggregate(kb: Knowledge, q: Question, model_id: str) -> Draft:
+    """The mean, lowest and highest of a metric over a model's monitoring snapshots."""
+    d = Draft(kb, "health")
+    d.cite("model", model_id)
+    d.focus["model_id"] = model_id
+    snaps = kb.snapshots(model_id)
+    metric = q.metrics[0] if q.metrics else None
+    if metric is None:
+        d.answered = False
+        d.say("Which metric? Name one, e.g. MAPE or PSI.")
+        return d
+    values = [
+        v
+        for s in snaps
+        if (v := s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric)))
+        is not None
+    ]
+    if not values:
+        d.answered = False
+        d.say(f"I can't: no monitoring snapshot of {model_id} records {metric}.")
+        return d
+    mean = sum(values) / len(values)
+    d.say(
+        f"{metric} over {len(values)} monitoring snapshots of {model_id}: mean {mean:.4g}, "
+        f"lowest {min(values)}, highest {max(values)} (first {values[-1]}, latest {values[0]})."
+    )
+    return d
+
+
+def _recipes_by_words(kb: Knowledge, q: Question) -> list[str]:
+    """Recipes a question names by single words of their id ("the grocery and freshmart
+    recipes"), one recipe per word."""
+    out: list[str] = []
+    for w in q.words:
+        word = w.lstrip("@")
+        fits = [r.id for r in kb.recipes.values() if word in r.id.split("_")[1:]]
+        if len(fits) == 1 and fits[0] not in out and len(word) > 3:
+            out.append(fits[0])
+    return out

@@ -60,6 +60,7 @@ SECTION_WORDS = {
     "quantiles": ("forecasting",),
     "actions": ("next_best_action",),
     "bounds": ("pricing",),
+    "acceptance": ("evaluation",),
     "objective": ("pricing",),
 }
 THRESHOLD_WORDS = {"threshold", "thresholds", "limit", "limits", "bound"}
@@ -149,7 +150,7 @@ def condition_words(q: Question, vocab_tags: set[str]) -> list[str]:
     for w in q.words:
         if w.startswith("@") or w in GENERIC or w in FILTER_WORDS or w in vocab_tags or w in owned:
             continue
-        if len(w) < 3 or w.isdigit() or w in q.metrics:
+        if len(w) < 3 or w.isdigit():
             continue
         out.append(w)
     return out
@@ -316,7 +317,9 @@ def record_sections(
     """One record's features, sources, algorithm, target or thresholds, as its resolved
     manifest holds them (a model's: its recipe version's). False when nothing is asked."""
     sections = [s for w in q.words if w in SECTION_WORDS for s in SECTION_WORDS[w]]
-    asks_thresholds = q.has(*THRESHOLD_WORDS)
+    asks_thresholds = q.has(*THRESHOLD_WORDS) or (
+        q.has("level", "levels") and q.has("alert", "warn", "drift")
+    )
     if not sections and not asks_thresholds:
         return False
     if model_id is not None:
