@@ -70,8 +70,8 @@ def test_the_question_set_scores_at_least_90_percent_with_nothing_invented(reg, 
     good = len(outcomes["right"]) + len(outcomes["cant"])
     with capsys.disabled():
         print(
-            f"\nchat question set {name}: {len(outcomes['right'])} right, {len(outcomes['cant'])} honest "
-            f"can't, {len(outcomes['wrong'])} wrong, {len(outcomes['invented'])} invented, "
+            f"\nchat question set {name}: {len(outcomes['right'])} right, "
+            f"{len(outcomes['cant'])} honest can't, {len(outcomes['wrong'])} wrong, {len(outcomes['invented'])} invented, "
             f"of {total} ({100 * good / total:.1f}%)"
         )
         for kind in ("wrong", "invented"):
