@@ -71,7 +71,8 @@ def test_the_question_set_scores_at_least_90_percent_with_nothing_invented(reg, 
     with capsys.disabled():
         print(
             f"\nchat question set {name}: {len(outcomes['right'])} right, "
-            f"{len(outcomes['cant'])} honest can't, {len(outcomes['wrong'])} wrong, {len(outcomes['invented'])} invented, "
+            f"{len(outcomes['cant'])} honest can't, {len(outcomes['wrong'])} wrong, "
+            f"{len(outcomes['invented'])} invented, "
             f"of {total} ({100 * good / total:.1f}%)"
         )
         for kind in ("wrong", "invented"):
