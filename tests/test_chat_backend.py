@@ -1,5 +1,7 @@
-"""The optional model backend, against a small OpenAI-compatible server on 127.0.0.1:
-its reply is used with the offline references; timeouts, errors and invented ids fall back."""
+"""The optional model backend, against a small OpenAI-compatible server on 127.0.0.1 that
+issues tool calls: the model answers through the registry's tools, its reply is used with
+the offline references when every id, number and command in it was returned by a tool;
+timeouts, errors, invented ids and numbers no tool returned fall back to the offline answer."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ class FakeModel:
     def __init__(self) -> None:
         self.mode = "ok"
         self.reply = ""
+        # tool calls to make, one round per entry, before replying with `reply`
+        self.script: list[list[tuple[str, dict[str, Any]]]] = []
         self.requests: list[dict[str, Any]] = []
         self.release = threading.Event()
 
@@ -57,6 +61,23 @@ def _handler(state: FakeModel) -> type[BaseHTTPRequestHandler]:
             if state.mode == "garbage":
                 self._send(200, b"<html>not json</html>")
                 return
+            message: dict[str, Any] = {"role": "assistant", "content": state.reply}
+            rounds = sum(1 for m in body["messages"] if m.get("role") == "tool" and m)
+            done = sum(1 for m in body["messages"] if m.get("tool_calls"))
+            if done < len(state.script):
+                calls = state.script[done]
+                message = {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": f"call_{done}_{i}_{rounds}",
+                            "type": "function",
+                            "function": {"name": name, "arguments": json.dumps(args)},
+                        }
+                        for i, (name, args) in enumerate(calls)
+                    ],
+                }
             payload = {
                 "id": "cmpl-1",
                 "object": "chat.completion",
@@ -64,8 +85,8 @@ def _handler(state: FakeModel) -> type[BaseHTTPRequestHandler]:
                 "choices": [
                     {
                         "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": state.reply},
+                        "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+                        "message": message,
                     }
                 ],
             }
@@ -116,6 +137,7 @@ def test_the_model_reply_is_used_with_the_offline_references(small, fake, monkey
         offline = answer(small, {"message": QUESTION})
     assert offline.source == "offline" and fake.requests == []
     snap = next(r.id for r in offline.references if r.type == "snapshot")
+    fake.script = [[("offline_answer", {})]]
     fake.reply = f"model_retail_pricing_prod has a PSI drift alert (0.27) in snapshot {snap}."
     resp = answer(
         small, {"message": QUESTION, "context": {"turns": [{"role": "user", "content": "hi"}]}}
@@ -127,13 +149,14 @@ def test_the_model_reply_is_used_with_the_offline_references(small, fake, monkey
     sent = fake.requests[-1]
     assert sent["path"] == "/v1/chat/completions" and sent["auth"] == "Bearer sk-test"
     assert sent["body"]["model"] == "fake-model"
-    messages = sent["body"]["messages"]
-    assert messages[-1] == {"role": "user", "content": QUESTION}
-    assert {"role": "user", "content": "hi"} in messages
-    context = json.loads(messages[1]["content"].split("\n", 1)[1])
-    assert [r["id"] for r in context["records"]] == [r.id for r in offline.references]
-    assert context["records"][0]["record"]["status"] == "production"
-    assert context["draft_answer"] == offline.reply
+    first = fake.requests[0]["body"]["messages"]
+    assert first[-1] == {"role": "user", "content": QUESTION}
+    assert {"role": "user", "content": "hi"} in first
+    offered = {t["function"]["name"] for t in sent["body"]["tools"]}
+    assert {"list_models", "get_run", "resolve_manifest", "history", "offline_answer"} <= offered
+    tool_result = json.loads(sent["body"]["messages"][-1]["content"])
+    assert sent["body"]["messages"][-1]["role"] == "tool"
+    assert tool_result["reply"] == offline.reply
 
 
 @pytest.mark.parametrize(
@@ -188,3 +211,66 @@ def test_without_configuration_nothing_is_called(small, fake, monkeypatch):
     monkeypatch.delenv("MODELYARD_CHAT_BASE_URL")
     resp = answer(small, {"message": QUESTION})
     assert resp.source == "offline" and resp.notes == [] and fake.requests == []
+
+
+def test_the_model_answers_through_the_registry_tools(small, fake):
+    from modelyard.ops import models
+
+    prod = [m.id for m in models.list_models(small, status="production").models]
+    fake.script = [[("list_models", {"status": "production"})]]
+    fake.reply = f"{len(prod)} models are in production: {', '.join(prod)}."
+    resp = answer(small, {"message": "which models are in production?"})
+    assert resp.source == "model", resp.notes
+    assert resp.reply == fake.reply
+    check_grounded(small, resp, "which models are in production?")
+    # the tool ran over ops: what the model read back is the registry's listing
+    tool = fake.requests[-1]["body"]["messages"][-1]
+    assert tool["role"] == "tool" and tool["tool_call_id"].startswith("call_0_0")
+    assert [m["id"] for m in json.loads(tool["content"])["models"]] == prod
+
+
+def test_a_number_no_tool_returned_gives_the_offline_answer(small, fake):
+    from modelyard.ops import runs
+
+    run = runs.list_runs(small, status="succeeded").runs[0]
+    metric, value = sorted(run.metrics_json.items())[0]
+    assert value != 0.5
+    fake.script = [[("get_run", {"run_id": run.id})]]
+    fake.reply = f"{run.id} reports {metric} 0.5."
+    question = f"what did {run.id} measure?"
+    resp = answer(small, {"message": question})
+    assert resp.source == "offline"
+    assert resp.notes == ["model backend not used: the reply states 0.5, which no tool returned"]
+    assert "0.5." not in resp.reply
+    # the same reply with the number the tool returned is used
+    fake.reply = f"{run.id} reports {metric} {value}."
+    resp = answer(small, {"message": question})
+    assert resp.source == "model" and resp.reply == fake.reply, resp.notes
+
+
+def test_a_command_or_id_no_tool_returned_gives_the_offline_answer(small, fake):
+    from modelyard.ops import models
+
+    one = models.list_models(small, status="production").models[0].id
+    fake.script = [[("get_model", {"model_id": one})]]
+    fake.reply = f"Run `modelyard models update {one} --status retired` now."
+    resp = answer(small, {"message": f"tell me about {one}"})
+    assert resp.source == "offline"
+    assert resp.notes == ["model backend not used: the reply gives a command that no tool returned"]
+    other = next(m.id for m in models.list_models(small).models if m.id != one)
+    fake.reply = f"{one} is in production, like {other}."
+    resp = answer(small, {"message": f"tell me about {one}"})
+    assert resp.source == "offline"
+    assert resp.notes == [
+        f"model backend not used: the reply names {other}, which no tool returned"
+    ]
+
+
+def test_a_tool_error_is_read_back_to_the_model(small, fake):
+    fake.script = [[("get_model", {"model_id": "model_nope"}), ("get_model", {"bad": 1})]]
+    fake.reply = "I could not find that model."
+    resp = answer(small, {"message": "how is model_retail_pricing_prod doing?"})
+    assert resp.source == "model"
+    results = [m for m in fake.requests[-1]["body"]["messages"] if m["role"] == "tool"]
+    assert "Model not found: model_nope" in json.loads(results[0]["content"])["error"]
+    assert "invalid arguments" in json.loads(results[1]["content"])["error"]

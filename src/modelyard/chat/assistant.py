@@ -7,14 +7,32 @@ model backend (see `backend.py`) may then rewrite its text, never its references
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
-from modelyard.chat import backend, compare, explain, find, health, howto
+from modelyard.chat import (
+    backend,
+    commands,
+    compare,
+    explain,
+    find,
+    health,
+    howto,
+    intents,
+    manifest_facts,
+)
 from modelyard.chat.draft import Draft
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.response import ChatResponse
 from modelyard.chat.search import Index
-from modelyard.chat.understand import KEYWORDS, STOPWORDS, Question, Vocabulary, understand
+from modelyard.chat.understand import (
+    KEYWORDS,
+    RUN_TYPES,
+    STOPWORDS,
+    Question,
+    Vocabulary,
+    understand,
+)
 from modelyard.domain.requests import ChatRequest
 from modelyard.errors import NotFound
 from modelyard.ops.common import parse_body
@@ -97,11 +115,27 @@ def answer(reg: Registry, request: ChatRequest | dict[str, Any]) -> ChatResponse
 def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
     vocab = Vocabulary(kb, kb.metric_names())
     now = clock()
-    q = understand(kb, req.message, vocab, now)
+    message = intents.clean(req.message)
+    if not re.search(r"[^\W_]", message):
+        draft = _decline(kb, understand(kb, "", vocab, now), "", [])
+    else:
+        q = understand(kb, message, vocab, now)
+        focus = _focus(kb, req)
+        if not q.names_records:
+            _from_turns(kb, req, vocab, now, q)
+        draft = _route(kb, q, focus, req)
+        if draft.answered and (q.names_records or focus) and draft.intent != "howto":
+            named = [("model", m) for m in q.models or [focus.get("model_id", "")]]
+            named += [("recipe", r) for r in q.recipes or [focus.get("recipe_id", "")]]
+            unknown = manifest_facts.unknown_words(kb, q, vocab.names, named)
+            if unknown and not draft.text.startswith("I read this as"):
+                listed = ", ".join(repr(w) for w in unknown)
+                draft.lines.insert(
+                    0,
+                    f"I can't tell you about {listed}: nothing in this registry records "
+                    f"{'it' if len(unknown) == 1 else 'them'}. What it does hold:",
+                )
     focus = _focus(kb, req)
-    if not q.names_records:
-        _from_turns(kb, req, vocab, now, q)
-    draft = _route(kb, q, focus, req)
     new_focus = {k: v for k, v in {**focus, **draft.focus}.items() if v}
     turns = [
         *_turns(req.context)[-(MAX_TURNS - 2) :],
@@ -172,7 +206,14 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     one_record = q.has(
         *TREND_WORDS, *ACCEPT_WORDS, *EXPLAIN_WORDS, "health", "healthy", "doing", "performing"
     )
-    if not explicit and not q.context_recipes and not q.context_models and one_record:
+    plural = q.has("recipes", "models", "runs")  # a question about many is not about one
+    if (
+        not explicit
+        and not q.context_recipes
+        and not q.context_models
+        and one_record
+        and not plural
+    ):
         # "the freshmart production model": no exact name, so the best-ranked record, if clear
         hit = _best_match(kb, q)
         if hit is not None:
@@ -190,12 +231,25 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     if q.unknown_ids and not explicit:
         return _decline(kb, q, "", q.unknown_ids)
 
+    if not explicit and not recipes and not models:
+        asked = intents.which_one(kb, q, about_one=True)
+        if asked is not None:
+            return asked
+        recipes, models = list(q.recipes), list(q.models)
+    listing_runs = "run" in q.subjects and q.words and q.words[0] in RUN_TYPES
     if q.has("howto") or (
-        q.words and q.words[0] in howto.WORKFLOWS and q.words[0] not in ("production", "prod")
+        q.words
+        and q.words[0] in howto.WORKFLOWS
+        and q.words[0] not in ("production", "prod")
+        and not listing_runs
     ):
         d = Draft(kb, "howto")
         howto.howto(kb, q, recipes, models, d)
         return d
+    last = next((t["content"] for t in reversed(_turns(req.context)) if t["role"] != "user"), "")
+    found = intents.route(kb, q, focus, clock(), last)
+    if found is not None:
+        return found
     if q.has(*COMPARE_WORDS) or len(q.runs) >= 2 or len(q.versions) >= 2:
         d = Draft(kb, "compare")
         if len(q.runs) >= 2:
@@ -339,6 +393,26 @@ def _find(kb: Knowledge, q: Question) -> Draft:
             subject = "model"
         else:
             subject = "recipe"
+    unapplied = manifest_facts.condition_words(
+        q, {t.lower() for r in kb.recipes.values() for t in r.tags}
+    )
+    if unapplied:
+        # a condition it cannot apply is said first: a list ignoring it would look like an answer
+        cant = ", ".join(repr(w) for w in unapplied)
+        if not _has_filters(q) and not q.since:
+            d.answered = False
+            d.say(
+                f"I read this as a question about {subject}s, but I can't filter by {cant}: "
+                f"nothing I know about {subject}s matches it, so a list of every {subject} "
+                "would not answer it."
+            )
+            d.step(
+                {"run": commands.list_runs, "model": commands.list_models}.get(
+                    subject, commands.list_recipes
+                )()
+            )
+            return d
+        d.say(f"I read this as a list of {subject}s; I can't filter by {cant}, so it is left out:")
     if subject == "run":
         find.find_runs(kb, q, d)
     elif subject == "model":

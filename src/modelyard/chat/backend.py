@@ -7,10 +7,12 @@ Configured from the environment (docs/chat.md):
 - `MODELYARD_CHAT_API_KEY`   sent as `Authorization: Bearer ...` when set
 - `MODELYARD_CHAT_TIMEOUT`   seconds for the whole call (default 20)
 
-The offline answer's records go to the model as context and its reply replaces the
-offline text; references and next steps stay the offline ones. A timeout, an HTTP or
-protocol error, an empty reply, or a reply naming an id this registry does not hold
-gives the offline answer instead, with a note saying why.
+The model answers through tools (function calling, chat/tools.py): the same registry
+reads as the MCP server's, and the offline answer itself. Its reply replaces the offline
+text only when every id, number, date, version and command in it is in what the tools
+returned (chat/grounding.py); references and next steps stay the offline ones. A timeout,
+an HTTP or protocol error, an empty reply, or an ungrounded reply gives the offline answer
+instead, with a note saying why.
 """
 
 from __future__ import annotations
@@ -23,16 +25,17 @@ from typing import Any
 
 import httpx
 
+from modelyard.chat import grounding, tools
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.response import ChatResponse
-from modelyard.chat.understand import ids_mentioned
 from modelyard.domain.requests import ChatRequest
 
 SYSTEM_PROMPT = (
-    "You answer questions about a modelyard ML model registry. Use only the records and the "
-    "draft answer given below: never state an id, number, version or command that is not in "
-    "them. Cite record ids exactly as written. If the records do not answer the question, say "
-    "so plainly. Answer concisely in plain text."
+    "You answer questions about a modelyard ML model registry. Call the tools to read the "
+    "registry; `offline_answer` gives the registry assistant's own answer and commands. State "
+    "only ids, numbers, dates, versions and commands exactly as the tools returned them: a "
+    "reply with anything else is discarded. If the tools do not answer the question, say so "
+    "plainly. Answer concisely in plain text."
 )
 
 
@@ -64,21 +67,22 @@ class BackendFailed(Exception):
     """The model backend gave no usable reply."""
 
 
+MAX_ROUNDS = 6  # tool-call rounds before the model must answer
+
+
 def maybe_rewrite(
     kb: Knowledge, req: ChatRequest, offline: ChatResponse, settings: Settings | None = None
 ) -> ChatResponse:
-    """The offline answer, or the model's reply with the offline answer's references."""
+    """The offline answer, or the model's answer through the tools, checked: every id,
+    number, date, version and command it states must be in what the tools returned."""
     settings = settings or Settings.from_env()
     if settings is None or not offline.answered:
         return offline
     try:
-        text = complete(settings, messages(kb, req, offline))
-        unknown = sorted({i for i in ids_mentioned(text) if not kb.known(i)})
-        if unknown:
-            # not repeated here: the response must not carry ids the registry does not hold
-            raise BackendFailed(
-                f"the reply named {len(unknown)} id(s) that are not in the registry"
-            )
+        text, returned = converse(settings, kb, req, offline)
+        problem = grounding.problem(kb, text, returned, req.message)
+        if problem:
+            raise BackendFailed(problem)
     except BackendFailed as exc:
         return offline.model_copy(
             update={"notes": [*offline.notes, f"model backend not used: {exc}"]}
@@ -91,23 +95,42 @@ def maybe_rewrite(
     return offline.model_copy(update={"reply": text, "source": "model", "context": context})
 
 
-def records(kb: Knowledge, offline: ChatResponse) -> list[dict[str, Any]]:
-    """The cited records as JSON, the context the model may use."""
-    out: list[dict[str, Any]] = []
-    for ref in offline.references[:20]:
-        record: Any = None
-        if ref.type == "recipe":
-            record = kb.recipes[ref.id].model_dump(mode="json")
-        elif ref.type == "model":
-            record = kb.models[ref.id].model_dump(mode="json")
-        elif ref.type == "run":
-            run = kb.run(ref.id)
-            record = run.model_dump(mode="json") if run else None
-        out.append({"type": ref.type, "id": ref.id, "title": ref.title, "record": record})
-    return out
+def converse(
+    settings: Settings, kb: Knowledge, req: ChatRequest, offline: ChatResponse
+) -> tuple[str, list[str]]:
+    """The model's reply after the tool calls it makes, and every tool result it was given."""
+    msgs: list[dict[str, Any]] = messages(req)
+    offline_json = {"reply": offline.reply, "commands": [s.cli for s in offline.next_steps]}
+    returned: list[str] = []
+    tools.definitions()  # built before the clock starts
+    deadline = time.monotonic() + settings.timeout
+    for _ in range(MAX_ROUNDS):
+        message = complete(settings, msgs, deadline)
+        calls = message.get("tool_calls") or []
+        if not calls:
+            text = message.get("content")
+            if not isinstance(text, str) or not text.strip():
+                raise BackendFailed("the reply is empty")
+            return text.strip(), returned
+        msgs.append(
+            {"role": "assistant", "content": message.get("content") or "", "tool_calls": calls}
+        )
+        for c in calls:
+            try:
+                name, arguments, call_id = (
+                    c["function"]["name"],
+                    c["function"].get("arguments"),
+                    c["id"],
+                )
+            except (KeyError, TypeError):
+                raise BackendFailed("a tool call is malformed") from None
+            result = tools.call(kb.reg, str(name), str(arguments or "{}"), offline_json)
+            returned.append(result)
+            msgs.append({"role": "tool", "tool_call_id": call_id, "content": result})
+    raise BackendFailed(f"no answer after {MAX_ROUNDS} rounds of tool calls")
 
 
-def messages(kb: Knowledge, req: ChatRequest, offline: ChatResponse) -> list[dict[str, str]]:
+def messages(req: ChatRequest) -> list[dict[str, Any]]:
     turns = (
         [t for t in req.context.get("turns", []) if isinstance(t, dict)][-6:]
         if isinstance(req.context.get("turns"), list)
@@ -118,34 +141,34 @@ def messages(kb: Knowledge, req: ChatRequest, offline: ChatResponse) -> list[dic
         for t in turns
         if t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
     ]
-    context = json.dumps(
-        {
-            "records": records(kb, offline),
-            "draft_answer": offline.reply,
-            "next_steps": [s.cli for s in offline.next_steps],
-        },
-        ensure_ascii=False,
-    )
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
-        {"role": "system", "content": f"Registry records and draft answer (JSON):\n{context}"},
         *history,
         {"role": "user", "content": req.message},
     ]
 
 
-def complete(settings: Settings, msgs: list[dict[str, str]]) -> str:
-    """One chat-completions call; BackendFailed on any failure, including the time limit."""
+def complete(settings: Settings, msgs: list[dict[str, Any]], deadline: float) -> dict[str, Any]:
+    """One chat-completions call offering the tools; the reply's message. BackendFailed on any
+    failure, including the time limit of the whole conversation."""
     headers = {"Content-Type": "application/json"}
     if settings.api_key:
         headers["Authorization"] = f"Bearer {settings.api_key}"
-    body = {"model": settings.model, "messages": msgs, "temperature": 0}
+    body = {
+        "model": settings.model,
+        "messages": msgs,
+        "tools": tools.definitions(),
+        "tool_choice": "auto",
+        "temperature": 0,
+    }
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise BackendFailed(f"no reply within {settings.timeout:g} s")
     # httpx's timeout bounds each phase; the deadline bounds the whole call, so a server
     # that trickles bytes cannot hold the answer past the limit
-    deadline = time.monotonic() + settings.timeout
     try:
         with (
-            httpx.Client(timeout=httpx.Timeout(settings.timeout), trust_env=False) as client,
+            httpx.Client(timeout=httpx.Timeout(left), trust_env=False) as client,
             client.stream(
                 "POST", f"{settings.base_url}/chat/completions", json=body, headers=headers
             ) as resp,
@@ -163,9 +186,9 @@ def complete(settings: Settings, msgs: list[dict[str, str]]) -> str:
     if resp.status_code != 200:
         raise BackendFailed(f"HTTP {resp.status_code}")
     try:
-        text = json.loads(content)["choices"][0]["message"]["content"]
+        message = json.loads(content)["choices"][0]["message"]
     except (ValueError, KeyError, IndexError, TypeError):
         raise BackendFailed("the reply is not a chat completion") from None
-    if not isinstance(text, str) or not text.strip():
-        raise BackendFailed("the reply is empty")
-    return text.strip()
+    if not isinstance(message, dict):
+        raise BackendFailed("the reply is not a chat completion")
+    return message

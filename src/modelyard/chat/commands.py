@@ -92,11 +92,13 @@ def list_snapshots(model_id: str, limit: int = 10) -> NextStep:
     )
 
 
-def clone(recipe_id: str, name: str) -> NextStep:
+def clone(recipe_id: str, name: str, level: str | None = None) -> NextStep:
+    extra = ["--level", level] if level else []
+    query = f"name={quote(name)}" + (f"&level={level}" if level else "")
     return NextStep(
-        title=f"Clone {recipe_id} as a new child recipe",
-        cli=_cli("recipes", "clone", recipe_id, "--name", name),
-        api=ApiCall(method="POST", path=f"{API}/recipes/{recipe_id}/clone?name={quote(name)}"),
+        title=f"Clone {recipe_id} as a new {level + ' ' if level else ''}child recipe",
+        cli=_cli("recipes", "clone", recipe_id, "--name", name, *extra),
+        api=ApiCall(method="POST", path=f"{API}/recipes/{recipe_id}/clone?{query}"),
         note="Choose the new recipe's name; the clone starts as a draft with no overrides.",
     )
 

@@ -183,6 +183,12 @@ def overrides(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
         draft.say(f"Its manifest cannot be resolved: {kb.problems[recipe_id]}.")
         return
     own = sorted(path for path, who in provenance.items() if who == recipe_id)
+    removed = _removed(kb.manifest_file(recipe_id))
+    if removed:
+        draft.say(
+            f"{recipe_id} removes {plural(len(removed), 'value')} of {r.parent_id} "
+            "(set to null in its manifest): " + ", ".join(removed) + "."
+        )
     if not own:
         draft.say(
             f"{recipe_id} overrides nothing of its parent {r.parent_id}: "
@@ -194,6 +200,17 @@ def overrides(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
         draft.item(f"{path} = {value_text(_get(manifest, path))}")
     if len(own) > 25:
         draft.say(f"(and {len(own) - 25} more)")
+
+
+def _removed(data: dict[str, Any], prefix: str = "") -> list[str]:
+    """The paths a child's stored overrides set to null: what it removes from its parent."""
+    out: list[str] = []
+    for key, value in data.items():
+        if value is None:
+            out.append(f"{prefix}{key}")
+        elif isinstance(value, dict):
+            out += _removed(value, f"{prefix}{key}.")
+    return out
 
 
 def _get(data: dict[str, Any], dotted: str) -> Any:

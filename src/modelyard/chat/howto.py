@@ -6,6 +6,7 @@ from __future__ import annotations
 from modelyard.chat import commands
 from modelyard.chat.draft import Draft
 from modelyard.chat.knowledge import Knowledge
+from modelyard.chat.response import NextStep
 from modelyard.chat.understand import Question
 from modelyard.domain.records import Model, RecipeOut
 
@@ -52,6 +53,8 @@ ORDER = (
     "monitor",
 )
 RECIPE_FLOWS = {"clone", "version", "approve", "register"}
+LEVEL_RANK = {"baseline": 0, "industry": 1, "client": 2}
+PLACEHOLDER_NOTE = "Replace each UPPERCASE placeholder with a real value first."
 
 
 def workflows_in(q: Question) -> list[str]:
@@ -93,7 +96,7 @@ def howto(
         draft.cite("model", model.id)
         draft.focus["model_id"] = model.id
     for flow in flows:
-        _flow(kb, flow, recipe, model, draft)
+        _flow(kb, flow, recipe, model, draft, frozenset(q.levels))
 
 
 def _new_model(kb: Knowledge, recipe: RecipeOut, draft: Draft) -> None:
@@ -137,17 +140,33 @@ def _owner(kb: Knowledge, recipe: RecipeOut) -> str:
 
 
 def _flow(
-    kb: Knowledge, flow: str, recipe: RecipeOut | None, model: Model | None, draft: Draft
+    kb: Knowledge,
+    flow: str,
+    recipe: RecipeOut | None,
+    model: Model | None,
+    draft: Draft,
+    levels: frozenset[str] = frozenset(),
 ) -> None:
     if flow in RECIPE_FLOWS and recipe is None:
         draft.say(f"To {flow}, name a recipe.")
         return
     if flow == "clone" and recipe is not None:
+        level = next(iter(sorted(levels))) if len(levels) == 1 else None
+        if level is not None and LEVEL_RANK[level] < LEVEL_RANK[recipe.level]:
+            draft.say(
+                f"A clone of {recipe.id} cannot be {'an' if level == 'industry' else 'a'} "
+                f"{level} recipe: a child's level is not "
+                f"above its parent's, and {recipe.id} is {recipe.level} "
+                "(baseline < industry < client)."
+            )
+            return
         draft.say(
-            f"Clone {recipe.id}: the clone is a draft child pinned to version {recipe.version}, "
+            f"Clone {recipe.id}"
+            + (f" as a {level} recipe" if level else "")
+            + f": the clone is a draft child pinned to version {recipe.version}, "
             "with no overrides until you version it."
         )
-        draft.step(commands.clone(recipe.id, f"{recipe.name} copy"))
+        draft.step(commands.clone(recipe.id, f"{recipe.name} copy", level))
     elif flow == "version" and recipe is not None:
         breaking = " or ".join(kb.reg.settings.breaking_paths)
         draft.say(
@@ -277,7 +296,47 @@ def _status_flow(
     draft.step(commands.set_model_status(model.id, target))
 
 
+def _placeholders(flow: str) -> NextStep | None:
+    """The command of a workflow with its ids left as UPPERCASE placeholders."""
+    step = {
+        "clone": lambda: commands.clone("RECIPE_ID", "NEW NAME"),
+        "version": lambda: commands.new_version("RECIPE_ID", "CHANGE NOTE"),
+        "approve": lambda: commands.set_recipe_status("RECIPE_ID", "approved"),
+        "register": lambda: commands.register("RECIPE_ID", "VERSION_ID", "MODEL NAME", "OWNER"),
+        "train": lambda: commands.create_run("RECIPE_ID", "VERSION_ID", "train", "MODEL_ID"),
+        "eval": lambda: commands.create_run("RECIPE_ID", "VERSION_ID", "eval", "MODEL_ID"),
+        "backtest": lambda: commands.create_run("RECIPE_ID", "VERSION_ID", "backtest", "MODEL_ID"),
+        "promote": lambda: commands.set_model_status("MODEL_ID", "production"),
+        "rollback": lambda: commands.set_model_status("MODEL_ID", "staging"),
+        "retire": lambda: commands.set_model_status("MODEL_ID", "retired"),
+        "monitor": lambda: commands.record_snapshot("MODEL_ID"),
+    }.get(flow)
+    if step is None:
+        return None
+    made = step()
+    return made.model_copy(update={"note": PLACEHOLDER_NOTE + " " + (made.note or "")})
+
+
+PRECONDITIONS = {
+    "register": "the recipe version must be committed and the recipe not archived",
+    "promote": "the model's recipe must be approved (this registry requires it)",
+    "train": "the version must be committed; a retired model takes no runs",
+    "version": "the manifest must differ from the current version",
+}
+
+
 def _ask_for_record(kb: Knowledge, flows: list[str], draft: Draft) -> None:
+    if len(flows) <= 2:
+        for flow in flows:
+            step = _placeholders(flow)
+            if step is None:
+                continue
+            draft.say(
+                f"To {flow}, run the command below with its UPPERCASE placeholders filled in"
+                + (f" ({PRECONDITIONS[flow]})" if flow in PRECONDITIONS else "")
+                + "."
+            )
+            draft.step(step)
     roots = sorted((r for r in kb.recipes.values() if r.parent_id is None), key=lambda r: r.id)
     draft.say(
         f"Name the recipe or model to {' / '.join(flows)}. Root recipes to start from: "

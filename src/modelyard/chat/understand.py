@@ -393,6 +393,11 @@ class Vocabulary:
         words |= set(self.tags) | set(self.metrics)
         for owner in self.owners:
             words |= set(_words_of(owner))
+        # what manifests hold (algorithms, features, sources) is never "corrected" away:
+        # "random forest" is not "random forecast"
+        self.names = {w for w in words if len(w) >= 3}  # without the manifests' words
+        for rid in kb.recipes:
+            words |= _manifest_words(kb.manifest_file(rid))
         self.words = sorted(w for w in words if len(w) >= 3)
         # longest phrases first, so "retail pricing prod" wins over "retail pricing"
         self.phrases.sort(key=lambda p: (-len(p[0]), p[2]))
@@ -402,6 +407,19 @@ class Vocabulary:
             return word
         match = difflib.get_close_matches(word, self.words, n=1, cutoff=0.8)
         return match[0] if match else word
+
+
+def _manifest_words(data: object) -> set[str]:
+    out: set[str] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out |= set(re.findall(r"[a-z0-9]+", str(key).lower())) | _manifest_words(value)
+    elif isinstance(data, list):
+        for value in data:
+            out |= _manifest_words(value)
+    elif isinstance(data, str):
+        out |= set(re.findall(r"[a-z0-9]+", data.lower()))
+    return out
 
 
 def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Question:

@@ -59,6 +59,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "modelyard.cli.chat:chat",
         "Ask the assistant about the registry: answers cite records and give commands.",
     ),
+    "mcp": (
+        "modelyard.cli.mcp_command:mcp",
+        "Serve the registry to AI agents over MCP (stdio or loopback HTTP).",
+    ),
 }
 
 

@@ -428,6 +428,62 @@ class Git:
         """Move the branch back from the commit to its parent, only if nothing moved it."""
         return self._undo(commit.branch, commit.sha, commit.parent)
 
+    def write_blob(self, data: bytes) -> str:
+        """Store `data` as a blob in the object database (nothing else changes); its id."""
+        return self.out("hash-object", "-w", "--stdin", input=data)
+
+    def valid_branch_name(self, name: str) -> bool:
+        """Whether `name` is a branch name git accepts (`git check-ref-format --branch`)."""
+        if not name or name.startswith("-"):
+            return False
+        return self.run("check-ref-format", "--branch", name, check=False).returncode == 0
+
+    def commit_to_new_branch(
+        self,
+        branch: str,
+        base: str,
+        blobs: Mapping[str, str | None],
+        message: str,
+        author: Person | None,
+        date: datetime | None = None,
+        user: tuple[str | None, str | None] | None = None,
+    ) -> str:
+        """Commit `base`'s tree with `blobs` ({repo path: blob id, or None to remove}) as the
+        first commit of a new branch `branch`; its sha. Only objects and the new ref are
+        written: the working tree, git's index and the checked-out branch stay as they were.
+
+        Raises GitError (and creates nothing) when `branch` exists already or git refuses."""
+        from modelyard.storage.trees import tree_with
+
+        if not self.valid_branch_name(branch):
+            raise GitError(
+                f"{branch!r} is not a valid branch name",
+                action="use letters, digits, '-', '_', '.' and '/' (see git check-ref-format)",
+            )
+        tree = tree_with(self, base, blobs)
+        ident = self._identities(author, user if user is not None else self.user())
+        if date is not None and not os.environ.get("GIT_AUTHOR_DATE"):
+            ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
+        sha = self.out(
+            "commit-tree", tree, "-p", base, "-F", "-", input=message.encode(), env=ident
+        )
+        # ZERO as the old value: create the ref, never move one that exists
+        proc = self.run(
+            "update-ref",
+            "-m",
+            f"modelyard: {message.splitlines()[0]}",
+            f"refs/heads/{branch}",
+            sha,
+            ZERO,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise GitError(
+                f"branch {branch} already exists, so nothing was committed",
+                action="choose another branch name",
+            )
+        return sha
+
     def _sync_user_index(
         self, info: bytes, then: str = "so the change was not made; nothing was committed"
     ) -> IndexBusy | None:
