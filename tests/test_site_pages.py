@@ -142,9 +142,14 @@ def test_a_run_page_compares_metrics_with_the_recipes_other_runs(small_site):
         "0.031",
         "0.038",
         "0.042",
+        "higher",
         "1 of 3",
     ]
     assert metrics["MAPE"][1] == "0.12"
+    # lower is better for MAPE (the recipe accepts a maximum): the lowest value is first
+    mape_values = sorted(float(v) for v in metrics["MAPE"][3:6])
+    assert metrics["MAPE"][6] == "lower"
+    assert metrics["MAPE"][7] == f"{1 + sum(v < 0.12 for v in mape_values)} of 3"
     siblings = page.select("#metrics table")[1]
     assert siblings.select_one("tr.current").td.get_text(" ", strip=True).startswith(run_id)
     assert (

@@ -30,13 +30,21 @@ def hostile_site(reg, tmp_path):
 def test_no_markup_from_the_registry_reaches_the_pages(hostile_site):
     ids, out = hostile_site
     pages = sorted((out / "model-development").rglob("*.html"))
-    assert len(pages) == 6
+    assert len(pages) == 9  # the five page kinds, the root, the runs explorer, view, compare
     for path in pages:
         doc = soup(path)
         assert not doc.find_all("img"), path
         for script in doc.find_all("script"):
             assert script.get("src", "").endswith(
-                ("assets/site.js", "assets/search.js", "search-index.js")
+                (
+                    "assets/site.js",
+                    "assets/search.js",
+                    "search-index.js",
+                    "assets/data.js",
+                    "assets/runs.js",
+                    "assets/view.js",
+                    "assets/compare.js",
+                )
             ) or (script.get("type") == "application/json"), f"{path}: {script}"
         for el in doc.find_all(True):
             for attr, value in el.attrs.items():

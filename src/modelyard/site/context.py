@@ -25,10 +25,15 @@ from modelyard.site.rows import (
     iso_text,
     model_row,
     recipe_ref,
+    run_href,
     run_row,
     short_time,
     text,
 )
+
+
+LANDING_ROWS = 200  # recipes and models listed on the landing page, at most
+LANDING_ALERTS = 50
 
 
 def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
@@ -80,6 +85,7 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
     return {
         "title": cat.settings.name,
         "description": cat.settings.description or "",
+        "limit": LANDING_ROWS,
         "counts": {
             "recipes": len(cat.recipes),
             "models": len(cat.models),
@@ -87,18 +93,19 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
             "alerts": len(alerts),
         },
         "families": families,
-        "recipes": recipe_rows,
-        "models": model_rows,
+        # bounded whatever the registry holds: the rest is a search or an explorer away
+        "recipes": recipe_rows[:LANDING_ROWS],
+        "models": model_rows[:LANDING_ROWS],
         "models_by_status": by_status,
         "runs": [run_row(ix, r) for r in cat.runs[:RECENT_RUNS]],
-        "alerts": alerts,
+        "alerts": alerts[:LANDING_ALERTS],
         "filters": {
             "model_family": [str(f) for f in ModelFamily],
             "level": [str(lv) for lv in RecipeLevel],
             "recipe_status": [str(s) for s in RecipeStatus],
             "model_status": [str(s) for s in ModelStatus],
-            "tag": sorted({t for r in cat.recipes for t in r.tags}),
-            "owner": sorted({m.owner for m in cat.models}),
+            "tag": sorted({t for r in recipe_rows[:LANDING_ROWS] for t in r["tags"]}),
+            "owner": sorted({m["owner"] for m in model_rows[:LANDING_ROWS]}),
         },
         "built_at": iso_text(cat.built_at),
         "head": (cat.head or "")[:12],
@@ -416,15 +423,23 @@ def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
     metrics = []
     for name, value in sorted(run.metrics_json.items()):
         values = stats.get(name) or [value]
+        lower = ix.directions.get(name) == "lower"
+        # 1 is the best run: the lowest value of a metric where lower is better (MAPE)
+        better = (
+            bisect.bisect_left(values, value)
+            if lower
+            else len(values) - bisect.bisect_right(values, value)
+        )
         metrics.append(
             {
                 "name": name,
+                "better": "lower" if lower else "higher",
                 "value": f"{value:.4g}",
                 "runs": len(values),
                 "min": f"{values[0]:.4g}",
                 "median": f"{statistics.median(values):.4g}",
                 "max": f"{values[-1]:.4g}",
-                "rank": 1 + len(values) - bisect.bisect_right(values, value),
+                "rank": 1 + better,
             }
         )
     names = sorted(run.metrics_json)
@@ -434,6 +449,7 @@ def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
     siblings = [
         {
             "id": r.id,
+            "href": run_href(ix, r),
             "run_type": str(r.run_type),
             "status": str(r.status),
             "created": short_time(r.created_at),
@@ -508,13 +524,13 @@ def search_entries(cat: Any, ix: Indexes) -> list[dict[str, str]]:
                 ).lower(),
             }
         )
-    for run in cat.runs:
+    for run in cat.runs if ix.run_pages else []:  # a large registry's runs: the explorer
         entries.append(
             {
                 "k": "run",
                 "id": run.id,
                 "n": f"{run.run_type} run of {run.recipe_id}",
-                "u": f"runs/{run.id}/index.html",
+                "u": run_href(ix, run),
                 "d": f"{run.status} · {short_time(run.created_at)}",
                 "t": " ".join(
                     [
