@@ -31,7 +31,6 @@ from modelyard.site.rows import (
     text,
 )
 
-
 LANDING_ROWS = 200  # recipes and models listed on the landing page, at most
 LANDING_ALERTS = 50
 

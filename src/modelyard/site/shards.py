@@ -57,7 +57,7 @@ def bucket_count(runs: int) -> int:
 
 
 def metric_direction(name: str, manifests: list[dict[str, Any]]) -> str:
-    """"lower" or "higher" is better: from an acceptance or monitoring rule of any recipe
+    """ "lower" or "higher" is better: from an acceptance or monitoring rule of any recipe
     (only `max` set: lower is better; only `min`: higher), else from the metric's name."""
     votes = {"lower": 0, "higher": 0}
     for manifest in manifests:
