@@ -95,9 +95,16 @@ function answerElement(data) {
   return box;
 }
 
-function setupChat() {
+async function setupChat() {
   const section = document.getElementById("chat");
   if (!section || !location.protocol.startsWith("http")) return;
+  // only modelyard serve answers the API itself (a static host has just the .json mirrors);
+  // until it has, the page says how to ask instead of offering a box that fails
+  const probe = await fetch(section.dataset.api + "recipes?limit=1").catch(() => null);
+  const body = probe && probe.ok ? await probe.json().catch(() => null) : null;
+  if (!body || !Array.isArray(body.recipes)) return;
+  const how = document.getElementById("ask-how");
+  if (how) how.hidden = true;
   section.hidden = false;
   const form = document.getElementById("chat-form");
   const log = document.getElementById("chat-log");
