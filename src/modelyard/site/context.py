@@ -20,6 +20,7 @@ from modelyard.site.rows import (
     SNAPSHOT_ROWS,
     Indexes,
     alert_items,
+    alert_level,
     flatten,
     has_alerts,
     iso_text,
@@ -76,7 +77,8 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
         if snaps and snaps[0].alerts_json:
             alerts.append(
                 {
-                    "model": model_row(ix, model, True),
+                    "model": model_row(ix, model, alert_level(snaps[0].alerts_json)),
+                    "level": alert_level(snaps[0].alerts_json),
                     "captured": short_time(snaps[0].captured_at),
                     "alerts": alert_items(snaps[0].alerts_json),
                 }
@@ -361,7 +363,7 @@ def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
     runs = ix.runs_by_model.get(model.id, [])
     return {
         "title": model.name,
-        "model": model_row(ix, model, bool(latest and latest.alerts_json)),
+        "model": model_row(ix, model, alert_level(latest.alerts_json) if latest else ""),
         "description": model.description or "",
         "created": short_time(model.created_at),
         "statuses": [
@@ -399,6 +401,7 @@ def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
                     for k, v in {**s.performance_metrics_json, **s.drift_metrics_json}.items()
                 ),
                 "alerts": ", ".join(s.alerts_json),
+                "level": alert_level(s.alerts_json),
             }
             for s in snaps[:SNAPSHOT_ROWS]
         ],

@@ -143,7 +143,7 @@ def run_row(ix: Indexes, run: RunOut) -> dict[str, Any]:
     }
 
 
-def model_row(ix: Indexes, model: Model, alerts: bool) -> dict[str, Any]:
+def model_row(ix: Indexes, model: Model, alerts: str) -> dict[str, Any]:
     return {
         "id": model.id,
         "name": model.name,
@@ -194,9 +194,19 @@ def version_label(recipe_id: str, ref: str) -> str:
     return version_number(recipe_id, ref) or ref
 
 
-def has_alerts(cat: Any, model_id: str) -> bool:
+def alert_level(alerts: dict[str, Any]) -> str:
+    """The worst severity among a snapshot's alerts: `alert`, `warn`, `info`, or "" for none.
+    An alert that names no severity counts as an alert: it was raised, and nothing says less."""
+    if not alerts:
+        return ""
+    found = {item["severity"] or "alert" for item in alert_items(alerts)}
+    return next(level for level in ("alert", "warn", "info") if level in found)
+
+
+def has_alerts(cat: Any, model_id: str) -> str:
+    """The level of the model's latest snapshot's alerts ("" when it has none)."""
     snaps = cat.snapshots.get(model_id) or []
-    return bool(snaps and snaps[0].alerts_json)
+    return alert_level(snaps[0].alerts_json) if snaps else ""
 
 
 # ---- pages ------------------------------------------------------------------------------
