@@ -139,7 +139,8 @@ class Site:
         elif kind == "explorer":
             yield self.data("runs/index", self.runs.index())
             for rel, template, title in EXPLORER_PAGES:
-                yield self.page(rel, template, {"title": title, "total": len(cat.runs)})
+                extra = {"total": len(cat.runs)} if template == "runs.html" else {}
+                yield self.page(rel, template, {"title": title, **extra})
         elif kind == "month":
             yield self.data(f"runs/{ident}/rows", self.runs.month_rows(ident))
             for number in range(self.runs.buckets[ident]):
