@@ -143,6 +143,13 @@ class RegistrySettings(Record):
         True, description="A model may enter production only when its recipe is approved."
     )
     catalog_url: str | None = Field(None, description="Where the static catalog is published.")
+    catalog_edit_url: str | None = Field(
+        None,
+        description="The catalog's 'Edit this file' link: a URL on the forge with `{path}` for "
+        "the file's path from the repository's top, e.g. "
+        "https://github.com/org/repo/edit/main/{path}.",
+        pattern=r"^https?://[^\s]*\{path\}[^\s]*$",
+    )
 
 
 class Recipe(Record):

@@ -221,6 +221,16 @@ def _synthetic(example: Any) -> dict[str, Any] | None:
     }
 
 
+def sources(cat: Any, key: str) -> list[dict[str, str]]:
+    """A record's files: path, raw YAML, and the settings' `catalog_edit_url` link to edit
+    it ("" without one). Ids and paths are validated, so the link holds nothing else."""
+    template = cat.settings.catalog_edit_url or ""
+    return [
+        {"path": path, "yaml": text, "edit": template.replace("{path}", path) if template else ""}
+        for path, text in cat.sources.get(key, [])
+    ]
+
+
 def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
     """A recipe: metadata, lineage, resolved manifest with provenance, versions, example, users."""
     manifest, provenance = cat.resolved.get(recipe.id, ({}, {}))
@@ -321,6 +331,7 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
         "runs": [run_row(ix, r) for r in runs[:PAGE_RUNS]],
         "runs_total": len(runs),
         "record": recipe.model_dump(mode="json"),
+        "sources": sources(cat, f"recipe:{recipe.id}"),
     }
 
 
@@ -407,6 +418,7 @@ def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
         ],
         "snapshots_total": len(snaps),
         "record": model.model_dump(mode="json"),
+        "sources": sources(cat, f"model:{model.id}"),
     }
 
 
