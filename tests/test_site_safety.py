@@ -39,7 +39,7 @@ def test_no_markup_from_the_registry_reaches_the_pages(hostile_site):
                 (
                     "assets/site.js",
                     "assets/search.js",
-                    "search-index.js",
+                    "assets/minisearch.js",
                     "assets/data.js",
                     "assets/runs.js",
                     "assets/view.js",
@@ -67,8 +67,9 @@ def test_no_markup_from_the_registry_reaches_the_pages(hostile_site):
 
 def test_the_search_index_cannot_end_its_script(hostile_site):
     _, out = hostile_site
-    text = (out / "model-development" / "search-index.js").read_text(encoding="utf-8")
+    text = (out / "model-development" / "data" / "search" / "docs.js").read_text(encoding="utf-8")
     for char in "<>\u2028\u2029":
         assert char not in text
-    entries = json.loads(text.removeprefix("window.MODELYARD_SEARCH = ").rstrip().rstrip(";"))
-    assert any(e["n"] == SCRIPT for e in entries)
+    prefix = 'window.MODELYARD_DATA("search/docs", '
+    docs = json.loads(text.removeprefix(prefix).rstrip().removesuffix(");"))["docs"]
+    assert any(d[2] == SCRIPT for d in docs)

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 from modelyard.domain.records import ModelList, RecipeList, RunList, SnapshotList, VersionList
 from modelyard.ops.common import DEFAULT_LIMIT
 from modelyard.site import context as ctx
-from modelyard.site import rows
+from modelyard.site import rows, search
 from modelyard.site.data import Catalog
-from modelyard.site.render import json_for_script, template_problem
+from modelyard.site.render import template_problem
 from modelyard.site.shards import DATA, RunData, script
 
 PAGES = "model-development"
@@ -128,9 +128,10 @@ class Site:
         elif kind == "chat":
             yield self.page("chat/index.html", "chat.html", {"title": "Search and ask"})
         elif kind == "search":
-            entries = ctx.search_entries(cat, ix)
-            body = b"window.MODELYARD_SEARCH = " + str(json_for_script(entries)).encode() + b";\n"
-            yield f"{PAGES}/search-index.js", _hash(body), lambda: body
+            docs, chunks = search.build(cat, ix)
+            yield self.data("search/docs", {"docs": docs, "chunks": sorted(chunks)})
+            for first, chunk in chunks.items():
+                yield self.data(f"search/t-{first}", chunk)
         elif kind == "lists":
             yield from self.paged("recipes", "recipes", cat.recipes, RecipeList)
             yield from self.paged("models", "models", cat.models, ModelList)
