@@ -61,6 +61,8 @@ class Size:
 SIZES = {
     "tiny": Size(recipes=12, versions=3, models=8, runs=60, snapshots=30, days=40),
     "small": Size(recipes=100, versions=3, models=50, runs=1_000, snapshots=500, days=120),
+    # the catalog's browser tests: enough runs to page and filter through, quick to build
+    "runs20k": Size(recipes=40, versions=2, models=60, runs=20_000, snapshots=300, days=240),
     "large": Size(
         recipes=1_000, versions=10, models=5_000, runs=100_000, snapshots=100_000, days=730
     ),

@@ -242,17 +242,15 @@ def test_site_serve_previews_the_catalog_and_offers_the_assistant(browser, small
         w = Watched(browser)
         w.open(url + "chat/index.html?q=retail")
         assert w.page.locator("#results li").count() >= 2
-        assert w.page.locator("#chat").is_visible()
-        w.page.get_by_label("Your question").fill("Which models have alerts?")
-        w.page.get_by_role("button", name="Ask").click()
-        reply = w.page.locator("#chat-log .msg:not(.me)")
-        reply.wait_for()
-        assert reply.inner_text().startswith(
-            "No answer"
-        )  # a static preview has no assistant behind it
+        # a static preview has no assistant behind it: the page says how to ask instead
+        how = w.page.locator("#ask-how")
+        assert how.is_visible() and "modelyard chat" in how.inner_text()
+        w.page.wait_for_load_state("networkidle")
+        assert w.page.locator("#chat").is_hidden()
         w.open(url)
         assert w.page.locator("h1").inner_text() == "repo registry"
-        assert [e for e in w.errors if "501" not in e] == [] and w.outside == []
+        assert [e for e in w.errors if "501" not in e and "404" not in e] == []  # the probe
+        assert w.outside == []
         w.close()
     finally:
         proc.terminate()
@@ -276,6 +274,17 @@ def test_the_chat_page_shows_the_assistants_answer_with_linked_records(
     class Handler(SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
+
+        def do_GET(self):
+            if "/api/ml-development/recipes?" in self.path:  # the API, as modelyard serve has it
+                data = json.dumps({"recipes": [], "total": 0}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            super().do_GET()
 
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

@@ -79,6 +79,7 @@ def test_a_rebuild_rewrites_only_what_changed_and_removes_what_is_gone(reg, tmp_
         "api/ml-development/recipes/recipe_short_lived.json",
         "api/ml-development/recipes/recipe_short_lived/versions.json",
         "api/ml-development/recipes/recipe_short_lived/versions/ver_short_lived_v1.0.0.json",
+        "model-development/data/recipes/recipe_short_lived.js",
     }
     assert not (out / "model-development" / "recipes" / "recipe_short_lived").exists()
     assert not (out / "api" / "ml-development" / "recipes" / "recipe_short_lived").exists()

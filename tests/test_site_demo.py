@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from modelyard.cli.main import cli
@@ -109,3 +110,20 @@ def test_the_demo_mirrors_equal_the_cli_json(demo):
         assert mirror(f"runs/{run.id}.json") == cli_json("runs", "get", run.id)
         checked += 1
     assert checked == sum(1 for _ in api.rglob("*.json"))
+
+
+def test_warn_level_alerts_are_told_apart_from_alerts(demo):
+    from modelyard.site.rows import alert_level
+
+    _, out = demo
+    page = BeautifulSoup(
+        (out / "model-development/models/model_freshmart_pricing/index.html").read_text(),
+        "html.parser",
+    )
+    warned = page.select_one("#snap_20261118070000_tdm9qgs5 .badge")
+    alerted = page.select_one("#snap_20261123070000_xgdqnxpd .badge")
+    assert warned["class"] == ["badge", "b-warn"] and warned.get_text() == "warn"
+    assert alerted["class"] == ["badge", "b-alert"] and alerted.get_text() == "alert"
+    assert alert_level({"a": {"severity": "warn"}, "b": {"severity": "info"}}) == "warn"
+    assert alert_level({"a": {"severity": "warn"}, "b": "no severity given"}) == "alert"
+    assert alert_level({}) == ""

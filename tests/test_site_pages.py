@@ -142,9 +142,14 @@ def test_a_run_page_compares_metrics_with_the_recipes_other_runs(small_site):
         "0.031",
         "0.038",
         "0.042",
+        "higher",
         "1 of 3",
     ]
     assert metrics["MAPE"][1] == "0.12"
+    # lower is better for MAPE (the recipe accepts a maximum): the lowest value is first
+    mape_values = sorted(float(v) for v in metrics["MAPE"][3:6])
+    assert metrics["MAPE"][6] == "lower"
+    assert metrics["MAPE"][7] == f"{1 + sum(v < 0.12 for v in mape_values)} of 3"
     siblings = page.select("#metrics table")[1]
     assert siblings.select_one("tr.current").td.get_text(" ", strip=True).startswith(run_id)
     assert (
@@ -157,19 +162,30 @@ def test_a_run_page_compares_metrics_with_the_recipes_other_runs(small_site):
     )
 
 
-def test_the_search_page_and_its_index(small_site):
+def _data(path):
+    text = path.read_text()
+    name = path.relative_to(path.parents[2]).as_posix().removesuffix(".js").split("data/")[-1]
+    prefix = f'window.MODELYARD_DATA("{name}", '
+    assert text.startswith(prefix), path
+    return json.loads(text[len(prefix) :].rstrip().removesuffix(");"))
+
+
+def test_the_search_page_and_its_chunked_index(small_site):
     page = soup(small_site.pages / "chat" / "index.html")
     assert page.select_one("input#q")["type"] == "search"
     assert page.select_one("label[for=q]") is not None
-    text = (small_site.pages / "search-index.js").read_text()
-    prefix = "window.MODELYARD_SEARCH = "
-    assert text.startswith(prefix)
-    entries = json.loads(text[len(prefix) :].rstrip().rstrip(";"))
-    kinds = sorted({e["k"] for e in entries})
+    folder = small_site.pages / "data" / "search"
+    index = _data(folder / "docs.js")
+    kinds = sorted({d[0] for d in index["docs"]})
     assert kinds == ["model", "recipe", "run"]
-    base = next(e for e in entries if e["id"] == "recipe_pricing_base")
-    assert "lightgbm" in base["t"] and "optimization" in base["t"]
-    assert (small_site.pages / base["u"]).is_file()
+    chunks = {p.name for p in folder.glob("t-*.js")}
+    assert chunks == {f"t-{c}.js" for c in index["chunks"]}
+    base = next(n for n, d in enumerate(index["docs"]) if d[1] == "recipe_pricing_base")
+    lightgbm = _data(folder / "t-l.js")["lightgbm"]
+    assert [base, 1] in lightgbm  # a manifest value, weight 1
+    assert [base, 3] in _data(folder / "t-r.js")["recipe_pricing_base"]  # its id, weight 3
+    assert all(t.startswith("o") for t in _data(folder / "t-o.js"))
+    assert (small_site.pages / index["docs"][base][3]).is_file()
 
 
 def test_every_page_has_a_title_one_h1_and_labelled_controls(small_site):

@@ -30,13 +30,21 @@ def hostile_site(reg, tmp_path):
 def test_no_markup_from_the_registry_reaches_the_pages(hostile_site):
     ids, out = hostile_site
     pages = sorted((out / "model-development").rglob("*.html"))
-    assert len(pages) == 6
+    assert len(pages) == 9  # the five page kinds, the root, the runs explorer, view, compare
     for path in pages:
         doc = soup(path)
         assert not doc.find_all("img"), path
         for script in doc.find_all("script"):
             assert script.get("src", "").endswith(
-                ("assets/site.js", "assets/search.js", "search-index.js")
+                (
+                    "assets/site.js",
+                    "assets/search.js",
+                    "assets/minisearch.js",
+                    "assets/data.js",
+                    "assets/runs.js",
+                    "assets/view.js",
+                    "assets/compare.js",
+                )
             ) or (script.get("type") == "application/json"), f"{path}: {script}"
         for el in doc.find_all(True):
             for attr, value in el.attrs.items():
@@ -59,8 +67,9 @@ def test_no_markup_from_the_registry_reaches_the_pages(hostile_site):
 
 def test_the_search_index_cannot_end_its_script(hostile_site):
     _, out = hostile_site
-    text = (out / "model-development" / "search-index.js").read_text(encoding="utf-8")
+    text = (out / "model-development" / "data" / "search" / "docs.js").read_text(encoding="utf-8")
     for char in "<>\u2028\u2029":
         assert char not in text
-    entries = json.loads(text.removeprefix("window.MODELYARD_SEARCH = ").rstrip().rstrip(";"))
-    assert any(e["n"] == SCRIPT for e in entries)
+    prefix = 'window.MODELYARD_DATA("search/docs", '
+    docs = json.loads(text.removeprefix(prefix).rstrip().removesuffix(");"))["docs"]
+    assert any(d[2] == SCRIPT for d in docs)

@@ -1,52 +1,116 @@
-// Instant search over the prebuilt index (search-index.js), and the assistant when the
-// catalog is served by `modelyard serve`. Results are built with textContent only.
+// Search over the chunked index (data/search/: docs.js, and t-<c>.js per first character
+// of a term), and the assistant when the catalog is served by `modelyard serve`. MiniSearch
+// (assets/minisearch.js) matches each word of the query against the terms of its chunk, by
+// prefix and by spelling; records are ranked by how well and how many words matched, and
+// the matched words are highlighted. Everything is built with textContent only.
 "use strict";
 
 const MAX_RESULTS = 50;
+const KIND_BONUS = { recipe: 0.3, model: 0.2, run: 0 };
 
-function score(entry, words) {
-  let total = 0;
-  for (const w of words) {
-    if (!entry.t.includes(w)) return -1;
-    if (entry.id === w) total += 100;
-    else if (entry.id.includes(w)) total += 20;
-    if (entry.n.toLowerCase().includes(w)) total += 10;
-    total += 1;
+function queryWords(query) {
+  const lowered = query.toLowerCase();
+  const words = lowered.match(/[a-z0-9]+/g) || [];
+  for (const whole of lowered.match(/[a-z0-9_]+/g) || []) {
+    if (whole.replace(/^_+|_+$/g, "").includes("_")) words.push(whole);
   }
-  return total + (entry.k === "recipe" ? 3 : entry.k === "model" ? 2 : 0);
+  return [...new Set(words)];
 }
 
-function search(index, query) {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (!words.length) return { hits: [], total: 0 };
-  const hits = [];
-  for (const entry of index) {
-    const s = score(entry, words);
-    if (s >= 0) hits.push([s, entry]);
+// within 1 edit from 5 letters, 2 from 8: "freshmrt" finds "freshmart", "acme" stays exact
+function maxEdits(word) { return word.length >= 8 ? 2 : word.length >= 5 ? 1 : 0; }
+
+const matchers = new Map(); // first character -> {search, postings}
+
+async function matcher(first) {
+  if (matchers.has(first)) return matchers.get(first);
+  const docs = await window.modelyard.load("search/docs");
+  let entry = null;
+  if (docs.chunks.includes(first)) {
+    const postings = await window.modelyard.load("search/t-" + first);
+    const mini = new MiniSearch({ fields: ["t"], storeFields: [], idField: "t", tokenize: (t) => [t] });
+    mini.addAll(Object.keys(postings).map((t) => ({ t })));
+    entry = { mini, postings };
   }
-  hits.sort((a, b) => b[0] - a[0] || a[1].id.localeCompare(b[1].id));
-  return { hits: hits.slice(0, MAX_RESULTS).map((h) => h[1]), total: hits.length };
+  matchers.set(first, entry);
+  return entry;
+}
+
+async function search(query) {
+  const words = queryWords(query);
+  const index = await window.modelyard.load("search/docs");
+  if (!words.length) return { hits: [], total: 0, words: [], size: index.docs.length };
+  const scores = new Map(); // record -> [score, words matched, matched terms]
+  for (const word of words) {
+    const m = await matcher(word[0]);
+    if (!m) continue;
+    const found = m.mini.search(word, {
+      prefix: (term) => term.length >= 2,
+      fuzzy: (term) => maxEdits(term) || false,
+      maxFuzzy: 2,
+      weights: { fuzzy: 0.35, prefix: 0.6 },
+      tokenize: (t) => [t],
+    });
+    const best = new Map(); // record -> [score, term] for this word
+    for (const hit of found) {
+      const quality = hit.id === word ? 1 : hit.score / (found[0].score || 1) * 0.8;
+      for (const [doc, weight] of m.postings[hit.id]) {
+        const value = quality * weight;
+        const had = best.get(doc);
+        if (!had || value > had[0]) best.set(doc, [value, hit.id]);
+      }
+    }
+    for (const [doc, [value, term]] of best) {
+      const had = scores.get(doc) || [0, 0, []];
+      scores.set(doc, [had[0] + value, had[1] + 1, had[2].concat(term)]);
+    }
+  }
+  // records matching every word first, then by score
+  const hits = [...scores.entries()]
+    .map(([doc, [score, count, terms]]) => ({ doc: index.docs[doc], score: score + (KIND_BONUS[index.docs[doc][0]] || 0), count, terms }))
+    .sort((a, b) => b.count - a.count || b.score - a.score || a.doc[1].localeCompare(b.doc[1]));
+  const all = hits.filter((h) => h.count === words.length);
+  const shown = all.length ? all : hits;
+  return { hits: shown.slice(0, MAX_RESULTS), total: shown.length, words, partial: !all.length, size: index.docs.length };
+}
+
+// `text` with the words that match any of `terms` (or start them) in <mark>
+function highlighted(text, terms) {
+  const out = document.createDocumentFragment();
+  const parts = text.split(/([A-Za-z0-9]+)/);
+  for (const part of parts) {
+    const lower = part.toLowerCase();
+    if (part && terms.some((t) => lower === t || (t.length >= 2 && lower.startsWith(t)) || t.split("_").includes(lower))) {
+      const mark = document.createElement("mark");
+      mark.textContent = part;
+      out.appendChild(mark);
+    } else if (part) out.appendChild(document.createTextNode(part));
+  }
+  return out;
 }
 
 function showResults(list, status, query, result) {
   list.replaceChildren();
-  for (const entry of result.hits) {
+  for (const hit of result.hits) {
+    const [kind, id, name, url, detail] = hit.doc;
     const li = document.createElement("li");
-    const kind = document.createElement("span");
-    kind.className = "kind";
-    kind.textContent = entry.k;
+    const badge = document.createElement("span");
+    badge.className = "kind";
+    badge.textContent = kind;
     const link = document.createElement("a");
-    link.href = "../" + entry.u;
-    link.textContent = entry.n;
-    const id = document.createElement("div");
-    id.className = "small muted mono";
-    id.textContent = entry.id + " · " + entry.d;
-    li.append(kind, link, id);
+    link.href = "../" + url;
+    link.appendChild(highlighted(name, hit.terms));
+    const line = document.createElement("div");
+    line.className = "small muted mono";
+    line.appendChild(highlighted(id, hit.terms));
+    line.appendChild(document.createTextNode(" · " + detail));
+    li.append(badge, link, line);
     list.appendChild(li);
   }
-  if (!query.trim()) status.textContent = "Type to search " + window.MODELYARD_SEARCH.length + " records.";
+  if (!query.trim()) status.textContent = "Type to search " + result.size + " records.";
   else if (!result.total) status.textContent = "Nothing matches “" + query + "”.";
   else status.textContent = result.total + " match" + (result.total === 1 ? "" : "es") +
+    (result.partial ? " for some of the words" : "") +
     (result.total > result.hits.length ? ", showing the best " + result.hits.length : "") + ".";
 }
 
@@ -95,9 +159,16 @@ function answerElement(data) {
   return box;
 }
 
-function setupChat() {
+async function setupChat() {
   const section = document.getElementById("chat");
   if (!section || !location.protocol.startsWith("http")) return;
+  // only modelyard serve answers the API itself (a static host has just the .json mirrors);
+  // until it has, the page says how to ask instead of offering a box that fails
+  const probe = await fetch(section.dataset.api + "recipes?limit=1").catch(() => null);
+  const body = probe && probe.ok ? await probe.json().catch(() => null) : null;
+  if (!body || !Array.isArray(body.recipes)) return;
+  const how = document.getElementById("ask-how");
+  if (how) how.hidden = true;
   section.hidden = false;
   const form = document.getElementById("chat-form");
   const log = document.getElementById("chat-log");
@@ -135,8 +206,16 @@ document.addEventListener("DOMContentLoaded", () => {
   const list = document.getElementById("results");
   const status = document.getElementById("search-status");
   const form = document.getElementById("search-form");
-  const index = window.MODELYARD_SEARCH || [];
-  const run = () => showResults(list, status, input.value, search(index, input.value));
+  let asked = 0;
+  const run = async () => {
+    const mine = ++asked;
+    const query = input.value;
+    const result = await search(query).catch((err) => {
+      status.textContent = "The search index could not be loaded: " + err.message;
+      return null;
+    });
+    if (result && mine === asked) showResults(list, status, query, result);  // the latest only
+  };
   const initial = new URLSearchParams(location.search).get("q");
   if (initial) input.value = initial;
   input.addEventListener("input", run);

@@ -38,14 +38,21 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _build(ctx: click.Context, out: str, base_url: str, full: bool) -> Any:
+def _build(
+    ctx: click.Context, out: str, base_url: str, full: bool, run_pages: bool | None = None
+) -> Any:
     from modelyard.site.build import build_site
 
     reg = open_registry(ctx)
     progress = _Progress()
     try:
         return build_site(
-            reg, Path(out), base_url=base_url, incremental=not full, progress=progress
+            reg,
+            Path(out),
+            base_url=base_url,
+            incremental=not full,
+            progress=progress,
+            run_pages=run_pages,
         )
     finally:
         progress.close()
@@ -71,11 +78,24 @@ def site() -> None:
     "https://org.github.io/repo (used for canonical links; pages link relatively either way).",
 )
 @click.option("--full", is_flag=True, help="Render every page again instead of only what changed.")
+@click.option(
+    "--run-pages/--no-run-pages",
+    default=None,
+    help="A page and a JSON mirror for every run. Default: only for a registry of at most "
+    "2,000 runs and snapshots; above, runs are shown from the catalog's data files.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.pass_context
-def build(ctx: click.Context, out: str, base_url: str, full: bool, as_json: bool) -> None:
+def build(
+    ctx: click.Context,
+    out: str,
+    base_url: str,
+    full: bool,
+    run_pages: bool | None,
+    as_json: bool,
+) -> None:
     """Render the registry into OUT/model-development/ and OUT/api/ml-development/."""
-    report = _build(ctx, out, base_url, full)
+    report = _build(ctx, out, base_url, full, run_pages)
     if as_json:
         click.echo(
             json.dumps(

@@ -304,6 +304,13 @@ class RegistrySettings(Record):
         "the parent and the child changed it: `replace` (the default: a conflict), `append`, "
         "or `{merge_by_key: FIELD}` for a list of mappings.",
     )
+    catalog_edit_url: str | None = Field(
+        None,
+        description="The catalog's 'Edit this file' link: a URL on the forge with `{path}` for "
+        "the file's path from the repository's top, e.g. "
+        "https://github.com/org/repo/edit/main/{path}.",
+        pattern=r"^https?://[^\s]*\{path\}[^\s]*$",
+    )
 
 
 class Recipe(Record):

@@ -14,6 +14,7 @@ from modelyard.server import errors, openapi
 from modelyard.server.access import RegistryAccess
 from modelyard.server.auth import require_token
 from modelyard.server.catalog import Catalog
+from modelyard.server.catalog import mirror_files as catalog_mirror_files
 from modelyard.server.catalog import mirrors as catalog_mirrors
 from modelyard.server.catalog import router as catalog_router
 from modelyard.server.limits import BodySizeLimit
@@ -86,6 +87,7 @@ def create_app(
     openapi.install(app)
 
     write_guard = [Depends(require_token)] if settings.auth_required else []
+    app.include_router(catalog_mirror_files)  # before the API: see json_mirror_file
     for noun in NOUNS:
         app.include_router(noun.reads, prefix=PREFIX)
         app.include_router(noun.writes, prefix=PREFIX, dependencies=write_guard)

@@ -151,6 +151,15 @@ async def catalog_page(request: Request, path: str) -> Response:
 
 
 mirrors = APIRouter(include_in_schema=False)
+mirror_files = APIRouter(include_in_schema=False)
+
+
+@mirror_files.get("/api/ml-development/{path:path}.json")
+async def json_mirror_file(request: Request, path: str) -> Response:
+    """`recipes/recipe_x.json` and every other mirror the catalog links to. Registered before
+    the API: no API path ends in `.json` (ids cannot hold a dot), but `/recipes/{recipe_id}`
+    would otherwise take `recipe_x.json` for an id and answer 404."""
+    return await json_mirror(request, f"{path}.json")
 
 
 @mirrors.get("/api/ml-development/{path:path}")

@@ -22,9 +22,10 @@ from jinja2 import TemplateError
 
 from modelyard.errors import InvalidValue
 from modelyard.site import rows
-from modelyard.site.data import load_catalog
+from modelyard.site.data import Catalog, load_catalog
 from modelyard.site.outputs import PAGES, Job, Site
 from modelyard.site.render import make_env, template_problem, template_sources
+from modelyard.site.shards import RUN_PAGES_UP_TO, directions
 from modelyard.storage.registry import Registry
 
 STATE_FILE = ".modelyard-site.json"
@@ -153,16 +154,30 @@ def build_site(
     base_url: str = "",
     incremental: bool = True,
     progress: Progress | None = None,
+    run_pages: bool | None = None,
 ) -> BuildReport:
     """Render the registry into `out`. With `incremental` (the default) only outputs whose
     inputs changed are rendered; without it every output is rendered again (files whose
-    bytes come out the same are still left untouched). Files of deleted records are removed."""
+    bytes come out the same are still left untouched). Files of deleted records are removed.
+    `run_pages`: a page and a JSON mirror for every run; None (the default) gives them to a
+    registry of at most RUN_PAGES_UP_TO runs and snapshots together."""
     with _BUILD_LOCK:
-        return _build(reg, Path(out), base_url, incremental, progress)
+        return _build(reg, Path(out), base_url, incremental, progress, run_pages)
+
+
+def wants_run_pages(cat: Catalog) -> bool:
+    """Whether runs get pages of their own by default: only while they stay few."""
+    records = len(cat.runs) + sum(len(s) for s in cat.snapshots.values())
+    return records <= RUN_PAGES_UP_TO
 
 
 def _build(
-    reg: Registry, out: Path, base_url: str, incremental: bool, progress: Progress | None
+    reg: Registry,
+    out: Path,
+    base_url: str,
+    incremental: bool,
+    progress: Progress | None,
+    run_pages: bool | None,
 ) -> BuildReport:
     global _SITE, _OLD, _OUT
     started = time.perf_counter()
@@ -171,7 +186,10 @@ def _build(
     cat = load_catalog(reg)
     # the digest reads every registry template and asset: a link among them stops the build here
     sources = template_sources(reg.root, reg.display)
-    site = Site(cat, rows.make_indexes(cat), make_env(sources), sources.digest(), base_url)
+    pages = wants_run_pages(cat) if run_pages is None else run_pages
+    ix = rows.make_indexes(cat, run_pages=pages)
+    ix.directions = directions(cat)
+    site = Site(cat, ix, make_env(sources), sources.digest(), base_url, run_pages=pages)
     old = _load_state(out)
     report = BuildReport(out=out, problems=list(cat.problems))
     files: dict[str, str] = {}

@@ -20,15 +20,20 @@ from modelyard.site.rows import (
     SNAPSHOT_ROWS,
     Indexes,
     alert_items,
+    alert_level,
     flatten,
     has_alerts,
     iso_text,
     model_row,
     recipe_ref,
+    run_href,
     run_row,
     short_time,
     text,
 )
+
+LANDING_ROWS = 200  # recipes and models listed on the landing page, at most
+LANDING_ALERTS = 50
 
 
 def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
@@ -72,7 +77,8 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
         if snaps and snaps[0].alerts_json:
             alerts.append(
                 {
-                    "model": model_row(ix, model, True),
+                    "model": model_row(ix, model, alert_level(snaps[0].alerts_json)),
+                    "level": alert_level(snaps[0].alerts_json),
                     "captured": short_time(snaps[0].captured_at),
                     "alerts": alert_items(snaps[0].alerts_json),
                 }
@@ -80,6 +86,7 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
     return {
         "title": cat.settings.name,
         "description": cat.settings.description or "",
+        "limit": LANDING_ROWS,
         "counts": {
             "recipes": len(cat.recipes),
             "models": len(cat.models),
@@ -87,18 +94,19 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
             "alerts": len(alerts),
         },
         "families": families,
-        "recipes": recipe_rows,
-        "models": model_rows,
+        # bounded whatever the registry holds: the rest is a search or an explorer away
+        "recipes": recipe_rows[:LANDING_ROWS],
+        "models": model_rows[:LANDING_ROWS],
         "models_by_status": by_status,
         "runs": [run_row(ix, r) for r in cat.runs[:RECENT_RUNS]],
-        "alerts": alerts,
+        "alerts": alerts[:LANDING_ALERTS],
         "filters": {
             "model_family": [str(f) for f in ModelFamily],
             "level": [str(lv) for lv in RecipeLevel],
             "recipe_status": [str(s) for s in RecipeStatus],
             "model_status": [str(s) for s in ModelStatus],
-            "tag": sorted({t for r in cat.recipes for t in r.tags}),
-            "owner": sorted({m.owner for m in cat.models}),
+            "tag": sorted({t for r in recipe_rows[:LANDING_ROWS] for t in r["tags"]}),
+            "owner": sorted({m["owner"] for m in model_rows[:LANDING_ROWS]}),
         },
         "built_at": iso_text(cat.built_at),
         "head": (cat.head or "")[:12],
@@ -273,6 +281,16 @@ def _rebase_preview(
     ]
 
 
+def sources(cat: Any, key: str) -> list[dict[str, str]]:
+    """A record's files: path, raw YAML, and the settings' `catalog_edit_url` link to edit
+    it ("" without one). Ids and paths are validated, so the link holds nothing else."""
+    template = cat.settings.catalog_edit_url or ""
+    return [
+        {"path": path, "yaml": text, "edit": template.replace("{path}", path) if template else ""}
+        for path, text in cat.sources.get(key, [])
+    ]
+
+
 def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
     """A recipe: metadata, lineage, resolved manifest with provenance, versions, example, users."""
     manifest, provenance = cat.resolved.get(recipe.id, ({}, {}))
@@ -376,6 +394,7 @@ def recipe_page(cat: Any, ix: Indexes, recipe: RecipeOut) -> dict[str, Any]:
         "runs": [run_row(ix, r) for r in runs[:PAGE_RUNS]],
         "runs_total": len(runs),
         "record": recipe.model_dump(mode="json"),
+        "sources": sources(cat, f"recipe:{recipe.id}"),
     }
 
 
@@ -418,7 +437,7 @@ def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
     runs = ix.runs_by_model.get(model.id, [])
     return {
         "title": model.name,
-        "model": model_row(ix, model, bool(latest and latest.alerts_json)),
+        "model": model_row(ix, model, alert_level(latest.alerts_json) if latest else ""),
         "description": model.description or "",
         "created": short_time(model.created_at),
         "statuses": [
@@ -456,11 +475,13 @@ def model_page(cat: Any, ix: Indexes, model: Model) -> dict[str, Any]:
                     for k, v in {**s.performance_metrics_json, **s.drift_metrics_json}.items()
                 ),
                 "alerts": ", ".join(s.alerts_json),
+                "level": alert_level(s.alerts_json),
             }
             for s in snaps[:SNAPSHOT_ROWS]
         ],
         "snapshots_total": len(snaps),
         "record": model.model_dump(mode="json"),
+        "sources": sources(cat, f"model:{model.id}"),
     }
 
 
@@ -479,15 +500,23 @@ def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
     metrics = []
     for name, value in sorted(run.metrics_json.items()):
         values = stats.get(name) or [value]
+        lower = ix.directions.get(name) == "lower"
+        # 1 is the best run: the lowest value of a metric where lower is better (MAPE)
+        better = (
+            bisect.bisect_left(values, value)
+            if lower
+            else len(values) - bisect.bisect_right(values, value)
+        )
         metrics.append(
             {
                 "name": name,
+                "better": "lower" if lower else "higher",
                 "value": f"{value:.4g}",
                 "runs": len(values),
                 "min": f"{values[0]:.4g}",
                 "median": f"{statistics.median(values):.4g}",
                 "max": f"{values[-1]:.4g}",
-                "rank": 1 + len(values) - bisect.bisect_right(values, value),
+                "rank": 1 + better,
             }
         )
     names = sorted(run.metrics_json)
@@ -497,6 +526,7 @@ def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
     siblings = [
         {
             "id": r.id,
+            "href": run_href(ix, r),
             "run_type": str(r.run_type),
             "status": str(r.status),
             "created": short_time(r.created_at),
@@ -521,74 +551,3 @@ def run_page(cat: Any, ix: Indexes, run: RunOut) -> dict[str, Any]:
         "logs": run.logs_text,
         "record": run.model_dump(mode="json"),
     }
-
-
-def search_entries(cat: Any, ix: Indexes) -> list[dict[str, str]]:
-    """The prebuilt search index: what each record is called and the text it is found by."""
-    entries = []
-    for r in cat.recipes:
-        manifest = cat.resolved.get(r.id, ({}, {}))[0]
-        words = " ".join(f"{p} {text(v)}" for p, v in flatten(manifest) if p)
-        entries.append(
-            {
-                "k": "recipe",
-                "id": r.id,
-                "n": r.name,
-                "u": f"recipes/{r.id}/index.html",
-                "d": f"{r.model_family} · {r.level} · {r.status}",
-                "t": " ".join(
-                    [
-                        r.id,
-                        r.name,
-                        *r.tags,
-                        str(r.model_family),
-                        str(r.level),
-                        str(r.status),
-                        r.description or "",
-                        words,
-                    ]
-                ).lower()[:4000],
-            }
-        )
-    for m in cat.models:
-        entries.append(
-            {
-                "k": "model",
-                "id": m.id,
-                "n": m.name,
-                "u": f"models/{m.id}/index.html",
-                "d": f"{m.model_family} · {m.status} · {m.owner}",
-                "t": " ".join(
-                    [
-                        m.id,
-                        m.name,
-                        m.owner,
-                        str(m.status),
-                        m.recipe_id,
-                        m.recipe_version_id,
-                        m.description or "",
-                    ]
-                ).lower(),
-            }
-        )
-    for run in cat.runs:
-        entries.append(
-            {
-                "k": "run",
-                "id": run.id,
-                "n": f"{run.run_type} run of {run.recipe_id}",
-                "u": f"runs/{run.id}/index.html",
-                "d": f"{run.status} · {short_time(run.created_at)}",
-                "t": " ".join(
-                    [
-                        run.id,
-                        run.recipe_id,
-                        run.model_id or "",
-                        str(run.run_type),
-                        str(run.status),
-                        *run.metrics_json,
-                    ]
-                ).lower(),
-            }
-        )
-    return entries

@@ -24,6 +24,7 @@ from modelyard.ops.history import History
 from modelyard.ops.manifests import Resolver
 from modelyard.ops.model_history import StatusChange, status_history
 from modelyard.ops.versions import list_versions
+from modelyard.storage import layout
 from modelyard.storage.registry import Registry
 
 
@@ -43,6 +44,9 @@ class Catalog:
     runs: list[RunOut]  # newest first, as the API lists them
     statuses: dict[str, list[StatusChange]]
     problems: list[str] = field(default_factory=list)
+    # "recipe:<id>" / "model:<id>" -> the record's files as (path from the repository's top,
+    # text), for the raw YAML and the "Edit this file" link of its page
+    sources: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def recipe(self, recipe_id: str) -> RecipeOut | None:
         return self._recipes.get(recipe_id)
@@ -90,6 +94,8 @@ def load_catalog(reg: Registry) -> Catalog:
         for m in models
     }
     runs = [load.run_out(reg, r) for r in load.runs(reg)]
+    sources = {f"recipe:{r.id}": _files(reg, _recipe_files(r.id)) for r in recipes}
+    sources.update({f"model:{m.id}": _files(reg, [layout.model_file(m.id)]) for m in models})
     return Catalog(
         settings=reg.settings,
         built_at=built_at,
@@ -103,4 +109,22 @@ def load_catalog(reg: Registry) -> Catalog:
         runs=runs,
         statuses=status_history(reg),
         problems=problems,
+        sources=sources,
     )
+
+
+def _recipe_files(recipe_id: str) -> list[Any]:
+    return [
+        layout.recipe_file(recipe_id),
+        layout.manifest_file(recipe_id),
+        layout.synthetic_file(recipe_id),
+    ]
+
+
+def _files(reg: Registry, rels: list[Any]) -> list[tuple[str, str]]:
+    out = []
+    for rel in rels:
+        data = reg.read_bytes(rel)
+        if data is not None:
+            out.append((reg.display(rel), data.decode("utf-8", errors="replace")))
+    return out

@@ -15,9 +15,10 @@ from pydantic import BaseModel
 from modelyard.domain.records import ModelList, RecipeList, RunList, SnapshotList, VersionList
 from modelyard.ops.common import DEFAULT_LIMIT
 from modelyard.site import context as ctx
-from modelyard.site import rows
+from modelyard.site import rows, search
 from modelyard.site.data import Catalog
-from modelyard.site.render import json_for_script, template_problem
+from modelyard.site.render import template_problem
+from modelyard.site.shards import DATA, RunData, script
 
 PAGES = "model-development"
 API = "api/ml-development"
@@ -48,6 +49,7 @@ class Site:
     env: Environment
     digest: str
     base_url: str
+    run_pages: bool = True  # a page and a mirror per run (small registries), else data files only
 
     # -- helpers -------------------------------------------------------------------------
     def page(self, rel: str, template: str, context: dict[str, Any]) -> Output:
@@ -83,23 +85,39 @@ class Site:
 
         return f"{API}/{rel}", key, render
 
-    def paged(self, rel: str, key: str, items: list[Any], total_model: Any) -> Iterator[Output]:
+    def data(self, name: str, payload: Any) -> Output:
+        """A data file at `model-development/data/<name>.js`, keyed by its bytes."""
+        body = script(name, payload)
+        return f"{PAGES}/{DATA}/{name}.js", _hash(body), lambda: body
+
+    def paged(
+        self, rel: str, key: str, items: list[Any], total_model: Any, total: int | None = None
+    ) -> Iterator[Output]:
         """A list endpoint's default response at `<rel>.json`, and its later pages (what
-        `?offset=N` would give) at `<rel>/page-<n>.json`."""
+        `?offset=N` would give) at `<rel>/page-<n>.json`; `total` when `items` holds only
+        the first pages of a longer list."""
         pages = max(1, -(-len(items) // DEFAULT_LIMIT))
         for n in range(pages):
             chunk = items[n * DEFAULT_LIMIT : (n + 1) * DEFAULT_LIMIT]
             yield self.mirror(
                 f"{rel}.json" if n == 0 else f"{rel}/page-{n + 1}.json",
-                total_model(**{key: chunk, "total": len(items)}),
+                total_model(**{key: chunk, "total": len(items) if total is None else total}),
             )
 
     # -- jobs ----------------------------------------------------------------------------
     def jobs(self) -> list[Job]:
-        out: list[Job] = [("index", ""), ("chat", ""), ("search", ""), ("lists", "")]
+        out: list[Job] = [
+            ("index", ""),
+            ("chat", ""),
+            ("search", ""),
+            ("lists", ""),
+            ("explorer", ""),
+        ]
+        out += [("month", m) for m in self.runs.months]
         out += [("recipe", r.id) for r in self.cat.recipes]
         out += [("model", m.id) for m in self.cat.models]
-        out += [("run", r.id) for r in self.cat.runs]
+        if self.run_pages:
+            out += [("run", r.id) for r in self.cat.runs]
         return out
 
     def outputs(self, job: Job) -> Iterator[Output]:
@@ -110,35 +128,54 @@ class Site:
         elif kind == "chat":
             yield self.page("chat/index.html", "chat.html", {"title": "Search and ask"})
         elif kind == "search":
-            entries = ctx.search_entries(cat, ix)
-            body = b"window.MODELYARD_SEARCH = " + str(json_for_script(entries)).encode() + b";\n"
-            yield f"{PAGES}/search-index.js", _hash(body), lambda: body
+            docs, chunks = search.build(cat, ix)
+            yield self.data("search/docs", {"docs": docs, "chunks": sorted(chunks)})
+            for first, chunk in chunks.items():
+                yield self.data(f"search/t-{first}", chunk)
         elif kind == "lists":
             yield from self.paged("recipes", "recipes", cat.recipes, RecipeList)
             yield from self.paged("models", "models", cat.models, ModelList)
-            yield from self.paged("runs", "runs", cat.runs, RunList)
+            runs = cat.runs if self.run_pages else cat.runs[:DEFAULT_LIMIT]
+            yield from self.paged("runs", "runs", runs, RunList, total=len(cat.runs))
+        elif kind == "explorer":
+            yield self.data("runs/index", self.runs.index())
+            for rel, template, title in EXPLORER_PAGES:
+                extra = {"total": len(cat.runs)} if template == "runs.html" else {}
+                yield self.page(rel, template, {"title": title, **extra})
+        elif kind == "month":
+            yield self.data(f"runs/{ident}/rows", self.runs.month_rows(ident))
+            for number in range(self.runs.buckets[ident]):
+                yield self.data(f"runs/{ident}/{number}", self.runs.bucket(ident, number))
         elif kind == "recipe":
             recipe = ix.recipes[ident]
             yield self.page(
-                f"recipes/{ident}/index.html", "recipe.html", ctx.recipe_page(cat, ix, recipe)
+                f"recipes/{ident}/index.html",
+                "recipe.html",
+                {**ctx.recipe_page(cat, ix, recipe), "mirrors": self.run_pages},
             )
             yield self.mirror(f"recipes/{ident}.json", recipe)
+            yield self.data(f"recipes/{ident}", self.runs.recipe_rows(ident))
             versions = cat.versions.get(ident, [])
             yield self.mirror(
                 f"recipes/{ident}/versions.json",
                 VersionList(versions=versions, total=len(versions)),
             )
-            for v in versions:
-                yield self.mirror(f"recipes/{ident}/versions/{v.version_id}.json", v)
+            if self.run_pages:  # a large registry's versions are in versions.json
+                for v in versions:
+                    yield self.mirror(f"recipes/{ident}/versions/{v.version_id}.json", v)
             example = cat.synthetic.get(ident)
             if example is not None:
                 yield self.mirror(f"recipes/{ident}/synthetic-example.json", example)
         elif kind == "model":
             model = ix.models[ident]
             yield self.page(
-                f"models/{ident}/index.html", "model.html", ctx.model_page(cat, ix, model)
+                f"models/{ident}/index.html",
+                "model.html",
+                {**ctx.model_page(cat, ix, model), "mirrors": self.run_pages},
             )
             yield self.mirror(f"models/{ident}.json", model)
+            if not self.run_pages:  # a large registry: the model page shows the snapshots
+                return
             yield from self.paged(
                 f"models/{ident}/monitoring",
                 "snapshots",
@@ -152,3 +189,11 @@ class Site:
 
     def __post_init__(self) -> None:
         self.run_by_id = {r.id: r for r in self.cat.runs}
+        self.runs = RunData(self.cat, self.ix)
+
+
+EXPLORER_PAGES = [
+    ("runs/index.html", "runs.html", "Runs"),
+    ("runs/view.html", "run_view.html", "Run"),
+    ("runs/compare.html", "compare.html", "Compare runs"),
+]

@@ -60,6 +60,8 @@ class Indexes:
     recipes: dict[str, RecipeOut] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
     run_position: dict[str, int] = field(default_factory=dict)  # index in runs_by_recipe
+    run_pages: bool = True  # runs have pages of their own, else the run view shows them
+    directions: dict[str, str] = field(default_factory=dict)  # metric -> "lower"/"higher" better
     _metrics: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
     def recipe_metrics(self, recipe_id: str) -> dict[str, list[float]]:
@@ -74,8 +76,8 @@ class Indexes:
         return self._metrics[recipe_id]
 
 
-def make_indexes(cat: Any) -> Indexes:
-    ix = Indexes()
+def make_indexes(cat: Any, run_pages: bool = True) -> Indexes:
+    ix = Indexes(run_pages=run_pages)
     for recipe in cat.recipes:
         ix.recipes[recipe.id] = recipe
         if recipe.parent_id:
@@ -114,9 +116,18 @@ def version_anchor(recipe_id: str, ref: str) -> str | None:
     return make_version_id(recipe_id, number) if number else None
 
 
+def run_href(ix: Indexes, run: RunOut) -> str:
+    """Where a run is shown, relative to `model-development/`: its own page, or the run view
+    with its id and the month its data file is in."""
+    if ix.run_pages:
+        return f"runs/{run.id}/index.html"
+    return f"runs/view.html?id={run.id}&m={iso_text(run.created_at)[:7]}"
+
+
 def run_row(ix: Indexes, run: RunOut) -> dict[str, Any]:
     return {
         "id": run.id,
+        "href": run_href(ix, run),
         "run_type": str(run.run_type),
         "status": str(run.status),
         "recipe": recipe_ref(ix, run.recipe_id),
@@ -132,7 +143,7 @@ def run_row(ix: Indexes, run: RunOut) -> dict[str, Any]:
     }
 
 
-def model_row(ix: Indexes, model: Model, alerts: bool) -> dict[str, Any]:
+def model_row(ix: Indexes, model: Model, alerts: str) -> dict[str, Any]:
     return {
         "id": model.id,
         "name": model.name,
@@ -183,9 +194,19 @@ def version_label(recipe_id: str, ref: str) -> str:
     return version_number(recipe_id, ref) or ref
 
 
-def has_alerts(cat: Any, model_id: str) -> bool:
+def alert_level(alerts: dict[str, Any]) -> str:
+    """The worst severity among a snapshot's alerts: `alert`, `warn`, `info`, or "" for none.
+    An alert that names no severity counts as an alert: it was raised, and nothing says less."""
+    if not alerts:
+        return ""
+    found = {item["severity"] or "alert" for item in alert_items(alerts)}
+    return next(level for level in ("alert", "warn", "info") if level in found)
+
+
+def has_alerts(cat: Any, model_id: str) -> str:
+    """The level of the model's latest snapshot's alerts ("" when it has none)."""
     snaps = cat.snapshots.get(model_id) or []
-    return bool(snaps and snaps[0].alerts_json)
+    return alert_level(snaps[0].alerts_json) if snaps else ""
 
 
 # ---- pages ------------------------------------------------------------------------------

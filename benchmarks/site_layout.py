@@ -1,0 +1,123 @@
+"""The catalog of a large registry: how many files and bytes it is (static hosts cap both),
+how long a full build takes with two workers and how much memory it peaks at, and what a
+rebuild after one new run costs against it.
+
+    python benchmarks/generate.py --size large /tmp/reg-large      # once
+    python benchmarks/site_layout.py --registry /tmp/reg-large
+
+The registry is cloned first (the new run is committed to the clone). Each build is a whole
+`python -m modelyard site build` process with MODELYARD_SITE_WORKERS=2, timed from outside,
+its peak resident memory read from the kernel (`wait4`). Prints JSON, and exits 1 when a
+limit is broken: at most 20,000 files and 500 MB, a rebuild after one run at most 5% of the
+full build (reported, so the figure is there to read either way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_FILES = 20_000
+MAX_BYTES = 500 * 1024 * 1024
+MAX_REBUILD = 0.05
+
+
+def build(registry: Path, out: Path, *extra: str) -> dict[str, Any]:
+    env = {**os.environ, "MODELYARD_SITE_WORKERS": "2", "PYTHONPATH": str(ROOT / "src")}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "modelyard", "--registry", str(registry), "site", "build"),
+            *("--out", str(out), "--json", *extra),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert proc.stdout is not None
+    report = json.loads(proc.stdout.read())
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"site build failed with status {status}")
+    return {
+        "seconds": round(seconds, 1),
+        "peak_mb": round(usage.ru_maxrss / 1024),
+        "files": report["files"],
+        "written": report["written"],
+    }
+
+
+def size_of(folder: Path) -> tuple[int, int]:
+    files = total = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            files += 1
+            total += path.stat().st_size
+    return files, total
+
+
+def add_run(registry: Path) -> str:
+    sys.path.insert(0, str(ROOT / "src"))
+    from modelyard.ops import recipes, runs
+    from modelyard.storage.registry import Registry
+
+    reg = Registry(registry)
+    recipe = recipes.list_recipes(reg, limit=1).recipes[0]
+    run = runs.create_run(
+        reg, {"recipe_id": recipe.id, "recipe_version_id": recipe.version, "run_type": "eval"}
+    )
+    return run.id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--registry", type=Path, required=True, help="a generated repository")
+    parser.add_argument("--folder", type=Path, help="work folder (default: a new temporary one)")
+    args = parser.parse_args()
+    work = args.folder or Path(tempfile.mkdtemp(prefix="modelyard-site-layout-"))
+    clone = work / "repo"
+    if clone.exists():
+        shutil.rmtree(clone)
+    subprocess.run(["git", "clone", "-q", str(args.registry), str(clone)], check=True)
+    registry = clone / "registry"
+    out = work / "site"
+    shutil.rmtree(out, ignore_errors=True)
+
+    full = build(registry, out)
+    files, total = size_of(out)
+    run_id = add_run(registry)
+    rebuild = build(registry, out)
+    result = {
+        "full": full,
+        "files": files,
+        "mb": round(total / 1024 / 1024, 1),
+        "rebuild_after_one_run": rebuild,
+        "rebuild_ratio": round(rebuild["seconds"] / full["seconds"], 3),
+        "new_run": run_id,
+        "load_average": os.getloadavg(),
+    }
+    print(json.dumps(result, indent=2))
+    broken = []
+    if files > MAX_FILES:
+        broken.append(f"{files} files > {MAX_FILES}")
+    if total > MAX_BYTES:
+        broken.append(f"{total} bytes > {MAX_BYTES}")
+    if result["rebuild_ratio"] > MAX_REBUILD:
+        broken.append(f"rebuild {result['rebuild_ratio']:.1%} of a full build > {MAX_REBUILD:.0%}")
+    if broken:
+        print("limits broken: " + "; ".join(broken), file=sys.stderr)
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
