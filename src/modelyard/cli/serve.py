@@ -59,6 +59,55 @@ from modelyard.cli.common import open_registry
     "(slower on a large registry; for previewing edits in your own clone).",
 )
 @click.option(
+    "--remote",
+    "remote",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[NAME]",
+    help="Be the team's gateway to this git remote (default: the branch's upstream remote, "
+    "else origin): fetch what others push, push every write (docs/team.md).",
+)
+@click.option(
+    "--remote-branch",
+    default=None,
+    metavar="BRANCH",
+    help="The remote's branch to follow and push to (default: the branch's upstream, "
+    "else the same name).",
+)
+@click.option(
+    "--ack",
+    type=click.Choice(["remote", "local"]),
+    default="remote",
+    show_default=True,
+    help="With --remote: answer a write once the push holding it succeeded (remote), or once "
+    "it is committed in this clone (local: faster, a weaker promise).",
+)
+@click.option(
+    "--batch-interval",
+    type=click.FloatRange(min=0.05),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --remote: the least time between two pushes; every write in between goes "
+    "in the next push.",
+)
+@click.option(
+    "--push-budget",
+    type=click.IntRange(min=1),
+    default=6,
+    show_default=True,
+    metavar="N",
+    help="With --remote: at most N push attempts a minute, whatever the write rate.",
+)
+@click.option(
+    "--fetch-interval",
+    type=click.FloatRange(min=0.05),
+    default=None,
+    metavar="SECONDS",
+    help="With --remote: how often to fetch when no write waits (default: the batching interval).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -76,6 +125,12 @@ def serve(
     max_body_bytes: int | None,
     site_dir: str | None,
     worktree: bool,
+    remote: str | None,
+    remote_branch: str | None,
+    ack: str,
+    batch_interval: float,
+    push_budget: int,
+    fetch_interval: float | None,
     log_level: str,
 ) -> None:
     """Serve the seed's HTTP API at /api/ml-development, the catalog at /model-development/
@@ -85,7 +140,7 @@ def serve(
     """
     import uvicorn
 
-    from modelyard.errors import GitError
+    from modelyard.errors import GitError, InvalidValue
     from modelyard.server.app import create_app
     from modelyard.server.settings import (
         ServerSettings,
@@ -101,12 +156,31 @@ def serve(
             f"{reg.root} is not inside a git repository, so writes could not be committed",
             action="run `git init` there first, or serve a registry made by `modelyard init`",
         )
+    gateway = None
+    if remote is not None:
+        from modelyard.server.gateway import GatewaySettings
+        from modelyard.storage.upstream import resolve_upstream
+
+        if worktree:
+            raise InvalidValue(
+                "--remote serves the committed state; it cannot be combined with --worktree"
+            )
+        found = resolve_upstream(reg.git, remote or None, remote_branch)
+        gateway = GatewaySettings(
+            remote=found.remote,
+            branch=found.branch,
+            ack="local" if ack == "local" else "remote",
+            batch_interval=batch_interval,
+            push_budget=push_budget,
+            fetch_interval=fetch_interval,
+        )
     settings = ServerSettings(
         tokens=load_tokens(tokens_file, reg.worktree),
         cors_origins=cors_from_env(cors_origins),
         max_body_bytes=max_body_from_env(max_body_bytes),
         site_dir=Path(site_dir).resolve() if site_dir else None,
         worktree=worktree,
+        gateway=gateway,
     )
     check_exposure(host, settings, insecure)
     app = create_app(reg, settings)
@@ -118,4 +192,20 @@ def serve(
     )
     click.echo(f"Serving {reg.root} at http://{shown}:{port}/; {writes}", err=True)
     click.echo("  API /api/ml-development   docs /docs   catalog /model-development/", err=True)
+    if gateway is not None:
+        click.echo(
+            f"  gateway to {gateway.remote}/{gateway.branch}: ack {gateway.ack}, "
+            f"a push at most every {gateway.slot:g} s",
+            err=True,
+        )
+    if gateway is not None:
+        import logging
+
+        # the gateway says what it pushed, dropped and recovered in the server's log
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger = logging.getLogger("modelyard.gateway")
+        logger.addHandler(handler)
+        logger.setLevel(log_level.upper())
+        logger.propagate = False
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False)
