@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -124,6 +125,78 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, defer_build=True)
 
 
+# a remote's or branch's name, by git's rules kept simple: no spaces, no leading `-` (git would
+# read it as an option), no `..`, `//` or trailing `/`, `.` or `.lock`
+GIT_NAME = r"^[A-Za-z0-9_][A-Za-z0-9._/-]*$"
+
+
+def _git_name(value: str | None) -> str | None:
+    if value is not None and (
+        ".." in value or "//" in value or value.endswith(("/", ".", ".lock"))
+    ):
+        raise ValueError(f"{value!r} is not a name git accepts for a remote or a branch")
+    return value
+
+
+class PushPolicy(StrEnum):
+    never = "never"
+    always = "always"
+
+
+class RemoteSettings(Record):
+    """`remote:` in `registry/modelyard.yaml`: how this registry shares its commits through \
+a git remote (`modelyard sync`, `--push`, `modelyard serve --remote`)."""
+
+    name: Annotated[str, AfterValidator(_git_name)] = Field(
+        "origin",
+        pattern=GIT_NAME,
+        description="The git remote to fetch from and push to. "
+        "Overridden by --remote or $MODELYARD_REMOTE.",
+    )
+    branch: Annotated[str | None, AfterValidator(_git_name)] = Field(
+        None,
+        pattern=GIT_NAME,
+        description="The branch on the remote. Default: the current branch's upstream "
+        "(`git branch --set-upstream-to`), else the branch of the same name. "
+        "Overridden by --branch or $MODELYARD_REMOTE_BRANCH.",
+    )
+    push: PushPolicy = Field(
+        PushPolicy.never,
+        description="`always`: every mutating command pushes as if given --push "
+        "(--no-push skips it once); `never`: only with --push. Overridden by $MODELYARD_PUSH.",
+    )
+    batch_interval: float = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description="Seconds a gateway (`modelyard serve --remote`) gathers writes before it "
+        "pushes them together. Overridden by $MODELYARD_BATCH_INTERVAL.",
+    )
+    push_budget: int = Field(
+        6,
+        ge=1,
+        le=600,
+        description="At most this many pushes a minute from a gateway, whatever the write rate "
+        "(GitHub recommends no more than 6 a minute per repository). "
+        "Overridden by $MODELYARD_PUSH_BUDGET.",
+    )
+    retry_tries: int = Field(
+        8,
+        ge=1,
+        le=100,
+        description="A push the remote refuses because others pushed first is fetched, "
+        "rebased and pushed again, at most this many times in all. "
+        "Overridden by --tries or $MODELYARD_SYNC_TRIES.",
+    )
+    retry_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="... and for at most this many seconds, waiting a jittered, growing "
+        "pause between tries. Overridden by --timeout or $MODELYARD_SYNC_SECONDS.",
+    )
+
+
 class RegistrySettings(Record):
     """`registry/modelyard.yaml`: the registry's own settings and policies."""
 
@@ -143,6 +216,11 @@ class RegistrySettings(Record):
         True, description="A model may enter production only when its recipe is approved."
     )
     catalog_url: str | None = Field(None, description="Where the static catalog is published.")
+    remote: RemoteSettings | None = Field(
+        None,
+        description="Sharing the registry through a git remote; when absent, commands never "
+        "push and `modelyard sync` uses the defaults (remote `origin`, the upstream branch).",
+    )
 
 
 class Recipe(Record):
