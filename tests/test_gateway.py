@@ -426,3 +426,26 @@ def test_an_update_that_conflicts_upstream_is_409_and_leaves_nothing(tmp_path: P
         assert "slow_side" not in all_history(repo)
     check_linear_and_clean(remote, fast, slow)
     assert git(slow, "status", "--porcelain") == ""
+
+
+def test_the_settings_remote_section_makes_a_gateway(tmp_path: Path) -> None:
+    remote = seed_remote(tmp_path)
+    person = clone(str(remote), tmp_path / "person")
+    settings = person / "registry" / "modelyard.yaml"
+    settings.write_text(
+        settings.read_text() + "remote:\n  name: origin\n  batch_interval: 0.5\n  push_budget: 90\n"
+    )
+    git(person, "commit", "-qam", "Share the registry through origin")
+    git(person, "push", "-q", "origin", "main")
+    g = clone(str(remote), tmp_path / "g")
+    with running_server(g / "registry", log_dir=tmp_path) as server:
+        assert health(server)["push_slot_seconds"] == 60 / 90  # the budget's slot is longer
+        status, run = new_run(server, "by settings")
+        assert status == 201
+        assert run_path(run["id"]) in remote_paths(remote)  # acknowledged once pushed
+    with running_server(g / "registry", "--no-remote", log_dir=tmp_path) as server:
+        with urllib.request.urlopen(server.url("/healthz"), timeout=30) as resp:
+            assert json.loads(resp.read()) == {"status": "ok"}
+        status, run = new_run(server, "local only")
+        assert status == 201
+    assert run_path(run["id"]) not in remote_paths(remote)

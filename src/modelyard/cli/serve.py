@@ -65,40 +65,47 @@ from modelyard.cli.common import open_registry
     flag_value="",
     default=None,
     metavar="[NAME]",
-    help="Be the team's gateway to this git remote (default: the branch's upstream remote, "
-    "else origin): fetch what others push, push every write (docs/team.md).",
+    help="Be the team's gateway to this git remote (default: `remote: name:` in the "
+    "settings, else origin): fetch what others push, push every write (docs/team.md). "
+    "A `remote:` section in the settings makes the server a gateway without it.",
 )
 @click.option(
-    "--remote-branch",
+    "--no-remote",
+    is_flag=True,
+    help="Commit in this clone only, even when the settings have a `remote:` section.",
+)
+@click.option(
+    "--branch",
+    "remote_branch",
     default=None,
     metavar="BRANCH",
-    help="The remote's branch to follow and push to (default: the branch's upstream, "
-    "else the same name).",
+    help="With a remote: its branch to follow and push to (default: `remote: branch:`, "
+    "else the branch's upstream, else the same name; also $MODELYARD_REMOTE_BRANCH).",
 )
 @click.option(
     "--ack",
     type=click.Choice(["remote", "local"]),
-    default="remote",
-    show_default=True,
-    help="With --remote: answer a write once the push holding it succeeded (remote), or once "
-    "it is committed in this clone (local: faster, a weaker promise).",
+    default=None,
+    help="With a remote: answer a write once the push holding it succeeded (remote, the "
+    "default), or once it is committed in this clone (local: faster, a weaker promise; "
+    "also $MODELYARD_ACK).",
 )
 @click.option(
     "--batch-interval",
     type=click.FloatRange(min=0.05),
-    default=10.0,
-    show_default=True,
+    default=None,
     metavar="SECONDS",
-    help="With --remote: the least time between two pushes; every write in between goes "
-    "in the next push.",
+    help="With a remote: the least time between two pushes; every write in between goes "
+    "in the next push (default: `remote: batch_interval:`, else 10; also "
+    "$MODELYARD_BATCH_INTERVAL).",
 )
 @click.option(
     "--push-budget",
     type=click.IntRange(min=1),
-    default=6,
-    show_default=True,
+    default=None,
     metavar="N",
-    help="With --remote: at most N push attempts a minute, whatever the write rate.",
+    help="With a remote: at most N push attempts a minute, whatever the write rate "
+    "(default: `remote: push_budget:`, else 6; also $MODELYARD_PUSH_BUDGET).",
 )
 @click.option(
     "--fetch-interval",
@@ -126,10 +133,11 @@ def serve(
     site_dir: str | None,
     worktree: bool,
     remote: str | None,
+    no_remote: bool,
     remote_branch: str | None,
-    ack: str,
-    batch_interval: float,
-    push_budget: int,
+    ack: str | None,
+    batch_interval: float | None,
+    push_budget: int | None,
     fetch_interval: float | None,
     log_level: str,
 ) -> None:
@@ -157,22 +165,24 @@ def serve(
             action="run `git init` there first, or serve a registry made by `modelyard init`",
         )
     gateway = None
-    if remote is not None:
-        from modelyard.server.gateway import GatewaySettings
-        from modelyard.storage.upstream import resolve_upstream
+    wanted = remote is not None or (reg.settings.remote is not None and not worktree)
+    if wanted and not no_remote:
+        from modelyard.server.gateway import GatewayOptions, gateway_settings
 
         if worktree:
             raise InvalidValue(
                 "--remote serves the committed state; it cannot be combined with --worktree"
             )
-        found = resolve_upstream(reg.git, remote or None, remote_branch)
-        gateway = GatewaySettings(
-            remote=found.remote,
-            branch=found.branch,
-            ack="local" if ack == "local" else "remote",
-            batch_interval=batch_interval,
-            push_budget=push_budget,
-            fetch_interval=fetch_interval,
+        gateway = gateway_settings(
+            reg,
+            GatewayOptions(
+                remote=remote or None,
+                branch=remote_branch,
+                ack=ack,
+                batch_interval=batch_interval,
+                push_budget=push_budget,
+                fetch_interval=fetch_interval,
+            ),
         )
     settings = ServerSettings(
         tokens=load_tokens(tokens_file, reg.worktree),

@@ -24,6 +24,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -38,7 +39,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modelyard.errors import GitError, ModelyardError
+from modelyard.errors import GitError, InvalidValue, ModelyardError
 from modelyard.storage import upstream as up
 from modelyard.storage.git import Git
 from modelyard.storage.registry import Registry
@@ -69,6 +70,62 @@ class GatewaySettings:
     @property
     def fetch_every(self) -> float:
         return self.fetch_interval if self.fetch_interval is not None else self.batch_interval
+
+
+ENV_REMOTE = "MODELYARD_REMOTE"
+ENV_BRANCH = "MODELYARD_REMOTE_BRANCH"
+ENV_ACK = "MODELYARD_ACK"
+ENV_INTERVAL = "MODELYARD_BATCH_INTERVAL"
+ENV_BUDGET = "MODELYARD_PUSH_BUDGET"
+
+
+@dataclass(frozen=True)
+class GatewayOptions:
+    """What `modelyard serve` was told; None: not given."""
+
+    remote: str | None = None
+    branch: str | None = None
+    ack: str | None = None
+    batch_interval: float | None = None
+    push_budget: int | None = None
+    fetch_interval: float | None = None
+
+
+def _env_number(name: str, kind: type[float] | type[int], least: float) -> float | None:
+    text = os.environ.get(name)
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        raise InvalidValue(f"${name} must be a number (got {text!r})") from None
+    if value < least:
+        raise InvalidValue(f"${name} must be at least {least:g} (got {text})")
+    return value
+
+
+def gateway_settings(reg: Registry, given: GatewayOptions) -> GatewaySettings:
+    """A gateway's settings: each from the option, else its environment variable, else the
+    registry's `remote:` settings, else the default; the remote and branch checked in git."""
+    section = reg.settings.remote
+    ack = given.ack or os.environ.get(ENV_ACK) or "remote"
+    if ack not in ("remote", "local"):
+        raise InvalidValue(f"${ENV_ACK} must be `remote` or `local` (got {ack!r})")
+    interval = given.batch_interval or _env_number(ENV_INTERVAL, float, 0.05)
+    budget = given.push_budget or _env_number(ENV_BUDGET, int, 1)
+    found = up.resolve_upstream(
+        reg.git,
+        given.remote or os.environ.get(ENV_REMOTE) or (section.name if section else None),
+        given.branch or os.environ.get(ENV_BRANCH) or (section.branch if section else None),
+    )
+    return GatewaySettings(
+        remote=found.remote,
+        branch=found.branch,
+        ack="local" if ack == "local" else "remote",
+        batch_interval=float(interval or (section.batch_interval if section else DEFAULT_INTERVAL)),
+        push_budget=int(budget or (section.push_budget if section else DEFAULT_BUDGET)),
+        fetch_interval=given.fetch_interval,
+    )
 
 
 class Ticket:
@@ -202,11 +259,16 @@ class Gateway:
         )
 
     def stop(self) -> None:
-        """One last push of what waits, if the budget allows it now."""
+        """One last push of what waits (after waiting for its slot, one slot at most), so a
+        gateway stopped on purpose leaves nothing behind that it acknowledged."""
         git = self._git()
         waiting = git.current_head() not in (None, self.base)
-        if self.unavailable is None and waiting and self._next_attempt() <= time.monotonic():
-            self._cycle(push=True)
+        if self.unavailable is None and waiting:
+            time.sleep(max(0.0, min(self._next_attempt() - time.monotonic(), self.settings.slot)))
+            try:
+                self._cycle(push=True)
+            except ModelyardError as exc:
+                log.error("gateway: the last push failed: %s", exc)
         head = git.current_head()
         if head is not None and head != self.base:
             log.warning(
@@ -464,6 +526,7 @@ class UpstreamHeader:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
+
         async def tagged(message: Message) -> None:
             base = self.gateway.base  # when the answer starts: a write's is after its push
             if message["type"] == "http.response.start" and base:
