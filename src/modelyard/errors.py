@@ -152,3 +152,10 @@ class IndexBusy(GitError):
 
 class LockTimeout(ModelyardError):
     http_status = 503
+
+
+class RemoteUnavailable(GitError):
+    """The git remote cannot be reached or refuses who we are (network, authentication):
+    git's own message, with what to do. Nothing local is lost."""
+
+    http_status = 503

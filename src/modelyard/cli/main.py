@@ -42,6 +42,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "modelyard.cli.schema:schema",
         "Export the JSON Schemas of registry files for editors.",
     ),
+    "sync": (
+        "modelyard.cli.sync:sync",
+        "Fetch, replay local commits onto the remote's branch, push.",
+    ),
+    "clone": (
+        "modelyard.cli.clone:clone",
+        "Clone a team registry; --writer: a small clone for jobs that add runs.",
+    ),
     "serve": ("modelyard.cli.serve:serve", "Serve the seed HTTP API, its docs and the catalog."),
     "chat": (
         "modelyard.cli.chat:chat",

@@ -17,6 +17,7 @@ from modelyard.cli.common import (
     table,
 )
 from modelyard.cli.options import choice, model_id_argument
+from modelyard.cli.sync import push_option
 from modelyard.domain.enums import ModelFamily, ModelStatus
 
 
@@ -106,6 +107,7 @@ def get(ctx: click.Context, model_id: str, as_json: bool) -> None:
 @click.option("--id", "id_", help="Choose the id (default: made from the name).")
 @click.option("--description", help="What the model is for.")
 @json_option
+@push_option
 @click.pass_context
 def register(
     ctx: click.Context,
@@ -144,6 +146,7 @@ def register(
 @click.option("--description", help="New description.")
 @click.option("--updated-by", help="Author of the commit.")
 @json_option
+@push_option
 @click.pass_context
 def update(
     ctx: click.Context,

@@ -16,6 +16,7 @@ from modelyard.cli.common import (
     table,
 )
 from modelyard.cli.options import key_values, model_id_argument
+from modelyard.cli.sync import push_option
 
 
 def snapshots_table(result: Any) -> str:
@@ -74,6 +75,7 @@ def list_(ctx: click.Context, model_id: str, limit: int, offset: int, as_json: b
 @click.option("--captured-at", help="When it was captured (ISO 8601; default now).")
 @click.option("--created-by", help="Author of the commit.")
 @json_option
+@push_option
 @click.pass_context
 def create(
     ctx: click.Context,

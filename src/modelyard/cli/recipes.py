@@ -18,6 +18,7 @@ from modelyard.cli.common import (
     table,
 )
 from modelyard.cli.options import choice, recipe_id_argument
+from modelyard.cli.sync import push_option
 from modelyard.domain.enums import ModelFamily, RecipeLevel, RecipeStatus
 
 
@@ -136,6 +137,7 @@ def _at(data: Any, path: list[str]) -> Any:
 @click.option("--change-note", help="Commit message of version 1.0.0.")
 @click.option("--created-by", help="Author of the commit, e.g. 'Ada <ada@example.com>'.")
 @json_option
+@push_option
 @click.pass_context
 def create(
     ctx: click.Context,
@@ -180,6 +182,7 @@ def create(
 @click.option("--description", help="New description.")
 @click.option("--updated-by", help="Author of the commit.")
 @json_option
+@push_option
 @click.pass_context
 def update(
     ctx: click.Context,
@@ -209,6 +212,7 @@ def update(
 @recipes.command("delete")
 @recipe_id_argument()
 @json_option
+@push_option
 @click.pass_context
 def delete(ctx: click.Context, recipe_id: str, as_json: bool) -> None:
     """Delete a recipe nothing uses (DELETE /recipes/{recipe_id}); archive it otherwise."""
@@ -224,6 +228,7 @@ def delete(ctx: click.Context, recipe_id: str, as_json: bool) -> None:
     "--level", type=choice(RecipeLevel), help="Level of the clone (default: the source's)."
 )
 @json_option
+@push_option
 @click.pass_context
 def clone(ctx: click.Context, recipe_id: str, name: str, level: str | None, as_json: bool) -> None:
     """Make a child of a recipe pinned to its current version (POST /recipes/{recipe_id}/clone)."""

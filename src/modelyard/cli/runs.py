@@ -17,6 +17,7 @@ from modelyard.cli.common import (
     table,
 )
 from modelyard.cli.options import choice, key_values
+from modelyard.cli.sync import push_option
 from modelyard.domain.enums import RunStatus, RunType
 
 
@@ -105,6 +106,7 @@ def get(ctx: click.Context, run_id: str, as_json: bool) -> None:
 @click.option("--model-id", help="The model the run is for, if any.")
 @click.option("--created-by", help="Author of the commit.")
 @json_option
+@push_option
 @click.pass_context
 def create(
     ctx: click.Context,
@@ -156,6 +158,7 @@ def create(
 )
 @click.option("--updated-by", help="Author of the commit.")
 @json_option
+@push_option
 @click.pass_context
 def update(
     ctx: click.Context,

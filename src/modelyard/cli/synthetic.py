@@ -9,6 +9,7 @@ import click
 
 from modelyard.cli.common import body_option, build_body, emit, json_option, open_registry, table
 from modelyard.cli.options import recipe_id_argument
+from modelyard.cli.sync import push_option
 
 
 def example_text(e: Any) -> str:
@@ -48,6 +49,7 @@ def get(ctx: click.Context, recipe_id: str, as_json: bool) -> None:
 @body_option
 @click.option("--created-by", help="Author of the commit.")
 @json_option
+@push_option
 @click.pass_context
 def create(
     ctx: click.Context, recipe_id: str, body_file: str | None, created_by: str | None, as_json: bool

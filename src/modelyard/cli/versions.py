@@ -18,6 +18,7 @@ from modelyard.cli.common import (
     table,
 )
 from modelyard.cli.options import recipe_id_argument
+from modelyard.cli.sync import push_option
 
 
 def version_text(v: Any) -> str:
@@ -142,6 +143,7 @@ def get(
 @click.option("--version", "version", help="Explicit version; by default bumped from the change.")
 @click.option("--parent-version", help="Re-pin a child recipe to this version of its parent.")
 @json_option
+@push_option
 @click.pass_context
 def create(
     ctx: click.Context,

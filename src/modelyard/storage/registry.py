@@ -122,6 +122,7 @@ class Registry:
         self.git = Git(self.worktree)
         self._settings: RegistrySettings | None = None
         self._cache: Cache | bool | None = False  # False: not opened yet
+        self._sparse: bool | None = None
 
     @classmethod
     def open(cls, explicit: str | os.PathLike[str] | None = None) -> Registry:
@@ -164,7 +165,19 @@ class Registry:
         """The bytes of a registry file, or None when it does not exist. Never follows a
         symbolic link and refuses a file over the size limit (storage/safefs.py), so nothing
         outside the repository is ever read."""
-        return safefs.read_file(self.root, rel, self.display(rel))
+        data = safefs.read_file(self.root, rel, self.display(rel))
+        if data is None and self.sparse:
+            from modelyard.storage.remote import skipped_file
+
+            return skipped_file(self.git, self.repo_path(rel))
+        return data
+
+    @property
+    def sparse(self) -> bool:
+        """A sparse checkout (a writer clone): records it leaves out are read from HEAD."""
+        if self._sparse is None:
+            self._sparse = self.in_git and (self.git.git_dir / "info" / "sparse-checkout").is_file()
+        return self._sparse
 
     def read_logs(self, rel: str | os.PathLike[str]) -> str | None:
         """A run's logs: the whole file, or its last MAX_LOG_BYTES (where a failure is told)
