@@ -15,21 +15,24 @@ Rows:
 Each row starts a fresh gateway process on a clone of the remote, with the given batching
 interval and push budget (the defaults: 10 s and 6 a minute). Throughput is acknowledged
 writes a second over the row's time; latency is per request (p50, p99); pushes a minute
-are the gateway's push attempts (its /healthz) over the row's time. After each row every
-acknowledged run is checked to be on the remote. Results go into benchmarks/RESULTS.md
-(section `gateway`) unless --no-write.
+are the gateway's push attempts (its /healthz) over the row's time, and the most of them
+in any 60 s (its sliding count, sampled each second) is what the budget bounds. After each
+row every acknowledged run is checked to be on the remote. Results go into
+benchmarks/RESULTS.md (section `gateway`) unless --no-write.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -98,6 +101,7 @@ class Row:
     p99: float
     pushes: int
     commits_pushed: int
+    most_in_a_minute: int  # the most push attempts in any 60 s, sampled each second
 
     @property
     def rate(self) -> float:
@@ -189,8 +193,20 @@ def measure(
     try:
         before = gw.health()
         started = time.monotonic()
+        most = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(1.0):
+                with contextlib.suppress(httpx.HTTPError):
+                    most[0] = max(most[0], gw.health()["pushes_last_minute"])
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         latencies, errors, made = asyncio.run(drive(gw.base, clients, args.seconds))
         elapsed = time.monotonic() - started
+        done.set()
+        sampler.join()
         after = gw.health()
         # the row's pushes: those that happened while it ran
         pushes = after["pushes"] - before["pushes"]
@@ -204,7 +220,7 @@ def measure(
         raise SystemExit(f"{len(missing)} acknowledged runs are not on the remote: {missing[:3]}")
     return Row(
         name, ack, clients, elapsed, len(latencies), errors,
-        quantile(latencies, 0.5), quantile(latencies, 0.99), pushes, commits,
+        quantile(latencies, 0.5), quantile(latencies, 0.99), pushes, commits, most[0],
     )  # fmt: skip
 
 
@@ -227,8 +243,8 @@ def render(rows: list[Row], args: argparse.Namespace, loads: tuple[float, float]
         "(the machine is shared: compare rows of the same run)",
         "",
         "| load | ack | clients in flight | writes/s | p50 s | p99 s | pushes/min "
-        "| commits a push | errors | targets |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| most pushes in 60 s | commits a push | errors | targets |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         targets = []
@@ -239,12 +255,13 @@ def render(rows: list[Row], args: argparse.Namespace, loads: tuple[float, float]
         if r.ack == "remote":
             ok = r.p99 < 2 * args.batch_interval
             targets.append(f"p99 < {2 * args.batch_interval:g} s: {'met' if ok else '**not met**'}")
-        budget_ok = r.pushes_per_minute <= args.push_budget + 1e-9 or r.pushes <= 1
+        budget_ok = r.most_in_a_minute <= args.push_budget
         targets.append(f"≤ {args.push_budget} pushes/min: {'met' if budget_ok else '**not met**'}")
         per_push = r.commits_pushed / r.pushes if r.pushes else 0
         lines.append(
             f"| {r.name} | {r.ack} | {r.clients} | {r.rate:.1f} | {r.p50:.3f} | {r.p99:.3f} "
-            f"| {r.pushes_per_minute:.1f} | {per_push:.0f} | {r.errors} | {'; '.join(targets)} |"
+            f"| {r.pushes_per_minute:.1f} | {r.most_in_a_minute} | {per_push:.0f} | {r.errors} "
+            f"| {'; '.join(targets)} |"
         )
     lines.append("<!-- /results:gateway -->")
     return "\n".join(lines) + "\n"

@@ -39,7 +39,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modelyard.errors import GitError, InvalidValue, ModelyardError
+from modelyard.errors import GitError, InvalidValue, ModelyardError, RemoteUnavailable
+from modelyard.ops.sync import recheck_versions, remote_config
+from modelyard.storage import remote
 from modelyard.storage import upstream as up
 from modelyard.storage.git import Git
 from modelyard.storage.registry import Registry
@@ -72,11 +74,7 @@ class GatewaySettings:
         return self.fetch_interval if self.fetch_interval is not None else self.batch_interval
 
 
-ENV_REMOTE = "MODELYARD_REMOTE"
-ENV_BRANCH = "MODELYARD_REMOTE_BRANCH"
 ENV_ACK = "MODELYARD_ACK"
-ENV_INTERVAL = "MODELYARD_BATCH_INTERVAL"
-ENV_BUDGET = "MODELYARD_PUSH_BUDGET"
 
 
 @dataclass(frozen=True)
@@ -91,39 +89,27 @@ class GatewayOptions:
     fetch_interval: float | None = None
 
 
-def _env_number(name: str, kind: type[float] | type[int], least: float) -> float | None:
-    text = os.environ.get(name)
-    if not text:
-        return None
-    try:
-        value = kind(text)
-    except ValueError:
-        raise InvalidValue(f"${name} must be a number (got {text!r})") from None
-    if value < least:
-        raise InvalidValue(f"${name} must be at least {least:g} (got {text})")
-    return value
-
-
 def gateway_settings(reg: Registry, given: GatewayOptions) -> GatewaySettings:
-    """A gateway's settings: each from the option, else its environment variable, else the
-    registry's `remote:` settings, else the default; the remote and branch checked in git."""
-    section = reg.settings.remote
+    """A gateway's settings: each from the option, else its environment variable
+    ($MODELYARD_REMOTE, ..._REMOTE_BRANCH, ..._BATCH_INTERVAL, ..._PUSH_BUDGET, ..._ACK), else
+    the registry's `remote:` settings, else the default; the remote checked in git."""
     ack = given.ack or os.environ.get(ENV_ACK) or "remote"
     if ack not in ("remote", "local"):
         raise InvalidValue(f"${ENV_ACK} must be `remote` or `local` (got {ack!r})")
-    interval = given.batch_interval or _env_number(ENV_INTERVAL, float, 0.05)
-    budget = given.push_budget or _env_number(ENV_BUDGET, int, 1)
-    found = up.resolve_upstream(
-        reg.git,
-        given.remote or os.environ.get(ENV_REMOTE) or (section.name if section else None),
-        given.branch or os.environ.get(ENV_BRANCH) or (section.branch if section else None),
+    config = remote_config(
+        reg.settings,
+        name=given.remote,
+        branch=given.branch,
+        batch_interval=given.batch_interval,
+        push_budget=given.push_budget,
     )
+    found = remote.resolve_upstream(reg.git, config.name, config.branch)
     return GatewaySettings(
         remote=found.remote,
         branch=found.branch,
         ack="local" if ack == "local" else "remote",
-        batch_interval=float(interval or (section.batch_interval if section else DEFAULT_INTERVAL)),
-        push_budget=int(budget or (section.push_budget if section else DEFAULT_BUDGET)),
+        batch_interval=config.batch_interval,
+        push_budget=config.push_budget,
         fetch_interval=given.fetch_interval,
     )
 
@@ -143,9 +129,9 @@ class Gateway:
         self.root = root
         self.settings = settings
         self.guard = guard  # the server's one-write-at-a-time lock (RegistryAccess)
-        self.upstream: up.Upstream | None = None
+        self.upstream: remote.Upstream | None = None
         self.base: str | None = None  # the upstream commit the local branch is built on
-        self.unavailable: up.RemoteUnavailable | None = None
+        self.unavailable: RemoteUnavailable | None = None
         self.pushes = 0  # push attempts, each counted against the budget
         self.pushed_commits = 0
         self.rejected = 0
@@ -174,7 +160,7 @@ class Gateway:
         """Raise the 503 while the remote is known to be unreachable."""
         problem = self.unavailable
         if problem is not None:
-            raise up.RemoteUnavailable(
+            raise RemoteUnavailable(
                 f"the registry's remote is unavailable, so nothing was written: {problem.message}",
                 action="retry later; the gateway checks the remote every "
                 f"{self.settings.fetch_every:g} s and accepts writes again once it answers",
@@ -230,7 +216,7 @@ class Gateway:
         """Find upstream, bring the branch onto it, and report local commits that no push
         acknowledged (they are pushed, or left out on a conflict, like any other)."""
         git = self._git()
-        self.upstream = up.resolve_upstream(git, self.settings.remote, self.settings.branch)
+        self.upstream = remote.resolve_upstream(git, self.settings.remote, self.settings.branch)
         tip = self._fetch(git)
         head = git.current_head()
         tracking = git.resolve_commit(self.upstream.tracking)
@@ -333,11 +319,11 @@ class Gateway:
     def _fetch(self, git: Git) -> str | None:
         assert self.upstream is not None
         try:
-            tip = up.fetch(git, self.upstream)
-        except up.RemoteUnavailable as exc:
+            tip = remote.fetch(git, self.upstream)
+        except GitError as exc:  # RemoteUnavailable, or anything else git says: a 503 either way
             if self.unavailable is None:
                 log.error("gateway: %s", exc.message)
-            self.unavailable = exc
+            self.unavailable = _unavailable(exc)
             self.last_fetch = time.monotonic()
             return None
         if self.unavailable is not None:
@@ -364,53 +350,68 @@ class Gateway:
                 if git.is_ancestor(tip, head):  # upstream holds nothing this branch lacks
                     self.base = tip
                     return
-                base = self.base or up.merge_base(git, head, tip)
-                if base is None:
+                result = remote.replay(git, head, tip, check=recheck_versions(reg))
+                if result.base is None:
                     raise GitError(
                         f"the gateway's branch and {self.upstream_name} share no history",
                         action="serve a clone of the remote (`git clone URL`)",
                     )
-                if head == base or git.is_ancestor(head, tip):
-                    up.move_branch(git, head, tip)
-                    self.base = tip
-                    return
-                result = up.rebase(git, base, tip, head)
-                up.move_branch(git, head, result.head)
+                up.move_branch(git, head, result.new_head)
                 self.base = tip
             finally:
                 lock.release()  # type: ignore[attr-defined]
-            self._settle_rebase(git, result)
+            self._settle(
+                git,
+                dict(result.applied),
+                result.already,
+                [(c.commit, c.subject, _describe(c)) for c in result.conflicts],
+            )
 
-    def _settle_rebase(self, git: Git, result: up.Rebased) -> None:
-        dropped = {d.sha: d for d in result.dropped}
+    def _settle(
+        self,
+        git: Git,
+        moved: dict[str, str],
+        already: list[str],
+        dropped: list[tuple[str, str, str]],
+    ) -> None:
+        """After a replay: waiting writes follow their commits to the new ones, writes whose
+        change upstream holds already are done, and those left out are answered 409; a commit
+        left out that no write waits for (ack local, a restart) is kept on a ref and logged."""
+        left_out = {sha: (subject, why) for sha, subject, why in dropped}
+        done = set(already)
+        finished: list[Ticket] = []
         with self._state:
             kept: list[Ticket] = []
             for ticket in self._tickets:
-                if ticket.sha in dropped:
-                    d = dropped.pop(ticket.sha)
+                if ticket.sha in left_out:
+                    _, why = left_out.pop(ticket.sha)
                     self.conflicts += 1
-                    ticket.done.set_exception(self._conflict(d))
+                    ticket.done.set_exception(self._conflict(why))
+                elif ticket.sha in done:
+                    finished.append(ticket)
                 else:
-                    ticket.sha = result.moved.get(ticket.sha, ticket.sha)
+                    ticket.sha = moved.get(ticket.sha, ticket.sha)
                     kept.append(ticket)
             self._tickets = kept
+        for ticket in finished:
+            ticket.done.set_result(None)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        for d in dropped.values():  # commits no waiting write owns (ack local, a restart)
+        for sha, (subject, why) in left_out.items():
             self.conflicts += 1
-            ref = up.keep_ref(git, "conflicts", d.sha, f"{stamp}-{d.sha[:12]}")
+            ref = up.keep_ref(git, "conflicts", sha, f"{stamp}-{sha[:12]}")
             log.error(
                 "gateway: commit %s (%s) conflicts with %s: %s; left out, kept at %s",
-                d.sha[:12],
-                d.subject,
+                sha[:12],
+                subject,
                 self.upstream_name,
-                d.describe(),
+                why,
                 ref,
             )
 
-    def _conflict(self, d: up.Dropped) -> up.UpstreamConflict:
+    def _conflict(self, why: str) -> up.UpstreamConflict:
         return up.UpstreamConflict(
             f"this write conflicts with a change pushed to {self.upstream_name} meanwhile: "
-            f"{d.describe()}; nothing of it was kept",
+            f"{why}; nothing of it was kept",
             action="read the record again and repeat the change on what is there now",
         )
 
@@ -431,13 +432,13 @@ class Gateway:
             self._attempts.popleft()
         self.pushes += 1
         try:
-            result = up.push(git, self.upstream, target)
-        except up.RemoteUnavailable as exc:
+            pushed_ok = remote.push(git, self.upstream, target)
+        except GitError as exc:  # unreachable, or refused (a protected branch): a 503
             log.error("gateway: %s", exc.message)
-            self.unavailable = exc
-            self._fail_waiting(git, exc)
+            self.unavailable = _unavailable(exc)
+            self._fail_waiting(git, self.unavailable)
             return
-        if not result.pushed:
+        if not pushed_ok:
             self.rejected += 1
             log.info("gateway: %s moved meanwhile; replaying and pushing again", self.upstream_name)
             tip = self._fetch(git)
@@ -455,14 +456,14 @@ class Gateway:
             ticket.done.set_result(None)
         log.info("gateway: pushed %d commit(s) to %s", len(pushed), self.upstream_name)
 
-    def _fail_waiting(self, git: Git, problem: up.RemoteUnavailable) -> None:
+    def _fail_waiting(self, git: Git, problem: RemoteUnavailable) -> None:
         """With ack remote: the writes waiting for a push are answered 503 and their commits
         taken back (a 503 leaves nothing, so a client may simply retry)."""
         with self._state:
             waiting, self._tickets = self._tickets, []
         if not waiting:
             return
-        error = up.RemoteUnavailable(
+        error = RemoteUnavailable(
             f"the registry's remote is unavailable, so this write was not kept: {problem.message}",
             action="retry later; writes are accepted again once the remote answers",
         )
@@ -475,7 +476,12 @@ class Gateway:
                 if head is not None and self.base is not None and head != self.base:
                     result = up.rebase(git, self.base, self.base, head, leave_out=shas)
                     up.move_branch(git, head, result.head)
-                    self._settle_rebase(git, result)
+                    self._settle(
+                        git,
+                        result.moved,
+                        [],
+                        [(d.sha, d.subject, d.describe()) for d in result.dropped],
+                    )
             finally:
                 lock.release()  # type: ignore[attr-defined]
         for ticket in waiting:
@@ -487,7 +493,7 @@ class Gateway:
         git = self._git()
         head = git.current_head()
         tracking = git.resolve_commit(self.upstream.tracking) if self.upstream else None
-        ahead, behind = up.count_between(git, head, tracking)
+        ahead, behind = remote.counts(git, head, tracking) if head else (0, 0)
         with self._state:
             waiting = len(self._tickets)
         return {
@@ -502,6 +508,8 @@ class Gateway:
             "ack": self.settings.ack,
             "waiting_writes": waiting,
             "pushes": self.pushes,
+            # attempts in the last 60 s: the figure the push budget bounds
+            "pushes_last_minute": sum(1 for t in self._attempts if t > time.monotonic() - 60.0),
             "pushed_commits": self.pushed_commits,
             "rejected_pushes": self.rejected,
             "conflicts": self.conflicts,
@@ -512,6 +520,20 @@ class Gateway:
             ),
             "last_push": self.last_push.isoformat() if self.last_push else None,
         }
+
+
+def _unavailable(exc: GitError) -> RemoteUnavailable:
+    if isinstance(exc, RemoteUnavailable):
+        return exc
+    return RemoteUnavailable(exc.message, action=exc.action)
+
+
+def _describe(c: remote.Conflicted) -> str:
+    parts = []
+    for f in c.files:
+        by = f.theirs.commits[0] if f.theirs.commits else None
+        parts.append(f"{f.path} (changed upstream by {by})" if by else f.path)
+    return "; ".join(parts + c.problems) or c.subject
 
 
 class UpstreamHeader:

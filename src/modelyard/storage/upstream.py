@@ -1,14 +1,13 @@
-"""A gateway's clone and its upstream branch: fetch, push, a rebase that needs no working
-tree, and moving the branch with the files on disk in step.
+"""What a gateway (`modelyard serve --remote`) needs of its clone beyond storage/remote.py's
+fetch, replay and push: moving the branch with only the changed files on disk in step (git's
+index is left to the server's batched update, storage/indexsync.py), and taking chosen local
+commits back out of the branch without a working tree.
 
-A gateway (`modelyard serve --remote`) commits every API write on its local branch, on top
-of the upstream commit it last saw (its *base*), and pushes them in groups. When upstream
-moves (another gateway, a person's push), the local commits are replayed onto the new
-upstream commit by one `git fast-import`: each keeps its author, dates and message, and
-changes exactly the files it changed. A commit conflicts when a file it changed is no
-longer what it was when the commit was made (it was changed upstream, or by a local commit
-that was itself dropped); it is then left out, never merged textually. Runs and snapshots
-are one new file each, so they never conflict.
+A gateway commits every API write on its local branch, on top of the upstream commit it last
+saw, and pushes them in groups. `rebase(..., leave_out=...)` replays the others with one
+`git fast-import`: each keeps its author, dates and message and changes exactly the files it
+changed; a commit whose file is no longer what it changed it from (because a commit left out
+had changed it) is left out too, never merged textually.
 
 The branch moves with a compare-and-swap `update-ref`, then the changed files on disk are
 brought to the new commit; a journal under `.git/modelyard/` lets a process killed in
@@ -20,153 +19,20 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from modelyard.errors import GitError
+from modelyard.errors import Conflict, GitError
 from modelyard.storage import files, gitraw, safefs
 from modelyard.storage.git import ZERO, Git
 from modelyard.storage.indexsync import IndexBacklog
 
-# git never asks for a password on a terminal the server does not have
-_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
 _JOURNAL = "modelyard/gateway-checkout"
 _SAFE_PATH = re.compile(r'^[^"\n\\]+$')
-_RACE = re.compile(r"failed to update ref|cannot lock ref|incorrect old value|stale info")
 
 
-class RemoteUnavailable(GitError):
-    """The remote could not be reached or refused the push for a reason a retry cannot
-    mend (no such repository, no network, no permission): the server's 503."""
-
-    http_status = 503
-
-
-class UpstreamConflict(GitError):
+class UpstreamConflict(Conflict):
     """A write's commit changed files that were changed upstream too: the server's 409."""
-
-    http_status = 409
-
-
-@dataclass(frozen=True)
-class Upstream:
-    """Where a gateway pushes: a remote of its clone and a branch on that remote."""
-
-    remote: str
-    branch: str
-
-    @property
-    def tracking(self) -> str:
-        return f"refs/remotes/{self.remote}/{self.branch}"
-
-    @property
-    def refspec(self) -> str:
-        return f"+refs/heads/{self.branch}:{self.tracking}"
-
-
-def resolve_upstream(git: Git, remote: str | None, branch: str | None) -> Upstream:
-    """The remote and branch a gateway uses: as given, else the local branch's configured
-    upstream (`branch.<name>.remote` / `.merge`), else `origin` and the local branch's name.
-    Raises GitError naming what is missing."""
-    local = git.branch_ref()
-    if local is None:
-        raise GitError(
-            "HEAD is detached, so there is no branch to serve and push",
-            action="check out the registry's branch (`git switch main`) first",
-        )
-    name = local.removeprefix("refs/heads/")
-    if remote is None:
-        remote = git.out("config", "--get", f"branch.{name}.remote", check=False) or "origin"
-    if branch is None:
-        merge = git.out("config", "--get", f"branch.{name}.merge", check=False)
-        branch = merge.removeprefix("refs/heads/") if merge else name
-    url = git.run("config", "--get", f"remote.{remote}.url", check=False)
-    if url.returncode != 0:
-        known = git.out("remote").split() or ["(none)"]
-        raise GitError(
-            f"the registry's clone has no remote named {remote!r} (remotes: {', '.join(known)})",
-            action=f"add it with `git remote add {remote} URL`, or pass --remote NAME",
-        )
-    return Upstream(remote, branch)
-
-
-def _message(proc_stderr: bytes) -> str:
-    lines = [ln for ln in proc_stderr.decode(errors="replace").splitlines() if ln.strip()]
-    useful = [ln for ln in lines if ln.startswith(("fatal:", "error:", "remote:"))] or lines
-    return " ".join(ln.strip() for ln in useful[-3:]) or "git gave no reason"
-
-
-def fetch(git: Git, up: Upstream) -> str | None:
-    """Fetch the upstream branch into its remote-tracking ref; the commit it is at (None when
-    the remote has no such branch yet). Raises RemoteUnavailable with git's own message."""
-    proc = git.run(
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        "--no-write-fetch-head",
-        up.remote,
-        up.refspec,
-        env=_ENV,
-        check=False,
-    )
-    if proc.returncode != 0:
-        said = _message(proc.stderr)
-        if "couldn't find remote ref" in said:
-            return None
-        raise RemoteUnavailable(
-            f"cannot fetch from {up.remote!r}: {said}",
-            action="check that the remote exists and this machine can reach it; "
-            "writes resume by themselves once it can",
-        )
-    return git.resolve_commit(up.tracking)
-
-
-@dataclass(frozen=True)
-class PushResult:
-    pushed: bool  # False: the remote has moved on (a non-fast-forward); fetch and rebase
-
-
-def push(git: Git, up: Upstream, commit: str) -> PushResult:
-    """Push `commit` to the upstream branch, fast-forward only. Raises RemoteUnavailable when
-    the remote cannot be reached or refuses it (a protected branch, no permission)."""
-    proc = git.run(
-        "push",
-        "--porcelain",
-        "--quiet",
-        up.remote,
-        f"{commit}:refs/heads/{up.branch}",
-        env=_ENV,
-        check=False,
-    )
-    out = proc.stdout.decode(errors="replace")
-    proc_text = proc.stderr.decode(errors="replace")
-    if proc.returncode == 0:
-        # git updates the remote-tracking ref itself only for a configured refspec
-        git.run("update-ref", up.tracking, commit)
-        return PushResult(True)
-    for line in out.splitlines():
-        # a non-fast-forward, or another push to the same branch won the race on the host
-        if line.startswith("!") and ("[rejected]" in line or _RACE.search(line + proc_text)):
-            return PushResult(False)
-    said = _message(proc.stderr)
-    refused = [ln for ln in out.splitlines() if ln.startswith("!")]
-    if refused:
-        said = f"{refused[0].split(chr(9))[-1].strip()}; {said}"
-    raise RemoteUnavailable(
-        f"cannot push to {up.remote!r}: {said}",
-        action="check that the remote exists, this machine can reach it and may push to "
-        f"{up.branch!r}; writes resume by themselves once it can",
-    )
-
-
-def count_between(git: Git, left: str | None, right: str | None) -> tuple[int, int]:
-    """(commits only in `left`, commits only in `right`)."""
-    if left is None or right is None or left == right:
-        return (0, 0)
-    out = git.out("rev-list", "--left-right", "--count", f"{left}...{right}")
-    a, b = out.split()
-    return int(a), int(b)
 
 
 def merge_base(git: Git, a: str, b: str) -> str | None:
@@ -344,7 +210,7 @@ def move_branch(git: Git, old: str, new: str) -> list[str]:
         journal.unlink(missing_ok=True)
         raise GitError(
             "the branch moved while the gateway was bringing it up to date: "
-            + _message(moved.stderr)
+            + moved.stderr.decode(errors="replace").strip()
         )
     paths = _checkout(git, old, new)
     journal.unlink(missing_ok=True)
@@ -409,12 +275,3 @@ def keep_ref(git: Git, kind: str, commit: str, stamp: str) -> str:
     ref = f"refs/modelyard/{kind}/{stamp}"
     git.run("update-ref", ref, commit, ZERO)
     return ref
-
-
-def paths_of(git: Git, commits: Iterable[str]) -> dict[str, list[str]]:
-    """The files each commit changed."""
-    out: dict[str, list[str]] = {}
-    for sha in commits:
-        raw = git.diff_tree(f"{sha}^", sha)
-        out[sha] = [c.path for c in raw or []]
-    return out
