@@ -449,3 +449,28 @@ def test_the_settings_remote_section_makes_a_gateway(tmp_path: Path) -> None:
         status, run = new_run(server, "local only")
         assert status == 201
     assert run_path(run["id"]) not in remote_paths(remote)
+
+
+def test_a_write_that_finds_its_clone_behind_fetches_first(tmp_path: Path) -> None:
+    remote = seed_remote(tmp_path)
+    first = clone(str(remote), tmp_path / "first")
+    second = clone(str(remote), tmp_path / "second")
+    lazy = ("--remote", *FAST, "--fetch-interval", "120")  # no fetch of its own meanwhile
+    with (
+        running_server(first / "registry", "--remote", *FAST, log_dir=tmp_path) as s1,
+        running_server(second / "registry", *lazy, log_dir=tmp_path) as s2,
+    ):
+        wait_until(lambda: health(s2)["seconds_since_fetch"] > 1.0, 10, "a quiet moment")
+        status, run = new_run(s1, "first")
+        assert status == 201
+        # the second gateway has not fetched the run, so the update fetches, then applies
+        status, body = request(
+            s2, "PUT", f"{API}/runs/{run['id']}", {"metrics_json": {"seen": 1.0}}
+        )
+        assert status == 200, body
+        assert health(s2)["behind"] == 0
+        # a record that exists nowhere is still a 404
+        status, _ = request(s2, "PUT", f"{API}/runs/run_20200101000000_nothere", {})
+        assert status == 404
+    assert "seen: 1.0" in all_history(remote)
+    check_linear_and_clean(remote, first, second)

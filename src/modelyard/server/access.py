@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 import anyio.to_thread
 
-from modelyard.errors import ModelyardError
+from modelyard.errors import Conflict, ModelyardError, NotFound
 from modelyard.storage.registry import Registry
 
 if TYPE_CHECKING:
@@ -146,7 +146,13 @@ class RegistryAccess:
                 finally:
                     self.writes += 1
 
-        result, ticket = await anyio.to_thread.run_sync(call, limiter=self._write_limiter())
+        try:
+            result, ticket = await anyio.to_thread.run_sync(call, limiter=self._write_limiter())
+        except (NotFound, Conflict):
+            # maybe only this clone is behind: the record was made, or changed, upstream
+            if gateway is None or not await gateway.caught_up():
+                raise
+            result, ticket = await anyio.to_thread.run_sync(call, limiter=self._write_limiter())
         if gateway is not None and ticket is not None:
             await gateway.acknowledged(ticket)
         return result

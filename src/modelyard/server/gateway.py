@@ -51,6 +51,8 @@ HEADER = b"x-modelyard-upstream"
 AckMode = Literal["remote", "local"]
 DEFAULT_INTERVAL = 10.0
 DEFAULT_BUDGET = 6
+# a write refused by the clone's state fetches first, unless a fetch is younger than this
+FRESH = 1.0
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ class Gateway:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._gitobj: Git | None = None
+        self._rounds = threading.Lock()  # one fetch-replay-push round at a time
 
     # -- git --------------------------------------------------------------------------------
     def _registry(self) -> Registry:
@@ -307,14 +310,33 @@ class Gateway:
 
     # -- one round: fetch, replay, push -----------------------------------------------------
     def _cycle(self, push: bool) -> None:
-        git = self._git()
-        tip = self._fetch(git)
-        if self.unavailable is not None:
-            self._fail_waiting(git, self.unavailable)
-            return
-        self._integrate(git, tip)
-        if push:
-            self._push(git)
+        with self._rounds:
+            git = self._git()
+            tip = self._fetch(git)
+            if self.unavailable is not None:
+                self._fail_waiting(git, self.unavailable)
+                return
+            self._integrate(git, tip)
+            if push:
+                self._push(git)
+
+    async def caught_up(self) -> bool:
+        """For a write refused by what the clone holds (a record not found, a conflict): fetch
+        now, unless a fetch just happened, and take what upstream has; whether anything came
+        in, so the write is worth trying once more."""
+        return await anyio.to_thread.run_sync(self._catch_up)
+
+    def _catch_up(self) -> bool:
+        with self._rounds:
+            if self.last_fetch is not None and time.monotonic() - self.last_fetch < FRESH:
+                return False
+            git = self._git()
+            before = self.base
+            tip = self._fetch(git)
+            if self.unavailable is not None or tip is None or tip == before:
+                return False
+            self._integrate(git, tip)
+            return self.base != before
 
     def _fetch(self, git: Git) -> str | None:
         assert self.upstream is not None
