@@ -66,7 +66,7 @@ from modelyard.cli.common import open_registry
     default=None,
     metavar="[NAME]",
     help="Be the team's gateway to this git remote (default: `remote: name:` in the "
-    "settings, else origin): fetch what others push, push every write (docs/team.md). "
+    "settings, else origin): fetch what others push, push every write (docs/team-gateway.md). "
     "A `remote:` section in the settings makes the server a gateway without it.",
 )
 @click.option(
@@ -112,7 +112,7 @@ from modelyard.cli.common import open_registry
     type=click.FloatRange(min=0.05),
     default=None,
     metavar="SECONDS",
-    help="With --remote: how often to fetch when no write waits (default: the batching interval).",
+    help="With a remote: how often to fetch when no write waits (default: the batching interval).",
 )
 @click.option(
     "--log-level",
