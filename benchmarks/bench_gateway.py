@@ -48,6 +48,7 @@ from modelyard.ops import recipes, setup  # noqa: E402
 API = "/api/ml-development"
 RECIPE = "recipe_bench_base"
 VERSION = "ver_bench_base_v1.0.0"
+NO_UPSTREAM = {"pushes": 0, "pushed_commits": 0, "pushes_last_minute": 0}
 BODY = {"recipe_id": RECIPE, "recipe_version_id": VERSION, "run_type": "train"}
 MANIFEST = {
     "features": {"base_price": {"dtype": "float"}},
@@ -120,9 +121,11 @@ class Gateway:
         self.log = log.open("wb")
         argv = [
             sys.executable, "-m", "modelyard", "--registry", str(clone / "registry"), "serve",
-            "--port", str(self.port), "--log-level", "warning", "--remote", "--ack", ack,
-            "--batch-interval", str(interval), "--push-budget", str(budget),
+            "--port", str(self.port), "--log-level", "warning",
         ]  # fmt: skip
+        if ack != "none":  # "none": no remote at all, the anchor row
+            argv += ["--remote", "--ack", ack, "--batch-interval", str(interval)]
+            argv += ["--push-budget", str(budget)]
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 60
         while True:
@@ -135,7 +138,8 @@ class Gateway:
                 time.sleep(0.1)
 
     def health(self) -> dict[str, int]:
-        return httpx.get(self.base + "/healthz", timeout=60).json()["upstream"]  # type: ignore[no-any-return]
+        body = httpx.get(self.base + "/healthz", timeout=60).json()
+        return body.get("upstream") or NO_UPSTREAM  # type: ignore[no-any-return]
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -213,6 +217,8 @@ def measure(
         commits = after["pushed_commits"] - before["pushed_commits"]
     finally:
         gw.stop()
+    if ack == "none":  # the anchor pushes nothing: its runs are in its clone
+        remote = clone
     on_remote = set(git(remote, "ls-tree", "-r", "--name-only", "main").splitlines())
     present = {p.split("/")[-2] for p in on_remote if p.endswith("/run.yaml")}
     missing = [r for r in made if r not in present]
@@ -248,6 +254,12 @@ def render(rows: list[Row], args: argparse.Namespace, loads: tuple[float, float]
     ]
     for r in rows:
         targets = []
+        if r.ack == "none":
+            lines.append(
+                f"| {r.name} | none | {r.clients} | {r.rate:.1f} | {r.p50:.3f} | {r.p99:.3f} "
+                f"| | | | {r.errors} | the server's own commit rate: what every row shares |"
+            )
+            continue
         if r.ack == "local" and r.clients >= 32:
             targets.append(f"≥ 100 writes/s: {'met' if r.rate >= 100 else '**not met**'}")
         if r.ack == "remote" and r.clients >= 1000:
@@ -288,6 +300,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", default="1,8,32", help="closed-loop client counts")
     parser.add_argument("--in-flight", type=int, default=1000, help="open-loop writes in flight")
     parser.add_argument("--acks", default="remote,local")
+    parser.add_argument(
+        "--anchor", type=int, default=32, help="clients of the anchor row (0: none)"
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -296,8 +311,12 @@ def main(argv: list[str] | None = None) -> None:
     remote = make_remote(work)
     loads = [load_average()]
     rows: list[Row] = []
-    for ack in args.acks.split(","):
-        for clients in (int(c) for c in args.clients.split(",")):
+    if args.anchor:
+        row = measure(remote, work, "anchor: no remote", "none", args.anchor, args)
+        print(row, flush=True)
+        rows.append(row)
+    for ack in filter(None, args.acks.split(",")):
+        for clients in (int(c) for c in filter(None, args.clients.split(","))):
             row = measure(remote, work, "closed loop", ack, clients, args)
             print(row, flush=True)
             rows.append(row)
