@@ -61,6 +61,62 @@ from modelyard.cli.common import open_registry
     "(slower on a large registry; for previewing edits in your own clone).",
 )
 @click.option(
+    "--remote",
+    "remote",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[NAME]",
+    help="Be the team's gateway to this git remote (default: `remote: name:` in the "
+    "settings, else origin): fetch what others push, push every write (docs/team-gateway.md). "
+    "A `remote:` section in the settings makes the server a gateway without it.",
+)
+@click.option(
+    "--no-remote",
+    is_flag=True,
+    help="Commit in this clone only, even when the settings have a `remote:` section.",
+)
+@click.option(
+    "--branch",
+    "remote_branch",
+    default=None,
+    metavar="BRANCH",
+    help="With a remote: its branch to follow and push to (default: `remote: branch:`, "
+    "else the branch's upstream, else the same name; also $MODELYARD_REMOTE_BRANCH).",
+)
+@click.option(
+    "--ack",
+    type=click.Choice(["remote", "local"]),
+    default=None,
+    help="With a remote: answer a write once the push holding it succeeded (remote, the "
+    "default), or once it is committed in this clone (local: faster, a weaker promise; "
+    "also $MODELYARD_ACK).",
+)
+@click.option(
+    "--batch-interval",
+    type=click.FloatRange(min=0.05),
+    default=None,
+    metavar="SECONDS",
+    help="With a remote: the least time between two pushes; every write in between goes "
+    "in the next push (default: `remote: batch_interval:`, else 10; also "
+    "$MODELYARD_BATCH_INTERVAL).",
+)
+@click.option(
+    "--push-budget",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="With a remote: at most N push attempts a minute, whatever the write rate "
+    "(default: `remote: push_budget:`, else 6; also $MODELYARD_PUSH_BUDGET).",
+)
+@click.option(
+    "--fetch-interval",
+    type=click.FloatRange(min=0.05),
+    default=None,
+    metavar="SECONDS",
+    help="With a remote: how often to fetch when no write waits (default: the batching interval).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -78,6 +134,13 @@ def serve(
     max_body_bytes: int | None,
     site_dir: str | None,
     worktree: bool,
+    remote: str | None,
+    no_remote: bool,
+    remote_branch: str | None,
+    ack: str | None,
+    batch_interval: float | None,
+    push_budget: int | None,
+    fetch_interval: float | None,
     log_level: str,
 ) -> None:
     """Serve the ML development HTTP API at /api/ml-development, the catalog at
@@ -93,7 +156,7 @@ def serve(
     """
     import uvicorn
 
-    from modelyard.errors import GitError
+    from modelyard.errors import GitError, InvalidValue
     from modelyard.server.app import create_app
     from modelyard.server.settings import (
         ServerSettings,
@@ -109,12 +172,33 @@ def serve(
             f"{reg.root} is not inside a git repository, so writes could not be committed",
             action="run `git init` there first, or serve a registry made by `modelyard init`",
         )
+    gateway = None
+    wanted = remote is not None or (reg.settings.remote is not None and not worktree)
+    if wanted and not no_remote:
+        from modelyard.server.gateway import GatewayOptions, gateway_settings
+
+        if worktree:
+            raise InvalidValue(
+                "--remote serves the committed state; it cannot be combined with --worktree"
+            )
+        gateway = gateway_settings(
+            reg,
+            GatewayOptions(
+                remote=remote or None,
+                branch=remote_branch,
+                ack=ack,
+                batch_interval=batch_interval,
+                push_budget=push_budget,
+                fetch_interval=fetch_interval,
+            ),
+        )
     settings = ServerSettings(
         tokens=load_tokens(tokens_file, reg.worktree),
         cors_origins=cors_from_env(cors_origins),
         max_body_bytes=max_body_from_env(max_body_bytes),
         site_dir=Path(site_dir).resolve() if site_dir else None,
         worktree=worktree,
+        gateway=gateway,
     )
     check_exposure(host, settings, insecure)
     _check_port(host, port)
@@ -127,6 +211,22 @@ def serve(
     )
     click.echo(f"Serving {reg.root} at http://{shown}:{port}/; {writes}", err=True)
     click.echo("  API /api/ml-development   docs /docs   catalog /model-development/", err=True)
+    if gateway is not None:
+        click.echo(
+            f"  gateway to {gateway.remote}/{gateway.branch}: ack {gateway.ack}, "
+            f"a push at most every {gateway.slot:g} s",
+            err=True,
+        )
+    if gateway is not None:
+        import logging
+
+        # the gateway says what it pushed, dropped and recovered in the server's log
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger = logging.getLogger("modelyard.gateway")
+        logger.addHandler(handler)
+        logger.setLevel(log_level.upper())
+        logger.propagate = False
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False)
 
 

@@ -19,13 +19,16 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.to_thread
 
-from modelyard.errors import ModelyardError
+from modelyard.errors import Conflict, ModelyardError, NotFound
 from modelyard.storage.registry import Registry
+
+if TYPE_CHECKING:
+    from modelyard.server.gateway import Gateway, Ticket
 
 T = TypeVar("T")
 log = logging.getLogger("modelyard.server")
@@ -41,6 +44,8 @@ class RegistryAccess:
         self.worktree = worktree
         self.writes = 0
         self._guard = threading.Lock()
+        # a gateway to the git remote (server/gateway.py), when the server is one
+        self.gateway: Gateway | None = None
         self._limiter: anyio.CapacityLimiter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -52,7 +57,23 @@ class RegistryAccess:
     async def lifespan(self, app: object) -> AsyncIterator[None]:
         """While the server runs: repair what a crash left behind in git's index, then bring
         the index in step with this server's commits every INDEX_INTERVAL seconds, and once
-        more on the way out."""
+        more on the way out; a gateway's sync task runs meanwhile."""
+        async with self._gateway_running():
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _gateway_running(self) -> AsyncIterator[None]:
+        if self.gateway is None:
+            async with self._indexing():
+                yield
+            return
+        # the gateway first finishes a branch update a crash interrupted, then the index
+        await anyio.to_thread.run_sync(self.gateway.finish_crashed)
+        async with self._indexing(), self.gateway.running():
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _indexing(self) -> AsyncIterator[None]:
         if not self.worktree:
             repaired = await anyio.to_thread.run_sync(self._repair)
             if repaired:
@@ -108,14 +129,39 @@ class RegistryAccess:
 
     async def write(self, op: Callable[..., T], *args: Any) -> T:
         """`op(registry, *args)` with no other write of this server running. Waiting writers
-        wait in the event loop, not in threads, so a burst of writes cannot starve reads."""
+        wait in the event loop, not in threads, so a burst of writes cannot starve reads.
+        A gateway's write (one commit) is answered once the gateway acknowledges it."""
+        gateway = self.gateway
+        if gateway is not None:
+            gateway.check_available()
 
-        def call() -> T:
+        def call() -> tuple[T, Ticket | None]:
             # the lock makes one-at-a-time hold even across event loops
             with self._guard:
                 try:
-                    return op(self.open(), *args)
+                    if gateway is None:
+                        return op(self.open(), *args), None
+                    reg = self.open()
+                    before = reg.git.current_head()
+                    result = op(reg, *args)
+                    after = reg.git.current_head()
+                    ticket = gateway.committed(after) if after and after != before else None
+                    return result, ticket
                 finally:
                     self.writes += 1
 
-        return await anyio.to_thread.run_sync(call, limiter=self._write_limiter())
+        try:
+            result, ticket = await anyio.to_thread.run_sync(call, limiter=self._write_limiter())
+        except (NotFound, Conflict):
+            # maybe only this clone is behind: the record was made, or changed, upstream
+            if gateway is None or not await gateway.caught_up():
+                raise
+            result, ticket = await anyio.to_thread.run_sync(call, limiter=self._write_limiter())
+        if gateway is not None and ticket is not None:
+            await gateway.acknowledged(ticket)
+        return result
+
+    @property
+    def guard(self) -> threading.Lock:
+        """Held by every write of this server; a gateway holds it to move the branch."""
+        return self._guard

@@ -17,6 +17,7 @@ from modelyard.server.catalog import Catalog
 from modelyard.server.catalog import mirror_files as catalog_mirror_files
 from modelyard.server.catalog import mirrors as catalog_mirrors
 from modelyard.server.catalog import router as catalog_router
+from modelyard.server.gateway import Gateway, UpstreamHeader, health
 from modelyard.server.limits import BodySizeLimit
 from modelyard.server.respcache import CommitCache
 from modelyard.server.routes import (
@@ -72,6 +73,10 @@ def create_app(
     # the docs pages load Swagger UI and ReDoc from this server, not from a CDN, so /docs
     # works on a machine without internet access
     access = RegistryAccess(reg.root, settings.worktree)
+    gateway = None
+    if settings.gateway is not None:
+        gateway = Gateway(reg.root, settings.gateway, access.guard)
+        access.gateway = gateway
     app = FastAPIOffline(
         lifespan=access.lifespan,
         title="ML Model Development API (modelyard)",
@@ -82,6 +87,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.access = access
+    app.state.gateway = gateway
     app.state.catalog = Catalog(reg.root, settings.site_dir, settings.worktree)
     errors.install(app)
     openapi.install(app)
@@ -92,6 +98,7 @@ def create_app(
         app.include_router(noun.reads, prefix=PREFIX)
         app.include_router(noun.writes, prefix=PREFIX, dependencies=write_guard)
     app.include_router(catalog_router)
+    app.include_router(health)
     app.include_router(catalog_mirrors)
     app.state.methods = errors.MethodTable(
         PREFIX,
@@ -106,6 +113,9 @@ def create_app(
     if not settings.worktree and reg.in_git:
         # innermost, so the body limit and CORS apply to cached answers as to fresh ones
         app.add_middleware(CommitCache, head=Git(reg.worktree).current_head, prefix=PREFIX)
+    if gateway is not None:
+        # outside the answer cache: the upstream commit moves on a push with HEAD unchanged
+        app.add_middleware(UpstreamHeader, gateway=gateway, prefix=PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

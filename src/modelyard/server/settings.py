@@ -7,8 +7,12 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelyard.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from modelyard.server.gateway import GatewaySettings
 
 ENV_TOKENS = "MODELYARD_TOKENS"
 ENV_TOKENS_FILE = "MODELYARD_TOKENS_FILE"
@@ -29,6 +33,8 @@ class ServerSettings:
     site_dir: Path | None = None
     # read the working tree (uncommitted edits too) rather than the committed state
     worktree: bool = False
+    # a gateway to the git remote (`--remote`, server/gateway.py); None: commit locally only
+    gateway: GatewaySettings | None = None
 
     @property
     def auth_required(self) -> bool:

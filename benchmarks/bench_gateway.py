@@ -1,0 +1,336 @@
+"""Throughput and latency of `modelyard serve --remote` (the team's gateway) for POST /runs,
+against a bare remote on this machine, with `--ack remote` and `--ack local`.
+
+    python benchmarks/bench_gateway.py                          # every row, 30 s each
+    python benchmarks/bench_gateway.py --seconds 10 --no-write  # a quick look, printed only
+    python benchmarks/bench_gateway.py --batch-interval 2 --push-budget 30
+
+Rows:
+- closed loop at 1, 8 and 32 clients: each client sends a POST /runs, waits for its answer,
+  sends the next; per ack mode;
+- open loop: `--in-flight` writes (default 1,000) outstanding at all times, a new one sent
+  the moment one is answered, with `--ack remote`: what acknowledged throughput a batch of
+  hundreds of commits per push gives.
+
+Each row starts a fresh gateway process on a clone of the remote, with the given batching
+interval and push budget (the defaults: 10 s and 6 a minute). Throughput is acknowledged
+writes a second over the row's time; latency is per request (p50, p99); pushes a minute
+are the gateway's push attempts (its /healthz) over the row's time, and the most of them
+in any 60 s (its sliding count, sampled each second) is what the budget bounds. After each
+row every acknowledged run is checked to be on the remote. Results go into
+benchmarks/RESULTS.md (section `gateway`) unless --no-write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+import httpx  # noqa: E402
+
+from modelyard.ops import recipes, setup  # noqa: E402
+
+API = "/api/ml-development"
+RECIPE = "recipe_bench_base"
+VERSION = "ver_bench_base_v1.0.0"
+NO_UPSTREAM = {"pushes": 0, "pushed_commits": 0, "pushes_last_minute": 0}
+BODY = {"recipe_id": RECIPE, "recipe_version_id": VERSION, "run_type": "train"}
+MANIFEST = {
+    "features": {"base_price": {"dtype": "float"}},
+    "target": {"name": "units_sold", "dtype": "float", "kind": "regression"},
+    "model": {"algorithm": "lightgbm"},
+    "pricing": {"objective": "revenue", "price_bounds": {"min_ratio": 0.8, "max_ratio": 1.2}},
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def make_remote(work: Path) -> Path:
+    seed = work / "seed"
+    seed.mkdir()
+    reg = setup.init_registry(seed)
+    recipes.create_recipe(
+        reg,
+        {
+            "name": "Bench Baseline",
+            "model_family": "pricing",
+            "level": "baseline",
+            "id": RECIPE,
+            "manifest": MANIFEST,
+        },
+    )
+    remote = work / "remote.git"
+    git(work, "init", "-q", "--bare", "--initial-branch=main", str(remote))
+    git(seed, "push", "-q", str(remote), "HEAD:refs/heads/main")
+    return remote
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Row:
+    name: str
+    ack: str
+    clients: int
+    seconds: float
+    ok: int
+    errors: int
+    p50: float
+    p99: float
+    pushes: int
+    commits_pushed: int
+    most_in_a_minute: int  # the most push attempts in any 60 s, sampled each second
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds
+
+    @property
+    def pushes_per_minute(self) -> float:
+        return self.pushes / self.seconds * 60
+
+
+class Gateway:
+    def __init__(self, clone: Path, ack: str, interval: float, budget: int, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        self.log = log.open("wb")
+        argv = [
+            sys.executable, "-m", "modelyard", "--registry", str(clone / "registry"), "serve",
+            "--port", str(self.port), "--log-level", "warning",
+        ]  # fmt: skip
+        if ack != "none":  # "none": no remote at all, the anchor row
+            argv += ["--remote", "--ack", ack, "--batch-interval", str(interval)]
+            argv += ["--push-budget", str(budget)]
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(self.base + "/healthz", timeout=5).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the gateway did not start; see {log}") from None
+                time.sleep(0.1)
+
+    def health(self) -> dict[str, int]:
+        body = httpx.get(self.base + "/healthz", timeout=60).json()
+        return body.get("upstream") or NO_UPSTREAM  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+async def drive(base: str, clients: int, seconds: float) -> tuple[list[float], int, list[str]]:
+    """`clients` loops, each one POST at a time, for `seconds`; latencies, errors, ids."""
+    latencies: list[float] = []
+    made: list[str] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients + 8, max_keepalive_connections=clients + 8)
+    timeout = httpx.Timeout(600.0)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as http:
+        end = time.monotonic() + seconds
+
+        async def loop() -> None:
+            nonlocal errors
+            while time.monotonic() < end:
+                start = time.monotonic()
+                try:
+                    resp = await http.post(f"{API}/runs", json=BODY)
+                except httpx.HTTPError:
+                    errors += 1
+                    await asyncio.sleep(0.1)
+                    continue
+                if resp.status_code == 201:
+                    latencies.append(time.monotonic() - start)
+                    made.append(resp.json()["id"])
+                else:
+                    errors += 1
+
+        await asyncio.gather(*(loop() for _ in range(clients)))
+    return latencies, errors, made
+
+
+def quantile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def measure(
+    remote: Path, work: Path, name: str, ack: str, clients: int, args: argparse.Namespace
+) -> Row:
+    clone = work / f"clone-{name.replace(' ', '-')}-{ack}-{clients}"
+    git(work, "clone", "-q", str(remote), str(clone))
+    gw = Gateway(clone, ack, args.batch_interval, args.push_budget, clone.with_suffix(".log"))
+    try:
+        before = gw.health()
+        started = time.monotonic()
+        most = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(1.0):
+                with contextlib.suppress(httpx.HTTPError):
+                    most[0] = max(most[0], gw.health()["pushes_last_minute"])
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        latencies, errors, made = asyncio.run(drive(gw.base, clients, args.seconds))
+        elapsed = time.monotonic() - started
+        done.set()
+        sampler.join()
+        after = gw.health()
+        # the row's pushes: those that happened while it ran
+        pushes = after["pushes"] - before["pushes"]
+        commits = after["pushed_commits"] - before["pushed_commits"]
+    finally:
+        gw.stop()
+    if ack == "none":  # the anchor pushes nothing: its runs are in its clone
+        remote = clone
+    on_remote = set(git(remote, "ls-tree", "-r", "--name-only", "main").splitlines())
+    present = {p.split("/")[-2] for p in on_remote if p.endswith("/run.yaml")}
+    missing = [r for r in made if r not in present]
+    if missing:
+        raise SystemExit(f"{len(missing)} acknowledged runs are not on the remote: {missing[:3]}")
+    return Row(
+        name, ack, clients, elapsed, len(latencies), errors,
+        quantile(latencies, 0.5), quantile(latencies, 0.99), pushes, commits, most[0],
+    )  # fmt: skip
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+def render(rows: list[Row], args: argparse.Namespace, loads: tuple[float, float]) -> str:
+    slot = max(args.batch_interval, 60 / args.push_budget)
+    lines = [
+        "<!-- results:gateway -->",
+        "### gateway: POST /runs through `modelyard serve --remote` to a local bare remote",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/bench_gateway.py`; "
+        f"{args.seconds:g} s a row; batching interval {args.batch_interval:g} s, push budget "
+        f"{args.push_budget} a minute (a push at most every {slot:g} s).",
+        f"- {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores; "
+        f"Python {platform.python_version()}; {git(ROOT, '--version')}",
+        f"- load average (1 min) {loads[0]:.2f} before, {loads[1]:.2f} after "
+        "(the machine is shared: compare rows of the same run)",
+        "",
+        "| load | ack | clients in flight | writes/s | p50 s | p99 s | pushes/min "
+        "| most pushes in 60 s | commits a push | errors | targets |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        targets = []
+        if r.ack == "none":
+            lines.append(
+                f"| {r.name} | none | {r.clients} | {r.rate:.1f} | {r.p50:.3f} | {r.p99:.3f} "
+                f"| | | | {r.errors} | the server's own commit rate: what every row shares |"
+            )
+            continue
+        if r.ack == "local" and r.clients >= 32:
+            targets.append(f"≥ 100 writes/s: {'met' if r.rate >= 100 else '**not met**'}")
+        if r.ack == "remote" and r.clients >= 1000:
+            targets.append(f"≥ 100 writes/s: {'met' if r.rate >= 100 else '**not met**'}")
+        if r.ack == "remote":
+            ok = r.p99 < 2 * args.batch_interval
+            targets.append(f"p99 < {2 * args.batch_interval:g} s: {'met' if ok else '**not met**'}")
+        budget_ok = r.most_in_a_minute <= args.push_budget
+        targets.append(f"≤ {args.push_budget} pushes/min: {'met' if budget_ok else '**not met**'}")
+        per_push = r.commits_pushed / r.pushes if r.pushes else 0
+        lines.append(
+            f"| {r.name} | {r.ack} | {r.clients} | {r.rate:.1f} | {r.p50:.3f} | {r.p99:.3f} "
+            f"| {r.pushes_per_minute:.1f} | {r.most_in_a_minute} | {per_push:.0f} | {r.errors} "
+            f"| {'; '.join(targets)} |"
+        )
+    lines.append("<!-- /results:gateway -->")
+    return "\n".join(lines) + "\n"
+
+
+def write_results(section: str) -> None:
+    path = ROOT / "benchmarks" / "RESULTS.md"
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- results:gateway -->", "<!-- /results:gateway -->\n"
+    if start in text:
+        before, _, rest = text.partition(start)
+        _, _, after = rest.partition(end)
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each row")
+    parser.add_argument("--batch-interval", type=float, default=10.0)
+    parser.add_argument("--push-budget", type=int, default=6)
+    parser.add_argument("--clients", default="1,8,32", help="closed-loop client counts")
+    parser.add_argument("--in-flight", type=int, default=1000, help="open-loop writes in flight")
+    parser.add_argument("--acks", default="remote,local")
+    parser.add_argument(
+        "--anchor", type=int, default=32, help="clients of the anchor row (0: none)"
+    )
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="modelyard-bench-gateway-"))
+    work.mkdir(parents=True, exist_ok=True)
+    remote = make_remote(work)
+    loads = [load_average()]
+    rows: list[Row] = []
+    if args.anchor:
+        row = measure(remote, work, "anchor: no remote", "none", args.anchor, args)
+        print(row, flush=True)
+        rows.append(row)
+    for ack in filter(None, args.acks.split(",")):
+        for clients in (int(c) for c in filter(None, args.clients.split(","))):
+            row = measure(remote, work, "closed loop", ack, clients, args)
+            print(row, flush=True)
+            rows.append(row)
+    if args.in_flight:
+        row = measure(remote, work, "open loop", "remote", args.in_flight, args)
+        print(row, flush=True)
+        rows.append(row)
+    loads.append(load_average())
+    git(remote, "fsck", "--no-dangling")
+    section = render(rows, args, (loads[0], loads[1]))
+    print(section)
+    if not args.no_write:
+        write_results(section)
+
+
+if __name__ == "__main__":
+    main()
