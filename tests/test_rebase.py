@@ -108,7 +108,7 @@ def test_check_reports_each_case_and_writes_nothing(lineage: Registry) -> None:
         10,
         7,
     )
-    assert conflict["resolved_by"] is None
+    assert conflict["resolved_by"] is None and conflict["result"] is None
     assert "pricing.price_bounds.min_ratio" not in changes  # nobody changed it
     assert plan["unresolved"] == [hp + "max_depth"]
     assert (plan["from_version"], plan["to_version"], plan["applied"]) == ("1.0.1", "1.0.2", False)
@@ -226,6 +226,21 @@ def test_rebase_onto_an_explicit_older_version(lineage: Registry) -> None:
 def test_root_recipe_has_nothing_to_rebase(lineage: Registry) -> None:
     err = Cli(lineage.root).error("recipes", "rebase", "recipe_base")
     assert "recipe_base has no parent" in err
+
+
+def test_the_same_change_on_both_sides_and_removals() -> None:
+    base = {"a": 1, "b": 2, "c": {"x": 1, "y": 2}, "d": 4}
+    ours = {"a": 5, "b": 2, "c": {"x": 1}, "d": 4}  # a changed, c.y removed
+    theirs = {"a": 5, "c": {"x": 1, "y": 2}, "d": 4}  # a changed the same way, b removed
+    merge = three_way(base, ours, theirs)
+    assert merge.manifest == {"a": 5, "c": {"x": 1}, "d": 4}
+    assert [(c.path, c.case) for c in merge.changes] == [
+        ("a", "same"),
+        ("c.y", "child"),
+        ("b", "parent"),
+    ]
+    clash = three_way(base, {**ours, "b": 3}, theirs)  # child changed what the parent removed
+    assert [(c.path, c.base, c.ours, c.theirs) for c in clash.unresolved] == [("b", 2, 3, None)]
 
 
 # -- list merge modes ---------------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_docs_render_every_operation_offline(server: ServerProcess, page) -> Non
         "Chat",
     ):
         assert name in summaries, summaries
-    assert len(summaries) == 23
+    assert len(summaries) == 25  # with the rebase's plan and apply (#17)
     assert outside == []
 
 

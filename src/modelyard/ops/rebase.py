@@ -38,7 +38,9 @@ class RebaseChange(Response):
     base: Any = Field(None, description="The parent's value at the old pin (null: absent).")
     ours: Any = Field(None, description="The child's value now (null: absent).")
     theirs: Any = Field(None, description="The parent's value at the new version (null: absent).")
-    result: Any = Field(None, description="The value after the rebase (null: absent).")
+    result: Any = Field(
+        None, description="The value after the rebase (null: absent, or a conflict unsettled)."
+    )
     resolved_by: str | None = Field(
         None, description="For a conflict: `ours`, `theirs` or `value`; null while unresolved."
     )
@@ -285,7 +287,12 @@ def _plan(
         bump=required,
         applied=False,
         change_note=note,
-        changes=[RebaseChange(**c.as_json()) for c in merge.changes],
+        changes=[
+            RebaseChange(**{**c.as_json(), "result": None})
+            if c.case == "conflict" and c.resolved_by is None
+            else RebaseChange(**c.as_json())
+            for c in merge.changes
+        ],
         unresolved=[c.path for c in merge.unresolved],
         manifest_json=merged,
         overrides=overrides_between(theirs, merged),
