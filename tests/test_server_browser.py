@@ -70,9 +70,11 @@ def test_docs_render_every_operation_offline(server: ServerProcess, page) -> Non
         "List Monitoring Snapshots",
         "Create Synthetic Example",
         "Chat",
+        "Check Promotion Gate",
+        "Roll Back Production",
     ):
         assert name in summaries, summaries
-    assert len(summaries) == 23
+    assert len(summaries) == 26
     assert outside == []
 
 
