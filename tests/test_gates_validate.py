@@ -116,3 +116,17 @@ def test_new_files_are_found_as_git_finds_them(reg: Registry, base_recipe: str) 
     ours = sorted(new_files(reg.git, str(reg.root), reg.prefix))
     assert ours == sorted(reg.git.untracked(reg.prefix))
     assert len(ours) == len(made) - 1
+
+
+def test_a_pr_adding_a_model_straight_in_production_is_judged_too(pr: Registry) -> None:
+    text = pr.path(MODEL).read_text()
+    new = pr.path("models/model_added/model.yaml")
+    new.parent.mkdir()
+    new.write_text(
+        text.replace("model_new", "model_added").replace("status: draft", "status: production")
+    )
+    git(pr.worktree, "add", "-A")
+    git(pr.worktree, "commit", "-qm", "Add a model in production")
+    found = [p for p in validate(pr, base="main").errors if p.code == "gate"]
+    assert {p.file for p in found} == {"registry/models/model_added/model.yaml"}
+    assert any("model_added cannot go draft -> production" in p.message for p in found)

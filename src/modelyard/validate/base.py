@@ -101,6 +101,8 @@ def compare(ctx: Context, base: str) -> list[str]:
                 deleted_models.add(ids["model_id"])
         elif c.status == "M" and before is not None and before.record is not None:
             rules.modified(c.rel, kind, before.record)
+        elif c.status == "A" and kind == "model":
+            rules.added_model(c.rel)
         if kind == "manifest":
             rules.recipe_version(ids["recipe_id"], c, before)
     rules.deleted(deleted_recipes, deleted_models)
@@ -169,6 +171,12 @@ class _Rules:
                 self.status_changes.append(
                     (rel, after.record, old_raw["status"], new_raw["status"])
                 )
+
+    def added_model(self, rel: str) -> None:
+        """A new model file starts in its status as if promoted from draft."""
+        after = self.ctx.tree.parse_kind(rel, "model")
+        if after is not None and after.record is not None and after.record.status != "draft":
+            self.status_changes.append((rel, after.record, "draft", str(after.record.status)))
 
     # -- promotions judged by their gates ---------------------------------------------
     def promotions(self) -> None:
