@@ -312,3 +312,26 @@ def test_a_real_server_refuses_and_then_takes_an_override(
         status, body = server.request("GET", f"{API}/models/model_new/history")
         assert body["changes"][-1]["reason"] == "over the wire"
         assert body["changes"][-1]["gate"].startswith("production overridden")
+
+
+def test_registering_straight_into_a_gated_status_is_checked(gated: Registry) -> None:
+    cli = Cli(gated.root)
+    args = [
+        "models",
+        "register",
+        "--name",
+        "Straight In",
+        "--recipe-id",
+        "recipe_pricing_base",
+        "--recipe-version-id",
+        "1.0.0",
+        "--owner",
+        "team",
+        "--status",
+        "production",
+    ]
+    err = cli.error(*args)
+    assert "model_straight_in cannot enter production" in err and "evidence" in err
+    assert "model_straight_in" not in cli("models", "list").stdout  # nothing written
+    cli(*args, "--override-gate", "--reason", "migrated from the old registry")
+    assert "Reason: migrated from the old registry" in last_message(gated)

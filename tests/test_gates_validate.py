@@ -88,3 +88,45 @@ def test_a_version_may_only_go_up(reg: Registry, base_recipe: str) -> None:
     [problem] = validate(reg, base="change").errors
     assert problem.code == "version-reused"
     assert "highest so far is 1.0.1: set version to 1.0.2" in problem.message
+
+
+def test_new_files_are_found_as_git_finds_them(reg: Registry, base_recipe: str) -> None:
+    from modelyard.storage.newfiles import new_files
+
+    model(reg, "model_new")
+    run(reg, "model_new", {"MAPE": 0.1})
+    (reg.root / ".gitignore").write_text("*.swp\n")
+    git(reg.worktree, "add", "-A")
+    git(reg.worktree, "commit", "-qm", "ignore swap files")
+    made = [
+        "notes.md",
+        "recipes/recipe_pricing_base/extra.yaml",
+        "recipes/recipe_new/recipe.yaml",
+        "recipes/recipe_new/deep/x.txt",
+        "models/model_new/monitoring/snap_20261101120000_abcdefgh.yaml",
+        "models/model_other/model.yaml",
+        "runs/2026-11/run_20261101120000_abcdefgh/run.yaml",
+        "runs/2030-01/run_20300101120000_abcdefgh/run.yaml",
+        "templates/model.html",
+        "recipes/recipe_pricing_base/.manifest.yaml.swp",  # ignored
+    ]
+    for rel in made:
+        reg.path(rel).parent.mkdir(parents=True, exist_ok=True)
+        reg.path(rel).write_text("x\n")
+    ours = sorted(new_files(reg.git, str(reg.root), reg.prefix))
+    assert ours == sorted(reg.git.untracked(reg.prefix))
+    assert len(ours) == len(made) - 1
+
+
+def test_a_pr_adding_a_model_straight_in_production_is_judged_too(pr: Registry) -> None:
+    text = pr.path(MODEL).read_text()
+    new = pr.path("models/model_added/model.yaml")
+    new.parent.mkdir()
+    new.write_text(
+        text.replace("model_new", "model_added").replace("status: draft", "status: production")
+    )
+    git(pr.worktree, "add", "-A")
+    git(pr.worktree, "commit", "-qm", "Add a model in production")
+    found = [p for p in validate(pr, base="main").errors if p.code == "gate"]
+    assert {p.file for p in found} == {"registry/models/model_added/model.yaml"}
+    assert any("model_added cannot go draft -> production" in p.message for p in found)

@@ -120,6 +120,13 @@ def get(ctx: click.Context, model_id: str, as_json: bool) -> None:
 @click.option("--status", type=choice(ModelStatus), help="Initial status (default draft).")
 @click.option("--id", "id_", help="Choose the id (default: made from the name).")
 @click.option("--description", help="What the model is for.")
+@click.option(
+    "--override-gate",
+    is_flag=True,
+    default=None,
+    help="Start in --status although its promotion gate is not met (needs --reason).",
+)
+@click.option("--reason", help="Why; recorded in the commit as a Reason: trailer.")
 @json_option
 @push_option
 @click.pass_context
@@ -133,6 +140,8 @@ def register(
     status: str | None,
     id_: str | None,
     description: str | None,
+    override_gate: bool | None,
+    reason: str | None,
     as_json: bool,
 ) -> None:
     """Register a model (POST /models)."""
@@ -147,6 +156,8 @@ def register(
         status=status,
         id=id_,
         description=description,
+        override_gate=override_gate,
+        reason=reason,
     )
     emit(ops.register_model(open_registry(ctx), body), as_json, model_text)
 

@@ -331,6 +331,33 @@ class Git:
         proc = self.run("diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", *paths)
         return parse_raw(decode(proc.stdout))
 
+    def commits_since(self, base: str, tip: str = "HEAD") -> set[str]:
+        """The commits of `tip` that `base` does not have (`git rev-list base..tip`): a pull
+        request's own commits. A commit of `tip`'s history is on `base` exactly when it is not
+        among them, so one call answers what an `is_ancestor` per commit would."""
+        return set(self.out("rev-list", f"{base}..{tip}").split())
+
+    def tracked(self, *paths: str) -> set[str]:
+        """Every path under `paths` in git's index (no file is stat-ed, no folder read)."""
+        proc = self.run("ls-files", "-z", "--cached", "--", *paths)
+        return {p for p in decode(proc.stdout, "surrogateescape").split("\0") if p}
+
+    def not_ignored(self, paths: list[str]) -> list[str]:
+        """`paths` less those a .gitignore (or git's excludes) ignores."""
+        if not paths:
+            return []
+        proc = self.run(
+            "check-ignore",
+            "--stdin",
+            "-z",
+            input="\0".join(paths).encode("utf-8", "surrogateescape") + b"\0",
+            check=False,
+        )
+        if proc.returncode > 1:
+            raise GitError(f"git check-ignore failed: {proc.stderr.decode(errors='replace')}")
+        ignored = set(decode(proc.stdout, "surrogateescape").split("\0"))
+        return [p for p in paths if p not in ignored]
+
     def untracked(self, *paths: str) -> list[str]:
         """Files under `paths` that git does not track and does not ignore."""
         proc = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", *paths)

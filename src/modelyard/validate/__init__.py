@@ -37,7 +37,7 @@ def run(
     are read by `workers` processes (default: one per core, up to 4).
     """
     report = Report(base=base)
-    ctx = Context(reg, Collector(report))
+    ctx = Context(reg, Collector(report), lazy=paths is not None or base is not None)
     if paths is None and base is None:
         scope = set(ctx.tree.all_files())
         check_templates = True

@@ -55,11 +55,15 @@ def changed_files(ctx: Context, base: str) -> list[Change]:
             f"--base {base!r} is not a commit in this repository",
             action="fetch it first (`git fetch origin main`) and pass e.g. --base origin/main",
         )
+    from modelyard.storage.newfiles import new_files
+
     spec = ctx.reg.prefix or "."
     out = [
         Change(_strip(ctx, c.path), c.status[0], c.old_blob) for c in git.changed_since(base, spec)
     ]
-    out += [Change(_strip(ctx, p), "A", None) for p in git.untracked(spec)]
+    # new files where records can be, not every folder (storage/newfiles.py)
+    new = new_files(git, str(ctx.reg.root), ctx.reg.prefix)
+    out += [Change(_strip(ctx, p), "A", None) for p in new]
     return sorted(out, key=lambda c: c.rel)
 
 
@@ -97,6 +101,8 @@ def compare(ctx: Context, base: str) -> list[str]:
                 deleted_models.add(ids["model_id"])
         elif c.status == "M" and before is not None and before.record is not None:
             rules.modified(c.rel, kind, before.record)
+        elif c.status == "A" and kind == "model":
+            rules.added_model(c.rel)
         if kind == "manifest":
             rules.recipe_version(ids["recipe_id"], c, before)
     rules.deleted(deleted_recipes, deleted_models)
@@ -120,11 +126,18 @@ class _Rules:
         self.model_table = model_table(base_settings.model_transitions)
         self.breaking_paths = tuple(base_settings.breaking_paths)
         self.base_settings = base_settings
+        self._in_change: set[str] | None = None
         # (file, model, old status, new status) of every status change, judged by its gate
         self.status_changes: list[tuple[str, Any, str, str]] = []
         # recipe id -> its resolved manifest on the base, for those the change edits
         self.base_manifests: dict[str, dict[str, Any]] = {}
         self.edited: list[str] = []  # recipes whose resolved manifest the change edits
+
+    def on_base(self, commit: str) -> bool:
+        """Whether a commit of HEAD's history is on the base (not one of the change's own)."""
+        if self._in_change is None:
+            self._in_change = self.ctx.reg.git.commits_since(self.base)
+        return commit not in self._in_change
 
     # -- a record edited -------------------------------------------------------------
     def modified(self, rel: str, kind: str, before: BaseModel) -> None:
@@ -158,6 +171,12 @@ class _Rules:
                 self.status_changes.append(
                     (rel, after.record, old_raw["status"], new_raw["status"])
                 )
+
+    def added_model(self, rel: str) -> None:
+        """A new model file starts in its status as if promoted from draft."""
+        after = self.ctx.tree.parse_kind(rel, "model")
+        if after is not None and after.record is not None and after.record.status != "draft":
+            self.status_changes.append((rel, after.record, "draft", str(after.record.status)))
 
     # -- promotions judged by their gates ---------------------------------------------
     def promotions(self) -> None:
@@ -220,7 +239,7 @@ class _Rules:
             return None
         reg = self.ctx.reg
         for change in reversed(file_log(reg.git, reg.prefix, rel)):
-            if reg.git.is_ancestor(change.commit, self.base):
+            if self.on_base(change.commit):
                 return None
             lines = change.message.splitlines()
             if any(line.startswith(f"Gate: {status} overridden") for line in lines) and any(
@@ -379,11 +398,7 @@ class _Rules:
         """A version that goes down, or takes a number committed before (on the base's
         history), is an error whatever else changed: a version only ever goes up. True when
         it was reported."""
-        earlier = [
-            v
-            for v in self.ctx.history.versions_of(recipe_id)
-            if self.ctx.reg.git.is_ancestor(v.commit, self.base)
-        ]
+        earlier = [v for v in self.ctx.history.versions_of(recipe_id) if self.on_base(v.commit)]
         numbers = [old_mf.version, *(v.version for v in earlier)]
         highest = max(numbers, key=parse_semver)
         fix = f"set version to {bump(highest, required or 'patch')}"
@@ -417,7 +432,7 @@ class _Rules:
         earlier = self.ctx.history.find(recipe_id, new_mf.version)
         if earlier is None or earlier.file == new_mf.model_dump(mode="json"):
             return
-        if self.ctx.reg.git.is_ancestor(earlier.commit, self.base):
+        if self.on_base(earlier.commit):
             self.ctx.out.error(
                 "version-reused",
                 shown,

@@ -14,13 +14,14 @@ from modelyard.validate.tree import Parsed, Tree
 
 
 class Context:
-    def __init__(self, reg: Registry, out: Collector) -> None:
+    def __init__(self, reg: Registry, out: Collector, lazy: bool = False) -> None:
         self.reg = reg
         self.tree = Tree(reg)
         self.out = out
-        # the resolver reads the working tree and falls back to history for older pins; the
-        # checks go through every recipe, so history is read in one pass
-        self.resolver = Resolver(reg, lazy=False)
+        # the resolver reads the working tree and falls back to history for older pins; a
+        # check of every file goes through every recipe, so history is read in one pass; a
+        # check of a few files (`lazy`) reads only the recipes they lead to
+        self.resolver = Resolver(reg, lazy=lazy)
         self._settings: RegistrySettings | None = None
         self._warned_no_git = False
 
