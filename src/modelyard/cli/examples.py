@@ -6,6 +6,33 @@ from __future__ import annotations
 import click
 
 EXAMPLES: dict[str, list[str]] = {
+    "clone": [
+        "modelyard clone https://github.com/acme/models.git models",
+        "modelyard clone https://github.com/acme/models.git job --writer  # for a training job",
+    ],
+    "mcp": [
+        "modelyard mcp  # stdio, for Claude Desktop, VS Code or Cursor",
+        "modelyard mcp --http --port 8765",
+    ],
+    "models check": ["modelyard models check model_retail_pricing --status production"],
+    "models history": ["modelyard models history model_retail_pricing --json"],
+    "models rollback": [
+        "modelyard models rollback model_retail_pricing --updated-by Ada",
+        'modelyard models rollback model_retail_pricing --override-gate --reason "incident 42"',
+    ],
+    "monitoring check": ["modelyard monitoring check --status production"],
+    "monitoring compute": [
+        "modelyard monitoring compute model_retail_pricing --reference train.csv "
+        "--current last_week.csv",
+    ],
+    "recipes rebase": [
+        "modelyard recipes rebase recipe_retail_pricing_v1 --check",
+        "modelyard recipes rebase recipe_retail_pricing_v1 --to 2.0.0 --ours model.algorithm",
+    ],
+    "sync": ["modelyard sync", "modelyard sync --remote origin --branch main --tries 3"],
+    "synthetic generate": [
+        "modelyard synthetic generate recipe_retail_pricing_v1 --rows 50 --seed 7",
+    ],
     "chat": [
         'modelyard chat "which production models have drift alerts?"',
         'modelyard chat "what changed in 2.0.0?" --recipe recipe_pricing_base',
