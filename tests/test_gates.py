@@ -241,8 +241,11 @@ def test_cli_refuses_checks_and_overrides(gated: Registry, monkeypatch) -> None:
     assert "Error: model_new cannot enter production: its gate (modelyard.yaml) is not met" in err
     assert "  evidence: no succeeded eval or backtest run of model_new" in err
     assert "  thresholds: " in err and "--override-gate --reason TEXT" in err
-    err = cli.error("models", "update", "model_new", "--status", "production", "--override-gate")
-    assert "overriding a gate needs a reason" in err
+    # a missing reason is a usage error, like any missing required field (exit 2, one line)
+    err = cli.error(
+        "models", "update", "model_new", "--status", "production", "--override-gate", code=2
+    )
+    assert "Missing option '--reason'" in err
     cli(
         "models",
         "update",

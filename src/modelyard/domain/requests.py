@@ -46,7 +46,9 @@ ModelId = Annotated[Id, _prefixed("model_"), _prefixed_schema("model_")]
 
 
 # a commit trailer holds one line
-Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\r\n]*\S[^\r\n]*$")]
+Reason = Annotated[
+    str, Field(min_length=1, max_length=500, pattern=r"^[^\r\n\x00]*[^\s\x00][^\r\n\x00]*$")
+]
 
 
 class Body(BaseModel):

@@ -53,7 +53,8 @@ def create_snapshot(
             snap = snap.model_copy(update={"computed_alerts_json": computed})
         rel = str(layout.snapshot_file(model_id, snap.id))
         m.write(rel, files.render(snap, "snapshot", rel))
-        count = len(snap.alerts_json) + len(snap.computed_alerts_json)
+        # an alert sent and the same one raised by a threshold count once
+        count = len(set(snap.alerts_json) | set(snap.computed_alerts_json))
         alerts = f" ({count} alerts)" if count else ""
         m.message = f"Monitoring snapshot {snap.id} of {model_id}{alerts}"
     return snap

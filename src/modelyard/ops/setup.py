@@ -49,9 +49,8 @@ def init_registry(
     # the team's files lie outside the registry folder: written from the repository's top
     writer, at = (Registry(reg.worktree), reg.repo_path) if extra_files else (reg, str)
     with writer.mutate(f"Start modelyard registry {settings.name!r}") as m:
-        # no `remote:` line until one is wanted: a registry without one behaves as before
-        text = files.render(settings, "settings", layout.SETTINGS, exclude={"remote"})
-        m.write(at(layout.SETTINGS), text)
+        # no `remote:` line until one is wanted (storage/files.py, LATER_FIELDS)
+        m.write(at(layout.SETTINGS), files.render(settings, "settings", layout.SETTINGS))
         for schema_name, schema_text in schema_texts().items():
             m.write(at(f"{files.SCHEMA_DIR}/{schema_name}"), schema_text)
         for path, extra_text in extra_files.items():

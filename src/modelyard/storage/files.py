@@ -166,7 +166,7 @@ def schema_ref(rel_path: str, kind: str) -> str:
 
 # fields added after the first file format, written only when they hold something, so files
 # written before them keep their bytes when saved again
-LATER_FIELDS = {"settings": ("promotion",), "snapshot": ("computed_alerts_json",)}
+LATER_FIELDS = {"settings": ("promotion", "remote"), "snapshot": ("computed_alerts_json",)}
 
 
 def render(record: BaseModel, kind: str, rel_path: str, exclude: set[str] | None = None) -> str:
