@@ -16,6 +16,7 @@ from modelyard.domain.semver import parse as parse_semver
 from modelyard.domain.timefmt import iso, parse_iso
 from modelyard.ops import load
 from modelyard.ops.model_history import StatusChange, status_history
+from modelyard.ops.recipe_history import recipe_status_history
 
 MONTHS = {
     m: i + 1
@@ -261,3 +262,49 @@ def failure(kb: Knowledge, runs: list[Run], draft: Draft) -> None:
         draft.step(commands.show_run(run.id))
     if len(failed) == 1:
         draft.focus["run_id"] = failed[0].id
+
+
+def recipe_status(kb: Knowledge, recipe_id: str, status: str, draft: Draft) -> None:
+    """Who moved a recipe into a status (approved, archived), and when, from git."""
+    changes = recipe_status_history(kb.reg, recipe_id)
+    draft.cite("recipe", recipe_id)
+    draft.focus["recipe_id"] = recipe_id
+    hits = [c for c in changes if c.status == status]
+    if not hits:
+        draft.say(
+            f"{recipe_id} has never been {status}, by its git history "
+            f"(it is {kb.recipes[recipe_id].status})."
+        )
+        return
+    for c in hits:
+        first = c is changes[0]
+        draft.say(
+            f"{c.author} {'made' if first else 'moved'} {recipe_id} "
+            f"{status if first else 'to ' + status} on {c.at} "
+            f'(commit {c.commit[:12]}: "{c.message}")'
+            + (", when it was created" if first else "")
+            + "."
+        )
+
+
+def by_author(kb: Knowledge, q: Question, author: str, when: datetime | None, draft: Draft) -> None:
+    """What one person committed: recipe versions and model status changes, from git; only
+    on the day asked, when a date is given."""
+    day = when.date().isoformat() if when else None
+    rows: list[tuple[str, str]] = []
+    for rid in sorted(kb.recipes):
+        for v in kb.versions(rid):
+            if v.created_by == author and (day is None or iso(v.created_at).startswith(day)):
+                rows.append((iso(v.created_at), f'{rid} {v.version_number}: "{v.change_note}"'))
+                draft.cite("recipe", rid)
+    for model_id, changes in sorted(status_history(kb.reg).items()):
+        for c in changes:
+            if c.author == author and (day is None or c.at.startswith(day)):
+                rows.append((c.at, f"{model_id} to {c.status}"))
+                if model_id in kb.models:
+                    draft.cite("model", model_id)
+    rows.sort()
+    on = f" on {day}" if day else ""
+    draft.say(f"{author} made {plural(len(rows), 'change')}{on}, from the registry's git history:")
+    for at, what in rows:
+        draft.item(f"{at} {what}")
