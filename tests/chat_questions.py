@@ -646,3 +646,26 @@ BLIND: list[Ask] = [
     Ask("has the challenger been evaluated?", ("run_20261123060000_dnnyvvbp",)),
     Ask("what's queued?", ("run_20261124060000_2es6qqsc",)),
 ]
+
+# follow-ups that point back: "the other one", "that one"
+QUESTIONS += [
+    Ask(
+        "how is the other one doing?",
+        ('model_freshmart_pricing "FreshMart Production Pricing"', "0.24"),
+        after="is the challenger better than the production freshmart model?",
+        kind="follow-up",
+    ),
+    Ask(
+        "tell me about that one",
+        ("Which model do you mean?", CHALLENGER, "model_site_scoring"),
+        honest=True,
+        after="which models are in staging?",
+        kind="follow-up",
+    ),
+    Ask(
+        "tell me about that one",
+        ("model_grocery_pricing_v1", "retired"),
+        after="which models are retired?",
+        kind="follow-up",
+    ),
+]

@@ -19,6 +19,21 @@ from modelyard.domain.records import Run
 NEGATIONS = {"no", "without", "never", "missing", "lack", "lacks", "lacking", "none", "unmonitored"}
 FAIL_WORDS = {"fail", "failed", "failing", "failure", "failures", "crash", "crashed", "error"}
 BETTER_WORDS = {"better", "worse", "outperform", "outperforms", "beat", "beats", "challenger"}
+AUTHOR_VERBS = {
+    "change",
+    "changed",
+    "commit",
+    "committed",
+    "create",
+    "created",
+    "did",
+    "made",
+    "wrote",
+    "authored",
+    "edit",
+    "edited",
+    "done",
+}
 TREND = ("trend", "trends", "trending", "over", "history", "evolved", "changed")
 COMPARE = {"compare", "versus", "vs", "difference", "differ", "diff", "against"}
 _TAG = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>|<[^<>]{0,300}>", re.I | re.S)
@@ -45,6 +60,13 @@ def route(
         other = _other(kb, last_reply, focus["model_id"])
         if other:
             models = [other]
+            q.context_models = [other]
+    if raw & {"that", "this"} and "one" in raw and not q.names_records and not focus:
+        named = [i for i in dict.fromkeys(ID_RE.findall(last_reply)) if i in kb.models]
+        if len(named) == 1:
+            models = q.context_models = named
+        elif named:
+            return _ask(kb, "model", named)
     draft = _by_kind(kb, q) or which_one(kb, q)
     if draft is not None:
         return draft
@@ -56,7 +78,14 @@ def route(
         d = Draft(kb, "decline", answered=False)
         d.say(f"There is no {exc} in the calendar, so I can't say what was true on it.")
         return d
-    if raw & {"is", "are"} and q.model_statuses and not models and not when:
+    if (
+        raw & {"is", "are"}
+        and q.model_statuses
+        and not models
+        and not when
+        and not raw & BETTER_WORDS
+        and not words & COMPARE
+    ):
         found = which_one(kb, q, about_one=True)
         if found is not None:
             return found
@@ -72,8 +101,8 @@ def route(
         d = Draft(kb, "explain")
         timeline.who_moved(kb, q, models[0], d)
         return d
-    person = _author(kb, q.text)
-    if person and not q.names_records:
+    person = _author(kb, q.text) if raw & AUTHOR_VERBS and not q.names_records else None
+    if person:
         d = Draft(kb, "explain")
         timeline.by_author(kb, q, person, when[0] if when else None, d)
         return d
@@ -390,7 +419,8 @@ def _recipes_by_words(kb: Knowledge, q: Question) -> list[str]:
 def _author(kb: Knowledge, text: str) -> str | None:
     """A person the question names (first name or full name) among the registry's authors."""
     low = f" {text.lower()} "
-    people = {v.created_by for r in kb.recipes for v in kb.versions(r)}
+    # the commits as git has them, one pass, no manifest resolved
+    people = {v.author_name for sources in timeline.all_versions(kb).values() for v in sources}
     people |= {c.author for changes in status_history_all(kb).values() for c in changes}
     hits = [
         p

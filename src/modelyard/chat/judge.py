@@ -157,6 +157,7 @@ def compare_models(kb: Knowledge, a: str, b: str, draft: Draft) -> None:
     """Is `a` better than `b`? Their newest succeeded runs with metrics, metric by metric,
     each judged by the direction its threshold gives."""
     ma, mb = kb.models[a], kb.models[b]
+    draft.focus["model_id"] = a  # "the other one" is then b
     for m in (ma, mb):
         draft.cite("model", m.id)
     ra, rb = _newest_measured(kb, a), _newest_measured(kb, b)

@@ -15,8 +15,10 @@ from modelyard.domain.records import Run
 from modelyard.domain.semver import parse as parse_semver
 from modelyard.domain.timefmt import iso, parse_iso
 from modelyard.ops import load
+from modelyard.ops.history import History
 from modelyard.ops.model_history import StatusChange, status_history
 from modelyard.ops.recipe_history import recipe_status_history
+from modelyard.storage.history import VersionSource
 
 MONTHS = {
     m: i + 1
@@ -292,11 +294,13 @@ def by_author(kb: Knowledge, q: Question, author: str, when: datetime | None, dr
     on the day asked, when a date is given."""
     day = when.date().isoformat() if when else None
     rows: list[tuple[str, str]] = []
-    for rid in sorted(kb.recipes):
-        for v in kb.versions(rid):
-            if v.created_by == author and (day is None or iso(v.created_at).startswith(day)):
-                rows.append((iso(v.created_at), f'{rid} {v.version_number}: "{v.change_note}"'))
-                draft.cite("recipe", rid)
+    for rid, sources in sorted(all_versions(kb).items()):
+        for v in sources:
+            at = iso(parse_iso(v.author_date))
+            if v.author_name == author and (day is None or at.startswith(day)):
+                rows.append((at, f'{rid} {v.version}: "{v.message.strip()}"'))
+                if rid in kb.recipes:
+                    draft.cite("recipe", rid)
     for model_id, changes in sorted(status_history(kb.reg).items()):
         for c in changes:
             if c.author == author and (day is None or c.at.startswith(day)):
@@ -308,3 +312,8 @@ def by_author(kb: Knowledge, q: Question, author: str, when: datetime | None, dr
     draft.say(f"{author} made {plural(len(rows), 'change')}{on}, from the registry's git history:")
     for at, what in rows:
         draft.item(f"{at} {what}")
+
+
+def all_versions(kb: Knowledge) -> dict[str, list[VersionSource]]:
+    """Every recipe's committed versions as git has them (one pass; nothing resolved)."""
+    return History(kb.reg).sources
