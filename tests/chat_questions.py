@@ -613,3 +613,59 @@ HELD_OUT: list[Ask] = [
         kind="aggregate",
     ),
 ]
+
+# A third set, written the same way and scored once before any change (17 right, 3 honest
+# can't, 5 wrong, none invented: 80%), then kept.
+BLIND: list[Ask] = [
+    Ask(
+        "give me a quick summary of what's in production",
+        ("model_freshmart_pricing", "model_northwind_forecast", "model_retail_pricing"),
+    ),
+    Ask("anything broken?", ("run_20261026060000_pn7884yw", "run_20261121060000_jtcrq1db")),
+    Ask("what's wrong with the freshmart production model?", ("PSI", "0.24")),
+    Ask("which model should we promote next?", honest=True),
+    Ask("what did Priya change on 22 October?", ("competitor",)),
+    Ask("when was recipe_pricing_grocery last changed?", ("2026-10-24",)),
+    Ask("which recipes did Mei Chen create?", ("recipe_forecasting_base",)),
+    Ask("how many snapshots does the northwind model have?", ("9",)),
+    Ask("what's the PSI of model_northwind_forecast now?", ("0.078",)),
+    Ask("is the telco model in production?", ("draft",)),
+    Ask("what does model_telco_nba recommend?", ("data_boost",)),
+    Ask("which features does model_site_scoring use?", ("population_5km", "weekday_footfall")),
+    Ask("which recipes are based on recipe_pricing_grocery?", ("recipe_pricing_freshmart",)),
+    Ask("what are the price bounds of recipe_pricing_freshmart?", ("0.9",)),
+    Ask("what's the training schedule of recipe_nba_base?", ("daily",)),
+    Ask("list models with drift", (FRESHMART,), (NORTHWIND + " (",)),
+    Ask("show me the eval runs from november", ("run_20261105060000_rkvvpw8y",)),
+    Ask("what metrics does recipe_location_base evaluate?", ("R2", "MAPE")),
+    Ask("which model has the lowest MAPE?", honest=True),
+    Ask("what version of the pricing baseline does the grocery recipe build on?", ("1.0.1",)),
+    Ask("who approved recipe_pricing_freshmart?", ("Priya Natarajan", "2026-10-16")),
+    Ask("how do I fix the drift on model_freshmart_pricing?", ("runs create",)),
+    Ask("what is the uplift of model_telco_nba?", ("0.014",)),
+    Ask("has the challenger been evaluated?", ("run_20261123060000_dnnyvvbp",)),
+    Ask("what's queued?", ("run_20261124060000_2es6qqsc",)),
+]
+
+# follow-ups that point back: "the other one", "that one"
+QUESTIONS += [
+    Ask(
+        "how is the other one doing?",
+        ('model_freshmart_pricing "FreshMart Production Pricing"', "0.24"),
+        after="is the challenger better than the production freshmart model?",
+        kind="follow-up",
+    ),
+    Ask(
+        "tell me about that one",
+        ("Which model do you mean?", CHALLENGER, "model_site_scoring"),
+        honest=True,
+        after="which models are in staging?",
+        kind="follow-up",
+    ),
+    Ask(
+        "tell me about that one",
+        ("model_grocery_pricing_v1", "retired"),
+        after="which models are retired?",
+        kind="follow-up",
+    ),
+]

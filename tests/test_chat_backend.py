@@ -176,7 +176,10 @@ def test_the_model_reply_is_used_with_the_offline_references(small, fake, monkey
 )
 def test_failures_fall_back_to_the_offline_answer(small, fake, mode, reply, why, monkeypatch):
     fake.mode, fake.reply = mode, reply
-    monkeypatch.setenv("MODELYARD_CHAT_TIMEOUT", "0.5")
+    # a short limit only where the limit is what is tested: on a loaded machine a prompt
+    # answer can take longer than half a second
+    if mode in ("hang", "trickle"):
+        monkeypatch.setenv("MODELYARD_CHAT_TIMEOUT", "0.5")
     offline_env = answer(small, {"message": QUESTION})  # the backend fails here too
     assert offline_env.source == "offline"
     assert offline_env.notes == [f"model backend not used: {why}"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chat_checks import check_grounded
-from chat_questions import HELD_OUT, QUESTIONS, Ask
+from chat_questions import BLIND, HELD_OUT, QUESTIONS, Ask
 from modelyard.chat.assistant import answer
 from modelyard.chat.response import ChatResponse
 from modelyard.storage.registry import Registry
@@ -55,10 +55,13 @@ def judge(reg: Registry, q: Ask, resp: ChatResponse) -> str:
     return "cant" if honest else "wrong"
 
 
-@pytest.mark.parametrize("name", ["QUESTIONS", "HELD_OUT"])
+SETS = {"QUESTIONS": QUESTIONS, "HELD_OUT": HELD_OUT, "BLIND": BLIND}
+
+
+@pytest.mark.parametrize("name", list(SETS))
 def test_the_question_set_scores_at_least_90_percent_with_nothing_invented(reg, capsys, name):
-    questions = QUESTIONS if name == "QUESTIONS" else HELD_OUT
-    assert len(questions) >= (100 if name == "QUESTIONS" else 30)
+    questions = SETS[name]
+    assert len(questions) >= (100 if name == "QUESTIONS" else 25)
     outcomes: dict[str, list[str]] = {"right": [], "cant": [], "wrong": [], "invented": []}
     by_kind: Counter[str] = Counter()
     for q in questions:

@@ -231,11 +231,6 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     if q.unknown_ids and not explicit:
         return _decline(kb, q, "", q.unknown_ids)
 
-    if not explicit and not recipes and not models:
-        asked = intents.which_one(kb, q, about_one=True)
-        if asked is not None:
-            return asked
-        recipes, models = list(q.recipes), list(q.models)
     listing_runs = "run" in q.subjects and q.words and q.words[0] in RUN_TYPES
     if q.has("howto") or (
         q.words
@@ -243,6 +238,12 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         and q.words[0] not in ("production", "prod")
         and not listing_runs
     ):
+        if not explicit and not recipes and not models:
+            # "how do I retrain the northwind model?": the one record the words fit
+            asked = intents.which_one(kb, q, about_one=True)
+            if asked is not None:
+                return asked
+            recipes, models = list(q.recipes), list(q.models)
         d = Draft(kb, "howto")
         howto.howto(kb, q, recipes, models, d)
         return d
@@ -250,6 +251,8 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
     found = intents.route(kb, q, focus, clock(), last)
     if found is not None:
         return found
+    if q.context_models and not q.models:  # "the other one", "that one": resolved there
+        models = list(q.context_models)
     if q.has(*COMPARE_WORDS) or len(q.runs) >= 2 or len(q.versions) >= 2:
         d = Draft(kb, "compare")
         if len(q.runs) >= 2:

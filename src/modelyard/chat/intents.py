@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from modelyard.chat import judge, manifest_facts, timeline
+from modelyard.chat import explain, judge, manifest_facts, timeline
 from modelyard.chat.draft import Draft
+from modelyard.chat.health import model_manifest
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.understand import ID_RE, Question
 from modelyard.domain.records import Run
@@ -18,6 +19,22 @@ from modelyard.domain.records import Run
 NEGATIONS = {"no", "without", "never", "missing", "lack", "lacks", "lacking", "none", "unmonitored"}
 FAIL_WORDS = {"fail", "failed", "failing", "failure", "failures", "crash", "crashed", "error"}
 BETTER_WORDS = {"better", "worse", "outperform", "outperforms", "beat", "beats", "challenger"}
+AUTHOR_VERBS = {
+    "change",
+    "changed",
+    "commit",
+    "committed",
+    "create",
+    "created",
+    "did",
+    "made",
+    "wrote",
+    "authored",
+    "edit",
+    "edited",
+    "done",
+}
+TREND = ("trend", "trends", "trending", "over", "history", "evolved", "changed")
 COMPARE = {"compare", "versus", "vs", "difference", "differ", "diff", "against"}
 _TAG = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>|<[^<>]{0,300}>", re.I | re.S)
 
@@ -43,6 +60,13 @@ def route(
         other = _other(kb, last_reply, focus["model_id"])
         if other:
             models = [other]
+            q.context_models = [other]
+    if raw & {"that", "this"} and "one" in raw and not q.names_records and not focus:
+        named = [i for i in dict.fromkeys(ID_RE.findall(last_reply)) if i in kb.models]
+        if len(named) == 1:
+            models = q.context_models = named
+        elif named:
+            return _ask(kb, "model", named)
     draft = _by_kind(kb, q) or which_one(kb, q)
     if draft is not None:
         return draft
@@ -54,6 +78,18 @@ def route(
         d = Draft(kb, "decline", answered=False)
         d.say(f"There is no {exc} in the calendar, so I can't say what was true on it.")
         return d
+    if (
+        raw & {"is", "are"}
+        and q.model_statuses
+        and not models
+        and not when
+        and not raw & BETTER_WORDS
+        and not words & COMPARE
+    ):
+        found = which_one(kb, q, about_one=True)
+        if found is not None:
+            return found
+        models = list(q.models)
     if when and not q.names_records and (q.model_statuses or raw & {"was", "were", "had"}):
         d = Draft(kb, "find")
         timeline.as_of(kb, q, when[0], when[1], d)
@@ -65,10 +101,33 @@ def route(
         d = Draft(kb, "explain")
         timeline.who_moved(kb, q, models[0], d)
         return d
+    person = _author(kb, q.text) if raw & AUTHOR_VERBS and not q.names_records else None
+    if person:
+        d = Draft(kb, "explain")
+        timeline.by_author(kb, q, person, when[0] if when else None, d)
+        return d
+    if raw & {"approved", "archived"} and raw & {"who", "when"} and recipes and not q.models:
+        d = Draft(kb, "explain")
+        timeline.recipe_status(kb, recipes[0], "archived" if "archived" in raw else "approved", d)
+        return d
+    if raw & {"build", "builds", "built", "based", "pinned", "pin", "extends"} and "version" in raw:
+        child = next(
+            (r for r in [*q.recipes, *_recipes_by_words(kb, q)] if kb.recipes[r].parent_id), None
+        )
+        if child is not None:
+            d = Draft(kb, "explain")
+            explain.lineage(kb, child, d)
+            return d
+    if raw & {"is", "are"} and q.model_statuses and models and len(models) == 1:
+        return _is_status(kb, models[0], q.model_statuses)
     if raw & {"owner", "owns", "owned", "own"} and q.recipes and not q.models:
         return _recipe_owner(kb, q.recipes[0])
     if words & {"average", "mean", "avg", "minimum", "maximum", "highest", "lowest"} and models:
         return _aggregate(kb, q, models[0])
+    if q.metrics and not models and words & {"lowest", "highest", "best", "worst", "top"}:
+        return _rank(kb, q.metrics[0], _lowest_first(kb, q.metrics[0], words))
+    if q.metrics and models and not words & COMPARE and not q.has(*TREND):
+        return _metric_now(kb, q.metrics[0], models[0])
     if len(q.recipes) < 2 and words & COMPARE and ("recipe" in q.subjects):
         named = _recipes_by_words(kb, q)
         if len(named) == 2:
@@ -114,7 +173,7 @@ def route(
             d = Draft(kb, "compare")
             judge.compare_models(kb, pair[0], pair[1], d)
             return d
-    if "best" in raw and not q.names_records:
+    if "best" in raw and not q.names_records and not q.metrics:
         return _best(kb, q)
     explicit = bool(q.recipes or q.models) or bool(raw & {"it", "its", "it's", "this", "that"})
     judging = q.has("meet", "meets", "met", "pass", "passes", "passing", "fails", "within")
@@ -190,7 +249,7 @@ def which_one(kb: Knowledge, q: Question, about_one: bool = False) -> Draft | No
             m.id
             for m in kb.models.values()
             if (not q.families or m.model_family in q.families)
-            and (not q.model_statuses or m.status in q.model_statuses)
+            and (about_one or not q.model_statuses or m.status in q.model_statuses)
             and (
                 not tags
                 or (
@@ -355,3 +414,118 @@ def _recipes_by_words(kb: Knowledge, q: Question) -> list[str]:
         if len(fits) == 1 and fits[0] not in out and len(word) > 3:
             out.append(fits[0])
     return out
+
+
+def _author(kb: Knowledge, text: str) -> str | None:
+    """A person the question names (first name or full name) among the registry's authors."""
+    low = f" {text.lower()} "
+    # the commits as git has them, one pass, no manifest resolved
+    people = {v.author_name for sources in timeline.all_versions(kb).values() for v in sources}
+    people |= {c.author for changes in status_history_all(kb).values() for c in changes}
+    hits = [
+        p
+        for p in sorted(people)
+        if p
+        and " " in p
+        and (f" {p.lower()} " in low or f" {p.split()[0].lower()} " in low.replace("'s ", " "))
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+def status_history_all(kb: Knowledge) -> dict[str, list[timeline.StatusChange]]:
+    return timeline.status_history(kb.reg)
+
+
+def _is_status(kb: Knowledge, model_id: str, statuses: set[str]) -> Draft:
+    d = Draft(kb, "find")
+    m = kb.models[model_id]
+    d.cite("model", model_id)
+    d.focus["model_id"] = model_id
+    yes = m.status in statuses
+    d.say(
+        f'{"Yes" if yes else "No"}: {model_id} "{m.name}" is in {m.status}'
+        + ("" if yes else f", not {' or '.join(sorted(statuses))}")
+        + "."
+    )
+    return d
+
+
+def _metric_now(kb: Knowledge, metric: str, model_id: str) -> Draft:
+    """A metric of one model: its latest snapshot's value and its newest run's."""
+    d = Draft(kb, "health")
+    d.cite("model", model_id)
+    d.focus["model_id"] = model_id
+    said = False
+    for s in kb.snapshots(model_id):
+        value = s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric))
+        if value is not None:
+            d.say(
+                f"{metric} of {model_id} in its latest snapshot with it "
+                f"({s.id}, {s.captured_at:%Y-%m-%d}): {value}."
+            )
+            d.cite_ref(kb.snapshot_ref(s))
+            said = True
+            break
+    run = _newest_with(kb, model_id, metric)
+    if run is not None:
+        d.say(
+            f"{metric} in its newest succeeded run that reports it "
+            f"({run.id}, {run.run_type}): {run.metrics_json[metric]}."
+        )
+        d.cite("run", run.id)
+        said = True
+    if not said:
+        d.answered = False
+        d.say(f"I can't: neither a snapshot nor a run of {model_id} records {metric}.")
+    return d
+
+
+def _newest_with(kb: Knowledge, model_id: str, metric: str) -> Run | None:
+    return next(
+        (
+            r
+            for r in kb.runs
+            if r.model_id == model_id and r.status == "succeeded" and metric in r.metrics_json
+        ),
+        None,
+    )
+
+
+def _rank(kb: Knowledge, metric: str, lowest: bool) -> Draft:
+    """Models by a metric of their newest succeeded run that reports it, with the caveat
+    that one number across different data is not a verdict."""
+    d = Draft(kb, "compare")
+    rows = [
+        (run.metrics_json[metric], m.id, run)
+        for m in kb.models.values()
+        if (run := _newest_with(kb, m.id, metric)) is not None
+    ]
+    rows.sort(key=lambda r: (r[0] if lowest else -r[0], r[1]))
+    families = {kb.models[m].model_family for _, m, _ in rows}
+    if len(families) > 1:
+        d.say(
+            f"I can't say one model is better from this: {metric} of different families "
+            "is measured on different data."
+        )
+    d.say(
+        f"Ranked by {metric} of their newest succeeded run that reports it, "
+        f"{'lowest' if lowest else 'highest'} first:"
+    )
+    for value, model_id, run in rows:
+        d.item(f"{model_id}: {metric} {value} ({run.id}, {run.run_type})")
+        d.cite("model", model_id)
+        d.cite("run", run.id)
+    if not rows:
+        d.answered = False
+        d.say(f"No succeeded run of any model reports {metric}.")
+    return d
+
+
+def _lowest_first(kb: Knowledge, metric: str, words: set[str]) -> bool:
+    """ "Lowest" and "highest" say it; "best" and "worst" take the direction the recipes'
+    thresholds give the metric (a `max` bound: lower is better)."""
+    if words & {"lowest", "highest"}:
+        return "lowest" in words
+    ways = {judge.direction(model_manifest(kb, m.id), metric) for m in kb.models.values()} - {None}
+    lower_better = ways == {"lower"}
+    return lower_better if "best" in words or "top" in words else not lower_better

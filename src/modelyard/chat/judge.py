@@ -137,7 +137,7 @@ def _newest_measured(kb: Knowledge, model_id: str) -> Run | None:
     )
 
 
-def _direction(manifest: dict[str, Any], metric: str) -> str | None:
+def direction(manifest: dict[str, Any], metric: str) -> str | None:
     """ "lower" or "higher" is better, from the bound the recipe puts on the metric."""
     mon = manifest.get("monitoring") or {}
     for group in (
@@ -157,6 +157,7 @@ def compare_models(kb: Knowledge, a: str, b: str, draft: Draft) -> None:
     """Is `a` better than `b`? Their newest succeeded runs with metrics, metric by metric,
     each judged by the direction its threshold gives."""
     ma, mb = kb.models[a], kb.models[b]
+    draft.focus["model_id"] = a  # "the other one" is then b
     for m in (ma, mb):
         draft.cite("model", m.id)
     ra, rb = _newest_measured(kb, a), _newest_measured(kb, b)
@@ -179,7 +180,7 @@ def compare_models(kb: Knowledge, a: str, b: str, draft: Draft) -> None:
     wins = losses = 0
     for metric in shared:
         va, vb = ra.metrics_json[metric], rb.metrics_json[metric]
-        way = _direction(manifest, metric)
+        way = direction(manifest, metric)
         if way is None or va == vb:
             verdict = "no threshold says which way is better" if way is None else "equal"
         else:

@@ -61,6 +61,13 @@ SECTION_WORDS = {
     "actions": ("next_best_action",),
     "bounds": ("pricing",),
     "acceptance": ("evaluation",),
+    "recommend": ("next_best_action",),
+    "recommends": ("next_best_action",),
+    "offers": ("next_best_action",),
+    "metrics": ("evaluation",),
+    "evaluate": ("evaluation",),
+    "evaluates": ("evaluation",),
+    "price": ("pricing",),
     "objective": ("pricing",),
 }
 THRESHOLD_WORDS = {"threshold", "thresholds", "limit", "limits", "bound"}
@@ -101,6 +108,13 @@ GENERIC = (
         "named",
         "mention",
         "mentions",
+        "average",
+        "mean",
+        "avg",
+        "minimum",
+        "maximum",
+        "highest",
+        "lowest",
         "team",
         "teams",
     }

@@ -15,7 +15,10 @@ from modelyard.domain.records import Run
 from modelyard.domain.semver import parse as parse_semver
 from modelyard.domain.timefmt import iso, parse_iso
 from modelyard.ops import load
+from modelyard.ops.history import History
 from modelyard.ops.model_history import StatusChange, status_history
+from modelyard.ops.recipe_history import recipe_status_history
+from modelyard.storage.history import VersionSource
 
 MONTHS = {
     m: i + 1
@@ -261,3 +264,56 @@ def failure(kb: Knowledge, runs: list[Run], draft: Draft) -> None:
         draft.step(commands.show_run(run.id))
     if len(failed) == 1:
         draft.focus["run_id"] = failed[0].id
+
+
+def recipe_status(kb: Knowledge, recipe_id: str, status: str, draft: Draft) -> None:
+    """Who moved a recipe into a status (approved, archived), and when, from git."""
+    changes = recipe_status_history(kb.reg, recipe_id)
+    draft.cite("recipe", recipe_id)
+    draft.focus["recipe_id"] = recipe_id
+    hits = [c for c in changes if c.status == status]
+    if not hits:
+        draft.say(
+            f"{recipe_id} has never been {status}, by its git history "
+            f"(it is {kb.recipes[recipe_id].status})."
+        )
+        return
+    for c in hits:
+        first = c is changes[0]
+        draft.say(
+            f"{c.author} {'made' if first else 'moved'} {recipe_id} "
+            f"{status if first else 'to ' + status} on {c.at} "
+            f'(commit {c.commit[:12]}: "{c.message}")'
+            + (", when it was created" if first else "")
+            + "."
+        )
+
+
+def by_author(kb: Knowledge, q: Question, author: str, when: datetime | None, draft: Draft) -> None:
+    """What one person committed: recipe versions and model status changes, from git; only
+    on the day asked, when a date is given."""
+    day = when.date().isoformat() if when else None
+    rows: list[tuple[str, str]] = []
+    for rid, sources in sorted(all_versions(kb).items()):
+        for v in sources:
+            at = iso(parse_iso(v.author_date))
+            if v.author_name == author and (day is None or at.startswith(day)):
+                rows.append((at, f'{rid} {v.version}: "{v.message.strip()}"'))
+                if rid in kb.recipes:
+                    draft.cite("recipe", rid)
+    for model_id, changes in sorted(status_history(kb.reg).items()):
+        for c in changes:
+            if c.author == author and (day is None or c.at.startswith(day)):
+                rows.append((c.at, f"{model_id} to {c.status}"))
+                if model_id in kb.models:
+                    draft.cite("model", model_id)
+    rows.sort()
+    on = f" on {day}" if day else ""
+    draft.say(f"{author} made {plural(len(rows), 'change')}{on}, from the registry's git history:")
+    for at, what in rows:
+        draft.item(f"{at} {what}")
+
+
+def all_versions(kb: Knowledge) -> dict[str, list[VersionSource]]:
+    """Every recipe's committed versions as git has them (one pass; nothing resolved)."""
+    return History(kb.reg).sources
