@@ -416,16 +416,22 @@ class Git:
         author: Person | None,
         date: datetime | None = None,
         user: tuple[str | None, str | None] | None = None,
+        on: tuple[str, str] | None = None,
     ) -> Prepared:
         """A commit of HEAD's tree with each path of `blobs` set to a blob id or removed
-        (None), made but on no branch yet: `advance` puts it there."""
-        branch = self.branch_ref()
-        if branch is None:
-            raise GitError(
-                "HEAD is detached, so there is no branch to commit to",
-                action="check out a branch first, e.g. `git switch -c my-change`",
-            )
-        head = self.current_head()
+        (None), made but on no branch yet: `advance` puts it there. With `on` (a branch ref
+        and a parent commit) it is made for that branch, on top of that commit, instead."""
+        head: str | None
+        if on is not None:
+            branch, head = on
+        else:
+            current = self.branch_ref()
+            if current is None:
+                raise GitError(
+                    "HEAD is detached, so there is no branch to commit to",
+                    action="check out a branch first, e.g. `git switch -c my-change`",
+                )
+            branch, head = current, self.current_head()
         from modelyard.storage.trees import tree_with
 
         tree = tree_with(self, head, blobs)
@@ -480,20 +486,15 @@ class Git:
         written: the working tree, git's index and the checked-out branch stay as they were.
 
         Raises GitError (and creates nothing) when `branch` exists already or git refuses."""
-        from modelyard.storage.trees import tree_with
-
         if not self.valid_branch_name(branch):
             raise GitError(
                 f"{branch!r} is not a valid branch name",
                 action="use letters, digits, '-', '_', '.' and '/' (see git check-ref-format)",
             )
-        tree = tree_with(self, base, blobs)
-        ident = self._identities(author, user if user is not None else self.user())
-        if date is not None and not os.environ.get("GIT_AUTHOR_DATE"):
-            ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
-        sha = self.out(
-            "commit-tree", tree, "-p", base, "-F", "-", input=message.encode(), env=ident
+        commit = self.build_commit(
+            blobs, message, author, date, user, on=(f"refs/heads/{branch}", base)
         )
+        sha = commit.sha
         # ZERO as the old value: create the ref, never move one that exists
         proc = self.run(
             "update-ref",
