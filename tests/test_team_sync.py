@@ -312,3 +312,32 @@ def test_the_cli_shows_a_conflict_with_both_sides_and_exits_1(tmp_path, monkeypa
         "conflict: 1 local commit changed files that origin/main changed too and was not "
         f"pushed (kept on {ref})"
     )
+
+
+def test_edits_elsewhere_stay_and_an_edit_upstream_changed_too_stops_the_sync(tmp_path):
+    from modelyard.errors import DirtyTree
+
+    bare, _ = bare_remote(tmp_path)
+    a = clone(bare, tmp_path / "a")
+    b = clone(bare, tmp_path / "b")
+    recipes.update_recipe(a, "recipe_pricing_base", {"status": "approved"})
+    ops.sync(a)
+    notes = b.worktree / "NOTES.md"
+    notes.write_text("mine\n")
+    settings = b.path("modelyard.yaml")
+    settings.write_text(settings.read_text().replace("name: ", "name: edited "))
+    new_run(b)
+    assert ops.sync(b).outcome == "pushed"
+    assert notes.read_text() == "mine\n" and "name: edited " in settings.read_text()
+    status = [line.strip() for line in git(b.worktree, "status", "--porcelain").splitlines()]
+    assert status == ["M registry/modelyard.yaml", "?? NOTES.md"]
+
+    recipes.update_recipe(a, "recipe_pricing_base", {"tags": ["again"]})
+    ops.sync(a)
+    recipe = b.path("recipes/recipe_pricing_base/recipe.yaml")
+    recipe.write_text(recipe.read_text() + "# a note\n")
+    head = git(b.worktree, "rev-parse", "HEAD")
+    with pytest.raises(DirtyTree, match="uncommitted changes to files upstream changed"):
+        ops.sync(b)
+    assert git(b.worktree, "rev-parse", "HEAD") == head
+    assert recipe.read_text().endswith("# a note\n")

@@ -226,7 +226,7 @@ a git remote (`modelyard sync`, `--push`, `modelyard serve --remote`)."""
         "Overridden by $MODELYARD_PUSH_BUDGET.",
     )
     retry_tries: int = Field(
-        20,
+        30,
         ge=1,
         le=100,
         description="A push the remote refuses because others pushed first is fetched, "
@@ -234,7 +234,7 @@ a git remote (`modelyard sync`, `--push`, `modelyard serve --remote`)."""
         "Overridden by --tries or $MODELYARD_SYNC_TRIES.",
     )
     retry_seconds: float = Field(
-        120.0,
+        180.0,
         gt=0,
         le=3600,
         description="... and for at most this many seconds, waiting a jittered, growing "

@@ -126,6 +126,7 @@ def sync(
     attempt = 0
     while True:
         onto = remote.fetch(git, up, progress, interactive)
+        reg.finish_interrupted()  # a mutation a crash left half-done is finished first
         lock = reg.write_lock()
         try:
             head = git.current_head()

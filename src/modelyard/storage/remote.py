@@ -323,9 +323,12 @@ def push(
     raise GitError(f"git push {up.label} failed: {said or out.strip()}")
 
 
-def backoff(attempt: int, base: float = 0.2, cap: float = 5.0) -> float:
+def backoff(attempt: int, base: float = 0.05, cap: float = 1.0) -> float:
     """Seconds to wait before try `attempt` + 1 after a lost race: full jitter over an
-    exponentially growing window, so writers that collided do not collide again in step."""
+    exponentially growing window, so writers that collided do not collide again in step.
+    The window stays short: a race is lost to writers that keep pushing, not to a burst that
+    passes, and a long pause only makes the next fetch-replay-push take longer, which loses
+    again (8 writers in a loop starved one of them with a 5 s window)."""
     return random.uniform(0, min(cap, base * 2**attempt))
 
 
