@@ -34,21 +34,24 @@ MAX_REBUILD = 0.05
 def build(registry: Path, out: Path, *extra: str) -> dict[str, Any]:
     env = {**os.environ, "MODELYARD_SITE_WORKERS": "2", "PYTHONPATH": str(ROOT / "src")}
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "modelyard", "--registry", str(registry), "site", "build"),
-            *("--out", str(out), "--json", *extra),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    assert proc.stdout is not None
-    report = json.loads(proc.stdout.read())
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"site build failed with status {status}")
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "modelyard", "--registry", str(registry), "site", "build"),
+                *("--out", str(out), "--json", *extra),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=env,
+        )
+        assert proc.stdout is not None
+        output = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        if status != 0:
+            errors.seek(0)
+            raise SystemExit(f"site build failed ({status}):\n{errors.read().decode()[-2000:]}")
+    report = json.loads(output)
     return {
         "seconds": round(seconds, 1),
         "peak_mb": round(usage.ru_maxrss / 1024),

@@ -214,7 +214,7 @@ def test_a_broken_template_names_its_file_and_line(small_site, tmp_path):
     )
 
 
-def test_the_progress_bar_shows_only_on_a_terminal_once_a_build_is_slow(monkeypatch, capsys):
+def test_progress_shows_every_phase_from_its_start_with_counts_on_a_terminal(monkeypatch, reg):
     from modelyard.cli import site as site_cli
 
     class Terminal:
@@ -231,12 +231,24 @@ def test_the_progress_bar_shows_only_on_a_terminal_once_a_build_is_slow(monkeypa
         def flush(self) -> None:
             pass
 
-    for tty, after, shown in ((True, 0.0, True), (False, 0.0, False), (True, 3600.0, False)):
+    calls: list[tuple[int, int, str]] = []
+    build_site(reg, reg.root.parent.parent / "progress-site", progress=lambda *a: calls.append(a))
+    phases = [c[2] for c in calls]
+    assert phases[0] == "reading" and phases[1].startswith("read 0 recipes, 0 models, 0 runs")
+    assert calls[2][0] == 0 and calls[2][2] == "rendering" and calls[2][1] > 0  # at its start
+    assert calls[-1][0] == calls[-1][1]
+
+    for tty, shown in ((True, True), (False, False)):
         stream = Terminal(tty)
         monkeypatch.setattr(site_cli.sys, "stderr", stream)
-        monkeypatch.setattr(site_cli, "PROGRESS_AFTER", after)
         progress = site_cli._Progress()
-        for done in (200, 400, 500):
-            progress(done, 500)
+        progress(0, 0, "reading")
+        progress(0, 0, "read 3 recipes, 2 models, 10 runs, 4 snapshots")
+        for done in (0, 200, 400, 500):
+            progress(done, 500, "rendering")
         progress.close()
-        assert ("Rendering" in stream.text) is shown, (tty, after)
+        assert ("Reading the registry" in stream.text) is shown, tty
+        assert ("Read 3 recipes, 2 models, 10 runs" in stream.text) is shown, tty
+        assert ("Rendering 500 jobs" in stream.text) is shown, tty
+        if shown:
+            assert "500/500" in stream.text

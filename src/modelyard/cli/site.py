@@ -13,22 +13,27 @@ import click
 
 from modelyard.cli.common import open_registry
 
-PROGRESS_AFTER = 1.0  # seconds; quick builds stay quiet
-
 
 class _Progress:
-    """A progress bar on stderr, shown only on a terminal and only once a build is slow."""
+    """Progress on stderr, only on a terminal: a line as each phase starts (reading the
+    registry, what it holds) and a bar with counts while rendering, from its first job."""
 
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.bar: Any = None
         self.shown = 0
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, phase: str = "rendering") -> None:
+        if not sys.stderr.isatty():
+            return
+        if phase != "rendering":
+            label = "Reading the registry…" if phase == "reading" else phase.capitalize()
+            click.echo(f"{label} ({time.monotonic() - self.started:.1f} s)", err=True)
+            return
         if self.bar is None:
-            if not sys.stderr.isatty() or time.monotonic() - self.started < PROGRESS_AFTER:
-                return
-            self.bar = click.progressbar(length=total, label="Rendering", file=sys.stderr)
+            self.bar = click.progressbar(
+                length=total, label=f"Rendering {total} jobs", file=sys.stderr, show_pos=True
+            )
             self.bar.__enter__()
         self.bar.update(done - self.shown)
         self.shown = done

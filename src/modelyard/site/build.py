@@ -34,7 +34,9 @@ PARALLEL_FROM = 400  # jobs; below this, starting workers costs more than it sav
 CHUNK = 200
 ENV_WORKERS = "MODELYARD_SITE_WORKERS"
 
-Progress = Callable[[int, int], None]
+# (done, total, phase): called as each phase starts (done 0) and as it goes; "reading"
+# has no total until the registry is read, then "read" reports what it holds
+Progress = Callable[..., None]
 
 
 @dataclass
@@ -183,7 +185,17 @@ def _build(
     started = time.perf_counter()
     out = _check_out(reg, out)
     base_url = base_url.rstrip("/")
+    if progress:
+        progress(0, 0, "reading")
     cat = load_catalog(reg)
+    if progress:
+        snapshots = sum(len(s) for s in cat.snapshots.values())
+        progress(
+            0,
+            0,
+            f"read {len(cat.recipes)} recipes, {len(cat.models)} models, "
+            f"{len(cat.runs)} runs, {snapshots} snapshots",
+        )
     # the digest reads every registry template and asset: a link among them stops the build here
     sources = template_sources(reg.root, reg.display)
     pages = wants_run_pages(cat) if run_pages is None else run_pages
@@ -213,6 +225,8 @@ def _build(
     report.workers = _workers(len(jobs))
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     done_jobs = 0
+    if progress:
+        progress(0, len(jobs), "rendering")
     try:
         if report.workers > 1:
             with ProcessPoolExecutor(
@@ -222,13 +236,13 @@ def _build(
                     _collect(results, files, report)
                     done_jobs += len(chunk)
                     if progress:
-                        progress(done_jobs, len(jobs))
+                        progress(done_jobs, len(jobs), "rendering")
         else:
             for chunk in chunks:
                 _collect(_run_jobs(chunk), files, report)
                 done_jobs += len(chunk)
                 if progress:
-                    progress(done_jobs, len(jobs))
+                    progress(done_jobs, len(jobs), "rendering")
     finally:
         _SITE, _OLD = None, {}
 
