@@ -32,6 +32,7 @@ def test_a_run_of_an_uncommitted_current_version_is_refused(reg, base_recipe):
         runs.create_run(
             reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.1", "run_type": "train"}
         )
+    # the versions named are the committed ones: 1.0.1 is only in the working tree
     assert str(caught.value) == (
         "Recipe version not found: ver_pricing_base_v1.0.1; recipe_pricing_base has 1.0.0"
     )
