@@ -197,6 +197,7 @@ def test_a_hostile_registry_executes_nothing(browser, reg, tmp_path):
         assert w.page.evaluate("window.__ran") == [], path
     w.open(out / "model-development" / "chat" / "index.html")
     w.page.locator("input#q").fill("alert")
+    expect(w.page.locator("#search-status")).to_contain_text("match")  # search is async
     assert w.page.locator("#results li").count() >= 3
     assert w.page.locator("#results li a").first.inner_text() in {
         SCRIPT,
