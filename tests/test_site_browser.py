@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from modelyard.site.build import build_site
 from site_registry import SCRIPT, hostile_registry, small_site_fixture  # noqa: F401  (fixture)
@@ -145,15 +146,17 @@ def test_search_is_instant_and_leads_to_the_record(browser, small_site):
     w.page.get_by_label("Search the catalog").press("Enter")
     w.page.wait_for_url(re.compile(r"chat/index\.html\?q=lightgbm"))
     results = w.page.locator("#results li")
+    expect(w.page.locator("#search-status")).to_have_text("3 matches.")
     assert results.count() == 3  # the pricing recipes; their manifests name the algorithm
     box = w.page.locator("input#q")
     box.fill("acme")
+    expect(w.page.locator("#search-status")).to_have_text("1 match.")  # search is async
     assert results.count() == 1
-    assert w.page.locator("#search-status").inner_text() == "1 match."
     box.fill("no-such-thing-anywhere")
+    expect(w.page.locator("#search-status")).to_contain_text("Nothing matches")
     assert results.count() == 0
-    assert "Nothing matches" in w.page.locator("#search-status").inner_text()
     box.fill(small_site.ids["prod"])
+    expect(w.page.locator("#results li a").first).to_have_text("Production Pricing")
     w.page.locator("#results li a").first.click()
     w.page.wait_for_url(re.compile(r"models/model_pricing_prod/index\.html$"))
     assert w.page.locator("h1").inner_text() == "Production Pricing"
@@ -194,6 +197,7 @@ def test_a_hostile_registry_executes_nothing(browser, reg, tmp_path):
         assert w.page.evaluate("window.__ran") == [], path
     w.open(out / "model-development" / "chat" / "index.html")
     w.page.locator("input#q").fill("alert")
+    expect(w.page.locator("#search-status")).to_contain_text("match")  # search is async
     assert w.page.locator("#results li").count() >= 3
     assert w.page.locator("#results li a").first.inner_text() in {
         SCRIPT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from modelyard.site.build import build_site
 from modelyard.storage.registry import Registry
@@ -39,14 +40,10 @@ def test_fuzzy_and_prefix_search_with_highlighting(browser, demo_pages):  # noqa
 
     box = w.page.locator("input#q")
     box.fill("northw")  # the beginning of a word
-    w.page.wait_for_function(
-        "document.querySelector('#results li a mark')?.textContent === 'Northwind'"
-    )
+    expect(w.page.locator("#results li a mark").first).to_have_text("Northwind")
     assert all("orthwind" in t.lower() for t in results.locator("a").all_inner_texts()[:1])
     box.fill("zzzqqq")
-    w.page.wait_for_function(
-        "document.getElementById('search-status').textContent.startsWith('Nothing')"
-    )
+    expect(w.page.locator("#search-status")).to_contain_text("Nothing matches")
     assert results.count() == 0
     assert w.errors == []
     w.close()
