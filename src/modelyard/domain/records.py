@@ -13,7 +13,16 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    WithJsonSchema,
+    model_serializer,
+)
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -257,6 +266,15 @@ class RegistrySettings(Record):
         description="Sharing the registry through a git remote; when absent, commands never "
         "push and `modelyard sync` uses the defaults (remote `origin`, the upstream branch).",
     )
+
+    @model_serializer(mode="wrap")
+    def _without_absent_remote(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # no `remote: null` line: a settings file written before there was a remote section
+        # reads and saves back byte for byte
+        data: dict[str, Any] = handler(self)
+        if data.get("remote", 0) is None:
+            del data["remote"]
+        return data
 
 
 class Recipe(Record):

@@ -28,9 +28,7 @@ def init_registry(folder: Path, name: str | None = None, subdir: str = "registry
     reg = Registry(root)
     settings = RegistrySettings(name=name or f"{folder.name} registry")
     with reg.mutate(f"Start modelyard registry {settings.name!r}") as m:
-        # no `remote:` line until one is wanted: a registry without one behaves as before
-        text = files.render(settings, "settings", layout.SETTINGS, exclude={"remote"})
-        m.write(layout.SETTINGS, text)
+        m.write(layout.SETTINGS, files.render(settings, "settings", layout.SETTINGS))
         for name, text in schema_texts().items():
             m.write(f"{files.SCHEMA_DIR}/{name}", text)
     return reg
