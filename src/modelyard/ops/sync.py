@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from modelyard.domain.records import ManifestFile, RegistrySettings, RemoteSettings
 from modelyard.domain.semver import parse as parse_semver
 from modelyard.errors import Conflict, GitError, InvalidValue, ModelyardError
-from modelyard.storage import files, layout, remote
+from modelyard.storage import clones, files, layout, remote
 from modelyard.storage.registry import Registry
 
 # environment variables over the settings file, flags over both
@@ -309,5 +309,5 @@ def clone_registry(
     snapshots); the registry folder in the clone."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InvalidValue(f"{folder} exists and is not an empty folder")
-    prefix = remote.clone(url, folder, writer, branch, progress, interactive)
+    prefix = clones.clone(url, folder, writer, branch, progress, interactive)
     return folder / prefix if prefix else folder

@@ -191,7 +191,7 @@ class Registry:
         outside the repository is ever read."""
         data = safefs.read_file(self.root, rel, self.display(rel))
         if data is None and self.sparse:
-            from modelyard.storage.remote import skipped_file
+            from modelyard.storage.clones import skipped_file
 
             return skipped_file(self.git, self.repo_path(rel))
         return data
