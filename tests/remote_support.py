@@ -34,6 +34,9 @@ def bare_remote(tmp_path: Path, name: str = "remote.git") -> tuple[Path, Path]:
     )
     bare = tmp_path / name
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    # as a git host does: partial clones (writer clones) get only what they ask for
+    git(bare, "config", "uploadpack.allowFilter", "true")
+    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
     git(seed, "remote", "add", "origin", str(bare))
     git(seed, "push", "-q", "-u", "origin", "main")
     return bare, seed

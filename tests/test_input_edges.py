@@ -85,3 +85,38 @@ def test_a_boolean_is_not_a_metric(reg, base_recipe) -> None:
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["loc"] == ["body", "metrics_json"]
     assert "metric 'MAPE' is true, not a number" in r.json()["detail"][0]["msg"]
+
+
+NEW_RECIPE = {"model_family": "pricing", "level": "baseline", "created_by": "t"}
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("   ", "only spaces"),
+        ("\t\n", "only spaces"),
+        ("price\u202egnirts", "U+202E"),
+        ("a\u2066b", "U+2066"),
+        ("bell\x07", "U+0007"),
+    ],
+)
+def test_a_blank_or_hidden_name_is_refused_on_every_way_in(reg, base_recipe, name, what) -> None:
+    from modelyard.errors import ValidationFailed
+    from modelyard.ops import recipes
+
+    before = reg.git.current_head()
+    with pytest.raises(ValidationFailed) as caught:
+        recipes.create_recipe(reg, {**NEW_RECIPE, "name": name})
+    assert [(e["loc"], what in e["msg"]) for e in caught.value.detail] == [(["body", "name"], True)]
+    with pytest.raises(ValidationFailed) as caught:
+        recipes.clone_recipe(reg, base_recipe, name)
+    assert what in caught.value.detail[0]["msg"]
+    assert reg.git.current_head() == before
+
+
+def test_a_name_with_spaces_around_words_and_accents_is_kept_as_given(reg, base_recipe) -> None:
+    from modelyard.ops import recipes
+
+    made = recipes.clone_recipe(reg, base_recipe, " Prix été ")
+    assert made.name == " Prix été "
+    assert recipes.get_recipe(reg, made.id).name == " Prix été "

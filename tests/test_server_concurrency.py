@@ -28,6 +28,14 @@ def open_fds(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/fd").iterdir()))
 
 
+def rss_mb(pid: int) -> float:
+    """The process's resident memory (Linux /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
 class ChildWatch:
     """Samples the server's child processes while requests run."""
 
@@ -104,6 +112,7 @@ def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_pat
         pid = server.proc.pid
         server.request("GET", f"{API}/recipes")
         fds_before = open_fds(pid)
+        rss_before = rss_mb(pid)
         with ChildWatch(pid) as watch, ThreadPoolExecutor(CLIENTS + 1) as pool:
             futures = [pool.submit(client, server, n) for n in range(CLIENTS)]
             cli_future = pool.submit(cli_writer)
@@ -128,6 +137,7 @@ def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_pat
             list(pool.map(reader, range(CLIENTS)))
         requests = sum(statuses.values())
         fds_after = open_fds(pid)
+        rss_after = rss_mb(pid)
         leftover = children_of(pid)
 
     assert requests >= 2000
@@ -154,3 +164,5 @@ def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_pat
     assert watch.most <= CLIENTS
     assert leftover == []
     assert fds_after <= fds_before + 5
+    # memory stays bounded: caches are keyed by commit and replaced, not accumulated
+    assert rss_after - rss_before < 100, (rss_before, rss_after)

@@ -45,3 +45,40 @@ def test_an_unexpected_error_does_not_quote_the_exception(reg, monkeypatch) -> N
     assert r.status_code == 500
     assert str(reg.worktree) not in r.text
     assert r.json()["detail"].startswith("Internal server error: OSError.")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PATCH", "/api/ml-development/recipes/recipe_pricing_base", "DELETE, GET, HEAD, PUT"),
+        ("POST", "/api/ml-development/recipes/recipe_pricing_base", "DELETE, GET, HEAD, PUT"),
+        ("DELETE", "/api/ml-development/runs", "GET, HEAD, POST"),
+        ("GET", "/api/ml-development/chat", "POST"),
+        ("PUT", "/api/ml-development/models", "GET, HEAD, POST"),
+    ],
+)
+def test_a_405_names_every_method_the_path_answers(client, method, path, allow) -> None:
+    r = client.request(method, path)
+    assert r.status_code == 405, r.text
+    assert r.headers["allow"] == allow
+    assert r.json() == {"detail": "Method Not Allowed"}
+
+
+def test_a_method_on_a_path_no_api_route_has_is_a_404(client) -> None:
+    r = client.delete("/api/ml-development/nothing/here")
+    assert r.status_code == 404, r.text
+    assert "allow" not in r.headers
+
+
+def test_a_not_found_answer_stays_a_404_when_the_method_is_allowed(client) -> None:
+    r = client.get("/api/ml-development/recipes/recipe_nope")
+    assert (r.status_code, r.json()) == (404, {"detail": "Recipe not found"})
+
+
+@pytest.mark.parametrize("name", ["%20%20", "a%E2%80%AEb"])
+def test_a_clone_named_blank_or_hidden_is_a_422_on_the_query(client, reg, name) -> None:
+    before = reg.git.current_head()
+    r = client.post(f"/api/ml-development/recipes/recipe_pricing_base/clone?name={name}")
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["detail"]] == [["query", "name"]]
+    assert reg.git.current_head() == before

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import git, manifest
 from modelyard.cli.main import cli
 from modelyard.domain.records import RegistrySettings
-from modelyard.errors import InvalidValue, RemoteUnavailable
+from modelyard.errors import GitError, InvalidValue, RemoteUnavailable
 from modelyard.ops import recipes, versions
 from modelyard.ops import sync as ops
 from modelyard.storage.registry import Registry
@@ -121,9 +121,11 @@ def test_a_version_rebased_onto_an_upstream_that_made_the_same_version_is_refuse
     [c] = result.conflicts
     assert c.commit == local
     assert c.problems == ["recipe_pricing_base 1.0.1 is not greater than upstream's 1.0.1"]
-    assert [f.path for f in c.files] == ["registry/recipes/recipe_pricing_base/manifest.yaml"]
-    assert "learning_rate: 0.1" in (c.files[0].ours.text or "")
-    assert "num_leaves: 63" in (c.files[0].theirs.text or "")
+    # recipe.yaml too, when the two versions' updated_at differ (made in different seconds)
+    by_path = {f.path.rsplit("/", 1)[1]: f for f in c.files}
+    assert "manifest.yaml" in by_path and set(by_path) <= {"manifest.yaml", "recipe.yaml"}
+    assert "learning_rate: 0.1" in (by_path["manifest.yaml"].ours.text or "")
+    assert "num_leaves: 63" in (by_path["manifest.yaml"].theirs.text or "")
     assert git(bare, "rev-parse", "main") == git(a.worktree, "rev-parse", "HEAD")
     assert git(b.worktree, "rev-parse", "HEAD") == git(bare, "rev-parse", "main")
 
@@ -161,7 +163,7 @@ def test_a_child_pinned_to_a_parent_version_that_conflicted_is_refused_too(tmp_p
     # not pushed (upstream's 1.0.1 is another manifest): refused, and the run still goes
     assert result.outcome == "conflict" and result.pushed == 1
     parent, kid = result.conflicts
-    assert parent.files[0].path.endswith("recipe_pricing_base/manifest.yaml")
+    assert any(f.path.endswith("recipe_pricing_base/manifest.yaml") for f in parent.files)
     assert kid.files == []
     assert kid.problems == [
         "recipe_pricing_retail pins recipe_pricing_base 1.0.1 as made by a local commit "
@@ -259,3 +261,83 @@ def test_no_remote_configured_behaves_as_before(reg: Registry, base_recipe: str)
     assert "remote:" not in reg.path("modelyard.yaml").read_text()
     with pytest.raises(Exception, match="no git remote named 'origin'"):
         ops.sync(reg)
+
+
+def test_a_push_the_host_refuses_is_said_plainly_and_not_retried(tmp_path):
+    bare, _ = bare_remote(tmp_path)
+    a = clone(bare, tmp_path / "a")
+    new_run(a)
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    with pytest.raises(GitError) as info:
+        ops.sync(a)
+    text = str(info.value)
+    assert text.startswith("origin/main refused the push: pre-receive hook declined")
+    assert "main is protected" in text and "Counting objects" not in text
+    assert "Suggested action: the branch is protected or a hook declined" in text
+    assert git(a.worktree, "rev-list", "--count", "origin/main..HEAD") == "1"
+
+
+def test_every_remote_setting_is_in_the_settings_schema_with_a_description():
+    from modelyard.domain.records import RemoteSettings
+
+    root = Path(__file__).resolve().parent.parent
+    schema = json.loads((root / "registry" / ".schema" / "settings.json").read_text())
+    assert "remote" in schema["properties"]
+    remote = schema["$defs"]["RemoteSettings"]["properties"]
+    assert set(remote) == set(RemoteSettings.model_fields)
+    assert all(field.get("description") for field in remote.values())
+
+
+def test_the_cli_shows_a_conflict_with_both_sides_and_exits_1(tmp_path, monkeypatch):
+    bare, _ = bare_remote(tmp_path)
+    a = clone(bare, tmp_path / "a")
+    b = clone(bare, tmp_path / "b")
+    recipes.update_recipe(a, "recipe_pricing_base", {"status": "approved", "updated_by": "Ada"})
+    ops.sync(a)
+    recipes.update_recipe(b, "recipe_pricing_base", {"tags": ["b-side"], "updated_by": "Bo"})
+    monkeypatch.chdir(b.worktree)
+    done = CliRunner().invoke(cli, ["sync"])
+    assert done.exit_code == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("not pushed: ") and lines[0].endswith(
+        " Bo: Update recipe_pricing_base: tags changed"
+    )
+    assert lines[1] == "  registry/recipes/recipe_pricing_base/recipe.yaml changed on both sides"
+    assert "      +- b-side" in lines and "      +status: approved" in lines
+    assert any(line.startswith("    theirs (") and "Ada" in line for line in lines)
+    ref = git(b.worktree, "for-each-ref", "--format=%(refname:short)", "refs/heads/modelyard/")
+    assert lines[-1] == (
+        "conflict: 1 local commit changed files that origin/main changed too and was not "
+        f"pushed (kept on {ref})"
+    )
+
+
+def test_edits_elsewhere_stay_and_an_edit_upstream_changed_too_stops_the_sync(tmp_path):
+    from modelyard.errors import DirtyTree
+
+    bare, _ = bare_remote(tmp_path)
+    a = clone(bare, tmp_path / "a")
+    b = clone(bare, tmp_path / "b")
+    recipes.update_recipe(a, "recipe_pricing_base", {"status": "approved"})
+    ops.sync(a)
+    notes = b.worktree / "NOTES.md"
+    notes.write_text("mine\n")
+    settings = b.path("modelyard.yaml")
+    settings.write_text(settings.read_text().replace("name: ", "name: edited "))
+    new_run(b)
+    assert ops.sync(b).outcome == "pushed"
+    assert notes.read_text() == "mine\n" and "name: edited " in settings.read_text()
+    status = [line.strip() for line in git(b.worktree, "status", "--porcelain").splitlines()]
+    assert status == ["M registry/modelyard.yaml", "?? NOTES.md"]
+
+    recipes.update_recipe(a, "recipe_pricing_base", {"tags": ["again"]})
+    ops.sync(a)
+    recipe = b.path("recipes/recipe_pricing_base/recipe.yaml")
+    recipe.write_text(recipe.read_text() + "# a note\n")
+    head = git(b.worktree, "rev-parse", "HEAD")
+    with pytest.raises(DirtyTree, match="uncommitted changes to files upstream changed"):
+        ops.sync(b)
+    assert git(b.worktree, "rev-parse", "HEAD") == head
+    assert recipe.read_text().endswith("# a note\n")

@@ -34,6 +34,42 @@ Id = Annotated[
     WithJsonSchema({"type": "string", "pattern": ID_PATTERN.pattern, "description": ID_RULE}),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+# characters a name may not hold: C0/C1 controls, and the bidirectional overrides and isolates
+# that make a name display as something else (U+202E turns "exe.txt" into "txt.exe")
+HIDDEN_CHARS = r"\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_HIDDEN = re.compile(f"[{HIDDEN_CHARS}]")
+NAME_RULE = "at least one visible character; no control or bidirectional-override characters"
+
+
+def check_new_name(value: str) -> str:
+    """A name given in a request: refused when blank or when it hides what it says."""
+    if not value.strip():
+        raise ValueError("a name must have at least one visible character, not only spaces")
+    if hidden := _HIDDEN.search(value):
+        raise ValueError(
+            f"a name must not contain the invisible character U+{ord(hidden.group()):04X} "
+            f"(at position {hidden.start()}): control and bidirectional-override characters "
+            "make a name display as something it is not"
+        )
+    return value
+
+
+# the schema states the rule too (one visible character, no hidden ones), for clients and fuzzers
+NewName = Annotated[
+    str,
+    Field(min_length=1, max_length=200),
+    AfterValidator(check_new_name),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200,
+            "pattern": f"^[^{HIDDEN_CHARS}]*[^\\s{HIDDEN_CHARS}][^{HIDDEN_CHARS}]*$",
+            "description": NAME_RULE,
+        }
+    ),
+]
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -181,7 +217,7 @@ a git remote (`modelyard sync`, `--push`, `modelyard serve --remote`)."""
         "Overridden by $MODELYARD_PUSH_BUDGET.",
     )
     retry_tries: int = Field(
-        8,
+        30,
         ge=1,
         le=100,
         description="A push the remote refuses because others pushed first is fetched, "
@@ -189,7 +225,7 @@ a git remote (`modelyard sync`, `--push`, `modelyard serve --remote`)."""
         "Overridden by --tries or $MODELYARD_SYNC_TRIES.",
     )
     retry_seconds: float = Field(
-        60.0,
+        180.0,
         gt=0,
         le=3600,
         description="... and for at most this many seconds, waiting a jittered, growing "

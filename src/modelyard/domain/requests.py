@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from modelyard.domain.enums import (
     ModelFamily,
@@ -17,7 +17,8 @@ from modelyard.domain.enums import (
     RunStatus,
     RunType,
 )
-from modelyard.domain.records import Data, Id, Metrics, Name, Rows, Semver, Tags
+from modelyard.domain.ids import ID_RULE
+from modelyard.domain.records import Data, Id, Metrics, NewName, Rows, Semver, Tags
 from modelyard.domain.timefmt import UtcDatetime
 
 
@@ -32,8 +33,16 @@ def _prefixed(prefix: str) -> AfterValidator:
 
 # a new recipe's id starts with recipe_: version ids drop that prefix (ver_retail_pricing_v1.0.0),
 # so recipe_x and a bare x would otherwise own the same version ids
-RecipeId = Annotated[Id, _prefixed("recipe_")]
-ModelId = Annotated[Id, _prefixed("model_")]
+def _prefixed_schema(prefix: str) -> WithJsonSchema:
+    # an id (3 to 63 characters) that starts with the prefix and has something after it
+    rest = f"{{1,{63 - len(prefix)}}}"
+    return WithJsonSchema(
+        {"type": "string", "pattern": f"^{prefix}[a-z0-9_]{rest}$", "description": ID_RULE}
+    )
+
+
+RecipeId = Annotated[Id, _prefixed("recipe_"), _prefixed_schema("recipe_")]
+ModelId = Annotated[Id, _prefixed("model_"), _prefixed_schema("model_")]
 
 
 class Body(BaseModel):
@@ -51,7 +60,7 @@ class Body(BaseModel):
 
 
 class RecipeCreate(Body):
-    name: Name
+    name: NewName
     model_family: ModelFamily
     level: RecipeLevel
     parent_id: Id | None = None
@@ -67,7 +76,7 @@ class RecipeCreate(Body):
 
 
 class RecipeUpdate(Body):
-    name: Name | None = None
+    name: NewName | None = None
     status: RecipeStatus | None = None
     tags: Tags | None = None
     # extras
@@ -90,7 +99,7 @@ class VersionCreate(Body):
 
 
 class ModelCreate(Body):
-    name: Name
+    name: NewName
     recipe_id: Id
     recipe_version_id: str = Field(min_length=1)
     owner: str = Field(min_length=1)
@@ -103,7 +112,7 @@ class ModelCreate(Body):
 
 
 class ModelUpdate(Body):
-    name: Name | None = None
+    name: NewName | None = None
     status: ModelStatus | None = None
     owner: str | None = Field(None, min_length=1)
     # extras

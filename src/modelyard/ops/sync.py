@@ -126,6 +126,7 @@ def sync(
     attempt = 0
     while True:
         onto = remote.fetch(git, up, progress, interactive)
+        reg.finish_interrupted()  # a mutation a crash left half-done is finished first
         lock = reg.write_lock()
         try:
             head = git.current_head()
@@ -173,7 +174,7 @@ def _outcome(r: SyncResult, up: remote.Upstream, push: bool, ahead: int) -> tupl
 
     extra = f", after fetching {n(r.behind, 'new upstream commit')}" if r.behind else ""
     if r.conflicts:
-        refs = ", ".join(c.ref or c.commit[:12] for c in r.conflicts)
+        refs = ", ".join((c.ref or c.commit[:12]).removeprefix("refs/heads/") for c in r.conflicts)
         done = f"; pushed {n(r.pushed, 'other commit')}" if r.pushed else ""
         return (
             "conflict",

@@ -92,7 +92,11 @@ class RegistryAccess:
 
     def _repair(self) -> list[str]:
         try:
-            return Registry(self.root).repair_index()
+            reg = Registry(self.root)
+            finished = reg.finish_interrupted()
+            if finished:
+                log.warning("finished a write a crash interrupted: %s", ", ".join(finished))
+            return reg.repair_index()
         except ModelyardError as exc:
             log.error("could not check git's index: %s", exc)
             return []

@@ -89,6 +89,15 @@ def create_app(
     app.include_router(catalog_router)
     app.include_router(health)
     app.include_router(catalog_mirrors)
+    app.state.methods = errors.MethodTable(
+        PREFIX,
+        (
+            route
+            for noun in NOUNS
+            for router in (noun.reads, noun.writes)
+            for route in router.routes
+        ),
+    )
 
     if not settings.worktree and reg.in_git:
         # innermost, so the body limit and CORS apply to cached answers as to fresh ones

@@ -8,6 +8,8 @@ FastAPI's own request validation 422 with a list of loc/msg/type, Conflict and D
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,6 +17,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Route, compile_path
 
 from modelyard.domain.limits import nesting_message
 from modelyard.errors import ModelyardError, NotFound
@@ -64,7 +67,44 @@ async def http_error(request: Request, exc: Exception) -> Response:
             "type": "value_error.nesting",
         }
         return JSONResponse({"detail": [entry]}, status_code=422)
+    if exc.status_code in (404, 405):
+        table: MethodTable | None = getattr(request.app.state, "methods", None)
+        allowed = table.allowed(request.url.path) if table else set()
+        if allowed and request.method not in allowed:
+            # the router stops at the first route whose path matches and names only its
+            # methods; the path may be served by several routes (GET and POST /runs)
+            headers = {"Allow": ", ".join(sorted(allowed))}
+            return JSONResponse({"detail": "Method Not Allowed"}, 405, headers=headers)
+        if exc.status_code == 405 and table and not allowed and table.is_api(request.url.path):
+            # only the GET-only catch-all of the catalog's JSON mirrors is there: no resource
+            return JSONResponse({"detail": "Not Found"}, 404)
     return await http_exception_handler(request, exc)
+
+
+class MethodTable:
+    """The methods the API answers at each of its paths, to name them all in a 405's
+    `Allow` (the router names only those of the first route whose path matches)."""
+
+    def __init__(self, prefix: str, routes: Iterable[BaseRoute]) -> None:
+        self.prefix = prefix
+        self.paths: list[tuple[re.Pattern[str], set[str]]] = []
+        for route in routes:
+            if isinstance(route, Route) and route.methods:
+                regex, _, _ = compile_path(prefix + route.path)
+                self.paths.append((regex, set(route.methods)))
+
+    def is_api(self, path: str) -> bool:
+        return path.startswith(self.prefix + "/")
+
+    def allowed(self, path: str) -> set[str]:
+        """Every method some API route answers at `path` (HEAD wherever GET is)."""
+        allowed: set[str] = set()
+        for regex, methods in self.paths:
+            if regex.match(path):
+                allowed |= methods
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        return allowed
 
 
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:

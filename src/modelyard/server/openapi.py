@@ -77,6 +77,36 @@ def _add_links(doc: dict[str, Any]) -> None:
         created["links"] = links
 
 
+# what the server refuses in every text of a request body (Body._no_nul), stated in the schema
+NO_NUL = "^[^\\x00]*$"
+
+
+def _state_body_rules(doc: dict[str, Any]) -> None:
+    """Write into the document the rules the request bodies enforce beyond their types, so
+    a client (or a fuzzer) that follows the schema is not refused: no text holds a NUL."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    bodies = {
+        ref.rsplit("/", 1)[-1]
+        for item in doc.get("paths", {}).values()
+        for op in item.values()
+        if isinstance(op, dict)
+        for media in op.get("requestBody", {}).get("content", {}).values()
+        if (ref := media.get("schema", {}).get("$ref"))
+    }
+    for name in bodies:
+        for prop in schemas.get(name, {}).get("properties", {}).values():
+            _no_nul(prop)
+
+
+def _no_nul(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
+        schema["pattern"] = NO_NUL
+    for option in schema.get("anyOf", []):
+        _no_nul(option)
+    if isinstance(schema.get("items"), dict):
+        _no_nul(schema["items"])
+
+
 def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -96,6 +126,7 @@ def install(app: FastAPI) -> None:
                                 # `?status=` is the same as no status filter, as forms send it
                                 param["allowEmptyValue"] = True
             _add_links(doc)
+            _state_body_rules(doc)
             app.openapi_schema = doc
         return app.openapi_schema
 

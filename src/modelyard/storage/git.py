@@ -20,7 +20,7 @@ from pathlib import Path
 from modelyard.errors import GitError, IndexBusy
 from modelyard.storage.gitraw import ZERO, RawChange, decode, parse_raw
 
-__all__ = ["ZERO", "Git", "Person", "RawChange", "parse_person"]
+__all__ = ["ZERO", "Git", "Person", "Prepared", "RawChange", "parse_person"]
 # attempts at updating a locked index, 20 ms more apart each time: about four seconds in all
 INDEX_TRIES = 20
 FALLBACK_NAME = "modelyard"
@@ -41,6 +41,17 @@ def _packed_ref(path: Path, ref: str) -> str | None:
         if name == ref:
             return sha
     return None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A commit made by `Git.build_commit` and not yet on its branch."""
+
+    branch: str  # refs/heads/...
+    parent: str | None  # the branch's commit when it was made (None: the first commit)
+    sha: str
+    blobs: dict[str, str | None]  # repo path: blob id, None where the commit removes it
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -324,22 +335,25 @@ class Git:
         return out
 
     # -- committing ----------------------------------------------------------------------
-    def commit(
+    def hash_blobs(self, data: Mapping[str, bytes]) -> dict[str, str]:
+        """Store each of `data` ({repo path: bytes}) as a blob, as git would from a file at
+        that path (its filters apply); {repo path: blob id}. Nothing in the working tree or
+        the index changes, so a crash here leaves only unreferenced objects behind."""
+        return {
+            path: self.out("hash-object", "-w", "--stdin", f"--path={path}", input=content)
+            for path, content in data.items()
+        }
+
+    def build_commit(
         self,
-        changes: Mapping[str, bool],
+        blobs: Mapping[str, str | None],
         message: str,
         author: Person | None,
         date: datetime | None = None,
         user: tuple[str | None, str | None] | None = None,
-        sync_index: bool = True,
-    ) -> str:
-        """Commit the working-tree state of `changes` ({repo path: exists}) on top of HEAD.
-        With `sync_index=False` git's index is left for the caller to bring in step later
-        (`sync_index_to_head`): a server batches that, so a commit's cost does not include
-        reading and rewriting an index of every file in the repository.
-
-        Raises GitError (and commits nothing) when HEAD moved meanwhile or git refuses.
-        """
+    ) -> Prepared:
+        """A commit of HEAD's tree with each path of `blobs` set to a blob id or removed
+        (None), made but on no branch yet: `advance` puts it there."""
         branch = self.branch_ref()
         if branch is None:
             raise GitError(
@@ -349,39 +363,32 @@ class Git:
         head = self.current_head()
         from modelyard.storage.trees import tree_with
 
-        present = [p for p, exists in changes.items() if exists]
-        shas: list[str] = []
-        if present:
-            shas = self.out(
-                "hash-object", "-w", "--stdin-paths", input="\n".join(present).encode()
-            ).split()
-        blobs: dict[str, str | None] = {p: None for p, exists in changes.items() if not exists}
-        blobs.update(zip(present, shas, strict=True))
-        lines = [f"100644 {sha}\t{p}" for p, sha in zip(present, shas, strict=True)]
-        lines += [f"0 {ZERO}\t{p}" for p, exists in changes.items() if not exists]
-        info = ("\n".join(lines) + "\n").encode()
         tree = tree_with(self, head, blobs)
         ident = self._identities(author, user if user is not None else self.user())
         if date is not None and not os.environ.get("GIT_AUTHOR_DATE"):
             ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
         parents = ["-p", head] if head else []
         sha = self.out("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=ident)
-        self.run(
-            "update-ref", "-m", f"modelyard: {message.splitlines()[0]}", branch, sha, head or ZERO
-        )
-        problem = self._sync_user_index(info) if sync_index else None
-        if problem is not None:
-            if not self._undo(branch, sha, head):  # something else moved the branch meanwhile
-                paths = " ".join(changes)
-                raise IndexBusy(
-                    f"committed {sha[:12]}, but git's index could not be updated "
-                    "and the branch has moved on since, so the commit stays; "
-                    "the index still holds the old files",
-                    action=f"once the index is free, run `git reset -q -- {paths}` "
-                    "so that the next `git commit` does not undo it",
-                )
-            raise problem
-        return sha
+        return Prepared(branch, head, sha, dict(blobs), message.splitlines()[0] if message else "")
+
+    def advance(self, commit: Prepared) -> None:
+        """Move the branch from the commit's parent to it (compare-and-swap). Raises
+        GitError, moving nothing, when the branch moved meanwhile."""
+        old = commit.parent or ZERO
+        self.run("update-ref", "-m", f"modelyard: {commit.subject}", commit.branch, commit.sha, old)
+
+    def sync_index_to(self, commit: Prepared) -> IndexBusy | None:
+        """Bring the index entries of exactly the commit's paths to it, so `git status` stays
+        clean and a later `git commit` of other work cannot undo it; the problem, if git
+        cannot (the caller must then undo the commit: an index left behind would revert it)."""
+        lines = [
+            f"100644 {blob}\t{p}" if blob else f"0 {ZERO}\t{p}" for p, blob in commit.blobs.items()
+        ]
+        return self._sync_user_index(("\n".join(lines) + "\n").encode())
+
+    def undo(self, commit: Prepared) -> bool:
+        """Move the branch back from the commit to its parent, only if nothing moved it."""
+        return self._undo(commit.branch, commit.sha, commit.parent)
 
     def _sync_user_index(
         self, info: bytes, then: str = "so the change was not made; nothing was committed"

@@ -26,7 +26,7 @@ from modelyard.errors import (
     RegistryNotFound,
     UnsafePath,
 )
-from modelyard.storage import files, layout, safefs
+from modelyard.storage import failpoints, files, journal, layout, safefs
 from modelyard.storage.git import Git, Person, committable, parse_person
 from modelyard.storage.indexsync import IndexBacklog, repair
 
@@ -126,7 +126,31 @@ class Registry:
 
     @classmethod
     def open(cls, explicit: str | os.PathLike[str] | None = None) -> Registry:
-        return cls(discover(explicit))
+        reg = cls(discover(explicit))
+        reg.finish_interrupted()
+        return reg
+
+    def finish_interrupted(self) -> list[str]:
+        """Finish a mutation a crash interrupted (storage/journal.py): the repo paths brought
+        in step with the branch. Costs one `stat` when there is none; a journal whose writer
+        still holds the write lock is that writer's, and is left to it."""
+        if not self.in_git or self.git.head() is None or not journal.path(self.git).exists():
+            return []
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.git.git_dir / "modelyard.lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            return []
+        try:
+            return self._replay_journal()
+        finally:
+            lock.release()
+
+    def _replay_journal(self) -> list[str]:
+        intent = journal.pending(self.git)
+        return journal.replay(self.git, intent) if intent is not None else []
 
     # -- paths -----------------------------------------------------------------------
     def path(self, rel: str | os.PathLike[str]) -> Path:
@@ -402,6 +426,11 @@ class Mutation:
             )
         lock = reg.write_lock()
         self._lock = lock
+        try:
+            reg._replay_journal()
+        except BaseException:
+            lock.release()  # type: ignore[attr-defined]
+            raise
         return self
 
     def __exit__(
@@ -449,6 +478,24 @@ class Mutation:
             del self._changes[rel], originals[rel], repo_paths[rel]
         if not self._changes:
             return
+        git = reg.git
+        present = {repo_paths[rel]: data for rel, data in self._changes.items() if data is not None}
+        blobs: dict[str, str | None] = {repo_paths[rel]: None for rel in self._changes}
+        blobs.update(git.hash_blobs(present))
+        user = git.user()
+        author = reg.author(self.created_by, user)
+        commit = git.build_commit(blobs, self.message, author, self.date, user)
+        # from here a crash is finished by the next command (storage/journal.py): the branch
+        # moves first, then the working tree and the index follow it
+        failpoints.hit("before-journal")
+        journal.write(git, journal.Intent(commit, index=not reg.committed))
+        failpoints.hit("after-journal")
+        try:
+            git.advance(commit)
+        except BaseException:
+            journal.clear(git)
+            raise
+        failpoints.hit("after-advance")
         try:
             for rel, data in self._changes.items():
                 if data is None:
@@ -456,20 +503,28 @@ class Mutation:
                     _prune_empty(reg.path(rel).parent, reg.root)
                 else:
                     files.atomic_write(reg.path(rel), data)
-            user = reg.git.user()
-            author = reg.author(self.created_by, user)
-            self.sha = reg.git.commit(
-                {repo_paths[rel]: data is not None for rel, data in self._changes.items()},
-                self.message,
-                author,
-                self.date,
-                user,
-                sync_index=not reg.committed,
-            )
+                failpoints.hit("mid-worktree")
+            failpoints.hit("after-worktree")
             if reg.committed:  # the index is brought in step in batches (storage/indexsync.py)
-                IndexBacklog.of(reg.git).add(repo_paths.values())
-            self.author_name = reg.git.author_name(author, user)
-        except BaseException:
+                IndexBacklog.of(git).add(repo_paths.values())
+            else:
+                problem = git.sync_index_to(commit)
+                if problem is not None:
+                    raise problem
+        except BaseException as exc:
+            if not git.undo(commit):
+                # something moved the branch on meanwhile, so the commit stays; the journal
+                # stays too, and the next command brings the working tree and index to it
+                if isinstance(exc, IndexBusy):
+                    paths = " ".join(repo_paths.values())
+                    raise IndexBusy(
+                        f"committed {commit.sha[:12]}, but git's index could not be updated "
+                        "and the branch has moved on since, so the commit stays; "
+                        "the index still holds the old files",
+                        action=f"once the index is free, run `git reset -q -- {paths}` "
+                        "so that the next `git commit` does not undo it",
+                    ) from None
+                raise
             for rel, data in originals.items():
                 target = reg.path(rel)
                 if data is None:
@@ -477,7 +532,12 @@ class Mutation:
                     _prune_empty(target.parent, reg.root)
                 else:
                     files.atomic_write(target, data, modes.get(rel))
+            journal.clear(git)
             raise
+        failpoints.hit("after-index")
+        journal.clear(git)
+        self.sha = commit.sha
+        self.author_name = git.author_name(author, user)
 
 
 def _stat(path: Path) -> tuple[int, int] | None:

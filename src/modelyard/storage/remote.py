@@ -66,7 +66,7 @@ class Upstream:
 
     @property
     def label(self) -> str:
-        return f"{self.remote}/{self.branch}"
+        return f"{self.remote}/{self.branch}" if self.branch else self.remote
 
 
 @dataclass(frozen=True)
@@ -213,17 +213,28 @@ def _talk(
     reader = threading.Thread(target=read_out, daemon=True)
     reader.start()
     assert proc.stderr is not None
+    shown = 0  # how much of what git said has been looked at for progress
     while True:
         chunk = proc.stderr.read1(4096)  # type: ignore[attr-defined]
         if not chunk:
             break
         said.append(chunk)
         if progress is not None and time.monotonic() - started > quiet_for:
-            if not told:
-                progress(f"{args[0]} {up.label}: still working, git says:")
+            text = decode(b"".join(said))
+            # whole lines only, and only git's progress (its errors and hints are reported
+            # with the outcome, once)
+            end = max(text.rfind("\r"), text.rfind("\n")) + 1
+            lines = [
+                part
+                for part in re.split(r"(?<=[\r\n])", text[shown:end])
+                if _PROGRESS.match(part.strip())
+            ]
+            shown = max(shown, end)
+            if lines and not told:
+                progress(f"{args[0]} {up.label}: still working\n")
                 told = True
-                progress(decode(b"".join(said[:-1])))
-            progress(decode(chunk))
+            for line in lines:
+                progress(line)
     reader.join()
     code = proc.wait()
     return code, decode(b"".join(out)), decode(b"".join(said))
@@ -301,8 +312,9 @@ def push(
             (line for line in out.splitlines() if "[remote rejected]" in line),
             said.strip(),
         )
+        why = reason.split("\t")[-1].replace("[remote rejected]", "").strip().strip("()")
         raise GitError(
-            f"{up.label} refused the push: {reason.split(chr(9))[-1].strip()} {said}".strip(),
+            f"{up.label} refused the push: {why} ({said})" if said else why,
             action="the branch is protected or a hook declined: push through a pull request, "
             "or ask for the account to be allowed to push to it",
         )
@@ -311,9 +323,12 @@ def push(
     raise GitError(f"git push {up.label} failed: {said or out.strip()}")
 
 
-def backoff(attempt: int, base: float = 0.1, cap: float = 5.0) -> float:
+def backoff(attempt: int, base: float = 0.05, cap: float = 1.0) -> float:
     """Seconds to wait before try `attempt` + 1 after a lost race: full jitter over an
-    exponentially growing window, so writers that collided do not collide again in step."""
+    exponentially growing window, so writers that collided do not collide again in step.
+    The window stays short: a race is lost to writers that keep pushing, not to a burst that
+    passes, and a long pause only makes the next fetch-replay-push take longer, which loses
+    again (8 writers in a loop starved one of them with a 5 s window)."""
     return random.uniform(0, min(cap, base * 2**attempt))
 
 
@@ -658,11 +673,11 @@ def clone(
     if writer:
         args += ["--filter=blob:none", "--no-checkout"]
     parent = Git(target.parent)
-    up = Upstream("origin", branch or "", "")
+    up = Upstream(url, branch or "", "")
     code, _, said = _talk(parent, [*args, "--", url, str(target)], up, progress, interactive)
     if code != 0:
         if _is_unreachable(said):
-            raise _unreachable("clone", Upstream(url, branch or "HEAD", ""), url, said)
+            raise _unreachable("clone", up, url, said)
         raise GitError(f"git clone {url} failed: {said.strip()}")
     git = Git(target)
     head = git.resolve_commit("HEAD")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from modelyard.domain.enums import ModelFamily, RecipeLevel, RecipeStatus
-from modelyard.domain.records import RecipeList, RecipeOut
+from modelyard.domain.records import NewName, RecipeList, RecipeOut
 from modelyard.domain.requests import RecipeCreate, RecipeUpdate
 from modelyard.ops import recipes
 from modelyard.server.routes.common import (
@@ -122,7 +124,7 @@ async def delete_recipe(access: Access, recipe_id: str) -> JSONResponse:
 async def clone_recipe(
     access: Access,
     recipe_id: str,
-    name: str = Query(description="The new recipe's name.", min_length=1, max_length=200),
+    name: Annotated[NewName, Query(description="The new recipe's name.")],
     level: str | None = Query(
         None,
         description="Level of the clone (extra; default the source's level): "

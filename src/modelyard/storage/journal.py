@@ -1,0 +1,159 @@
+"""The intent journal: a mutation a crash interrupted is finished by the next command.
+
+A mutation first makes its commit as objects only (blobs, trees, the commit: nothing a
+crash can half-do, since unreferenced objects are invisible), writes this journal, moves
+the branch (the one step that decides whether it happened), and only then brings the
+working tree and git's index to the commit, and deletes the journal. Killed at any moment,
+the registry is therefore either as before the mutation (the branch did not move: the
+working tree was never touched) or as after it once the journal is replayed: each journaled
+path that still holds what the mutation found or what it wrote is brought to what the
+branch now holds, and its index entry with it.
+
+The journal lives in `.git/modelyard/intent.json` and is replayed under the registry's
+write lock, by the next mutation or by any command that opens the registry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelyard.storage import files
+from modelyard.storage.git import ZERO, Git, Prepared
+
+NAME = "intent.json"
+
+
+@dataclass(frozen=True)
+class Intent:
+    commit: Prepared
+    index: bool  # whether the mutation keeps git's index in step itself (not a server's)
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.commit
+        return {
+            "branch": c.branch,
+            "parent": c.parent,
+            "sha": c.sha,
+            "blobs": c.blobs,
+            "subject": c.subject,
+            "index": self.index,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Intent:
+        commit = Prepared(
+            data["branch"], data["parent"], data["sha"], dict(data["blobs"]), data["subject"]
+        )
+        return cls(commit, bool(data["index"]))
+
+
+def path(git: Git) -> Path:
+    return git.git_dir / "modelyard" / NAME
+
+
+def write(git: Git, intent: Intent) -> None:
+    target = path(git)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    files.atomic_write(target, json.dumps(intent.to_json()).encode())
+
+
+def clear(git: Git) -> None:
+    path(git).unlink(missing_ok=True)
+
+
+def pending(git: Git) -> Intent | None:
+    """The journal a crashed mutation left, if any (one that cannot be read is dropped:
+    it was cut short before the branch moved, since it is written whole before that)."""
+    try:
+        raw = path(git).read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        return Intent.from_json(json.loads(raw))
+    except (ValueError, KeyError, TypeError):
+        clear(git)
+        return None
+
+
+def replay(git: Git, intent: Intent) -> list[str]:
+    """Finish what the journal's mutation left undone; the repo paths brought in step. A
+    path someone changed since (neither what the mutation found nor what it wrote) is left
+    as it is: that is their work."""
+    c = intent.commit
+    paths = sorted(c.blobs)
+    now = _blobs_at(git, git.current_head(), paths)
+    before = _blobs_at(git, c.parent, paths)
+    fixed: list[str] = []
+    for repo_path in paths:
+        target = git.worktree / repo_path
+        _remove_leftovers(target)
+        on_disk = _disk_blob(git, target, repo_path)
+        if on_disk == now.get(repo_path):
+            continue
+        if on_disk not in (before.get(repo_path), c.blobs[repo_path]):
+            continue
+        wanted = now.get(repo_path)
+        if wanted is None:
+            target.unlink(missing_ok=True)
+            _prune_empty(target.parent, git.worktree)
+        else:
+            files.atomic_write(target, git.cat_blobs([wanted])[wanted])
+        fixed.append(repo_path)
+    if intent.index:
+        stale = [p for p, blob in _index_blobs(git, paths).items() if blob != now.get(p)]
+        if stale and git.sync_index_to_head(stale) is None:
+            fixed = sorted({*fixed, *stale})
+    clear(git)
+    return fixed
+
+
+def _blobs_at(git: Git, commit: str | None, paths: list[str]) -> dict[str, str]:
+    if not commit or commit == ZERO:
+        return {}
+    out = git.run("ls-tree", "-z", "--full-tree", commit, "--", *paths).stdout
+    found: dict[str, str] = {}
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, name = entry.partition("\t")
+        if name:
+            found[name] = meta.split()[2]
+    return found
+
+
+def _index_blobs(git: Git, paths: list[str]) -> dict[str, str | None]:
+    out = git.run("ls-files", "-s", "-z", "--", *(f":(literal){p}" for p in paths)).stdout
+    found: dict[str, str | None] = dict.fromkeys(paths)
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, name = entry.partition("\t")
+        if name in found:
+            found[name] = meta.split()[1]
+    return found
+
+
+def _disk_blob(git: Git, target: Path, repo_path: str) -> str | None:
+    try:
+        data = target.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    return git.out("hash-object", "--stdin", f"--path={repo_path}", input=data)
+
+
+def _remove_leftovers(target: Path) -> None:
+    """The temporary files an atomic write of `target` leaves when killed mid-write."""
+    folder = target.parent
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(f".{target.name}.") and name.endswith(".tmp"):
+            (folder / name).unlink(missing_ok=True)
+
+
+def _prune_empty(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
