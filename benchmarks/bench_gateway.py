@@ -84,6 +84,19 @@ def make_remote(work: Path) -> Path:
     return remote
 
 
+def fsck(repo: Path) -> None:
+    """`git fsck` of the remote, once the `git gc --auto` a push may have started in the
+    background is done (an fsck beside a repack can miss objects it is moving)."""
+    for _ in range(60):
+        if not (repo / "gc.pid").exists():
+            break
+        time.sleep(1)
+    proc = subprocess.run(["git", "fsck", "--no-dangling"], cwd=repo, capture_output=True)
+    if proc.returncode != 0:
+        time.sleep(5)
+        git(repo, "fsck", "--no-dangling")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -325,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
         print(row, flush=True)
         rows.append(row)
     loads.append(load_average())
-    git(remote, "fsck", "--no-dangling")
+    fsck(remote)
     section = render(rows, args, (loads[0], loads[1]))
     print(section)
     if not args.no_write:
