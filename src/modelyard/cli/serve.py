@@ -68,7 +68,7 @@ from modelyard.cli.common import open_registry
     default=None,
     metavar="[NAME]",
     help="Be the team's gateway to this git remote (default: `remote: name:` in the "
-    "settings, else origin): fetch what others push, push every write (docs/team-gateway.md). "
+    "settings, else origin): fetch what others push, push every write (docs/team.md). "
     "A `remote:` section in the settings makes the server a gateway without it.",
 )
 @click.option(
