@@ -4,7 +4,7 @@ child"): plan it, or commit it as a new version of the child."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,18 +71,24 @@ class RebaseResult(Response):
     )
 
 
+# a dotted path in a manifest (`model.hyperparameters.num_leaves`): never empty
+ManifestPath = Annotated[str, Field(min_length=1)]
+
+
 class RebaseRequest(BaseModel):
     """The body of `POST /recipes/{recipe_id}/rebase`."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     to_version: str | None = Field(
-        None, description="The parent version to rebase onto (default: its current one)."
+        None,
+        min_length=1,
+        description="The parent version to rebase onto (default: its current one).",
     )
-    ours: list[str] = Field(
+    ours: list[ManifestPath] = Field(
         default_factory=list, description="Paths whose conflicts keep the child's value."
     )
-    theirs: list[str] = Field(
+    theirs: list[ManifestPath] = Field(
         default_factory=list, description="Paths whose conflicts take the parent's new value."
     )
     resolutions: dict[str, Any] = Field(

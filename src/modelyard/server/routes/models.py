@@ -38,7 +38,7 @@ async def list_models(
     as_of: str | None = Query(None, description=AS_OF),
 ) -> JSONResponse:
     """Models matching every given filter, by id; with `as_of`, as they were then."""
-    if as_of is not None:
+    if as_of:  # `?as_of=` is no date, as an empty filter is no filter
         from modelyard.ops import asof
 
         return respond(
@@ -88,7 +88,10 @@ async def update_model(access: Access, model_id: str, body: ModelUpdate) -> JSON
 async def check_gate(
     access: Access,
     model_id: str,
-    status: str = Query(description="The status to check the gate of (staging, production)."),
+    status: str = Query(
+        description="The status to check the gate of (staging, production).",
+        json_schema_extra={"enum": [m.value for m in ModelStatus]},
+    ),
 ) -> JSONResponse:
     """Whether the model may enter `status` by its promotion gate, changing nothing (extra):
     every condition with its values and the runs looked at."""

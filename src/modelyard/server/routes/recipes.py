@@ -47,7 +47,7 @@ async def list_recipes(
 ) -> JSONResponse:
     """Recipes matching every given filter, by id; `total` counts all matches before paging.
     With `as_of`, as they were then (each with the version it was at)."""
-    if as_of is not None:
+    if as_of:  # `?as_of=` is no date, as an empty filter is no filter
         from modelyard.ops import asof
 
         return respond(

@@ -27,7 +27,7 @@ async def list_versions(
 ) -> JSONResponse:
     """Every committed version, oldest first, each with its resolved manifest and the
     semantic diff from the previous one; with `as_of`, those committed by then."""
-    if as_of is not None:
+    if as_of:  # `?as_of=` is no date, as an empty filter is no filter
         from modelyard.ops import asof
 
         return respond(await access.read(asof.versions_as_of, recipe_id, as_of))
