@@ -43,6 +43,7 @@ READ_TOOLS = {
     "diff_versions",
     "history",
     "models_as_of",
+    "check_gate",
     "validate",
     "chat",
 }
@@ -204,6 +205,15 @@ def test_stdio_lists_every_tool_with_schemas_and_answers_every_read_tool():
                 "recipe_forecasting_retail",
                 "model_northwind_forecast",
             }
+            # the demo declares no gates: every promotion passes, and says so
+            verdict = await call(
+                client, "check_gate", {"model_id": "model_freshmart_pricing_v2"}, schemas
+            )
+            assert (verdict["gated"], verdict["passed"], verdict["status"]) == (
+                False,
+                True,
+                "production",
+            )
             report = await call(client, "validate", {}, schemas)
             assert report["ok"] is True and report["errors"] == 0
             reply = await call(

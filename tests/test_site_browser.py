@@ -249,6 +249,7 @@ def test_site_serve_previews_the_catalog_and_offers_the_assistant(browser, small
         # a static preview has no assistant behind it: the page says how to ask instead
         how = w.page.locator("#ask-how")
         assert how.is_visible() and "modelyard chat" in how.inner_text()
+        assert "modelyard mcp" in how.inner_text()
         w.page.wait_for_load_state("networkidle")
         assert w.page.locator("#chat").is_hidden()
         w.open(url)

@@ -24,3 +24,22 @@ class WriteResult(BaseModel):
     message: str = Field(description="The commit message.")
     record: dict[str, Any] = Field(description="The record as the change leaves it.")
     review: list[str] = Field(description="Commands to review and merge the change.")
+
+
+class GateCondition(BaseModel):
+    condition: str = Field(description="evidence, thresholds, champion or monitoring.")
+    met: bool
+    message: str
+    values: dict[str, Any] = Field(description="The figures the condition compared.")
+    runs: list[str] = Field(description="The runs it looked at.")
+
+
+class GateVerdict(BaseModel):
+    """Whether a model may enter a status by its promotion gate (nothing is changed)."""
+
+    model_id: str
+    status: str
+    gated: bool = Field(description="False when no gate applies to that status.")
+    source: str | None = Field(description="Where the gate is declared.")
+    passed: bool
+    conditions: list[GateCondition]

@@ -50,7 +50,7 @@ from modelyard.domain.records import (
 )
 from modelyard.errors import InvalidValue, ModelyardError
 from modelyard.mcp import writes
-from modelyard.mcp.schemas import ValidationReport, WriteResult
+from modelyard.mcp.schemas import GateVerdict, ValidationReport, WriteResult
 from modelyard.ops import models, monitoring, recipes, runs, versions
 from modelyard.storage.registry import Registry
 
@@ -243,6 +243,21 @@ def build(root: Path) -> MCPServer:
         on 1 November?")."""
         with _errors():
             return reads.models_as_of(reg(), as_of)
+
+    @read
+    def check_gate(
+        model_id: ModelId,
+        status: Annotated[
+            Literal["staging", "production"], Field(description="The status to enter.")
+        ] = "production",
+    ) -> GateVerdict:
+        """Whether a model may be promoted to `status` by its promotion gate: every condition
+        (evidence runs, acceptance thresholds, champion comparison, monitoring alerts) with
+        its values and the runs looked at. Changes nothing."""
+        from modelyard.ops import gates
+
+        with _errors():
+            return GateVerdict.model_validate(gates.check(reg(), model_id, status).as_json())
 
     @read
     def validate() -> ValidationReport:
