@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from conftest import git
 from modelyard.ops import runs
 from modelyard.server.app import create_app
+from modelyard.storage import indexsync
 from modelyard.storage.indexsync import IndexBacklog
 from modelyard.storage.registry import Registry
 from server_support import API
@@ -53,9 +54,8 @@ def test_a_crash_before_the_batch_is_repaired_and_staged_work_is_kept(reg, base_
 
 
 def test_a_locked_index_keeps_the_batch_for_the_next_try(reg, base_recipe, monkeypatch) -> None:
-    import modelyard.storage.git as gitmod
 
-    monkeypatch.setattr(gitmod, "INDEX_TRIES", 2)
+    monkeypatch.setattr(indexsync, "INDEX_TRIES", 2)
     runs.create_run(Registry(reg.root, committed=True), _run_body(base_recipe))
     lock = reg.git.git_dir / "index.lock"
     lock.write_text("")

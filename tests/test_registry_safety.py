@@ -19,6 +19,7 @@ from modelyard.domain.limits import MAX_FILE_BYTES, MAX_LOG_BYTES
 from modelyard.errors import IndexBusy, UnsafePath
 from modelyard.ops import models, monitoring, recipes, runs
 from modelyard.server.app import create_app
+from modelyard.storage import indexsync
 from modelyard.storage.registry import Registry
 from server_support import API, running_server
 from test_validate_cli import cli
@@ -313,9 +314,8 @@ def test_large_logs_show_their_end(populated) -> None:
 
 def test_a_held_index_lock_undoes_the_commit_and_fails_loudly(populated, monkeypatch) -> None:
     reg, model, _ = populated
-    import modelyard.storage.git as gitmod
 
-    monkeypatch.setattr(gitmod, "INDEX_TRIES", 3)  # the wait is the same, only shorter
+    monkeypatch.setattr(indexsync, "INDEX_TRIES", 3)  # the wait is the same, only shorter
     head = git(reg.worktree, "rev-parse", "HEAD")
     model_file = reg.root / "models" / model / "model.yaml"
     before = model_file.read_bytes()
@@ -358,9 +358,8 @@ def test_the_cli_exits_1_with_what_to_do_when_the_index_is_held(populated) -> No
 
 
 def test_a_recipe_created_while_the_index_is_held_leaves_nothing(reg, monkeypatch) -> None:
-    import modelyard.storage.git as gitmod
 
-    monkeypatch.setattr(gitmod, "INDEX_TRIES", 2)
+    monkeypatch.setattr(indexsync, "INDEX_TRIES", 2)
     head = git(reg.worktree, "rev-parse", "HEAD")
     lock = Path(git(reg.worktree, "rev-parse", "--absolute-git-dir")) / "index.lock"
     lock.write_text("")

@@ -11,36 +11,25 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from modelyard.errors import GitError, IndexBusy
-from modelyard.storage.gitraw import ZERO, RawChange, decode, parse_raw
+from modelyard.errors import GitError
+from modelyard.storage.gitraw import ZERO, RawChange, decode, packed_ref, parse_raw
+from modelyard.storage.identity import (
+    FALLBACK_NAME,
+    Person,
+    committable,
+    identities,
+    parse_person,
+)
 
-__all__ = ["ZERO", "Git", "Person", "Prepared", "RawChange", "parse_person"]
-# attempts at updating a locked index, 20 ms more apart each time: about four seconds in all
-INDEX_TRIES = 20
-FALLBACK_NAME = "modelyard"
-FALLBACK_EMAIL = "modelyard@localhost"
-_IDENT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
+__all__ = ["ZERO", "Git", "Person", "Prepared", "RawChange", "committable", "parse_person"]
 
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-
-
-def _packed_ref(path: Path, ref: str) -> str | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    for line in text.splitlines():
-        sha, _, name = line.partition(" ")
-        if name == ref:
-            return sha
-    return None
 
 
 @dataclass(frozen=True)
@@ -52,40 +41,6 @@ class Prepared:
     sha: str
     blobs: dict[str, str | None]  # repo path: blob id, None where the commit removes it
     subject: str
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    email: str
-
-
-def parse_person(text: str, default_email: str = "") -> Person:
-    """`Ada <ada@example.com>`, `ada@example.com` or `Ada`."""
-    m = _IDENT.match(text)
-    if m:
-        return Person(m.group("name") or m.group("email"), m.group("email"))
-    text = text.strip()
-    if "@" in text and " " not in text:
-        return Person(text, text)
-    return Person(text, default_email)
-
-
-# what git strips from the ends of an identity's name ("crud"), and what it cannot hold at all
-_CRUD = " .,:;<>\"\\'"
-_UNHOLDABLE = re.compile(r"[\x00-\x1f\x7f<>]")
-
-
-def committable(person: Person) -> Person | None:
-    """`person` as git will take it as a commit's author: control characters and angle
-    brackets (which no identity may hold) become spaces; None when nothing of the name is
-    left once git strips what it strips (`.`, `,`, `'`, `<`), so the commit is authored by
-    git's own user instead of failing. The record keeps the text as it was given."""
-    name = " ".join(_UNHOLDABLE.sub(" ", person.name).split())
-    email = _UNHOLDABLE.sub("", person.email).strip()
-    if not name.strip(_CRUD):
-        return None
-    return Person(name, email)
 
 
 class Git:
@@ -169,7 +124,7 @@ class Git:
             try:
                 found: str | None = (common / ref).read_text(encoding="utf-8").strip()
             except FileNotFoundError:
-                found = _packed_ref(common / "packed-refs", ref)
+                found = packed_ref(common / "packed-refs", ref)
             if found is None:
                 return self.head()  # an unborn branch, or a ref git keeps elsewhere
             return found if _SHA.fullmatch(found) else self.head()
@@ -435,7 +390,7 @@ class Git:
         from modelyard.storage.trees import tree_with
 
         tree = tree_with(self, head, blobs)
-        ident = self._identities(author, user if user is not None else self.user())
+        ident = identities(author, user if user is not None else self.user())
         if date is not None and not os.environ.get("GIT_AUTHOR_DATE"):
             ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
         parents = ["-p", head] if head else []
@@ -447,15 +402,6 @@ class Git:
         GitError, moving nothing, when the branch moved meanwhile."""
         old = commit.parent or ZERO
         self.run("update-ref", "-m", f"modelyard: {commit.subject}", commit.branch, commit.sha, old)
-
-    def sync_index_to(self, commit: Prepared) -> IndexBusy | None:
-        """Bring the index entries of exactly the commit's paths to it, so `git status` stays
-        clean and a later `git commit` of other work cannot undo it; the problem, if git
-        cannot (the caller must then undo the commit: an index left behind would revert it)."""
-        lines = [
-            f"100644 {blob}\t{p}" if blob else f"0 {ZERO}\t{p}" for p, blob in commit.blobs.items()
-        ]
-        return self._sync_user_index(("\n".join(lines) + "\n").encode())
 
     def undo(self, commit: Prepared) -> bool:
         """Move the branch back from the commit to its parent, only if nothing moved it."""
@@ -512,67 +458,6 @@ class Git:
             )
         return sha
 
-    def _sync_user_index(
-        self, info: bytes, then: str = "so the change was not made; nothing was committed"
-    ) -> IndexBusy | None:
-        """Keep the user's index in step for exactly the committed paths, so `git status`
-        stays clean and a later `git commit` of other work cannot undo this one. The problem,
-        when git cannot (the commit must then be undone: an index left behind would revert it
-        at the next `git commit`).
-
-        Editors refresh the index in the background and hold `index.lock` for a moment,
-        so a locked index is waited for (about four seconds) rather than given up on at once."""
-        proc = None
-        for attempt in range(INDEX_TRIES):
-            proc = self.run(
-                "update-index", "--add", "--remove", "--index-info", input=info, check=False
-            )
-            if proc.returncode == 0:
-                return None
-            if b"index.lock" not in proc.stderr:
-                break
-            time.sleep(0.02 * (attempt + 1))
-        assert proc is not None
-        said = proc.stderr.decode(errors="replace").strip().splitlines()
-        lock = self.git_dir / "index.lock"
-        if lock.exists():
-            return IndexBusy(
-                f"git's index is locked ({lock} exists: "
-                f"another git process or an editor is using it), {then}",
-                action="wait for that process to finish, "
-                f"or if no git process is running, delete {lock}; "
-                "then run the command again",
-            )
-        return IndexBusy(
-            f"git could not update its index ({said[-1] if said else 'update-index failed'}), "
-            f"{then}",
-            action="fix what git reports (a full disk, permissions), then run the command again",
-        )
-
-    def sync_index_to_head(self, paths: Iterable[str]) -> IndexBusy | None:
-        """Bring git's index entries of `paths` to what HEAD holds (removed where HEAD has
-        none): one `ls-tree` and one `update-index` for any number of paths."""
-        wanted = sorted(set(paths))
-        if not wanted:
-            return None
-        head = self.current_head()
-        in_head: dict[str, str] = {}
-        if head:
-            out = self.run("ls-tree", "-z", "--full-tree", head, "--", *wanted).stdout
-            for entry in out.decode("utf-8", "surrogateescape").split("\0"):
-                meta, _, path = entry.partition("\t")
-                if path:
-                    in_head[path] = meta  # "<mode> blob <sha>"
-        lines = []
-        for path in wanted:
-            if path in in_head:
-                mode, _, sha = in_head[path].split()
-                lines.append(f"{mode} {sha}\t{path}")
-            else:
-                lines.append(f"0 {ZERO}\t{path}")
-        info = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
-        return self._sync_user_index(info, then="so it stays behind HEAD until the next try")
-
     def _undo(self, branch: str, sha: str, head: str | None) -> bool:
         """Move `branch` back from `sha` to `head` (compare-and-swap: only if nothing moved it)."""
         if head:
@@ -580,22 +465,3 @@ class Git:
         else:
             args = ["update-ref", "-d", branch, sha]
         return self.run(*args, check=False).returncode == 0
-
-    def _identities(
-        self, author: Person | None, user: tuple[str | None, str | None]
-    ) -> dict[str, str]:
-        env: dict[str, str] = {}
-        cfg_name = os.environ.get("GIT_COMMITTER_NAME") or user[0]
-        cfg_email = os.environ.get("GIT_COMMITTER_EMAIL") or user[1]
-        if not cfg_name or cfg_email is None:
-            env["GIT_COMMITTER_NAME"] = cfg_name or FALLBACK_NAME
-            env["GIT_COMMITTER_EMAIL"] = cfg_email or FALLBACK_EMAIL
-        if author is not None:
-            env["GIT_AUTHOR_NAME"] = author.name
-            env["GIT_AUTHOR_EMAIL"] = author.email
-        elif not (os.environ.get("GIT_AUTHOR_NAME") or cfg_name):
-            env["GIT_AUTHOR_NAME"] = FALLBACK_NAME
-            env["GIT_AUTHOR_EMAIL"] = FALLBACK_EMAIL
-        elif cfg_email is None and not os.environ.get("GIT_AUTHOR_EMAIL"):
-            env["GIT_AUTHOR_EMAIL"] = FALLBACK_EMAIL
-        return env

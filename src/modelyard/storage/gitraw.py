@@ -8,6 +8,7 @@ a folder named `régistre/` (or a path holding a tab or a quote) reads back exac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 ZERO = "0" * 40
 # modes that are no regular file: absent, a symlink, a submodule
@@ -90,3 +91,16 @@ def parse_log(text: str, count: int) -> list[tuple[list[str], list[RawChange]]]:
         head, _, raw = record.partition(END)
         out.append((head.split(SEP, count - 1), parse_raw(raw)))
     return out
+
+
+def packed_ref(path: Path, ref: str) -> str | None:
+    """The commit a ref names in a `packed-refs` file, or None."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    for line in text.splitlines():
+        sha, _, name = line.partition(" ")
+        if name == ref:
+            return sha
+    return None

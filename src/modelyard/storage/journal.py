@@ -23,6 +23,7 @@ from typing import Any
 
 from modelyard.storage import files
 from modelyard.storage.git import ZERO, Git, Prepared
+from modelyard.storage.indexsync import sync_to_head
 
 NAME = "intent.json"
 
@@ -105,7 +106,7 @@ def replay(git: Git, intent: Intent) -> list[str]:
         fixed.append(repo_path)
     if intent.index:
         stale = [p for p, blob in _index_blobs(git, paths).items() if blob != now.get(p)]
-        if stale and git.sync_index_to_head(stale) is None:
+        if stale and sync_to_head(git, stale) is None:
             fixed = sorted({*fixed, *stale})
     clear(git)
     return fixed

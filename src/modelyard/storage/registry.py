@@ -28,7 +28,7 @@ from modelyard.errors import (
 )
 from modelyard.storage import failpoints, files, journal, layout, safefs
 from modelyard.storage.git import Git, Person, committable, parse_person
-from modelyard.storage.indexsync import IndexBacklog, repair
+from modelyard.storage.indexsync import IndexBacklog, repair, sync_to_commit
 
 if TYPE_CHECKING:
     from modelyard.storage.cache import Cache
@@ -508,7 +508,7 @@ class Mutation:
             if reg.committed:  # the index is brought in step in batches (storage/indexsync.py)
                 IndexBacklog.of(git).add(repo_paths.values())
             else:
-                problem = git.sync_index_to(commit)
+                problem = sync_to_commit(git, commit)
                 if problem is not None:
                     raise problem
         except BaseException as exc:
