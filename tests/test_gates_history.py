@@ -64,30 +64,33 @@ def story(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Registry:
 
 
 def in_production(reg: Registry, when: str) -> list[str]:
-    return [m.id for m in asof.models_as_of(reg, when, status="production").models]
+    return [m.id for m in models.list_models(reg, status="production", as_of=when).models]
 
 
 def test_models_recipes_and_versions_as_of(story: Registry) -> None:
     # before the first commit (31 October), between the changes, and after them
-    assert asof.models_as_of(story, "2026-10-31").total == 0
-    assert asof.recipes_as_of(story, "2026-10-31").total == 0
+    assert models.list_models(story, as_of="2026-10-31").total == 0
+    assert recipes.list_recipes(story, as_of="2026-10-31").total == 0
     assert asof.versions_as_of(story, "recipe_pricing_base", "2026-10-31").total == 0
     assert in_production(story, "2026-11-02") == []
     assert in_production(story, "2026-11-03") == ["model_a"]
     assert in_production(story, "2026-11-03T11:59:59Z") == []  # promoted at noon
     assert in_production(story, "2026-11-06") == ["model_a"]
-    assert [m.id for m in asof.models_as_of(story, "2026-11-06").models] == ["model_a", "model_b"]
+    assert [m.id for m in models.list_models(story, as_of="2026-11-06").models] == [
+        "model_a",
+        "model_b",
+    ]
     assert in_production(story, "2026-11-08") == ["model_b"]
-    [recipe] = asof.recipes_as_of(story, "2026-11-04").recipes
+    [recipe] = recipes.list_recipes(story, as_of="2026-11-04").recipes
     assert (recipe.version, recipe.status) == ("1.0.0", "approved")
-    assert asof.recipes_as_of(story, "2026-11-06").recipes[0].version == "1.1.0"
+    assert recipes.list_recipes(story, as_of="2026-11-06").recipes[0].version == "1.1.0"
     numbers = [
         v.version_number
         for v in asof.versions_as_of(story, "recipe_pricing_base", "2026-11-04").versions
     ]
     assert numbers == ["1.0.0"]
     with pytest.raises(InvalidValue, match="Invalid as_of value: 'last tuesday'"):
-        asof.models_as_of(story, "last tuesday")
+        models.list_models(story, as_of="last tuesday")
 
 
 def test_history_lists_every_status_change_with_who_when_and_why(story: Registry) -> None:
@@ -157,3 +160,15 @@ def test_cli_and_http(story: Registry) -> None:
         assert resp.status_code == 200 and resp.json()["restored"]["id"] == "model_a"
     out = cli("models", "list", "--status", "production").stdout
     assert "model_a" in out and "model_b" not in out
+
+
+@pytest.mark.parametrize("path", ["/models", "/recipes", "/recipes/recipe_pricing_base/versions"])
+def test_a_bad_as_of_is_a_documented_400_and_an_empty_one_no_filter(story, path) -> None:
+    with TestClient(create_app(story)) as client:
+        bad = client.get(f"{API}{path}?as_of=None")
+        assert bad.status_code == 400 and "Invalid as_of value: 'None'" in bad.json()["detail"]
+        assert client.get(f"{API}{path}?as_of=").json() == client.get(f"{API}{path}").json()
+        operation = client.get("/openapi.json").json()["paths"][
+            f"{API}{path}".replace("recipe_pricing_base", "{recipe_id}")
+        ]["get"]
+        assert "400" in operation["responses"]

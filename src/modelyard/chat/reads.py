@@ -3,8 +3,6 @@ tools: each takes the registry and returns a typed result (chat/readmodels.py)."
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.readmodels import (
     Change,
@@ -134,7 +132,9 @@ def record_history(reg: Registry, kind: str, ident: str) -> RecordHistory:
 def models_as_of(reg: Registry, when: str) -> ModelsAsOf:
     """Each model's status at an instant (`2026-11-01` is the end of that day, UTC), read
     from the git history of the model files."""
-    moment = _instant(when)
+    from modelyard.ops.asof import parse_as_of  # the one reader of an as-of date
+
+    moment = parse_as_of(when)
     out = []
     for model_id, changes in sorted(status_history(reg).items()):
         before = [c for c in changes if parse_iso(c.at) <= moment]
@@ -150,15 +150,3 @@ def models_as_of(reg: Registry, when: str) -> ModelsAsOf:
                 )
             )
     return ModelsAsOf(as_of=iso(moment), models=out)
-
-
-def _instant(when: str) -> datetime:
-    text = when.strip()
-    try:
-        if len(text) == 10:
-            return parse_iso(text + "T23:59:59Z")
-        return parse_iso(text)
-    except ValueError:
-        raise InvalidValue(
-            f"as_of must be a date (2026-11-01) or an ISO 8601 time, not {when!r}"
-        ) from None

@@ -87,16 +87,9 @@ def list_(
     ("what was in production on 1 November": --status production --as-of 2026-11-01)."""
     from modelyard.ops import models as ops
 
-    if as_of is not None:
-        from modelyard.ops import asof
-
-        result = asof.models_as_of(
-            open_registry(ctx), as_of, model_family, status, limit, offset, recipe_id, owner
-        )
-    else:
-        result = ops.list_models(
-            open_registry(ctx), model_family, status, limit, offset, recipe_id, owner
-        )
+    result = ops.list_models(
+        open_registry(ctx), model_family, status, limit, offset, recipe_id, owner, as_of
+    )
     emit(result, as_json, models_table)
 
 

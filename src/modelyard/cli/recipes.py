@@ -80,14 +80,7 @@ def list_(
     """List recipes (GET /recipes); with --as-of, as they were then, read from git."""
     from modelyard.ops import recipes as ops
 
-    if as_of is not None:
-        from modelyard.ops import asof
-
-        result = asof.recipes_as_of(
-            open_registry(ctx), as_of, model_family, level, status, limit, offset
-        )
-    else:
-        result = ops.list_recipes(open_registry(ctx), model_family, level, status, limit, offset)
+    result = ops.list_recipes(open_registry(ctx), model_family, level, status, limit, offset, as_of)
     emit(result, as_json, recipes_table)
 
 

@@ -93,13 +93,7 @@ def list_(ctx: click.Context, recipe_id: str, as_of: str | None, as_json: bool) 
     with --as-of, those committed by then."""
     from modelyard.ops import versions as ops
 
-    if as_of is not None:
-        from modelyard.ops import asof
-
-        result = asof.versions_as_of(open_registry(ctx), recipe_id, as_of)
-    else:
-        result = ops.list_versions(open_registry(ctx), recipe_id)
-    emit(result, as_json, versions_table)
+    emit(ops.list_versions(open_registry(ctx), recipe_id, as_of=as_of), as_json, versions_table)
 
 
 @versions.command("get")

@@ -27,7 +27,6 @@ from modelyard.domain.records import (
 from modelyard.domain.timefmt import iso, to_utc
 from modelyard.errors import InvalidValue, RegistryFileError
 from modelyard.ops import load
-from modelyard.ops.common import check_page, parse_enum
 from modelyard.ops.history import History
 from modelyard.storage import files, layout
 from modelyard.storage.registry import Registry
@@ -78,20 +77,19 @@ def _records(reg: Registry, commit: str, folder: str, name: str, model: type[T])
     return out
 
 
-def models_as_of(
+def models_at(
     reg: Registry,
     as_of: str,
-    model_family: str | None = None,
-    status: str | None = None,
-    limit: int | None = None,
-    offset: int | None = None,
-    recipe_id: str | None = None,
-    owner: str | None = None,
+    family: ModelFamily | None,
+    status: ModelStatus | None,
+    recipe_id: str | None,
+    owner: str | None,
+    limit: int,
+    offset: int,
 ) -> ModelList:
-    """Models as the registry held them at `as_of` (GET /models?as_of=...)."""
-    family = parse_enum(ModelFamily, model_family, "model_family")
-    st = parse_enum(ModelStatus, status, "status")
-    limit, offset = check_page(limit, offset)
+    """Models as the registry held them at `as_of`: `models.list_models(..., as_of=)`, whose
+    filters and page arrive checked."""
+    st = status
     commit = commit_at(reg, parse_as_of(as_of))
     found = _records(reg, commit, layout.MODELS, layout.MODEL_FILE, Model) if commit else []
     hits = [
@@ -105,24 +103,21 @@ def models_as_of(
     return ModelList(models=hits[offset : offset + limit], total=len(hits))
 
 
-def recipes_as_of(
+def recipes_at(
     reg: Registry,
     as_of: str,
-    model_family: str | None = None,
-    level: str | None = None,
-    status: str | None = None,
-    limit: int | None = None,
-    offset: int | None = None,
+    family: ModelFamily | None,
+    lv: RecipeLevel | None,
+    st: RecipeStatus | None,
+    limit: int,
+    offset: int,
 ) -> RecipeList:
-    """Recipes, each with the version it was at, at `as_of` (GET /recipes?as_of=...)."""
-    family = parse_enum(ModelFamily, model_family, "model_family")
-    lv = parse_enum(RecipeLevel, level, "level")
-    st = parse_enum(RecipeStatus, status, "status")
-    limit, offset = check_page(limit, offset)
+    """Recipes, each with the version it was at, at `as_of`: `recipes.list_recipes(...,
+    as_of=)`, whose filters and page arrive checked."""
     commit = commit_at(reg, parse_as_of(as_of))
     if commit is None:
         return RecipeList(recipes=[], total=0)
-    found = _records(reg, commit, "recipes", "recipe.yaml", Recipe)
+    found = _records(reg, commit, layout.RECIPES, layout.RECIPE_FILE, Recipe)
     manifests = {
         r.id: mf
         for r, mf in zip(found, _manifests(reg, commit, [r.id for r in found]), strict=True)
@@ -151,7 +146,7 @@ def recipes_as_of(
 def _manifests(reg: Registry, commit: str, recipe_ids: list[str]) -> list[ManifestFile | None]:
     found = {
         reg.rel_path(p): b
-        for p, b in reg.git.tree_blobs(commit, reg.repo_path("recipes")).items()
+        for p, b in reg.git.tree_blobs(commit, reg.repo_path(layout.RECIPES)).items()
         if p.endswith("/manifest.yaml")
     }
     wanted = {rid: found.get(str(layout.manifest_file(rid))) for rid in recipe_ids}

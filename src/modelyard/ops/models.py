@@ -28,11 +28,17 @@ def list_models(
     offset: int | None = None,
     recipe_id: str | None = None,
     owner: str | None = None,
+    as_of: str | None = None,
 ) -> ModelList:
-    """Models matching every given filter, by id."""
+    """Models matching every given filter, by id; with `as_of`, as the registry held them
+    then, read from git (ops/asof.py)."""
     family = parse_enum(ModelFamily, model_family, "model_family")
     st = parse_enum(ModelStatus, status, "status")
     limit, offset = check_page(limit, offset)
+    if as_of:  # an empty value is no date, as an empty filter is no filter
+        from modelyard.ops import asof
+
+        return asof.models_at(reg, as_of, family, st, recipe_id, owner, limit, offset)
     hits = load.models_where(reg, model_family=family, status=st, recipe_id=recipe_id, owner=owner)
     return ModelList(models=hits.page(offset, limit), total=len(hits))
 

@@ -31,12 +31,18 @@ def list_recipes(
     status: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
+    as_of: str | None = None,
 ) -> RecipeList:
-    """Recipes matching every given filter, by id; `total` counts all matches before paging."""
+    """Recipes matching every given filter, by id; `total` counts all matches before paging.
+    With `as_of`, as the registry held them then, each at its version then (ops/asof.py)."""
     family = parse_enum(ModelFamily, model_family, "model_family")
     lvl = parse_enum(RecipeLevel, level, "level")
     st = parse_enum(RecipeStatus, status, "status")
     limit, offset = check_page(limit, offset)
+    if as_of:  # an empty value is no date, as an empty filter is no filter
+        from modelyard.ops import asof
+
+        return asof.recipes_at(reg, as_of, family, lvl, st, limit, offset)
     hits = load.recipes_where(reg, model_family=family, level=lvl, status=st)
     page = hits.page(offset, limit)
     versions = load.current_versions(reg, [r.id for r in page], hits)

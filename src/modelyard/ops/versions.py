@@ -22,9 +22,15 @@ if TYPE_CHECKING:
     from modelyard.domain.requests import VersionCreate
 
 
-def list_versions(reg: Registry, recipe_id: str, history: History | None = None) -> VersionList:
+def list_versions(
+    reg: Registry, recipe_id: str, history: History | None = None, as_of: str | None = None
+) -> VersionList:
     """Every committed version of a recipe, oldest first, each with its resolved manifest and
-    the semantic diff from the previous one."""
+    the semantic diff from the previous one; with `as_of`, those committed by then."""
+    if as_of:  # an empty value is no date, as an empty filter is no filter
+        from modelyard.ops import asof
+
+        return asof.versions_as_of(reg, recipe_id, as_of)
     load.recipe(reg, recipe_id)
     history = history or History(reg, lazy=True)
     versions = [history.record(recipe_id, i) for i in range(len(history.versions_of(recipe_id)))]

@@ -38,16 +38,10 @@ async def list_models(
     as_of: str | None = Query(None, description=AS_OF),
 ) -> JSONResponse:
     """Models matching every given filter, by id; with `as_of`, as they were then."""
-    if as_of:  # `?as_of=` is no date, as an empty filter is no filter
-        from modelyard.ops import asof
-
-        return respond(
-            await access.read(
-                asof.models_as_of, as_of, model_family, status, limit, offset, recipe_id, owner
-            )
-        )
     return respond(
-        await access.read(models.list_models, model_family, status, limit, offset, recipe_id, owner)
+        await access.read(
+            models.list_models, model_family, status, limit, offset, recipe_id, owner, as_of
+        )
     )
 
 

@@ -47,14 +47,8 @@ async def list_recipes(
 ) -> JSONResponse:
     """Recipes matching every given filter, by id; `total` counts all matches before paging.
     With `as_of`, as they were then (each with the version it was at)."""
-    if as_of:  # `?as_of=` is no date, as an empty filter is no filter
-        from modelyard.ops import asof
-
-        return respond(
-            await access.read(asof.recipes_as_of, as_of, model_family, level, status, limit, offset)
-        )
     return respond(
-        await access.read(recipes.list_recipes, model_family, level, status, limit, offset)
+        await access.read(recipes.list_recipes, model_family, level, status, limit, offset, as_of)
     )
 
 

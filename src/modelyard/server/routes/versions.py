@@ -9,7 +9,7 @@ from modelyard.domain.records import RecipeVersion, VersionList
 from modelyard.domain.requests import VersionCreate
 from modelyard.ops import versions
 from modelyard.server.routes.common import AS_OF, Access, respond
-from modelyard.server.schemas import NOT_FOUND, WRITE_ERRORS
+from modelyard.server.schemas import BAD_QUERY, NOT_FOUND, WRITE_ERRORS
 
 TAG = "Recipe Versions"
 reads = APIRouter(tags=[TAG])
@@ -20,18 +20,14 @@ writes = APIRouter(tags=[TAG])
     "/recipes/{recipe_id}/versions",
     summary="List Versions",
     response_model=VersionList,
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **BAD_QUERY},
 )
 async def list_versions(
     access: Access, recipe_id: str, as_of: str | None = Query(None, description=AS_OF)
 ) -> JSONResponse:
     """Every committed version, oldest first, each with its resolved manifest and the
     semantic diff from the previous one; with `as_of`, those committed by then."""
-    if as_of:  # `?as_of=` is no date, as an empty filter is no filter
-        from modelyard.ops import asof
-
-        return respond(await access.read(asof.versions_as_of, recipe_id, as_of))
-    return respond(await access.read(versions.list_versions, recipe_id))
+    return respond(await access.read(versions.list_versions, recipe_id, None, as_of))
 
 
 @reads.get(
