@@ -245,3 +245,21 @@ def test_site_serve_on_a_busy_port_is_one_line_and_exit_1(reg, tmp_path: Path) -
         f"Error: 127.0.0.1:{port} is in use by another program; "
         f"choose another port: modelyard site serve --port {port + 1}\n"
     )
+
+
+# every command that makes a commit, and only those, can push it (docs/team.md)
+COMMITTING = {
+    "recipes create", "recipes update", "recipes delete", "recipes clone", "recipes rebase",
+    "versions create", "models register", "models update", "models rollback", "runs create",
+    "runs update", "monitoring create", "monitoring compute", "synthetic create",
+    "synthetic generate",
+}  # fmt: skip
+
+
+def test_every_committing_command_takes_push() -> None:
+    pushing = {
+        c.command_path.removeprefix("modelyard ")
+        for c in LEAVES
+        if any("--push" in p.opts for p in c.command.params)
+    }
+    assert pushing == COMMITTING

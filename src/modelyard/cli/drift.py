@@ -10,6 +10,7 @@ import click
 
 from modelyard.cli.common import emit, json_option, open_registry
 from modelyard.cli.options import model_id_argument
+from modelyard.cli.sync import push_option
 
 
 def read_table(path: str, option: str) -> Any:
@@ -87,6 +88,7 @@ def read_table(path: str, option: str) -> Any:
 @click.option("--captured-at", help="When it was captured (ISO 8601; default now).")
 @click.option("--created-by", help="Author of the commit.")
 @json_option
+@push_option
 @click.pass_context
 def compute(
     ctx: click.Context,

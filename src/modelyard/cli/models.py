@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -19,6 +20,8 @@ from modelyard.cli.common import (
 from modelyard.cli.options import choice, model_id_argument
 from modelyard.cli.sync import push_option
 from modelyard.domain.enums import ModelFamily, ModelStatus
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def model_text(m: Any) -> str:
@@ -51,6 +54,22 @@ def models_table(result: Any) -> str:
         f"{table(rows, ['id', 'family', 'status', 'recipe version', 'owner', 'name'])}\n"
         f"{len(rows)} of {result.total} models"
     )
+
+
+def override_options(what: str, gate: str) -> Callable[[F], F]:
+    """`--override-gate` and `--reason`, the same on every command a gate may refuse."""
+
+    def add(func: F) -> F:
+        reason = click.option("--reason", help="Why; recorded in the commit as a Reason: trailer.")
+        override = click.option(
+            "--override-gate",
+            is_flag=True,
+            default=None,
+            help=f"{what} although {gate} is not met (needs --reason).",
+        )
+        return override(reason(func))
+
+    return add
 
 
 @click.group()
@@ -113,13 +132,7 @@ def get(ctx: click.Context, model_id: str, as_json: bool) -> None:
 @click.option("--status", type=choice(ModelStatus), help="Initial status (default draft).")
 @click.option("--id", "id_", help="Choose the id (default: made from the name).")
 @click.option("--description", help="What the model is for.")
-@click.option(
-    "--override-gate",
-    is_flag=True,
-    default=None,
-    help="Start in --status although its promotion gate is not met (needs --reason).",
-)
-@click.option("--reason", help="Why; recorded in the commit as a Reason: trailer.")
+@override_options("Start in --status", "its promotion gate")
 @json_option
 @push_option
 @click.pass_context
@@ -163,13 +176,7 @@ def register(
 @click.option("--owner", help="New owner.")
 @click.option("--description", help="New description.")
 @click.option("--updated-by", help="Author of the commit.")
-@click.option(
-    "--override-gate",
-    is_flag=True,
-    default=None,
-    help="Change the status although its promotion gate is not met (needs --reason).",
-)
-@click.option("--reason", help="Why; recorded in the commit as a Reason: trailer.")
+@override_options("Change the status", "its promotion gate")
 @json_option
 @push_option
 @click.pass_context
@@ -275,14 +282,9 @@ def history(ctx: click.Context, model_id: str, as_json: bool) -> None:
 @models.command("rollback")
 @model_id_argument()
 @click.option("--updated-by", help="Author of the commit.")
-@click.option(
-    "--override-gate",
-    is_flag=True,
-    default=None,
-    help="Put the previous model back although its production gate is not met (needs --reason).",
-)
-@click.option("--reason", help="Why; recorded in the commit as a Reason: trailer.")
+@override_options("Put the previous model back", "its production gate")
 @json_option
+@push_option
 @click.pass_context
 def rollback(
     ctx: click.Context,

@@ -9,6 +9,7 @@ import click
 
 from modelyard.cli.common import emit, json_option, open_registry, read_data, table
 from modelyard.cli.options import recipe_id_argument
+from modelyard.cli.sync import push_option
 
 
 def _show(value: Any) -> str:
@@ -63,6 +64,7 @@ def rebase_text(r: Any) -> str:
 @click.option("--change-note", help="Your words for the commit (the parent versions are added).")
 @click.option("--created-by", help="Author of the commit.")
 @json_option
+@push_option
 @click.pass_context
 def rebase(
     ctx: click.Context,

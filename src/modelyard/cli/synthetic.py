@@ -104,6 +104,7 @@ def create(
 )
 @click.option("--created-by", help="Author of the commit.")
 @json_option
+@push_option
 @click.pass_context
 def generate(
     ctx: click.Context,
