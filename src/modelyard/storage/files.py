@@ -179,7 +179,7 @@ def render(record: BaseModel, kind: str, rel_path: str, exclude: set[str] | None
 
 
 @functools.cache
-def _umask() -> int:
+def umask() -> int:
     # os.umask can only be read by setting it; done once, under the write lock
     mask = os.umask(0o022)
     os.umask(mask)
@@ -196,7 +196,7 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
         except FileNotFoundError:
-            mode = 0o666 & ~_umask()
+            mode = 0o666 & ~umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -208,3 +208,11 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def prune_empty(folder: Path, stop: Path) -> None:
+    """Remove `folder` and its parents up to `stop` while they are empty, as git would leave
+    no folder behind for a deleted file."""
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -100,7 +100,7 @@ def replay(git: Git, intent: Intent) -> list[str]:
         wanted = now.get(repo_path)
         if wanted is None:
             target.unlink(missing_ok=True)
-            _prune_empty(target.parent, git.worktree)
+            files.prune_empty(target.parent, git.worktree)
         else:
             files.atomic_write(target, git.cat_blobs([wanted])[wanted])
         fixed.append(repo_path)
@@ -152,9 +152,3 @@ def _remove_leftovers(target: Path) -> None:
     for name in names:
         if name.startswith(f".{target.name}.") and name.endswith(".tmp"):
             (folder / name).unlink(missing_ok=True)
-
-
-def _prune_empty(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent

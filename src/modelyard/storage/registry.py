@@ -500,7 +500,7 @@ class Mutation:
             for rel, data in self._changes.items():
                 if data is None:
                     reg.path(rel).unlink(missing_ok=True)
-                    _prune_empty(reg.path(rel).parent, reg.root)
+                    files.prune_empty(reg.path(rel).parent, reg.root)
                 else:
                     files.atomic_write(reg.path(rel), data)
                 failpoints.hit("mid-worktree")
@@ -529,7 +529,7 @@ class Mutation:
                 target = reg.path(rel)
                 if data is None:
                     target.unlink(missing_ok=True)
-                    _prune_empty(target.parent, reg.root)
+                    files.prune_empty(target.parent, reg.root)
                 else:
                     files.atomic_write(target, data, modes.get(rel))
             journal.clear(git)
@@ -546,9 +546,3 @@ def _stat(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
-
-
-def _prune_empty(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent

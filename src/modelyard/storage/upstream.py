@@ -16,7 +16,6 @@ between finish the job when it starts again (`finish_checkout`).
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -248,25 +247,13 @@ def _checkout(git: Git, old: str, new: str) -> list[str]:
         if c.gone:
             if target.is_file() or target.is_symlink():
                 target.unlink()
-                _prune(target.parent, root)
+                files.prune_empty(target.parent, root)
         else:
-            mode = 0o777 & ~_umask() if c.new_mode == "100755" else None
+            mode = 0o777 & ~files.umask() if c.new_mode == "100755" else None
             files.atomic_write(target, blobs[c.new_blob or ""], mode)
         done.append(c.path)
     IndexBacklog.of(git).add(done)
     return done
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _prune(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
 
 
 def keep_ref(git: Git, kind: str, commit: str, stamp: str) -> str:
