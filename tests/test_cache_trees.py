@@ -7,9 +7,10 @@ import random
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import git
 from modelyard.storage.git import Git
-from modelyard.storage.trees import tree_with
 
 
 def via_index(repo: Path, head: str, changes: dict[str, str | None]) -> str:
@@ -30,7 +31,9 @@ def via_index(repo: Path, head: str, changes: dict[str, str | None]) -> str:
     ).stdout.strip()
 
 
-def test_random_changes_give_the_same_tree_as_an_index(tmp_path):
+@pytest.mark.parametrize("objects", ["process", "libgit2"])
+def test_random_changes_give_the_same_tree_as_an_index(tmp_path, monkeypatch, objects):
+    monkeypatch.setenv("MODELYARD_GIT_OBJECTS", objects)
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q")
@@ -60,8 +63,10 @@ def test_random_changes_give_the_same_tree_as_an_index(tmp_path):
             changes[new] = blob
         changed = rng.choice(paths)
         changes[changed] = g.out("hash-object", "-w", "--stdin", input=f"changed {round_}".encode())
-        assert tree_with(g, head, changes) == via_index(repo, head, changes)
-    assert tree_with(g, None, {"x/y.yaml": blob}) == via_index_empty(repo, {"x/y.yaml": blob})
+        assert g.objects.tree_with(head, changes) == via_index(repo, head, changes)
+    assert g.objects.tree_with(None, {"x/y.yaml": blob}) == via_index_empty(
+        repo, {"x/y.yaml": blob}
+    )
 
 
 def via_index_empty(repo: Path, changes: dict[str, str | None]) -> str:

@@ -52,6 +52,7 @@ from modelyard.errors import InvalidValue, ModelyardError
 from modelyard.mcp import writes
 from modelyard.mcp.schemas import GateVerdict, ValidationReport, WriteResult
 from modelyard.ops import models, monitoring, recipes, runs, versions
+from modelyard.storage import plumbing
 from modelyard.storage.registry import Registry
 
 INSTRUCTIONS = (
@@ -418,6 +419,7 @@ def check_loopback(host: str) -> None:
 
 def run(root: Path, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve until stopped: over stdin/stdout, or streamable HTTP at http://host:port/mcp."""
+    plumbing.use_in_process()  # long-running: libgit2 in process rather than git per step
     server = build(root)
     if transport == "stdio":
         server.run("stdio")

@@ -31,6 +31,7 @@ from modelyard.server.routes import (
     versions,
 )
 from modelyard.server.settings import ServerSettings
+from modelyard.storage import plumbing
 from modelyard.storage.git import Git
 from modelyard.storage.registry import Registry
 
@@ -67,6 +68,8 @@ def create_app(
     registry: Registry | str | Path | None = None, settings: ServerSettings | None = None
 ) -> FastAPI:
     """The whole server for one registry (a Registry, a path, or None to discover it)."""
+    # a server commits many times a second: libgit2 in process beats a git process per step
+    plumbing.use_in_process()
     reg = registry if isinstance(registry, Registry) else Registry.open(registry)
     settings = settings or ServerSettings()
 

@@ -27,7 +27,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ from modelyard.storage.cache_rows import (
     parse,
 )
 from modelyard.storage.git import Git
-from modelyard.storage.gitraw import RawChange
+from modelyard.storage.gitraw import ZERO, RawChange
 
 if TYPE_CHECKING:
     from modelyard.storage.worktree import View
@@ -399,6 +399,29 @@ class Cache(ChangeLog):
         listing."""
         with self.lock:
             self._sync_locked()
+
+    def advanced(self, parent: str | None, commit: str, blobs: Mapping[str, str | None]) -> None:
+        """This process moved HEAD from `parent` to `commit` by setting `blobs` ({repo path:
+        blob id, None where removed}): the path table follows without comparing any trees,
+        if it was at `parent` (else the next read compares them, as for anyone's commit)."""
+        changes = [
+            RawChange("100644", "000000", ZERO, ZERO, "D", path)
+            if blob is None
+            else RawChange("100644", "100644", ZERO, blob, "M", path)
+            for path, blob in blobs.items()
+        ]
+        with self.lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if parent and self._meta("tree") == parent:
+                    self._apply_diff(changes)
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('tree', ?)", (commit,))
+                    db.execute("DELETE FROM meta WHERE key LIKE 'filled:%'")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     def fill(self, kind: str, model: type[BaseModel]) -> None:
         """Parse every blob of `kind` in HEAD that is not cached yet."""

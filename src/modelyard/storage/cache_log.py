@@ -85,15 +85,8 @@ class ChangeLog:
         return [row[1:] for row in sorted(rows)]
 
     def _linear(self, old: str, new: str) -> bool:
-        """Whether `new` is `old` plus a chain of single-parent commits (one git process)."""
-        proc = self.git.run("rev-list", "--parents", "--reverse", f"{old}..{new}", check=False)
-        lines = proc.stdout.decode().split("\n") if proc.returncode == 0 else []
-        chain = [line.split() for line in lines if line]
-        if not chain or any(len(c) != 2 for c in chain):
-            return False
-        return chain[0][1] == old and all(
-            chain[i][1] == chain[i - 1][0] for i in range(1, len(chain))
-        )
+        """Whether `new` is `old` plus a chain of single-parent commits."""
+        return bool(self.git.objects.chain(old, new))
 
     def _manifest_data_locked(
         self, blobs: Iterable[str], model: type[BaseModel]

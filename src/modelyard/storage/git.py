@@ -1,9 +1,9 @@
-"""git through its plumbing: one subprocess per step, no long-lived objects.
+"""git for one working tree: its objects and refs in process (storage/objects.py, libgit2),
+everything else through git's own commands, one subprocess per step.
 
 Commits never touch the user's staging area for other paths: the new tree is built
-from HEAD's by changing only the trees on the committed paths (storage/trees.py), the
-branch is moved with a compare-and-swap `update-ref`, and only then are the committed
-paths refreshed in the user's index.
+from HEAD's by changing only the trees on the committed paths, the branch is moved with a
+compare-and-swap, and only then are the committed paths refreshed in the user's index.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelyard.errors import GitError
+from modelyard.storage import commits
 from modelyard.storage.gitraw import ZERO, RawChange, decode, packed_ref, parse_raw
 from modelyard.storage.identity import (
     FALLBACK_NAME,
@@ -25,6 +27,10 @@ from modelyard.storage.identity import (
     identities,
     parse_person,
 )
+from modelyard.storage.plumbing import Plumbing, in_process
+
+if TYPE_CHECKING:
+    from modelyard.storage.objects import Objects
 
 __all__ = ["ZERO", "Git", "Person", "Prepared", "RawChange", "committable", "parse_person"]
 
@@ -49,6 +55,7 @@ class Git:
     def __init__(self, worktree: Path) -> None:
         self.worktree = worktree
         self._git_dir: Path | None = None
+        self._objects: Objects | Plumbing | None = None
 
     # -- running -------------------------------------------------------------------------
     def run(
@@ -153,17 +160,52 @@ class Git:
         proc = self.run("symbolic-ref", "-q", "HEAD", check=False)
         return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
+    @property
+    def objects(self) -> Objects | Plumbing:
+        """The object database and refs: in process (libgit2) for a long-running process,
+        through git's plumbing for a short one (storage/plumbing.py says why)."""
+        if self._objects is None:
+            if in_process():
+                from modelyard.storage.objects import Objects
+
+                self._objects = Objects(self.git_dir)
+            else:
+                self._objects = Plumbing(self)
+        return self._objects
+
     def is_shallow(self) -> bool:
-        return self.out("rev-parse", "--is-shallow-repository") == "true"
+        """Whether history is cut off: git's `shallow` file lists the cut (it is what
+        `git rev-parse --is-shallow-repository` reads)."""
+        try:
+            return (self._common_dir() / "shallow").stat().st_size > 0
+        except OSError:
+            return False
+
+    def config(self) -> commits.Config:
+        """The configuration a commit depends on (commits.KEYS): read by one process, again
+        only when a configuration file or variable changed."""
+
+        def read() -> dict[str, str]:
+            pattern = "^(" + "|".join(k.replace(".", r"\.") for k in commits.KEYS) + ")$"
+            proc = self.run("config", "--get-regexp", pattern, check=False)
+            found: dict[str, str] = {}
+            for line in proc.stdout.decode(errors="replace").splitlines():
+                key, _, value = line.partition(" ")
+                found[key.lower()] = value.strip()  # the last value wins, as for --get
+            return found
+
+        return commits.cached(self.git_dir, read)
 
     def user(self) -> tuple[str | None, str | None]:
-        """git's configured user.name and user.email, read by one process."""
-        proc = self.run("config", "--get-regexp", r"^user\.(name|email)$", check=False)
-        found: dict[str, str | None] = {}
-        for line in proc.stdout.decode(errors="replace").splitlines():
-            key, _, value = line.partition(" ")
-            found[key.lower()] = value.strip() or None  # the last value wins, as for --get
-        return found.get("user.name"), found.get("user.email")
+        """git's configured user.name and user.email."""
+        return self.config().user
+
+    def _filtered(self, paths: Iterable[str]) -> bool:
+        """Whether git would change any of these files' bytes on the way in (line endings,
+        a clean filter): then git stores them, not this process."""
+        if self.config().converts_line_endings:
+            return True
+        return any(self.objects.attributes_filter(p) for p in paths)
 
     def author_name(self, author: Person | None, user: tuple[str | None, str | None]) -> str:
         """The name a commit made by `commit(..., author)` is authored under."""
@@ -192,22 +234,25 @@ class Git:
         wanted = list(dict.fromkeys(paths))
         if not wanted:
             return []
-        head_blobs: dict[str, str] = {}
         head = self.current_head()
-        if head:
-            out = self.run("ls-tree", "-z", "--full-tree", head, "--", *wanted).stdout
-            for entry in out.decode("utf-8", "surrogateescape").split("\0"):
-                meta, _, path = entry.partition("\t")
-                if path:
-                    head_blobs[path] = meta.split()[2]
+        head_blobs = self.objects.entry_ids(head, wanted) if head else {}
         on_disk = [p for p in wanted if (self.worktree / p).is_file()]
         disk_blobs: dict[str, str] = {}
-        if on_disk:
+        if on_disk and not self._filtered(on_disk):
+            import pygit2
+
+            disk_blobs = {p: str(pygit2.hashfile(str(self.worktree / p))) for p in on_disk}
+        elif on_disk:  # through git, which applies the paths' filters
             shas = self.out(
                 "hash-object", "--stdin-paths", input="\n".join(on_disk).encode()
             ).split()
             disk_blobs = dict(zip(on_disk, shas, strict=True))
         return [p for p in wanted if head_blobs.get(p) != disk_blobs.get(p)]
+
+    def folder_untouched(self, old: str, new: str, folder: str) -> bool:
+        """Whether `new` is `old` plus single-parent commits none of which changed anything
+        under `folder`; False when that is not cheap to know."""
+        return self.objects.folder_untouched(old, new, folder)
 
     def resolve_commit(self, ref: str) -> str | None:
         """The commit `ref` names (a branch, a tag, a sha), or None when it names none."""
@@ -336,10 +381,21 @@ class Git:
         return out
 
     def cat_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
-        """Many blobs through one `git cat-file --batch`."""
+        """The bytes of each blob of `shas` (those that exist). A few are read in process;
+        many, and any this repository lacks (a partial clone's, which git fetches), through
+        one `git cat-file --batch`."""
         wanted = list(dict.fromkeys(shas))
         if not wanted:
             return {}
+        if len(wanted) > 64:
+            return self._cat_file(wanted)
+        found = self.objects.read_blobs(wanted)
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            found.update(self._cat_file(missing))
+        return found
+
+    def _cat_file(self, wanted: list[str]) -> dict[str, bytes]:
         data = self.run("cat-file", "--batch", input=("\n".join(wanted) + "\n").encode()).stdout
         out: dict[str, bytes] = {}
         pos = 0
@@ -359,6 +415,8 @@ class Git:
         """Store each of `data` ({repo path: bytes}) as a blob, as git would from a file at
         that path (its filters apply); {repo path: blob id}. Nothing in the working tree or
         the index changes, so a crash here leaves only unreferenced objects behind."""
+        if not self._filtered(data):
+            return {path: self.objects.write_blob(content) for path, content in data.items()}
         return {
             path: self.out("hash-object", "-w", "--stdin", f"--path={path}", input=content)
             for path, content in data.items()
@@ -387,21 +445,36 @@ class Git:
                     action="check out a branch first, e.g. `git switch -c my-change`",
                 )
             branch, head = current, self.current_head()
-        from modelyard.storage.trees import tree_with
-
-        tree = tree_with(self, head, blobs)
-        ident = identities(author, user if user is not None else self.user())
-        if date is not None and not os.environ.get("GIT_AUTHOR_DATE"):
-            ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
-        parents = ["-p", head] if head else []
-        sha = self.out("commit-tree", tree, *parents, "-F", "-", input=message.encode(), env=ident)
+        objects = self.objects
+        tree = objects.tree_with(head, blobs)
+        user = user if user is not None else self.user()
+        signed = self.config().flag("commit.gpgsign")
+        inside = not isinstance(objects, Plumbing)
+        people = commits.signatures(author, user, date) if inside and not signed else None
+        if people is not None and not isinstance(objects, Plumbing):
+            sha = objects.commit(tree, [head] if head else [], message, *people)
+        else:  # git's rules for who and when go further than commits.signatures, or it signs
+            ident = identities(author, user)
+            if date is not None and not os.environ.get("GIT_AUTHOR_DATE"):
+                ident["GIT_AUTHOR_DATE"] = f"@{int(date.timestamp())} +0000"
+            # `commit.gpgSign` is read by `git commit` only: commit-tree signs when told to
+            options = ["-p", head] if head else []
+            options += ["-S"] if signed else []
+            sha = self.out(
+                "commit-tree", tree, *options, "-F", "-", input=message.encode(), env=ident
+            )
         return Prepared(branch, head, sha, dict(blobs), message.splitlines()[0] if message else "")
 
     def advance(self, commit: Prepared) -> None:
         """Move the branch from the commit's parent to it (compare-and-swap). Raises
         GitError, moving nothing, when the branch moved meanwhile."""
-        old = commit.parent or ZERO
-        self.run("update-ref", "-m", f"modelyard: {commit.subject}", commit.branch, commit.sha, old)
+        if not self.objects.move_ref(
+            commit.branch, commit.sha, commit.parent, f"modelyard: {commit.subject}"
+        ):
+            raise GitError(
+                f"git update-ref failed: {commit.branch} is no longer at "
+                f"{(commit.parent or ZERO)[:12]} (something else moved it meanwhile)"
+            )
 
     def undo(self, commit: Prepared) -> bool:
         """Move the branch back from the commit to its parent, only if nothing moved it."""
@@ -409,7 +482,7 @@ class Git:
 
     def write_blob(self, data: bytes) -> str:
         """Store `data` as a blob in the object database (nothing else changes); its id."""
-        return self.out("hash-object", "-w", "--stdin", input=data)
+        return self.objects.write_blob(data)
 
     def valid_branch_name(self, name: str) -> bool:
         """Whether `name` is a branch name git accepts (`git check-ref-format --branch`)."""
@@ -441,17 +514,9 @@ class Git:
             blobs, message, author, date, user, on=(f"refs/heads/{branch}", base)
         )
         sha = commit.sha
-        # ZERO as the old value: create the ref, never move one that exists
-        proc = self.run(
-            "update-ref",
-            "-m",
-            f"modelyard: {message.splitlines()[0]}",
-            f"refs/heads/{branch}",
-            sha,
-            ZERO,
-            check=False,
-        )
-        if proc.returncode != 0:
+        # no old value: create the ref, never move one that exists
+        subject = message.splitlines()[0] if message else ""
+        if not self.objects.move_ref(f"refs/heads/{branch}", sha, None, f"modelyard: {subject}"):
             raise GitError(
                 f"branch {branch} already exists, so nothing was committed",
                 action="choose another branch name",
@@ -461,7 +526,5 @@ class Git:
     def _undo(self, branch: str, sha: str, head: str | None) -> bool:
         """Move `branch` back from `sha` to `head` (compare-and-swap: only if nothing moved it)."""
         if head:
-            args = ["update-ref", "-m", "modelyard: undo (index not updated)", branch, head, sha]
-        else:
-            args = ["update-ref", "-d", branch, sha]
-        return self.run(*args, check=False).returncode == 0
+            return self.objects.move_ref(branch, head, sha, "modelyard: undo (index not updated)")
+        return self.objects.delete_ref(branch, sha)

@@ -123,7 +123,7 @@ class VersionReader:
         self.prefix = prefix
         self.parse = parse
         self.cache = cache
-        self.head = git.head()
+        self.head = git.current_head()
         self._log: list[ManifestChange] | None = None
 
     def read(self, recipe_ids: Iterable[str] | None = None) -> dict[str, list[VersionSource]]:
@@ -140,7 +140,7 @@ class VersionReader:
         if self.cache is not None:
             rows = self.cache.changes(
                 head,
-                lambda since: [_row(c) for c in manifest_log(self.git, self.prefix, since, head)],
+                lambda since: [_row(c) for c in self._log_since(since, head)],
                 wanted,
             )
             return [ManifestChange(*row) for row in rows]
@@ -150,6 +150,14 @@ class VersionReader:
             return self._log
         keep = set(wanted)
         return [c for c in self._log if c.recipe_id in keep]
+
+    def _log_since(self, since: str | None, head: str) -> list[ManifestChange]:
+        # a run's or a model's commit leaves the recipes folder's tree as it was: then it
+        # touched no manifest, and no `git log` is needed to know
+        recipes = layout.to_repo(self.prefix, layout.RECIPES)
+        if since is not None and self.git.folder_untouched(since, head, recipes):
+            return []
+        return manifest_log(self.git, self.prefix, since, head)
 
     def _data(self, changes: list[ManifestChange]) -> Callable[[str, str], dict[str, Any] | None]:
         blobs = [c.blob for c in changes if c.blob]

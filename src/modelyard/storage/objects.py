@@ -1,0 +1,223 @@
+"""git's objects and refs, read and written in this process through libgit2 (pygit2).
+
+A commit of one run is one blob, the few trees along its path, the commit and a branch
+move. Made by git processes (hash-object, cat-file, mktree, commit-tree, update-ref, and
+the reads around them) a write started a dozen of them, and starting them was most of its
+time: about 3 ms each on an idle machine, ten times that under load. libgit2 reads and
+writes the same object database and takes git's own ref locks (`<ref>.lock`, then a rename),
+so git and modelyard can work on one repository at the same time, and every branch move is
+a compare-and-swap that fails when anything else moved the branch first.
+
+What stays with git processes: anything that needs a promisor remote (a partial clone's
+missing blobs are fetched by git, not libgit2), filters and hooks, the index and the
+working tree, and the network. Loading libgit2 costs a process about 0.15 s, so only
+long-running processes use this; short ones use its twin, storage/plumbing.py. `Git`
+(storage/git.py) holds one or the other; nothing outside storage sees either.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+import pygit2
+
+from modelyard.errors import GitError
+from modelyard.storage.gitraw import ZERO
+
+_local = threading.local()
+
+# what a file's attributes may ask of `git hash-object --path` (a clean filter, line endings,
+# `ident`, an encoding): a path with any of them set is stored by git, not here
+FILTER_ATTRIBUTES = ("filter", "text", "eol", "crlf", "ident", "working-tree-encoding")
+
+
+def repository(git_dir: Path) -> pygit2.Repository:
+    """This thread's handle on the repository at `git_dir` (libgit2's handles are not for
+    sharing between threads). Objects written by other processes are found: libgit2 looks
+    for new packs when an object is missing."""
+    repos: dict[Path, pygit2.Repository] | None = getattr(_local, "repos", None)
+    if repos is None:
+        repos = _local.repos = {}
+    repo = repos.get(git_dir)
+    if repo is None:
+        if len(repos) >= 16:  # a process that works on many repositories keeps few open
+            repos.clear()
+        repo = repos[git_dir] = pygit2.Repository(str(git_dir))
+    return repo
+
+
+class Objects:
+    """One repository's object database and refs."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+
+    @property
+    def repo(self) -> pygit2.Repository:
+        return repository(self.git_dir)
+
+    # -- reading -------------------------------------------------------------------------
+    def entry_ids(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """The blob id of each of `paths` (repository-relative) in `commit`'s tree, for the
+        paths that are regular files there."""
+        tree = self.repo[commit].peel(pygit2.Tree)
+        out: dict[str, str] = {}
+        for path in paths:
+            try:
+                entry = tree[path]
+            except KeyError:
+                continue
+            if entry.type == pygit2.enums.ObjectType.BLOB and entry.filemode != (
+                pygit2.enums.FileMode.LINK
+            ):
+                out[path] = str(entry.id)
+        return out
+
+    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """The bytes of each blob of `shas` this repository holds."""
+        repo = self.repo
+        out: dict[str, bytes] = {}
+        for sha in shas:
+            try:
+                found = repo.get(sha)
+            except (ValueError, pygit2.GitError):
+                continue
+            if isinstance(found, pygit2.Blob):
+                out[sha] = found.data
+        return out
+
+    def folder_id(self, commit: str, folder: str) -> str | None:
+        """The tree id of `folder` in `commit` (the root's when empty); None when absent."""
+        tree = self.repo[commit].peel(pygit2.Tree)
+        if not folder:
+            return str(tree.id)
+        try:
+            entry = tree[folder]
+        except KeyError:
+            return None
+        return str(entry.id) if entry.type == pygit2.enums.ObjectType.TREE else None
+
+    def chain(self, old: str, new: str, limit: int = 10_000) -> list[str] | None:
+        """The commits after `old` up to `new`, oldest first, when `new` is `old` plus a line
+        of single-parent commits (at most `limit`); None otherwise."""
+        repo = self.repo
+        out: list[str] = []
+        at = new
+        while at != old:
+            if len(out) >= limit:
+                return None
+            try:
+                parents = repo[at].peel(pygit2.Commit).parent_ids
+            except (KeyError, ValueError):
+                return None
+            if len(parents) != 1:
+                return None
+            out.append(at)
+            at = str(parents[0])
+        return out[::-1]
+
+    def folder_untouched(self, old: str, new: str, folder: str) -> bool:
+        """Whether `new` is `old` plus single-parent commits none of which changed anything
+        under `folder` (its tree id is the same before and after each)."""
+        chain = self.chain(old, new, limit=1000)
+        if not chain:
+            return False
+        before = self.folder_id(old, folder)
+        return all(self.folder_id(commit, folder) == before for commit in chain)
+
+    def attributes_filter(self, path: str) -> bool:
+        """Whether git's attributes ask `hash-object --path` to filter this path."""
+        repo = self.repo
+        return any(repo.get_attr(path, name) is not None for name in FILTER_ATTRIBUTES)
+
+    # -- writing -------------------------------------------------------------------------
+    def write_blob(self, data: bytes) -> str:
+        return str(self.repo.create_blob(data))
+
+    def tree_with(self, head: str | None, changes: Mapping[str, str | None]) -> str:
+        """The id of `head`'s tree with each path in `changes` set to a blob id (mode
+        100644) or removed (None); folders left empty disappear, as they do in git. Only the
+        trees along the changed paths are read and written."""
+        repo = self.repo
+        root = repo[head].peel(pygit2.Tree) if head else None
+        made = _build(repo, root, dict(changes))
+        return str(made) if made is not None else str(repo.TreeBuilder().write())
+
+    def commit(
+        self,
+        tree: str,
+        parents: list[str],
+        message: str,
+        author: pygit2.Signature,
+        committer: pygit2.Signature,
+    ) -> str:
+        """A commit object (on no branch): its id."""
+        ids = [pygit2.Oid(hex=p) for p in parents]
+        oid = self.repo.create_commit(None, author, committer, message, pygit2.Oid(hex=tree), ids)
+        return str(oid)
+
+    def move_ref(self, name: str, new: str, old: str | None, message: str) -> bool:
+        """Move (or, with `old` None, create) ref `name` to `new` only if it is still at `old`
+        (compare-and-swap, under git's ref lock); whether it moved. Raises GitError when the
+        ref cannot be locked (another writer holds `<ref>.lock`, or one was left behind)."""
+        repo = self.repo
+        try:
+            if old is None or old == ZERO:
+                repo.create_reference_direct(name, pygit2.Oid(hex=new), False, message)
+                return True
+            ref = repo.references[name]
+            if str(ref.target) != old:
+                return False
+            ref.set_target(pygit2.Oid(hex=new), message)
+            return True
+        except (KeyError, ValueError, pygit2.AlreadyExistsError):
+            return False
+        except (OSError, pygit2.GitError) as exc:
+            if "does not match" in str(exc):
+                return False  # moved between the read above and the lock
+            raise GitError(f"git update-ref failed: {name}: {str(exc).strip()}") from None
+
+    def delete_ref(self, name: str, old: str) -> bool:
+        """Delete ref `name` only if it is at `old`; whether it was deleted."""
+        repo = self.repo
+        try:
+            ref = repo.references[name]
+            if str(ref.target) != old:
+                return False
+            ref.delete()
+            return True
+        except (KeyError, ValueError, pygit2.GitError):
+            return False
+
+
+def _build(
+    repo: pygit2.Repository, tree: pygit2.Tree | None, changes: dict[str, str | None]
+) -> pygit2.Oid | None:
+    """`tree` with `changes` (paths relative to it) applied, written; None when empty."""
+    builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
+    nested: dict[str, dict[str, str | None]] = {}
+    for path, blob in changes.items():
+        name, slash, rest = path.partition("/")
+        if slash:
+            nested.setdefault(name, {})[rest] = blob
+        elif blob is None:
+            if builder.get(name) is not None:
+                builder.remove(name)
+        else:
+            builder.insert(name, pygit2.Oid(hex=blob), pygit2.enums.FileMode.BLOB)
+    for name, inner in nested.items():
+        entry = builder.get(name)
+        below = None
+        if entry is not None and entry.type == pygit2.enums.ObjectType.TREE:
+            below = repo[entry.id].peel(pygit2.Tree)
+        made = _build(repo, below, inner)
+        if made is None:
+            if entry is not None:
+                builder.remove(name)
+        else:
+            builder.insert(name, made, pygit2.enums.FileMode.TREE)
+    if len(builder) == 0:
+        return None
+    return builder.write()

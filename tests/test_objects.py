@@ -1,0 +1,144 @@
+"""Commits made in process (storage/objects.py, storage/commits.py) are the commits git
+itself makes: the same object ids, the same reflog, the same refusals; and where git would
+do more (signing, filters), git makes them."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+from modelyard.errors import GitError
+from modelyard.ops import runs
+from modelyard.storage.git import Git, Person
+from modelyard.storage.registry import Registry
+
+WHEN = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+@pytest.fixture(params=["process", "libgit2"], autouse=True)
+def objects(request, monkeypatch):
+    """Every test here runs with git's plumbing and with libgit2 in process."""
+    monkeypatch.setenv("MODELYARD_GIT_OBJECTS", request.param)
+    return request.param
+
+
+@pytest.fixture
+def repo(repo: Path) -> Path:
+    """A git repository with one commit on `main`."""
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "README.md").write_text("x\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-q", "-m", "start")
+    return repo
+
+
+def commit_tree(repo: Path, tree: str, parent: str, message: str, env: dict[str, str]) -> str:
+    return (
+        subprocess.run(
+            ["git", "commit-tree", tree, "-p", parent, "-F", "-"],
+            cwd=repo,
+            input=message.encode(),
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+
+
+@pytest.mark.parametrize(
+    "author",
+    [Person("Ada Lovelace", "ada@example.com"), Person("Grace Hopper", "grace@example.com"), None],
+)
+def test_a_commit_is_the_one_commit_tree_makes(repo, monkeypatch, author, objects):
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2024-05-06T08:00:00+02:00")
+    g = Git(repo)
+    assert type(g.objects).__name__ == ("Plumbing" if objects == "process" else "Objects")
+    head = git(repo, "rev-parse", "HEAD")
+    blob = g.write_blob(b"id: x\n")
+    message = "Queue train run run_x of ver_y\n\nwith a body line"
+    made = g.build_commit({"registry/runs/x.yaml": blob}, message, author, WHEN)
+    assert made.parent == head
+    tree = git(repo, "rev-parse", f"{made.sha}^{{tree}}")
+    env = {"GIT_AUTHOR_DATE": f"@{int(WHEN.timestamp())} +0000"}
+    if author is not None:
+        env |= {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email}
+    assert commit_tree(repo, tree, head, message, env) == made.sha
+    # and git reads it back as it was meant
+    shown = git(repo, "show", "-s", "--format=%an|%ae|%aI|%cI|%B", made.sha)
+    expected_name = author.name if author else "Test User"
+    assert shown.startswith(f"{expected_name}|")
+    assert "|2024-05-06T07:08:09+00:00|2024-05-06T08:00:00+02:00|" in shown
+
+
+def test_the_branch_moves_only_from_the_commit_it_was_built_on(repo):
+    g = Git(repo)
+    stale = g.build_commit({"a.txt": g.write_blob(b"a\n")}, "stale", None, WHEN)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "someone else's commit")
+    theirs = git(repo, "rev-parse", "HEAD")
+    with pytest.raises(GitError, match="no longer at"):
+        g.advance(stale)
+    assert git(repo, "rev-parse", "HEAD") == theirs
+    fresh = g.build_commit({"a.txt": g.write_blob(b"a\n")}, "Fresh one", None, WHEN)
+    g.advance(fresh)
+    assert git(repo, "rev-parse", "HEAD") == fresh.sha
+    # git's reflog tells the move, for the branch and for HEAD, as `update-ref -m` would
+    assert git(repo, "reflog", "-1", "--format=%gs", "main") == "modelyard: Fresh one"
+    assert git(repo, "reflog", "-1", "--format=%gs", "HEAD") == "modelyard: Fresh one"
+    git(repo, "fsck", "--strict")
+
+
+def test_a_new_branch_is_created_never_moved(repo):
+    g = Git(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    first = g.commit_to_new_branch("proposal/a", head, {"b.txt": g.write_blob(b"b")}, "B", None)
+    assert git(repo, "rev-parse", "proposal/a") == first
+    with pytest.raises(GitError, match="already exists"):
+        g.commit_to_new_branch("proposal/a", head, {"c.txt": g.write_blob(b"c")}, "C", None)
+    assert git(repo, "rev-parse", "proposal/a") == first
+    assert git(repo, "rev-parse", "HEAD") == head
+
+
+def test_a_changed_git_identity_is_seen_by_the_next_commit(reg, base_recipe):
+    body = {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train"}
+    runs.create_run(reg, body)
+    root = reg.worktree
+    assert git(root, "log", "-1", "--format=%an|%cn") == "Test User|Test User"
+    git(root, "config", "user.name", "Katherine Johnson")
+    runs.create_run(Registry(reg.root), body)
+    assert git(root, "log", "-1", "--format=%an|%cn") == "Katherine Johnson|Katherine Johnson"
+
+
+def test_a_file_git_filters_is_stored_as_git_stores_it(repo):
+    # a clean filter (as git-lfs has) changes the bytes on the way in: git stores those
+    git(repo, "config", "filter.upper.clean", "tr a-z A-Z")
+    (repo / ".gitattributes").write_text("*.log filter=upper\n")
+    g = Git(repo)
+    stored = g.hash_blobs({"logs.log": b"hello\n", "plain.yaml": b"hello\n"})
+    assert git(repo, "cat-file", "-p", stored["logs.log"]) == "HELLO"
+    assert git(repo, "cat-file", "-p", stored["plain.yaml"]) == "hello"
+
+
+def test_a_signing_setup_makes_git_sign_the_commit(repo, tmp_path):
+    # a stand-in for gpg that signs anything, so that the test needs no keys: what matters is
+    # that modelyard leaves a commit git should sign to git
+    fake = tmp_path / "fake-gpg"
+    fake.write_text(
+        "#!/bin/sh\ncat > /dev/null\n"
+        "printf '\\n[GNUPG:] SIG_CREATED D 1 8 00 0 0\\n' >&2\n"
+        "printf -- '-----BEGIN PGP SIGNATURE-----\\n\\nfake\\n-----END PGP SIGNATURE-----\\n'\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    git(repo, "config", "gpg.program", str(fake))
+    git(repo, "config", "user.signingkey", "FAKE")
+    git(repo, "config", "commit.gpgsign", "true")
+    g = Git(repo)
+    made = g.build_commit({"a.txt": g.write_blob(b"a\n")}, "Signed", None, WHEN)
+    assert "gpgsig -----BEGIN PGP SIGNATURE-----" in git(repo, "cat-file", "-p", made.sha)
