@@ -15,8 +15,9 @@ from modelyard.cli.common import (
     page_options,
     table,
 )
-from modelyard.cli.options import key_values, model_id_argument
+from modelyard.cli.options import choice, key_values, model_id_argument
 from modelyard.cli.sync import push_option
+from modelyard.domain.enums import ModelStatus
 
 
 def snapshots_table(result: Any) -> str:
@@ -108,7 +109,7 @@ def create(
 @monitoring.command("check")
 @click.option(
     "--status",
-    type=click.Choice(["draft", "staging", "production", "retired"]),
+    type=choice(ModelStatus),
     help="Only models in this status (e.g. production).",
 )
 @json_option
