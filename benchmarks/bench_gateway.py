@@ -189,6 +189,8 @@ async def drive(base: str, clients: int, seconds: float) -> tuple[list[float], i
                     made.append(resp.json()["id"])
                 else:
                     errors += 1
+                    if errors <= 3:  # say what went wrong, not only how often
+                        print(f"error: {resp.status_code} {resp.text[:300]}", file=sys.stderr)
 
         await asyncio.gather(*(loop() for _ in range(clients)))
     return latencies, errors, made

@@ -7,14 +7,16 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from conftest import git
-from modelyard.errors import GitError
+from modelyard.errors import GitError, LockTimeout
 from modelyard.ops import runs
+from modelyard.storage import plumbing
 from modelyard.storage.git import Git, Person
 from modelyard.storage.registry import Registry
 
@@ -142,3 +144,26 @@ def test_a_signing_setup_makes_git_sign_the_commit(repo, tmp_path):
     g = Git(repo)
     made = g.build_commit({"a.txt": g.write_blob(b"a\n")}, "Signed", None, WHEN)
     assert "gpgsig -----BEGIN PGP SIGNATURE-----" in git(repo, "cat-file", "-p", made.sha)
+
+
+def test_a_branch_locked_for_a_moment_is_waited_for(repo):
+    # `git gc --auto` after a fetch packs refs, holding each ref's lock for a moment
+    g = Git(repo)
+    made = g.build_commit({"a.txt": g.write_blob(b"a\n")}, "After the lock", None, WHEN)
+    lock = repo / ".git" / "refs" / "heads" / "main.lock"
+    lock.write_text("")
+    threading.Timer(0.3, lock.unlink).start()
+    g.advance(made)
+    assert git(repo, "rev-parse", "HEAD") == made.sha
+
+
+def test_a_branch_lock_nobody_releases_is_a_clear_refusal(repo, monkeypatch):
+    monkeypatch.setattr(plumbing, "REF_LOCK_SECONDS", 0.2)
+    g = Git(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    made = g.build_commit({"a.txt": g.write_blob(b"a\n")}, "Never", None, WHEN)
+    (repo / ".git" / "refs" / "heads" / "main.lock").write_text("")
+    with pytest.raises(LockTimeout, match=r"delete .*main\.lock") as caught:
+        g.advance(made)
+    assert caught.value.http_status == 503
+    assert git(repo, "rev-parse", "HEAD") == head

@@ -127,7 +127,7 @@ class Git:
             if not text.startswith("ref: refs/"):
                 return self.head()
             ref = text[5:]
-            common = self._common_dir()
+            common = self.common_dir()
             try:
                 found: str | None = (common / ref).read_text(encoding="utf-8").strip()
             except FileNotFoundError:
@@ -138,7 +138,7 @@ class Git:
         except OSError:
             return self.head()
 
-    def _common_dir(self) -> Path:
+    def common_dir(self) -> Path:
         # a linked worktree (`git worktree add`) keeps its refs in the main repository
         try:
             rel = (self.git_dir / "commondir").read_text(encoding="utf-8").strip()
@@ -177,7 +177,7 @@ class Git:
         """Whether history is cut off: git's `shallow` file lists the cut (it is what
         `git rev-parse --is-shallow-repository` reads)."""
         try:
-            return (self._common_dir() / "shallow").stat().st_size > 0
+            return (self.common_dir() / "shallow").stat().st_size > 0
         except OSError:
             return False
 

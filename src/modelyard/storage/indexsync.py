@@ -5,9 +5,9 @@ file (35 MB for 215,000 files), and updating it means reading and rewriting all 
 person's clone pays that once per command (storage/git.py keeps it in step at each commit).
 A server commits many times a second into a clone that nobody edits by hand, so it commits
 without touching the index and records the committed paths here; `flush` then updates
-the index for all of them at once, at most once per interval, while writes go on. Until
-then `git status` in the server's clone shows those paths as changed (HEAD is right; only
-the index is behind), and `repair` on start-up brings back in step
+the index for all of them at once, under the registry's write lock, at most once per
+interval. Until then `git status` in the server's clone shows those paths as changed
+(HEAD is right; only the index is behind), and `repair` on start-up brings back in step
 any path that a crash left behind: where git's index differs from HEAD but the file on
 disk is HEAD's, the index is simply stale.
 """
@@ -121,11 +121,9 @@ class IndexBacklog:
             return len(self._paths)
 
     def flush(self, git: Git) -> IndexBusy | None:
-        """Update the index for every path recorded so far to HEAD's entries. Writes need not
-        wait: a server's commits never read the index, and a path committed while this runs
-        is recorded again after its commit, so the next flush brings it to the newer HEAD.
-        Paths that could not be updated (the index is locked) stay recorded for the next
-        flush."""
+        """Update the index for every path recorded so far; the caller holds the registry's
+        write lock, so no commit changes HEAD meanwhile. Paths that could not be updated (the
+        index is locked) stay recorded for the next flush."""
         with self._lock:
             paths, self._paths = self._paths, set()
         if not paths:

@@ -18,12 +18,14 @@ long-running processes use this; short ones use its twin, storage/plumbing.py. `
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import pygit2
 
 from modelyard.errors import GitError
+from modelyard.storage import plumbing
 from modelyard.storage.gitraw import ZERO
 
 _local = threading.local()
@@ -160,8 +162,24 @@ class Objects:
 
     def move_ref(self, name: str, new: str, old: str | None, message: str) -> bool:
         """Move (or, with `old` None, create) ref `name` to `new` only if it is still at `old`
-        (compare-and-swap, under git's ref lock); whether it moved. Raises GitError when the
-        ref cannot be locked (another writer holds `<ref>.lock`, or one was left behind)."""
+        (compare-and-swap, under git's ref lock); whether it moved. Waits up to
+        plumbing.REF_LOCK_SECONDS while another git process holds `<ref>.lock`, then raises
+        LockTimeout."""
+        deadline = time.monotonic() + plumbing.REF_LOCK_SECONDS
+        while True:
+            try:
+                return self._move_ref(name, new, old, message)
+            except (OSError, pygit2.GitError) as exc:
+                said = str(exc).strip()
+                if "does not match" in said:
+                    return False  # moved between the read and the lock
+                if "lock" not in said:
+                    raise GitError(f"git update-ref failed: {name}: {said}") from None
+                if time.monotonic() >= deadline:
+                    raise plumbing.ref_locked(Path(self.repo.path), name) from None
+                time.sleep(0.02)
+
+    def _move_ref(self, name: str, new: str, old: str | None, message: str) -> bool:
         repo = self.repo
         try:
             if old is None or old == ZERO:
@@ -174,10 +192,6 @@ class Objects:
             return True
         except (KeyError, ValueError, pygit2.AlreadyExistsError):
             return False
-        except (OSError, pygit2.GitError) as exc:
-            if "does not match" in str(exc):
-                return False  # moved between the read above and the lock
-            raise GitError(f"git update-ref failed: {name}: {str(exc).strip()}") from None
 
     def delete_ref(self, name: str, old: str) -> bool:
         """Delete ref `name` only if it is at `old`; whether it was deleted."""

@@ -13,10 +13,12 @@ MODELYARD_GIT_OBJECTS=libgit2|process chooses for any command.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelyard.errors import GitError
+from modelyard.errors import LockTimeout
 from modelyard.storage.gitraw import ZERO
 
 if TYPE_CHECKING:
@@ -24,6 +26,19 @@ if TYPE_CHECKING:
 
 ENV = "MODELYARD_GIT_OBJECTS"
 _chosen = {"in_process": False}
+# how long a branch move waits while another git process holds the branch's lock (a
+# `git gc --auto` after a fetch packs refs and locks each one for a moment); git itself
+# waits 100 ms (core.filesRefLockTimeout)
+REF_LOCK_SECONDS = 2.0
+
+
+def ref_locked(refs_dir: Path, name: str) -> LockTimeout:
+    lock = refs_dir / f"{name}.lock"
+    return LockTimeout(
+        f"{name} stayed locked for over {REF_LOCK_SECONDS:g} s ({lock} exists: another git "
+        "process holds it), so nothing was committed",
+        action=f"try again in a moment; if no git process is running, delete {lock}",
+    )
 
 
 def use_in_process(on: bool = True) -> None:
@@ -101,14 +116,18 @@ class Plumbing:
 
     def move_ref(self, name: str, new: str, old: str | None, message: str) -> bool:
         """`git update-ref -m message name new old` (compare-and-swap; `old` None: create
-        only); whether it moved. Raises GitError when the ref is locked by someone else."""
-        proc = self.git.run("update-ref", "-m", message, name, new, old or ZERO, check=False)
-        if proc.returncode == 0:
-            return True
-        said = proc.stderr.decode(errors="replace").strip()
-        if ".lock': File exists" in said:
-            raise GitError(f"git update-ref failed: {said}")
-        return False
+        only); whether it moved. Waits up to REF_LOCK_SECONDS while another git process
+        holds the ref's lock, then raises LockTimeout."""
+        deadline = time.monotonic() + REF_LOCK_SECONDS
+        while True:
+            proc = self.git.run("update-ref", "-m", message, name, new, old or ZERO, check=False)
+            if proc.returncode == 0:
+                return True
+            if ".lock': File exists" not in proc.stderr.decode(errors="replace"):
+                return False
+            if time.monotonic() >= deadline:
+                raise ref_locked(self.git.common_dir(), name)
+            time.sleep(0.02)
 
     def delete_ref(self, name: str, old: str) -> bool:
         return self.git.run("update-ref", "-d", name, old, check=False).returncode == 0

@@ -320,12 +320,17 @@ class Registry:
 
     def flush_index(self) -> IndexBusy | None:
         """Bring git's index in step with the commits this process made without it (a
-        server's, storage/indexsync.py); the problem when the index is still locked. Writes
-        go on meanwhile: they never read the index (see `IndexBacklog.flush`)."""
+        server's, storage/indexsync.py); the problem when the index is still locked."""
         backlog = IndexBacklog.of(self.git)
         if not len(backlog):
             return None
-        return backlog.flush(self.git)
+        # under the write lock: a gateway's branch move (rebased onto upstream) updates the
+        # index too, and an update computed from the HEAD before it would undo that
+        lock = self.write_lock()
+        try:
+            return backlog.flush(self.git)
+        finally:
+            lock.release()  # type: ignore[attr-defined]
 
     def repair_index(self) -> list[str]:
         """Index entries a crash left behind HEAD (the file on disk is HEAD's), brought in
