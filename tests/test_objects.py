@@ -167,3 +167,26 @@ def test_a_branch_lock_nobody_releases_is_a_clear_refusal(repo, monkeypatch):
         g.advance(made)
     assert caught.value.http_status == 503
     assert git(repo, "rev-parse", "HEAD") == head
+
+
+def test_the_derived_index_follows_its_own_commits_without_comparing_trees(
+    reg, base_recipe, monkeypatch
+):
+    served = Registry(reg.root, committed=True)  # as a server reads: HEAD, through the index
+    body = {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train"}
+    first = runs.create_run(served, body)
+    assert runs.get_run(served, first.id).id == first.id
+    started: list[tuple[str, ...]] = []
+    real = Git.run
+
+    def counting(self, *args, **kwargs):
+        started.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Git, "run", counting)
+    made = [runs.create_run(Registry(reg.root, committed=True), body).id for _ in range(3)]
+    listed = {r.id for r in runs.list_runs(Registry(reg.root, committed=True)).runs}
+    assert set(made) <= listed
+    assert runs.get_run(Registry(reg.root, committed=True), made[-1]).status == "queued"
+    # no tree comparison, no full listing, no history read: the commits said what changed
+    assert [a for a in started if a[0] in ("diff-tree", "log") or a[:2] == ("ls-tree", "-r")] == []

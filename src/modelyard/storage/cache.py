@@ -226,12 +226,16 @@ class Cache(ChangeLog):
                             "ls-tree", "-r", "-z", "--full-tree", head, "--", *spec
                         ).stdout
                         self._apply_listing(out)
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('tree', ?)", (head,))
-                db.execute("DELETE FROM meta WHERE key LIKE 'filled:%'")
+                self._tree_is(head)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _tree_is(self, head: str) -> None:
+        """The path table holds `head`'s files now; every kind's parse is to be checked again."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('tree', ?)", (head,))
+        self.db.execute("DELETE FROM meta WHERE key LIKE 'filled:%'")
 
     def _rows_for(
         self, items: Iterable[tuple[str, str]]
@@ -411,16 +415,14 @@ class Cache(ChangeLog):
             for path, blob in blobs.items()
         ]
         with self.lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
+            self.db.execute("BEGIN IMMEDIATE")
             try:
                 if parent and self._meta("tree") == parent:
                     self._apply_diff(changes)
-                    db.execute("INSERT OR REPLACE INTO meta VALUES ('tree', ?)", (commit,))
-                    db.execute("DELETE FROM meta WHERE key LIKE 'filled:%'")
-                db.execute("COMMIT")
+                    self._tree_is(commit)
+                self.db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                self.db.execute("ROLLBACK")
                 raise
 
     def fill(self, kind: str, model: type[BaseModel]) -> None:
