@@ -402,7 +402,7 @@ def _find(kb: Knowledge, q: Question) -> Draft:
     if unapplied:
         # a condition it cannot apply is said first: a list ignoring it would look like an answer
         cant = ", ".join(repr(w) for w in unapplied)
-        if not _has_filters(q) and not q.since:
+        if not _has_filters(q) and not q.since and q.range is None:
             d.answered = False
             d.say(
                 f"I read this as a question about {subject}s, but I can't filter by {cant}: "

@@ -16,6 +16,10 @@ def _filters(parts: dict[str, set[str]]) -> str:
     return f" ({'; '.join(shown)})" if shown else ""
 
 
+def _when(q: Question, verb: str = "created") -> dict[str, set[str]]:
+    return {verb: {q.range.label}} if q.range is not None else {}
+
+
 def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
     statuses = set(q.recipe_statuses) | ({"draft"} if q.draft else set())
     found = [
@@ -25,8 +29,11 @@ def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
         and (not q.levels or r.level in q.levels)
         and (not statuses or r.status in statuses)
         and (not q.tags or q.tags & set(r.tags))
+        and (q.range is None or q.range.holds(r.created_at))
     ]
-    desc = _filters({"family": q.families, "level": q.levels, "status": statuses, "tag": q.tags})
+    desc = _filters(
+        {"family": q.families, "level": q.levels, "status": statuses, "tag": q.tags, **_when(q)}
+    )
     draft.say(f"{plural(len(found), 'recipe')} match{'es' if len(found) == 1 else ''}{desc}.")
     for r in found[:MAX_LISTED]:
         parent = f", child of {r.parent_id}" if r.parent_id else ""
@@ -63,9 +70,16 @@ def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None 
             not q.tags
             or q.tags & set(kb.recipes[m.recipe_id].tags if m.recipe_id in kb.recipes else ())
         )
+        and (q.range is None or q.range.holds(m.created_at))
     ]
     desc = _filters(
-        {"family": q.families, "status": statuses, "owner": q.owners, "recipe tag": q.tags}
+        {
+            "family": q.families,
+            "status": statuses,
+            "owner": q.owners,
+            "recipe tag": q.tags,
+            **_when(q, "registered"),
+        }
     )
     of = f" built from {recipe_id}" if recipe_id else ""
     draft.say(f"{plural(len(found), 'model')}{of} match{'es' if len(found) == 1 else ''}{desc}.")
@@ -106,6 +120,7 @@ def find_runs(
         if (not q.run_statuses or r.status in q.run_statuses)
         and (not q.run_types or r.run_type in q.run_types)
         and (q.since is None or r.created_at >= q.since)
+        and (q.range is None or q.range.holds(r.created_at))
         and (recipe_id is None or r.recipe_id == recipe_id)
         and (model_id is None or r.model_id == model_id)
         and (
@@ -114,7 +129,9 @@ def find_runs(
             or kb.recipes[r.recipe_id].model_family in q.families
         )
     ]
-    desc = _filters({"status": q.run_statuses, "type": q.run_types, "family": q.families})
+    desc = _filters(
+        {"status": q.run_statuses, "type": q.run_types, "family": q.families, **_when(q)}
+    )
     of = f" of {model_id}" if model_id else f" of {recipe_id}" if recipe_id else ""
     when = f" {q.window} (since {iso(q.since)})" if q.since and q.window else ""
     draft.say(

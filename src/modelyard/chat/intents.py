@@ -13,7 +13,7 @@ from modelyard.chat import explain, judge, manifest_facts, timeline
 from modelyard.chat.draft import Draft
 from modelyard.chat.health import model_manifest
 from modelyard.chat.knowledge import Knowledge
-from modelyard.chat.understand import ID_RE, Question
+from modelyard.chat.understand import ID_RE, Question, phrases_folded
 from modelyard.domain.records import Run
 
 NEGATIONS = {"no", "without", "never", "missing", "lack", "lacks", "lacking", "none", "unmonitored"}
@@ -48,7 +48,8 @@ def route(
     kb: Knowledge, q: Question, focus: dict[str, str], now: datetime, last_reply: str
 ) -> Draft | None:
     words = set(q.words)
-    raw = set(re.findall(r"[a-z']+", q.text.lower()))
+    # the words as written, but with phrases folded: "next best action" is a family, not "best"
+    raw = set(re.findall(r"[a-z_']+", phrases_folded(q.text)))
     models = list(q.models or q.context_models)
     recipes = list(q.recipes or q.context_recipes)
     if not models and not recipes and not q.runs:
@@ -90,7 +91,13 @@ def route(
         if found is not None:
             return found
         models = list(q.models)
-    if when and not q.names_records and (q.model_statuses or raw & {"was", "were", "had"}):
+    as_of = q.range is None or q.model_statuses  # "runs created before 1 November": a range
+    if (
+        when
+        and as_of
+        and not q.names_records
+        and (q.model_statuses or raw & {"was", "were", "had"})
+    ):
         d = Draft(kb, "find")
         timeline.as_of(kb, q, when[0], when[1], d)
         return d

@@ -17,6 +17,7 @@ from modelyard.chat.draft import MAX_LISTED, Draft, plural
 from modelyard.chat.explain import value_text
 from modelyard.chat.health import model_manifest, threshold
 from modelyard.chat.knowledge import Knowledge
+from modelyard.chat.query import MONTH_WORDS, RANGE_WORDS
 from modelyard.chat.understand import (
     DRAFT_WORDS,
     FAMILIES,
@@ -166,6 +167,8 @@ def condition_words(q: Question, vocab_tags: set[str]) -> list[str]:
             continue
         if len(w) < 3 or w.isdigit():
             continue
+        if q.range is not None and (w in MONTH_WORDS or w in RANGE_WORDS):
+            continue  # read as the time range
         out.append(w)
     return out
 

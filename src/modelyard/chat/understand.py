@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from modelyard.chat.knowledge import Knowledge
+from modelyard.chat.query import DETERMINERS, FIELD_CUES, TimeRange, cue_before, lemma, refer
+from modelyard.chat.query import time_range as _time_range
 from modelyard.domain import records, requests
 
 # Field names such as `model_id` look like ids but are not.
@@ -342,13 +344,21 @@ class Question:
     subjects: list[str] = field(default_factory=list)
     since: datetime | None = None
     window: str | None = None
+    # a range on when records came to be ("in November", "before 1 November")
+    range: TimeRange | None = None
     draft: bool = False
     # records named by an earlier turn, for follow-ups such as "and its models?"
     context_recipes: list[str] = field(default_factory=list)
     context_models: list[str] = field(default_factory=list)
 
     def has(self, *words: str) -> bool:
-        return any(w in self.words for w in words)
+        """Whether the question holds any of `words`, inflected or not ("monitored" is
+        "monitoring", "meeting" is "meet"); words of a matched name never count."""
+        if any(w in self.words for w in words):
+            return True
+        # a record kind's singular and plural stay apart: "models" asks about many
+        said = {lemma(w) for w in self.words if not w.startswith("@") and w not in SUBJECTS}
+        return any(lemma(w) in said for w in words if w not in SUBJECTS)
 
     @property
     def names_records(self) -> bool:
@@ -361,6 +371,11 @@ def _normal(text: str) -> str:
     for phrase, token in PHRASES.items():
         text = re.sub(rf"(?<![\w]){re.escape(phrase)}(?![\w])", token, text)
     return text
+
+
+def phrases_folded(text: str) -> str:
+    """`text` lowercased with the phrases that are one token folded ("next best action")."""
+    return _normal(text)
 
 
 def _words_of(name: str) -> list[str]:
@@ -441,8 +456,16 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
     raw = WORD_RE.findall(without_ids.replace("-", " "))
     q.words = [vocab.correct(w) for w in raw]
     _match_phrases(q, vocab)
+    _refer(kb, q)
     for i, w in enumerate(q.words):
         prev = q.words[i - 1] if i else ""
+        cue = cue_before(q.words, i)
+        if cue == "tags" and w in vocab.tags:
+            q.tags.add(vocab.tags[w])  # "tagged baseline" is the tag, not the level
+            continue
+        if cue == "owner" and w in vocab.owners:
+            q.owners.add(vocab.owners[w])
+            continue
         if w in FAMILIES:
             q.families.add(FAMILIES[w])
         if w in MODEL_STATUSES:
@@ -469,7 +492,36 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
             q.owners.add(vocab.owners[w])
     _metric_phrases(q, vocab)
     q.since, q.window = _window(" ".join(q.words), now)
+    if q.since is None:
+        q.range = _time_range(norm, now)
     return q
+
+
+_NOT_NAMES = (
+    STOPWORDS
+    | KEYWORDS
+    | set(FAMILIES)
+    | set(MODEL_STATUSES)
+    | set(RECIPE_STATUSES)
+    | set(LEVELS)
+    | set(RUN_STATUSES)
+    | set(RUN_TYPES)
+    | set(SUBJECTS)
+    | set(FIELD_CUES)
+    | DRAFT_WORDS
+) - DETERMINERS
+
+
+def _refer(kb: Knowledge, q: Question) -> None:
+    """ "The northwind model": a name in words before the kind word is the one record of
+    that kind it fits (several are left for the caller to ask back)."""
+    if q.recipes or q.models:
+        return
+    kind, fits, first, last = refer(kb, q.words, _NOT_NAMES)
+    if len(fits) != 1:
+        return
+    (q.models if kind == "model" else q.recipes).append(fits[0])
+    q.words = [f"@{w}" if first <= i < last else w for i, w in enumerate(q.words)]
 
 
 _FILTER_WORDS = (
