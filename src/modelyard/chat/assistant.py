@@ -50,6 +50,7 @@ CAPABILITIES = [
     "give the exact commands to clone, version, approve, register, train, promote and monitor",
     'summarise the registry ("overview of the registry")',
 ]
+PRONOUNS = ("it", "its", "it's", "this", "that", "they", "them", "their")
 MAX_TURNS = 10
 TURN_CHARS = 2000  # an answer kept in the context; the context travels with every request
 COMPARE_WORDS = ("compare", "versus", "vs", "difference", "differ", "diff", "between")
@@ -121,13 +122,20 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
     else:
         q = understand(kb, message, vocab, now)
         focus = _focus(kb, req)
-        if not q.names_records:
+        if _self_contained(q):
+            # "which runs were created in november?" after a model: about all runs
+            focus = {"recipe_id": req.recipe_id} if req.recipe_id else {}
+        elif not q.names_records:
             _from_turns(kb, req, vocab, now, q)
         draft = _route(kb, q, focus, req)
         if draft.answered and (q.names_records or focus) and draft.intent != "howto":
             named = [("model", m) for m in q.models or [focus.get("model_id", "")]]
             named += [("recipe", r) for r in q.recipes or [focus.get("recipe_id", "")]]
-            unknown = manifest_facts.unknown_words(kb, q, vocab.names, named)
+            unknown = [
+                w
+                for w in manifest_facts.unknown_words(kb, q, vocab.names, named)
+                if w not in draft.read
+            ]
             if unknown and not draft.text.startswith("I read this as"):
                 listed = ", ".join(repr(w) for w in unknown)
                 draft.lines.insert(
@@ -150,6 +158,14 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
         next_steps=draft.next_steps,
         context={"focus": new_focus, "turns": turns},
     )
+
+
+def _self_contained(q: Question) -> bool:
+    """A question about many records of a kind that points back at nothing ("which runs
+    failed?"): the conversation's record does not narrow it; "and its runs?" does."""
+    many = any(w in q.words for w in ("recipes", "models", "runs"))
+    back = q.has(*PRONOUNS, "other") or (q.words[:1] == ["and"]) or "about" in q.words[:3]
+    return many and not back and not q.names_records
 
 
 def _focus(kb: Knowledge, req: ChatRequest) -> dict[str, str]:
@@ -321,7 +337,7 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         return d
     if _has_filters(q) or q.subjects:
         return _find(kb, q)
-    if q.has(*EXPLAIN_WORDS) and (recipes or models):
+    if (q.has(*EXPLAIN_WORDS) or q.has(*PRONOUNS)) and (recipes or models):
         # "tell me more", "what does it build?": about the conversation's record
         d = Draft(kb, "explain")
         if models:

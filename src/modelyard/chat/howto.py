@@ -61,6 +61,9 @@ def workflows_in(q: Question) -> list[str]:
     found = {WORKFLOWS[w] for w in q.words if w in WORKFLOWS}
     if "promote" in found and q.has("rollback"):
         found.discard("promote")
+    if "version" in found and q.levels and "clone" not in found:
+        # "a client version of X": a recipe at another level is a child, made by cloning
+        found = (found - {"version"}) | {"clone"}
     return [w for w in ORDER if w in found]
 
 

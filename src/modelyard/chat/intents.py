@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from modelyard.chat import explain, judge, manifest_facts, timeline
+from modelyard.chat import explain, judge, lookup, manifest_facts, timeline
 from modelyard.chat.draft import Draft
 from modelyard.chat.health import model_manifest
 from modelyard.chat.knowledge import Knowledge
@@ -36,6 +36,8 @@ AUTHOR_VERBS = {
 }
 TREND = ("trend", "trends", "trending", "over", "history", "evolved", "changed")
 COMPARE = {"compare", "versus", "vs", "difference", "differ", "diff", "against"}
+# "what went wrong with the run", "what happened to it": a question about a failure
+_WENT_WRONG = re.compile(r"\b(?:go|goes|went|gone|going)\s+wrong\b|\bwhat happened\b")
 _TAG = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>|<[^<>]{0,300}>", re.I | re.S)
 
 
@@ -72,6 +74,9 @@ def route(
     if draft is not None:
         return draft
     recipes, models = list(q.recipes) or recipes, list(q.models) or models
+    looked = lookup.route(kb, q, raw, recipes, models)
+    if looked is not None:
+        return looked
 
     try:
         when = timeline.date_in(q.text, now)
@@ -141,10 +146,14 @@ def route(
             d = Draft(kb, "compare")
             judge.compare_recipes(kb, named[0], named[1], d)
             return d
-    if ("why" in raw and raw & FAIL_WORDS) or (
-        raw & FAIL_WORDS and raw & {"reason", "logs", "log"}
+    about_runs = bool(q.runs or q.run_types or "run" in q.subjects)
+    if (
+        ("why" in raw and raw & FAIL_WORDS)
+        or (raw & FAIL_WORDS and raw & {"reason", "logs", "log"})
+        or (about_runs and _WENT_WRONG.search(q.text.lower()))
     ):
         d = Draft(kb, "explain")
+        d.read |= {"went", "gone", "wrong", "happened"}
         timeline.failure(kb, _runs_asked(kb, q, focus), d)
         return d
     if words & {"stale", "freshness", "outdated"} and not q.has("threshold", "thresholds", "limit"):
