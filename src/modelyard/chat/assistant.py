@@ -20,6 +20,7 @@ from modelyard.chat import (
     howto,
     intents,
     manifest_facts,
+    relations,
 )
 from modelyard.chat.draft import Draft
 from modelyard.chat.knowledge import Knowledge
@@ -353,6 +354,8 @@ def _follow_up(
 ) -> Draft | None:
     """Questions about the records around one record: its models, runs, versions, children."""
     subject = next((s for s in q.subjects if s not in ("recipe",) or not recipes), None)
+    if subject is None and (q.run_types or q.run_statuses) and (models or recipes):
+        subject = "run"  # "has the challenger been evaluated?": its eval runs
     if subject is None:
         return None
     if q.recipes and subject == "model" and not q.models:
@@ -412,13 +415,16 @@ def _find(kb: Knowledge, q: Question) -> Draft:
             subject = "model"
         else:
             subject = "recipe"
+    if find.most_related(kb, q, subject, d):
+        return d
     unapplied = manifest_facts.condition_words(
         q, {t.lower() for r in kb.recipes.values() for t in r.tags}
     )
     if unapplied:
         # a condition it cannot apply is said first: a list ignoring it would look like an answer
         cant = ", ".join(repr(w) for w in unapplied)
-        if not _has_filters(q) and not q.since and q.range is None:
+        related = relations.relations_in(q, subject)
+        if not _has_filters(q) and not q.since and q.range is None and not related:
             d.answered = False
             d.say(
                 f"I read this as a question about {subject}s, but I can't filter by {cant}: "

@@ -7,12 +7,23 @@ from modelyard.chat import commands
 from modelyard.chat.draft import MAX_LISTED, Draft, plural
 from modelyard.chat.health import alert_state
 from modelyard.chat.knowledge import Knowledge
+from modelyard.chat.relations import (
+    changed_in,
+    keep,
+    model_moved,
+    moved_into,
+    ranked_relation,
+    recipe_changed,
+    relations_in,
+)
+from modelyard.chat.relations import count as related_count
 from modelyard.chat.understand import Question
+from modelyard.domain.records import Model, RecipeOut
 from modelyard.domain.timefmt import iso
 
 
 def _filters(parts: dict[str, set[str]]) -> str:
-    shown = [f"{k} {' or '.join(sorted(v))}" for k, v in parts.items() if v]
+    shown = [f"{k} {' or '.join(sorted(v))}".strip() for k, v in parts.items() if v]
     return f" ({'; '.join(shown)})" if shown else ""
 
 
@@ -20,8 +31,29 @@ def _when(q: Question, verb: str = "created") -> dict[str, set[str]]:
     return {verb: {q.range.label}} if q.range is not None else {}
 
 
+def _moved_label(q: Question) -> str:
+    into = moved_into(q)
+    return f"moved to {' or '.join(sorted(into))}" if into else "status changed"
+
+
+def _related(q: Question, kind: str, rels: list) -> dict[str, set[str]]:
+    return {"": {" and ".join(rel.describe(kind, q) for rel in rels)}} if rels else {}
+
+
+def _in_range(kb: Knowledge, q: Question, rec: RecipeOut | Model) -> bool:
+    """In the question's time range: made in it, or changed in it when it asks so."""
+    if q.range is None:
+        return True
+    if not changed_in(q):
+        return q.range.holds(rec.created_at)
+    if isinstance(rec, Model):
+        return model_moved(kb, rec, q.range, moved_into(q))
+    return recipe_changed(kb, rec, q.range)
+
+
 def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
     statuses = set(q.recipe_statuses) | ({"draft"} if q.draft else set())
+    rels = relations_in(q, "recipe")
     found = [
         r
         for r in kb.recipes.values()
@@ -29,10 +61,18 @@ def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
         and (not q.levels or r.level in q.levels)
         and (not statuses or r.status in statuses)
         and (not q.tags or q.tags & set(r.tags))
-        and (q.range is None or q.range.holds(r.created_at))
+        and _in_range(kb, q, r)
+        and all(keep(kb, q, r, rel) for rel in rels)
     ]
     desc = _filters(
-        {"family": q.families, "level": q.levels, "status": statuses, "tag": q.tags, **_when(q)}
+        {
+            "family": q.families,
+            "level": q.levels,
+            "status": statuses,
+            "tag": q.tags,
+            **_when(q, "changed" if changed_in(q) else "created"),
+            **_related(q, "recipe", rels),
+        }
     )
     draft.say(f"{plural(len(found), 'recipe')} match{'es' if len(found) == 1 else ''}{desc}.")
     for r in found[:MAX_LISTED]:
@@ -59,6 +99,7 @@ def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
 
 def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None = None) -> None:
     statuses = set(q.model_statuses) | ({"draft"} if q.draft else set())
+    rels = relations_in(q, "model")
     found = [
         m
         for m in kb.models.values()
@@ -70,7 +111,8 @@ def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None 
             not q.tags
             or q.tags & set(kb.recipes[m.recipe_id].tags if m.recipe_id in kb.recipes else ())
         )
-        and (q.range is None or q.range.holds(m.created_at))
+        and _in_range(kb, q, m)
+        and all(keep(kb, q, m, rel) for rel in rels)
     ]
     desc = _filters(
         {
@@ -78,7 +120,8 @@ def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None 
             "status": statuses,
             "owner": q.owners,
             "recipe tag": q.tags,
-            **_when(q, "registered"),
+            **_when(q, _moved_label(q) if changed_in(q) else "registered"),
+            **_related(q, "model", rels),
         }
     )
     of = f" built from {recipe_id}" if recipe_id else ""
@@ -210,6 +253,35 @@ def children(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
 def _more(draft: Draft, total: int) -> None:
     if total > MAX_LISTED:
         draft.say(f"(showing the first {MAX_LISTED} of {total})")
+
+
+def most_related(kb: Knowledge, q: Question, kind: str, draft: Draft) -> bool:
+    """ "Which model has the most runs?": records of `kind` ranked by how many related
+    records they have; False when the question ranks by no relation."""
+    asked = ranked_relation(q, kind)
+    if asked is None or kind not in ("recipe", "model"):
+        return False
+    related, most = asked
+    pool: list[RecipeOut | Model] = [
+        *(kb.models.values() if kind == "model" else kb.recipes.values())
+    ]
+    rows = sorted(
+        ((related_count(kb, q, rec, related), rec.id) for rec in pool),
+        key=lambda row: (-row[0] if most else row[0], row[1]),
+    )
+    what = {"child": "children", "snapshot": "monitoring snapshots"}.get(related, f"{related}s")
+    if related == "run" and (q.run_statuses or q.run_types):
+        what = " ".join([*sorted(q.run_statuses), *sorted(q.run_types), "runs"])
+    top = rows[0][0] if rows else 0
+    leaders = [ident for n, ident in rows if n == top]
+    draft.say(
+        f"{', '.join(leaders)} {'has' if len(leaders) == 1 else 'have'} the "
+        f"{'most' if most else 'fewest'} {what} ({top}). All {kind}s by {what}:"
+    )
+    for n, ident in rows:
+        draft.item(f"{ident}: {n}")
+        draft.cite(kind, ident)
+    return True
 
 
 def overview(kb: Knowledge, draft: Draft) -> None:

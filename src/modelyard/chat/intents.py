@@ -9,16 +9,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from modelyard.chat import explain, judge, lookup, manifest_facts, timeline
+from modelyard.chat import explain, judge, lookup, manifest_facts, measures, timeline
 from modelyard.chat.draft import Draft
-from modelyard.chat.health import model_manifest
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.understand import ID_RE, Question, phrases_folded
 from modelyard.domain.records import Run
 
 NEGATIONS = {"no", "without", "never", "missing", "lack", "lacks", "lacking", "none", "unmonitored"}
 FAIL_WORDS = {"fail", "failed", "failing", "failure", "failures", "crash", "crashed", "error"}
-BETTER_WORDS = {"better", "worse", "outperform", "outperforms", "beat", "beats", "challenger"}
+BETTER_WORDS = {"better", "worse", "outperform", "outperforms", "beat", "beats"}
 AUTHOR_VERBS = {
     "change",
     "changed",
@@ -130,16 +129,22 @@ def route(
             d = Draft(kb, "explain")
             explain.lineage(kb, child, d)
             return d
-    if raw & {"is", "are"} and q.model_statuses and models and len(models) == 1:
+    if (
+        raw & {"is", "are"}
+        and q.model_statuses
+        and len(models) == 1
+        and not raw & BETTER_WORDS
+        and not words & COMPARE
+    ):
         return _is_status(kb, models[0], q.model_statuses)
     if raw & {"owner", "owns", "owned", "own"} and q.recipes and not q.models:
         return _recipe_owner(kb, q.recipes[0])
     if words & {"average", "mean", "avg", "minimum", "maximum", "highest", "lowest"} and models:
-        return _aggregate(kb, q, models[0])
+        return measures.aggregate(kb, q, models[0])
     if q.metrics and not models and words & {"lowest", "highest", "best", "worst", "top"}:
-        return _rank(kb, q.metrics[0], _lowest_first(kb, q.metrics[0], words))
+        return measures.rank(kb, q.metrics[0], measures.lowest_first(kb, q.metrics[0], words))
     if q.metrics and models and not words & COMPARE and not q.has(*TREND):
-        return _metric_now(kb, q.metrics[0], models[0])
+        return measures.metric_now(kb, q.metrics[0], models[0])
     if len(q.recipes) < 2 and words & COMPARE and ("recipe" in q.subjects):
         named = _recipes_by_words(kb, q)
         if len(named) == 2:
@@ -193,7 +198,8 @@ def route(
         return _best(kb, q)
     explicit = bool(q.recipes or q.models) or bool(raw & {"it", "its", "it's", "this", "that"})
     judging = q.has("meet", "meets", "met", "pass", "passes", "passing", "fails", "within")
-    if (recipes or models) and explicit and not q.runs and not judging:
+    runs_of_model = bool(q.run_types and models)  # "has it been evaluated?": its eval runs
+    if (recipes or models) and explicit and not q.runs and not judging and not runs_of_model:
         d = Draft(kb, "explain")
         model = models[0] if models and (q.models or not q.recipes) else None
         if manifest_facts.record_sections(kb, q, recipes[0] if recipes else None, model, d):
@@ -391,35 +397,6 @@ def _recipe_owner(kb: Knowledge, recipe_id: str) -> Draft:
     return d
 
 
-def _aggregate(kb: Knowledge, q: Question, model_id: str) -> Draft:
-    """The mean, lowest and highest of a metric over a model's monitoring snapshots."""
-    d = Draft(kb, "health")
-    d.cite("model", model_id)
-    d.focus["model_id"] = model_id
-    snaps = kb.snapshots(model_id)
-    metric = q.metrics[0] if q.metrics else None
-    if metric is None:
-        d.answered = False
-        d.say("Which metric? Name one, e.g. MAPE or PSI.")
-        return d
-    values = [
-        v
-        for s in snaps
-        if (v := s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric)))
-        is not None
-    ]
-    if not values:
-        d.answered = False
-        d.say(f"I can't: no monitoring snapshot of {model_id} records {metric}.")
-        return d
-    mean = sum(values) / len(values)
-    d.say(
-        f"{metric} over {len(values)} monitoring snapshots of {model_id}: mean {mean:.4g}, "
-        f"lowest {min(values)}, highest {max(values)} (first {values[-1]}, latest {values[0]})."
-    )
-    return d
-
-
 def _recipes_by_words(kb: Knowledge, q: Question) -> list[str]:
     """Recipes a question names by single words of their id ("the grocery and freshmart
     recipes"), one recipe per word."""
@@ -464,84 +441,3 @@ def _is_status(kb: Knowledge, model_id: str, statuses: set[str]) -> Draft:
         + "."
     )
     return d
-
-
-def _metric_now(kb: Knowledge, metric: str, model_id: str) -> Draft:
-    """A metric of one model: its latest snapshot's value and its newest run's."""
-    d = Draft(kb, "health")
-    d.cite("model", model_id)
-    d.focus["model_id"] = model_id
-    said = False
-    for s in kb.snapshots(model_id):
-        value = s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric))
-        if value is not None:
-            d.say(
-                f"{metric} of {model_id} in its latest snapshot with it "
-                f"({s.id}, {s.captured_at:%Y-%m-%d}): {value}."
-            )
-            d.cite_ref(kb.snapshot_ref(s))
-            said = True
-            break
-    run = _newest_with(kb, model_id, metric)
-    if run is not None:
-        d.say(
-            f"{metric} in its newest succeeded run that reports it "
-            f"({run.id}, {run.run_type}): {run.metrics_json[metric]}."
-        )
-        d.cite("run", run.id)
-        said = True
-    if not said:
-        d.answered = False
-        d.say(f"I can't: neither a snapshot nor a run of {model_id} records {metric}.")
-    return d
-
-
-def _newest_with(kb: Knowledge, model_id: str, metric: str) -> Run | None:
-    return next(
-        (
-            r
-            for r in kb.runs
-            if r.model_id == model_id and r.status == "succeeded" and metric in r.metrics_json
-        ),
-        None,
-    )
-
-
-def _rank(kb: Knowledge, metric: str, lowest: bool) -> Draft:
-    """Models by a metric of their newest succeeded run that reports it, with the caveat
-    that one number across different data is not a verdict."""
-    d = Draft(kb, "compare")
-    rows = [
-        (run.metrics_json[metric], m.id, run)
-        for m in kb.models.values()
-        if (run := _newest_with(kb, m.id, metric)) is not None
-    ]
-    rows.sort(key=lambda r: (r[0] if lowest else -r[0], r[1]))
-    families = {kb.models[m].model_family for _, m, _ in rows}
-    if len(families) > 1:
-        d.say(
-            f"I can't say one model is better from this: {metric} of different families "
-            "is measured on different data."
-        )
-    d.say(
-        f"Ranked by {metric} of their newest succeeded run that reports it, "
-        f"{'lowest' if lowest else 'highest'} first:"
-    )
-    for value, model_id, run in rows:
-        d.item(f"{model_id}: {metric} {value} ({run.id}, {run.run_type})")
-        d.cite("model", model_id)
-        d.cite("run", run.id)
-    if not rows:
-        d.answered = False
-        d.say(f"No succeeded run of any model reports {metric}.")
-    return d
-
-
-def _lowest_first(kb: Knowledge, metric: str, words: set[str]) -> bool:
-    """ "Lowest" and "highest" say it; "best" and "worst" take the direction the recipes'
-    thresholds give the metric (a `max` bound: lower is better)."""
-    if words & {"lowest", "highest"}:
-        return "lowest" in words
-    ways = {judge.direction(model_manifest(kb, m.id), metric) for m in kb.models.values()} - {None}
-    lower_better = ways == {"lower"}
-    return lower_better if "best" in words or "top" in words else not lower_better

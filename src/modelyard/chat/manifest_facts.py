@@ -18,6 +18,7 @@ from modelyard.chat.explain import value_text
 from modelyard.chat.health import model_manifest, threshold
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.query import MONTH_WORDS, RANGE_WORDS
+from modelyard.chat.relations import HAVING, MOST, NEGATIONS, ranked_relation, relations_in
 from modelyard.chat.understand import (
     DRAFT_WORDS,
     FAMILIES,
@@ -162,6 +163,9 @@ def condition_words(q: Question, vocab_tags: set[str]) -> list[str]:
     """Words of the question that are neither about its form nor an ordinary filter."""
     out = []
     owned = {part for o in q.owners for part in re.findall(r"[a-z0-9]+", o.lower())}
+    related = bool(relations_in(q, "recipe") or relations_in(q, "model")) or bool(
+        ranked_relation(q, "recipe") or ranked_relation(q, "model")
+    )
     for w in q.words:
         if w.startswith("@") or w in GENERIC or w in FILTER_WORDS or w in vocab_tags or w in owned:
             continue
@@ -169,6 +173,8 @@ def condition_words(q: Question, vocab_tags: set[str]) -> list[str]:
             continue
         if q.range is not None and (w in MONTH_WORDS or w in RANGE_WORDS):
             continue  # read as the time range
+        if related and w in NEGATIONS | HAVING | set(MOST):
+            continue  # read as a relation ("without children")
         out.append(w)
     return out
 
@@ -229,6 +235,13 @@ CHATTER = {
     "changed",
     "come",
     "came",
+    "across",
+    "among",
+    "report",
+    "reports",
+    "reported",
+    "track",
+    "tracks",
 }
 
 

@@ -232,6 +232,32 @@ def refer(kb: Knowledge, words: list[str], skip: set[str]) -> tuple[str, list[st
         ]
         if fits:
             return kind, sorted(fits), j + 1, i
+    return _unkinded(kb, words, skip)
+
+
+def _unkinded(kb: Knowledge, words: list[str], skip: set[str]) -> tuple[str, list[str], int, int]:
+    """ "The challenger": words after a determiner that only one record's id or name holds,
+    of any kind (the words of several records name none of them)."""
+    for i, w in enumerate(words):
+        if w not in DETERMINERS:
+            continue
+        name: list[str] = []
+        for word in words[i + 1 : i + 4]:
+            if word.startswith("@") or word in skip or len(word) < 3:
+                break
+            name.append(word)
+        # the longest run of words that fits any record decides: one record, or none
+        for n in range(len(name), 0, -1):
+            fits = [
+                (kind, r.id)
+                for kind, pool in (("model", kb.models.values()), ("recipe", kb.recipes.values()))
+                for r in pool
+                if all(part in _tokens(f"{r.id} {r.name}") for part in name[:n])
+            ]
+            if len(fits) == 1:
+                return fits[0][0], [fits[0][1]], i + 1, i + 1 + n
+            if fits:
+                break
     return "", [], 0, 0
 
 

@@ -16,6 +16,19 @@ from datetime import datetime, timedelta
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.query import DETERMINERS, FIELD_CUES, TimeRange, cue_before, lemma, refer
 from modelyard.chat.query import time_range as _time_range
+from modelyard.chat.words import (
+    DRAFT_WORDS,
+    FAMILIES,
+    KEYWORDS,
+    LEVELS,
+    MODEL_STATUSES,
+    PHRASES,
+    RECIPE_STATUSES,
+    RUN_STATUSES,
+    RUN_TYPES,
+    STOPWORDS,
+    SUBJECTS,
+)
 from modelyard.domain import records, requests
 
 # Field names such as `model_id` look like ids but are not.
@@ -36,291 +49,6 @@ def ids_mentioned(text: str) -> list[str]:
 ID_RE = re.compile(r"\b(?:recipe|model|run|snap|ver)_[a-z0-9_]*[a-z0-9](?:\.\d+\.\d+)?\b")
 VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.])")
 WORD_RE = re.compile(r"[a-z0-9_]+(?:\.[0-9]+)*")
-
-# Phrases folded into one token before anything else.
-PHRASES = {
-    "next best action": "next_best_action",
-    "next-best-action": "next_best_action",
-    "next best offer": "next_best_action",
-    "location scoring": "location_scoring",
-    "location-scoring": "location_scoring",
-    "site selection": "location_scoring",
-    "in progress": "running",
-    "signed off": "approved",
-    "sign off": "approve",
-    "go live": "promote",
-    "roll back": "rollback",
-    "step by step": "howto",
-    "how do i": "howto",
-    "how to": "howto",
-    "how can i": "howto",
-    "how should i": "howto",
-    "what command": "howto",
-    "which command": "howto",
-    "steps to": "howto",
-    "best action": "next_best_action",
-}
-
-FAMILIES = {
-    "pricing": "pricing",
-    "price": "pricing",
-    "prices": "pricing",
-    "next_best_action": "next_best_action",
-    "nba": "next_best_action",
-    "nbo": "next_best_action",
-    "recommendation": "next_best_action",
-    "recommendations": "next_best_action",
-    "forecasting": "forecasting",
-    "forecast": "forecasting",
-    "forecasts": "forecasting",
-    "location_scoring": "location_scoring",
-    "location": "location_scoring",
-    "locations": "location_scoring",
-}
-MODEL_STATUSES = {
-    "production": "production",
-    "prod": "production",
-    "live": "production",
-    "deployed": "production",
-    "staging": "staging",
-    "stage": "staging",
-    "staged": "staging",
-    "retired": "retired",
-    "decommissioned": "retired",
-}
-RECIPE_STATUSES = {"approved": "approved", "archived": "archived"}
-DRAFT_WORDS = {"draft", "drafts", "unapproved"}
-LEVELS = {
-    "baseline": "baseline",
-    "baselines": "baseline",
-    "industry": "industry",
-    "industries": "industry",
-    "client": "client",
-    "clients": "client",
-    "customer": "client",
-}
-RUN_STATUSES = {
-    "failed": "failed",
-    "failing": "failed",
-    "failure": "failed",
-    "failures": "failed",
-    "fail": "failed",
-    "errored": "failed",
-    "broken": "failed",
-    "succeeded": "succeeded",
-    "successful": "succeeded",
-    "success": "succeeded",
-    "passed": "succeeded",
-    "completed": "succeeded",
-    "finished": "succeeded",
-    "running": "running",
-    "queued": "queued",
-    "pending": "queued",
-    "waiting": "queued",
-}
-RUN_TYPES = {
-    "train": "train",
-    "training": "train",
-    "trained": "train",
-    "eval": "eval",
-    "evals": "eval",
-    "evaluation": "eval",
-    "evaluations": "eval",
-    "backtest": "backtest",
-    "backtests": "backtest",
-    "backtesting": "backtest",
-}
-SUBJECTS = {
-    "recipe": "recipe",
-    "recipes": "recipe",
-    "model": "model",
-    "models": "model",
-    "run": "run",
-    "runs": "run",
-    "job": "run",
-    "jobs": "run",
-    "version": "version",
-    "versions": "version",
-    "snapshot": "snapshot",
-    "snapshots": "snapshot",
-    "child": "child",
-    "children": "child",
-    "descendants": "child",
-    "parent": "parent",
-    "ancestors": "lineage",
-    "lineage": "lineage",
-}
-KEYWORDS = {
-    "howto",
-    "clone",
-    "copy",
-    "fork",
-    "approve",
-    "register",
-    "promote",
-    "rollback",
-    "retrain",
-    "deploy",
-    "monitor",
-    "record",
-    "create",
-    "compare",
-    "versus",
-    "difference",
-    "differ",
-    "diff",
-    "against",
-    "threshold",
-    "thresholds",
-    "acceptance",
-    "meet",
-    "meets",
-    "pass",
-    "health",
-    "healthy",
-    "monitoring",
-    "drift",
-    "drifting",
-    "alert",
-    "alerts",
-    "alerting",
-    "trend",
-    "trends",
-    "over",
-    "time",
-    "freshness",
-    "stale",
-    "explain",
-    "describe",
-    "about",
-    "tell",
-    "what",
-    "which",
-    "list",
-    "show",
-    "find",
-    "many",
-    "count",
-    "latest",
-    "last",
-    "newest",
-    "changed",
-    "change",
-    "changes",
-    "override",
-    "overrides",
-    "tagged",
-    "tag",
-    "tags",
-    "owner",
-    "owned",
-    "owns",
-    "week",
-    "month",
-    "today",
-    "yesterday",
-    "days",
-    "recent",
-    "recently",
-    "build",
-    "builds",
-    "doing",
-    "performing",
-    "performance",
-    "metrics",
-    "summary",
-    "overview",
-    "registry",
-    "everything",
-    "stats",
-    "statistics",
-    "help",
-    "inherit",
-    "inherits",
-    "since",
-    "past",
-}
-STOPWORDS = {
-    "the",
-    "a",
-    "an",
-    "of",
-    "for",
-    "in",
-    "on",
-    "to",
-    "and",
-    "or",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "do",
-    "does",
-    "did",
-    "me",
-    "my",
-    "i",
-    "we",
-    "our",
-    "it",
-    "its",
-    "this",
-    "that",
-    "these",
-    "those",
-    "with",
-    "from",
-    "by",
-    "at",
-    "as",
-    "have",
-    "has",
-    "had",
-    "any",
-    "all",
-    "there",
-    "please",
-    "can",
-    "could",
-    "would",
-    "should",
-    "you",
-    "your",
-    "their",
-    "them",
-    "they",
-    "what's",
-    "whats",
-    "which",
-    "how",
-    "who",
-    "why",
-    "when",
-    "where",
-    "than",
-    "then",
-    "into",
-    "out",
-    "up",
-    "so",
-    "not",
-    "no",
-    "yes",
-    "get",
-    "give",
-    "got",
-    "now",
-    "new",
-    "one",
-    "two",
-    "use",
-    "uses",
-    "used",
-    "using",
-    "about",
-}
 
 
 @dataclass
@@ -466,6 +194,7 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
         if cue == "owner" and w in vocab.owners:
             q.owners.add(vocab.owners[w])
             continue
+        w = _inflected(w)
         if w in FAMILIES:
             q.families.add(FAMILIES[w])
         if w in MODEL_STATUSES:
@@ -524,9 +253,31 @@ def _refer(kb: Knowledge, q: Question) -> None:
     q.words = [f"@{w}" if first <= i < last else w for i, w in enumerate(q.words)]
 
 
+def _inflected(word: str) -> str:
+    """A value word's vocabulary form when only its inflection differs ("evaluated" is
+    "evaluate", "backtested" is "backtest"); any other word as it is."""
+    if word in _VALUE_WORDS or word in SUBJECTS or word in KEYWORDS or word in STOPWORDS:
+        return word
+    if word.startswith("@"):
+        return word
+    return _VALUE_LEMMAS.get(lemma(word), word)
+
+
 _FILTER_WORDS = (
     set(FAMILIES) | set(MODEL_STATUSES) | set(RECIPE_STATUSES) | set(LEVELS) | DRAFT_WORDS
 )
+
+
+_VALUE_WORDS = (
+    set(FAMILIES)
+    | set(MODEL_STATUSES)
+    | set(RECIPE_STATUSES)
+    | set(LEVELS)
+    | set(RUN_STATUSES)
+    | set(RUN_TYPES)
+    | DRAFT_WORDS
+)
+_VALUE_LEMMAS = {lemma(w): w for w in sorted(_VALUE_WORDS, key=len, reverse=True)}
 
 
 def _match_phrases(q: Question, vocab: Vocabulary) -> None:

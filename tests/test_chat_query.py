@@ -1,0 +1,160 @@
+"""The typed reading of a question (chat/query.py, chat/relations.py) over the demo registry:
+time ranges, field cues, names in words, inflections, relations. Each expected value was
+worked out from the registry's files, not from the assistant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from modelyard.chat.assistant import answer
+from modelyard.chat.knowledge import Knowledge
+from modelyard.chat.query import lemma, time_range
+from modelyard.chat.relations import Relation, relations_in
+from modelyard.chat.understand import Vocabulary, understand
+from modelyard.storage.registry import Registry
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def reg() -> Registry:
+    return Registry(ROOT / "registry")
+
+
+@pytest.fixture(scope="module")
+def kb(reg: Registry) -> Knowledge:
+    return Knowledge(reg)
+
+
+def read(kb: Knowledge, text: str):
+    return understand(kb, text, Vocabulary(kb, kb.metric_names()), NOW)
+
+
+@pytest.mark.parametrize(
+    ("inflected", "plain"),
+    [("monitored", "monitoring"), ("meeting", "meet"), ("passes", "pass"), ("running", "run")],
+)
+def test_inflections_of_a_word_read_alike(inflected, plain):
+    assert lemma(inflected) == lemma(plain)
+
+
+def test_a_record_kind_keeps_its_number(kb):
+    q = read(kb, "is model_site_scoring monitored?")
+    assert q.has("monitoring") and not q.has("models")
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "label"),
+    [
+        ("runs in november", "2026-11-01", "2026-12-01", "in November 2026"),
+        ("recipes before 1 November", None, "2026-11-01", "before 1 November 2026"),
+        ("runs after Oct 20", "2026-10-21", None, "after 20 October 2026"),
+        ("models since 20 october", "2026-10-20", None, "since 20 October 2026"),
+        (
+            "models between 1 and 15 October",
+            "2026-10-01",
+            "2026-10-16",
+            "between 1 October 2026 and 15 October 2026",
+        ),
+        ("runs in december", "2026-12-01", "2027-01-01", "in December 2026"),
+    ],
+)
+def test_time_ranges_are_read_as_whole_utc_days(text, start, end, label):
+    got = time_range(text, NOW)
+    assert got is not None and got.label == label
+    assert (got.start.date().isoformat() if got.start else None) == start
+    assert (got.end.date().isoformat() if got.end else None) == end
+
+
+@pytest.mark.parametrize("text", ["what was in production on 1 November?", "runs this week"])
+def test_a_day_or_a_window_is_not_a_range(text):
+    assert time_range(text, NOW) is None
+
+
+def test_a_cue_word_binds_the_value_to_its_field(kb):
+    tagged = read(kb, "recipes tagged baseline")
+    assert tagged.tags == {"baseline"} and not tagged.levels
+    level = read(kb, "baseline recipes")
+    assert level.levels == {"baseline"}
+
+
+@pytest.mark.parametrize(
+    ("text", "models", "recipes"),
+    [
+        ("is the northwind model drifting?", ["model_northwind_forecast"], []),
+        ("what algorithm does the challenger use?", ["model_freshmart_pricing_v2"], []),
+        ("how is the freshmart model doing?", [], []),  # two fit: asked back, not picked
+    ],
+)
+def test_a_name_in_words_is_the_one_record_it_fits(kb, text, models, recipes):
+    q = read(kb, text)
+    assert (q.models, q.recipes) == (models, recipes)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "relations"),
+    [
+        ("which recipes have no children?", "recipe", [Relation("child", False)]),
+        ("recipes without a parent", "recipe", [Relation("parent", False)]),
+        ("models with failed runs", "model", [Relation("run", True)]),
+        ("failed models", "model", [Relation("run", True)]),
+        ("production models", "model", []),
+    ],
+)
+def test_relations_are_read_from_the_words(kb, text, kind, relations):
+    assert relations_in(read(kb, text), kind) == relations
+
+
+def ids(resp) -> list[str]:
+    return sorted(r.id for r in resp.references)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # roots and leaves of the demo lineage
+        ("recipes without a parent", ["recipe_forecasting_base", "recipe_location_base",
+                                      "recipe_nba_base", "recipe_pricing_base"]),
+        ("which recipes have no children?", ["recipe_forecasting_northwind",
+                                             "recipe_location_base", "recipe_nba_telco",
+                                             "recipe_pricing_freshmart",
+                                             "recipe_retail_pricing_v1"]),
+        ("failed models", ["model_freshmart_pricing_v2", "model_telco_nba"]),
+        # freshmart 1.1.0 (2 November) is the only version committed in November
+        ("which recipes were changed in november?", ["recipe_pricing_freshmart"]),
+        # into production on 18, 21 and 25 October
+        ("models promoted in october", ["model_freshmart_pricing", "model_northwind_forecast",
+                                        "model_retail_pricing"]),
+        ("models registered after 25 October", ["model_freshmart_pricing_v2",
+                                                "model_site_scoring", "model_telco_nba"]),
+    ],
+)  # fmt: skip
+def test_each_condition_is_applied_and_named(reg, text, expected):
+    resp = answer(reg, {"message": text})
+    assert resp.answered and ids(resp) == expected, resp.reply
+    assert "can't" not in resp.reply.split("\n")[0]
+
+
+def test_most_ranks_by_the_count_of_related_records(reg):
+    resp = answer(reg, {"message": "which model has the most runs?"})
+    assert resp.reply.startswith("model_freshmart_pricing has the most runs (5).")
+
+
+def test_a_question_about_many_is_not_narrowed_to_the_conversation(reg):
+    first = answer(reg, {"message": "tell me about model_northwind_forecast"})
+    many = answer(
+        reg, {"message": "which runs were created in november?", "context": first.context}
+    )
+    assert many.reply.startswith("8 runs match (created in November 2026)")
+    back = answer(reg, {"message": "and its runs?", "context": first.context})
+    assert back.reply.startswith("3 runs of model_northwind_forecast match")
+
+
+def test_why_a_value_changed_comes_from_the_version_that_changed_it(reg):
+    resp = answer(reg, {"message": "why was the learning rate of the pricing baseline lowered?"})
+    assert "recipe_pricing_base 1.0.1" in resp.reply and "from 0.05 to 0.03" in resp.reply
+    assert "varied by 4 points" in resp.reply and "I can't" not in resp.reply
