@@ -117,6 +117,7 @@ class Vocabulary:
         self.phrases: list[tuple[tuple[str, ...], str, str]] = []  # (words, kind, id)
         words: set[str] = set(KEYWORDS) | set(FAMILIES) | set(MODEL_STATUSES) | set(RECIPE_STATUSES)
         words |= set(LEVELS) | set(RUN_STATUSES) | set(RUN_TYPES) | set(SUBJECTS) | DRAFT_WORDS
+        words |= set(FIELD_CUES)  # "family" is a field, never a typo of "fail"
         for kind, group in (("recipe", kb.recipes.values()), ("model", kb.models.values())):
             for rec in group:
                 stem = rec.id.split("_", 1)[1]
