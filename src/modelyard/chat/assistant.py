@@ -19,6 +19,7 @@ from modelyard.chat import (
     health,
     howto,
     intents,
+    lookup,
     manifest_facts,
     relations,
 )
@@ -232,7 +233,8 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         and not plural
     ):
         # "the freshmart production model": no exact name, so the best-ranked record, if clear
-        hit = _best_match(kb, q)
+        setter = lookup.key_setter(kb, q)
+        hit = ("recipe", setter) if setter else _best_match(kb, q)
         if hit is not None:
             if hit[0] == "recipe":
                 q.recipes = recipes = [hit[1]]
@@ -375,7 +377,7 @@ def _follow_up(
         explain.versions(kb, recipes[0], d, all_versions=q.has("versions", "history"))
         d.cite("recipe", recipes[0])
     elif subject == "child" and recipes:
-        find.children(kb, recipes[0], d)
+        find.children(kb, recipes[0], d, descendants=q.has("descend", "descendant", "descendants"))
     elif subject in ("lineage", "parent") and recipes:
         d.intent = "explain"
         explain.lineage(kb, recipes[0], d)

@@ -241,13 +241,30 @@ def models_with_alerts(kb: Knowledge, q: Question, draft: Draft, drift_only: boo
         draft.focus["model_id"] = hits[0][0].id
 
 
-def children(kb: Knowledge, recipe_id: str, draft: Draft) -> None:
+def children(kb: Knowledge, recipe_id: str, draft: Draft, descendants: bool = False) -> None:
+    """A recipe's children; with `descendants`, their children too, down the lineage."""
     kids = kb.children(recipe_id)
     draft.cite("recipe", recipe_id)
     draft.say(f"{recipe_id} has {plural(len(kids), 'child recipe')}.")
     for r in kids:
         draft.item(f'{r.id} "{r.name}": {r.level}, {r.status}, version {r.version}')
         draft.cite("recipe", r.id)
+    if not descendants:
+        return
+    below, seen = [(k, 2) for k in kids], {recipe_id, *(k.id for k in kids)}
+    lines = []
+    while below:
+        parent, depth = below.pop(0)
+        for r in kb.children(parent.id):
+            if r.id not in seen:  # a lineage is a tree, but a hostile registry may loop
+                seen.add(r.id)
+                lines.append(f'{r.id} "{r.name}": {r.level}, child of {parent.id}')
+                draft.cite("recipe", r.id)
+                below.append((r, depth + 1))
+    if lines:
+        draft.say(f"Further down its lineage, {plural(len(lines), 'descendant')}:")
+        for line in lines:
+            draft.item(line)
 
 
 def _more(draft: Draft, total: int) -> None:

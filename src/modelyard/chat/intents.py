@@ -204,6 +204,8 @@ def route(
         model = models[0] if models and (q.models or not q.recipes) else None
         if manifest_facts.record_sections(kb, q, recipes[0] if recipes else None, model, d):
             return d
+        if lookup.leaf_values(kb, q, recipes[0] if recipes else None, model, d):
+            return d
     sections = words & set(manifest_facts.SECTION_WORDS)
     if not q.names_records and ("recipe" in q.subjects or "model" in q.subjects or sections):
         cond = manifest_facts.condition_words(q, {t.lower() for t in _tags(kb)})

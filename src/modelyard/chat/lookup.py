@@ -13,6 +13,7 @@ from typing import Any
 from modelyard.chat import commands
 from modelyard.chat.draft import Draft
 from modelyard.chat.explain import change_text, cite_version, value_text
+from modelyard.chat.health import model_manifest
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.query import lemma
 from modelyard.chat.understand import KEYWORDS, STOPWORDS, SUBJECTS, Question
@@ -42,13 +43,13 @@ CHANGE_WORDS = {
     "came",
     "dropped",
 }
+# a question about what has not happened: "what will the MAPE be", "who will approve it"
 _FUTURE = re.compile(
-    r"\b(?:will|going to|gonna)\b.*\b(?:next (?:week|month|quarter|year)|tomorrow|future|"
-    r"coming (?:weeks?|months?))\b|\bpredict\b.*\bnext (?:week|month)\b|\bforecast (?:for )?"
-    r"(?:its|the) (?:mape|psi|metrics?)\b"
+    r"\b(?:will|going to|gonna)\b|\bnext (?:week|month|quarter|year)\b|\btomorrow\b|"
+    r"\bin the future\b"
 )
 _CHANGE_LEMMAS = {lemma(w) for w in CHANGE_WORDS}
-_GENERIC_KEYS = STOPWORDS | KEYWORDS | set(SUBJECTS) | {"name", "kind", "dtype", "source", "data"}
+_GENERIC_KEYS = STOPWORDS | set(SUBJECTS) | {"name", "kind", "dtype", "source", "data", "model"}
 
 
 def route(
@@ -58,8 +59,8 @@ def route(
     recipes: list[str],
     models: list[str],
 ) -> Draft | None:
-    if _FUTURE.search(q.text.lower()):
-        return _future(kb, q, models)
+    if _FUTURE.search(q.text.lower()) and not q.has("howto"):
+        return _future(kb, q, recipes, models)
     if raw & {"who", "when"} and raw & CREATE_WORDS and not q.names_records and not models:
         one = _described(kb, q)
         if isinstance(one, Draft):
@@ -144,7 +145,7 @@ def _key_names(change: dict[str, Any]) -> list[str]:
 
 
 def _names_key(key: str, said: set[str]) -> bool:
-    parts = [p for p in re.split(r"[_.]", key.lower()) if p]
+    parts = [p for p in re.split(r"[_.]", key.lower()) if len(p) > 2 and p not in UNITS]
     if not parts or all(p in _GENERIC_KEYS or len(p) < 3 for p in parts):
         return False
     return key.lower() in said or all(lemma(p) in said for p in parts)
@@ -186,6 +187,124 @@ def value_history(kb: Knowledge, q: Question, recipe_id: str, draft: Draft) -> b
     return True
 
 
+# parts of a key that say its unit, not what it is: `catchment_km` is the catchment
+UNITS = {"km", "pct", "hours", "days", "gb", "min", "max", "ms"}
+
+
+def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{prefix}{key}"
+            out[path] = value
+            out.update(_leaves(value, path + "."))
+    return out
+
+
+def leaf_values(
+    kb: Knowledge, q: Question, recipe_id: str | None, model_id: str | None, draft: Draft
+) -> bool:
+    """ "The catchment radius of recipe_location_base": the manifest values whose key the
+    question's own words name (every part of the key but its unit), with who set them.
+    False when the words name no key of the record's resolved manifest."""
+    if model_id is not None:
+        manifest = model_manifest(kb, model_id)
+        recipe_id = kb.models[model_id].recipe_id
+    elif recipe_id is not None:
+        manifest = kb.resolved(recipe_id)[0]
+    else:
+        return False
+    content = {
+        lemma(w): w
+        for w in (x.lstrip("@") for x in q.words if not x.startswith("@"))
+        if w not in STOPWORDS and w not in KEYWORDS and w not in SUBJECTS and len(w) > 2
+    }
+    if _record_field(kb, q, content, recipe_id if model_id is None else None, model_id, draft):
+        return True
+    metrics = {lemma(m) for m in q.metrics}  # a metric's values are health's, not a key's
+    found = []
+    for path, value in _leaves(manifest).items():
+        parts = [p for p in path.split(".")[-1].lower().split("_") if p not in UNITS]
+        named = parts and all(len(p) > 2 and lemma(p) in content for p in parts)
+        if named and not {lemma(p) for p in parts} & metrics:
+            found.append((path, value, [content[lemma(p)] for p in parts]))
+    if not found:
+        return False
+    provenance = kb.resolved(recipe_id)[1] if recipe_id in kb.recipes else {}
+    label = model_id or recipe_id
+    for path, value, words in found[:6]:
+        setter = provenance.get(path)
+        draft.say(
+            f"{label}: {path} = {value_text(value)}"
+            + (f" (set by {setter})" if setter and setter != label else "")
+            + "."
+        )
+        draft.read |= set(words)
+    if recipe_id in kb.recipes:
+        draft.cite("recipe", recipe_id)
+        draft.focus["recipe_id"] = recipe_id
+        draft.step(commands.show_recipe(recipe_id))
+    if model_id is not None:
+        draft.cite("model", model_id)
+        draft.focus["model_id"] = model_id
+    return True
+
+
+# a record's own fields a question can name, beyond the ones other answers give
+RECORD_FIELDS = {"description", "name", "tags", "level", "model_family", "family"}
+
+
+def _record_field(
+    kb: Knowledge,
+    q: Question,
+    content: dict[str, str],
+    recipe_id: str | None,
+    model_id: str | None,
+    draft: Draft,
+) -> bool:
+    """ "The description of recipe_pricing_grocery": a field of the record itself (its
+    recipe.yaml or model.yaml), which wins over a manifest key of the same name."""
+    rec = kb.models[model_id] if model_id else kb.recipes[recipe_id] if recipe_id else None
+    if rec is None:
+        return False
+    asked = [f for f in RECORD_FIELDS if lemma(f) in content and f != "family"]
+    if "family" in content:
+        asked.append("model_family")
+    asked = [f for f in asked if hasattr(rec, f)]
+    if not asked:
+        return False
+    kind = "model" if model_id else "recipe"
+    for name in asked:
+        value = getattr(rec, name)
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        draft.say(f"{rec.id} {name}: {shown}.")
+        draft.read |= {w for w in content.values() if lemma(w) in (lemma(name), "family")}
+    draft.cite(kind, rec.id)
+    draft.focus[f"{kind}_id"] = rec.id
+    return True
+
+
+# manifest sections whose keys are names a question can use alone
+NAMED = ("features", "data_sources")
+
+
+def key_setter(kb: Knowledge, q: Question) -> str | None:
+    """ "The population_5km feature": a question naming a feature or a data source, and no
+    record, is about the one recipe that sets it (the recipes that inherit it name the same
+    setter); None when several recipes set it."""
+    said = {w.lstrip("@") for w in q.words} - STOPWORDS - KEYWORDS - set(SUBJECTS)
+    if not said:
+        return None
+    setters: set[str] = set()
+    for rid in kb.recipes:
+        manifest, provenance = kb.resolved(rid)
+        for path in _leaves(manifest):
+            parts = path.split(".")
+            if len(parts) == 2 and parts[0] in NAMED and parts[1].lower() in said:
+                setters.add(provenance.get(path, rid))
+    return next(iter(setters)) if len(setters) == 1 else None
+
+
 def _get(data: dict[str, Any], dotted: str) -> Any:
     node: Any = data
     for part in dotted.split("."):
@@ -195,14 +314,20 @@ def _get(data: dict[str, Any], dotted: str) -> Any:
     return node
 
 
-def _future(kb: Knowledge, q: Question, models: list[str]) -> Draft:
-    """The registry records what happened; what a metric will be is not in it. The latest
-    recorded values are given, so the asker can see the trend for themselves."""
+def _future(kb: Knowledge, q: Question, recipes: list[str], models: list[str]) -> Draft:
+    """The registry records what happened; what will happen is not in it. What it does
+    record is given: a model's latest values (so the trend can be seen), a recipe's status."""
     d = Draft(kb, "health")
     d.say(
-        "I can't tell what it will be: the registry records runs and monitoring snapshots "
-        "that happened, not forecasts of them."
+        "I can't tell what will happen: the registry records what was done (commits, runs, "
+        "monitoring snapshots), not plans or forecasts."
     )
+    if recipes and not models:
+        r = kb.recipes[recipes[0]]
+        d.cite("recipe", r.id)
+        d.focus["recipe_id"] = r.id
+        d.say(f"What it records: {r.id} is {r.status}, at version {r.version}.")
+        d.step(commands.show_recipe(r.id))
     if models:
         model_id = models[0]
         d.cite("model", model_id)

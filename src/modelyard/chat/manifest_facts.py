@@ -17,7 +17,7 @@ from modelyard.chat.draft import MAX_LISTED, Draft, plural
 from modelyard.chat.explain import value_text
 from modelyard.chat.health import model_manifest, threshold
 from modelyard.chat.knowledge import Knowledge
-from modelyard.chat.query import MONTH_WORDS, RANGE_WORDS
+from modelyard.chat.query import FIELD_CUES, MONTH_WORDS, RANGE_WORDS
 from modelyard.chat.relations import HAVING, MOST, NEGATIONS, ranked_relation, relations_in
 from modelyard.chat.understand import (
     DRAFT_WORDS,
@@ -71,6 +71,8 @@ SECTION_WORDS = {
     "evaluates": ("evaluation",),
     "price": ("pricing",),
     "objective": ("pricing",),
+    "optimise": ("pricing",),
+    "optimize": ("pricing",),
 }
 THRESHOLD_WORDS = {"threshold", "thresholds", "limit", "limits", "bound"}
 # words that are about the question, not a condition on a manifest
@@ -130,6 +132,9 @@ FILTER_WORDS = (
     | set(RUN_TYPES)
     | DRAFT_WORDS
 )
+_NUMBER = re.compile(r"v?\d+(?:\.\d+)+")
+# verbs of a status move, read by the history answers
+STATUS_MOVES = {"moved", "move", "promoted", "demoted", "staged", "went", "go", "put", "entered"}
 _TOKEN = re.compile(r"[a-z0-9]+(?:[._:/-][a-z0-9]+)*")
 
 
@@ -169,8 +174,10 @@ def condition_words(q: Question, vocab_tags: set[str]) -> list[str]:
     for w in q.words:
         if w.startswith("@") or w in GENERIC or w in FILTER_WORDS or w in vocab_tags or w in owned:
             continue
-        if len(w) < 3 or w.isdigit():
-            continue
+        if len(w) < 3 or w.isdigit() or _NUMBER.fullmatch(w):
+            continue  # a number or a version ("1.0.1") is read as one
+        if w in FIELD_CUES or w in STATUS_MOVES:
+            continue  # "the pricing family", "who moved it": read as the field, the move
         if q.range is not None and (w in MONTH_WORDS or w in RANGE_WORDS):
             continue  # read as the time range
         if related and w in NEGATIONS | HAVING | set(MOST):
@@ -242,6 +249,11 @@ CHATTER = {
     "reported",
     "track",
     "tracks",
+    "take",
+    "takes",
+    "took",
+    "ever",
+    "ago",
 }
 
 

@@ -158,6 +158,7 @@ def _manifest_words(data: object) -> set[str]:
     if isinstance(data, dict):
         for key, value in data.items():
             out |= set(re.findall(r"[a-z0-9]+", str(key).lower())) | _manifest_words(value)
+            out.add(str(key).lower())  # "n_estimators" is a word, not a typo of "estimators"
     elif isinstance(data, list):
         for value in data:
             out |= _manifest_words(value)
