@@ -65,6 +65,7 @@ ACCEPT_WORDS = (
     "pass",
     "passes",
     "accept",
+    "criteria",
 )
 HEALTH_WORDS = (
     "health",
@@ -104,6 +105,23 @@ EXPLAIN_WORDS = (
 )
 
 
+# the words the routes read a question's form by: never "something nothing records"
+ROUTE_WORDS = frozenset(
+    {*COMPARE_WORDS, *ACCEPT_WORDS, *HEALTH_WORDS, *TREND_WORDS, *EXPLAIN_WORDS}
+    | intents.BETTER_WORDS
+    | intents.AUTHOR_VERBS
+    | intents.FAIL_WORDS
+    | intents.NEGATIONS
+    | lookup.OWNER_WORDS
+    | lookup.CREATE_WORDS
+    | lookup.CHANGE_WORDS
+    | relations.NEGATIONS
+    | relations.HAVING
+    | relations.CHANGED
+    | set(relations.MOVED)
+)
+
+
 def answer(reg: Registry, request: ChatRequest | dict[str, Any]) -> ChatResponse:
     """Answer one chat message about `reg`, grounded in its records (see docs/chat.md)."""
     req = parse_body(ChatRequest, request)
@@ -135,7 +153,7 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
             named += [("recipe", r) for r in q.recipes or [focus.get("recipe_id", "")]]
             unknown = [
                 w
-                for w in manifest_facts.unknown_words(kb, q, vocab.names, named)
+                for w in manifest_facts.unknown_words(kb, q, vocab.names | ROUTE_WORDS, named)
                 if w not in draft.read
             ]
             if unknown and not draft.text.startswith("I read this as"):

@@ -48,6 +48,7 @@ _FUTURE = re.compile(
     r"\b(?:will|going to|gonna)\b|\bnext (?:week|month|quarter|year)\b|\btomorrow\b|"
     r"\bin the future\b"
 )
+_KEYWORDISH = {lemma(w) for w in KEYWORDS}  # "monitored" asks about health, not a key
 _CHANGE_LEMMAS = {lemma(w) for w in CHANGE_WORDS}
 _GENERIC_KEYS = STOPWORDS | set(SUBJECTS) | {"name", "kind", "dtype", "source", "data", "model"}
 
@@ -217,7 +218,7 @@ def leaf_values(
     content = {
         lemma(w): w
         for w in (x.lstrip("@") for x in q.words if not x.startswith("@"))
-        if w not in STOPWORDS and w not in KEYWORDS and w not in SUBJECTS and len(w) > 2
+        if w not in STOPWORDS and w not in SUBJECTS and len(w) > 2 and lemma(w) not in _KEYWORDISH
     }
     if _record_field(kb, q, content, recipe_id if model_id is None else None, model_id, draft):
         return True

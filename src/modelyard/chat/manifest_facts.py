@@ -17,7 +17,7 @@ from modelyard.chat.draft import MAX_LISTED, Draft, plural
 from modelyard.chat.explain import value_text
 from modelyard.chat.health import model_manifest, threshold
 from modelyard.chat.knowledge import Knowledge
-from modelyard.chat.query import FIELD_CUES, MONTH_WORDS, RANGE_WORDS
+from modelyard.chat.query import FIELD_CUES, MONTH_WORDS, RANGE_WORDS, lemma
 from modelyard.chat.relations import HAVING, MOST, NEGATIONS, ranked_relation, relations_in
 from modelyard.chat.understand import (
     DRAFT_WORDS,
@@ -254,6 +254,11 @@ CHATTER = {
     "took",
     "ever",
     "ago",
+    "add",
+    "adds",
+    "top",
+    "behind",
+    "ahead",
 }
 
 
@@ -273,7 +278,14 @@ def unknown_words(
             continue
         for path, value in _leaves(manifest).items():
             terms |= _terms(path, value)
-    return [w for w in condition_words(q, set()) if w not in terms and w not in CHATTER]
+            # the parts of its keys: "window" asks about `window_days`
+            terms |= {p for k in path.lower().split(".") for p in k.split("_") if len(p) > 2}
+    lemmas = {lemma(t) for t in terms | CHATTER}
+    return [
+        w
+        for w in condition_words(q, set())
+        if w not in terms and w not in CHATTER and lemma(w) not in lemmas
+    ]
 
 
 def matches(manifest: dict[str, Any], word: str, sections: set[str]) -> list[tuple[str, Any]]:

@@ -143,12 +143,19 @@ class Vocabulary:
         for rid in kb.recipes:
             words |= _manifest_words(kb.manifest_file(rid))
         self.words = sorted(w for w in words if len(w) >= 3)
+        self._lemmas: dict[str, str] = {}
+        for w in sorted(self.words, key=lambda w: (len(w), w), reverse=True):
+            if len(w) >= 4:
+                self._lemmas[lemma(w)] = w  # the shortest known form wins
         # longest phrases first, so "retail pricing prod" wins over "retail pricing"
         self.phrases.sort(key=lambda p: (-len(p[0]), p[2]))
 
     def correct(self, word: str) -> str:
         if len(word) < 4 or word in STOPWORDS or word.isdigit() or word in self.words:
             return word
+        if lemma(word) in self._lemmas:
+            # an inflection of a known word, not a typo: "warning" is "warn", not "learning"
+            return self._lemmas[lemma(word)]
         match = difflib.get_close_matches(word, self.words, n=1, cutoff=0.8)
         return match[0] if match else word
 
