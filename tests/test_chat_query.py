@@ -158,3 +158,43 @@ def test_why_a_value_changed_comes_from_the_version_that_changed_it(reg):
     resp = answer(reg, {"message": "why was the learning rate of the pricing baseline lowered?"})
     assert "recipe_pricing_base 1.0.1" in resp.reply and "from 0.05 to 0.03" in resp.reply
     assert "varied by 4 points" in resp.reply and "I can't" not in resp.reply
+
+
+def cited_runs(resp) -> list[str]:
+    return sorted(r.id for r in resp.references if r.type == "run")
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        # eval MAPEs: 0.158, 0.176, 0.203 (freshmart), 0.139 (challenger)
+        ("which eval runs had MAPE above 0.2?", ["run_20261119060000_3qkv2c9w"]),
+        # revenue_lift 0.042, 0.045, 0.047, 0.044; 0.039 and 0.021 are not over
+        ("show me runs with revenue_lift over 0.04", ["run_20261016060000_ekgstj5h",
+                                                      "run_20261024060000_ee09ev6n",
+                                                      "run_20261103060000_wqt8565b",
+                                                      "run_20261123060000_dnnyvvbp"]),
+    ],
+)  # fmt: skip
+def test_a_bound_on_a_metric_is_a_condition(reg, text, runs):
+    resp = answer(reg, {"message": text})
+    assert cited_runs(resp) == runs, resp.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # created 2026-10-23, the last recipe made
+        ("what's the newest recipe?", "The newest is recipe_retail_pricing_v1."),
+        # its 1.1.0 of 2 November is the last version committed
+        ("which recipe was changed most recently?", "The newest is recipe_pricing_freshmart."),
+        ("who owns the most models?", "pricing-science has the most models (3)"),
+        ("is recipe_nba_telco approved?", "No: recipe_nba_telco"),
+        ("list recipes by Priya Natarajan", "3 recipes match (with a version by Priya Natarajan)"),
+        ("Tomás's recipes", "3 recipes match (with a version by Tomás Ortega)"),
+        ("what's the PSI alert threshold for the northwind model?", "alert at 0.25"),
+    ],
+)
+def test_orders_counts_statuses_and_people_are_read(reg, text, said):
+    resp = answer(reg, {"message": text})
+    assert said in resp.reply, resp.reply

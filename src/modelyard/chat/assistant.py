@@ -21,6 +21,7 @@ from modelyard.chat import (
     intents,
     lookup,
     manifest_facts,
+    query,
     relations,
 )
 from modelyard.chat.draft import Draft
@@ -437,14 +438,19 @@ def _find(kb: Knowledge, q: Question) -> Draft:
             subject = "recipe"
     if find.most_related(kb, q, subject, d):
         return d
+    person = relations.author_named(kb, q) if subject == "recipe" else None
     unapplied = manifest_facts.condition_words(
-        q, {t.lower() for r in kb.recipes.values() for t in r.tags}
+        q,
+        {t.lower() for r in kb.recipes.values() for t in r.tags},
+        frozenset([person] if person else []),
     )
     if unapplied:
         # a condition it cannot apply is said first: a list ignoring it would look like an answer
         cant = ", ".join(repr(w) for w in unapplied)
         related = relations.relations_in(q, subject)
-        if not _has_filters(q) and not q.since and q.range is None and not related:
+        ordered = query.time_order(q.words) is not None
+        bounded = bool(q.bounds) or ordered or bool(related) or q.range is not None or person
+        if not _has_filters(q) and not q.since and not bounded:
             d.answered = False
             d.say(
                 f"I read this as a question about {subject}s, but I can't filter by {cant}: "

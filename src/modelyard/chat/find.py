@@ -3,11 +3,16 @@ models with alerts; the models, runs, versions and children of one record."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from modelyard.chat import commands
 from modelyard.chat.draft import MAX_LISTED, Draft, plural
 from modelyard.chat.health import alert_state
 from modelyard.chat.knowledge import Knowledge
+from modelyard.chat.query import time_order
 from modelyard.chat.relations import (
+    author_named,
+    by_author,
     changed_in,
     keep,
     model_moved,
@@ -29,6 +34,51 @@ def _filters(parts: dict[str, set[str]]) -> str:
 
 def _when(q: Question, verb: str = "created") -> dict[str, set[str]]:
     return {verb: {q.range.label}} if q.range is not None else {}
+
+
+def _bounds(q: Question, where: str = "") -> dict[str, set[str]]:
+    shown = " and ".join(b.describe() for b in q.bounds)
+    return {"": {f"{shown} {where}".strip()}} if q.bounds else {}
+
+
+def _latest_value(kb: Knowledge, model_id: str, metric: str) -> object:
+    snaps = kb.snapshots(model_id)
+    if not snaps:
+        return None
+    latest = snaps[0]
+    return {**latest.performance_metrics_json, **latest.drift_metrics_json}.get(metric)
+
+
+def _changed_at(kb: Knowledge, rec: RecipeOut | Model) -> datetime:
+    if isinstance(rec, Model):
+        return rec.updated_at
+    versions = kb.versions(rec.id)
+    return versions[-1].created_at if versions else rec.created_at
+
+
+def _ordered(kb: Knowledge, q: Question, found: list) -> list:
+    """Newest or oldest first when the question says so ("the newest recipe", "changed most
+    recently": by its last change); otherwise as listed."""
+    order = time_order(q.words)
+    if order is None:
+        return found
+    changes = any(w.lstrip("@") in ("changed", "updated", "modified", "change") for w in q.words)
+
+    def key(rec: RecipeOut | Model) -> datetime:
+        return _changed_at(kb, rec) if changes else rec.created_at
+
+    return sorted(found, key=key, reverse=order == "newest")
+
+
+def _order_note(q: Question, kind: str, found: list) -> str:
+    """ ", newest first." and, for "the newest recipe", which one that is."""
+    order = time_order(q.words)
+    if order is None:
+        return "."
+    note = f", {order} first."
+    if found and kind in q.words and f"{kind}s" not in q.words:
+        note += f" The {order} is {found[0].id}."
+    return note
 
 
 def _moved_label(q: Question) -> str:
@@ -54,6 +104,7 @@ def _in_range(kb: Knowledge, q: Question, rec: RecipeOut | Model) -> bool:
 def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
     statuses = set(q.recipe_statuses) | ({"draft"} if q.draft else set())
     rels = relations_in(q, "recipe")
+    person = author_named(kb, q)
     found = [
         r
         for r in kb.recipes.values()
@@ -63,7 +114,9 @@ def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
         and (not q.tags or q.tags & set(r.tags))
         and _in_range(kb, q, r)
         and all(keep(kb, q, r, rel) for rel in rels)
+        and (person is None or by_author(kb, r, person))
     ]
+    found = _ordered(kb, q, found)
     desc = _filters(
         {
             "family": q.families,
@@ -72,9 +125,13 @@ def find_recipes(kb: Knowledge, q: Question, draft: Draft) -> None:
             "tag": q.tags,
             **_when(q, "changed" if changed_in(q) else "created"),
             **_related(q, "recipe", rels),
+            **({"": {f"with a version by {person}"}} if person else {}),
         }
     )
-    draft.say(f"{plural(len(found), 'recipe')} match{'es' if len(found) == 1 else ''}{desc}.")
+    draft.say(
+        f"{plural(len(found), 'recipe')} match{'es' if len(found) == 1 else ''}{desc}"
+        + _order_note(q, "recipe", found)
+    )
     for r in found[:MAX_LISTED]:
         parent = f", child of {r.parent_id}" if r.parent_id else ""
         tags = f", tags {', '.join(r.tags)}" if r.tags else ""
@@ -113,7 +170,9 @@ def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None 
         )
         and _in_range(kb, q, m)
         and all(keep(kb, q, m, rel) for rel in rels)
+        and all(b.holds(_latest_value(kb, m.id, b.metric)) for b in q.bounds)
     ]
+    found = _ordered(kb, q, found)
     desc = _filters(
         {
             "family": q.families,
@@ -122,10 +181,14 @@ def find_models(kb: Knowledge, q: Question, draft: Draft, recipe_id: str | None 
             "recipe tag": q.tags,
             **_when(q, _moved_label(q) if changed_in(q) else "registered"),
             **_related(q, "model", rels),
+            **_bounds(q, "in its latest snapshot"),
         }
     )
     of = f" built from {recipe_id}" if recipe_id else ""
-    draft.say(f"{plural(len(found), 'model')}{of} match{'es' if len(found) == 1 else ''}{desc}.")
+    draft.say(
+        f"{plural(len(found), 'model')}{of} match{'es' if len(found) == 1 else ''}{desc}"
+        + _order_note(q, "model", found)
+    )
     if recipe_id:
         draft.cite("recipe", recipe_id)
     for m in found[:MAX_LISTED]:
@@ -164,6 +227,7 @@ def find_runs(
         and (not q.run_types or r.run_type in q.run_types)
         and (q.since is None or r.created_at >= q.since)
         and (q.range is None or q.range.holds(r.created_at))
+        and all(b.holds(r.metrics_json.get(b.metric)) for b in q.bounds)
         and (recipe_id is None or r.recipe_id == recipe_id)
         and (model_id is None or r.model_id == model_id)
         and (
@@ -172,14 +236,22 @@ def find_runs(
             or kb.recipes[r.recipe_id].model_family in q.families
         )
     ]
+    if time_order(q.words) == "oldest":
+        found.reverse()
     desc = _filters(
-        {"status": q.run_statuses, "type": q.run_types, "family": q.families, **_when(q)}
+        {
+            "status": q.run_statuses,
+            "type": q.run_types,
+            "family": q.families,
+            **_when(q),
+            **_bounds(q),
+        }
     )
     of = f" of {model_id}" if model_id else f" of {recipe_id}" if recipe_id else ""
     when = f" {q.window} (since {iso(q.since)})" if q.since and q.window else ""
     draft.say(
         f"{plural(len(found), 'run')}{of}{when} match{'es' if len(found) == 1 else ''}{desc}, "
-        "newest first."
+        f"{time_order(q.words) or 'newest'} first."
     )
     for target, kind in ((recipe_id, "recipe"), (model_id, "model")):
         if target:
@@ -275,9 +347,11 @@ def _more(draft: Draft, total: int) -> None:
 def most_related(kb: Knowledge, q: Question, kind: str, draft: Draft) -> bool:
     """ "Which model has the most runs?": records of `kind` ranked by how many related
     records they have; False when the question ranks by no relation."""
-    asked = ranked_relation(q, kind)
-    if asked is None or kind not in ("recipe", "model"):
+    if kind not in ("recipe", "model"):
         return False
+    asked = ranked_relation(q, kind)
+    if asked is None:
+        return _most_by_field(kb, q, kind, draft)
     related, most = asked
     pool: list[RecipeOut | Model] = [
         *(kb.models.values() if kind == "model" else kb.recipes.values())
@@ -298,6 +372,43 @@ def most_related(kb: Knowledge, q: Question, kind: str, draft: Draft) -> bool:
     for n, ident in rows:
         draft.item(f"{ident}: {n}")
         draft.cite(kind, ident)
+    return True
+
+
+# a field records are counted by, from the question's words ("who owns the most models?")
+GROUP_FIELDS = {
+    "model": {"owner": "owner", "owns": "owner", "who": "owner", "family": "model_family",
+              "status": "status", "recipe": "recipe_id"},
+    "recipe": {"family": "model_family", "level": "level", "status": "status", "tag": "tags",
+               "parent": "parent_id"},
+}  # fmt: skip
+
+
+def _most_by_field(kb: Knowledge, q: Question, kind: str, draft: Draft) -> bool:
+    """Which value of a field the most (or fewest) records of `kind` have."""
+    plain = [w.lstrip("@") for w in q.words]
+    most = next((w for w in plain if w in ("most", "fewest", "least")), None)
+    field = next((GROUP_FIELDS[kind][w] for w in plain if w in GROUP_FIELDS[kind]), None)
+    if most is None or field is None:
+        return False
+    pool: list[RecipeOut | Model] = [
+        *(kb.models.values() if kind == "model" else kb.recipes.values())
+    ]
+    counts: dict[str, int] = {}
+    for rec in pool:
+        value = getattr(rec, field)
+        for v in value if isinstance(value, list) else [value]:
+            if v is not None:
+                counts[str(v)] = counts.get(str(v), 0) + 1
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1] if most == "most" else kv[1], kv[0]))
+    top = rows[0][1]
+    leaders = [v for v, n in rows if n == top]
+    draft.say(
+        f"{' and '.join(leaders)} {'has' if len(leaders) == 1 else 'have'} the "
+        f"{'most' if most == 'most' else 'fewest'} {kind}s ({top}), counted by {field}:"
+    )
+    for value, n in rows:
+        draft.item(f"{value}: {plural(n, kind)}")
     return True
 
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from modelyard.chat import explain, judge, lookup, manifest_facts, measures, timeline
+from modelyard.chat import (
+    explain,
+    judge,
+    lookup,
+    manifest_facts,
+    measures,
+    relations,
+    timeline,
+)
 from modelyard.chat.draft import Draft
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.understand import ID_RE, Question, phrases_folded
@@ -137,13 +145,17 @@ def route(
         and not words & COMPARE
     ):
         return _is_status(kb, models[0], q.model_statuses)
+    asked_status = q.recipe_statuses | ({"draft"} if q.draft else set())
+    if raw & {"is", "are"} and asked_status and len(q.recipes) == 1 and not q.models:
+        return _recipe_is(kb, q.recipes[0], asked_status)
     if raw & {"owner", "owns", "owned", "own"} and q.recipes and not q.models:
         return _recipe_owner(kb, q.recipes[0])
     if words & {"average", "mean", "avg", "minimum", "maximum", "highest", "lowest"} and models:
         return measures.aggregate(kb, q, models[0])
     if q.metrics and not models and words & {"lowest", "highest", "best", "worst", "top"}:
         return measures.rank(kb, q.metrics[0], measures.lowest_first(kb, q.metrics[0], words))
-    if q.metrics and models and not words & COMPARE and not q.has(*TREND):
+    thresholds = q.has("threshold", "thresholds", "limit", "limits", "bound", "bounds")
+    if q.metrics and models and not words & COMPARE and not q.has(*TREND) and not thresholds:
         return measures.metric_now(kb, q.metrics[0], models[0])
     if len(q.recipes) < 2 and words & COMPARE and ("recipe" in q.subjects):
         named = _recipes_by_words(kb, q)
@@ -208,7 +220,10 @@ def route(
             return d
     sections = words & set(manifest_facts.SECTION_WORDS)
     if not q.names_records and ("recipe" in q.subjects or "model" in q.subjects or sections):
-        cond = manifest_facts.condition_words(q, {t.lower() for t in _tags(kb)})
+        person = relations.author_named(kb, q)
+        cond = manifest_facts.condition_words(
+            q, {t.lower() for t in _tags(kb)}, frozenset([person] if person else [])
+        )
         if cond:
             d = Draft(kb, "find")
             if manifest_facts.filter_by_manifest(kb, q, cond, d):
@@ -429,6 +444,21 @@ def _author(kb: Knowledge, text: str) -> str | None:
 
 def status_history_all(kb: Knowledge) -> dict[str, list[timeline.StatusChange]]:
     return timeline.status_history(kb.reg)
+
+
+def _recipe_is(kb: Knowledge, recipe_id: str, statuses: set[str]) -> Draft:
+    """ "Is recipe_nba_telco approved?": yes or no, with the status it has."""
+    d = Draft(kb, "find")
+    r = kb.recipes[recipe_id]
+    d.cite("recipe", recipe_id)
+    d.focus["recipe_id"] = recipe_id
+    yes = r.status in statuses
+    d.say(
+        f'{"Yes" if yes else "No"}: {recipe_id} "{r.name}" is {r.status}'
+        + ("" if yes else f", not {' or '.join(sorted(statuses))}")
+        + "."
+    )
+    return d
 
 
 def _is_status(kb: Knowledge, model_id: str, statuses: set[str]) -> Draft:

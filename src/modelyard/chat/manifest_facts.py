@@ -17,7 +17,15 @@ from modelyard.chat.draft import MAX_LISTED, Draft, plural
 from modelyard.chat.explain import value_text
 from modelyard.chat.health import model_manifest, threshold
 from modelyard.chat.knowledge import Knowledge
-from modelyard.chat.query import FIELD_CUES, MONTH_WORDS, RANGE_WORDS, lemma
+from modelyard.chat.query import (
+    FIELD_CUES,
+    MONTH_WORDS,
+    NEWEST,
+    OLDEST,
+    OP_WORDS,
+    RANGE_WORDS,
+    lemma,
+)
 from modelyard.chat.relations import HAVING, MOST, NEGATIONS, ranked_relation, relations_in
 from modelyard.chat.understand import (
     DRAFT_WORDS,
@@ -164,9 +172,14 @@ def _terms(path: str, value: Any) -> set[str]:
     return out
 
 
-def condition_words(q: Question, vocab_tags: set[str]) -> list[str]:
-    """Words of the question that are neither about its form nor an ordinary filter."""
+def condition_words(
+    q: Question, vocab_tags: set[str], people: frozenset[str] = frozenset()
+) -> list[str]:
+    """Words of the question that are neither about its form nor an ordinary filter (nor
+    the words of a person it names, in `people`)."""
     out = []
+    # as the question's words spell them: "Tomás" is read as "tom" and "s"
+    named = {part for p in people for part in re.findall(r"[a-z0-9_]+", p.lower())}
     owned = {part for o in q.owners for part in re.findall(r"[a-z0-9]+", o.lower())}
     related = bool(relations_in(q, "recipe") or relations_in(q, "model")) or bool(
         ranked_relation(q, "recipe") or ranked_relation(q, "model")
@@ -182,6 +195,10 @@ def condition_words(q: Question, vocab_tags: set[str]) -> list[str]:
             continue  # read as the time range
         if related and w in NEGATIONS | HAVING | set(MOST):
             continue  # read as a relation ("without children")
+        if q.bounds and (w in OP_WORDS or w in {b.metric.lower() for b in q.bounds}):
+            continue  # read as a bound on a metric ("MAPE above 0.2")
+        if w in NEWEST | OLDEST or w in named:
+            continue  # read as an order, or as the person
         out.append(w)
     return out
 
@@ -294,7 +311,8 @@ def matches(manifest: dict[str, Any], word: str, sections: set[str]) -> list[tup
     for path, value in _leaves(manifest).items():
         if sections and path.split(".")[0] not in sections:
             continue
-        if word in _terms(path, value) or word.replace("_", " ") in str(value).lower():
+        spaced = re.escape(word.replace("_", " "))
+        if word in _terms(path, value) or re.search(rf"\b{spaced}\b", str(value).lower()):
             found.append((path, value))
     return found
 

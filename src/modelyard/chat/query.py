@@ -34,6 +34,8 @@ FIELD_CUES = {
     "status": "status",
     "owner": "owner",
     "owned": "owner",
+    "owns": "owner",
+    "own": "owner",
     "family": "model_family",
     "type": "run_type",
 }
@@ -266,3 +268,77 @@ def _record_words(kb: Knowledge, ident: str, kind: str) -> set[str]:
         recipe = kb.recipes.get(kb.models[ident].recipe_id)
         return _tokens(" ".join(recipe.tags)) if recipe else set()
     return _tokens(" ".join(kb.recipes[ident].tags))
+
+
+@dataclass(frozen=True)
+class MetricCondition:
+    """ "MAPE above 0.2": a bound on a metric a record reports."""
+
+    metric: str
+    op: str  # ">", ">=", "<", "<="
+    value: float
+
+    def holds(self, measured: object) -> bool:
+        if not isinstance(measured, int | float) or isinstance(measured, bool):
+            return False
+        return {
+            ">": measured > self.value,
+            ">=": measured >= self.value,
+            "<": measured < self.value,
+            "<=": measured <= self.value,
+        }[self.op]
+
+    def describe(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+
+_OPS = {
+    "above": ">",
+    "over": ">",
+    "greater than": ">",
+    "more than": ">",
+    "higher than": ">",
+    "exceeds": ">",
+    "exceeding": ">",
+    ">": ">",
+    ">=": ">=",
+    "at least": ">=",
+    "below": "<",
+    "under": "<",
+    "less than": "<",
+    "lower than": "<",
+    "<": "<",
+    "<=": "<=",
+    "at most": "<=",
+}
+_OP_RE = "|".join(re.escape(o) for o in sorted(_OPS, key=len, reverse=True))
+OP_WORDS = frozenset(w for o in _OPS for w in o.split() if w.isalpha())
+
+
+def metric_conditions(text: str, metrics: dict[str, str]) -> list[MetricCondition]:
+    """Bounds on metrics the registry records ("MAPE above 0.2", "revenue_lift >= 0.04"):
+    `metrics` maps a lowercased metric name to the name as records hold it."""
+    out = []
+    low = text.lower()
+    for name, metric in metrics.items():
+        for spelled in {name, name.replace("_", " ")}:
+            pattern = rf"\b{re.escape(spelled)}\s+(?:is\s+|of\s+)?({_OP_RE})\s*(-?\d+(?:\.\d+)?)"
+            for m in re.finditer(pattern, low):
+                cond = MetricCondition(metric, _OPS[m.group(1)], float(m.group(2)))
+                if cond not in out:
+                    out.append(cond)
+    return out
+
+
+NEWEST = {"newest", "latest", "recent", "recently", "last", "youngest"}
+OLDEST = {"oldest", "earliest", "first"}
+
+
+def time_order(words: list[str]) -> str | None:
+    """ "The newest recipe", "the first model registered": "newest" or "oldest" first."""
+    plain = {w.lstrip("@") for w in words}
+    if plain & NEWEST:
+        return "newest"
+    if plain & OLDEST:
+        return "oldest"
+    return None

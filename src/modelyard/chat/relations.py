@@ -9,6 +9,7 @@ condition is never dropped."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from modelyard.chat.knowledge import Knowledge
@@ -111,6 +112,24 @@ def _run_fits(q: Question, status: str, run_type: str) -> bool:
     return (not q.run_statuses or status in q.run_statuses) and (
         not q.run_types or run_type in q.run_types
     )
+
+
+def author_named(kb: Knowledge, q: Question) -> str | None:
+    """A person the question names, by full or first name, among the authors of the
+    recipes' versions ("recipes by Priya Natarajan", "Mei's recipes")."""
+    text = " " + " ".join(re.findall(r"[^\W\d_]+", q.text.lower())) + " "
+    people = {v.created_by for rid in kb.recipes for v in kb.versions(rid)}
+    hits = sorted(
+        p
+        for p in people
+        if " " in p and (f" {p.lower()} " in text or f" {p.split()[0].lower()} " in text)
+    )
+    return hits[0] if len(hits) == 1 else None
+
+
+def by_author(kb: Knowledge, recipe: RecipeOut, person: str) -> bool:
+    """Whether `person` committed a version of the recipe."""
+    return any(v.created_by == person for v in kb.versions(recipe.id))
 
 
 def changed_in(q: Question) -> bool:

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from modelyard.chat.knowledge import Knowledge
-from modelyard.chat.query import DETERMINERS, FIELD_CUES, TimeRange, cue_before, lemma, refer
+from modelyard.chat.query import (
+    DETERMINERS,
+    FIELD_CUES,
+    MetricCondition,
+    TimeRange,
+    cue_before,
+    lemma,
+    metric_conditions,
+    refer,
+)
 from modelyard.chat.query import time_range as _time_range
 from modelyard.chat.words import (
     DRAFT_WORDS,
@@ -74,6 +83,8 @@ class Question:
     window: str | None = None
     # a range on when records came to be ("in November", "before 1 November")
     range: TimeRange | None = None
+    # bounds on metrics ("MAPE above 0.2")
+    bounds: list[MetricCondition] = field(default_factory=list)
     draft: bool = False
     # records named by an earlier turn, for follow-ups such as "and its models?"
     context_recipes: list[str] = field(default_factory=list)
@@ -232,6 +243,7 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
     q.since, q.window = _window(" ".join(q.words), now)
     if q.since is None:
         q.range = _time_range(norm, now)
+    q.bounds = metric_conditions(norm, vocab.metrics)
     return q
 
 
