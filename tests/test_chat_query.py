@@ -198,3 +198,30 @@ def test_a_bound_on_a_metric_is_a_condition(reg, text, runs):
 def test_orders_counts_statuses_and_people_are_read(reg, text, said):
     resp = answer(reg, {"message": text})
     assert said in resp.reply, resp.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # staging on 17 October 15:00, production on 18 October
+        (
+            "what was the status of model_freshmart_pricing on 17 October?",
+            "On 17 October 2026 (end of day, UTC) model_freshmart_pricing was in staging",
+        ),
+        # registered 3 November
+        (
+            "what status was model_freshmart_pricing_v2 in on 1 November?",
+            "model_freshmart_pricing_v2 did not exist yet on 1 November 2026",
+        ),
+        # the nine October runs
+        ("which runs are older than 1 November?", "9 runs match (created before 1 November 2026)"),
+        # 06:02 to 08:22, the northwind backtest
+        ("which runs took longest?", "- run_20261020060000_e4kzv573: backtest"),
+        # the name holds "grocery"; FreshMart Pricing only has it as a tag
+        ("how do I register a model from the grocery recipe?", "recipe_pricing_grocery's current"),
+    ],
+)
+def test_days_durations_and_names_are_read(reg, text, said):
+    resp = answer(reg, {"message": text})
+    assert said in resp.reply, resp.reply
+    assert "I can't" not in resp.reply

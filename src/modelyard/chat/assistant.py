@@ -448,7 +448,9 @@ def _find(kb: Knowledge, q: Question) -> Draft:
         # a condition it cannot apply is said first: a list ignoring it would look like an answer
         cant = ", ".join(repr(w) for w in unapplied)
         related = relations.relations_in(q, subject)
-        ordered = query.time_order(q.words) is not None
+        ordered = query.time_order(q.words) is not None or q.has(
+            "longest", "shortest", "slowest", "quickest", "fastest"
+        )
         bounded = bool(q.bounds) or ordered or bool(related) or q.range is not None or person
         if not _has_filters(q) and not q.since and not bounded:
             d.answered = False

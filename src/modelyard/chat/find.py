@@ -36,6 +36,15 @@ def _when(q: Question, verb: str = "created") -> dict[str, set[str]]:
     return {verb: {q.range.label}} if q.range is not None else {}
 
 
+def _by_duration(q: Question) -> str | None:
+    plain = {w.lstrip("@") for w in q.words}
+    if plain & {"longest", "slowest"}:
+        return "longest"
+    if plain & {"shortest", "quickest", "fastest"}:
+        return "shortest"
+    return None
+
+
 def _bounds(q: Question, where: str = "") -> dict[str, set[str]]:
     shown = " and ".join(b.describe() for b in q.bounds)
     return {"": {f"{shown} {where}".strip()}} if q.bounds else {}
@@ -238,6 +247,14 @@ def find_runs(
     ]
     if time_order(q.words) == "oldest":
         found.reverse()
+    by_length = _by_duration(q)
+    if by_length is not None:
+        # "which runs took longest?": the runs with a start and an end, by how long they took
+        found = sorted(
+            (r for r in found if r.started_at and r.finished_at),
+            key=lambda r: (r.finished_at - r.started_at, r.id),  # type: ignore[operator]
+            reverse=by_length == "longest",
+        )
     desc = _filters(
         {
             "status": q.run_statuses,
@@ -251,13 +268,16 @@ def find_runs(
     when = f" {q.window} (since {iso(q.since)})" if q.since and q.window else ""
     draft.say(
         f"{plural(len(found), 'run')}{of}{when} match{'es' if len(found) == 1 else ''}{desc}, "
-        f"{time_order(q.words) or 'newest'} first."
+        f"{_by_duration(q) or time_order(q.words) or 'newest'} first."
     )
     for target, kind in ((recipe_id, "recipe"), (model_id, "model")):
         if target:
             draft.cite(kind, target)
     for r in found[:MAX_LISTED]:
         metrics = ", ".join(f"{k} {v}" for k, v in sorted(r.metrics_json.items()))
+        if by_length is not None and r.started_at and r.finished_at:
+            minutes = round((r.finished_at - r.started_at).total_seconds() / 60)
+            metrics = f"took {minutes} min" + (f"; {metrics}" if metrics else "")
         who = f" for {r.model_id}" if r.model_id else ""
         draft.item(
             f"{r.id}: {r.run_type} of {r.recipe_version_id}{who}, {r.status}, "

@@ -103,6 +103,8 @@ def route(
         if found is not None:
             return found
         models = list(q.models)
+    if when and len(q.models) == 1 and not q.recipes and raw & {"was", "status", "state"}:
+        return lookup.status_on(kb, q.models[0], when[0], when[1])
     as_of = q.range is None or q.model_statuses  # "runs created before 1 November": a range
     if (
         when

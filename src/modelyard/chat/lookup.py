@@ -8,6 +8,7 @@ and what a question about the future can and cannot be told.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from modelyard.chat import commands
@@ -17,7 +18,8 @@ from modelyard.chat.health import model_manifest
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.query import lemma
 from modelyard.chat.understand import KEYWORDS, STOPWORDS, SUBJECTS, Question
-from modelyard.domain.timefmt import iso
+from modelyard.domain.timefmt import iso, parse_iso
+from modelyard.ops.model_history import status_history
 
 OWNER_WORDS = {"owner", "owners", "owns", "owned", "own", "responsible"}
 CREATE_WORDS = {"created", "create", "wrote", "write", "made", "authored", "started", "added"}
@@ -304,6 +306,28 @@ def key_setter(kb: Knowledge, q: Question) -> str | None:
             if len(parts) == 2 and parts[0] in NAMED and parts[1].lower() in said:
                 setters.add(provenance.get(path, rid))
     return next(iter(setters)) if len(setters) == 1 else None
+
+
+def status_on(kb: Knowledge, model_id: str, moment: datetime, label: str) -> Draft:
+    """One model's status at the end of a day, from the git history of its model.yaml."""
+    d = Draft(kb, "explain")
+    d.cite("model", model_id)
+    d.focus["model_id"] = model_id
+    changes = status_history(kb.reg, model_id).get(model_id, [])
+    before = [c for c in changes if parse_iso(c.at) <= moment]
+    if not before:
+        first = f" (registered {changes[0].at})" if changes else ""
+        d.say(f"{model_id} did not exist yet on {label}{first}.")
+        return d
+    c = before[-1]
+    d.say(
+        f"On {label} (end of day, UTC) {model_id} was in {c.status}: since {c.at}, "
+        f'by {c.author} (commit {c.commit[:12]}: "{c.message}").'
+    )
+    if kb.models[model_id].status != c.status:
+        d.say(f"It is {kb.models[model_id].status} now.")
+    d.step(commands.show_model(model_id))
+    return d
 
 
 def _get(data: dict[str, Any], dotted: str) -> Any:

@@ -129,6 +129,9 @@ GENERIC = (
         "lowest",
         "team",
         "teams",
+        "take",
+        "takes",
+        "took",
     }
 )
 FILTER_WORDS = (
@@ -191,8 +194,8 @@ def condition_words(
             continue  # a number or a version ("1.0.1") is read as one
         if w in FIELD_CUES or w in STATUS_MOVES:
             continue  # "the pricing family", "who moved it": read as the field, the move
-        if q.range is not None and (w in MONTH_WORDS or w in RANGE_WORDS):
-            continue  # read as the time range
+        if w in MONTH_WORDS or (q.range is not None and w in RANGE_WORDS):
+            continue  # read as a date or a time range
         if related and w in NEGATIONS | HAVING | set(MOST):
             continue  # read as a relation ("without children")
         if q.bounds and (w in OP_WORDS or w in {b.metric.lower() for b in q.bounds}):

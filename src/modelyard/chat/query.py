@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from modelyard.chat.knowledge import Knowledge
 from modelyard.domain.kinds import KINDS
+from modelyard.domain.records import Model, RecipeOut
 
 # the field of each kind that says when a record came to be
 TIME_FIELDS = {"recipe": "created_at", "model": "created_at", "run": "created_at"}
@@ -62,12 +63,20 @@ _MONTHS = {
     for name in names
 }
 MONTH_WORDS = frozenset(_MONTHS)
-RANGE_WORDS = frozenset({"before", "after", "since", "until", "till", "between", "during"})
+RANGE_WORDS = frozenset(
+    {"before", "after", "since", "until", "till", "between", "during", "older", "earlier", "newer"}
+    | {"later", "than"}
+)
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
 _DAY = rf"(?:(\d{{1,2}}){_ORD}\s+(?:of\s+)?({_MONTH})|({_MONTH})\.?\s+(\d{{1,2}}){_ORD})"
 _YEAR = r"(?:,?\s+(\d{4}))?"
-_RANGE_DAY = re.compile(rf"\b(before|after|since|until|till|from)\s+{_DAY}\b{_YEAR}")
+_RANGE_DAY = re.compile(
+    rf"\b(before|after|since|until|till|from|older than|earlier than|newer than|later than)"
+    rf"\s+{_DAY}\b{_YEAR}"
+)
+_AS_RANGE = {"older than": "before", "earlier than": "before", "newer than": "after"}
+_AS_RANGE["later than"] = "after"
 _BETWEEN = re.compile(rf"\bbetween\s+{_DAY}{_YEAR}\s+and\s+{_DAY}{_YEAR}")
 _BETWEEN_DAYS = re.compile(rf"\bbetween\s+(\d{{1,2}})\s+and\s+(\d{{1,2}})\s+({_MONTH})\b{_YEAR}")
 _IN_MONTH = re.compile(
@@ -138,7 +147,7 @@ def time_range(text: str, now: datetime) -> TimeRange | None:
             end = last + timedelta(days=1)
             return TimeRange(first, end, f"between {first:%-d %B %Y} and {last:%-d %B %Y}")
     if m := _RANGE_DAY.search(low):
-        word = m.group(1)
+        word = _AS_RANGE.get(m.group(1), m.group(1))
         year = int(m.group(6)) if m.group(6) else now.year
         day = _day(m.groups()[1:5], year)
         if day is not None:
@@ -226,8 +235,12 @@ def refer(kb: Knowledge, words: list[str], skip: set[str]) -> tuple[str, list[st
             j -= 1
         if not name or j < 0 or words[j] not in DETERMINERS:
             continue
-        pool = kb.models.values() if kind == "model" else kb.recipes.values()
-        fits = [
+        pool: list[Model | RecipeOut] = [
+            *(kb.models.values() if kind == "model" else kb.recipes.values())
+        ]
+        # its id or name first ("the grocery recipe" is Grocery Pricing), then its tags
+        fits = [r.id for r in pool if all(n in _tokens(f"{r.id} {r.name}") for n in name)]
+        fits = fits or [
             r.id
             for r in pool
             if all(n in _tokens(f"{r.id} {r.name}") | _record_words(kb, r.id, kind) for n in name)
