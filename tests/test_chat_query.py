@@ -142,6 +142,9 @@ def test_each_condition_is_applied_and_named(reg, text, expected):
 def test_most_ranks_by_the_count_of_related_records(reg):
     resp = answer(reg, {"message": "which model has the most runs?"})
     assert resp.reply.startswith("model_freshmart_pricing has the most runs (5).")
+    # 1.0.0, 1.0.1, 1.1.0 and 2.0.0; every other recipe has one or two
+    resp = answer(reg, {"message": "which recipes have the most versions?"})
+    assert resp.reply.startswith("recipe_pricing_base has the most versions (4).")
 
 
 def test_a_question_about_many_is_not_narrowed_to_the_conversation(reg):

@@ -37,6 +37,7 @@ RELATED = {
     ("recipe", "model"): "models",
     ("recipe", "run"): "runs",
     ("recipe", "parent"): "a parent",
+    ("recipe", "version"): "versions",
     ("model", "run"): "runs",
     ("model", "snapshot"): "monitoring snapshots",
 }
@@ -101,6 +102,8 @@ def count(kb: Knowledge, q: Question, rec: RecipeOut | Model, related: str) -> i
         return len(kb.models_of(rec.id))
     if related == "parent":
         return int(rec.parent_id is not None)
+    if related == "version":
+        return len(kb.versions(rec.id))
     return sum(1 for r in kb.runs if r.recipe_id == rec.id and _run_fits(q, r.status, r.run_type))
 
 
