@@ -228,3 +228,41 @@ def test_days_durations_and_names_are_read(reg, text, said):
     resp = answer(reg, {"message": text})
     assert said in resp.reply, resp.reply
     assert "I can't" not in resp.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        # recipe_nba_telco is the one draft recipe; none is archived
+        ("which recipes aren't approved?", "recipe", ["recipe_nba_telco"]),
+        (
+            "models not in production",
+            "model",
+            ["model_freshmart_pricing_v2", "model_grocery_pricing_v1", "model_site_scoring",
+             "model_telco_nba"],
+        ),
+        # a negation covers the list it heads
+        (
+            "which models aren't retired or in production?",
+            "model",
+            ["model_freshmart_pricing_v2", "model_site_scoring", "model_telco_nba"],
+        ),
+        (
+            "non-baseline recipes",
+            "recipe",
+            ["recipe_forecasting_northwind", "recipe_forecasting_retail", "recipe_nba_telco",
+             "recipe_pricing_freshmart", "recipe_pricing_grocery", "recipe_retail_pricing_v1"],
+        ),
+        # the four recipes no model is built from
+        (
+            "which recipes are not used by any model?",
+            "recipe",
+            ["recipe_forecasting_base", "recipe_forecasting_retail", "recipe_nba_base",
+             "recipe_pricing_base"],
+        ),
+    ],
+)  # fmt: skip
+def test_a_negated_value_keeps_the_other_values(reg, text, kind, expected):
+    resp = answer(reg, {"message": text})
+    assert sorted(r.id for r in resp.references if r.type == kind) == expected, resp.reply
+    assert "can't" not in resp.reply

@@ -33,6 +33,7 @@ from modelyard.chat.understand import (
     KEYWORDS,
     LEVELS,
     MODEL_STATUSES,
+    NEGATORS,
     RECIPE_STATUSES,
     RUN_STATUSES,
     RUN_TYPES,
@@ -200,7 +201,7 @@ def condition_words(
             continue  # read as a relation ("without children")
         if q.bounds and (w in OP_WORDS or w in {b.metric.lower() for b in q.bounds}):
             continue  # read as a bound on a metric ("MAPE above 0.2")
-        if w in NEWEST | OLDEST or w in named:
+        if w in NEWEST | OLDEST or w in named or (q.negated and w in NEGATORS):
             continue  # read as an order, or as the person
         out.append(w)
     return out

@@ -19,7 +19,7 @@ from modelyard.domain.records import Model, RecipeOut
 from modelyard.domain.timefmt import parse_iso
 from modelyard.ops.model_history import status_history
 
-NEGATIONS = {"no", "without", "never", "none", "zero", "lacking", "missing"}
+NEGATIONS = {"no", "not", "without", "never", "none", "zero", "lacking", "missing"}
 HAVING = {"with", "have", "has", "having"}
 CHANGED = {"changed", "updated", "modified", "edited", "touched", "versioned"}
 # a verb of moving a model -> the status it moves into (None: any)
@@ -63,11 +63,12 @@ def relations_in(q: Question, kind: str) -> list[Relation]:
         related = SUBJECTS.get(w)
         if related is None or related == kind or (kind, related) not in RELATED:
             continue
-        before = [x.lstrip("@") for x in q.words[max(0, i - 3) : i]]
-        if set(before) & NEGATIONS:
-            out.append(Relation(related, False))
-        elif set(before) & HAVING:
-            out.append(Relation(related, True))
+        # the nearest cue within four words decides: "not used by any model" is without
+        for x in reversed(q.words[max(0, i - 4) : i]):
+            word = x.lstrip("@")
+            if word in NEGATIONS | HAVING:
+                out.append(Relation(related, word in HAVING))
+                break
     implied = (q.run_statuses or q.run_types) and kind in ("recipe", "model")
     if implied and all(r.related != "run" for r in out) and ranked_relation(q, kind) is None:
         out.append(Relation("run", True))  # "failed models": models with failed runs

@@ -39,6 +39,14 @@ from modelyard.chat.words import (
     SUBJECTS,
 )
 from modelyard.domain import records, requests
+from modelyard.domain.enums import (
+    ModelFamily,
+    ModelStatus,
+    RecipeLevel,
+    RecipeStatus,
+    RunStatus,
+    RunType,
+)
 
 # Field names such as `model_id` look like ids but are not.
 FIELD_NAMES = frozenset(
@@ -85,6 +93,8 @@ class Question:
     range: TimeRange | None = None
     # bounds on metrics ("MAPE above 0.2")
     bounds: list[MetricCondition] = field(default_factory=list)
+    # values the question rules out ("not in production"), by filter
+    negated: dict[str, set[str]] = field(default_factory=dict)
     draft: bool = False
     # records named by an earlier turn, for follow-ups such as "and its models?"
     context_recipes: list[str] = field(default_factory=list)
@@ -106,6 +116,7 @@ class Question:
 
 def _normal(text: str) -> str:
     text = text.lower().replace("’", "'")
+    text = re.sub(r"n't\b", " not", text)  # "aren't approved": a negation, read as one
     text = re.sub(r"\s+", " ", text)
     for phrase, token in PHRASES.items():
         text = re.sub(rf"(?<![\w]){re.escape(phrase)}(?![\w])", token, text)
@@ -215,6 +226,8 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
             q.owners.add(vocab.owners[w])
             continue
         w = _inflected(w)
+        if _negated(q.words, i) and _negate(q, w):
+            continue
         if w in FAMILIES:
             q.families.add(FAMILIES[w])
         if w in MODEL_STATUSES:
@@ -239,12 +252,68 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
             q.metrics.append(vocab.metrics[w])
         if w in vocab.owners:
             q.owners.add(vocab.owners[w])
+    _complements(q)
     _metric_phrases(q, vocab)
     q.since, q.window = _window(" ".join(q.words), now)
     if q.since is None:
         q.range = _time_range(norm, now)
     q.bounds = metric_conditions(norm, vocab.metrics)
     return q
+
+
+NEGATORS = {"not", "non", "except", "excluding", "besides"}
+_FILLER = {"in", "at", "the", "a", "an", "yet", "be", "been", "being", "is", "are", "of"}
+# every value a field can take, for "not in production": the other statuses
+_ALL = {
+    "families": {f.value for f in ModelFamily},
+    "model_statuses": {s.value for s in ModelStatus},
+    "recipe_statuses": {s.value for s in RecipeStatus},
+    "levels": {lv.value for lv in RecipeLevel},
+    "run_statuses": {s.value for s in RunStatus},
+    "run_types": {t.value for t in RunType},
+}
+
+
+def _negated(words: list[str], i: int) -> bool:
+    """Whether a negation comes just before position `i` ("not in production"), or before a
+    list of values it belongs to ("not retired or in production")."""
+    for j in range(i - 1, max(-1, i - 7), -1):
+        if words[j] in NEGATORS:
+            return True
+        if words[j] not in _FILLER and words[j] not in {"or", "nor"} | _VALUE_WORDS:
+            return False
+    return False
+
+
+def _negate(q: Question, w: str) -> bool:
+    """Record a negated value ("not approved") to be turned into the other values; False
+    when `w` is no value of a field."""
+    tables = (
+        ("families", FAMILIES),
+        ("model_statuses", MODEL_STATUSES),
+        ("recipe_statuses", RECIPE_STATUSES),
+        ("levels", LEVELS),
+        ("run_statuses", RUN_STATUSES),
+        ("run_types", RUN_TYPES),
+    )
+    hit = False
+    for name, table in tables:
+        if w in table:
+            q.negated.setdefault(name, set()).add(table[w])
+            hit = True
+    if w in DRAFT_WORDS:
+        kinds = [k for k in ("model", "recipe") if k in q.subjects] or ["model", "recipe"]
+        for k in kinds:
+            q.negated.setdefault(f"{k}_statuses", set()).add("draft")
+        hit = True
+    return hit
+
+
+def _complements(q: Question) -> None:
+    """ "Models not in production": the other values of the field, so the filter is applied
+    and the answer names the values it kept."""
+    for name, values in q.negated.items():
+        getattr(q, name).update(_ALL[name] - values - getattr(q, name))
 
 
 _NOT_NAMES = (
