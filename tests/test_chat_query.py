@@ -266,3 +266,26 @@ def test_a_negated_value_keeps_the_other_values(reg, text, kind, expected):
     resp = answer(reg, {"message": text})
     assert sorted(r.id for r in resp.references if r.type == kind) == expected, resp.reply
     assert "can't" not in resp.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # 13 succeeded, 2 failed, 1 queued, 1 running
+        ("how many runs per status?", "- succeeded: 13 runs\n- failed: 2 runs"),
+        ("how many models per family?", "7 models by model_family:\n- pricing: 4 models"),
+        # grocery and freshmart pin pricing_base 1.0.1, before competitor prices came in 2.0.0
+        (
+            "which recipes use lightgbm but not competitor_price?",
+            "2 recipes have lightgbm but not competitor_price",
+        ),
+        ("models that are neither staging nor production", "2 models match (status draft or "
+                                                           "retired)"),
+        # five models have no snapshot: only freshmart and northwind are monitored
+        ("which models haven't been monitored?", "5 models of 7 have no monitoring snapshots"),
+    ],
+)  # fmt: skip
+def test_counts_per_field_and_negated_conditions(reg, text, said):
+    resp = answer(reg, {"message": text})
+    assert said in resp.reply, resp.reply
+    assert "can't" not in resp.reply

@@ -23,7 +23,7 @@ from modelyard.chat.relations import (
 )
 from modelyard.chat.relations import count as related_count
 from modelyard.chat.understand import Question
-from modelyard.domain.records import Model, RecipeOut
+from modelyard.domain.records import Model, RecipeOut, Run
 from modelyard.domain.timefmt import iso
 
 
@@ -367,6 +367,8 @@ def _more(draft: Draft, total: int) -> None:
 def most_related(kb: Knowledge, q: Question, kind: str, draft: Draft) -> bool:
     """ "Which model has the most runs?": records of `kind` ranked by how many related
     records they have; False when the question ranks by no relation."""
+    if kind == "run":
+        return _most_by_field(kb, q, kind, draft)
     if kind not in ("recipe", "model"):
         return False
     asked = ranked_relation(q, kind)
@@ -401,6 +403,7 @@ GROUP_FIELDS = {
               "status": "status", "recipe": "recipe_id"},
     "recipe": {"family": "model_family", "level": "level", "status": "status", "tag": "tags",
                "parent": "parent_id"},
+    "run": {"status": "status", "type": "run_type", "model": "model_id", "recipe": "recipe_id"},
 }  # fmt: skip
 
 
@@ -408,11 +411,20 @@ def _most_by_field(kb: Knowledge, q: Question, kind: str, draft: Draft) -> bool:
     """Which value of a field the most (or fewest) records of `kind` have."""
     plain = [w.lstrip("@") for w in q.words]
     most = next((w for w in plain if w in ("most", "fewest", "least")), None)
-    field = next((GROUP_FIELDS[kind][w] for w in plain if w in GROUP_FIELDS[kind]), None)
-    if most is None or field is None:
+    # "how many runs per status?", "models by family": each value counted
+    per = next((plain[i + 1] for i, w in enumerate(plain[:-1]) if w in ("per", "by", "each")), "")
+    fields = GROUP_FIELDS[kind]
+    field = fields.get(per) or next((fields[w] for w in plain if w in fields), None)
+    if field is None or (most is None and per not in fields):
         return False
-    pool: list[RecipeOut | Model] = [
-        *(kb.models.values() if kind == "model" else kb.recipes.values())
+    pool: list[RecipeOut | Model | Run] = [
+        *(
+            kb.models.values()
+            if kind == "model"
+            else kb.recipes.values()
+            if kind == "recipe"
+            else kb.runs
+        )
     ]
     counts: dict[str, int] = {}
     for rec in pool:
@@ -420,13 +432,20 @@ def _most_by_field(kb: Knowledge, q: Question, kind: str, draft: Draft) -> bool:
         for v in value if isinstance(value, list) else [value]:
             if v is not None:
                 counts[str(v)] = counts.get(str(v), 0) + 1
-    rows = sorted(counts.items(), key=lambda kv: (-kv[1] if most == "most" else kv[1], kv[0]))
+    rows = sorted(
+        counts.items(), key=lambda kv: (kv[1] if most in ("fewest", "least") else -kv[1], kv[0])
+    )
+    if not rows:
+        return False
     top = rows[0][1]
     leaders = [v for v, n in rows if n == top]
-    draft.say(
-        f"{' and '.join(leaders)} {'has' if len(leaders) == 1 else 'have'} the "
-        f"{'most' if most == 'most' else 'fewest'} {kind}s ({top}), counted by {field}:"
-    )
+    if most is None:
+        draft.say(f"{plural(len(pool), kind)} by {field}:")
+    else:
+        draft.say(
+            f"{' and '.join(leaders)} {'has' if len(leaders) == 1 else 'have'} the "
+            f"{'most' if most == 'most' else 'fewest'} {kind}s ({top}), counted by {field}:"
+        )
     for value, n in rows:
         draft.item(f"{value}: {plural(n, kind)}")
     return True

@@ -23,7 +23,8 @@ from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.understand import ID_RE, Question, phrases_folded
 from modelyard.domain.records import Run
 
-NEGATIONS = {"no", "without", "never", "missing", "lack", "lacks", "lacking", "none", "unmonitored"}
+NEGATIONS = {"no", "not", "without", "never", "missing", "lack", "lacks", "lacking", "none"}
+NEGATIONS.add("unmonitored")
 FAIL_WORDS = {"fail", "failed", "failing", "failure", "failures", "crash", "crashed", "error"}
 BETTER_WORDS = {"better", "worse", "outperform", "outperforms", "beat", "beats"}
 AUTHOR_VERBS = {
@@ -179,14 +180,13 @@ def route(
         d = Draft(kb, "health")
         judge.staleness(kb, models or None, d)
         return d
-    if words & {"snapshot", "snapshots", "monitoring", "monitored", "unmonitored"} and (
-        raw & NEGATIONS and not q.names_records
-    ):
+    monitored = q.has("snapshot", "snapshots", "monitoring", "unmonitored")
+    if monitored and raw & NEGATIONS and not q.names_records:
         d = Draft(kb, "find")
         judge.monitoring_coverage(kb, without=True, draft=d)
         return d
     if (
-        words & {"snapshot", "snapshots", "monitored"}
+        q.has("snapshot", "snapshots", "monitored")
         and "model" in q.subjects
         and raw & {"have", "has", "with"}
         and not q.names_records

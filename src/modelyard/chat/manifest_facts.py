@@ -40,6 +40,7 @@ from modelyard.chat.understand import (
     STOPWORDS,
     SUBJECTS,
     Question,
+    negated,
 )
 
 # a word naming a part of the manifest -> the top-level sections it means
@@ -133,6 +134,9 @@ GENERIC = (
         "take",
         "takes",
         "took",
+        "but",
+        "per",
+        "each",
     }
 )
 FILTER_WORDS = (
@@ -334,11 +338,18 @@ def filter_by_manifest(kb: Knowledge, q: Question, words: list[str], draft: Draf
     hits: dict[str, list[tuple[str, Any]]] = {}
     unknown = [w for w in words if not any(matches(m, w, sections) for m in pool.values())]
     known = [w for w in words if w not in unknown]
+    # "lightgbm but not competitor_price": a word after a negation must not be held
+    ruled_out = {
+        w
+        for i, w in enumerate(q.words)
+        if w in known and (negated(q.words, i) or (i and q.words[i - 1] == "without"))
+    }
+    wanted = [w for w in known if w not in ruled_out]
     if not known:
         return False
     for ident, manifest in pool.items():
-        found = [matches(manifest, w, sections) for w in known]
-        if all(found):
+        found = [matches(manifest, w, sections) for w in wanted]
+        if all(found) and not any(matches(manifest, w, sections) for w in ruled_out):
             hits[ident] = [leaf for group in found for leaf in group]
     kind = "model" if want_models else "recipe"
     if unknown:
@@ -347,9 +358,12 @@ def filter_by_manifest(kb: Knowledge, q: Question, words: list[str], draft: Draf
             f"no manifest holds {', '.join(repr(w) for w in unknown)}, so I can't filter by "
             f"{'it' if len(unknown) == 1 else 'them'}."
         )
+    held = " and ".join(wanted) or "anything"
+    if ruled_out:
+        held += f" but not {' or '.join(sorted(ruled_out))}"
     draft.say(
         f"{plural(len(hits), kind)} {'has' if len(hits) == 1 else 'have'} "
-        f"{' and '.join(known)} in {'its' if len(hits) == 1 else 'their'} resolved manifest"
+        f"{held} in {'its' if len(hits) == 1 else 'their'} resolved manifest"
         + (f" ({', '.join(sorted(sections))})" if sections else "")
         + (f", of {plural(len(pool), kind)}" if pool else "")
         + "."

@@ -261,7 +261,7 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
     return q
 
 
-NEGATORS = {"not", "non", "except", "excluding", "besides"}
+NEGATORS = {"not", "non", "except", "excluding", "besides", "neither", "nor"}
 _FILLER = {"in", "at", "the", "a", "an", "yet", "be", "been", "being", "is", "are", "of"}
 # every value a field can take, for "not in production": the other statuses
 _ALL = {
@@ -272,6 +272,11 @@ _ALL = {
     "run_statuses": {s.value for s in RunStatus},
     "run_types": {t.value for t in RunType},
 }
+
+
+def negated(words: list[str], i: int) -> bool:
+    """Whether the word at `i` is ruled out by a negation before it (see `_negated`)."""
+    return _negated(words, i)
 
 
 def _negated(words: list[str], i: int) -> bool:
