@@ -289,3 +289,30 @@ def test_counts_per_field_and_negated_conditions(reg, text, said):
     resp = answer(reg, {"message": text})
     assert said in resp.reply, resp.reply
     assert "can't" not in resp.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        # the two failed runs report nothing, nor do the queued and the running one
+        ("which runs have no metrics?", ["run_20261026060000_pn7884yw",
+                                         "run_20261121060000_jtcrq1db",
+                                         "run_20261124060000_2es6qqsc",
+                                         "run_20261124060000_wbawz0m1"]),
+        ("runs with artifacts", ["run_20261015060000_rw9t6jm1", "run_20261016060000_ekgstj5h"]),
+        # logs.txt is empty for the queued and the running run
+        ("which runs have empty logs?", ["run_20261124060000_2es6qqsc",
+                                         "run_20261124060000_wbawz0m1"]),
+    ],
+)  # fmt: skip
+def test_a_run_with_or_without_a_part(reg, text, runs):
+    resp = answer(reg, {"message": text})
+    assert cited_runs(resp) == runs, resp.reply
+    assert "can't" not in resp.reply
+
+
+def test_what_a_person_did_in_a_month(reg):
+    # Priya's October: six recipe versions (the baseline's first was 30 September) and three
+    # model moves (freshmart to staging and production, grocery_v1 retired)
+    resp = answer(reg, {"message": "which recipes were created by Priya in october?"})
+    assert resp.reply.startswith("Priya Natarajan made 9 changes in October 2026"), resp.reply

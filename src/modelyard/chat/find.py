@@ -15,6 +15,7 @@ from modelyard.chat.relations import (
     by_author,
     changed_in,
     keep,
+    keep_run,
     model_moved,
     moved_into,
     ranked_relation,
@@ -229,6 +230,7 @@ def find_runs(
     recipe_id: str | None = None,
     model_id: str | None = None,
 ) -> None:
+    run_rels = relations_in(q, "run")
     found = [
         r
         for r in (kb.runs_since(q.since) if q.since else kb.runs)
@@ -237,6 +239,7 @@ def find_runs(
         and (q.since is None or r.created_at >= q.since)
         and (q.range is None or q.range.holds(r.created_at))
         and all(b.holds(r.metrics_json.get(b.metric)) for b in q.bounds)
+        and all(keep_run(kb, r, rel) for rel in run_rels)
         and (recipe_id is None or r.recipe_id == recipe_id)
         and (model_id is None or r.model_id == model_id)
         and (
@@ -262,6 +265,7 @@ def find_runs(
             "family": q.families,
             **_when(q),
             **_bounds(q),
+            **_related(q, "run", run_rels),
         }
     )
     of = f" of {model_id}" if model_id else f" of {recipe_id}" if recipe_id else ""

@@ -26,7 +26,14 @@ from modelyard.chat.query import (
     RANGE_WORDS,
     lemma,
 )
-from modelyard.chat.relations import HAVING, MOST, NEGATIONS, ranked_relation, relations_in
+from modelyard.chat.relations import (
+    HAVING,
+    MOST,
+    NEGATIONS,
+    PARTS,
+    ranked_relation,
+    relations_in,
+)
 from modelyard.chat.understand import (
     DRAFT_WORDS,
     FAMILIES,
@@ -189,9 +196,9 @@ def condition_words(
     # as the question's words spell them: "Tomás" is read as "tom" and "s"
     named = {part for p in people for part in re.findall(r"[a-z0-9_]+", p.lower())}
     owned = {part for o in q.owners for part in re.findall(r"[a-z0-9]+", o.lower())}
-    related = bool(relations_in(q, "recipe") or relations_in(q, "model")) or bool(
-        ranked_relation(q, "recipe") or ranked_relation(q, "model")
-    )
+    related = bool(
+        relations_in(q, "recipe") or relations_in(q, "model") or relations_in(q, "run")
+    ) or bool(ranked_relation(q, "recipe") or ranked_relation(q, "model"))
     for w in q.words:
         if w.startswith("@") or w in GENERIC or w in FILTER_WORDS or w in vocab_tags or w in owned:
             continue
@@ -201,7 +208,7 @@ def condition_words(
             continue  # "the pricing family", "who moved it": read as the field, the move
         if w in MONTH_WORDS or (q.range is not None and w in RANGE_WORDS):
             continue  # read as a date or a time range
-        if related and w in NEGATIONS | HAVING | set(MOST):
+        if related and w in NEGATIONS | HAVING | set(MOST) | set(PARTS):
             continue  # read as a relation ("without children")
         if q.bounds and (w in OP_WORDS or w in {b.metric.lower() for b in q.bounds}):
             continue  # read as a bound on a metric ("MAPE above 0.2")

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.query import TimeRange, lemma
 from modelyard.chat.understand import SUBJECTS, Question
-from modelyard.domain.records import Model, RecipeOut
+from modelyard.domain.records import Model, RecipeOut, Run
 from modelyard.domain.timefmt import parse_iso
+from modelyard.ops import load
 from modelyard.ops.model_history import status_history
 
-NEGATIONS = {"no", "not", "without", "never", "none", "zero", "lacking", "missing"}
+NEGATIONS = {"no", "not", "without", "never", "none", "zero", "lacking", "missing", "empty"}
 HAVING = {"with", "have", "has", "having"}
 CHANGED = {"changed", "updated", "modified", "edited", "touched", "versioned"}
 # a verb of moving a model -> the status it moves into (None: any)
@@ -40,7 +41,12 @@ RELATED = {
     ("recipe", "version"): "versions",
     ("model", "run"): "runs",
     ("model", "snapshot"): "monitoring snapshots",
+    ("run", "metrics"): "metrics",
+    ("run", "artifacts"): "artifacts",
+    ("run", "logs"): "logs",
 }
+# words for the parts of a run that a relation can be on (beyond the record kinds)
+PARTS = {"metrics": "metrics", "metric": "metrics", "artifacts": "artifacts", "logs": "logs"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ def relations_in(q: Question, kind: str) -> list[Relation]:
     "with"/"have" or after "no"/"without" (within two words)."""
     out = []
     for i, w in enumerate(q.words):
-        related = SUBJECTS.get(w)
+        related = SUBJECTS.get(w) or PARTS.get(w.lstrip("@"))
         if related is None or related == kind or (kind, related) not in RELATED:
             continue
         # the nearest cue within four words decides: "not used by any model" is without
@@ -110,6 +116,17 @@ def count(kb: Knowledge, q: Question, rec: RecipeOut | Model, related: str) -> i
 
 def keep(kb: Knowledge, q: Question, rec: RecipeOut | Model, rel: Relation) -> bool:
     return (count(kb, q, rec, rel.related) > 0) == rel.wanted
+
+
+def keep_run(kb: Knowledge, run: Run, rel: Relation) -> bool:
+    """A run with (or without) metrics, artifacts or logs."""
+    if rel.related == "metrics":
+        has = bool(run.metrics_json)
+    elif rel.related == "artifacts":
+        has = bool(run.artifacts_json)
+    else:
+        has = bool((load.run_out(kb.reg, run).logs_text or "").strip())
+    return has == rel.wanted
 
 
 def _run_fits(q: Question, status: str, run_type: str) -> bool:
