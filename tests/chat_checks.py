@@ -111,10 +111,32 @@ def _rest(ctx: click.Context) -> list[str]:
     return [*protected, *ctx.args]
 
 
+_KEYS: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def record_keys(reg: Registry) -> frozenset[str]:
+    """The keys of the registry's runs' and snapshots' JSON mappings (`model_path` is an
+    artifact's name, not a model id), read through ops; memoised per HEAD."""
+    key = (str(reg.root), reg.git.run("rev-parse", "HEAD").stdout.decode().strip())
+    if key not in _KEYS:
+        keys: set[str] = set()
+        for run in runs.list_runs(reg, limit=500).runs:
+            keys |= set(run.metrics_json) | set(run.artifacts_json)
+        for model_id in reg.ids_in("models"):
+            for snap in monitoring.list_snapshots(reg, model_id, limit=500).snapshots:
+                for data in (snap.performance_metrics_json, snap.drift_metrics_json):
+                    keys |= set(data)
+                keys |= set(snap.data_freshness_json) | set(snap.alerts_json)
+        _KEYS[key] = frozenset(keys)
+    return _KEYS[key]
+
+
 def check_grounded(reg: Registry, resp: ChatResponse, message: str = "") -> None:
     """Every id the response names exists; the one exception is an id the question itself
-    named, which the reply may only repeat to say that it does not exist."""
-    unknown = sorted(i for i in ids_in(resp) if not exists(reg, i))
+    named, which the reply may only repeat to say that it does not exist. A key of a run's or
+    snapshot's JSON (an artifact's or a metric's name) is not an id."""
+    keys = record_keys(reg)
+    unknown = sorted(i for i in ids_in(resp) if not exists(reg, i) and i not in keys)
     for ident in unknown:
         assert ident in message.lower() and re.search(
             rf"There is no \w+ {ident} in this registry", resp.reply

@@ -12,6 +12,7 @@ import pytest
 
 from chat_checks import check_grounded
 from chat_questions import BLIND, HELD_OUT, QUESTIONS, Ask
+from chat_questions_fresh import FRESH, SECOND
 from modelyard.chat.assistant import answer
 from modelyard.chat.response import ChatResponse
 from modelyard.storage.registry import Registry
@@ -55,7 +56,13 @@ def judge(reg: Registry, q: Ask, resp: ChatResponse) -> str:
     return "cant" if honest else "wrong"
 
 
-SETS = {"QUESTIONS": QUESTIONS, "HELD_OUT": HELD_OUT, "BLIND": BLIND}
+SETS = {
+    "QUESTIONS": QUESTIONS,
+    "HELD_OUT": HELD_OUT,
+    "BLIND": BLIND,
+    "FRESH": FRESH,
+    "SECOND": SECOND,
+}
 
 
 @pytest.mark.parametrize("name", list(SETS))

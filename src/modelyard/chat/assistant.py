@@ -19,7 +19,10 @@ from modelyard.chat import (
     health,
     howto,
     intents,
+    lookup,
     manifest_facts,
+    query,
+    relations,
 )
 from modelyard.chat.draft import Draft
 from modelyard.chat.knowledge import Knowledge
@@ -50,6 +53,7 @@ CAPABILITIES = [
     "give the exact commands to clone, version, approve, register, train, promote and monitor",
     'summarise the registry ("overview of the registry")',
 ]
+PRONOUNS = ("it", "its", "it's", "this", "that", "they", "them", "their")
 MAX_TURNS = 10
 TURN_CHARS = 2000  # an answer kept in the context; the context travels with every request
 COMPARE_WORDS = ("compare", "versus", "vs", "difference", "differ", "diff", "between")
@@ -62,6 +66,7 @@ ACCEPT_WORDS = (
     "pass",
     "passes",
     "accept",
+    "criteria",
 )
 HEALTH_WORDS = (
     "health",
@@ -101,6 +106,23 @@ EXPLAIN_WORDS = (
 )
 
 
+# the words the routes read a question's form by: never "something nothing records"
+ROUTE_WORDS = frozenset(
+    {*COMPARE_WORDS, *ACCEPT_WORDS, *HEALTH_WORDS, *TREND_WORDS, *EXPLAIN_WORDS}
+    | intents.BETTER_WORDS
+    | intents.AUTHOR_VERBS
+    | intents.FAIL_WORDS
+    | intents.NEGATIONS
+    | lookup.OWNER_WORDS
+    | lookup.CREATE_WORDS
+    | lookup.CHANGE_WORDS
+    | relations.NEGATIONS
+    | relations.HAVING
+    | relations.CHANGED
+    | set(relations.MOVED)
+)
+
+
 def answer(reg: Registry, request: ChatRequest | dict[str, Any]) -> ChatResponse:
     """Answer one chat message about `reg`, grounded in its records (see docs/chat.md)."""
     req = parse_body(ChatRequest, request)
@@ -121,13 +143,20 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
     else:
         q = understand(kb, message, vocab, now)
         focus = _focus(kb, req)
-        if not q.names_records:
+        if _self_contained(q):
+            # "which runs were created in november?" after a model: about all runs
+            focus = {"recipe_id": req.recipe_id} if req.recipe_id else {}
+        elif not q.names_records:
             _from_turns(kb, req, vocab, now, q)
         draft = _route(kb, q, focus, req)
         if draft.answered and (q.names_records or focus) and draft.intent != "howto":
             named = [("model", m) for m in q.models or [focus.get("model_id", "")]]
             named += [("recipe", r) for r in q.recipes or [focus.get("recipe_id", "")]]
-            unknown = manifest_facts.unknown_words(kb, q, vocab.names, named)
+            unknown = [
+                w
+                for w in manifest_facts.unknown_words(kb, q, vocab.names | ROUTE_WORDS, named)
+                if w not in draft.read
+            ]
             if unknown and not draft.text.startswith("I read this as"):
                 listed = ", ".join(repr(w) for w in unknown)
                 draft.lines.insert(
@@ -150,6 +179,14 @@ def _offline(kb: Knowledge, req: ChatRequest) -> ChatResponse:
         next_steps=draft.next_steps,
         context={"focus": new_focus, "turns": turns},
     )
+
+
+def _self_contained(q: Question) -> bool:
+    """A question about many records of a kind that points back at nothing ("which runs
+    failed?"): the conversation's record does not narrow it; "and its runs?" does."""
+    many = any(w in q.words for w in ("recipes", "models", "runs"))
+    back = q.has(*PRONOUNS, "other") or (q.words[:1] == ["and"]) or "about" in q.words[:3]
+    return many and not back and not q.names_records
 
 
 def _focus(kb: Knowledge, req: ChatRequest) -> dict[str, str]:
@@ -215,7 +252,8 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         and not plural
     ):
         # "the freshmart production model": no exact name, so the best-ranked record, if clear
-        hit = _best_match(kb, q)
+        setter = lookup.key_setter(kb, q)
+        hit = ("recipe", setter) if setter else _best_match(kb, q)
         if hit is not None:
             if hit[0] == "recipe":
                 q.recipes = recipes = [hit[1]]
@@ -321,7 +359,7 @@ def _route(kb: Knowledge, q: Question, focus: dict[str, str], req: ChatRequest) 
         return d
     if _has_filters(q) or q.subjects:
         return _find(kb, q)
-    if q.has(*EXPLAIN_WORDS) and (recipes or models):
+    if (q.has(*EXPLAIN_WORDS) or q.has(*PRONOUNS)) and (recipes or models):
         # "tell me more", "what does it build?": about the conversation's record
         d = Draft(kb, "explain")
         if models:
@@ -337,6 +375,8 @@ def _follow_up(
 ) -> Draft | None:
     """Questions about the records around one record: its models, runs, versions, children."""
     subject = next((s for s in q.subjects if s not in ("recipe",) or not recipes), None)
+    if subject is None and (q.run_types or q.run_statuses) and (models or recipes):
+        subject = "run"  # "has the challenger been evaluated?": its eval runs
     if subject is None:
         return None
     if q.recipes and subject == "model" and not q.models:
@@ -356,7 +396,7 @@ def _follow_up(
         explain.versions(kb, recipes[0], d, all_versions=q.has("versions", "history"))
         d.cite("recipe", recipes[0])
     elif subject == "child" and recipes:
-        find.children(kb, recipes[0], d)
+        find.children(kb, recipes[0], d, descendants=q.has("descend", "descendant", "descendants"))
     elif subject in ("lineage", "parent") and recipes:
         d.intent = "explain"
         explain.lineage(kb, recipes[0], d)
@@ -396,13 +436,23 @@ def _find(kb: Knowledge, q: Question) -> Draft:
             subject = "model"
         else:
             subject = "recipe"
+    if find.most_related(kb, q, subject, d):
+        return d
+    person = relations.author_named(kb, q) if subject == "recipe" else None
     unapplied = manifest_facts.condition_words(
-        q, {t.lower() for r in kb.recipes.values() for t in r.tags}
+        q,
+        {t.lower() for r in kb.recipes.values() for t in r.tags},
+        frozenset([person] if person else []),
     )
     if unapplied:
         # a condition it cannot apply is said first: a list ignoring it would look like an answer
         cant = ", ".join(repr(w) for w in unapplied)
-        if not _has_filters(q) and not q.since:
+        related = relations.relations_in(q, subject)
+        ordered = query.time_order(q.words) is not None or q.has(
+            "longest", "shortest", "slowest", "quickest", "fastest"
+        )
+        bounded = bool(q.bounds) or ordered or bool(related) or q.range is not None or person
+        if not _has_filters(q) and not q.since and not bounded:
             d.answered = False
             d.say(
                 f"I read this as a question about {subject}s, but I can't filter by {cant}: "

@@ -20,6 +20,8 @@ class Draft:
     next_steps: list[NextStep] = field(default_factory=list)
     focus: dict[str, Any] = field(default_factory=dict)
     answered: bool = True
+    # words of the question the answer applied, beyond the vocabularies ("learning rate")
+    read: set[str] = field(default_factory=set)
 
     def say(self, line: str) -> None:
         self.lines.append(line)

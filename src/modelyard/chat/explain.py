@@ -299,7 +299,13 @@ def explain_run(kb: Knowledge, run_id: str, draft: Draft) -> None:
         times.append(f"started {iso(run.started_at)}")
     if run.finished_at:
         times.append(f"finished {iso(run.finished_at)}")
-    draft.say(", ".join(times) + ".")
+    took = ""
+    if run.started_at and run.finished_at:
+        minutes = round((run.finished_at - run.started_at).total_seconds() / 60)
+        took = f"; it took {minutes // 60} h {minutes % 60} min" if minutes >= 60 else ""
+        took = took or f"; it took {minutes} min"
+    draft.say(", ".join(times) + took + ".")
+    draft.read.add("duration")
     if run.metrics_json:
         draft.say(
             "Metrics: "

@@ -34,6 +34,9 @@ WORKFLOWS = {
     "rollback": "rollback",
     "retire": "retire",
     "retired": "retire",
+    "archive": "archive",
+    "archived": "archive",
+    "deprecate": "archive",
     "monitor": "monitor",
     "monitoring": "monitor",
     "snapshot": "monitor",
@@ -43,6 +46,7 @@ ORDER = (
     "clone",
     "version",
     "approve",
+    "archive",
     "register",
     "train",
     "eval",
@@ -52,7 +56,7 @@ ORDER = (
     "retire",
     "monitor",
 )
-RECIPE_FLOWS = {"clone", "version", "approve", "register"}
+RECIPE_FLOWS = {"clone", "version", "approve", "archive", "register"}
 LEVEL_RANK = {"baseline": 0, "industry": 1, "client": 2}
 PLACEHOLDER_NOTE = "Replace each UPPERCASE placeholder with a real value first."
 
@@ -61,6 +65,11 @@ def workflows_in(q: Question) -> list[str]:
     found = {WORKFLOWS[w] for w in q.words if w in WORKFLOWS}
     if "promote" in found and q.has("rollback"):
         found.discard("promote")
+    if "version" in found and len(found) > 1 and not q.has("version", "versions"):
+        found.discard("version")  # "create a monitoring snapshot": the create is the snapshot's
+    if "version" in found and q.levels and "clone" not in found:
+        # "a client version of X": a recipe at another level is a child, made by cloning
+        found = (found - {"version"}) | {"clone"}
     return [w for w in ORDER if w in found]
 
 
@@ -187,6 +196,18 @@ def _flow(
                 "a model can enter production only from an approved recipe."
             )
             draft.step(commands.set_recipe_status(recipe.id, "approved"))
+    elif flow == "archive" and recipe is not None:
+        if recipe.status == "archived":
+            draft.say(f"{recipe.id} is already archived.")
+        else:
+            built = [m.id for m in kb.models_of(recipe.id) if m.status != "retired"]
+            draft.say(
+                f"Archive {recipe.id} (now {recipe.status}); no new model can be registered "
+                "from an archived recipe"
+                + (f", and {', '.join(built)} still use it" if built else "")
+                + "."
+            )
+            draft.step(commands.set_recipe_status(recipe.id, "archived"))
     elif flow == "register" and recipe is not None and recipe.version_id:
         draft.say(f"Register a model from {recipe.id}'s current version {recipe.version_id}.")
         draft.step(
@@ -302,6 +323,7 @@ def _placeholders(flow: str) -> NextStep | None:
         "clone": lambda: commands.clone("RECIPE_ID", "NEW NAME"),
         "version": lambda: commands.new_version("RECIPE_ID", "CHANGE NOTE"),
         "approve": lambda: commands.set_recipe_status("RECIPE_ID", "approved"),
+        "archive": lambda: commands.set_recipe_status("RECIPE_ID", "archived"),
         "register": lambda: commands.register("RECIPE_ID", "VERSION_ID", "MODEL NAME", "OWNER"),
         "train": lambda: commands.create_run("RECIPE_ID", "VERSION_ID", "train", "MODEL_ID"),
         "eval": lambda: commands.create_run("RECIPE_ID", "VERSION_ID", "eval", "MODEL_ID"),

@@ -9,16 +9,24 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from modelyard.chat import explain, judge, manifest_facts, timeline
+from modelyard.chat import (
+    explain,
+    judge,
+    lookup,
+    manifest_facts,
+    measures,
+    relations,
+    timeline,
+)
 from modelyard.chat.draft import Draft
-from modelyard.chat.health import model_manifest
 from modelyard.chat.knowledge import Knowledge
-from modelyard.chat.understand import ID_RE, Question
+from modelyard.chat.understand import ID_RE, Question, phrases_folded
 from modelyard.domain.records import Run
 
-NEGATIONS = {"no", "without", "never", "missing", "lack", "lacks", "lacking", "none", "unmonitored"}
+NEGATIONS = {"no", "not", "without", "never", "missing", "lack", "lacks", "lacking", "none"}
+NEGATIONS.add("unmonitored")
 FAIL_WORDS = {"fail", "failed", "failing", "failure", "failures", "crash", "crashed", "error"}
-BETTER_WORDS = {"better", "worse", "outperform", "outperforms", "beat", "beats", "challenger"}
+BETTER_WORDS = {"better", "worse", "outperform", "outperforms", "beat", "beats"}
 AUTHOR_VERBS = {
     "change",
     "changed",
@@ -36,6 +44,8 @@ AUTHOR_VERBS = {
 }
 TREND = ("trend", "trends", "trending", "over", "history", "evolved", "changed")
 COMPARE = {"compare", "versus", "vs", "difference", "differ", "diff", "against"}
+# "what went wrong with the run", "what happened to it": a question about a failure
+_WENT_WRONG = re.compile(r"\b(?:go|goes|went|gone|going)\s+wrong\b|\bwhat happened\b")
 _TAG = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>|<[^<>]{0,300}>", re.I | re.S)
 
 
@@ -48,7 +58,8 @@ def route(
     kb: Knowledge, q: Question, focus: dict[str, str], now: datetime, last_reply: str
 ) -> Draft | None:
     words = set(q.words)
-    raw = set(re.findall(r"[a-z']+", q.text.lower()))
+    # the words as written, but with phrases folded: "next best action" is a family, not "best"
+    raw = set(re.findall(r"[a-z_']+", phrases_folded(q.text)))
     models = list(q.models or q.context_models)
     recipes = list(q.recipes or q.context_recipes)
     if not models and not recipes and not q.runs:
@@ -71,6 +82,9 @@ def route(
     if draft is not None:
         return draft
     recipes, models = list(q.recipes) or recipes, list(q.models) or models
+    looked = lookup.route(kb, q, raw, recipes, models)
+    if looked is not None:
+        return looked
 
     try:
         when = timeline.date_in(q.text, now)
@@ -90,7 +104,15 @@ def route(
         if found is not None:
             return found
         models = list(q.models)
-    if when and not q.names_records and (q.model_statuses or raw & {"was", "were", "had"}):
+    if when and len(q.models) == 1 and not q.recipes and raw & {"was", "status", "state"}:
+        return lookup.status_on(kb, q.models[0], when[0], when[1])
+    as_of = q.range is None or q.model_statuses  # "runs created before 1 November": a range
+    if (
+        when
+        and as_of
+        and not q.names_records
+        and (q.model_statuses or raw & {"was", "were", "had"})
+    ):
         d = Draft(kb, "find")
         timeline.as_of(kb, q, when[0], when[1], d)
         return d
@@ -118,40 +140,53 @@ def route(
             d = Draft(kb, "explain")
             explain.lineage(kb, child, d)
             return d
-    if raw & {"is", "are"} and q.model_statuses and models and len(models) == 1:
+    if (
+        raw & {"is", "are"}
+        and q.model_statuses
+        and len(models) == 1
+        and not raw & BETTER_WORDS
+        and not words & COMPARE
+    ):
         return _is_status(kb, models[0], q.model_statuses)
+    asked_status = q.recipe_statuses | ({"draft"} if q.draft else set())
+    if raw & {"is", "are"} and asked_status and len(q.recipes) == 1 and not q.models:
+        return _recipe_is(kb, q.recipes[0], asked_status)
     if raw & {"owner", "owns", "owned", "own"} and q.recipes and not q.models:
         return _recipe_owner(kb, q.recipes[0])
     if words & {"average", "mean", "avg", "minimum", "maximum", "highest", "lowest"} and models:
-        return _aggregate(kb, q, models[0])
+        return measures.aggregate(kb, q, models[0])
     if q.metrics and not models and words & {"lowest", "highest", "best", "worst", "top"}:
-        return _rank(kb, q.metrics[0], _lowest_first(kb, q.metrics[0], words))
-    if q.metrics and models and not words & COMPARE and not q.has(*TREND):
-        return _metric_now(kb, q.metrics[0], models[0])
+        return measures.rank(kb, q.metrics[0], measures.lowest_first(kb, q.metrics[0], words))
+    thresholds = q.has("threshold", "thresholds", "limit", "limits", "bound", "bounds")
+    if q.metrics and models and not words & COMPARE and not q.has(*TREND) and not thresholds:
+        return measures.metric_now(kb, q.metrics[0], models[0])
     if len(q.recipes) < 2 and words & COMPARE and ("recipe" in q.subjects):
         named = _recipes_by_words(kb, q)
         if len(named) == 2:
             d = Draft(kb, "compare")
             judge.compare_recipes(kb, named[0], named[1], d)
             return d
-    if ("why" in raw and raw & FAIL_WORDS) or (
-        raw & FAIL_WORDS and raw & {"reason", "logs", "log"}
+    about_runs = bool(q.runs or q.run_types or "run" in q.subjects)
+    if (
+        ("why" in raw and raw & FAIL_WORDS)
+        or (raw & FAIL_WORDS and raw & {"reason", "logs", "log"})
+        or (about_runs and _WENT_WRONG.search(q.text.lower()))
     ):
         d = Draft(kb, "explain")
+        d.read |= {"went", "gone", "wrong", "happened"}
         timeline.failure(kb, _runs_asked(kb, q, focus), d)
         return d
     if words & {"stale", "freshness", "outdated"} and not q.has("threshold", "thresholds", "limit"):
         d = Draft(kb, "health")
         judge.staleness(kb, models or None, d)
         return d
-    if words & {"snapshot", "snapshots", "monitoring", "monitored", "unmonitored"} and (
-        raw & NEGATIONS and not q.names_records
-    ):
+    monitored = q.has("snapshot", "snapshots", "monitoring", "unmonitored")
+    if monitored and raw & NEGATIONS and not q.names_records:
         d = Draft(kb, "find")
         judge.monitoring_coverage(kb, without=True, draft=d)
         return d
     if (
-        words & {"snapshot", "snapshots", "monitored"}
+        q.has("snapshot", "snapshots", "monitored")
         and "model" in q.subjects
         and raw & {"have", "has", "with"}
         and not q.names_records
@@ -177,14 +212,20 @@ def route(
         return _best(kb, q)
     explicit = bool(q.recipes or q.models) or bool(raw & {"it", "its", "it's", "this", "that"})
     judging = q.has("meet", "meets", "met", "pass", "passes", "passing", "fails", "within")
-    if (recipes or models) and explicit and not q.runs and not judging:
+    runs_of_model = bool(q.run_types and models)  # "has it been evaluated?": its eval runs
+    if (recipes or models) and explicit and not q.runs and not judging and not runs_of_model:
         d = Draft(kb, "explain")
         model = models[0] if models and (q.models or not q.recipes) else None
         if manifest_facts.record_sections(kb, q, recipes[0] if recipes else None, model, d):
             return d
+        if lookup.leaf_values(kb, q, recipes[0] if recipes else None, model, d):
+            return d
     sections = words & set(manifest_facts.SECTION_WORDS)
     if not q.names_records and ("recipe" in q.subjects or "model" in q.subjects or sections):
-        cond = manifest_facts.condition_words(q, {t.lower() for t in _tags(kb)})
+        person = relations.author_named(kb, q)
+        cond = manifest_facts.condition_words(
+            q, {t.lower() for t in _tags(kb)}, frozenset([person] if person else [])
+        )
         if cond:
             d = Draft(kb, "find")
             if manifest_facts.filter_by_manifest(kb, q, cond, d):
@@ -375,35 +416,6 @@ def _recipe_owner(kb: Knowledge, recipe_id: str) -> Draft:
     return d
 
 
-def _aggregate(kb: Knowledge, q: Question, model_id: str) -> Draft:
-    """The mean, lowest and highest of a metric over a model's monitoring snapshots."""
-    d = Draft(kb, "health")
-    d.cite("model", model_id)
-    d.focus["model_id"] = model_id
-    snaps = kb.snapshots(model_id)
-    metric = q.metrics[0] if q.metrics else None
-    if metric is None:
-        d.answered = False
-        d.say("Which metric? Name one, e.g. MAPE or PSI.")
-        return d
-    values = [
-        v
-        for s in snaps
-        if (v := s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric)))
-        is not None
-    ]
-    if not values:
-        d.answered = False
-        d.say(f"I can't: no monitoring snapshot of {model_id} records {metric}.")
-        return d
-    mean = sum(values) / len(values)
-    d.say(
-        f"{metric} over {len(values)} monitoring snapshots of {model_id}: mean {mean:.4g}, "
-        f"lowest {min(values)}, highest {max(values)} (first {values[-1]}, latest {values[0]})."
-    )
-    return d
-
-
 def _recipes_by_words(kb: Knowledge, q: Question) -> list[str]:
     """Recipes a question names by single words of their id ("the grocery and freshmart
     recipes"), one recipe per word."""
@@ -436,6 +448,21 @@ def status_history_all(kb: Knowledge) -> dict[str, list[timeline.StatusChange]]:
     return timeline.status_history(kb.reg)
 
 
+def _recipe_is(kb: Knowledge, recipe_id: str, statuses: set[str]) -> Draft:
+    """ "Is recipe_nba_telco approved?": yes or no, with the status it has."""
+    d = Draft(kb, "find")
+    r = kb.recipes[recipe_id]
+    d.cite("recipe", recipe_id)
+    d.focus["recipe_id"] = recipe_id
+    yes = r.status in statuses
+    d.say(
+        f'{"Yes" if yes else "No"}: {recipe_id} "{r.name}" is {r.status}'
+        + ("" if yes else f", not {' or '.join(sorted(statuses))}")
+        + "."
+    )
+    return d
+
+
 def _is_status(kb: Knowledge, model_id: str, statuses: set[str]) -> Draft:
     d = Draft(kb, "find")
     m = kb.models[model_id]
@@ -448,84 +475,3 @@ def _is_status(kb: Knowledge, model_id: str, statuses: set[str]) -> Draft:
         + "."
     )
     return d
-
-
-def _metric_now(kb: Knowledge, metric: str, model_id: str) -> Draft:
-    """A metric of one model: its latest snapshot's value and its newest run's."""
-    d = Draft(kb, "health")
-    d.cite("model", model_id)
-    d.focus["model_id"] = model_id
-    said = False
-    for s in kb.snapshots(model_id):
-        value = s.performance_metrics_json.get(metric, s.drift_metrics_json.get(metric))
-        if value is not None:
-            d.say(
-                f"{metric} of {model_id} in its latest snapshot with it "
-                f"({s.id}, {s.captured_at:%Y-%m-%d}): {value}."
-            )
-            d.cite_ref(kb.snapshot_ref(s))
-            said = True
-            break
-    run = _newest_with(kb, model_id, metric)
-    if run is not None:
-        d.say(
-            f"{metric} in its newest succeeded run that reports it "
-            f"({run.id}, {run.run_type}): {run.metrics_json[metric]}."
-        )
-        d.cite("run", run.id)
-        said = True
-    if not said:
-        d.answered = False
-        d.say(f"I can't: neither a snapshot nor a run of {model_id} records {metric}.")
-    return d
-
-
-def _newest_with(kb: Knowledge, model_id: str, metric: str) -> Run | None:
-    return next(
-        (
-            r
-            for r in kb.runs
-            if r.model_id == model_id and r.status == "succeeded" and metric in r.metrics_json
-        ),
-        None,
-    )
-
-
-def _rank(kb: Knowledge, metric: str, lowest: bool) -> Draft:
-    """Models by a metric of their newest succeeded run that reports it, with the caveat
-    that one number across different data is not a verdict."""
-    d = Draft(kb, "compare")
-    rows = [
-        (run.metrics_json[metric], m.id, run)
-        for m in kb.models.values()
-        if (run := _newest_with(kb, m.id, metric)) is not None
-    ]
-    rows.sort(key=lambda r: (r[0] if lowest else -r[0], r[1]))
-    families = {kb.models[m].model_family for _, m, _ in rows}
-    if len(families) > 1:
-        d.say(
-            f"I can't say one model is better from this: {metric} of different families "
-            "is measured on different data."
-        )
-    d.say(
-        f"Ranked by {metric} of their newest succeeded run that reports it, "
-        f"{'lowest' if lowest else 'highest'} first:"
-    )
-    for value, model_id, run in rows:
-        d.item(f"{model_id}: {metric} {value} ({run.id}, {run.run_type})")
-        d.cite("model", model_id)
-        d.cite("run", run.id)
-    if not rows:
-        d.answered = False
-        d.say(f"No succeeded run of any model reports {metric}.")
-    return d
-
-
-def _lowest_first(kb: Knowledge, metric: str, words: set[str]) -> bool:
-    """ "Lowest" and "highest" say it; "best" and "worst" take the direction the recipes'
-    thresholds give the metric (a `max` bound: lower is better)."""
-    if words & {"lowest", "highest"}:
-        return "lowest" in words
-    ways = {judge.direction(model_manifest(kb, m.id), metric) for m in kb.models.values()} - {None}
-    lower_better = ways == {"lower"}
-    return lower_better if "best" in words or "top" in words else not lower_better

@@ -17,18 +17,37 @@ from modelyard.chat.draft import MAX_LISTED, Draft, plural
 from modelyard.chat.explain import value_text
 from modelyard.chat.health import model_manifest, threshold
 from modelyard.chat.knowledge import Knowledge
+from modelyard.chat.query import (
+    FIELD_CUES,
+    MONTH_WORDS,
+    NEWEST,
+    OLDEST,
+    OP_WORDS,
+    RANGE_WORDS,
+    lemma,
+)
+from modelyard.chat.relations import (
+    HAVING,
+    MOST,
+    NEGATIONS,
+    PARTS,
+    ranked_relation,
+    relations_in,
+)
 from modelyard.chat.understand import (
     DRAFT_WORDS,
     FAMILIES,
     KEYWORDS,
     LEVELS,
     MODEL_STATUSES,
+    NEGATORS,
     RECIPE_STATUSES,
     RUN_STATUSES,
     RUN_TYPES,
     STOPWORDS,
     SUBJECTS,
     Question,
+    negated,
 )
 
 # a word naming a part of the manifest -> the top-level sections it means
@@ -69,6 +88,8 @@ SECTION_WORDS = {
     "evaluates": ("evaluation",),
     "price": ("pricing",),
     "objective": ("pricing",),
+    "optimise": ("pricing",),
+    "optimize": ("pricing",),
 }
 THRESHOLD_WORDS = {"threshold", "thresholds", "limit", "limits", "bound"}
 # words that are about the question, not a condition on a manifest
@@ -117,6 +138,12 @@ GENERIC = (
         "lowest",
         "team",
         "teams",
+        "take",
+        "takes",
+        "took",
+        "but",
+        "per",
+        "each",
     }
 )
 FILTER_WORDS = (
@@ -128,6 +155,9 @@ FILTER_WORDS = (
     | set(RUN_TYPES)
     | DRAFT_WORDS
 )
+_NUMBER = re.compile(r"v?\d+(?:\.\d+)+")
+# verbs of a status move, read by the history answers
+STATUS_MOVES = {"moved", "move", "promoted", "demoted", "staged", "went", "go", "put", "entered"}
 _TOKEN = re.compile(r"[a-z0-9]+(?:[._:/-][a-z0-9]+)*")
 
 
@@ -157,15 +187,33 @@ def _terms(path: str, value: Any) -> set[str]:
     return out
 
 
-def condition_words(q: Question, vocab_tags: set[str]) -> list[str]:
-    """Words of the question that are neither about its form nor an ordinary filter."""
+def condition_words(
+    q: Question, vocab_tags: set[str], people: frozenset[str] = frozenset()
+) -> list[str]:
+    """Words of the question that are neither about its form nor an ordinary filter (nor
+    the words of a person it names, in `people`)."""
     out = []
+    # as the question's words spell them: "Tomás" is read as "tom" and "s"
+    named = {part for p in people for part in re.findall(r"[a-z0-9_]+", p.lower())}
     owned = {part for o in q.owners for part in re.findall(r"[a-z0-9]+", o.lower())}
+    related = bool(
+        relations_in(q, "recipe") or relations_in(q, "model") or relations_in(q, "run")
+    ) or bool(ranked_relation(q, "recipe") or ranked_relation(q, "model"))
     for w in q.words:
         if w.startswith("@") or w in GENERIC or w in FILTER_WORDS or w in vocab_tags or w in owned:
             continue
-        if len(w) < 3 or w.isdigit():
-            continue
+        if len(w) < 3 or w.isdigit() or _NUMBER.fullmatch(w):
+            continue  # a number or a version ("1.0.1") is read as one
+        if w in FIELD_CUES or w in STATUS_MOVES:
+            continue  # "the pricing family", "who moved it": read as the field, the move
+        if w in MONTH_WORDS or (q.range is not None and w in RANGE_WORDS):
+            continue  # read as a date or a time range
+        if related and w in NEGATIONS | HAVING | set(MOST) | set(PARTS):
+            continue  # read as a relation ("without children")
+        if q.bounds and (w in OP_WORDS or w in {b.metric.lower() for b in q.bounds}):
+            continue  # read as a bound on a metric ("MAPE above 0.2")
+        if w in NEWEST | OLDEST or w in named or (q.negated and w in NEGATORS):
+            continue  # read as an order, or as the person
         out.append(w)
     return out
 
@@ -226,6 +274,23 @@ CHATTER = {
     "changed",
     "come",
     "came",
+    "across",
+    "among",
+    "report",
+    "reports",
+    "reported",
+    "track",
+    "tracks",
+    "take",
+    "takes",
+    "took",
+    "ever",
+    "ago",
+    "add",
+    "adds",
+    "top",
+    "behind",
+    "ahead",
 }
 
 
@@ -245,7 +310,14 @@ def unknown_words(
             continue
         for path, value in _leaves(manifest).items():
             terms |= _terms(path, value)
-    return [w for w in condition_words(q, set()) if w not in terms and w not in CHATTER]
+            # the parts of its keys: "window" asks about `window_days`
+            terms |= {p for k in path.lower().split(".") for p in k.split("_") if len(p) > 2}
+    lemmas = {lemma(t) for t in terms | CHATTER}
+    return [
+        w
+        for w in condition_words(q, set())
+        if w not in terms and w not in CHATTER and lemma(w) not in lemmas
+    ]
 
 
 def matches(manifest: dict[str, Any], word: str, sections: set[str]) -> list[tuple[str, Any]]:
@@ -254,7 +326,8 @@ def matches(manifest: dict[str, Any], word: str, sections: set[str]) -> list[tup
     for path, value in _leaves(manifest).items():
         if sections and path.split(".")[0] not in sections:
             continue
-        if word in _terms(path, value) or word.replace("_", " ") in str(value).lower():
+        spaced = re.escape(word.replace("_", " "))
+        if word in _terms(path, value) or re.search(rf"\b{spaced}\b", str(value).lower()):
             found.append((path, value))
     return found
 
@@ -272,11 +345,18 @@ def filter_by_manifest(kb: Knowledge, q: Question, words: list[str], draft: Draf
     hits: dict[str, list[tuple[str, Any]]] = {}
     unknown = [w for w in words if not any(matches(m, w, sections) for m in pool.values())]
     known = [w for w in words if w not in unknown]
+    # "lightgbm but not competitor_price": a word after a negation must not be held
+    ruled_out = {
+        w
+        for i, w in enumerate(q.words)
+        if w in known and (negated(q.words, i) or (i and q.words[i - 1] == "without"))
+    }
+    wanted = [w for w in known if w not in ruled_out]
     if not known:
         return False
     for ident, manifest in pool.items():
-        found = [matches(manifest, w, sections) for w in known]
-        if all(found):
+        found = [matches(manifest, w, sections) for w in wanted]
+        if all(found) and not any(matches(manifest, w, sections) for w in ruled_out):
             hits[ident] = [leaf for group in found for leaf in group]
     kind = "model" if want_models else "recipe"
     if unknown:
@@ -285,9 +365,12 @@ def filter_by_manifest(kb: Knowledge, q: Question, words: list[str], draft: Draf
             f"no manifest holds {', '.join(repr(w) for w in unknown)}, so I can't filter by "
             f"{'it' if len(unknown) == 1 else 'them'}."
         )
+    held = " and ".join(wanted) or "anything"
+    if ruled_out:
+        held += f" but not {' or '.join(sorted(ruled_out))}"
     draft.say(
         f"{plural(len(hits), kind)} {'has' if len(hits) == 1 else 'have'} "
-        f"{' and '.join(known)} in {'its' if len(hits) == 1 else 'their'} resolved manifest"
+        f"{held} in {'its' if len(hits) == 1 else 'their'} resolved manifest"
         + (f" ({', '.join(sorted(sections))})" if sections else "")
         + (f", of {plural(len(pool), kind)}" if pool else "")
         + "."

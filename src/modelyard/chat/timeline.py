@@ -307,8 +307,10 @@ def by_author(kb: Knowledge, q: Question, author: str, when: datetime | None, dr
                 rows.append((c.at, f"{model_id} to {c.status}"))
                 if model_id in kb.models:
                     draft.cite("model", model_id)
+    if q.range is not None:  # "in October": only what they committed in the range
+        rows = [(at, what) for at, what in rows if q.range.holds(parse_iso(at))]
     rows.sort()
-    on = f" on {day}" if day else ""
+    on = f" on {day}" if day else f" {q.range.label}" if q.range is not None else ""
     draft.say(f"{author} made {plural(len(rows), 'change')}{on}, from the registry's git history:")
     for at, what in rows:
         draft.item(f"{at} {what}")

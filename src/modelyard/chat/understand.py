@@ -14,7 +14,39 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from modelyard.chat.knowledge import Knowledge
+from modelyard.chat.query import (
+    DETERMINERS,
+    FIELD_CUES,
+    MetricCondition,
+    TimeRange,
+    cue_before,
+    lemma,
+    metric_conditions,
+    refer,
+)
+from modelyard.chat.query import time_range as _time_range
+from modelyard.chat.words import (
+    DRAFT_WORDS,
+    FAMILIES,
+    KEYWORDS,
+    LEVELS,
+    MODEL_STATUSES,
+    PHRASES,
+    RECIPE_STATUSES,
+    RUN_STATUSES,
+    RUN_TYPES,
+    STOPWORDS,
+    SUBJECTS,
+)
 from modelyard.domain import records, requests
+from modelyard.domain.enums import (
+    ModelFamily,
+    ModelStatus,
+    RecipeLevel,
+    RecipeStatus,
+    RunStatus,
+    RunType,
+)
 
 # Field names such as `model_id` look like ids but are not.
 FIELD_NAMES = frozenset(
@@ -34,291 +66,6 @@ def ids_mentioned(text: str) -> list[str]:
 ID_RE = re.compile(r"\b(?:recipe|model|run|snap|ver)_[a-z0-9_]*[a-z0-9](?:\.\d+\.\d+)?\b")
 VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.])")
 WORD_RE = re.compile(r"[a-z0-9_]+(?:\.[0-9]+)*")
-
-# Phrases folded into one token before anything else.
-PHRASES = {
-    "next best action": "next_best_action",
-    "next-best-action": "next_best_action",
-    "next best offer": "next_best_action",
-    "location scoring": "location_scoring",
-    "location-scoring": "location_scoring",
-    "site selection": "location_scoring",
-    "in progress": "running",
-    "signed off": "approved",
-    "sign off": "approve",
-    "go live": "promote",
-    "roll back": "rollback",
-    "step by step": "howto",
-    "how do i": "howto",
-    "how to": "howto",
-    "how can i": "howto",
-    "how should i": "howto",
-    "what command": "howto",
-    "which command": "howto",
-    "steps to": "howto",
-    "best action": "next_best_action",
-}
-
-FAMILIES = {
-    "pricing": "pricing",
-    "price": "pricing",
-    "prices": "pricing",
-    "next_best_action": "next_best_action",
-    "nba": "next_best_action",
-    "nbo": "next_best_action",
-    "recommendation": "next_best_action",
-    "recommendations": "next_best_action",
-    "forecasting": "forecasting",
-    "forecast": "forecasting",
-    "forecasts": "forecasting",
-    "location_scoring": "location_scoring",
-    "location": "location_scoring",
-    "locations": "location_scoring",
-}
-MODEL_STATUSES = {
-    "production": "production",
-    "prod": "production",
-    "live": "production",
-    "deployed": "production",
-    "staging": "staging",
-    "stage": "staging",
-    "staged": "staging",
-    "retired": "retired",
-    "decommissioned": "retired",
-}
-RECIPE_STATUSES = {"approved": "approved", "archived": "archived"}
-DRAFT_WORDS = {"draft", "drafts", "unapproved"}
-LEVELS = {
-    "baseline": "baseline",
-    "baselines": "baseline",
-    "industry": "industry",
-    "industries": "industry",
-    "client": "client",
-    "clients": "client",
-    "customer": "client",
-}
-RUN_STATUSES = {
-    "failed": "failed",
-    "failing": "failed",
-    "failure": "failed",
-    "failures": "failed",
-    "fail": "failed",
-    "errored": "failed",
-    "broken": "failed",
-    "succeeded": "succeeded",
-    "successful": "succeeded",
-    "success": "succeeded",
-    "passed": "succeeded",
-    "completed": "succeeded",
-    "finished": "succeeded",
-    "running": "running",
-    "queued": "queued",
-    "pending": "queued",
-    "waiting": "queued",
-}
-RUN_TYPES = {
-    "train": "train",
-    "training": "train",
-    "trained": "train",
-    "eval": "eval",
-    "evals": "eval",
-    "evaluation": "eval",
-    "evaluations": "eval",
-    "backtest": "backtest",
-    "backtests": "backtest",
-    "backtesting": "backtest",
-}
-SUBJECTS = {
-    "recipe": "recipe",
-    "recipes": "recipe",
-    "model": "model",
-    "models": "model",
-    "run": "run",
-    "runs": "run",
-    "job": "run",
-    "jobs": "run",
-    "version": "version",
-    "versions": "version",
-    "snapshot": "snapshot",
-    "snapshots": "snapshot",
-    "child": "child",
-    "children": "child",
-    "descendants": "child",
-    "parent": "parent",
-    "ancestors": "lineage",
-    "lineage": "lineage",
-}
-KEYWORDS = {
-    "howto",
-    "clone",
-    "copy",
-    "fork",
-    "approve",
-    "register",
-    "promote",
-    "rollback",
-    "retrain",
-    "deploy",
-    "monitor",
-    "record",
-    "create",
-    "compare",
-    "versus",
-    "difference",
-    "differ",
-    "diff",
-    "against",
-    "threshold",
-    "thresholds",
-    "acceptance",
-    "meet",
-    "meets",
-    "pass",
-    "health",
-    "healthy",
-    "monitoring",
-    "drift",
-    "drifting",
-    "alert",
-    "alerts",
-    "alerting",
-    "trend",
-    "trends",
-    "over",
-    "time",
-    "freshness",
-    "stale",
-    "explain",
-    "describe",
-    "about",
-    "tell",
-    "what",
-    "which",
-    "list",
-    "show",
-    "find",
-    "many",
-    "count",
-    "latest",
-    "last",
-    "newest",
-    "changed",
-    "change",
-    "changes",
-    "override",
-    "overrides",
-    "tagged",
-    "tag",
-    "tags",
-    "owner",
-    "owned",
-    "owns",
-    "week",
-    "month",
-    "today",
-    "yesterday",
-    "days",
-    "recent",
-    "recently",
-    "build",
-    "builds",
-    "doing",
-    "performing",
-    "performance",
-    "metrics",
-    "summary",
-    "overview",
-    "registry",
-    "everything",
-    "stats",
-    "statistics",
-    "help",
-    "inherit",
-    "inherits",
-    "since",
-    "past",
-}
-STOPWORDS = {
-    "the",
-    "a",
-    "an",
-    "of",
-    "for",
-    "in",
-    "on",
-    "to",
-    "and",
-    "or",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "do",
-    "does",
-    "did",
-    "me",
-    "my",
-    "i",
-    "we",
-    "our",
-    "it",
-    "its",
-    "this",
-    "that",
-    "these",
-    "those",
-    "with",
-    "from",
-    "by",
-    "at",
-    "as",
-    "have",
-    "has",
-    "had",
-    "any",
-    "all",
-    "there",
-    "please",
-    "can",
-    "could",
-    "would",
-    "should",
-    "you",
-    "your",
-    "their",
-    "them",
-    "they",
-    "what's",
-    "whats",
-    "which",
-    "how",
-    "who",
-    "why",
-    "when",
-    "where",
-    "than",
-    "then",
-    "into",
-    "out",
-    "up",
-    "so",
-    "not",
-    "no",
-    "yes",
-    "get",
-    "give",
-    "got",
-    "now",
-    "new",
-    "one",
-    "two",
-    "use",
-    "uses",
-    "used",
-    "using",
-    "about",
-}
 
 
 @dataclass
@@ -342,13 +89,25 @@ class Question:
     subjects: list[str] = field(default_factory=list)
     since: datetime | None = None
     window: str | None = None
+    # a range on when records came to be ("in November", "before 1 November")
+    range: TimeRange | None = None
+    # bounds on metrics ("MAPE above 0.2")
+    bounds: list[MetricCondition] = field(default_factory=list)
+    # values the question rules out ("not in production"), by filter
+    negated: dict[str, set[str]] = field(default_factory=dict)
     draft: bool = False
     # records named by an earlier turn, for follow-ups such as "and its models?"
     context_recipes: list[str] = field(default_factory=list)
     context_models: list[str] = field(default_factory=list)
 
     def has(self, *words: str) -> bool:
-        return any(w in self.words for w in words)
+        """Whether the question holds any of `words`, inflected or not ("monitored" is
+        "monitoring", "meeting" is "meet"); words of a matched name never count."""
+        if any(w in self.words for w in words):
+            return True
+        # a record kind's singular and plural stay apart: "models" asks about many
+        said = {lemma(w) for w in self.words if not w.startswith("@") and w not in SUBJECTS}
+        return any(lemma(w) in said for w in words if w not in SUBJECTS)
 
     @property
     def names_records(self) -> bool:
@@ -357,10 +116,16 @@ class Question:
 
 def _normal(text: str) -> str:
     text = text.lower().replace("’", "'")
+    text = re.sub(r"n't\b", " not", text)  # "aren't approved": a negation, read as one
     text = re.sub(r"\s+", " ", text)
     for phrase, token in PHRASES.items():
         text = re.sub(rf"(?<![\w]){re.escape(phrase)}(?![\w])", token, text)
     return text
+
+
+def phrases_folded(text: str) -> str:
+    """`text` lowercased with the phrases that are one token folded ("next best action")."""
+    return _normal(text)
 
 
 def _words_of(name: str) -> list[str]:
@@ -374,6 +139,7 @@ class Vocabulary:
         self.phrases: list[tuple[tuple[str, ...], str, str]] = []  # (words, kind, id)
         words: set[str] = set(KEYWORDS) | set(FAMILIES) | set(MODEL_STATUSES) | set(RECIPE_STATUSES)
         words |= set(LEVELS) | set(RUN_STATUSES) | set(RUN_TYPES) | set(SUBJECTS) | DRAFT_WORDS
+        words |= set(FIELD_CUES)  # "family" is a field, never a typo of "fail"
         for kind, group in (("recipe", kb.recipes.values()), ("model", kb.models.values())):
             for rec in group:
                 stem = rec.id.split("_", 1)[1]
@@ -399,12 +165,19 @@ class Vocabulary:
         for rid in kb.recipes:
             words |= _manifest_words(kb.manifest_file(rid))
         self.words = sorted(w for w in words if len(w) >= 3)
+        self._lemmas: dict[str, str] = {}
+        for w in sorted(self.words, key=lambda w: (len(w), w), reverse=True):
+            if len(w) >= 4:
+                self._lemmas[lemma(w)] = w  # the shortest known form wins
         # longest phrases first, so "retail pricing prod" wins over "retail pricing"
         self.phrases.sort(key=lambda p: (-len(p[0]), p[2]))
 
     def correct(self, word: str) -> str:
         if len(word) < 4 or word in STOPWORDS or word.isdigit() or word in self.words:
             return word
+        if lemma(word) in self._lemmas:
+            # an inflection of a known word, not a typo: "warning" is "warn", not "learning"
+            return self._lemmas[lemma(word)]
         match = difflib.get_close_matches(word, self.words, n=1, cutoff=0.8)
         return match[0] if match else word
 
@@ -414,6 +187,7 @@ def _manifest_words(data: object) -> set[str]:
     if isinstance(data, dict):
         for key, value in data.items():
             out |= set(re.findall(r"[a-z0-9]+", str(key).lower())) | _manifest_words(value)
+            out.add(str(key).lower())  # "n_estimators" is a word, not a typo of "estimators"
     elif isinstance(data, list):
         for value in data:
             out |= _manifest_words(value)
@@ -441,8 +215,19 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
     raw = WORD_RE.findall(without_ids.replace("-", " "))
     q.words = [vocab.correct(w) for w in raw]
     _match_phrases(q, vocab)
+    _refer(kb, q)
     for i, w in enumerate(q.words):
         prev = q.words[i - 1] if i else ""
+        cue = cue_before(q.words, i)
+        if cue == "tags" and w in vocab.tags:
+            q.tags.add(vocab.tags[w])  # "tagged baseline" is the tag, not the level
+            continue
+        if cue == "owner" and w in vocab.owners:
+            q.owners.add(vocab.owners[w])
+            continue
+        w = _inflected(w)
+        if _negated(q.words, i) and _negate(q, w):
+            continue
         if w in FAMILIES:
             q.families.add(FAMILIES[w])
         if w in MODEL_STATUSES:
@@ -467,14 +252,127 @@ def understand(kb: Knowledge, text: str, vocab: Vocabulary, now: datetime) -> Qu
             q.metrics.append(vocab.metrics[w])
         if w in vocab.owners:
             q.owners.add(vocab.owners[w])
+    _complements(q)
     _metric_phrases(q, vocab)
     q.since, q.window = _window(" ".join(q.words), now)
+    if q.since is None:
+        q.range = _time_range(norm, now)
+    q.bounds = metric_conditions(norm, vocab.metrics)
     return q
+
+
+NEGATORS = {"not", "non", "except", "excluding", "besides", "neither", "nor"}
+_FILLER = {"in", "at", "the", "a", "an", "yet", "be", "been", "being", "is", "are", "of"}
+# every value a field can take, for "not in production": the other statuses
+_ALL = {
+    "families": {f.value for f in ModelFamily},
+    "model_statuses": {s.value for s in ModelStatus},
+    "recipe_statuses": {s.value for s in RecipeStatus},
+    "levels": {lv.value for lv in RecipeLevel},
+    "run_statuses": {s.value for s in RunStatus},
+    "run_types": {t.value for t in RunType},
+}
+
+
+def negated(words: list[str], i: int) -> bool:
+    """Whether the word at `i` is ruled out by a negation before it (see `_negated`)."""
+    return _negated(words, i)
+
+
+def _negated(words: list[str], i: int) -> bool:
+    """Whether a negation comes just before position `i` ("not in production"), or before a
+    list of values it belongs to ("not retired or in production")."""
+    for j in range(i - 1, max(-1, i - 7), -1):
+        if words[j] in NEGATORS:
+            return True
+        if words[j] not in _FILLER and words[j] not in {"or", "nor"} | _VALUE_WORDS:
+            return False
+    return False
+
+
+def _negate(q: Question, w: str) -> bool:
+    """Record a negated value ("not approved") to be turned into the other values; False
+    when `w` is no value of a field."""
+    tables = (
+        ("families", FAMILIES),
+        ("model_statuses", MODEL_STATUSES),
+        ("recipe_statuses", RECIPE_STATUSES),
+        ("levels", LEVELS),
+        ("run_statuses", RUN_STATUSES),
+        ("run_types", RUN_TYPES),
+    )
+    hit = False
+    for name, table in tables:
+        if w in table:
+            q.negated.setdefault(name, set()).add(table[w])
+            hit = True
+    if w in DRAFT_WORDS:
+        kinds = [k for k in ("model", "recipe") if k in q.subjects] or ["model", "recipe"]
+        for k in kinds:
+            q.negated.setdefault(f"{k}_statuses", set()).add("draft")
+        hit = True
+    return hit
+
+
+def _complements(q: Question) -> None:
+    """ "Models not in production": the other values of the field, so the filter is applied
+    and the answer names the values it kept."""
+    for name, values in q.negated.items():
+        getattr(q, name).update(_ALL[name] - values - getattr(q, name))
+
+
+_NOT_NAMES = (
+    STOPWORDS
+    | KEYWORDS
+    | set(FAMILIES)
+    | set(MODEL_STATUSES)
+    | set(RECIPE_STATUSES)
+    | set(LEVELS)
+    | set(RUN_STATUSES)
+    | set(RUN_TYPES)
+    | set(SUBJECTS)
+    | set(FIELD_CUES)
+    | DRAFT_WORDS
+) - DETERMINERS
+
+
+def _refer(kb: Knowledge, q: Question) -> None:
+    """ "The northwind model": a name in words before the kind word is the one record of
+    that kind it fits (several are left for the caller to ask back)."""
+    if q.recipes or q.models:
+        return
+    kind, fits, first, last = refer(kb, q.words, _NOT_NAMES)
+    if len(fits) != 1:
+        return
+    (q.models if kind == "model" else q.recipes).append(fits[0])
+    q.words = [f"@{w}" if first <= i < last else w for i, w in enumerate(q.words)]
+
+
+def _inflected(word: str) -> str:
+    """A value word's vocabulary form when only its inflection differs ("evaluated" is
+    "evaluate", "backtested" is "backtest"); any other word as it is."""
+    if word in _VALUE_WORDS or word in SUBJECTS or word in KEYWORDS or word in STOPWORDS:
+        return word
+    if word.startswith("@"):
+        return word
+    return _VALUE_LEMMAS.get(lemma(word), word)
 
 
 _FILTER_WORDS = (
     set(FAMILIES) | set(MODEL_STATUSES) | set(RECIPE_STATUSES) | set(LEVELS) | DRAFT_WORDS
 )
+
+
+_VALUE_WORDS = (
+    set(FAMILIES)
+    | set(MODEL_STATUSES)
+    | set(RECIPE_STATUSES)
+    | set(LEVELS)
+    | set(RUN_STATUSES)
+    | set(RUN_TYPES)
+    | DRAFT_WORDS
+)
+_VALUE_LEMMAS = {lemma(w): w for w in sorted(_VALUE_WORDS, key=len, reverse=True)}
 
 
 def _match_phrases(q: Question, vocab: Vocabulary) -> None:
