@@ -122,22 +122,28 @@ class Tree:
         return self._run_index
 
     def all_files(self) -> list[str]:
-        """Every file of the registry (registry-relative), skipping hidden files and folders,
-        and every symbolic link (to a file or a folder, never followed), which validation
-        reports."""
+        """Every file of the registry (registry-relative, sorted), skipping hidden files and
+        folders, and every symbolic link (to a file or a folder, never followed), which
+        validation reports. One `scandir` per folder, each entry's type from the listing."""
         out: list[str] = []
-        root = str(self.reg.root)
-        for folder, dirs, names in os.walk(root):
-            rel_folder = os.path.relpath(folder, root)
-            prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
-            out.extend(prefix + n for n in names if not n.startswith("."))
-            out.extend(
-                prefix + d
-                for d in dirs
-                if not d.startswith(".") and os.path.islink(os.path.join(folder, d))
-            )
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-        return sorted(out)
+        stack = [("", str(self.reg.root))]
+        while stack:
+            prefix, folder = stack.pop()
+            try:
+                it = os.scandir(folder)
+            except OSError:
+                continue
+            with it:
+                for entry in it:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((f"{prefix}{name}/", f"{folder}/{name}"))
+                    else:
+                        out.append(prefix + name)
+        out.sort()
+        return out
 
     # -- who uses what ---------------------------------------------------------------
     def users(self, field: str, values: Iterable[str], files: str) -> dict[str, list[str]]:
