@@ -56,6 +56,7 @@ class Tree:
         self.reg = reg
         self._parsed: dict[str, Parsed[Any] | None] = {}
         self._run_index: dict[str, list[str]] | None = None
+        self._users: dict[tuple[str, str], dict[str, list[str]]] = {}
 
     def display(self, rel: str) -> str:
         return self.reg.display(rel)
@@ -154,10 +155,17 @@ class Tree:
         finding the users of a few records among 100,000 runs takes a moment, not a parse of
         every file. A reference is found as the CLI writes it, `field: value`, quoted or not.
         """
-        wanted = sorted(set(values))
+        asked = sorted(set(values))
+        # the same question comes from several checks (what a change reaches, its impact)
+        known = self._users.setdefault((field, files), {})
+        wanted = [v for v in asked if v not in known]
         found: dict[str, list[str]] = {v: [] for v in wanted}
-        if not wanted or not self.reg.in_git:
-            return found
+        if wanted and self.reg.in_git:
+            self._grep(field, wanted, files, found)
+        known.update(found)
+        return {v: list(known[v]) for v in asked}
+
+    def _grep(self, field: str, wanted: list[str], files: str, found: dict[str, list[str]]) -> None:
         patterns = [
             form
             for value in wanted
@@ -173,7 +181,6 @@ class Tree:
             rel = self.reg.rel_path(path) or path
             if value in found and safefs.is_file(self.reg.root, rel):
                 found[value].append(rel)
-        return found
 
 
 def parse_bytes(data: bytes, model: type[T], rel: str, display: str) -> Parsed[T]:
