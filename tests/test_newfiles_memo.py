@@ -99,3 +99,33 @@ def test_without_the_index_every_call_scans(
     plain = Registry(reg.root)
     assert found(plain, counted) == found(plain, counted) == truth(plain)
     assert len(counted) == 2
+
+
+def test_who_uses_a_record_is_the_same_with_the_new_files_known(
+    reg: Registry, base_recipe: str
+) -> None:
+    """`validate --base` knows the new files already, so it greps tracked files only and reads
+    the new ones itself: the answer is git's own `grep --untracked`."""
+    from modelyard.validate.tree import MODEL_FILES, RECIPE_FILES, Tree
+
+    for rel, text in {
+        "models/model_new/model.yaml": f"id: model_new\nrecipe_id: '{base_recipe}'\n",
+        "models/model_odd/model.yaml": f"name: x\n  recipe_id: {base_recipe}\n",  # nested
+        "recipes/recipe_kid/recipe.yaml": f'parent_id: "{base_recipe}"\n',
+        "recipes/recipe_kid/notes.yaml": f"parent_id: {base_recipe}\n",  # not a recipe file
+    }.items():
+        reg.path(rel).parent.mkdir(parents=True, exist_ok=True)
+        reg.path(rel).write_text(text)
+    plain = Tree(reg)
+    known = Tree(reg)
+    known.new_files = [
+        reg.rel_path(p) or p for p in newfiles.new_files(reg.git, str(reg.root), reg.prefix)
+    ]
+    for field, files in (("recipe_id", MODEL_FILES), ("parent_id", RECIPE_FILES)):
+        assert known.users(field, {base_recipe}, files) == plain.users(field, {base_recipe}, files)
+    models = known.users("recipe_id", {base_recipe}, MODEL_FILES)[base_recipe]
+    assert "models/model_new/model.yaml" in models
+    assert "models/model_odd/model.yaml" not in models
+    assert known.users("parent_id", {base_recipe}, RECIPE_FILES)[base_recipe] == [
+        "recipes/recipe_kid/recipe.yaml"
+    ]

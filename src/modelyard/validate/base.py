@@ -67,6 +67,7 @@ def changed_files(ctx: Context, base: str) -> list[Change]:
         new = new_files(git, str(ctx.reg.root), ctx.reg.prefix, ctx.reg.blob_cache)
         out = [Change(_strip(ctx, c.path), c.status[0], c.old_blob) for c in diff.result()]
     out += [Change(_strip(ctx, p), "A", None) for p in new]
+    ctx.tree.new_files = [_strip(ctx, p) for p in new]
     return sorted(out, key=lambda c: c.rel)
 
 

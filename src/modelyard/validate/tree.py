@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -17,7 +18,7 @@ from modelyard.domain.records import (
     Model,
     Recipe,
 )
-from modelyard.errors import FileProblem, UnsafePath
+from modelyard.errors import FileProblem, RegistryFileError, UnsafePath
 from modelyard.storage import layout, safefs, yamlio
 from modelyard.storage.files import read_record
 from modelyard.storage.registry import Registry
@@ -57,6 +58,9 @@ class Tree:
         self._parsed: dict[str, Parsed[Any] | None] = {}
         self._run_index: dict[str, list[str]] | None = None
         self._users: dict[tuple[str, str], dict[str, list[str]]] = {}
+        # the files git does not track, when they are known already (`validate --base` looks
+        # for them): `users` then greps tracked files only, and reads these itself
+        self.new_files: list[str] | None = None
 
     def display(self, rel: str) -> str:
         return self.reg.display(rel)
@@ -172,7 +176,11 @@ class Tree:
             for form in (f"{field}: {value}", f"{field}: '{value}'", f'{field}: "{value}"')
         ]
         spec = f":(glob){self.reg.repo_path(files)}"
-        lines = self.reg.git.grep_fixed(patterns, spec)
+        if self.new_files is None:
+            lines = self.reg.git.grep_fixed(patterns, spec)
+        else:
+            lines = self.reg.git.grep_fixed(patterns, spec, untracked=False)
+            lines += self._grep_new(patterns, files)
         for path, text in lines:
             key, _, rest = text.partition(":")
             if key != field:  # a substring match elsewhere, or a nested field
@@ -181,6 +189,25 @@ class Tree:
             rel = self.reg.rel_path(path) or path
             if value in found and safefs.is_file(self.reg.root, rel):
                 found[value].append(rel)
+
+    def _grep_new(self, patterns: list[str], files: str) -> list[tuple[str, str]]:
+        """What `git grep --untracked` finds in the new files: their lines holding a pattern."""
+        glob = files.split("/")
+        out = []
+        for rel in self.new_files or ():
+            parts = rel.split("/")
+            if len(parts) != len(glob) or not all(map(fnmatchcase, parts, glob)):
+                continue
+            try:
+                data = safefs.read_file(self.reg.root, rel, self.display(rel))
+            except RegistryFileError:
+                continue  # a link or a file too large: git grep reads neither as a record
+            if data is None:
+                continue
+            for line in data.decode("utf-8", "replace").split("\n"):
+                if any(p in line for p in patterns):
+                    out.append((self.reg.repo_path(rel), line))
+        return out
 
 
 def parse_bytes(data: bytes, model: type[T], rel: str, display: str) -> Parsed[T]:
