@@ -4,7 +4,7 @@ positions of its fields, and kept with its problems."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Generic, TypeVar
@@ -58,6 +58,7 @@ class Tree:
         self._parsed: dict[str, Parsed[Any] | None] = {}
         self._run_index: dict[str, list[str]] | None = None
         self._users: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self._ids: dict[tuple[str, str], Parsed[Any] | None] = {}
         # the files git does not track, when they are known already (`validate --base` looks
         # for them): `users` then greps tracked files only, and reads these itself
         self.new_files: list[str] | None = None
@@ -88,23 +89,24 @@ class Tree:
         return self.parse(rel, MODELS_OF_KIND[kind])
 
     def recipe(self, recipe_id: str) -> Parsed[Recipe] | None:
-        return (
-            self.parse(str(layout.recipe_file(recipe_id)), Recipe)
-            if is_valid_id(recipe_id)
-            else None
-        )
+        return self._by_id("recipe", recipe_id, layout.recipe_file, Recipe)
 
     def manifest(self, recipe_id: str) -> Parsed[ManifestFile] | None:
-        return (
-            self.parse(str(layout.manifest_file(recipe_id)), ManifestFile)
-            if is_valid_id(recipe_id)
-            else None
-        )
+        return self._by_id("manifest", recipe_id, layout.manifest_file, ManifestFile)
 
     def model(self, model_id: str) -> Parsed[Model] | None:
-        return (
-            self.parse(str(layout.model_file(model_id)), Model) if is_valid_id(model_id) else None
-        )
+        return self._by_id("model", model_id, layout.model_file, Model)
+
+    def _by_id(
+        self, kind: str, record_id: str, where: Callable[[str], Any], model: type[T]
+    ) -> Parsed[T] | None:
+        # asked for by id once per run that names it: the path is built once, not each time
+        key = (kind, record_id)
+        if key in self._ids:
+            return self._ids[key]
+        found = self.parse(str(where(record_id)), model) if is_valid_id(record_id) else None
+        self._ids[key] = found
+        return found
 
     def exists(self, rel: str) -> bool:
         return safefs.is_file(self.reg.root, rel)
