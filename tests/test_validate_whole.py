@@ -214,3 +214,28 @@ def test_the_file_list_is_the_directory_walk(
         ]
         dirs[:] = [d for d in dirs if not d.startswith(".")]
     assert tree.Tree(reg).all_files() == sorted(expected)
+
+
+def test_a_file_edited_after_git_looked_is_never_kept_as_heads(
+    copy,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bytes checked are hashed: an edit git's status did not see (made a moment after it
+    looked) is reported as it is, and not remembered under HEAD's content."""
+    from modelyard.storage import verdicts
+
+    reg, raw = copy
+    ids = ids_of(reg, raw)
+    done = f"runs/{ids['shard']}/{ids['run_done']}/run.yaml"
+    original = reg.path(done).read_bytes()
+    edit(reg, done, "status: succeeded", "status: finished")
+    monkeypatch.setattr(verdicts.Verdicts, "dirty", lambda self: set())
+    plain, _ = check(reg, monkeypatch, cached=False)
+    raced, read = check(reg, monkeypatch, cached=True)
+    same(raced, plain)
+    assert any(p.code == "schema" for p in raced.errors)
+    monkeypatch.undo()
+    reg.path(done).write_bytes(original)
+    again, read = check(reg, monkeypatch, cached=True)
+    assert again.ok(), again.errors
+    assert read == 1  # that run was not kept, so it is read now

@@ -53,7 +53,7 @@ def split(rels: list[str]) -> tuple[list[str], list[Item]]:
 
 def check_many(ctx: Context, items: list[Item], workers: int) -> None:
     """Every check of `items` (runs and snapshots, with valid ids in their paths)."""
-    for item, problems, refs in local_results(ctx, items, workers):
+    for item, problems, refs, _ in local_results(ctx, items, workers):
         report_item(ctx, item, problems, refs)
 
 
@@ -71,7 +71,9 @@ def report_item(
         records.check_snapshot_model(ctx, rel, ids["model_id"])
 
 
-Result = tuple[Item, list[Problem], records.RunRefs | None]
+# a file, what it showed by itself, a run's references, and the git blob id (SHA-1) of the
+# bytes that were checked (None when it was not read)
+Result = tuple[Item, list[Problem], records.RunRefs | None, str | None]
 
 
 def local_results(ctx: Context, items: list[Item], workers: int) -> Iterator[Result]:
@@ -101,6 +103,7 @@ def _local(root: str, items: list[Item]) -> list[Result]:
 def _local_items(reg: Registry, items: list[Item]) -> Iterator[Result]:
     report = Report()
     ctx = Context(reg, Collector(report))
+    ctx.tree.blobs = {}
     for item in items:
         rel, kind, ids = item
         refs = None
@@ -108,5 +111,5 @@ def _local_items(reg: Registry, items: list[Item]) -> Iterator[Result]:
             refs = records.check_run_local(ctx, rel, ids["shard"], ids["run_id"])
         else:
             records.check_snapshot_local(ctx, rel, ids["model_id"], ids["snapshot_id"])
-        yield item, report.problems, refs
+        yield item, report.problems, refs, ctx.tree.blobs.pop(rel, None)
         report.problems = []

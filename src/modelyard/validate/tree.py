@@ -3,6 +3,7 @@ positions of its fields, and kept with its problems."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -59,6 +60,9 @@ class Tree:
         self._run_index: dict[str, list[str]] | None = None
         self._users: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._ids: dict[tuple[str, str], Parsed[Any] | None] = {}
+        # when a dict: the git blob id (SHA-1) of every file read, by path, so that what was
+        # checked can be kept under the content it was checked on (validate/whole.py)
+        self.blobs: dict[str, str] | None = None
         # the files git does not track, when they are known already (`validate --base` looks
         # for them): `users` then greps tracked files only, and reads these itself
         self.new_files: list[str] | None = None
@@ -80,6 +84,8 @@ class Tree:
             if keep:
                 self._parsed[rel] = None
             return None
+        if self.blobs is not None:
+            self.blobs[rel] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
         parsed = parse_bytes(data, model, rel, self.display(rel))
         if keep:
             self._parsed[rel] = parsed

@@ -113,17 +113,20 @@ def check_all(ctx: Context, workers: int | None) -> int:
 # -- files checked now ------------------------------------------------------------------------
 def _record(
     ctx: Context,
-    fresh: Iterable[tuple[parallel.Item, list[Problem], records.RunRefs | None]],
+    fresh: Iterable[parallel.Result],
     blobs: dict[str, str],
 ) -> Iterator[tuple[str, str, str, str | None]]:
     """Report what `fresh` found, check what it refers to, and yield the rows worth keeping:
     those of files whose content is HEAD's."""
-    for item, problems, refs in fresh:
+    for item, problems, refs, read in fresh:
         parallel.report_item(ctx, item, problems, refs)
         rel = item[0]
         blob = blobs.get(rel)
         shown = ctx.display(rel)
-        if blob is not None and all(p.file == shown for p in problems):
+        # kept only when the bytes checked are HEAD's: a file edited after git looked at it
+        # is reported as it is, and never remembered under HEAD's content (a repository of
+        # SHA-256 objects keeps nothing: the files are hashed with SHA-1)
+        if blob is not None and read == blob and all(p.file == shown for p in problems):
             extra = (
                 json.dumps([refs.recipe_id, refs.recipe_version_id, refs.model_id])
                 if refs is not None
