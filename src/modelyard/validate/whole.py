@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.domain.ids import is_valid_id
+from modelyard.errors import GitError
 from modelyard.storage import layout, safefs
 from modelyard.storage.verdicts import Known, Verdicts
 from modelyard.validate import parallel, records, templates
@@ -66,6 +67,11 @@ def check_all(ctx: Context, workers: int | None) -> int:
     pending = {rel for rel in files if not templates.is_template_path(rel)}
     del files
     blobs: dict[str, str] = {}  # HEAD's files to check now, whose outcome is worth keeping
+    if store is not None:
+        try:
+            store.dirty()
+        except GitError:  # git cannot say what changed (a broken index): check every file
+            store = None
     if store is not None:
         reuse = _Reuse(ctx)
         for known in store.known(KEPT):
