@@ -11,7 +11,6 @@ from modelyard.domain.manifest import Manifest, check_family_section
 from modelyard.domain.records import ManifestFile
 from modelyard.domain.resolve import resolve
 from modelyard.errors import FieldError, LineageTooDeep, NotFound, ValidationFailed
-from modelyard.ops import load
 from modelyard.ops.common import field_errors
 from modelyard.ops.history import History, check_step
 from modelyard.storage import layout
@@ -23,12 +22,27 @@ class Resolver:
     pin names a parent version other than the parent's current one.
 
     Without a `history`, one is made when first needed: recipe by recipe (`lazy`, the
-    default: a write reads only the recipes it touches) or all in one pass."""
+    default: a write reads only the recipes it touches) or all in one pass. With `memo`, each
+    manifest file is read once (for a reader of a working tree nobody changes meanwhile:
+    `modelyard validate` resolves a parent once for each of its descendants)."""
 
-    def __init__(self, reg: Registry, history: History | None = None, lazy: bool = True) -> None:
+    def __init__(
+        self, reg: Registry, history: History | None = None, lazy: bool = True, memo: bool = False
+    ) -> None:
         self.reg = reg
         self._history = history
         self._lazy = lazy
+        self._memo: dict[str, ManifestFile | None] | None = {} if memo else None
+
+    def _manifest(self, recipe_id: str) -> ManifestFile | None:
+        """The working tree's manifest of a recipe, None when it has none (a broken file
+        raises, every time)."""
+        if self._memo is not None and recipe_id in self._memo:
+            return self._memo[recipe_id]
+        found = self.reg.read(layout.manifest_file(recipe_id), ManifestFile)
+        if self._memo is not None:
+            self._memo[recipe_id] = found
+        return found
 
     @property
     def history(self) -> History:
@@ -47,12 +61,14 @@ class Resolver:
         out: list[tuple[str, dict[str, Any]]] = []
         while True:
             check_step(self.reg, walked, recipe_id)
-            mf = load.manifest(self.reg, recipe_id)
+            mf = self._manifest(recipe_id)
+            if mf is None:
+                raise NotFound("Recipe manifest", recipe_id)
             out.append((recipe_id, mf.manifest))
             if mf.extends is None:
                 return out[::-1]
             parent_id, version = mf.extends.recipe, mf.extends.version
-            parent_mf = self.reg.read(layout.manifest_file(parent_id), ManifestFile)
+            parent_mf = self._manifest(parent_id)
             if parent_mf is None or parent_mf.version != version:
                 # pinned to an older version: the rest of the chain is in git history
                 return [*self._committed(parent_id, version, tuple(walked)), *out[::-1]]
@@ -63,7 +79,7 @@ class Resolver:
     ) -> list[tuple[str, dict[str, Any]]]:
         """Layers of `parent_id` at `version`: from the working tree when that is its current
         version."""
-        parent_mf = self.reg.read(layout.manifest_file(parent_id), ManifestFile)
+        parent_mf = self._manifest(parent_id)
         if parent_mf is not None and parent_mf.version == version:
             return self.layers(parent_id, below)
         return self._committed(parent_id, version, below)

@@ -363,13 +363,17 @@ class Git:
         proc = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", *paths)
         return [p for p in decode(proc.stdout).split("\0") if p]
 
-    def grep_fixed(self, patterns: Iterable[str], spec: str) -> list[tuple[str, str]]:
+    def grep_fixed(
+        self, patterns: Iterable[str], spec: str, untracked: bool = True
+    ) -> list[tuple[str, str]]:
         """(path, line) of every line holding one of the fixed strings `patterns` in the files
-        matching pathspec `spec`, tracked or new, as they are in the working tree."""
+        matching pathspec `spec`, tracked or new (`untracked`, which reads every folder), as
+        they are in the working tree."""
         args = [a for p in patterns for a in ("-e", p)]
         if not args:
             return []
-        proc = self.run("grep", "--null", "-F", "--untracked", *args, "--", spec, check=False)
+        new = ["--untracked"] if untracked else []
+        proc = self.run("grep", "--null", "-F", *new, *args, "--", spec, check=False)
         if proc.returncode > 1:  # 1 is "no match"
             raise GitError(f"git grep failed: {proc.stderr.decode(errors='replace').strip()}")
         out: list[tuple[str, str]] = []

@@ -39,21 +39,23 @@ def run(
     report = Report(base=base)
     ctx = Context(reg, Collector(report), lazy=paths is not None or base is not None)
     if paths is None and base is None:
-        scope = set(ctx.tree.all_files())
-        check_templates = True
-    else:
-        scope = set()
-        paths = None if paths is None else list(paths)
-        # judged before `expand`, which drops a link to a folder (`templates/` linked elsewhere)
-        check_templates = paths is not None and templates.named_in(reg.root, paths)
-        if paths is not None:
-            scope |= files_under(ctx, paths)[0]
-        if base is not None:
-            changed = base_rules.compare(ctx, base)
-            report.changed_files = [reg.display(rel) for rel in changed]
-            scope |= set(changed)
-            check_templates = check_templates or any(templates.is_template_path(r) for r in changed)
-        scope = expand(ctx, scope)
+        # every file: each file's own checks are kept in the derived index (validate/whole.py)
+        from modelyard.validate import whole
+
+        report.checked_files = whole.check_all(ctx, workers)
+        return report
+    scope: set[str] = set()
+    paths = None if paths is None else list(paths)
+    # judged before `expand`, which drops a link to a folder (`templates/` linked elsewhere)
+    check_templates = paths is not None and templates.named_in(reg.root, paths)
+    if paths is not None:
+        scope |= files_under(ctx, paths)[0]
+    if base is not None:
+        changed = base_rules.compare(ctx, base)
+        report.changed_files = [reg.display(rel) for rel in changed]
+        scope |= set(changed)
+        check_templates = check_templates or any(templates.is_template_path(r) for r in changed)
+    scope = expand(ctx, scope)
     if check_templates:
         # few files, checked together: a link anywhere among them is found however it came
         templates.check_templates(ctx)

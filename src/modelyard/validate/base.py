@@ -7,6 +7,7 @@ what changed with the base's blob ids, one `git cat-file --batch` reads those bl
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,12 +59,15 @@ def changed_files(ctx: Context, base: str) -> list[Change]:
     from modelyard.storage.newfiles import new_files
 
     spec = ctx.reg.prefix or "."
-    out = [
-        Change(_strip(ctx, c.path), c.status[0], c.old_blob) for c in git.changed_since(base, spec)
-    ]
-    # new files where records can be, not every folder (storage/newfiles.py)
-    new = new_files(git, str(ctx.reg.root), ctx.reg.prefix)
+    # git compares every tracked file with the base (a stat of each, in C) while the new files
+    # are looked for here: the two cost about the same on a large registry
+    with ThreadPoolExecutor(1) as pool:
+        diff = pool.submit(git.changed_since, base, spec)
+        # new files where records can be, not every folder (storage/newfiles.py)
+        new = new_files(git, str(ctx.reg.root), ctx.reg.prefix, ctx.reg.blob_cache)
+        out = [Change(_strip(ctx, c.path), c.status[0], c.old_blob) for c in diff.result()]
     out += [Change(_strip(ctx, p), "A", None) for p in new]
+    ctx.tree.new_files = [_strip(ctx, p) for p in new]
     return sorted(out, key=lambda c: c.rel)
 
 

@@ -21,7 +21,7 @@ class Context:
         # the resolver reads the working tree and falls back to history for older pins; a
         # check of every file goes through every recipe, so history is read in one pass; a
         # check of a few files (`lazy`) reads only the recipes they lead to
-        self.resolver = Resolver(reg, lazy=lazy)
+        self.resolver = Resolver(reg, lazy=lazy, memo=True)
         self._settings: RegistrySettings | None = None
         self._warned_no_git = False
 

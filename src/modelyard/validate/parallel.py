@@ -8,8 +8,10 @@ is checked here, against the one shared view of recipes, models and history.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -51,30 +53,63 @@ def split(rels: list[str]) -> tuple[list[str], list[Item]]:
 
 def check_many(ctx: Context, items: list[Item], workers: int) -> None:
     """Every check of `items` (runs and snapshots, with valid ids in their paths)."""
+    for item, problems, refs, _ in local_results(ctx, items, workers):
+        report_item(ctx, item, problems, refs)
+
+
+def report_item(
+    ctx: Context, item: Item, problems: list[Problem], refs: records.RunRefs | None
+) -> None:
+    """Report what one file showed by itself, and check what it refers to."""
+    rel, kind, ids = item
+    ctx.out.report.problems.extend(problems)
+    if kind == "run":
+        records.check_run_duplicates(ctx, rel, ids["shard"], ids["run_id"])
+        if refs is not None:
+            records.check_run_refs(ctx, refs)
+    else:
+        records.check_snapshot_model(ctx, rel, ids["model_id"])
+
+
+# a file, what it showed by itself, a run's references, and the git blob id (SHA-1) of the
+# bytes that were checked (None when it was not read)
+Result = tuple[Item, list[Problem], records.RunRefs | None, str | None]
+
+
+def local_results(ctx: Context, items: list[Item], workers: int) -> Iterator[Result]:
+    """What each of `items` shows by itself (its problems, and a run's references), file by
+    file in the order given: from `workers` processes when more than one, else here."""
+    if workers <= 1:
+        yield from _local_items(ctx.reg, items)
+        return
     chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     root = str(ctx.reg.root)
-    # fork: workers start with modelyard already imported, in milliseconds
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for problems, refs in pool.map(_local, [root] * len(chunks), chunks):
-            ctx.out.report.problems.extend(problems)
-            for ref in refs:
-                records.check_run_refs(ctx, ref)
-    for rel, kind, ids in items:
-        if kind == "run":
-            records.check_run_duplicates(ctx, rel, ids["shard"], ids["run_id"])
-        else:
-            records.check_snapshot_model(ctx, rel, ids["model_id"])
+    # fork: workers start with modelyard already imported, in milliseconds; frozen, the
+    # parent's objects are never visited by a worker's garbage collector, so their memory
+    # pages stay shared instead of being copied into every worker
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for results in pool.map(_local, [root] * len(chunks), chunks):
+                yield from results
+    finally:
+        gc.unfreeze()
 
 
-def _local(root: str, items: list[Item]) -> tuple[list[Problem], list[records.RunRefs]]:
+def _local(root: str, items: list[Item]) -> list[Result]:
+    return list(_local_items(Registry(Path(root)), items))
+
+
+def _local_items(reg: Registry, items: list[Item]) -> Iterator[Result]:
     report = Report()
-    ctx = Context(Registry(Path(root)), Collector(report))
-    refs = []
-    for rel, kind, ids in items:
+    ctx = Context(reg, Collector(report))
+    ctx.tree.blobs = {}
+    for item in items:
+        rel, kind, ids = item
+        refs = None
         if kind == "run":
-            found = records.check_run_local(ctx, rel, ids["shard"], ids["run_id"])
-            if found is not None:
-                refs.append(found)
+            refs = records.check_run_local(ctx, rel, ids["shard"], ids["run_id"])
         else:
             records.check_snapshot_local(ctx, rel, ids["model_id"], ids["snapshot_id"])
-    return report.problems, refs
+        yield item, report.problems, refs, ctx.tree.blobs.pop(rel, None)
+        report.problems = []

@@ -98,6 +98,10 @@ def check_model(ctx: Context, model_id: str) -> None:
         )
 
 
+# the fields of a run that name other records
+REF_FIELDS = ("recipe_id", "recipe_version_id", "model_id")
+
+
 @dataclass(frozen=True)
 class RunRefs:
     """What a run's reference checks need: small, so a worker process can send it back."""
@@ -143,13 +147,12 @@ def check_run_local(ctx: Context, rel: str, shard: str, run_id: str) -> RunRefs 
             "id",
         )
     _check_timestamps(ctx, parsed, run, shown)
-    fields = ("recipe_id", "recipe_version_id", "model_id")
     return RunRefs(
         rel,
         run.recipe_id,
         run.recipe_version_id,
         run.model_id,
-        {f: parsed.where(f) for f in fields},
+        {f: parsed.where(f) for f in REF_FIELDS},
     )
 
 

@@ -3,9 +3,11 @@ positions of its fields, and kept with its problems."""
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -17,7 +19,7 @@ from modelyard.domain.records import (
     Model,
     Recipe,
 )
-from modelyard.errors import FileProblem, UnsafePath
+from modelyard.errors import FileProblem, RegistryFileError, UnsafePath
 from modelyard.storage import layout, safefs, yamlio
 from modelyard.storage.files import read_record
 from modelyard.storage.registry import Registry
@@ -56,6 +58,14 @@ class Tree:
         self.reg = reg
         self._parsed: dict[str, Parsed[Any] | None] = {}
         self._run_index: dict[str, list[str]] | None = None
+        self._users: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self._ids: dict[tuple[str, str], Parsed[Any] | None] = {}
+        # when a dict: the git blob id (SHA-1) of every file read, by path, so that what was
+        # checked can be kept under the content it was checked on (validate/whole.py)
+        self.blobs: dict[str, str] | None = None
+        # the files git does not track, when they are known already (`validate --base` looks
+        # for them): `users` then greps tracked files only, and reads these itself
+        self.new_files: list[str] | None = None
 
     def display(self, rel: str) -> str:
         return self.reg.display(rel)
@@ -74,6 +84,8 @@ class Tree:
             if keep:
                 self._parsed[rel] = None
             return None
+        if self.blobs is not None:
+            self.blobs[rel] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
         parsed = parse_bytes(data, model, rel, self.display(rel))
         if keep:
             self._parsed[rel] = parsed
@@ -83,23 +95,24 @@ class Tree:
         return self.parse(rel, MODELS_OF_KIND[kind])
 
     def recipe(self, recipe_id: str) -> Parsed[Recipe] | None:
-        return (
-            self.parse(str(layout.recipe_file(recipe_id)), Recipe)
-            if is_valid_id(recipe_id)
-            else None
-        )
+        return self._by_id("recipe", recipe_id, layout.recipe_file, Recipe)
 
     def manifest(self, recipe_id: str) -> Parsed[ManifestFile] | None:
-        return (
-            self.parse(str(layout.manifest_file(recipe_id)), ManifestFile)
-            if is_valid_id(recipe_id)
-            else None
-        )
+        return self._by_id("manifest", recipe_id, layout.manifest_file, ManifestFile)
 
     def model(self, model_id: str) -> Parsed[Model] | None:
-        return (
-            self.parse(str(layout.model_file(model_id)), Model) if is_valid_id(model_id) else None
-        )
+        return self._by_id("model", model_id, layout.model_file, Model)
+
+    def _by_id(
+        self, kind: str, record_id: str, where: Callable[[str], Any], model: type[T]
+    ) -> Parsed[T] | None:
+        # asked for by id once per run that names it: the path is built once, not each time
+        key = (kind, record_id)
+        if key in self._ids:
+            return self._ids[key]
+        found = self.parse(str(where(record_id)), model) if is_valid_id(record_id) else None
+        self._ids[key] = found
+        return found
 
     def exists(self, rel: str) -> bool:
         return safefs.is_file(self.reg.root, rel)
@@ -122,22 +135,28 @@ class Tree:
         return self._run_index
 
     def all_files(self) -> list[str]:
-        """Every file of the registry (registry-relative), skipping hidden files and folders,
-        and every symbolic link (to a file or a folder, never followed), which validation
-        reports."""
+        """Every file of the registry (registry-relative, sorted), skipping hidden files and
+        folders, and every symbolic link (to a file or a folder, never followed), which
+        validation reports. One `scandir` per folder, each entry's type from the listing."""
         out: list[str] = []
-        root = str(self.reg.root)
-        for folder, dirs, names in os.walk(root):
-            rel_folder = os.path.relpath(folder, root)
-            prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
-            out.extend(prefix + n for n in names if not n.startswith("."))
-            out.extend(
-                prefix + d
-                for d in dirs
-                if not d.startswith(".") and os.path.islink(os.path.join(folder, d))
-            )
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-        return sorted(out)
+        stack = [("", str(self.reg.root))]
+        while stack:
+            prefix, folder = stack.pop()
+            try:
+                it = os.scandir(folder)
+            except OSError:
+                continue
+            with it:
+                for entry in it:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((f"{prefix}{name}/", f"{folder}/{name}"))
+                    else:
+                        out.append(prefix + name)
+        out.sort()
+        return out
 
     # -- who uses what ---------------------------------------------------------------
     def users(self, field: str, values: Iterable[str], files: str) -> dict[str, list[str]]:
@@ -148,17 +167,28 @@ class Tree:
         finding the users of a few records among 100,000 runs takes a moment, not a parse of
         every file. A reference is found as the CLI writes it, `field: value`, quoted or not.
         """
-        wanted = sorted(set(values))
+        asked = sorted(set(values))
+        # the same question comes from several checks (what a change reaches, its impact)
+        known = self._users.setdefault((field, files), {})
+        wanted = [v for v in asked if v not in known]
         found: dict[str, list[str]] = {v: [] for v in wanted}
-        if not wanted or not self.reg.in_git:
-            return found
+        if wanted and self.reg.in_git:
+            self._grep(field, wanted, files, found)
+        known.update(found)
+        return {v: list(known[v]) for v in asked}
+
+    def _grep(self, field: str, wanted: list[str], files: str, found: dict[str, list[str]]) -> None:
         patterns = [
             form
             for value in wanted
             for form in (f"{field}: {value}", f"{field}: '{value}'", f'{field}: "{value}"')
         ]
         spec = f":(glob){self.reg.repo_path(files)}"
-        lines = self.reg.git.grep_fixed(patterns, spec)
+        if self.new_files is None:
+            lines = self.reg.git.grep_fixed(patterns, spec)
+        else:
+            lines = self.reg.git.grep_fixed(patterns, spec, untracked=False)
+            lines += self._grep_new(patterns, files)
         for path, text in lines:
             key, _, rest = text.partition(":")
             if key != field:  # a substring match elsewhere, or a nested field
@@ -167,7 +197,25 @@ class Tree:
             rel = self.reg.rel_path(path) or path
             if value in found and safefs.is_file(self.reg.root, rel):
                 found[value].append(rel)
-        return found
+
+    def _grep_new(self, patterns: list[str], files: str) -> list[tuple[str, str]]:
+        """What `git grep --untracked` finds in the new files: their lines holding a pattern."""
+        glob = files.split("/")
+        out = []
+        for rel in self.new_files or ():
+            parts = rel.split("/")
+            if len(parts) != len(glob) or not all(map(fnmatchcase, parts, glob)):
+                continue
+            try:
+                data = safefs.read_file(self.reg.root, rel, self.display(rel))
+            except RegistryFileError:
+                continue  # a link or a file too large: git grep reads neither as a record
+            if data is None:
+                continue
+            for line in data.decode("utf-8", "replace").split("\n"):
+                if any(p in line for p in patterns):
+                    out.append((self.reg.repo_path(rel), line))
+        return out
 
 
 def parse_bytes(data: bytes, model: type[T], rel: str, display: str) -> Parsed[T]:
