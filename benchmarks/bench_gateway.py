@@ -180,8 +180,10 @@ async def drive(base: str, clients: int, seconds: float) -> tuple[list[float], i
                 start = time.monotonic()
                 try:
                     resp = await http.post(f"{API}/runs", json=BODY)
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     errors += 1
+                    if errors <= 3:
+                        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
                     await asyncio.sleep(0.1)
                     continue
                 if resp.status_code == 201:
