@@ -15,6 +15,7 @@ from modelyard.domain.records import (
     RecipeOut,
     RecipeVersion,
     RegistrySettings,
+    Run,
     RunOut,
     SyntheticExample,
 )
@@ -25,6 +26,7 @@ from modelyard.ops.manifests import Resolver
 from modelyard.ops.model_history import StatusChange, status_history
 from modelyard.ops.versions import list_versions
 from modelyard.storage import layout
+from modelyard.storage.records import snapshots_by_model
 from modelyard.storage.registry import Registry
 
 
@@ -89,11 +91,9 @@ def load_catalog(reg: Registry) -> Catalog:
         if example is not None:
             synthetic[recipe.id] = example
     models = list(load.models(reg))
-    snapshots = {
-        m.id: sorted(load.snapshots(reg, m.id), key=lambda s: (s.captured_at, s.id), reverse=True)
-        for m in models
-    }
-    runs = [load.run_out(reg, r) for r in load.runs(reg)]
+    by_model = snapshots_by_model(reg, [m.id for m in models])
+    snapshots = {m.id: sorted_snapshots(by_model[m.id]) for m in models}
+    runs = [run_out(reg, r) for r in load.runs(reg)]
     sources = {f"recipe:{r.id}": _files(reg, _recipe_files(r.id)) for r in recipes}
     sources.update({f"model:{m.id}": _files(reg, [layout.model_file(m.id)]) for m in models})
     return Catalog(
@@ -111,6 +111,17 @@ def load_catalog(reg: Registry) -> Catalog:
         problems=problems,
         sources=sources,
     )
+
+
+def run_out(reg: Registry, run: Run) -> RunOut:
+    """`load.run_out`, without validating the run a second time: it was as it was read."""
+    logs = reg.read_logs(layout.logs_file(run.id)) or ""
+    return RunOut.model_construct(**dict(run), logs_text=logs)
+
+
+def sorted_snapshots(snaps: list[MonitoringSnapshot]) -> list[MonitoringSnapshot]:
+    """A model's snapshots newest first, as the API lists them."""
+    return sorted(snaps, key=lambda s: (s.captured_at, s.id), reverse=True)
 
 
 def _recipe_files(recipe_id: str) -> list[Any]:

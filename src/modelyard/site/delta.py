@@ -1,0 +1,181 @@
+"""A rebuild that reads only what changed since the last build, and renders only the pages
+that show it.
+
+Each build keeps a memo of the catalog it read (`storage/stamps.py` stores it under
+`.git/modelyard/memo/`, one per output folder) with the stat stamps of every registry file
+and folder it came from, and the commit it was read at. The next build compares stamps:
+
+- when the settings, a recipe or a model changed (on disk or in a commit since), or HEAD
+  is no descendant of the memo's commit, the whole registry is read again, as the first
+  build did, and every page is considered;
+- when only runs and monitoring snapshots changed (what a day of training and monitoring
+  adds), the memo is patched with just those records, read from disk, and the build
+  considers only the pages that show them: the run's month of data files, its recipe's and
+  model's pages, the run's own page and those of its recipe's runs (where runs have pages:
+  they rank a run among its recipe's), a snapshot's model and that model's recipe (its
+  alert badge), and the few pages every change shows (landing page, lists, runs explorer).
+  Every other page keeps the file and the key it had.
+
+A considered page is still compared by the key of its context (`outputs.py`), so a page
+that comes out the same is not written; the byte-for-byte test of an incremental rebuild
+against a full build (`tests/test_site_incremental.py`) holds both paths to one answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from modelyard import __version__
+from modelyard.domain.records import Run, RunOut
+from modelyard.ops import load
+from modelyard.site.data import Catalog, build_time, run_out, sorted_snapshots
+from modelyard.site.outputs import Job
+from modelyard.site.rows import Indexes
+from modelyard.site.shards import month_of
+from modelyard.storage import layout, stamps
+from modelyard.storage.registry import Registry
+
+# a change to any of these changes what a memo holds or means: such a memo is not used
+_CODE_FILES = ("data.py", "delta.py", "rows.py", "shards.py")
+_CHANGES_ALLOWED = ("run", "logs", "snapshot")
+
+
+def code_key() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for name in _CODE_FILES:
+        digest.update((here / name).read_bytes())
+    for path in sorted((here.parent / "domain").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def memo_name(out: Path) -> str:
+    return "site-" + hashlib.sha256(str(out).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Stamps:
+    records: dict[str, str]
+    runs: dict[tuple[str, str], str]
+    snapshots: dict[str, str]
+
+    @classmethod
+    def take(cls, reg: Registry) -> Stamps:
+        records = stamps.record_stamps(reg)
+        model_ids = reg.ids_in(layout.MODELS)
+        return cls(records, stamps.run_stamps(reg), stamps.snapshot_stamps(reg, model_ids))
+
+
+@dataclass
+class Memo:
+    token: str
+    code: str
+    root: str
+    head: str | None
+    stamps: Stamps
+    catalog: Catalog
+    directions: dict[str, str]
+
+
+@dataclass
+class Changes:
+    """What a patched catalog holds differently from the memo's."""
+
+    old_runs: list[RunOut] = field(default_factory=list)
+    new_runs: list[RunOut] = field(default_factory=list)
+    snapshot_models: set[str] = field(default_factory=set)
+    old_directions: dict[str, str] = field(default_factory=dict)
+
+
+def load_memo(reg: Registry, out: Path) -> Memo | None:
+    found = stamps.load_memo(reg, memo_name(out))
+    if not isinstance(found, Memo) or found.code != code_key() or found.root != str(reg.root):
+        return None
+    return found
+
+
+def save_memo(reg: Registry, out: Path, memo: Memo) -> None:
+    stamps.save_memo(reg, memo_name(out), memo)
+
+
+def drop_memo(reg: Registry, out: Path) -> None:
+    stamps.drop_memo(reg, memo_name(out))
+
+
+def patch(reg: Registry, memo: Memo, now: Stamps) -> tuple[Catalog, Changes] | None:
+    """The memo's catalog brought up to the registry as it is, when only runs and snapshots
+    changed; None when anything else did (the caller reads the whole registry)."""
+    if now.records != memo.stamps.records:
+        return None
+    head = reg.git.head() if reg.in_git else None
+    if head != memo.head:
+        if head is None or memo.head is None:
+            return None
+        paths = stamps.committed_changes(reg, memo.head, head)
+        if paths is None:
+            return None
+        for rel in paths:
+            kind = layout.kind_of(rel)
+            if kind is None or kind[0] not in _CHANGES_ALLOWED:
+                return None
+    shard_of: dict[str, str] = {}
+    for shard, run_id in now.runs:
+        if shard_of.setdefault(run_id, shard) != shard:
+            return None  # one id in two folders: let the full read say what it makes of it
+    old_stamps = memo.stamps.runs
+    changed = {
+        k for k in old_stamps.keys() | now.runs.keys() if old_stamps.get(k) != now.runs.get(k)
+    }
+    cat = memo.catalog
+    changes = Changes(old_directions=memo.directions)
+    if changed:
+        ids = {run_id for _, run_id in changed}
+        changes.old_runs = [r for r in cat.runs if r.id in ids]
+        runs = [r for r in cat.runs if r.id not in ids]
+        for shard, run_id in sorted(changed):
+            if (shard, run_id) not in now.runs:
+                continue
+            rel = f"{layout.RUNS}/{shard}/{run_id}/{layout.RUN_FILE}"
+            found = load.listed(reg, rel, Run, id=run_id)
+            if found is not None:
+                fresh = run_out(reg, found)
+                changes.new_runs.append(fresh)
+                runs.append(fresh)
+        # newest first, as a listing gives them: by folder, then id, both descending
+        runs.sort(key=lambda r: (shard_of.get(r.id, ""), r.id), reverse=True)
+        cat.runs = runs
+    old_snaps = memo.stamps.snapshots
+    for model_id in old_snaps.keys() | now.snapshots.keys():
+        if old_snaps.get(model_id) != now.snapshots.get(model_id):
+            changes.snapshot_models.add(model_id)
+            if model_id in cat.snapshots:
+                cat.snapshots[model_id] = sorted_snapshots(load.snapshots(reg, model_id))
+    cat.built_at, cat.head = build_time(reg)
+    return cat, changes
+
+
+def considered(changes: Changes, ix: Indexes, run_pages: bool, jobs: list[Job]) -> set[Job]:
+    """The jobs whose output may differ after `changes`; every other job's output is as the
+    last build left it."""
+    out: set[Job] = {("index", ""), ("chat", ""), ("lists", ""), ("explorer", "")}
+    if run_pages:
+        out.add(("search", ""))  # runs are searchable only while they have pages
+    if run_pages and changes.old_directions != ix.directions:
+        out.update(job for job in jobs if job[0] == "run")  # a rank turned around
+    for run in (*changes.old_runs, *changes.new_runs):
+        out.add(("month", month_of(run)))
+        out.add(("recipe", run.recipe_id))
+        if run.model_id:
+            out.add(("model", run.model_id))
+        if run_pages:
+            out.add(("run", run.id))
+            out.update(("run", r.id) for r in ix.runs_by_recipe.get(run.recipe_id, []))
+    for model_id in changes.snapshot_models:
+        out.add(("model", model_id))
+        model = ix.models.get(model_id)
+        if model is not None:
+            out.add(("recipe", model.recipe_id))
+    return out
