@@ -16,18 +16,10 @@ import pytest
 from conftest import manifest
 from modelyard.ops import models, monitoring, recipes, runs, versions
 from modelyard.site.build import BuildReport, build_site
-from modelyard.storage import layout, stamps
+from modelyard.storage import layout
 from modelyard.storage.registry import Registry
 from site_registry import clock_at
 from test_site_build import tree
-
-
-@pytest.fixture(autouse=True)
-def trusted_stamps(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A stamp taken within two seconds of a file's change is never trusted (it may miss a
-    second change in the same tick); these tests change files a few milliseconds apart,
-    each through its own git commit, so they trust every stamp rather than sleep."""
-    monkeypatch.setattr(stamps, "RACY_NS", 0)
 
 
 @dataclass
@@ -226,7 +218,6 @@ def test_a_build_that_failed_leaves_no_memo_to_trust(reg, tmp_path, monkeypatch)
     with pytest.raises(RuntimeError):
         build_site(s.reg, out, run_pages=False)
     monkeypatch.undo()
-    monkeypatch.setattr(stamps, "RACY_NS", 0)
     report = build_site(s.reg, out, run_pages=False)
     assert not report.changes_only  # read again, in full
     fresh = tmp_path / "fresh"

@@ -227,10 +227,13 @@ def _build(
     if progress:
         progress(0, 0, "reading")
     old = _load_state(out)
-    # stamps first: whatever changes while the registry is read shows in the next build
-    now = delta.Stamps.take(reg) if reg.in_git and not reg.committed else None
-    memo = delta.load_memo(reg, out) if incremental and now and old.memo else None
-    patched = delta.patch(reg, memo, now) if now and memo and memo.token == old.memo else None
+    stamped = reg.in_git and not reg.committed  # a memo is of the working tree
+    memo = delta.load_memo(reg, out) if incremental and stamped and old.memo else None
+    if memo is not None and memo.token != old.memo:
+        memo = None  # of another build than the one these files are from
+    # stamps before reading: whatever changes while the registry is read shows next time
+    now = delta.Stamps.take(reg, memo.stamps if memo else None) if stamped else None
+    patched = delta.patch(reg, memo, now) if now and memo else None
     delta.drop_memo(reg, out)  # outputs are about to change: a failed build leaves no memo
     if patched is not None:
         cat, changes = patched

@@ -60,13 +60,16 @@ def memo_name(out: Path) -> str:
 class Stamps:
     records: dict[str, str]
     runs: dict[tuple[str, str], str]
-    snapshots: dict[str, str]
+    snapshots: dict[tuple[str, str], str]
 
     @classmethod
-    def take(cls, reg: Registry) -> Stamps:
-        records = stamps.record_stamps(reg)
+    def take(cls, reg: Registry, old: Stamps | None = None) -> Stamps:
+        """The stamps of now; those racy in `old` are taken with their content, to compare."""
+        records = stamps.record_stamps(reg, old.records if old else None)
+        runs = stamps.run_stamps(reg, old.runs if old else None)
         model_ids = reg.ids_in(layout.MODELS)
-        return cls(records, stamps.run_stamps(reg), stamps.snapshot_stamps(reg, model_ids))
+        snaps = stamps.snapshot_stamps(reg, model_ids, old.snapshots if old else None)
+        return cls(records, runs, snaps)
 
 
 @dataclass
@@ -108,7 +111,7 @@ def drop_memo(reg: Registry, out: Path) -> None:
 def patch(reg: Registry, memo: Memo, now: Stamps) -> tuple[Catalog, Changes] | None:
     """The memo's catalog brought up to the registry as it is, when only runs and snapshots
     changed; None when anything else did (the caller reads the whole registry)."""
-    if now.records != memo.stamps.records:
+    if stamps.changed(memo.stamps.records, now.records):
         return None
     head = reg.git.head() if reg.in_git else None
     if head != memo.head:
@@ -125,10 +128,7 @@ def patch(reg: Registry, memo: Memo, now: Stamps) -> tuple[Catalog, Changes] | N
     for shard, run_id in now.runs:
         if shard_of.setdefault(run_id, shard) != shard:
             return None  # one id in two folders: let the full read say what it makes of it
-    old_stamps = memo.stamps.runs
-    changed = {
-        k for k in old_stamps.keys() | now.runs.keys() if old_stamps.get(k) != now.runs.get(k)
-    }
+    changed = stamps.changed(memo.stamps.runs, now.runs)
     cat = memo.catalog
     changes = Changes(old_directions=memo.directions)
     if changed:
@@ -147,12 +147,10 @@ def patch(reg: Registry, memo: Memo, now: Stamps) -> tuple[Catalog, Changes] | N
         # newest first, as a listing gives them: by folder, then id, both descending
         runs.sort(key=lambda r: (shard_of.get(r.id, ""), r.id), reverse=True)
         cat.runs = runs
-    old_snaps = memo.stamps.snapshots
-    for model_id in old_snaps.keys() | now.snapshots.keys():
-        if old_snaps.get(model_id) != now.snapshots.get(model_id):
-            changes.snapshot_models.add(model_id)
-            if model_id in cat.snapshots:
-                cat.snapshots[model_id] = sorted_snapshots(load.snapshots(reg, model_id))
+    for model_id in {m for m, _ in stamps.changed(memo.stamps.snapshots, now.snapshots)}:
+        changes.snapshot_models.add(model_id)
+        if model_id in cat.snapshots:
+            cat.snapshots[model_id] = sorted_snapshots(load.snapshots(reg, model_id))
     cat.built_at, cat.head = build_time(reg)
     return cat, changes
 

@@ -7,10 +7,12 @@ what it derived, and on its next run reads again only what has a different stamp
 stamp changes whenever an entry is added to it, removed or renamed, so a new file (a
 `logs.txt` beside a committed run) shows in its folder's stamp even where git does not look.
 
-A stamp taken within two seconds of the file's last change is not trusted (timestamps can be
-coarse): it is recorded as racy and never equals a later stamp, as git treats "racily clean"
-index entries. Links are stamped as links (never followed), so a file swapped for a link is
-a change.
+A stamp taken within two seconds of the file's last change cannot be trusted alone
+(timestamps can be coarse, so a second change in the same tick would leave it equal): it
+also holds the file's hash (a folder's listing), and the next stamp of that file is
+compared by content, as git re-reads "racily clean" index entries. So a build right after
+a checkout or a commit still leaves stamps the next build can use. Links are stamped as
+links (never followed), so a file swapped for a link is a change.
 
 What is derived is stored under `.git/modelyard/memo/` as a pickle: only this process's own
 code writes it and the folder is the repository's own, as trusted as the derived index
@@ -20,8 +22,10 @@ next to it. It is derived data: deleting it changes no answer, only speed.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -37,14 +41,45 @@ MEMO_FOLDER = "memo"
 Stamp = str
 
 
-def _stamp(path: str, now: int) -> Stamp | None:
+def _content(path: str, st: os.stat_result) -> str:
+    """What a racy stamp also holds: a file's hash, a folder's listing, a link's target."""
+    digest = hashlib.sha1()
+    try:
+        if stat.S_ISDIR(st.st_mode):
+            digest.update("\0".join(_names(path)).encode())
+        elif stat.S_ISLNK(st.st_mode):
+            digest.update(os.readlink(path).encode())
+        elif stat.S_ISREG(st.st_mode):
+            with open(path, "rb") as f:
+                digest.update(f.read())
+    except OSError:
+        return "?"
+    return digest.hexdigest()
+
+
+def _stamp(path: str, now: int, hashed: bool = False) -> Stamp:
     try:
         st = os.lstat(path)
     except OSError:
-        return None
-    if max(st.st_mtime_ns, st.st_ctime_ns) >= now - RACY_NS:
-        return f"racy:{now}:{st.st_ino}"
-    return f"{st.st_mode:o}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_size}:{st.st_ino}"
+        return "-"
+    sig = f"{st.st_mode:o}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_size}:{st.st_ino}"
+    if hashed or max(st.st_mtime_ns, st.st_ctime_ns) >= now - RACY_NS:
+        return f"{sig}#{_content(path, st)}"
+    return sig
+
+
+def _same_part(old: str, new: str) -> bool:
+    if "#" in old:  # racy when taken: its content decides (the new stamp has it too)
+        return "#" in new and old.split("#", 1)[1] == new.split("#", 1)[1]
+    return old == new.split("#", 1)[0]
+
+
+def same(old: Stamp | None, new: Stamp | None) -> bool:
+    """Whether what `old` stamped is as it was when `new` was taken."""
+    if old is None or new is None:
+        return old is new
+    a, b = old.split("|"), new.split("|")
+    return len(a) == len(b) and all(_same_part(x, y) for x, y in zip(a, b, strict=True))
 
 
 def _names(folder: str) -> list[str]:
@@ -55,55 +90,76 @@ def _names(folder: str) -> list[str]:
         return []
 
 
-def _entry(folder: str, files: tuple[str, ...], now: int) -> Stamp:
-    """One stamp for an id folder: the folder's own and those of the files it may hold."""
-    parts = [_stamp(folder, now) or "-"]
-    parts += [_stamp(f"{folder}/{name}", now) or "-" for name in files]
-    return "|".join(parts)
+def _entry(folder: str, files: tuple[str, ...], now: int, old: Stamp | None) -> Stamp:
+    """One stamp for an id folder: the folder's own and those of the files it may hold. A
+    part that was racy in `old` is hashed again, so that it can be compared."""
+    paths = [folder, *(f"{folder}/{name}" for name in files)]
+    before = old.split("|") if old is not None else []
+    if len(before) != len(paths):
+        before = [""] * len(paths)
+    return "|".join(_stamp(p, now, "#" in b) for p, b in zip(paths, before, strict=True))
 
 
-def run_stamps(reg: Registry) -> dict[tuple[str, str], Stamp]:
+Old = dict[Any, Stamp]
+
+
+def run_stamps(reg: Registry, old: Old | None = None) -> dict[tuple[str, str], Stamp]:
     """(shard, run id) of every run folder, with one stamp for the folder, its run.yaml and
     its logs.txt. About three `lstat`s a run: well under a second for 100,000 runs."""
     now = time.time_ns()
+    old = old or {}
     base = str(reg.path(layout.RUNS))
     out: dict[tuple[str, str], Stamp] = {}
     for shard in _names(base):
         folder = f"{base}/{shard}"
         for run_id in _names(folder):
             if is_valid_id(run_id):
-                out[(shard, run_id)] = _entry(
-                    f"{folder}/{run_id}", (layout.RUN_FILE, layout.LOGS_FILE), now
+                key = (shard, run_id)
+                out[key] = _entry(
+                    f"{folder}/{run_id}", (layout.RUN_FILE, layout.LOGS_FILE), now, old.get(key)
                 )
     return out
 
 
-def snapshot_stamps(reg: Registry, model_ids: list[str]) -> dict[str, Stamp]:
-    """One stamp a model for its monitoring folder and every file in it."""
+def snapshot_stamps(
+    reg: Registry, model_ids: list[str], old: Old | None = None
+) -> dict[tuple[str, str], Stamp]:
+    """(model id, name) of each model's monitoring folder (name "") and of every file in it."""
     now = time.time_ns()
-    out: dict[str, Stamp] = {}
+    old = old or {}
+    out: dict[tuple[str, str], Stamp] = {}
     for model_id in model_ids:
         folder = str(reg.path(layout.model_dir(model_id) / layout.MONITORING))
-        parts = [_stamp(folder, now) or "-"]
-        parts += [f"{name}={_stamp(f'{folder}/{name}', now)}" for name in _names(folder)]
-        out[model_id] = "|".join(parts)
+        for name in ("", *_names(folder)):
+            key = (model_id, name)
+            path = f"{folder}/{name}" if name else folder
+            out[key] = _stamp(path, now, "#" in old.get(key, ""))
     return out
 
 
-def record_stamps(reg: Registry) -> dict[str, Stamp]:
+def record_stamps(reg: Registry, old: Old | None = None) -> dict[str, Stamp]:
     """Stamps of everything else a catalog reads: the settings, and every recipe and model
     folder with its files (recipe, manifest, synthetic example; model)."""
     now = time.time_ns()
-    out: dict[str, Stamp] = {layout.SETTINGS: _stamp(str(reg.path(layout.SETTINGS)), now) or "-"}
+    old = old or {}
+    out: dict[str, Stamp] = {
+        layout.SETTINGS: _entry(str(reg.path(layout.SETTINGS)), (), now, old.get(layout.SETTINGS))
+    }
     for folder, files in (
         (layout.RECIPES, (layout.RECIPE_FILE, layout.MANIFEST_FILE, layout.SYNTHETIC_FILE)),
         (layout.MODELS, (layout.MODEL_FILE,)),
     ):
         base = str(reg.path(folder))
-        out[folder] = _stamp(base, now) or "-"
+        out[folder] = _entry(base, (), now, old.get(folder))
         for ident in _names(base):
-            out[f"{folder}/{ident}"] = _entry(f"{base}/{ident}", files, now)
+            key = f"{folder}/{ident}"
+            out[key] = _entry(f"{base}/{ident}", files, now, old.get(key))
     return out
+
+
+def changed(old: Old, new: Old) -> set[Any]:
+    """The keys whose stamps differ (added and removed ones among them)."""
+    return {k for k in old.keys() | new.keys() if not same(old.get(k), new.get(k))}
 
 
 def committed_changes(reg: Registry, old: str, new: str) -> list[str] | None:
