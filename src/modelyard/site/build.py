@@ -208,7 +208,7 @@ def build_site(
 
 def wants_run_pages(cat: Catalog) -> bool:
     """Whether runs get pages of their own by default: only while they stay few."""
-    records = len(cat.runs) + sum(len(s) for s in cat.snapshots.values())
+    records = len(cat.runs) + cat.snapshots.count()
     return records <= RUN_PAGES_UP_TO
 
 
@@ -240,7 +240,7 @@ def _build(
     else:
         cat, changes = load_catalog(reg), None
     if progress:
-        snapshots = sum(len(s) for s in cat.snapshots.values())
+        snapshots = cat.snapshots.count()
         progress(
             0,
             0,
@@ -276,7 +276,8 @@ def _build(
     if changes is not None and incremental and old.flags == flags:
         jobs = _carry_over(jobs, delta.considered(changes, ix, pages, jobs), old, state, out)
     _SITE, _OLD, _OUT = site, (old.files if incremental else {}), out
-    report.workers = _workers(len(jobs))
+    # no more workers than chunks of jobs: a rebuild of a few pages forks none
+    report.workers = min(_workers(len(jobs)), max(1, -(-len(jobs) // CHUNK)))
     report.rendered = len(jobs)
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     done_jobs = 0
@@ -311,6 +312,8 @@ def _build(
         memo_of = delta.Memo(
             state.memo, delta.code_key(), str(reg.root), cat.head, now, cat, ix.directions
         )
+        if patched is not None and memo is not None:  # keep the shards nothing changed in
+            memo_of.packed, memo_of.dirty = memo.packed, memo.dirty
         delta.save_memo(reg, out, memo_of)
     _write_if_changed(out / STATE_FILE, state.dump())
     report.files = len(state.files)

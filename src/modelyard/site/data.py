@@ -5,6 +5,7 @@ manifests and every version (one pass over git), models with their status histor
 from __future__ import annotations
 
 import os
+import pickle
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,53 @@ from modelyard.storage.records import snapshots_by_model
 from modelyard.storage.registry import Registry
 
 
+class Snapshots:
+    """Every model's monitoring snapshots, newest first. A catalog read from a memo
+    (site/delta.py) keeps each model's list pickled until a page asks for it: most pages
+    of a rebuild need only a model's latest snapshot (its alert badge) and the counts."""
+
+    def __init__(self, lists: dict[str, list[MonitoringSnapshot]]) -> None:
+        self._lists: dict[str, list[MonitoringSnapshot]] = dict(lists)
+        self._packed: dict[str, bytes] = {}
+        self._latest = {m: (snaps[0] if snaps else None) for m, snaps in lists.items()}
+        self._counts = {m: len(snaps) for m, snaps in lists.items()}
+
+    def get(self, model_id: str, default: Any = None) -> list[MonitoringSnapshot] | Any:
+        if model_id not in self._counts:
+            return default
+        if model_id not in self._lists:
+            self._lists[model_id] = pickle.loads(self._packed.pop(model_id))
+        return self._lists[model_id]
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self._counts
+
+    def latest(self, model_id: str) -> MonitoringSnapshot | None:
+        return self._latest.get(model_id)
+
+    def count(self) -> int:
+        return sum(self._counts.values())
+
+    def replace(self, model_id: str, snaps: list[MonitoringSnapshot]) -> None:
+        self._packed.pop(model_id, None)
+        self._lists[model_id] = snaps
+        self._latest[model_id] = snaps[0] if snaps else None
+        self._counts[model_id] = len(snaps)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # what was never unpacked is stored as it came: only changed lists are pickled again
+        packed = dict(self._packed)
+        for model_id, snaps in self._lists.items():
+            packed[model_id] = pickle.dumps(snaps, protocol=pickle.HIGHEST_PROTOCOL)
+        return {"packed": packed, "latest": self._latest, "counts": self._counts}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._lists = {}
+        self._packed = state["packed"]
+        self._latest = state["latest"]
+        self._counts = state["counts"]
+
+
 @dataclass
 class Catalog:
     """The registry as the catalog sees it; every list sorted so output is reproducible."""
@@ -42,7 +90,7 @@ class Catalog:
     versions: dict[str, list[RecipeVersion]]
     synthetic: dict[str, SyntheticExample]
     models: list[Model]
-    snapshots: dict[str, list[MonitoringSnapshot]]  # newest first, as the API lists them
+    snapshots: Snapshots  # newest first, as the API lists them
     runs: list[RunOut]  # newest first, as the API lists them
     statuses: dict[str, list[StatusChange]]
     problems: list[str] = field(default_factory=list)
@@ -92,7 +140,7 @@ def load_catalog(reg: Registry) -> Catalog:
             synthetic[recipe.id] = example
     models = list(load.models(reg))
     by_model = snapshots_by_model(reg, [m.id for m in models])
-    snapshots = {m.id: sorted_snapshots(by_model[m.id]) for m in models}
+    snapshots = Snapshots({m.id: sorted_snapshots(by_model[m.id]) for m in models})
     runs = [run_out(reg, r) for r in load.runs(reg)]
     sources = {f"recipe:{r.id}": _files(reg, _recipe_files(r.id)) for r in recipes}
     sources.update({f"model:{m.id}": _files(reg, [layout.model_file(m.id)]) for m in models})

@@ -23,9 +23,13 @@ against a full build (`tests/test_site_incremental.py`) holds both paths to one 
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import pickle
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from modelyard import __version__
 from modelyard.domain.records import Run, RunOut
@@ -81,6 +85,36 @@ class Memo:
     stamps: Stamps
     catalog: Catalog
     directions: dict[str, str]
+    # the runs, pickled by folder (shard) apart from the catalog: a rebuild unpickles them all
+    # but pickles again only the shards it changed
+    packed: dict[str, bytes] = field(default_factory=dict)
+    dirty: set[str] | None = None  # shards changed since `packed` was read; None: all
+
+    def shard_of(self) -> dict[str, str]:
+        return {run_id: shard for shard, run_id in self.stamps.runs}
+
+    def __getstate__(self) -> dict[str, Any]:
+        shard_of = self.shard_of()
+        by_shard: dict[str, list[RunOut]] = defaultdict(list)
+        for run in self.catalog.runs:
+            by_shard[shard_of[run.id]].append(run)
+        packed = {
+            shard: self.packed[shard]
+            if self.dirty is not None and shard not in self.dirty and shard in self.packed
+            else pickle.dumps(runs, protocol=pickle.HIGHEST_PROTOCOL)
+            for shard, runs in by_shard.items()
+        }
+        catalog = copy.copy(self.catalog)
+        catalog.runs = []
+        return {**self.__dict__, "catalog": catalog, "packed": packed, "dirty": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        runs: list[RunOut] = []
+        for shard in sorted(self.packed, reverse=True):  # newest first, as a listing gives them
+            runs.extend(pickle.loads(self.packed[shard]))
+        self.catalog.runs = runs
+        self.dirty = set()
 
 
 @dataclass
@@ -101,7 +135,9 @@ def load_memo(reg: Registry, out: Path) -> Memo | None:
 
 
 def save_memo(reg: Registry, out: Path, memo: Memo) -> None:
-    stamps.save_memo(reg, memo_name(out), memo)
+    shard_of = memo.shard_of()
+    if all(run.id in shard_of for run in memo.catalog.runs):  # else the next build reads it all
+        stamps.save_memo(reg, memo_name(out), memo)
 
 
 def drop_memo(reg: Registry, out: Path) -> None:
@@ -129,6 +165,7 @@ def patch(reg: Registry, memo: Memo, now: Stamps) -> tuple[Catalog, Changes] | N
         if shard_of.setdefault(run_id, shard) != shard:
             return None  # one id in two folders: let the full read say what it makes of it
     changed = stamps.changed(memo.stamps.runs, now.runs)
+    memo.dirty = {shard for shard, _ in changed}
     cat = memo.catalog
     changes = Changes(old_directions=memo.directions)
     if changed:
@@ -150,7 +187,7 @@ def patch(reg: Registry, memo: Memo, now: Stamps) -> tuple[Catalog, Changes] | N
     for model_id in {m for m, _ in stamps.changed(memo.stamps.snapshots, now.snapshots)}:
         changes.snapshot_models.add(model_id)
         if model_id in cat.snapshots:
-            cat.snapshots[model_id] = sorted_snapshots(load.snapshots(reg, model_id))
+            cat.snapshots.replace(model_id, sorted_snapshots(load.snapshots(reg, model_id)))
     cat.built_at, cat.head = build_time(reg)
     return cat, changes
 
