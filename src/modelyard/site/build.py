@@ -238,7 +238,7 @@ def _build(
     if patched is not None:
         cat, changes = patched
     else:
-        cat, changes = load_catalog(reg), None
+        cat, changes = load_catalog(reg, now.no_logs if now else None), None
     if progress:
         snapshots = cat.snapshots.count()
         progress(

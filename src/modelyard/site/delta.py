@@ -75,6 +75,11 @@ class Stamps:
         snaps = stamps.snapshot_stamps(reg, model_ids, old.snapshots if old else None)
         return cls(records, runs, snaps)
 
+    def no_logs(self, run_id: str) -> bool:
+        """Whether the folder a run's logs are read from had no logs file when stamped."""
+        found = self.runs.get((layout.run_shard(run_id), run_id))
+        return found is not None and found.split("|")[2] == "-"
+
 
 @dataclass
 class Memo:
