@@ -34,7 +34,7 @@ from typing import Any
 from modelyard import __version__
 from modelyard.domain.records import Run, RunOut
 from modelyard.ops import load
-from modelyard.site.data import Catalog, build_time, run_out, sorted_snapshots
+from modelyard.site.data import Catalog, Snapshots, build_time, run_out, sorted_snapshots
 from modelyard.site.outputs import Job
 from modelyard.site.rows import Indexes
 from modelyard.site.shards import month_of
@@ -91,8 +91,11 @@ class Memo:
     catalog: Catalog
     directions: dict[str, str]
     # the runs, pickled by folder (shard) apart from the catalog: a rebuild unpickles them all
-    # but pickles again only the shards it changed
+    # but pickles again only the shards it changed; the rest of the catalog (recipes,
+    # versions, models, snapshots aside) is kept pickled as it came when only runs and
+    # snapshots changed
     packed: dict[str, bytes] = field(default_factory=dict)
+    packed_catalog: bytes = b""
     dirty: set[str] | None = None  # shards changed since `packed` was read; None: all
 
     def shard_of(self) -> dict[str, str]:
@@ -103,18 +106,31 @@ class Memo:
         by_shard: dict[str, list[RunOut]] = defaultdict(list)
         for run in self.catalog.runs:
             by_shard[shard_of[run.id]].append(run)
+        kept = self.dirty is not None  # patched: recipes and models are as they were read
         packed = {
             shard: self.packed[shard]
-            if self.dirty is not None and shard not in self.dirty and shard in self.packed
+            if kept and self.dirty is not None and shard not in self.dirty and shard in self.packed
             else pickle.dumps(runs, protocol=pickle.HIGHEST_PROTOCOL)
             for shard, runs in by_shard.items()
         }
-        catalog = copy.copy(self.catalog)
-        catalog.runs = []
-        return {**self.__dict__, "catalog": catalog, "packed": packed, "dirty": None}
+        packed_catalog = self.packed_catalog
+        if not (kept and packed_catalog):
+            rest = copy.copy(self.catalog)
+            rest.runs, rest.snapshots = [], Snapshots({})
+            packed_catalog = pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
+        return {
+            **{k: v for k, v in self.__dict__.items() if k != "catalog"},
+            "snapshots": self.catalog.snapshots,
+            "packed": packed,
+            "packed_catalog": packed_catalog,
+            "dirty": None,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        snapshots = state.pop("snapshots")
         self.__dict__.update(state)
+        self.catalog = pickle.loads(self.packed_catalog)
+        self.catalog.snapshots = snapshots
         runs: list[RunOut] = []
         for shard in sorted(self.packed, reverse=True):  # newest first, as a listing gives them
             runs.extend(pickle.loads(self.packed[shard]))

@@ -46,7 +46,7 @@ def _content(path: str, st: os.stat_result) -> str:
     digest = hashlib.sha1()
     try:
         if stat.S_ISDIR(st.st_mode):
-            digest.update("\0".join(_names(path)).encode())
+            digest.update("\0".join(sorted(_names(path))).encode())
         elif stat.S_ISLNK(st.st_mode):
             digest.update(os.readlink(path).encode())
         elif stat.S_ISREG(st.st_mode):
@@ -83,21 +83,28 @@ def same(old: Stamp | None, new: Stamp | None) -> bool:
 
 
 def _names(folder: str) -> list[str]:
+    """The entries of a folder, hidden ones aside, in the order the file system lists them."""
     try:
         with os.scandir(folder) as it:
-            return sorted(e.name for e in it if not e.name.startswith("."))
+            return [e.name for e in it if e.name[0] != "."]
     except (FileNotFoundError, NotADirectoryError, PermissionError):
         return []
 
 
 def _entry(folder: str, files: tuple[str, ...], now: int, old: Stamp | None) -> Stamp:
     """One stamp for an id folder: the folder's own and those of the files it may hold. A
-    part that was racy in `old` is hashed again, so that it can be compared."""
-    paths = [folder, *(f"{folder}/{name}" for name in files)]
+    part that was racy in `old` is hashed again, so that it can be compared. A file that
+    was missing in a folder whose own stamp is unchanged is missing still (adding it would
+    have changed the folder), so it costs no `lstat`."""
     before = old.split("|") if old is not None else []
-    if len(before) != len(paths):
-        before = [""] * len(paths)
-    return "|".join(_stamp(p, now, "#" in b) for p, b in zip(paths, before, strict=True))
+    if len(before) != len(files) + 1:
+        before = [""] * (len(files) + 1)
+    own = _stamp(folder, now, "#" in before[0])
+    parts = [own]
+    unchanged = _same_part(before[0], own) if before[0] else False
+    for name, b in zip(files, before[1:], strict=True):
+        parts.append("-" if unchanged and b == "-" else _stamp(f"{folder}/{name}", now, "#" in b))
+    return "|".join(parts)
 
 
 Old = dict[Any, Stamp]
@@ -159,7 +166,9 @@ def record_stamps(reg: Registry, old: Old | None = None) -> dict[str, Stamp]:
 
 def changed(old: Old, new: Old) -> set[Any]:
     """The keys whose stamps differ (added and removed ones among them)."""
-    return {k for k in old.keys() | new.keys() if not same(old.get(k), new.get(k))}
+    # equal strings are the same stamp: only the others need reading part by part
+    out = {k for k, v in new.items() if old.get(k) != v and not same(old.get(k), v)}
+    return out | (old.keys() - new.keys())
 
 
 def committed_changes(reg: Registry, old: str, new: str) -> list[str] | None:
