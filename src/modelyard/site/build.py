@@ -216,10 +216,10 @@ def build_site(
 
 
 def _reading_done() -> None:
-    """Reading makes a few million objects and frees almost none, so the collector is off
-    while it runs (it would only walk them again and again: a memo of 100,000 runs loads in
-    a third of the time). Then what was read is frozen out of the collector's sight and it
-    runs again for the rendering, whose garbage it does collect."""
+    """Loading a memo makes a few million objects and frees almost none, so the collector is
+    off while it runs (it would only walk them again and again: a memo of 100,000 runs loads
+    in a third of the time). Then what was read is frozen out of the collector's sight and
+    it runs again for the rendering, whose garbage it does collect."""
     gc.freeze()
     gc.enable()
 
@@ -257,6 +257,9 @@ def _build(
     if patched is not None:
         cat, changes = patched
     else:
+        # a full read makes garbage as it goes (YAML trees, parsed rows): collect it, or the
+        # peak grows by hundreds of megabytes
+        gc.enable()
         cat, changes = load_catalog(reg, now.no_logs if now else None), None
     if progress:
         snapshots = cat.snapshots.count()
