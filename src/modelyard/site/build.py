@@ -2,8 +2,11 @@
 
 The output folder holds `model-development/` (the pages), `api/ml-development/` (the JSON
 mirrors), a root `index.html` pointing at the pages, and `.modelyard-site.json`, the build
-state: for every file written, the key of its inputs. A rebuild renders only files whose
-key changed, writes only bytes that differ, and removes files of records that are gone.
+state: for every file written, the key of its inputs, and the files of each job. A rebuild
+renders only files whose key changed, writes only bytes that differ, and removes files of
+records that are gone. When only runs and snapshots changed since the last build, it does
+not read the registry again but patches that build's memo (site/delta.py) and runs only
+the jobs that show what changed; every other job keeps its files and keys.
 """
 
 from __future__ import annotations
