@@ -43,16 +43,19 @@ from modelyard.storage.registry import Registry
 
 # a change to any of these changes what a memo holds or means: such a memo is not used
 _CODE_FILES = ("data.py", "delta.py", "rows.py", "shards.py")
+_CODE_FOLDERS = ("domain", "ops", "storage")  # what reads the records the memo holds
 _CHANGES_ALLOWED = ("run", "logs", "snapshot")
 
 
 def code_key() -> str:
+    """A digest of modelyard's version and of the code that reads what a memo holds."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
     for name in _CODE_FILES:
         digest.update((here / name).read_bytes())
-    for path in sorted((here.parent / "domain").glob("*.py")):
-        digest.update(path.read_bytes())
+    for folder in _CODE_FOLDERS:
+        for path in sorted((here.parent / folder).glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
