@@ -57,6 +57,8 @@ def build(registry: Path, out: Path, *extra: str) -> dict[str, Any]:
         "peak_mb": round(usage.ru_maxrss / 1024),
         "files": report["files"],
         "written": report["written"],
+        "changes_only": report.get("changes_only"),
+        "jobs_rendered": report.get("rendered"),
     }
 
 

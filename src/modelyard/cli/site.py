@@ -112,6 +112,8 @@ def build(
                     "removed": len(report.removed),
                     "seconds": round(report.seconds, 3),
                     "workers": report.workers,
+                    "changes_only": report.changes_only,
+                    "rendered": report.rendered,
                     "problems": report.problems,
                 },
                 indent=2,

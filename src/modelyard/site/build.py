@@ -2,12 +2,17 @@
 
 The output folder holds `model-development/` (the pages), `api/ml-development/` (the JSON
 mirrors), a root `index.html` pointing at the pages, and `.modelyard-site.json`, the build
-state: for every file written, the key of its inputs. A rebuild renders only files whose
-key changed, writes only bytes that differ, and removes files of records that are gone.
+state: for every file written, the key of its inputs, and the files of each job. A rebuild
+renders only files whose key changed, writes only bytes that differ, and removes files of
+records that are gone. When only runs and snapshots changed since the last build, it does
+not read the registry again but patches that build's memo (site/delta.py) and runs only
+the jobs that show what changed; every other job keeps its files and keys.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import json
 import multiprocessing
 import os
@@ -21,7 +26,7 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from modelyard.errors import InvalidValue
-from modelyard.site import rows
+from modelyard.site import delta, rows
 from modelyard.site.data import Catalog, load_catalog
 from modelyard.site.outputs import PAGES, Job, Site
 from modelyard.site.render import make_env, template_problem, template_sources
@@ -29,7 +34,7 @@ from modelyard.site.shards import RUN_PAGES_UP_TO, directions
 from modelyard.storage.registry import Registry
 
 STATE_FILE = ".modelyard-site.json"
-STATE_VERSION = 1
+STATE_VERSION = 2
 PARALLEL_FROM = 400  # jobs; below this, starting workers costs more than it saves
 CHUNK = 200
 ENV_WORKERS = "MODELYARD_SITE_WORKERS"
@@ -50,6 +55,9 @@ class BuildReport:
     seconds: float = 0.0
     workers: int = 1
     problems: list[str] = field(default_factory=list)
+    # the registry was not read again: the last build's catalog, patched with what changed
+    changes_only: bool = False
+    rendered: int = 0  # jobs whose outputs were computed (the others kept theirs)
 
     @property
     def unchanged(self) -> int:
@@ -85,17 +93,26 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def _run_jobs(jobs: list[Job]) -> list[tuple[str, str, bool]]:
-    """(path, key, written) for every output of `jobs`."""
+Done = list[tuple[str, list[tuple[str, str, bool]]]]
+
+
+def job_name(job: Job) -> str:
+    return f"{job[0]}:{job[1]}"
+
+
+def _run_jobs(jobs: list[Job]) -> Done:
+    """For every job, its name and the (path, key, written) of each of its outputs."""
     assert _SITE is not None
     done = []
     for job in jobs:
+        outputs = []
         for rel, key, render in _SITE.outputs(job):
             target = _OUT / rel
             if _OLD.get(rel) == key and target.is_file():
-                done.append((rel, key, False))
+                outputs.append((rel, key, False))
                 continue
-            done.append((rel, key, _write_if_changed(target, render())))
+            outputs.append((rel, key, _write_if_changed(target, render())))
+        done.append((job_name(job), outputs))
     return done
 
 
@@ -125,18 +142,44 @@ def _check_out(reg: Registry, out: Path) -> Path:
     return out
 
 
-def _load_state(out: Path) -> dict[str, str]:
+@dataclass
+class State:
+    """What the last build left in `.modelyard-site.json`: every file's key, the files of
+    each job, the flags it was built with and the token of its catalog memo (site/delta.py)."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    jobs: dict[str, list[str]] = field(default_factory=dict)
+    flags: dict[str, object] = field(default_factory=dict)
+    memo: str = ""
+
+    def dump(self) -> bytes:
+        state = {
+            "version": STATE_VERSION,
+            "memo": self.memo,
+            "flags": self.flags,
+            "files": dict(sorted(self.files.items())),
+            "jobs": dict(sorted(self.jobs.items())),
+        }
+        return (json.dumps(state, indent=0) + "\n").encode()
+
+
+def _load_state(out: Path) -> State:
     try:
         state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
-        return {}
+        return State()
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-        return {}
-    files = state.get("files")
-    return (
-        {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+        return State()
+    files, jobs, flags = state.get("files"), state.get("jobs"), state.get("flags")
+    return State(
+        files={k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
         if isinstance(files, dict)
-        else {}
+        else {},
+        jobs={k: v for k, v in jobs.items() if isinstance(v, list)}
+        if isinstance(jobs, dict)
+        else {},
+        flags=flags if isinstance(flags, dict) else {},
+        memo=state["memo"] if isinstance(state.get("memo"), str) else "",
     )
 
 
@@ -163,13 +206,30 @@ def build_site(
     bytes come out the same are still left untouched). Files of deleted records are removed.
     `run_pages`: a page and a JSON mirror for every run; None (the default) gives them to a
     registry of at most RUN_PAGES_UP_TO runs and snapshots together."""
+    collecting = gc.isenabled()
     with _BUILD_LOCK:
-        return _build(reg, Path(out), base_url, incremental, progress, run_pages)
+        try:
+            return _build(reg, Path(out), base_url, incremental, progress, run_pages)
+        finally:
+            gc.unfreeze()
+            if collecting:
+                gc.enable()
+            else:
+                gc.disable()
+
+
+def _reading_done() -> None:
+    """Loading a memo makes a few million objects and frees almost none, so the collector is
+    off while it runs (it would only walk them again and again: a memo of 100,000 runs loads
+    in a third of the time). Then what was read is frozen out of the collector's sight and
+    it runs again for the rendering, whose garbage it does collect."""
+    gc.freeze()
+    gc.enable()
 
 
 def wants_run_pages(cat: Catalog) -> bool:
     """Whether runs get pages of their own by default: only while they stay few."""
-    records = len(cat.runs) + sum(len(s) for s in cat.snapshots.values())
+    records = len(cat.runs) + cat.snapshots.count()
     return records <= RUN_PAGES_UP_TO
 
 
@@ -187,14 +247,31 @@ def _build(
     base_url = base_url.rstrip("/")
     if progress:
         progress(0, 0, "reading")
-    cat = load_catalog(reg)
+    old = _load_state(out)
+    gc.disable()  # until _reading_done()
+    stamped = reg.in_git and not reg.committed  # a memo is of the working tree
+    memo = delta.load_memo(reg, out) if incremental and stamped and old.memo else None
+    if memo is not None and memo.token != old.memo:
+        memo = None  # of another build than the one these files are from
+    # stamps before reading: whatever changes while the registry is read shows next time
+    now = delta.Stamps.take(reg, memo.stamps if memo else None) if stamped else None
+    patched = delta.patch(reg, memo, now) if now and memo else None
+    delta.drop_memo(reg, out)  # outputs are about to change: a failed build leaves no memo
+    if patched is not None:
+        cat, changes = patched
+    else:
+        # a full read makes garbage as it goes (YAML trees, parsed rows): collect it, or the
+        # peak grows by hundreds of megabytes
+        gc.enable()
+        cat, changes = load_catalog(reg, now.no_logs if now else None), None
     if progress:
-        snapshots = sum(len(s) for s in cat.snapshots.values())
+        snapshots = cat.snapshots.count()
         progress(
             0,
             0,
             f"read {len(cat.recipes)} recipes, {len(cat.models)} models, "
-            f"{len(cat.runs)} runs, {snapshots} snapshots",
+            f"{len(cat.runs)} runs, {snapshots} snapshots"
+            + (" (changes only)" if changes is not None else ""),
         )
     # the digest reads every registry template and asset: a link among them stops the build here
     sources = template_sources(reg.root, reg.display)
@@ -202,9 +279,10 @@ def _build(
     ix = rows.make_indexes(cat, run_pages=pages)
     ix.directions = directions(cat)
     site = Site(cat, ix, make_env(sources), sources.digest(), base_url, run_pages=pages)
-    old = _load_state(out)
-    report = BuildReport(out=out, problems=list(cat.problems))
-    files: dict[str, str] = {}
+    _reading_done()
+    flags: dict[str, object] = {"digest": site.digest, "base_url": base_url, "run_pages": pages}
+    report = BuildReport(out=out, problems=list(cat.problems), changes_only=changes is not None)
+    state = State(flags=flags)
 
     # assets and the root redirect: small, always compared byte for byte
     statics: dict[str, bytes] = {f"{PAGES}/{rel}": data for rel, data in sources.assets().items()}
@@ -216,13 +294,17 @@ def _build(
         raise template_problem(exc, "root.html") from None
     statics[".nojekyll"] = b""
     for rel, data in statics.items():
-        files[rel] = "static"
+        state.files[rel] = "static"
         if _write_if_changed(out / rel, data):
             report.written.append(rel)
 
     jobs = site.jobs()
-    _SITE, _OLD, _OUT = site, (old if incremental else {}), out
-    report.workers = _workers(len(jobs))
+    if changes is not None and incremental and old.flags == flags:
+        jobs = _carry_over(jobs, delta.considered(changes, ix, pages, jobs), old, state, out)
+    _SITE, _OLD, _OUT = site, (old.files if incremental else {}), out
+    # no more workers than chunks of jobs: a rebuild of a few pages forks none
+    report.workers = min(_workers(len(jobs)), max(1, -(-len(jobs) // CHUNK)))
+    report.rendered = len(jobs)
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     done_jobs = 0
     if progress:
@@ -233,34 +315,66 @@ def _build(
                 report.workers, mp_context=multiprocessing.get_context("fork")
             ) as pool:
                 for chunk, results in zip(chunks, pool.map(_run_jobs, chunks), strict=True):
-                    _collect(results, files, report)
+                    _collect(results, state, report)
                     done_jobs += len(chunk)
                     if progress:
                         progress(done_jobs, len(jobs), "rendering")
         else:
             for chunk in chunks:
-                _collect(_run_jobs(chunk), files, report)
+                _collect(_run_jobs(chunk), state, report)
                 done_jobs += len(chunk)
                 if progress:
                     progress(done_jobs, len(jobs), "rendering")
     finally:
         _SITE, _OLD = None, {}
 
-    for rel in sorted(set(old) - set(files)):
+    for rel in sorted(set(old.files) - set(state.files)):
         _remove(out, rel)
         report.removed.append(rel)
-    state = {"version": STATE_VERSION, "files": dict(sorted(files.items()))}
-    _write_if_changed(out / STATE_FILE, (json.dumps(state, indent=0) + "\n").encode())
-    report.files = len(files)
+    if now is not None:
+        # the memo's token is the state's own digest: a build that ends with the same files
+        # (full or incremental) writes the same state, byte for byte
+        state.memo = hashlib.sha256(state.dump()).hexdigest()[:16]
+        memo_of = delta.Memo(
+            state.memo, delta.code_key(), str(reg.root), cat.head, now, cat, ix.directions
+        )
+        if patched is not None and memo is not None:  # keep the shards nothing changed in
+            memo_of.packed, memo_of.dirty = memo.packed, memo.dirty
+            memo_of.packed_catalog = memo.packed_catalog
+        delta.save_memo(reg, out, memo_of)
+    _write_if_changed(out / STATE_FILE, state.dump())
+    report.files = len(state.files)
     report.written.sort()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _collect(
-    results: list[tuple[str, str, bool]], files: dict[str, str], report: BuildReport
-) -> None:
-    for rel, key, written in results:
-        files[rel] = key
-        if written:
-            report.written.append(rel)
+def _carry_over(
+    jobs: list[Job], considered: set[Job], old: State, state: State, out: Path
+) -> list[Job]:
+    """The jobs to run: those `considered`, and any whose last outputs are not all there.
+    The others keep their files and keys from the last build."""
+    todo = []
+    for job in jobs:
+        name = job_name(job)
+        rels = old.jobs.get(name)
+        if (
+            job in considered
+            or rels is None
+            or not all(rel in old.files and (out / rel).is_file() for rel in rels)
+        ):
+            todo.append(job)
+            continue
+        state.jobs[name] = rels
+        for rel in rels:
+            state.files[rel] = old.files[rel]
+    return todo
+
+
+def _collect(results: Done, state: State, report: BuildReport) -> None:
+    for name, outputs in results:
+        state.jobs[name] = [rel for rel, _, _ in outputs]
+        for rel, key, written in outputs:
+            state.files[rel] = key
+            if written:
+                report.written.append(rel)

@@ -73,14 +73,14 @@ def index_page(cat: Any, ix: Indexes) -> dict[str, Any]:
     ]
     alerts = []
     for model in cat.models:
-        snaps = cat.snapshots.get(model.id) or []
-        if snaps and snaps[0].alerts_json:
+        latest = cat.snapshots.latest(model.id)
+        if latest and latest.alerts_json:
             alerts.append(
                 {
-                    "model": model_row(ix, model, alert_level(snaps[0].alerts_json)),
-                    "level": alert_level(snaps[0].alerts_json),
-                    "captured": short_time(snaps[0].captured_at),
-                    "alerts": alert_items(snaps[0].alerts_json),
+                    "model": model_row(ix, model, alert_level(latest.alerts_json)),
+                    "level": alert_level(latest.alerts_json),
+                    "captured": short_time(latest.captured_at),
+                    "alerts": alert_items(latest.alerts_json),
                 }
             )
     return {

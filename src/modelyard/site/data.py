@@ -5,6 +5,8 @@ manifests and every version (one pass over git), models with their status histor
 from __future__ import annotations
 
 import os
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +17,7 @@ from modelyard.domain.records import (
     RecipeOut,
     RecipeVersion,
     RegistrySettings,
+    Run,
     RunOut,
     SyntheticExample,
 )
@@ -25,7 +28,55 @@ from modelyard.ops.manifests import Resolver
 from modelyard.ops.model_history import StatusChange, status_history
 from modelyard.ops.versions import list_versions
 from modelyard.storage import layout
+from modelyard.storage.records import snapshots_by_model
 from modelyard.storage.registry import Registry
+
+
+class Snapshots:
+    """Every model's monitoring snapshots, newest first. A catalog read from a memo
+    (site/delta.py) keeps each model's list pickled until a page asks for it: most pages
+    of a rebuild need only a model's latest snapshot (its alert badge) and the counts."""
+
+    def __init__(self, lists: dict[str, list[MonitoringSnapshot]]) -> None:
+        self._lists: dict[str, list[MonitoringSnapshot]] = dict(lists)
+        self._packed: dict[str, bytes] = {}
+        self._latest = {m: (snaps[0] if snaps else None) for m, snaps in lists.items()}
+        self._counts = {m: len(snaps) for m, snaps in lists.items()}
+
+    def get(self, model_id: str, default: Any = None) -> list[MonitoringSnapshot] | Any:
+        if model_id not in self._counts:
+            return default
+        if model_id not in self._lists:
+            self._lists[model_id] = pickle.loads(self._packed.pop(model_id))
+        return self._lists[model_id]
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self._counts
+
+    def latest(self, model_id: str) -> MonitoringSnapshot | None:
+        return self._latest.get(model_id)
+
+    def count(self) -> int:
+        return sum(self._counts.values())
+
+    def replace(self, model_id: str, snaps: list[MonitoringSnapshot]) -> None:
+        self._packed.pop(model_id, None)
+        self._lists[model_id] = snaps
+        self._latest[model_id] = snaps[0] if snaps else None
+        self._counts[model_id] = len(snaps)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # what was never unpacked is stored as it came: only changed lists are pickled again
+        packed = dict(self._packed)
+        for model_id, snaps in self._lists.items():
+            packed[model_id] = pickle.dumps(snaps, protocol=pickle.HIGHEST_PROTOCOL)
+        return {"packed": packed, "latest": self._latest, "counts": self._counts}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._lists = {}
+        self._packed = state["packed"]
+        self._latest = state["latest"]
+        self._counts = state["counts"]
 
 
 @dataclass
@@ -40,7 +91,7 @@ class Catalog:
     versions: dict[str, list[RecipeVersion]]
     synthetic: dict[str, SyntheticExample]
     models: list[Model]
-    snapshots: dict[str, list[MonitoringSnapshot]]  # newest first, as the API lists them
+    snapshots: Snapshots  # newest first, as the API lists them
     runs: list[RunOut]  # newest first, as the API lists them
     statuses: dict[str, list[StatusChange]]
     problems: list[str] = field(default_factory=list)
@@ -67,9 +118,11 @@ def build_time(reg: Registry) -> tuple[datetime, str | None]:
     return datetime.now(UTC).replace(microsecond=0), head
 
 
-def load_catalog(reg: Registry) -> Catalog:
+def load_catalog(reg: Registry, no_logs: Callable[[str], bool] | None = None) -> Catalog:
     """Read the whole registry. Records that fail to parse stop the build with their
-    file and line (RegistryFileError), the same as every other command."""
+    file and line (RegistryFileError), the same as every other command. `no_logs(run_id)`:
+    true when the run is known to have no logs file (from stat stamps taken just before),
+    so that 100,000 runs, most without logs, do not cost 100,000 attempts to open one."""
     built_at, head = build_time(reg)
     history = History(reg)
     resolver = Resolver(reg, history)
@@ -89,11 +142,9 @@ def load_catalog(reg: Registry) -> Catalog:
         if example is not None:
             synthetic[recipe.id] = example
     models = list(load.models(reg))
-    snapshots = {
-        m.id: sorted(load.snapshots(reg, m.id), key=lambda s: (s.captured_at, s.id), reverse=True)
-        for m in models
-    }
-    runs = [load.run_out(reg, r) for r in load.runs(reg)]
+    by_model = snapshots_by_model(reg, [m.id for m in models])
+    snapshots = Snapshots({m.id: sorted_snapshots(by_model[m.id]) for m in models})
+    runs = [run_out(reg, r, logs=no_logs is None or not no_logs(r.id)) for r in load.runs(reg)]
     sources = {f"recipe:{r.id}": _files(reg, _recipe_files(r.id)) for r in recipes}
     sources.update({f"model:{m.id}": _files(reg, [layout.model_file(m.id)]) for m in models})
     return Catalog(
@@ -111,6 +162,18 @@ def load_catalog(reg: Registry) -> Catalog:
         problems=problems,
         sources=sources,
     )
+
+
+def run_out(reg: Registry, run: Run, logs: bool = True) -> RunOut:
+    """`load.run_out`, without validating the run a second time: it was as it was read.
+    Without `logs`, the run has none (its folder has no logs file)."""
+    text = (reg.read_logs(layout.logs_file(run.id)) or "") if logs else ""
+    return RunOut.model_construct(**dict(run), logs_text=text)
+
+
+def sorted_snapshots(snaps: list[MonitoringSnapshot]) -> list[MonitoringSnapshot]:
+    """A model's snapshots newest first, as the API lists them."""
+    return sorted(snaps, key=lambda s: (s.captured_at, s.id), reverse=True)
 
 
 def _recipe_files(recipe_id: str) -> list[Any]:

@@ -205,8 +205,8 @@ def alert_level(alerts: dict[str, Any]) -> str:
 
 def has_alerts(cat: Any, model_id: str) -> str:
     """The level of the model's latest snapshot's alerts ("" when it has none)."""
-    snaps = cat.snapshots.get(model_id) or []
-    return alert_level(snaps[0].alerts_json) if snaps else ""
+    latest = cat.snapshots.latest(model_id)
+    return alert_level(latest.alerts_json) if latest else ""
 
 
 # ---- pages ------------------------------------------------------------------------------

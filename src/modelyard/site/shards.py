@@ -109,6 +109,7 @@ class RunData:
         self.months = dict(sorted(by_month.items(), reverse=True))
         self.buckets = {m: bucket_count(len(r)) for m, r in self.months.items()}
         self.directions = ix.directions or directions(cat)
+        self._split: dict[str, list[list[RunOut]]] = {}
 
     def place(self, run: RunOut) -> str:
         """`<month>/<bucket>`: the data file a run's record is in."""
@@ -137,12 +138,13 @@ class RunData:
         return [run_row(r) for r in self.months[month]]
 
     def bucket(self, month: str, number: int) -> dict[str, Any]:
-        count = self.buckets[month]
-        return {
-            r.id: r.model_dump(mode="json")
-            for r in self.months[month]
-            if bucket_of(r.id, count) == number
-        }
+        if month not in self._split:  # each run hashed once, not once per bucket of its month
+            count = self.buckets[month]
+            split: list[list[RunOut]] = [[] for _ in range(count)]
+            for r in self.months[month]:
+                split[bucket_of(r.id, count)].append(r)
+            self._split = {month: split}  # one month at a time: a job renders one month
+        return {r.id: r.model_dump(mode="json") for r in self._split[month][number]}
 
     def recipe_rows(self, recipe_id: str) -> dict[str, Any]:
         runs = self.ix.runs_by_recipe.get(recipe_id, [])

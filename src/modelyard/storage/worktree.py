@@ -207,7 +207,8 @@ class View:
         ).fetchall()
         if broken:
             found = sorted(found + broken, key=lambda r: (r[1], r[2]), reverse=newest_first)
-        new = [] if self.committed else untracked(cache, kind)
+        # kinds whose new files no folder scan here finds (snapshots): the caller lists them
+        new = [] if self.committed or kind not in UNTRACKED else untracked(cache, kind)
         return found, new
 
     def data(self, rows: list[Row], kind: str) -> None:
