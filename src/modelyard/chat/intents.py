@@ -20,7 +20,7 @@ from modelyard.chat import (
 )
 from modelyard.chat.draft import Draft
 from modelyard.chat.knowledge import Knowledge
-from modelyard.chat.understand import ID_RE, Question, phrases_folded
+from modelyard.chat.understand import ID_RE, Question, fitting_recipes, phrases_folded
 from modelyard.domain.records import Run
 
 NEGATIONS = {"no", "not", "without", "never", "missing", "lack", "lacks", "lacking", "none"}
@@ -304,13 +304,7 @@ def which_one(kb: Knowledge, q: Question, about_one: bool = False) -> Draft | No
         if len(fits) == 1:
             q.models = fits
     if q.has("recipe") and not q.has("recipes", "model", "models") and (tags or q.families):
-        fits = [
-            r.id
-            for r in kb.recipes.values()
-            if (not q.families or r.model_family in q.families)
-            and (not q.levels or r.level in q.levels)
-            and (not tags or tags & {t.lower() for t in r.tags})
-        ]
+        fits = fitting_recipes(kb, q, tags)
         if len(fits) > 1:
             return _ask(kb, "recipe", fits)
         if len(fits) == 1:

@@ -17,7 +17,7 @@ from modelyard.chat.explain import change_text, cite_version, value_text
 from modelyard.chat.health import model_manifest
 from modelyard.chat.knowledge import Knowledge
 from modelyard.chat.query import lemma
-from modelyard.chat.understand import KEYWORDS, STOPWORDS, SUBJECTS, Question
+from modelyard.chat.understand import KEYWORDS, STOPWORDS, SUBJECTS, Question, fitting_recipes
 from modelyard.domain.timefmt import iso, parse_iso
 from modelyard.ops.model_history import status_history
 
@@ -95,13 +95,7 @@ def _described(kb: Knowledge, q: Question) -> str | Draft | None:
     tags = {t.lower() for t in q.tags}
     if not (q.families or q.levels or tags):
         return None
-    fits = [
-        r.id
-        for r in kb.recipes.values()
-        if (not q.families or r.model_family in q.families)
-        and (not q.levels or r.level in q.levels)
-        and (not tags or tags & {t.lower() for t in r.tags})
-    ]
+    fits = fitting_recipes(kb, q, tags)
     if len(fits) == 1:
         return fits[0]
     if not fits:

@@ -35,17 +35,11 @@ from modelyard.chat.relations import (
     relations_in,
 )
 from modelyard.chat.understand import (
-    DRAFT_WORDS,
-    FAMILIES,
     KEYWORDS,
-    LEVELS,
-    MODEL_STATUSES,
     NEGATORS,
-    RECIPE_STATUSES,
-    RUN_STATUSES,
-    RUN_TYPES,
     STOPWORDS,
     SUBJECTS,
+    VALUE_WORDS,
     Question,
     negated,
 )
@@ -146,15 +140,7 @@ GENERIC = (
         "each",
     }
 )
-FILTER_WORDS = (
-    set(FAMILIES)
-    | set(MODEL_STATUSES)
-    | set(RECIPE_STATUSES)
-    | set(LEVELS)
-    | set(RUN_STATUSES)
-    | set(RUN_TYPES)
-    | DRAFT_WORDS
-)
+FILTER_WORDS = VALUE_WORDS
 _NUMBER = re.compile(r"v?\d+(?:\.\d+)+")
 # verbs of a status move, read by the history answers
 STATUS_MOVES = {"moved", "move", "promoted", "demoted", "staged", "went", "go", "put", "entered"}

@@ -42,7 +42,7 @@ FIELD_CUES = {
 }
 DETERMINERS = {"the", "this", "that", "our", "your", "their", "my"}
 
-_MONTHS = {
+MONTHS = {
     name: i + 1
     for i, names in enumerate(
         [
@@ -62,12 +62,12 @@ _MONTHS = {
     )
     for name in names
 }
-MONTH_WORDS = frozenset(_MONTHS)
+MONTH_WORDS = frozenset(MONTHS)
 RANGE_WORDS = frozenset(
     {"before", "after", "since", "until", "till", "between", "during", "older", "earlier", "newer"}
     | {"later", "than"}
 )
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
 _DAY = rf"(?:(\d{{1,2}}){_ORD}\s+(?:of\s+)?({_MONTH})|({_MONTH})\.?\s+(\d{{1,2}}){_ORD})"
 _YEAR = r"(?:,?\s+(\d{4}))?"
@@ -120,7 +120,7 @@ class TimeRange:
 def _day(groups: tuple[str | None, ...], year: int) -> datetime | None:
     day_a, month_a, month_b, day_b = groups
     day = int(day_a or day_b or 0)
-    month = _MONTHS[(month_a or month_b or "").lower()]
+    month = MONTHS[(month_a or month_b or "").lower()]
     try:
         return datetime(year, month, day, tzinfo=UTC)
     except ValueError:
@@ -162,7 +162,7 @@ def time_range(text: str, now: datetime) -> TimeRange | None:
                 return TimeRange(after, None, f"after {day:%-d %B %Y}")
             return TimeRange(day, None, f"since {day:%-d %B %Y}")
     if m := _IN_MONTH.search(low):
-        month = _MONTHS[m.group(1)]
+        month = MONTHS[m.group(1)]
         year = int(m.group(2)) if m.group(2) else now.year
         if not m.group(2) and datetime(year, month, 1, tzinfo=UTC) > now:
             year -= 1

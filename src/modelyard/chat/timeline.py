@@ -10,6 +10,7 @@ from modelyard.chat import commands
 from modelyard.chat.draft import Draft, plural
 from modelyard.chat.explain import change_text, cite_version
 from modelyard.chat.knowledge import Knowledge
+from modelyard.chat.query import MONTHS
 from modelyard.chat.understand import Question
 from modelyard.domain.records import Run
 from modelyard.domain.semver import parse as parse_semver
@@ -20,26 +21,6 @@ from modelyard.ops.model_history import StatusChange, status_history
 from modelyard.ops.recipe_history import recipe_status_history
 from modelyard.storage.history import VersionSource
 
-MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in names
-}
 MONTH_NAMES = [
     "January",
     "February",

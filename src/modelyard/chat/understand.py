@@ -285,7 +285,7 @@ def _negated(words: list[str], i: int) -> bool:
     for j in range(i - 1, max(-1, i - 7), -1):
         if words[j] in NEGATORS:
             return True
-        if words[j] not in _FILLER and words[j] not in {"or", "nor"} | _VALUE_WORDS:
+        if words[j] not in _FILLER and words[j] not in {"or", "nor"} | VALUE_WORDS:
             return False
     return False
 
@@ -351,7 +351,7 @@ def _refer(kb: Knowledge, q: Question) -> None:
 def _inflected(word: str) -> str:
     """A value word's vocabulary form when only its inflection differs ("evaluated" is
     "evaluate", "backtested" is "backtest"); any other word as it is."""
-    if word in _VALUE_WORDS or word in SUBJECTS or word in KEYWORDS or word in STOPWORDS:
+    if word in VALUE_WORDS or word in SUBJECTS or word in KEYWORDS or word in STOPWORDS:
         return word
     if word.startswith("@"):
         return word
@@ -363,7 +363,8 @@ _FILTER_WORDS = (
 )
 
 
-_VALUE_WORDS = (
+# every word that names a value of a field a question can filter on
+VALUE_WORDS = (
     set(FAMILIES)
     | set(MODEL_STATUSES)
     | set(RECIPE_STATUSES)
@@ -372,7 +373,7 @@ _VALUE_WORDS = (
     | set(RUN_TYPES)
     | DRAFT_WORDS
 )
-_VALUE_LEMMAS = {lemma(w): w for w in sorted(_VALUE_WORDS, key=len, reverse=True)}
+_VALUE_LEMMAS = {lemma(w): w for w in sorted(VALUE_WORDS, key=len, reverse=True)}
 
 
 def _match_phrases(q: Question, vocab: Vocabulary) -> None:
@@ -428,3 +429,15 @@ def _window(text: str, now: datetime) -> tuple[datetime | None, str | None]:
     if re.search(r"\b(?:this|past|last)\s+month\b", text):
         return now - timedelta(days=30), "in the last 30 days"
     return None, None
+
+
+def fitting_recipes(kb: Knowledge, q: Question, tags: set[str]) -> list[str]:
+    """The recipes of the question's families, levels and `tags` (lower case), each where
+    given."""
+    return [
+        r.id
+        for r in kb.recipes.values()
+        if (not q.families or r.model_family in q.families)
+        and (not q.levels or r.level in q.levels)
+        and (not tags or tags & {t.lower() for t in r.tags})
+    ]
