@@ -147,10 +147,10 @@ def route(
         and not raw & BETTER_WORDS
         and not words & COMPARE
     ):
-        return _is_status(kb, models[0], q.model_statuses)
+        return _is_status(kb, "model", models[0], q.model_statuses)
     asked_status = q.recipe_statuses | ({"draft"} if q.draft else set())
     if raw & {"is", "are"} and asked_status and len(q.recipes) == 1 and not q.models:
-        return _recipe_is(kb, q.recipes[0], asked_status)
+        return _is_status(kb, "recipe", q.recipes[0], asked_status)
     if raw & {"owner", "owns", "owned", "own"} and q.recipes and not q.models:
         return _recipe_owner(kb, q.recipes[0])
     if words & {"average", "mean", "avg", "minimum", "maximum", "highest", "lowest"} and models:
@@ -442,29 +442,17 @@ def status_history_all(kb: Knowledge) -> dict[str, list[timeline.StatusChange]]:
     return timeline.status_history(kb.reg)
 
 
-def _recipe_is(kb: Knowledge, recipe_id: str, statuses: set[str]) -> Draft:
-    """ "Is recipe_nba_telco approved?": yes or no, with the status it has."""
+def _is_status(kb: Knowledge, kind: str, record_id: str, statuses: set[str]) -> Draft:
+    """ "Is recipe_nba_telco approved?", "is model_x in production?": yes or no, with the
+    status the recipe or model has."""
     d = Draft(kb, "find")
-    r = kb.recipes[recipe_id]
-    d.cite("recipe", recipe_id)
-    d.focus["recipe_id"] = recipe_id
-    yes = r.status in statuses
+    record = kb.recipes[record_id] if kind == "recipe" else kb.models[record_id]
+    d.cite(kind, record_id)
+    d.focus[f"{kind}_id"] = record_id
+    yes = record.status in statuses
+    state = record.status if kind == "recipe" else f"in {record.status}"
     d.say(
-        f'{"Yes" if yes else "No"}: {recipe_id} "{r.name}" is {r.status}'
-        + ("" if yes else f", not {' or '.join(sorted(statuses))}")
-        + "."
-    )
-    return d
-
-
-def _is_status(kb: Knowledge, model_id: str, statuses: set[str]) -> Draft:
-    d = Draft(kb, "find")
-    m = kb.models[model_id]
-    d.cite("model", model_id)
-    d.focus["model_id"] = model_id
-    yes = m.status in statuses
-    d.say(
-        f'{"Yes" if yes else "No"}: {model_id} "{m.name}" is in {m.status}'
+        f'{"Yes" if yes else "No"}: {record_id} "{record.name}" is {state}'
         + ("" if yes else f", not {' or '.join(sorted(statuses))}")
         + "."
     )
