@@ -92,6 +92,11 @@ def _inode(path: Path) -> int | None:
         return None
 
 
+def cache_file(git: Git) -> Path:
+    """Where a repository's derived index lives: `.git/modelyard/cache.sqlite3`."""
+    return git.git_dir / "modelyard" / FILE
+
+
 def enabled() -> bool:
     return os.environ.get(ENV_CACHE, "1").strip().lower() not in ("0", "off", "no", "false")
 
@@ -120,9 +125,8 @@ class Cache(ChangeLog):
         if not enabled():
             return None
         try:
-            folder = git.git_dir / "modelyard"
-            folder.mkdir(exist_ok=True)
-            path = folder / FILE
+            path = cache_file(git)
+            path.parent.mkdir(exist_ok=True)
         except (OSError, GitError):  # a cache that cannot open is no cache, not a failure
             return None
         key = (os.getpid(), str(path), prefix, str(root))
@@ -491,4 +495,4 @@ class Cache(ChangeLog):
             self.db.close()
 
 
-__all__ = ["FILE", "Cache", "Row", "enabled"]
+__all__ = ["FILE", "Cache", "Row", "cache_file", "enabled"]

@@ -125,7 +125,7 @@ def signatures(
 
 def _plain(text: str) -> bool:
     """A name or email git keeps exactly as given."""
-    return (text == text.strip(_CRUD) or not text) and not any(c in text for c in "<>\n\0")
+    return text == text.strip(_CRUD) and not any(c in text for c in "<>\n\0")
 
 
 def _when(text: str | None) -> tuple[int, int] | None:

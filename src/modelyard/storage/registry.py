@@ -35,12 +35,6 @@ if TYPE_CHECKING:
     from modelyard.storage.cache import Cache
 
 
-def cache_exists(git: Git) -> bool:
-    from modelyard.storage.cache import FILE
-
-    return (git.git_dir / "modelyard" / FILE).is_file()
-
-
 T = TypeVar("T", bound=BaseModel)
 
 ENV_REGISTRY = "MODELYARD_REGISTRY"
@@ -554,8 +548,10 @@ class Mutation:
         """The derived index follows this commit from what it changed, rather than by
         comparing trees on its next read (which, at 100,000 runs, costs more than the write).
         A cache this process has not opened is opened for it only if it exists already."""
+        from modelyard.storage.cache import cache_file
+
         reg = self.registry
-        if reg._cache is False and not cache_exists(reg.git):
+        if reg._cache is False and not cache_file(reg.git).is_file():
             return
         cache = reg.blob_cache
         if cache is None:
