@@ -190,3 +190,17 @@ def test_the_derived_index_follows_its_own_commits_without_comparing_trees(
     assert runs.get_run(Registry(reg.root, committed=True), made[-1]).status == "queued"
     # no tree comparison, no full listing, no history read: the commits said what changed
     assert [a for a in started if a[0] in ("diff-tree", "log") or a[:2] == ("ls-tree", "-r")] == []
+
+
+def test_a_repository_libgit2_cannot_read_is_left_to_git(tmp_path, objects):
+    # sha256 object ids: git reads and writes them, this libgit2 does not
+    repo = tmp_path / "sha256"
+    subprocess.run(["git", "init", "-q", "-b", "main", "--object-format=sha256", str(repo)])
+    git(repo, "commit", "-q", "--allow-empty", "-m", "start")
+    g = Git(repo)
+    assert type(g.objects).__name__ == "Plumbing"
+    made = g.build_commit({"a.txt": g.write_blob(b"a\n")}, "Into sha256", None, WHEN)
+    g.advance(made)
+    assert len(made.sha) == 64
+    assert git(repo, "rev-parse", "HEAD") == made.sha
+    assert git(repo, "show", "HEAD:a.txt") == "a"

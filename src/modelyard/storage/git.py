@@ -165,12 +165,14 @@ class Git:
         """The object database and refs: in process (libgit2) for a long-running process,
         through git's plumbing for a short one (storage/plumbing.py says why)."""
         if self._objects is None:
+            self._objects = Plumbing(self)
             if in_process():
-                from modelyard.storage.objects import Objects
+                from modelyard.storage.objects import Objects, opens
 
-                self._objects = Objects(self.git_dir)
-            else:
-                self._objects = Plumbing(self)
+                # a repository libgit2 cannot read (sha256 objects, a newer format) is
+                # left to git, which can
+                if opens(self.git_dir):
+                    self._objects = Objects(self.git_dir)
         return self._objects
 
     def is_shallow(self) -> bool:

@@ -50,6 +50,16 @@ def repository(git_dir: Path) -> pygit2.Repository:
     return repo
 
 
+def opens(git_dir: Path) -> bool:
+    """Whether libgit2 can read this repository (not one with sha256 object ids, or in a
+    format newer than it knows)."""
+    try:
+        repository(git_dir)
+    except (pygit2.GitError, ValueError, OSError):
+        return False
+    return True
+
+
 class Objects:
     """One repository's object database and refs."""
 

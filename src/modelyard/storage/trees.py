@@ -18,14 +18,16 @@ TREE_MODE = b"40000"
 Entry = tuple[bytes, bytes]  # (mode as git stores it, 20-byte object id)
 
 
-def _parse(raw: bytes) -> dict[bytes, Entry]:
+def _parse(raw: bytes, width: int) -> dict[bytes, Entry]:
+    """A tree object's entries; `width` is the object id's length in bytes (20 for sha1, 32
+    for sha256)."""
     entries: dict[bytes, Entry] = {}
     pos = 0
     while pos < len(raw):
         space = raw.index(b" ", pos)
         nul = raw.index(b"\0", space)
-        entries[raw[space + 1 : nul]] = (raw[pos:space], raw[nul + 1 : nul + 21])
-        pos = nul + 21
+        entries[raw[space + 1 : nul]] = (raw[pos:space], raw[nul + 1 : nul + 1 + width])
+        pos = nul + 1 + width
     return entries
 
 
@@ -42,13 +44,17 @@ def _encode(entries: dict[bytes, Entry]) -> bytes:
     )
 
 
-def _object_id(body: bytes) -> bytes:
-    return hashlib.sha1(b"tree %d\0" % len(body) + body).digest()
+def _object_id(body: bytes, algorithm: str) -> bytes:
+    return hashlib.new(algorithm, b"tree %d\0" % len(body) + body).digest()
 
 
 def tree_with(git: Git, head: str | None, changes: Mapping[str, str | None]) -> str:
     """The id of HEAD's tree with each path in `changes` set to a blob id (mode 100644) or
-    removed (None). Folders left empty disappear, as they do in git."""
+    removed (None). Folders left empty disappear, as they do in git. Object ids are sha1 or,
+    in a repository made with `--object-format=sha256`, sha256."""
+    some_id = head or next((b for b in changes.values() if b), "")
+    algorithm = "sha256" if len(some_id) == 64 else "sha1"
+    width = hashlib.new(algorithm).digest_size
     folders: set[str] = {""}
     for path in changes:
         parts = path.split("/")
@@ -68,7 +74,7 @@ def tree_with(git: Git, head: str | None, changes: Mapping[str, str | None]) -> 
             _, kind, size_text = line.split(b" ")
             size = int(size_text)
             if kind == b"tree":
-                current[folder] = _parse(data[pos : pos + size])
+                current[folder] = _parse(data[pos : pos + size], width)
             # else a file where a folder is wanted: the commit replaces it
             pos += size + 1
     for path, blob in changes.items():
@@ -86,16 +92,16 @@ def tree_with(git: Git, head: str | None, changes: Mapping[str, str | None]) -> 
             break
         if entries:
             body = _encode(entries)
-            oid = _object_id(body)
+            oid = _object_id(body, algorithm)
             written.append((oid, body))
             current[parent][name.encode()] = (TREE_MODE, oid)
         else:
             current[parent].pop(name.encode(), None)
     root = _encode(current[""])
-    written.append((_object_id(root), root))
+    written.append((_object_id(root, algorithm), root))
     lines = []
     for _, body in written:
-        for entry, (mode, oid) in _parse(body).items():
+        for entry, (mode, oid) in _parse(body, width).items():
             kind = b"tree" if mode == TREE_MODE else b"commit" if mode == b"160000" else b"blob"
             lines.append(
                 mode.rjust(6, b"0")
