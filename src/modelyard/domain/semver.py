@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelyard.domain import treediff
 from modelyard.domain.records import SEMVER
 
 BUMPS = ("patch", "minor", "major")
@@ -95,18 +96,13 @@ def manifest_diff(
     one)."""
     if old is None:
         return None
-    # imported here: costly at start-up, needed only for writes and history
-    from deepdiff import DeepDiff
-
-    tree = DeepDiff(old, new, view="tree", ignore_order=False)
+    # deepdiff's answer; deepdiff itself is imported only where two lists differ
+    found = treediff.changes(old, new)
     breaking = [tuple(p.split(".")) for p in breaking_paths if p]
     changes: list[dict[str, Any]] = []
     for report, (report_op, report_kind) in _OPS.items():
-        for level in tree.get(report, []):
+        for path, t1, t2 in found.get(report, []):
             op, kind = report_op, report_kind
-            path = level.path(output_format="list")
-            t1 = None if op == "add" else level.t1
-            t2 = None if op == "remove" else level.t2
             if op == "type_change" and _is_number(t1) and _is_number(t2):
                 if t1 == t2:
                     continue  # 1 and 1.0 are the same number
