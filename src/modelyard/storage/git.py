@@ -366,16 +366,16 @@ class Git:
         return [p for p in decode(proc.stdout).split("\0") if p]
 
     def grep_fixed(
-        self, patterns: Iterable[str], spec: str, untracked: bool = True
+        self, patterns: Iterable[str], *specs: str, untracked: bool = True
     ) -> list[tuple[str, str]]:
         """(path, line) of every line holding one of the fixed strings `patterns` in the files
-        matching pathspec `spec`, tracked or new (`untracked`, which reads every folder), as
-        they are in the working tree."""
+        matching one of the pathspecs `specs`, tracked or new (`untracked`, which reads every
+        folder), as they are in the working tree."""
         args = [a for p in patterns for a in ("-e", p)]
-        if not args:
+        if not args or not specs:
             return []
         new = ["--untracked"] if untracked else []
-        proc = self.run("grep", "--null", "-F", *new, *args, "--", spec, check=False)
+        proc = self.run("grep", "--null", "-F", *new, *args, "--", *specs, check=False)
         if proc.returncode > 1:  # 1 is "no match"
             raise GitError(f"git grep failed: {proc.stderr.decode(errors='replace').strip()}")
         out: list[tuple[str, str]] = []

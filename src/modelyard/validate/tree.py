@@ -35,6 +35,8 @@ RECORD_FOLDERS = (layout.RECIPES, layout.MODELS, layout.RUNS)
 RECIPE_FILES = f"{layout.RECIPES}/*/{layout.RECIPE_FILE}"
 MODEL_FILES = f"{layout.MODELS}/*/{layout.MODEL_FILE}"
 RUN_FILES = f"{layout.RUNS}/*/*/{layout.RUN_FILE}"
+# few files each, read for every value at once (`Tree.users`)
+WHOLE = (("parent_id", RECIPE_FILES), ("recipe_id", MODEL_FILES))
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Tree:
         self._run_index: dict[str, list[str]] | None = None
         self._users: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._ids: dict[tuple[str, str], Parsed[Any] | None] = {}
+        self._files: dict[str, bool] = {}  # whether a file `users` found is a regular file
         # when a dict: the git blob id (SHA-1) of every file read, by path, so that what was
         # checked can be kept under the content it was checked on (validate/whole.py)
         self.blobs: dict[str, str] | None = None
@@ -166,45 +169,73 @@ class Tree:
         One `git grep` for all values scans the working tree (tracked and new files) in C, so
         finding the users of a few records among 100,000 runs takes a moment, not a parse of
         every file. A reference is found as the CLI writes it, `field: value`, quoted or not.
+        Recipes' parents and models' recipes (`WHOLE`) are read for every value at once, in
+        one `git grep` for both: a change to a recipe asks about its children level by level
+        and then about their models, and each `git grep` reads git's whole index first.
         """
         asked = sorted(set(values))
+        if (field, files) in WHOLE:
+            if not asked:
+                return {}
+            if (field, files) not in self._users:
+                self._grep_whole()
+            every = self._users[(field, files)]
+            return {v: [r for r in every.get(v, []) if self._is_file(r)] for v in asked}
         # the same question comes from several checks (what a change reaches, its impact)
         known = self._users.setdefault((field, files), {})
         wanted = [v for v in asked if v not in known]
         found: dict[str, list[str]] = {v: [] for v in wanted}
         if wanted and self.reg.in_git:
-            self._grep(field, wanted, files, found)
+            patterns = [form for value in wanted for form in _forms(field, value)]
+            for rel, value, _, _ in self._grep(patterns, [(field, files)]):
+                if value in found and self._is_file(rel):
+                    found[value].append(rel)
         known.update(found)
         return {v: list(known[v]) for v in asked}
 
-    def _grep(self, field: str, wanted: list[str], files: str, found: dict[str, list[str]]) -> None:
-        patterns = [
-            form
-            for value in wanted
-            for form in (f"{field}: {value}", f"{field}: '{value}'", f'{field}: "{value}"')
-        ]
-        spec = f":(glob){self.reg.repo_path(files)}"
+    def _grep_whole(self) -> None:
+        """Every value of each `WHOLE` field in its files (existence is checked on demand)."""
+        every: dict[tuple[str, str], dict[str, list[str]]] = {pair: {} for pair in WHOLE}
+        if self.reg.in_git:
+            patterns = [f"{field}: " for field, _ in WHOLE]
+            for rel, value, line, pair in self._grep(patterns, list(WHOLE)):
+                # as a search for this value would find it
+                if any(form in line for form in _forms(pair[0], value)):
+                    every[pair].setdefault(value, []).append(rel)
+        self._users.update(every)
+
+    def _is_file(self, rel: str) -> bool:
+        known = self._files.get(rel)
+        if known is None:
+            known = self._files[rel] = safefs.is_file(self.reg.root, rel)
+        return known
+
+    def _grep(
+        self, patterns: list[str], pairs: list[tuple[str, str]]
+    ) -> list[tuple[str, str, str, tuple[str, str]]]:
+        """For each line holding one of `patterns` in the files of one of `pairs` (field, glob)
+        whose top-level key is that pair's field: (file, value, line, pair)."""
+        specs = [f":(glob){self.reg.repo_path(files)}" for _, files in pairs]
         if self.new_files is None:
-            lines = self.reg.git.grep_fixed(patterns, spec)
+            lines = self.reg.git.grep_fixed(patterns, *specs)
         else:
-            lines = self.reg.git.grep_fixed(patterns, spec, untracked=False)
-            lines += self._grep_new(patterns, files)
+            lines = self.reg.git.grep_fixed(patterns, *specs, untracked=False)
+            lines += self._grep_new(patterns, [files for _, files in pairs])
+        out = []
         for path, text in lines:
             key, _, rest = text.partition(":")
-            if key != field:  # a substring match elsewhere, or a nested field
-                continue
-            value = rest.strip().strip("'\"")
             rel = self.reg.rel_path(path) or path
-            if value in found and safefs.is_file(self.reg.root, rel):
-                found[value].append(rel)
+            for pair in pairs:
+                # the field as a top-level key (not a substring elsewhere, or a nested field)
+                if key == pair[0] and _matches(rel, pair[1]):
+                    out.append((rel, rest.strip().strip("'\""), text, pair))
+        return out
 
-    def _grep_new(self, patterns: list[str], files: str) -> list[tuple[str, str]]:
+    def _grep_new(self, patterns: list[str], globs: list[str]) -> list[tuple[str, str]]:
         """What `git grep --untracked` finds in the new files: their lines holding a pattern."""
-        glob = files.split("/")
         out = []
         for rel in self.new_files or ():
-            parts = rel.split("/")
-            if len(parts) != len(glob) or not all(map(fnmatchcase, parts, glob)):
+            if not any(_matches(rel, glob) for glob in globs):
                 continue
             try:
                 data = safefs.read_file(self.reg.root, rel, self.display(rel))
@@ -216,6 +247,17 @@ class Tree:
                 if any(p in line for p in patterns):
                     out.append((self.reg.repo_path(rel), line))
         return out
+
+
+def _forms(field: str, value: str) -> tuple[str, str, str]:
+    """How a reference is written: `field: value`, quoted or not."""
+    return f"{field}: {value}", f"{field}: '{value}'", f'{field}: "{value}"'
+
+
+def _matches(rel: str, glob: str) -> bool:
+    """Whether registry path `rel` matches `glob` part by part (`*` never crosses a `/`)."""
+    parts, want = rel.split("/"), glob.split("/")
+    return len(parts) == len(want) and all(map(fnmatchcase, parts, want))
 
 
 def parse_bytes(data: bytes, model: type[T], rel: str, display: str) -> Parsed[T]:
