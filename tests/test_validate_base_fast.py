@@ -1,13 +1,22 @@
 """What `validate --base` does to be fast keeps its answers: recipes' children and models'
 recipes read for every value in one `git grep` (validate/tree.py `WHOLE`), on real git
-repositories with new, quoted, look-alike, ignored and deleted files."""
+repositories with new, quoted, look-alike, ignored and deleted files; git's comparison with
+the base started before the command's imports (storage/early.py), with every kind of change."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+
+from modelyard.errors import GitError
 from modelyard.storage.registry import Registry
-from modelyard.validate import run
+from modelyard.validate import reporters, run
 from modelyard.validate.tree import MODEL_FILES, RECIPE_FILES, RUN_FILES, Tree
 from validate_fixtures import copy, edit, git, template  # noqa: F401  (fixtures)
 
@@ -101,3 +110,94 @@ def test_a_review_finds_a_new_quoted_child_and_its_impact(copy) -> None:  # noqa
     assert "registry/recipes/recipe_quoted_new/recipe.yaml" in report.changed_files
     assert not any("recipe_ignored" in f for f in report.changed_files)
     assert not any("recipe_lookalike" in p.file for p in report.problems)
+
+
+# -- git's comparison started before the imports (storage/early.py) -------------------------
+SRC = Path(__file__).resolve().parents[1] / "src"
+PROD = "models/model_pricing_prod/model.yaml"
+FORECAST_MF = "recipes/recipe_demand_forecast/manifest.yaml"
+
+
+def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    return subprocess.run(
+        [sys.executable, "-m", "modelyard", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def every_kind_of_change(reg: Registry) -> None:
+    """On a branch of main: a committed manifest edit, then a staged one, an edit left in the
+    working tree, a new file git does not track, and a deleted file still in use."""
+    git(reg.worktree, "switch", "-q", "-c", "change")
+    edit(reg, BASE_MF, "learning_rate: 0.03", "learning_rate: 0.05")  # committed, not bumped
+    git(reg.worktree, "commit", "-q", "-am", "committed")
+    edit(reg, FORECAST_MF, "version: 1.0.0", "version: 0.9.0")  # staged: goes down
+    git(reg.worktree, "add", FORECAST_MF.join(["registry/", ""]))
+    edit(reg, PROD, "owner: pricing-team", "owner: someone-else")  # in the working tree only
+    shutil.copytree(reg.path("models/model_forecast"), reg.path("models/model_new"))  # new
+    edit(reg, "models/model_new/model.yaml", "id: model_forecast", "id: model_new")
+    edit(reg, "models/model_new/model.yaml", "status: draft", "status: production")
+    shutil.rmtree(reg.path("recipes/recipe_retail_pricing"))  # deleted, not staged
+
+
+def test_the_command_answers_as_the_library_does(copy) -> None:  # noqa: F811
+    """`modelyard validate --base` (which starts git before its imports) reports exactly what
+    `validate.run` (which does not) reports, for every kind of change at once."""
+    reg, _ = copy
+    every_kind_of_change(reg)
+    expected = json.loads(reporters.as_json(run(reg, base="main")))
+    # each kind of change is seen: committed, staged, new and deleted (the working-tree edit
+    # of an owner is no error, but the file is among those changed)
+    codes = sorted(p["code"] for p in expected["problems"])
+    assert codes == ["production-unapproved", "version-not-bumped", "version-not-greater"]
+    changed = expected["changed_files"]
+    assert f"registry/{PROD}" in changed and "registry/models/model_new/model.yaml" in changed
+    statuses = {c["recipe_id"]: c["status"] for c in expected["recipe_changes"]}
+    assert statuses["recipe_retail_pricing"] == "deleted"
+    done = cli(reg.worktree, "validate", "--format", "json", "--base", "main")
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout) == expected
+    # the same through --upstream: the merge base of HEAD and its upstream (main)
+    git(reg.worktree, "branch", "-q", "--set-upstream-to=main")
+    done = cli(reg.worktree, "validate", "--format", "json", "--upstream")
+    got = json.loads(done.stdout)
+    assert got.pop("base") == git(reg.worktree, "rev-parse", "main")
+    assert got == {k: v for k, v in expected.items() if k != "base"}
+
+
+def test_a_started_comparison_is_the_one_git_gives(copy) -> None:  # noqa: F811
+    reg, _ = copy
+    every_kind_of_change(reg)
+    plain = reg.git.changed_since("main", "registry")
+    reg.git.start_changed_since("main", "registry")
+    assert reg.git.changed_since("main", "registry") == plain
+    assert {c.path for c in plain} >= {f"registry/{PROD}", f"registry/{FORECAST_MF}"}
+    # a base git cannot read: what git says, as without the early start
+    reg.git.start_changed_since("no-such-ref", "registry")
+    with pytest.raises(GitError, match="git diff failed"):
+        reg.git.changed_since("no-such-ref", "registry")
+
+
+def test_starting_it_needs_no_slow_import(copy) -> None:  # noqa: F811
+    reg, _ = copy
+    code = (
+        "import sys\n"
+        "from modelyard.storage.early import start_review\n"
+        f"start_review({str(reg.root)!r}, 'HEAD')\n"
+        "from modelyard.storage import git\n"
+        "print(len(git._STARTED), sorted(m for m in ('pydantic', 'yaml', 'jinja2', 'deepdiff')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "1 []", done.stderr

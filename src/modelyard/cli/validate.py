@@ -67,13 +67,19 @@ def validate(
     Exit status: 0 when no errors (warnings allowed unless --strict), 1 on problems, 2 on usage
     errors.
     """
+    if upstream and base is not None:
+        raise click.UsageError("give --base or --upstream, not both")
+    if base is not None or upstream:
+        from modelyard.storage.early import start_review
+
+        # git's look at every tracked file runs while the checks are imported
+        root = ctx.find_root().obj
+        start_review(root.get("registry") if root else None, base, upstream)
     from modelyard.errors import InvalidValue
     from modelyard.validate import reporters, run
 
     reg = open_registry(ctx)
     if upstream:
-        if base is not None:
-            raise click.UsageError("give --base or --upstream, not both")
         found = reg.git.upstream_base() if reg.in_git else None
         base = found[0] if found else None
     try:

@@ -8,6 +8,7 @@ compare-and-swap, and only then are the committed paths refreshed in the user's 
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import subprocess
@@ -36,6 +37,21 @@ __all__ = ["ZERO", "Git", "Person", "Prepared", "RawChange", "committable", "par
 
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+# gits started ahead of the question they answer (`Git.start_changed_since`), by
+# (working tree, git's arguments)
+_STARTED: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
+
+
+def _changed_args(base: str, paths: tuple[str, ...]) -> tuple[str, ...]:
+    return ("diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", *paths)
+
+
+def _stop_started() -> None:
+    while _STARTED:
+        _, proc = _STARTED.popitem()
+        proc.kill()
+        proc.communicate()
 
 
 @dataclass(frozen=True)
@@ -329,9 +345,37 @@ class Git:
 
     def changed_since(self, base: str, *paths: str) -> list[RawChange]:
         """Tracked files under `paths` whose working-tree content differs from commit `base`
-        (new files git does not track yet are `untracked`)."""
-        proc = self.run("diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", *paths)
-        return parse_raw(decode(proc.stdout))
+        (new files git does not track yet are `untracked`). Read from the git started by
+        `start_changed_since` with the same question, if there is one."""
+        args = _changed_args(base, paths)
+        started = _STARTED.pop((str(self.worktree), args), None)
+        if started is not None:
+            out, _ = started.communicate()
+            if started.returncode == 0:
+                return parse_raw(decode(out))
+        return parse_raw(decode(self.run(*args).stdout))
+
+    def start_changed_since(self, base: str, *paths: str) -> None:
+        """Start git on `changed_since(base, *paths)` and return at once: git compares the
+        whole working tree with the base (a stat of every tracked file), and a command that
+        will ask starts it before its own slow imports, so that the two overlap. What git
+        finds is read by `changed_since`; a git not asked for is stopped at exit."""
+        key = (str(self.worktree), _changed_args(base, paths))
+        if key in _STARTED:
+            return
+        try:
+            proc = subprocess.Popen(
+                ["git", *key[1]],
+                cwd=self.worktree,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except OSError:
+            return  # changed_since runs git itself, and says why it cannot
+        if not _STARTED:
+            atexit.register(_stop_started)
+        _STARTED[key] = proc
 
     def commits_since(self, base: str, tip: str = "HEAD") -> set[str]:
         """The commits of `tip` that `base` does not have (`git rev-list base..tip`): a pull

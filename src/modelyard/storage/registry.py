@@ -30,6 +30,7 @@ from modelyard.errors import (
 from modelyard.storage import failpoints, files, journal, layout, safefs
 from modelyard.storage.git import Git, Person, Prepared, committable, parse_person
 from modelyard.storage.indexsync import IndexBacklog, repair, sync_to_commit
+from modelyard.storage.locate import discover, find_worktree
 
 if TYPE_CHECKING:
     from modelyard.storage.cache import Cache
@@ -37,42 +38,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound=BaseModel)
 
-ENV_REGISTRY = "MODELYARD_REGISTRY"
 ENV_LOCK_TIMEOUT = "MODELYARD_LOCK_TIMEOUT"
-
-
-def find_worktree(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
-def discover(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:
-    """The registry folder: `--registry`, then $MODELYARD_REGISTRY, then upward from cwd.
-
-    A path may name the registry folder itself or a folder with `registry/` in it.
-    """
-    given = explicit or os.environ.get(ENV_REGISTRY)
-    if given:
-        path = Path(given).expanduser().resolve()
-        for candidate in (path, path / "registry"):
-            if (candidate / layout.SETTINGS).is_file():
-                return candidate
-        raise RegistryNotFound(
-            f"no registry at {path} (no {layout.SETTINGS} there or in {path / 'registry'})",
-            action="point --registry at a folder made by `modelyard init`",
-        )
-    here = (cwd or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        for candidate in (folder, folder / "registry"):
-            if (candidate / layout.SETTINGS).is_file():
-                return candidate
-    raise RegistryNotFound(
-        f"no registry found in {here} or any folder above it",
-        action="run `modelyard init` to start one, "
-        "or pass --registry PATH (or set MODELYARD_REGISTRY)",
-    )
 
 
 def clock() -> datetime:
