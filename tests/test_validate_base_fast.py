@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from modelyard.errors import GitError
+from modelyard.storage import git as gitmodule
 from modelyard.storage.registry import Registry
 from modelyard.validate import reporters, run
 from modelyard.validate.tree import MODEL_FILES, RECIPE_FILES, RUN_FILES, Tree
@@ -92,6 +93,13 @@ def test_users_of_every_value_at_once(copy, monkeypatch) -> None:  # noqa: F811
     # recipes and models in one grep, asked again from memory; runs by value
     assert answers(tree) == found
     assert len(calls) == 2
+    # the same grep started in the background first, and read when asked
+    started = Tree(reg)
+    started.new_files = tree.new_files
+    started.start_users()
+    assert len(gitmodule._STARTED) == 1
+    assert answers(started) == found
+    assert gitmodule._STARTED == {}
 
 
 def _shard(reg: Registry, run_id: str) -> str:

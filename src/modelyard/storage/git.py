@@ -38,13 +38,22 @@ __all__ = ["ZERO", "Git", "Person", "Prepared", "RawChange", "committable", "par
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
-# gits started ahead of the question they answer (`Git.start_changed_since`), by
-# (working tree, git's arguments)
+# gits started ahead of the question they answer (`Git._start`), by (working tree, arguments)
 _STARTED: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
 
 
 def _changed_args(base: str, paths: tuple[str, ...]) -> tuple[str, ...]:
     return ("diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", *paths)
+
+
+def _grep_args(
+    patterns: Iterable[str], specs: tuple[str, ...], untracked: bool
+) -> tuple[str, ...] | None:
+    args = [a for p in patterns for a in ("-e", p)]
+    if not args or not specs:
+        return None
+    new = ["--untracked"] if untracked else []
+    return ("grep", "--null", "-F", *new, *args, "--", *specs)
 
 
 def _stop_started() -> None:
@@ -81,11 +90,27 @@ class Git:
         env: Mapping[str, str] | None = None,
         check: bool = True,
     ) -> subprocess.CompletedProcess[bytes]:
+        started = None
+        if _STARTED and input is None and not env:
+            started = _STARTED.pop((str(self.worktree), args), None)
+        if started is not None:
+            out, err = started.communicate()
+            proc = subprocess.CompletedProcess(["git", *args], started.returncode, out, err)
+        else:
+            proc = self._spawn(args, input, env)
+        if check and proc.returncode != 0:
+            message = proc.stderr.decode(errors="replace").strip() or f"git {args[0]} failed"
+            raise GitError(f"git {args[0]} failed: {message}")
+        return proc
+
+    def _spawn(
+        self, args: tuple[str, ...], input: bytes | None, env: Mapping[str, str] | None
+    ) -> subprocess.CompletedProcess[bytes]:
         full_env = None
         if env:
             full_env = {**os.environ, **env}
         try:
-            proc = subprocess.run(
+            return subprocess.run(
                 ["git", *args],
                 cwd=self.worktree,
                 input=input,
@@ -97,10 +122,28 @@ class Git:
             raise GitError(
                 "git is not installed or not on PATH", action="install git 2.30 or newer"
             ) from None
-        if check and proc.returncode != 0:
-            message = proc.stderr.decode(errors="replace").strip() or f"git {args[0]} failed"
-            raise GitError(f"git {args[0]} failed: {message}")
-        return proc
+
+    def _start(self, *args: str) -> None:
+        """Start `git args` and return at once; the next `run` with the same arguments (and
+        no input) reads what it wrote instead of running git again. For reads that take a
+        while and whose question is known early: the caller goes on with its own work (its
+        imports, its parsing) while git works. A git never asked for is stopped at exit."""
+        key = (str(self.worktree), args)
+        if key in _STARTED:
+            return
+        try:
+            proc = subprocess.Popen(
+                ["git", *args],
+                cwd=self.worktree,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except OSError:
+            return  # `run` starts git itself, and says why it cannot
+        if not _STARTED:
+            atexit.register(_stop_started)
+        _STARTED[key] = proc
 
     def out(self, *args: str, **kwargs: object) -> str:
         return self.run(*args, **kwargs).stdout.decode().strip()  # type: ignore[arg-type]
@@ -345,37 +388,14 @@ class Git:
 
     def changed_since(self, base: str, *paths: str) -> list[RawChange]:
         """Tracked files under `paths` whose working-tree content differs from commit `base`
-        (new files git does not track yet are `untracked`). Read from the git started by
-        `start_changed_since` with the same question, if there is one."""
-        args = _changed_args(base, paths)
-        started = _STARTED.pop((str(self.worktree), args), None)
-        if started is not None:
-            out, _ = started.communicate()
-            if started.returncode == 0:
-                return parse_raw(decode(out))
-        return parse_raw(decode(self.run(*args).stdout))
+        (new files git does not track yet are `untracked`)."""
+        return parse_raw(decode(self.run(*_changed_args(base, paths)).stdout))
 
     def start_changed_since(self, base: str, *paths: str) -> None:
-        """Start git on `changed_since(base, *paths)` and return at once: git compares the
-        whole working tree with the base (a stat of every tracked file), and a command that
-        will ask starts it before its own slow imports, so that the two overlap. What git
-        finds is read by `changed_since`; a git not asked for is stopped at exit."""
-        key = (str(self.worktree), _changed_args(base, paths))
-        if key in _STARTED:
-            return
-        try:
-            proc = subprocess.Popen(
-                ["git", *key[1]],
-                cwd=self.worktree,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        except OSError:
-            return  # changed_since runs git itself, and says why it cannot
-        if not _STARTED:
-            atexit.register(_stop_started)
-        _STARTED[key] = proc
+        """Start `changed_since(base, *paths)` in the background (see `_start`): git compares
+        the whole working tree with the base, a stat of every tracked file, and a command
+        that will ask starts it before its own slow imports, so that the two overlap."""
+        self._start(*_changed_args(base, paths))
 
     def commits_since(self, base: str, tip: str = "HEAD") -> set[str]:
         """The commits of `tip` that `base` does not have (`git rev-list base..tip`): a pull
@@ -415,11 +435,10 @@ class Git:
         """(path, line) of every line holding one of the fixed strings `patterns` in the files
         matching one of the pathspecs `specs`, tracked or new (`untracked`, which reads every
         folder), as they are in the working tree."""
-        args = [a for p in patterns for a in ("-e", p)]
-        if not args or not specs:
+        args = _grep_args(patterns, specs, untracked)
+        if args is None:
             return []
-        new = ["--untracked"] if untracked else []
-        proc = self.run("grep", "--null", "-F", *new, *args, "--", *specs, check=False)
+        proc = self.run(*args, check=False)
         if proc.returncode > 1:  # 1 is "no match"
             raise GitError(f"git grep failed: {proc.stderr.decode(errors='replace').strip()}")
         out: list[tuple[str, str]] = []
@@ -429,6 +448,14 @@ class Git:
                 continue
             out.append((path, text))
         return out
+
+    def start_grep_fixed(
+        self, patterns: Iterable[str], *specs: str, untracked: bool = True
+    ) -> None:
+        """Start `grep_fixed` with these arguments in the background (see `_start`)."""
+        args = _grep_args(patterns, specs, untracked)
+        if args is not None:
+            self._start(*args)
 
     def cat_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         """The bytes of each blob of `shas` (those that exist). A few are read in process;

@@ -71,6 +71,11 @@ def changed_files(ctx: Context, base: str) -> list[Change]:
     return sorted(out, key=lambda c: c.rel)
 
 
+def _kind(rel: str) -> str | None:
+    found = layout.kind_of(rel)
+    return found[0] if found else None
+
+
 def _strip(ctx: Context, repo_path: str) -> str:
     found = ctx.reg.rel_path(repo_path)
     return repo_path if found is None else found
@@ -79,6 +84,9 @@ def _strip(ctx: Context, repo_path: str) -> str:
 def compare(ctx: Context, base: str) -> list[str]:
     """Every base rule over the change; returns the added and modified files to check in depth."""
     changes = [c for c in changed_files(ctx, base) if not c.rel.startswith(".")]
+    if any(_kind(c.rel) in ("recipe", "manifest", "model") for c in changes):
+        # who uses a changed recipe or model is asked below: git looks while this parses
+        ctx.tree.start_users()
     blobs = ctx.reg.git.cat_blobs(c.old_blob for c in changes if c.old_blob)
     old: dict[str, Parsed[Any]] = {}
     for c in changes:

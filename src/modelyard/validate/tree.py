@@ -193,11 +193,24 @@ class Tree:
         known.update(found)
         return {v: list(known[v]) for v in asked}
 
+    def start_users(self) -> None:
+        """Start the one `git grep` of `WHOLE` in the background, for `users` to read when it
+        is asked (after `new_files` is set, as `users` will be asked)."""
+        if self.reg.in_git and not all(pair in self._users for pair in WHOLE):
+            patterns, specs = self._whole_grep()
+            self.reg.git.start_grep_fixed(patterns, *specs, untracked=self.new_files is None)
+
+    def _whole_grep(self) -> tuple[list[str], list[str]]:
+        return [f"{field}: " for field, _ in WHOLE], self._specs(list(WHOLE))
+
+    def _specs(self, pairs: list[tuple[str, str]]) -> list[str]:
+        return [f":(glob){self.reg.repo_path(files)}" for _, files in pairs]
+
     def _grep_whole(self) -> None:
         """Every value of each `WHOLE` field in its files (existence is checked on demand)."""
         every: dict[tuple[str, str], dict[str, list[str]]] = {pair: {} for pair in WHOLE}
         if self.reg.in_git:
-            patterns = [f"{field}: " for field, _ in WHOLE]
+            patterns, _ = self._whole_grep()
             for rel, value, line, pair in self._grep(patterns, list(WHOLE)):
                 # as a search for this value would find it
                 if any(form in line for form in _forms(pair[0], value)):
@@ -215,7 +228,7 @@ class Tree:
     ) -> list[tuple[str, str, str, tuple[str, str]]]:
         """For each line holding one of `patterns` in the files of one of `pairs` (field, glob)
         whose top-level key is that pair's field: (file, value, line, pair)."""
-        specs = [f":(glob){self.reg.repo_path(files)}" for _, files in pairs]
+        specs = self._specs(pairs)
         if self.new_files is None:
             lines = self.reg.git.grep_fixed(patterns, *specs)
         else:
