@@ -9,10 +9,8 @@ is checked here, against the one shared view of recipes, models and history.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from modelyard.storage import layout
@@ -84,6 +82,9 @@ def local_results(ctx: Context, items: list[Item], workers: int) -> Iterator[Res
         return
     chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     root = str(ctx.reg.root)
+    import multiprocessing  # imported only when there are many files to check
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork: workers start with modelyard already imported, in milliseconds; frozen, the
     # parent's objects are never visited by a worker's garbage collector, so their memory
     # pages stay shared instead of being copied into every worker

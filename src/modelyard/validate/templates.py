@@ -12,30 +12,40 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
-
-from jinja2 import Environment, TemplateSyntaxError, nodes
-from jinja2.sandbox import (
-    UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
-    UNSAFE_COROUTINE_ATTRIBUTES,
-    UNSAFE_GENERATOR_ATTRIBUTES,
-)
+from typing import TYPE_CHECKING
 
 from modelyard.errors import RegistryFileError
 from modelyard.storage.safefs import read_file
 from modelyard.storage.safewalk import walk
 from modelyard.validate.context import Context
 
+if TYPE_CHECKING:  # Jinja is imported only where a template is checked
+    from jinja2 import nodes
+
 FOLDER = "templates"  # the site's override folder, registry/templates/
 ASSETS = f"{FOLDER}/assets/"  # copied as they are, never rendered
 
-# besides every name starting with "_": what the sandbox refuses on types, frames, generators
-UNSAFE_NAMES = frozenset(
-    {"mro", "f_globals", "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next"}
-    | UNSAFE_GENERATOR_ATTRIBUTES
-    | UNSAFE_COROUTINE_ATTRIBUTES
-    | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES
-)
+
+@cache
+def unsafe_names() -> frozenset[str]:
+    """Besides every name starting with "_": what the sandbox refuses on types, frames and
+    generators."""
+    from jinja2.sandbox import (
+        UNSAFE_ASYNC_GENERATOR_ATTRIBUTES,
+        UNSAFE_COROUTINE_ATTRIBUTES,
+        UNSAFE_GENERATOR_ATTRIBUTES,
+    )
+
+    return frozenset(
+        {"mro", "f_globals", "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next"}
+        | UNSAFE_GENERATOR_ATTRIBUTES
+        | UNSAFE_COROUTINE_ATTRIBUTES
+        | UNSAFE_ASYNC_GENERATOR_ATTRIBUTES
+    )
+
+
 # filters whose first argument, or `attribute=`, names an attribute to read
 _ATTRIBUTE_FILTERS = {
     "attr",
@@ -86,7 +96,7 @@ def named_in(root: Path, paths: Iterable[str | os.PathLike[str]]) -> bool:
 
 def unsafe_name(name: str) -> bool:
     """What the sandbox would refuse to read: a private or special name, or an internal one."""
-    return name.startswith("_") or name in UNSAFE_NAMES
+    return name.startswith("_") or name in unsafe_names()
 
 
 def check_templates(ctx: Context) -> None:
@@ -109,6 +119,8 @@ def check_templates(ctx: Context) -> None:
 
 
 def _check_template(ctx: Context, rel: str, shown: str, data: bytes) -> None:
+    from jinja2 import Environment, TemplateSyntaxError
+
     try:
         source = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -136,6 +148,8 @@ def _check_template(ctx: Context, rel: str, shown: str, data: bytes) -> None:
 
 def _reads(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
     """Every attribute or item the template reads by a constant name: (node, name, how)."""
+    from jinja2 import nodes
+
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
         if isinstance(node, nodes.Getattr):
             yield node, node.attr, "reads the attribute"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -268,9 +269,14 @@ def _forms(field: str, value: str) -> tuple[str, str, str]:
 
 
 def _matches(rel: str, glob: str) -> bool:
-    """Whether registry path `rel` matches `glob` part by part (`*` never crosses a `/`)."""
-    parts, want = rel.split("/"), glob.split("/")
-    return len(parts) == len(want) and all(map(fnmatchcase, parts, want))
+    """Whether registry path `rel` matches `glob`, whose only wildcard is `*` (which never
+    crosses a `/`), as git's `:(glob)` pathspec does."""
+    return _glob_re(glob).fullmatch(rel) is not None
+
+
+@cache
+def _glob_re(glob: str) -> re.Pattern[str]:
+    return re.compile("[^/]*".join(re.escape(part) for part in glob.split("*")))
 
 
 def parse_bytes(data: bytes, model: type[T], rel: str, display: str) -> Parsed[T]:
