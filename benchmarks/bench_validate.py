@@ -4,13 +4,19 @@
     python benchmarks/bench_validate.py --registry PATH   # measure an existing registry
     python benchmarks/bench_validate.py --runs 5000 --json results.json
     python benchmarks/bench_validate.py --registry PATH --cold --repeat 5
+    python benchmarks/bench_validate.py --registry PATH --skip-whole --repeat 7   # --base only
 
 Every figure is a whole `python -m modelyard validate` process, as CI runs it: wall time, CPU
 time (user + system, git's included) and peak resident memory, beside the import floor
 (`python -c "import pydantic, yaml, click"`) measured in the same run. The whole registry is
 validated once first (`--cold` forgets the checks the derived index keeps, so that first run
 is what a fresh clone pays) and then `--repeat` times; `--base` the same way in a temporary
-worktree: the first run there is a fresh checkout's (CI's), the others a person's clone.
+worktree: the first run there is a fresh checkout's (CI's), the others a person's clone,
+each followed by the import floor, so that the two are compared at the same moment.
+
+The processes write their bytecode (to a temporary `PYTHONPYCACHEPREFIX`, whatever
+`PYTHONDONTWRITEBYTECODE` says here), as an installed modelyard has it: otherwise every run
+would compile modelyard's own modules again, about 0.15 s of CPU that no user pays.
 
 The generated registry has `--recipes` pricing lineages (a baseline and an industry child
 each), `--models` models, `--runs` runs and `--snapshots` monitoring snapshots. Recipes and
@@ -50,15 +56,22 @@ def timed(call: Any) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
+# where the measured processes keep their bytecode (set in main)
+PYCACHE: dict[str, str] = {}
+
+
 def measure(cwd: Path, *args: str) -> dict[str, float]:
     """Wall and CPU seconds and peak memory (MB) of one process, its children included."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **PYCACHE}
+    if PYCACHE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, *args],
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        env=env,
     )
     # wait4's figures cover the process and the children it waited for (git, its workers);
     # the peak is the largest of them
@@ -71,10 +84,22 @@ def measure(cwd: Path, *args: str) -> dict[str, float]:
     }
 
 
-def series(cwd: Path, args: list[str], repeat: int) -> dict[str, Any]:
+FLOOR = ["-c", "import pydantic, yaml, click"]
+
+
+def series(cwd: Path, args: list[str], repeat: int, floor: bool = False) -> dict[str, Any]:
+    """The first run, then `repeat` more; with `floor`, each followed by the import floor."""
     first = measure(cwd, *args)
-    again = [measure(cwd, *args) for _ in range(repeat)]
-    return {"first": first, "again": again, "median_again": _median(again)}
+    again, floors = [], []
+    for _ in range(repeat):
+        again.append(measure(cwd, *args))
+        if floor:
+            floors.append(measure(cwd, *FLOOR))
+    out = {"first": first, "again": again, "median_again": _median(again)}
+    if floor:
+        out["floor_alongside"] = floors
+        out["median_floor_alongside"] = _median(floors)
+    return out
 
 
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -114,7 +139,9 @@ def one_recipe_change(reg: Registry, scratch: Path, repeat: int) -> dict[str, An
             yamlio.dump(data, schema_url=files.schema_ref(str(rel), "manifest"))
         )
         changed.git.run("commit", "-q", "-am", "benchmark: one recipe changed")
-        timing = series(changed.root, ["-m", "modelyard", "validate", "--base", head], repeat)
+        timing = series(
+            changed.root, ["-m", "modelyard", "validate", "--base", head], repeat, floor=True
+        )
         report = validate(changed, base=head)
         return {
             **timing,
@@ -147,9 +174,14 @@ def main() -> None:
     parser.add_argument(
         "--cold", action="store_true", help="forget the kept checks before the first run"
     )
+    parser.add_argument(
+        "--skip-whole", action="store_true", help="time only `--base` on a one-recipe change"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
         scratch = Path(tmp)
+        PYCACHE["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+        measure(ROOT, "-c", "import modelyard.cli.main, modelyard.validate")  # compiles
         if args.registry:
             reg = Registry.open(args.registry)
         else:
@@ -166,17 +198,21 @@ def main() -> None:
             print(f"generated in {seconds:.1f} s: {reg.root}")
         if args.cold:
             forget_checks(reg)
-        floor = [measure(reg.root, "-c", "import pydantic, yaml, click") for _ in range(3)]
+        floor = [measure(reg.root, *FLOOR) for _ in range(3)]
         load_before = os.getloadavg()[0]
-        whole = series(reg.root, ["-m", "modelyard", "validate"], args.repeat)
+        whole = (
+            None
+            if args.skip_whole
+            else series(reg.root, ["-m", "modelyard", "validate"], args.repeat)
+        )
         base = one_recipe_change(reg, scratch, args.repeat)
-        floor_after = [measure(reg.root, "-c", "import pydantic, yaml, click") for _ in range(3)]
+        floor_after = [measure(reg.root, *FLOOR) for _ in range(3)]
         load_after = os.getloadavg()[0]
         # last: a child's peak memory counts this process's own at the time it started it
-        report = validate(reg)
+        report = None if args.skip_whole else validate(reg)
         results = {
-            "files": report.checked_files,
-            "whole_errors": len(report.errors),
+            "files": report.checked_files if report else None,
+            "whole_errors": len(report.errors) if report else None,
             "floor": _median(floor),
             "whole": whole,
             "base_one_recipe": base,
