@@ -97,9 +97,26 @@ def test_users_of_every_value_at_once(copy, monkeypatch) -> None:  # noqa: F811
     started = Tree(reg)
     started.new_files = tree.new_files
     started.start_users()
-    assert len(gitmodule._STARTED) == 1
+    assert len(mine(reg)) == 1
     assert answers(started) == found
-    assert gitmodule._STARTED == {}
+    assert mine(reg) == []
+
+
+def mine(reg: Registry) -> list[tuple[str, ...]]:
+    """The gits started in the background for this registry's working tree."""
+    return [args for tree, args in gitmodule._STARTED if tree == str(reg.worktree)]
+
+
+def test_a_grep_started_and_not_needed_is_stopped(copy) -> None:  # noqa: F811
+    """A model's status change starts the grep of recipes and models (a model changed), but
+    a status change that is no promotion never asks it: the check stops it."""
+    reg, _ = copy
+    edit(reg, "models/model_pricing_prod/model.yaml", "status: production", "status: retired")
+    report = run(reg, base="HEAD")
+    assert report.errors == [] and "registry/models/model_pricing_prod/model.yaml" in (
+        report.changed_files
+    )
+    assert mine(reg) == []
 
 
 def _shard(reg: Registry, run_id: str) -> str:

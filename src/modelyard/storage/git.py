@@ -145,6 +145,15 @@ class Git:
             atexit.register(_stop_started)
         _STARTED[key] = proc
 
+    def stop_started(self) -> None:
+        """Stop the gits started for this working tree (`_start`) that nothing asked for: a
+        check that started one it turned out not to need leaves no process behind."""
+        for key in [k for k in _STARTED if k[0] == str(self.worktree)]:
+            proc = _STARTED.pop(key, None)
+            if proc is not None:
+                proc.kill()
+                proc.communicate()
+
     def out(self, *args: str, **kwargs: object) -> str:
         return self.run(*args, **kwargs).stdout.decode().strip()  # type: ignore[arg-type]
 

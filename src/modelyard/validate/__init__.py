@@ -44,6 +44,24 @@ def run(
 
         report.checked_files = whole.check_all(ctx, workers)
         return report
+    try:
+        report.checked_files = _check(ctx, report, paths, base, workers)
+    finally:
+        # a git started for a question the check did not ask after all (validate/base.py)
+        reg.git.stop_started()
+    return report
+
+
+def _check(
+    ctx: Context,
+    report: Report,
+    paths: Iterable[str | os.PathLike[str]] | None,
+    base: str | None,
+    workers: int | None,
+) -> int:
+    """The files given, those changed since `base`, and what depends on them; returns how
+    many files were checked."""
+    reg = ctx.reg
     scope: set[str] = set()
     paths = None if paths is None else list(paths)
     # judged before `expand`, which drops a link to a folder (`templates/` linked elsewhere)
@@ -71,5 +89,4 @@ def run(
         others = sorted(scope)
     for rel in others:
         check_file(ctx, rel)
-    report.checked_files = checked
-    return report
+    return checked
