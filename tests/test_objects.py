@@ -204,3 +204,21 @@ def test_a_repository_libgit2_cannot_read_is_left_to_git(tmp_path, objects):
     assert len(made.sha) == 64
     assert git(repo, "rev-parse", "HEAD") == made.sha
     assert git(repo, "show", "HEAD:a.txt") == "a"
+
+
+def test_maintenance_packs_the_loose_objects_in_process_commits_leave(repo):
+    """Commits made without `git commit` never run its `gc --auto`; a server runs it."""
+    git(repo, "config", "gc.autoDetach", "false")  # the test waits for it
+    g = Git(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    blobs = g.hash_blobs({f"runs/r{i}/run.yaml": f"id: r{i}\n".encode() for i in range(400)})
+    g.advance(g.build_commit(blobs, "many runs", None, WHEN, g.user()))
+    assert git(repo, "rev-parse", "HEAD") != head
+    counted = dict(line.split(": ") for line in git(repo, "count-objects", "-v").splitlines())
+    assert int(counted["count"]) >= 400
+    # git estimates from the one object folder in 256 that these fixed contents reach
+    git(repo, "config", "gc.auto", "1")
+    g.maintain()
+    counted = dict(line.split(": ") for line in git(repo, "count-objects", "-v").splitlines())
+    assert int(counted["count"]) < 10
+    assert int(counted["in-pack"]) >= 400

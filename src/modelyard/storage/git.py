@@ -175,6 +175,13 @@ class Git:
                     self._objects = Objects(self.git_dir)
         return self._objects
 
+    def maintain(self) -> None:
+        """`git gc --auto`, which `git commit` runs after every commit and commits made
+        without it never do: it packs loose objects once there are many (gc.auto, 6,700 by
+        default) and otherwise costs a count of one object folder. It works in the background
+        (gc.autoDetach) and never removes an object younger than two weeks."""
+        self.run("gc", "--auto", "--quiet", check=False)
+
     def is_shallow(self) -> bool:
         """Whether history is cut off: git's `shallow` file lists the cut (it is what
         `git rev-parse --is-shallow-repository` reads)."""
