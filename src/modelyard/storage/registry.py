@@ -7,11 +7,13 @@ import os
 import re
 import sqlite3
 import stat
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -298,19 +300,7 @@ class Registry:
     def write_lock(self) -> object:
         """The registry's cross-process write lock, acquired (`.release()` it): every
         mutation, and the batched index update of a server, hold it."""
-        from filelock import FileLock, Timeout
-
-        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "60"))
-        lock = FileLock(str(self.git.git_dir / "modelyard.lock"), timeout=timeout)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise LockTimeout(
-                "another modelyard process has held the registry's write lock "
-                f"for over {timeout:g} s",
-                action=f"wait for it to finish, or raise {ENV_LOCK_TIMEOUT}",
-            ) from None
-        return lock
+        return WriteLock.acquire(self.git.git_dir)
 
     def flush_index(self) -> IndexBusy | None:
         """Bring git's index in step with the commits this process made without it (a
@@ -379,6 +369,56 @@ class Registry:
         # git refuses a name it cannot hold (`.`, `<>`, a control character): the commit is
         # then authored by git's user rather than failing; the record keeps the text as given
         return committable(person)
+
+
+class WriteLock:
+    """The write lock: a thread lock for the writers of this process, then git's directory's
+    `modelyard.lock` for other processes. Threads queue on the thread lock, which hands over
+    the moment it is released; a file lock's waiters only poll (every POLL_SECONDS), so a
+    server's writers waiting on the file alone would each sleep a poll interval per write."""
+
+    POLL_SECONDS = 0.01
+    _threads: ClassVar[dict[Path, threading.Lock]] = {}
+    _guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, threads: threading.Lock, file: object) -> None:
+        self._thread_lock = threads
+        self._file = file
+
+    @classmethod
+    def acquire(cls, git_dir: Path) -> WriteLock:
+        from filelock import FileLock, Timeout
+
+        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "60"))
+        with cls._guard:
+            threads = cls._threads.setdefault(git_dir, threading.Lock())
+        started = time.monotonic()
+        if not threads.acquire(timeout=timeout if timeout >= 0 else -1):
+            raise _lock_timeout(timeout)
+        try:
+            file = FileLock(str(git_dir / "modelyard.lock"))
+            left = -1.0 if timeout < 0 else max(0.0, timeout - (time.monotonic() - started))
+            file.acquire(timeout=left, poll_interval=cls.POLL_SECONDS)
+        except Timeout:
+            threads.release()
+            raise _lock_timeout(timeout) from None
+        except BaseException:
+            threads.release()
+            raise
+        return cls(threads, file)
+
+    def release(self) -> None:
+        try:
+            self._file.release()  # type: ignore[attr-defined]
+        finally:
+            self._thread_lock.release()
+
+
+def _lock_timeout(timeout: float) -> LockTimeout:
+    return LockTimeout(
+        f"another modelyard process has held the registry's write lock for over {timeout:g} s",
+        action=f"wait for it to finish, or raise {ENV_LOCK_TIMEOUT}",
+    )
 
 
 class Mutation:
