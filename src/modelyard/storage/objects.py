@@ -305,11 +305,12 @@ _TREE_MODE = b"40000"
 
 def _write_stored_tree(repo: pygit2.Repository, data: bytes) -> pygit2.Oid:
     """Tree `data` written as a loose object whose zlib stream is stored, not compressed:
-    a large tree is mostly object ids, which do not compress (a 5,000-entry tree shrinks by
-    40%), and compressing it was three quarters of its write (libgit2 offers no level that
-    git can read back: its level 0 drops the zlib stream). Loose objects are short-lived:
-    `git gc` packs them with deltas, which is where the space is saved. The file is made as
-    git makes one: written aside, then linked in place, never over an existing object."""
+    a large tree is mostly object ids, which do not compress (zlib takes a 3,900-entry tree
+    only to 57% of its size), and compressing it was three quarters of its write (libgit2
+    offers no level that git can read back: its level 0 drops the zlib stream). Loose
+    objects are short-lived: `git gc` packs them with deltas, which is where the space is
+    saved. The file is made as git makes one: written aside, then linked in place, never
+    over an existing object."""
     content = b"tree %d\0" % len(data) + data
     sha = hashlib.sha1(content).hexdigest()
     folder = Path(repo.path) / "objects" / sha[:2]
