@@ -496,13 +496,13 @@ class Gateway:
             try:
                 head = git.current_head()
                 if head is not None and self.base is not None and head != self.base:
-                    result = up.rebase(git, self.base, self.base, head, leave_out=shas)
-                    up.move_branch(git, head, result.head)
+                    result = remote.replay(git, head, self.base, leave_out=shas)
+                    up.move_branch(git, head, result.new_head)
                     self._settle(
                         git,
-                        result.moved,
-                        [],
-                        [(d.sha, d.subject, d.describe()) for d in result.dropped],
+                        dict(result.applied),
+                        result.already,
+                        [(c.commit, c.subject, _describe(c)) for c in result.conflicts],
                     )
             finally:
                 lock.release()  # type: ignore[attr-defined]
