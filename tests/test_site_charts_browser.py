@@ -93,6 +93,9 @@ def test_each_monitoring_chart_is_drawn_on_a_time_axis(browser, small_site):  # 
     plot = w.page.get_by_role("img", name="PSI (drift)")
     assert plot.locator("canvas").count() == 1 and plot.bounding_box()["width"] > 300
     assert w.page.locator("figure.chart svg.fallback").first.is_hidden()
+    w.page.emulate_media(media="print")  # printed, the SVG comes back in place of the canvas
+    assert w.page.locator("figure.chart svg.fallback").first.is_visible()
+    assert w.page.locator("figure.chart .plot").first.is_hidden()
     assert w.errors == [] and w.outside == []
     w.close()
 
