@@ -33,9 +33,9 @@ def _chart(w: Watched, title: str) -> str:
 
 def _point(w: Watched, chart: str, index: int) -> tuple[float, float]:
     """Where on the screen point `index` of the chart's series is drawn."""
-    w.page.locator("#monitoring").scroll_into_view_if_needed()
     x, y, left, top = w.page.evaluate(
-        f"""() => {{ const u = {chart}; const r = u.over.getBoundingClientRect();
+        f"""() => {{ const u = {chart}; u.root.scrollIntoView({{block: "center"}});
+        const r = u.over.getBoundingClientRect();
         return [u.valToPos(u.data[0][{index}], 'x'), u.valToPos(u.data[1][{index}], 'y'),
                 r.left, r.top]; }}"""
     )
@@ -123,6 +123,17 @@ def test_a_tooltip_tells_the_value_and_the_threshold_it_passed(browser, small_si
         .evaluate("e => getComputedStyle(e).color")
     )
     w.page.mouse.move(5, 5)
+    expect(tip).to_be_hidden()
+    # from the keyboard: End is the latest snapshot, each arrow the one before or after
+    plot = w.page.get_by_role("img", name="PSI (drift)")
+    plot.focus()
+    plot.press("End")
+    expect(tip).to_have_text(f"{DAYS[3]} 09:00 UTCPSI 0.25past alert 0.2")
+    plot.press("ArrowLeft")
+    expect(tip).to_have_text(f"{DAYS[2]} 09:00 UTCPSI 0.12past warn 0.1")
+    said = w.page.locator("figure.chart", has_text="PSI (drift)").locator("[aria-live]")
+    assert said.text_content() == f"{DAYS[2]} 09:00 UTC, PSI 0.12, past warn 0.1"
+    plot.press("Escape")
     expect(tip).to_be_hidden()
     w.close()
 

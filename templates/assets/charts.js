@@ -143,6 +143,30 @@
     ctx.restore();
   }
 
+  // Arrow keys, Home and End move the cursor from point to point (the tooltip follows, and
+  // a live region reads it out); Escape or leaving the chart hides it.
+  function keys(entry, count, where) {
+    const { holder } = entry;
+    const said = el("p", null, "visually-hidden");
+    said.setAttribute("aria-live", "polite");
+    holder.after(said);
+    holder.tabIndex = 0;
+    let at = -1;
+    const hide = () => { at = -1; entry.u.setCursor({ left: -10, top: -10 }); said.textContent = ""; };
+    holder.addEventListener("keydown", (event) => {
+      const moves = { ArrowRight: at + 1, ArrowLeft: at < 0 ? count - 1 : at - 1, Home: 0, End: count - 1 };
+      if (event.key === "Escape") { hide(); return; }
+      if (!(event.key in moves)) return;
+      event.preventDefault();
+      at = Math.min(count - 1, Math.max(0, moves[event.key]));
+      const [left, top] = where(entry.u, at);
+      entry.u.setCursor({ left, top });
+      const tip = entry.u.over.querySelector(".chart-tip");
+      said.textContent = tip ? Array.from(tip.children, (c) => c.textContent).join(", ") : "";
+    });
+    holder.addEventListener("blur", hide);
+  }
+
   // An entry of `instances`: its uPlot as `u`, made again by `make` (in the other palette),
   // and as wide as its holder whatever the window does.
   function keep(figure, holder, make) {
@@ -211,7 +235,9 @@
       };
       return new uPlot(opts, [data.t, data.v], holder);
     };
-    return keep(figure, holder, make);
+    const entry = keep(figure, holder, make);
+    keys(entry, data.t.length, (u, i) => [u.valToPos(data.t[i], "x"), u.valToPos(data.v[i], "y")]);
+    return entry;
   }
 
   // The comparison's overlay: one line per run across the metrics, each metric scaled from
@@ -279,7 +305,9 @@
       const data = [xs].concat(runs.map((run) => names.map((name) => score(run, name))));
       return new uPlot(opts, data, holder);
     };
-    return keep(target, holder, make);
+    const entry = keep(target, holder, make);
+    keys(entry, names.length, (u, i) => [u.valToPos(i, "x"), u.bbox.height / uPlot.pxRatio / 2]);
+    return entry;
   }
 
   // light and dark: drawn again in the other palette when the reader's scheme changes
