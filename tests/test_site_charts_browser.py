@@ -237,6 +237,43 @@ def test_charts_fit_a_phone(browser, small_site):  # noqa: F811
     assert w.page.evaluate("document.documentElement.scrollWidth") <= 390
     w.open(_compare_url(small_site))
     expect(w.page.locator("#compare-chart.live canvas")).to_have_count(1)
+    w.page.locator("#compare-chart").scroll_into_view_if_needed()
+    box = w.page.locator("#compare-chart .u-over").bounding_box()
+    w.page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + 20)  # every run's lift
+    tip = w.page.locator("#compare-chart .chart-tip")
+    expect(tip).to_contain_text("revenue_lift")
+    right = w.page.evaluate(
+        "Math.max(...Array.from(document.querySelectorAll('#compare-chart .chart-tip *'),"
+        " e => e.getBoundingClientRect().right))"
+    )
+    assert right <= 390  # its lines wrap rather than run off the screen
     assert w.page.evaluate("document.documentElement.scrollWidth") <= 390
     assert w.errors == []
     w.close()
+
+
+def test_without_javascript_the_svg_shows_every_threshold_in_its_dash(browser, small_site):  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto((small_site.pages / "models" / small_site.ids["prod"] / "index.html").as_uri())
+    assert page.locator("figure.chart svg.fallback").count() == 3
+    assert page.locator("figure.chart svg.fallback").first.is_visible()
+    dashes = {
+        kind: page.locator(f"line.th-{kind}").first.evaluate(
+            "e => getComputedStyle(e).strokeDasharray"
+        )
+        for kind in ("warn", "alert", "min", "max")
+    }
+    assert dashes == {
+        "warn": "6px, 4px",
+        "alert": "none",
+        "min": "2px, 3px",
+        "max": "9px, 3px, 2px, 3px",
+    }
+    colours = {
+        kind: page.locator(f"line.th-{kind}").first.evaluate("e => getComputedStyle(e).stroke")
+        for kind in ("warn", "alert", "min", "max")
+    }
+    assert len(set(colours.values())) == 4
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
