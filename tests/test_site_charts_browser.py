@@ -221,6 +221,17 @@ def test_the_comparison_overlays_runs_best_on_top(browser, small_site):  # noqa:
     w.close()
 
 
+def test_runs_without_metrics_have_nothing_to_overlay(browser, small_site):  # noqa: F811
+    failed = small_site.ids["failed_run"]
+    shard = next(small_site.reg.root.joinpath("runs").glob(f"*/{failed}")).parent.name
+    w = Watched(browser)
+    w.open((small_site.pages / "runs" / "compare.html").as_uri() + f"?run={failed}@{shard}")
+    expect(w.page.locator("#compare-chart")).to_have_text("None of these runs reported a metric.")
+    assert w.page.locator("#compare-chart canvas").count() == 0
+    assert w.errors == []
+    w.close()
+
+
 def test_charts_fit_a_phone(browser, small_site):  # noqa: F811
     w = Watched(browser, width=390)
     _model(w, small_site)

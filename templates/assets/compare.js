@@ -13,6 +13,7 @@
   // the overlay is drawn by assets/charts.js (uPlot); its legend names each run's colour
   function overlay(runs, names, index) {
     const figure = document.getElementById("compare-chart");
+    if (!names.length) { figure.replaceChildren(my.el("p", "None of these runs reported a metric.", "muted")); return; }
     const picked = runs.map((run) => ({ id: run.id, metrics: run.metrics_json || {} }));
     window.modelyardCharts.overlay(figure, picked, names, index.directions);
     const legend = my.el("ul", null, "legend");
