@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from modelyard.ops import models, monitoring
+from modelyard.site.build import build_site
 from site_registry import small_site_fixture  # noqa: F401  (fixture)
 from test_site_browser import Watched, browser  # noqa: F401  (fixture)
 
@@ -288,3 +290,29 @@ def test_without_javascript_the_svg_shows_every_threshold_in_its_dash(browser, s
     assert len(set(colours.values())) == 4
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+def test_a_single_snapshot_is_a_chart_too(browser, reg, base_recipe, tmp_path):  # noqa: F811
+    model = models.register_model(
+        reg,
+        {"name": "Lone", "recipe_id": base_recipe, "recipe_version_id": "1.0.0", "owner": "ml"},
+    )
+    monitoring.create_snapshot(
+        reg,
+        model.id,
+        {"captured_at": "2024-05-02T14:30:00Z", "drift_metrics_json": {"PSI": 0.3}},
+    )
+    build_site(reg, tmp_path / "site")
+    w = Watched(browser)
+    w.open(tmp_path / "site" / "model-development" / "models" / model.id / "index.html")
+    expect(w.page.locator("figure.chart.live canvas")).to_have_count(1)
+    chart = _chart(w, "PSI (drift)")
+    low, high = w.page.evaluate(f"[{chart}.scales.x.min, {chart}.scales.x.max]")
+    moment = 1714660200  # 2024-05-02 14:30 UTC, in the middle of the axis
+    assert low < moment < high and moment - low == pytest.approx(high - moment)
+    w.page.mouse.move(*_point(w, chart, 0))
+    tip = w.page.locator("figure.chart .chart-tip")
+    expect(tip).to_contain_text("2024-05-02 14:30 UTC")
+    expect(tip).to_contain_text("PSI 0.3")
+    assert w.errors == []
+    w.close()

@@ -201,8 +201,12 @@
         cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 9 } },
         scales: {
           // a little room either side, so the first and last points are not on the edge
+          // (one moment: half a day either side; uPlot's own widening of a single time
+          // counts in milliseconds, a thousand days for seconds)
           x: { time: true, range: (self, min, max) => {
-            const pad = max > min ? (max - min) * 0.03 : DAY / 2;
+            const first = data.t[0], last = data.t[data.t.length - 1];
+            if (first === last) return [first - DAY / 2, first + DAY / 2];
+            const pad = (max - min) * 0.03;
             return [min - pad, max + pad];
           } },
           y: {
