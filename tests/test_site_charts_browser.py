@@ -288,6 +288,14 @@ def test_without_javascript_the_svg_shows_every_threshold_in_its_dash(browser, s
         for kind in ("warn", "alert", "min", "max")
     }
     assert len(set(colours.values())) == 4
+    # and the legend's keys are bits of the same lines
+    keys = {
+        kind: page.locator(f"figcaption svg.key line.th-{kind}").first.evaluate(
+            "e => [getComputedStyle(e).strokeDasharray, getComputedStyle(e).stroke]"
+        )
+        for kind in ("warn", "alert", "min", "max")
+    }
+    assert keys == {kind: [dashes[kind], colours[kind]] for kind in keys}
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
 
