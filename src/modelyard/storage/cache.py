@@ -452,6 +452,23 @@ class Cache(ChangeLog):
         with self.lock:
             self._fill_locked(kind, model)
 
+    def first_filter_values(self, paths: list[str], kind: str) -> dict[str, str]:
+        """HEAD's `f1` (the first filter field) of the `kind` files at `paths` that parsed
+        and validated, by path; paths without one are left out."""
+        out: dict[str, str] = {}
+        with self.lock:
+            for i in range(0, len(paths), 500):
+                chunk = paths[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                out.update(
+                    self.db.execute(
+                        f"SELECT path, f1 FROM tree WHERE kind=? AND ok=1 AND f1 IS NOT NULL"
+                        f" AND path IN ({marks})",
+                        [kind, *chunk],
+                    ).fetchall()
+                )
+        return out
+
     def data(self, rows: list[Row], kind: str) -> None:
         """Load the cached data of `rows` that have it (only the ones about to be shown)."""
         with self.lock:
