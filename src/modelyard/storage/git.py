@@ -38,6 +38,20 @@ __all__ = ["ZERO", "Git", "Person", "Prepared", "RawChange", "committable", "par
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
+def _small_text(path: str) -> str:
+    """A small file of git's own (`HEAD`, a loose ref, `commondir`, `.git`) as text: one
+    open and one read, where pathlib's `read_text` costs several times that. A server asks
+    for HEAD on every request."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 4096):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A commit made by `Git.build_commit` and not yet on its branch."""
@@ -100,11 +114,11 @@ class Git:
         # read `.git` itself (a folder, or a `gitdir:` file in a linked worktree): a server
         # opens a registry per request, and a `git rev-parse` each time cost a third of a read
         if not os.environ.get("GIT_DIR"):
-            dot = self.worktree / ".git"
+            dot = os.path.join(self.worktree, ".git")
             try:
-                if dot.is_dir():
-                    return dot.resolve()
-                text = dot.read_text(encoding="utf-8").strip()
+                if os.path.isdir(dot):
+                    return Path(os.path.realpath(dot))
+                text = _small_text(dot).strip()
                 if text.startswith("gitdir: "):
                     return (self.worktree / text[len("gitdir: ") :]).resolve()
             except OSError:
@@ -121,7 +135,7 @@ class Git:
         small reads rather than a process. Anything unusual (a ref format it does not know)
         is left to `git rev-parse`."""
         try:
-            text = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+            text = _small_text(os.path.join(self.git_dir, "HEAD")).strip()
             if _SHA.fullmatch(text):
                 return text
             if not text.startswith("ref: refs/"):
@@ -129,7 +143,7 @@ class Git:
             ref = text[5:]
             common = self.common_dir()
             try:
-                found: str | None = (common / ref).read_text(encoding="utf-8").strip()
+                found: str | None = _small_text(os.path.join(common, ref)).strip()
             except FileNotFoundError:
                 found = packed_ref(common / "packed-refs", ref)
             if found is None:
@@ -141,7 +155,7 @@ class Git:
     def common_dir(self) -> Path:
         # a linked worktree (`git worktree add`) keeps its refs in the main repository
         try:
-            rel = (self.git_dir / "commondir").read_text(encoding="utf-8").strip()
+            rel = _small_text(os.path.join(self.git_dir, "commondir")).strip()
         except FileNotFoundError:
             return self.git_dir
         return (self.git_dir / rel).resolve()

@@ -44,10 +44,22 @@ ENV_LOCK_TIMEOUT = "MODELYARD_LOCK_TIMEOUT"
 
 
 def find_worktree(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
+    """The nearest folder at or above `start` that holds `.git`."""
+    if not start.is_absolute():
+        for folder in (start, *start.parents):
+            if (folder / ".git").exists():
+                return folder
+        return None
+    # plain strings: a server opens a registry per request, and pathlib's parsing of each
+    # parent cost more than the `stat` calls themselves
+    text = str(start)
+    while True:
+        if os.path.exists(os.path.join(text, ".git")):
+            return Path(text)
+        parent = os.path.dirname(text)
+        if parent == text:
+            return None
+        text = parent
 
 
 def discover(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:
@@ -91,9 +103,10 @@ def clock() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _refuse_linked_root(root: Path) -> None:
+def _refuse_linked_root(root: Path) -> Path | None:
     """A registry folder that is a symbolic link inside its repository (`registry -> /etc`)
-    would make every read leave the repository; a path to the repository may use links."""
+    would make every read leave the repository; a path to the repository may use links.
+    Returns the working tree `root` is in, as given (None: not in one)."""
     given = Path(os.path.abspath(root))
     worktree = find_worktree(given)
     if (
@@ -106,18 +119,21 @@ def _refuse_linked_root(root: Path) -> None:
             "is, or is inside, a symbolic link",
             action="make it a real folder of the repository (links are never followed)",
         )
+    return worktree
 
 
 class Registry:
     """One registry folder inside a git working tree. Cheap to open: reads need no git."""
 
     def __init__(self, root: Path, committed: bool = False) -> None:
-        _refuse_linked_root(root)
+        given = _refuse_linked_root(root)
         # read HEAD's records, not the working tree's: for a long-running server whose clone
         # changes only by its own commits and fetches (docs/performance.md, "Freshness")
         self.committed = committed
-        self.root = root.resolve()
-        worktree = find_worktree(self.root)
+        self.root = Path(os.path.realpath(root))
+        # the same folder when no link was resolved: its working tree is known already
+        same = str(self.root) == os.path.abspath(root)
+        worktree = given if same else find_worktree(self.root)
         self.worktree = worktree or self.root
         self.prefix = self.root.relative_to(self.worktree).as_posix() if worktree else ""
         if self.prefix == ".":
@@ -211,6 +227,14 @@ class Registry:
         """A run's logs: the whole file, or its last MAX_LOG_BYTES (where a failure is told)
         after one line saying how much came before. Logs that are a link (or not a file) are
         never read: the text says so instead."""
+        if self.committed:
+            committed = self._committed_bytes(Path(rel).as_posix())
+            if committed is not None:
+                data, present = committed
+                if not present:
+                    return None
+                skipped = max(0, len(data) - MAX_LOG_BYTES)
+                return self._logs_text(rel, data[skipped:], skipped)
         try:
             found = safefs.read_tail(self.root, rel, MAX_LOG_BYTES, self.display(rel))
         except UnsafePath as exc:
@@ -218,7 +242,29 @@ class Registry:
             return f"[modelyard: {exc.problems[0]}; not read]\n"
         if found is None:
             return None
-        data, skipped = found
+        return self._logs_text(rel, *found)
+
+    def _committed_bytes(self, rel: str) -> tuple[bytes, bool] | None:
+        """HEAD's bytes of a file that is not a record (a run's logs) and whether HEAD has it
+        as a regular file, from the derived index's list of HEAD's files: no look at the
+        working tree, which for 100,000 run folders means a disk read for each folder not
+        looked at lately. None when the index cannot say (no index, an error) or HEAD has a
+        link or a submodule there."""
+        cache = self.blob_cache
+        if cache is None:
+            return None
+        try:
+            blob, other = cache.head_blob(rel)
+            if blob is None:
+                # a link or a submodule is left to the reader of files, which says why it is
+                # not shown
+                return None if other else (b"", False)
+            data = self.git.cat_blobs([blob]).get(blob)
+        except (sqlite3.Error, GitError, OSError):
+            return None
+        return None if data is None else (data, True)
+
+    def _logs_text(self, rel: str | os.PathLike[str], data: bytes, skipped: int) -> str:
         if not skipped:
             return data.decode("utf-8", errors="replace")
         cut = data.find(b"\n")
