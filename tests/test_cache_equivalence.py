@@ -341,3 +341,30 @@ def test_concurrent_readers_and_writers(repo, monkeypatch):
     assert after["runs"]["total"] == first["runs"]["total"] + 6
     assert git(repo, "status", "--porcelain") == ""
     assert len(after["runs"]["runs"]) == after["runs"]["total"]
+
+
+def test_recipe_versions_equal_with_manifests_edited_broken_and_committed(repo, monkeypatch):
+    # a recipes listing takes the current version of files equal to HEAD's from the index's
+    # filter column, and reads the others: every way a manifest can differ gives the same page
+    before = same(repo, monkeypatch)
+    listed = [r["id"] for r in before["recipes"]["recipes"]]
+    assert len(listed) > 5  # enough for the listing to ask the index, not the files
+    reg_dir = repo / "registry" / "recipes"
+    edited, staged, broken = (reg_dir / rid / "manifest.yaml" for rid in listed[:3])
+    version = before["recipes"]["recipes"][0]["version"]
+    edited.write_text(edited.read_text().replace(f"version: {version}", "version: 9.9.9", 1))
+    staged.write_text(staged.read_text().replace("version: ", "version: 7.0.0\n#", 1))
+    git(repo, "add", str(staged))
+    after = same(repo, monkeypatch)
+    got = {r["id"]: r["version"] for r in after["recipes"]["recipes"]}
+    assert got[listed[0]] == "9.9.9" and got[listed[1]] == "7.0.0"
+    git(repo, "commit", "-qam", "versions by hand")
+    assert same(repo, monkeypatch)["recipes"] == after["recipes"]
+    broken.write_text(broken.read_text().replace("version: ", "version: not-a-version #", 1))
+    errors = []
+    for cached in ("0", "1", "1"):
+        monkeypatch.setenv("MODELYARD_CACHE", cached)
+        with pytest.raises(RegistryFileError) as exc:
+            recipes.list_recipes(Registry.open(repo), limit=500)
+        errors.append(str(exc.value))
+    assert errors[0] == errors[1] == errors[2] and "manifest.yaml" in errors[0]

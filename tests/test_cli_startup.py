@@ -70,7 +70,7 @@ def _loaded(argv: list[str], cwd: Path) -> list[str]:
         "         'rank_bm25', 'uvicorn', 'modelyard.domain.records', "
         "'modelyard.domain.requests',\n"
         "         'modelyard.domain.manifest', 'modelyard.chat', 'modelyard.server',\n"
-        "         'modelyard.site', 'modelyard.validate')\n"
+        "         'modelyard.site', 'modelyard.validate', 'difflib', 'pygit2')\n"
         "atexit.register(lambda: print('LOADED', json.dumps(\n"
         "    [m for m in WATCH if m in sys.modules]), file=sys.stderr))\n"
         f"sys.argv = ['modelyard', *{argv!r}]\n"

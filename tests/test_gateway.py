@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -474,3 +475,16 @@ def test_a_write_that_finds_its_clone_behind_fetches_first(tmp_path: Path) -> No
         assert status == 404
     assert "seen: 1.0" in all_history(remote)
     check_linear_and_clean(remote, first, second)
+
+
+def test_an_unknown_ack_mode_in_the_environment_is_refused_by_name(tmp_path: Path) -> None:
+    g = clone(str(seed_remote(tmp_path)), tmp_path / "g")
+    done = subprocess.run(
+        [sys.executable, "-m", "modelyard", "--registry", str(g / "registry"), "serve",
+         "--remote", "origin", "--port", str(free_port())],
+        env={**os.environ, "MODELYARD_ACK": "eventually"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "$MODELYARD_ACK must be `remote` or `local` (got 'eventually')" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -118,14 +118,24 @@ def test_a_changed_git_identity_is_seen_by_the_next_commit(reg, base_recipe):
     assert git(root, "log", "-1", "--format=%an|%cn") == "Katherine Johnson|Katherine Johnson"
 
 
-def test_a_file_git_filters_is_stored_as_git_stores_it(repo):
-    # a clean filter (as git-lfs has) changes the bytes on the way in: git stores those
+@pytest.mark.parametrize(
+    "where", [".gitattributes", "runs/r1/.gitattributes", ".git/info/attributes", "attributesFile"]
+)
+def test_a_file_git_filters_is_stored_as_git_stores_it(repo, tmp_path, where):
+    # a clean filter (as git-lfs has) changes the bytes on the way in: git stores those,
+    # wherever the attribute that asks for it is written
     git(repo, "config", "filter.upper.clean", "tr a-z A-Z")
-    (repo / ".gitattributes").write_text("*.log filter=upper\n")
+    if where == "attributesFile":  # the user's own file, named in git's configuration
+        attributes = tmp_path / "config" / "attributes"
+        git(repo, "config", "core.attributesFile", str(attributes))
+    else:
+        attributes = repo / where
+    attributes.parent.mkdir(parents=True, exist_ok=True)
+    attributes.write_text("*.log filter=upper\n")
     g = Git(repo)
-    stored = g.hash_blobs({"logs.log": b"hello\n", "plain.yaml": b"hello\n"})
-    assert git(repo, "cat-file", "-p", stored["logs.log"]) == "HELLO"
-    assert git(repo, "cat-file", "-p", stored["plain.yaml"]) == "hello"
+    stored = g.hash_blobs({"runs/r1/logs.log": b"hello\n", "runs/r1/plain.yaml": b"hello\n"})
+    assert git(repo, "cat-file", "-p", stored["runs/r1/logs.log"]) == "HELLO"
+    assert git(repo, "cat-file", "-p", stored["runs/r1/plain.yaml"]) == "hello"
 
 
 def test_a_signing_setup_makes_git_sign_the_commit(repo, tmp_path):
@@ -204,3 +214,21 @@ def test_a_repository_libgit2_cannot_read_is_left_to_git(tmp_path, objects):
     assert len(made.sha) == 64
     assert git(repo, "rev-parse", "HEAD") == made.sha
     assert git(repo, "show", "HEAD:a.txt") == "a"
+
+
+def test_maintenance_packs_the_loose_objects_in_process_commits_leave(repo):
+    """Commits made without `git commit` never run its `gc --auto`; a server runs it."""
+    git(repo, "config", "gc.autoDetach", "false")  # the test waits for it
+    g = Git(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    blobs = g.hash_blobs({f"runs/r{i}/run.yaml": f"id: r{i}\n".encode() for i in range(400)})
+    g.advance(g.build_commit(blobs, "many runs", None, WHEN, g.user()))
+    assert git(repo, "rev-parse", "HEAD") != head
+    counted = dict(line.split(": ") for line in git(repo, "count-objects", "-v").splitlines())
+    assert int(counted["count"]) >= 400
+    # git estimates from the one object folder in 256 that these fixed contents reach
+    git(repo, "config", "gc.auto", "1")
+    g.maintain()
+    counted = dict(line.split(": ") for line in git(repo, "count-objects", "-v").splitlines())
+    assert int(counted["count"]) < 10
+    assert int(counted["in-pack"]) >= 400

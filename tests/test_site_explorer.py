@@ -115,7 +115,9 @@ def test_a_run_view_and_the_comparison_of_two_runs(browser, big):  # noqa: F811
         assert "best" in best.inner_text()
         second = cells.nth(1).inner_text()
         assert ("better" in second) == (values[1] < values[0])
-    assert w.page.locator("#compare-chart svg circle").count() >= 2
+    # the overlay: a canvas with one series per run (and uPlot's x)
+    expect(w.page.locator("#compare-chart.live canvas")).to_have_count(1)
+    assert w.page.evaluate("modelyardCharts.instances[0].u.series.length") == 3
 
     w.page.get_by_role("link", name=ids[0]).click()
     w.page.wait_for_selector("#run-body:not([hidden])")

@@ -1,13 +1,14 @@
-"""storage/upstream.py's rebase without a working tree, on a real repository: commits keep
-their author, dates and message; a commit whose file changed upstream is left out, and so
-is a later commit that built on it; `move_branch` brings the files on disk along."""
+"""Taking chosen local commits back out of a branch without a working tree (what a gateway
+does with writes its remote refused), through the replay sync uses: the others keep their
+author, dates and message; a later commit that built on one left out no longer applies and
+is reported; `move_branch` brings the files on disk along."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from conftest import git
-from modelyard.storage import upstream
+from modelyard.storage import remote, upstream
 from modelyard.storage.git import Git
 
 
@@ -19,36 +20,40 @@ def commit(repo: Path, path: str, text: str, message: str, author: str = "Ada") 
     return git(repo, "rev-parse", "HEAD")
 
 
-def test_rebase_keeps_metadata_and_drops_what_conflicts(tmp_path: Path) -> None:
+def test_commits_left_out_take_what_built_on_them_and_keep_the_rest(tmp_path: Path) -> None:
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
     base = commit(repo, "shared.yaml", "v: 0\n", "base")
-    git(repo, "switch", "-qc", "upstream")
-    onto = commit(repo, "shared.yaml", "v: upstream\n", "upstream edit")
-    git(repo, "switch", "-q", "main")
     first = commit(repo, "runs/a.yaml", "a\n", "run a", author="Grace")
-    clash = commit(repo, "shared.yaml", "v: local\n", "local edit")
-    built_on = commit(repo, "shared.yaml", "v: local again\n", "builds on the clash")
+    refused = commit(repo, "shared.yaml", "v: local\n", "local edit")
+    built_on = commit(repo, "shared.yaml", "v: local again\n", "builds on the refused one")
     last = commit(repo, "runs/b.yaml", "b\n", "run b\n\nwith a body\n")
     g = Git(repo)
-    result = upstream.rebase(g, base, onto, last)
-    assert [d.sha for d in result.dropped] == [clash, built_on]
-    assert result.dropped[0].paths == ("shared.yaml",)
-    assert result.dropped[0].upstream[0][1] == onto  # who changed it upstream
-    assert set(result.moved) == {first, last}
-    log = git(repo, "log", "--format=%an|%ad|%B", "--date=raw", f"{onto}..{result.head}")
+    result = remote.replay(g, last, base, leave_out={refused})
+    assert [c.commit for c in result.conflicts] == [built_on]  # not the one left out
+    assert [f.path for f in result.conflicts[0].files] == ["shared.yaml"]
+    assert [old for old, _ in result.applied] == [first, last]
+    log = git(repo, "log", "--format=%an|%ad|%B", "--date=raw", f"{base}..{result.new_head}")
     original = git(repo, "log", "--format=%an|%ad|%B", "--date=raw", first, "-1")
     assert original in log and "with a body" in log and "Grace" in log
-    assert git(repo, "rev-parse", f"{result.head}~2") == onto  # linear, on upstream
-    assert git(repo, "show", f"{result.head}:shared.yaml") == "v: upstream"
-    # leaving a commit out on purpose drops the ones that built on it, silently for itself
-    result = upstream.rebase(g, base, base, last, leave_out={clash})
-    assert [d.sha for d in result.dropped] == [built_on]
-    assert git(repo, "show", f"{result.head}:runs/b.yaml") == "b"
+    assert git(repo, "rev-parse", f"{result.new_head}~2") == base  # linear, on the base
+    assert git(repo, "show", f"{result.new_head}:shared.yaml") == "v: 0"
+    assert git(repo, "show", f"{result.new_head}:runs/b.yaml") == "b"
     # the branch and the files on disk move together
-    changed = upstream.move_branch(g, last, result.head)
+    changed = upstream.move_branch(g, last, result.new_head)
     assert "shared.yaml" in changed
     assert (repo / "shared.yaml").read_text() == "v: 0\n"
-    assert git(repo, "rev-parse", "HEAD") == result.head
+    assert git(repo, "rev-parse", "HEAD") == result.new_head
     assert upstream.finish_checkout(g) is None
+
+
+def test_leaving_out_every_commit_goes_back_to_the_base(tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    base = commit(repo, "shared.yaml", "v: 0\n", "base")
+    a = commit(repo, "runs/a.yaml", "a\n", "run a")
+    b = commit(repo, "runs/b.yaml", "b\n", "run b")
+    result = remote.replay(Git(repo), b, base, leave_out={a, b})
+    assert (result.new_head, result.applied, result.conflicts) == (base, [], [])

@@ -1,64 +1,28 @@
 // The comparison view: ?run=<id>@<month>&run=... Every metric of every run side by side,
 // the best of each metric marked, differences from the first run told as better or worse
-// in the metric's own direction, and an overlay of all runs over the metrics (SVG built
-// with createElementNS and textContent).
+// in the metric's own direction, and an overlay of all runs over the metrics (a uPlot
+// chart made by assets/charts.js, its tooltip giving each run's value and difference).
 "use strict";
 
 (function () {
   const my = window.modelyard;
   const root = document.body.dataset.root || "../";
   const status = document.getElementById("compare-status");
-  const SVG = "http://www.w3.org/2000/svg";
   const COLOURS = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"];
 
-  function svg(tag, attrs, text) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
+  // the overlay is drawn by assets/charts.js (uPlot); its legend names each run's colour
   function overlay(runs, names, index) {
     const figure = document.getElementById("compare-chart");
-    const w = Math.max(320, 120 * names.length), h = 260, left = 40, right = 40, top = 24, bottom = 48;
-    const box = svg("svg", { viewBox: "0 0 " + w + " " + h, role: "img", "aria-labelledby": "overlay-title" });
-    box.appendChild(svg("title", { id: "overlay-title" }, "Metrics of " + runs.length + " runs, scaled from worst to best"));
-    const x = (i) => left + (names.length === 1 ? (w - left - right) / 2 : (i * (w - left - right)) / (names.length - 1));
-    const y = (t) => top + (1 - t) * (h - top - bottom);
-    names.forEach((name, i) => {
-      box.appendChild(svg("line", { x1: x(i), x2: x(i), y1: y(0), y2: y(1), class: "axis" }));
-      box.appendChild(svg("text", { x: x(i), y: h - 28, "text-anchor": "middle", class: "tick" }, name));
-      box.appendChild(svg("text", { x: x(i), y: h - 12, "text-anchor": "middle", class: "tick small" }, index.directions[name] === "lower" ? "lower is better" : "higher is better"));
-    });
-    box.appendChild(svg("text", { x: 4, y: y(1) + 4, class: "tick" }, "best"));
-    box.appendChild(svg("text", { x: 4, y: y(0) + 4, class: "tick" }, "worst"));
-    runs.forEach((run, r) => {
-      const points = [];
-      names.forEach((name, i) => {
-        const values = runs.map((x2) => x2.metrics_json[name]).filter((v) => typeof v === "number");
-        const v = run.metrics_json[name];
-        if (typeof v !== "number") return;
-        const lo = Math.min(...values), hi = Math.max(...values);
-        let t = hi === lo ? 1 : (v - lo) / (hi - lo);
-        if (index.directions[name] === "lower") t = hi === lo ? 1 : 1 - t;
-        points.push([x(i), y(t), name, v]);
-      });
-      const g = svg("g", { class: "series " + COLOURS[r % COLOURS.length] });
-      if (points.length > 1) g.appendChild(svg("polyline", { points: points.map((p) => p[0] + "," + p[1]).join(" ") }));
-      for (const p of points) {
-        const dot = svg("circle", { cx: p[0], cy: p[1], r: 5, tabindex: 0 });
-        dot.appendChild(svg("title", {}, run.id + ": " + p[2] + " " + my.fmt(p[3])));
-        g.appendChild(dot);
-      }
-      box.appendChild(g);
-    });
+    if (!names.length) { figure.replaceChildren(my.el("p", "None of these runs reported a metric.", "muted")); return; }
+    const picked = runs.map((run) => ({ id: run.id, metrics: run.metrics_json || {} }));
+    window.modelyardCharts.overlay(figure, picked, names, index.directions);
     const legend = my.el("ul", null, "legend");
     runs.forEach((run, r) => {
       const li = my.el("li");
-      li.append(my.el("span", null, "swatch " + COLOURS[r % COLOURS.length]), my.el("span", run.id, "mono"));
+      li.append(my.el("span", null, "swatch " + COLOURS[r % COLOURS.length]), my.el("span", run.id + (r === 0 ? " (baseline)" : ""), "mono"));
       legend.appendChild(li);
     });
-    figure.replaceChildren(box, legend);
+    figure.appendChild(legend);
   }
 
   async function start() {

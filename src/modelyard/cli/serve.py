@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from modelyard.cli.common import open_registry
+from modelyard.cli.options import choice
+from modelyard.domain.records import AckMode
 
 
 @click.command()
@@ -86,7 +88,7 @@ from modelyard.cli.common import open_registry
 )
 @click.option(
     "--ack",
-    type=click.Choice(["remote", "local"]),
+    type=choice(AckMode),
     default=None,
     help="With a remote: answer a write once the push holding it succeeded (remote, the "
     "default), or once it is committed in this clone (local: faster, a weaker promise; "

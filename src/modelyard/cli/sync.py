@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import sys
@@ -26,6 +25,8 @@ def _progress(text: str) -> None:
 
 
 def _diff(before: str | None, after: str | None, label: str) -> list[str]:
+    import difflib  # only for a conflict's report
+
     lines = list(
         difflib.unified_diff(
             (before or "").splitlines(),

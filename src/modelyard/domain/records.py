@@ -188,6 +188,14 @@ class PushPolicy(StrEnum):
     always = "always"
 
 
+class AckMode(StrEnum):
+    """When a gateway (`modelyard serve --remote`) answers a write: once the push holding it
+    succeeded, or once it is committed in the gateway's clone."""
+
+    remote = "remote"
+    local = "local"
+
+
 class RemoteSettings(Record):
     """`remote:` in `registry/modelyard.yaml`: how this registry shares its commits through \
 a git remote (`modelyard sync`, `--push`, `modelyard serve --remote`)."""

@@ -3,7 +3,6 @@ record API. Every read of the operations goes through here."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -51,7 +50,10 @@ def did_you_mean(ident: str, choices: Iterable[str]) -> str | None:
     """`did you mean 'x'?` (or 'x' or 'y') for the closest of `choices`, or None."""
     pool = list(choices)
     close = [c for c in pool if ident and c.startswith(ident)][:3]  # `run_2026` and the like
-    close = close or difflib.get_close_matches(ident, pool, n=2, cutoff=0.7)
+    if not close:
+        import difflib  # only for a not-found's hint
+
+        close = difflib.get_close_matches(ident, pool, n=2, cutoff=0.7)
     if not close:
         return None
     return "did you mean " + " or ".join(repr(c) for c in close) + "?"

@@ -38,6 +38,9 @@ log = logging.getLogger("modelyard.server")
 # INDEX_IDLE seconds, and at least every INDEX_LONGEST seconds while they keep coming
 INDEX_IDLE = 1.0
 INDEX_LONGEST = 30.0
+# and, at most this often when it has written, lets git pack the loose objects its commits
+# made (`git gc --auto`, as `git commit` does after each commit)
+MAINTAIN_EVERY = 60.0
 
 
 class RegistryAccess:
@@ -48,6 +51,7 @@ class RegistryAccess:
         self.worktree = worktree
         self.writes = 0
         self._last_write = 0.0
+        self._maintained_at = 0
         self._guard = threading.Lock()
         # a gateway to the git remote (server/gateway.py), when the server is one
         self.gateway: Gateway | None = None
@@ -116,14 +120,23 @@ class RegistryAccess:
         if problem is not None:
             log.warning("git's index not brought in step yet (will retry): %s", problem.message)
 
+    def maintain(self) -> None:
+        try:
+            Registry(self.root).git.maintain()
+        except ModelyardError as exc:
+            log.warning("git gc --auto failed (will retry): %s", exc.message)
+
     async def _flush_when_idle(self) -> None:
-        flushed = time.monotonic()
+        flushed = maintained = time.monotonic()
         while True:
             await asyncio.sleep(INDEX_IDLE / 2)
             now = time.monotonic()
             if now - self._last_write >= INDEX_IDLE or now - flushed >= INDEX_LONGEST:
                 await anyio.to_thread.run_sync(self.flush_index)
                 flushed = now
+                if self.writes != self._maintained_at and now - maintained >= MAINTAIN_EVERY:
+                    await anyio.to_thread.run_sync(self.maintain)
+                    maintained, self._maintained_at = now, self.writes
 
     def _write_limiter(self) -> anyio.CapacityLimiter:
         # a limiter belongs to one event loop; a test client may start a new loop

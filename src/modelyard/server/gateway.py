@@ -32,13 +32,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modelyard.domain.records import AckMode
 from modelyard.errors import GitError, InvalidValue, ModelyardError, RemoteUnavailable
 from modelyard.ops.sync import recheck_versions, remote_config
 from modelyard.storage import remote
@@ -48,7 +49,6 @@ from modelyard.storage.registry import Registry
 
 log = logging.getLogger("modelyard.gateway")
 HEADER = b"x-modelyard-upstream"
-AckMode = Literal["remote", "local"]
 DEFAULT_INTERVAL = 10.0
 DEFAULT_BUDGET = 6
 # a write refused by the clone's state fetches first, unless a fetch is younger than this
@@ -61,7 +61,7 @@ class GatewaySettings:
 
     remote: str | None = None  # None: the branch's configured upstream remote, else origin
     branch: str | None = None  # None: the branch's configured upstream, else its own name
-    ack: AckMode = "remote"
+    ack: AckMode = AckMode.remote
     batch_interval: float = DEFAULT_INTERVAL  # seconds between pushes, at least
     push_budget: int = DEFAULT_BUDGET  # pushes a minute, at most (every attempt counts)
     fetch_interval: float | None = None  # None: the batching interval
@@ -95,9 +95,10 @@ def gateway_settings(reg: Registry, given: GatewayOptions) -> GatewaySettings:
     """A gateway's settings: each from the option, else its environment variable
     ($MODELYARD_REMOTE, ..._REMOTE_BRANCH, ..._BATCH_INTERVAL, ..._PUSH_BUDGET, ..._ACK), else
     the registry's `remote:` settings, else the default; the remote checked in git."""
-    ack = given.ack or os.environ.get(ENV_ACK) or "remote"
-    if ack not in ("remote", "local"):
-        raise InvalidValue(f"${ENV_ACK} must be `remote` or `local` (got {ack!r})")
+    ack = given.ack or os.environ.get(ENV_ACK) or AckMode.remote
+    if ack not in AckMode.__members__:
+        allowed = " or ".join(f"`{m.value}`" for m in AckMode)
+        raise InvalidValue(f"${ENV_ACK} must be {allowed} (got {ack!r})")
     config = remote_config(
         reg.settings,
         name=given.remote,
@@ -109,7 +110,7 @@ def gateway_settings(reg: Registry, given: GatewayOptions) -> GatewaySettings:
     return GatewaySettings(
         remote=found.remote,
         branch=found.branch,
-        ack="local" if ack == "local" else "remote",
+        ack=AckMode(ack),
         batch_interval=config.batch_interval,
         push_budget=config.push_budget,
         fetch_interval=given.fetch_interval,
@@ -172,7 +173,7 @@ class Gateway:
     def committed(self, sha: str) -> Ticket | None:
         """Called under the write guard right after a write made commit `sha`: its ticket
         (None with ack local, where the answer does not wait)."""
-        ticket = Ticket(sha) if self.settings.ack == "remote" else None
+        ticket = Ticket(sha) if self.settings.ack == AckMode.remote else None
         if ticket is not None:
             with self._state:
                 self._tickets.append(ticket)
@@ -496,13 +497,13 @@ class Gateway:
             try:
                 head = git.current_head()
                 if head is not None and self.base is not None and head != self.base:
-                    result = up.rebase(git, self.base, self.base, head, leave_out=shas)
-                    up.move_branch(git, head, result.head)
+                    result = remote.replay(git, head, self.base, leave_out=shas)
+                    up.move_branch(git, head, result.new_head)
                     self._settle(
                         git,
-                        result.moved,
-                        [],
-                        [(d.sha, d.subject, d.describe()) for d in result.dropped],
+                        dict(result.applied),
+                        result.already,
+                        [(c.commit, c.subject, _describe(c)) for c in result.conflicts],
                     )
             finally:
                 lock.release()  # type: ignore[attr-defined]

@@ -158,7 +158,7 @@ class Cache(ChangeLog):
             db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)")
             found = db.execute("SELECT value FROM meta WHERE key='code'").fetchone()
             if found is None or found[0] != key:
-                for table in ("tree", "records", "changes", "dirs"):
+                for table in ("tree", "records", "changes", "dirs", "other"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('code', ?)", (key,))
@@ -173,6 +173,8 @@ class Cache(ChangeLog):
             db.execute("CREATE INDEX IF NOT EXISTS tree_f1 ON tree(kind, f1)")
             db.execute("CREATE INDEX IF NOT EXISTS tree_f2 ON tree(kind, f2)")
             db.execute("CREATE INDEX IF NOT EXISTS tree_todo ON tree(kind, ok)")
+            # HEAD's entries under the registry that are not regular files (links, submodules)
+            db.execute("CREATE TABLE IF NOT EXISTS other(path TEXT PRIMARY KEY) WITHOUT ROWID")
             # folders whose new entries were last looked for (see worktree.py)
             db.execute(
                 "CREATE TABLE IF NOT EXISTS dirs(folder TEXT NOT NULL, kind TEXT NOT NULL,"
@@ -251,6 +253,8 @@ class Cache(ChangeLog):
                 yield (rel, blob, *classify(rel))
 
     def _apply_listing(self, out: bytes) -> None:
+        others: list[tuple[str]] = []
+
         def items() -> Iterable[tuple[str, str]]:
             for entry in out.decode("utf-8", "surrogateescape").split("\0"):
                 if not entry:
@@ -259,12 +263,16 @@ class Cache(ChangeLog):
                 mode, otype, sha = meta.split()
                 if otype == "blob" and mode != "120000":
                     yield path, sha
+                elif (rel := self.rel(path)) is not None:
+                    others.append((rel,))  # a link or a submodule
 
         self.db.executemany(
             "INSERT OR REPLACE INTO tree(path, blob, kind, a, b) VALUES (?,?,?,?,?)",
             self._rows_for(items()),
         )
         self.db.execute("DELETE FROM dirs")
+        self.db.execute("DELETE FROM other")
+        self.db.executemany("INSERT OR REPLACE INTO other(path) VALUES (?)", others)
 
     def _apply_diff(self, diff: list[RawChange]) -> None:
         gone = [c.path for c in diff if c.gone]
@@ -274,6 +282,16 @@ class Cache(ChangeLog):
         rows = list(self._rows_for(present))
         self.db.executemany(
             "INSERT OR REPLACE INTO tree(path, blob, kind, a, b) VALUES (?,?,?,?,?)", rows
+        )
+        touched = [(r,) for c in diff if (r := self.rel(c.path)) is not None]
+        self.db.executemany("DELETE FROM other WHERE path=?", touched)
+        self.db.executemany(
+            "INSERT OR REPLACE INTO other(path) VALUES (?)",
+            [
+                (r,)
+                for c in diff
+                if c.gone and not c.status.startswith("D") and (r := self.rel(c.path)) is not None
+            ],
         )
         # what HEAD lists under a folder changed: its remembered scan for new files is void
         folders = set().union(*(containers(rel) for rel in (*gone_rel, *(r[0] for r in rows))))
@@ -434,6 +452,23 @@ class Cache(ChangeLog):
         with self.lock:
             self._fill_locked(kind, model)
 
+    def first_filter_values(self, paths: list[str], kind: str) -> dict[str, str]:
+        """HEAD's `f1` (the first filter field) of the `kind` files at `paths` that parsed
+        and validated, by path; paths without one are left out."""
+        out: dict[str, str] = {}
+        with self.lock:
+            for i in range(0, len(paths), 500):
+                chunk = paths[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                out.update(
+                    self.db.execute(
+                        f"SELECT path, f1 FROM tree WHERE kind=? AND ok=1 AND f1 IS NOT NULL"
+                        f" AND path IN ({marks})",
+                        [kind, *chunk],
+                    ).fetchall()
+                )
+        return out
+
     def data(self, rows: list[Row], kind: str) -> None:
         """Load the cached data of `rows` that have it (only the ones about to be shown)."""
         with self.lock:
@@ -460,18 +495,33 @@ class Cache(ChangeLog):
         from disk, which reports the problem. One blob is parsed at most once, ever."""
         with self.lock:
             self._sync_locked()
-            row = self.db.execute("SELECT blob, kind FROM tree WHERE path=?", (rel,)).fetchone()
+            # one query: the path's blob and, when it was parsed before, what it held
+            row = self.db.execute(
+                "SELECT t.blob, t.kind, r.ok, r.data FROM tree t LEFT JOIN records r"
+                " ON r.blob=t.blob AND r.kind=t.kind WHERE t.path=?",
+                (rel,),
+            ).fetchone()
             if row is None:
                 return False, None
-            blob, kind = row
-            found = self.db.execute(
-                "SELECT ok, data FROM records WHERE blob=? AND kind=?", (blob, kind)
-            ).fetchone()
-            if found is None:
+            blob, kind, ok, text = row
+            if ok is None:
                 data = self._store(kind, model, self.git.cat_blobs([blob])).get(blob)
             else:
-                data = json.loads(found[1]) if found[0] else None
+                data = json.loads(text) if ok else None
         return data is not None, data
+
+    def head_blob(self, rel: str) -> tuple[str | None, bool]:
+        """What HEAD has at `rel`: (its blob id, False) for a regular file, (None, True) for
+        something else (a link, a submodule), (None, False) for nothing."""
+        with self.lock:
+            self._sync_locked()
+            row = self.db.execute(
+                "SELECT blob FROM tree WHERE path=? UNION ALL SELECT NULL FROM other WHERE path=?",
+                (rel, rel),
+            ).fetchone()
+        if row is None:
+            return None, False
+        return (None, True) if row[0] is None else (str(row[0]), False)
 
     def get_json(self, kind: str, key: str) -> Any | None:
         """A derived value stored under `key`; None when absent or the cache cannot answer

@@ -10,7 +10,6 @@ each point costs one dictionary lookup. The points, in the order a mutation meet
 from __future__ import annotations
 
 import os
-import signal
 
 ENV = "MODELYARD_FAILPOINT"
 POINTS = (
@@ -25,4 +24,6 @@ POINTS = (
 
 def hit(name: str) -> None:
     if os.environ.get(ENV) == name:
+        import signal
+
         os.kill(os.getpid(), signal.SIGKILL)

@@ -63,6 +63,20 @@ def _stop_started() -> None:
         proc.communicate()
 
 
+def _small_text(path: str) -> str:
+    """A small file of git's own (`HEAD`, a loose ref, `commondir`, `.git`) as text: one
+    open and one read, where pathlib's `read_text` costs several times that. A server asks
+    for HEAD on every request."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 4096):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A commit made by `Git.build_commit` and not yet on its branch."""
@@ -168,11 +182,11 @@ class Git:
         # read `.git` itself (a folder, or a `gitdir:` file in a linked worktree): a server
         # opens a registry per request, and a `git rev-parse` each time cost a third of a read
         if not os.environ.get("GIT_DIR"):
-            dot = self.worktree / ".git"
+            dot = os.path.join(self.worktree, ".git")
             try:
-                if dot.is_dir():
-                    return dot.resolve()
-                text = dot.read_text(encoding="utf-8").strip()
+                if os.path.isdir(dot):
+                    return Path(os.path.realpath(dot))
+                text = _small_text(dot).strip()
                 if text.startswith("gitdir: "):
                     return (self.worktree / text[len("gitdir: ") :]).resolve()
             except OSError:
@@ -189,7 +203,7 @@ class Git:
         small reads rather than a process. Anything unusual (a ref format it does not know)
         is left to `git rev-parse`."""
         try:
-            text = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+            text = _small_text(os.path.join(self.git_dir, "HEAD")).strip()
             if _SHA.fullmatch(text):
                 return text
             if not text.startswith("ref: refs/"):
@@ -197,7 +211,7 @@ class Git:
             ref = text[5:]
             common = self.common_dir()
             try:
-                found: str | None = (common / ref).read_text(encoding="utf-8").strip()
+                found: str | None = _small_text(os.path.join(common, ref)).strip()
             except FileNotFoundError:
                 found = packed_ref(common / "packed-refs", ref)
             if found is None:
@@ -209,7 +223,7 @@ class Git:
     def common_dir(self) -> Path:
         # a linked worktree (`git worktree add`) keeps its refs in the main repository
         try:
-            rel = (self.git_dir / "commondir").read_text(encoding="utf-8").strip()
+            rel = _small_text(os.path.join(self.git_dir, "commondir")).strip()
         except FileNotFoundError:
             return self.git_dir
         return (self.git_dir / rel).resolve()
@@ -242,6 +256,13 @@ class Git:
                 if opens(self.git_dir):
                     self._objects = Objects(self.git_dir)
         return self._objects
+
+    def maintain(self) -> None:
+        """`git gc --auto`, which `git commit` runs after every commit and commits made
+        without it never do: it packs loose objects once there are many (gc.auto, 6,700 by
+        default) and otherwise costs a count of one object folder. It works in the background
+        (gc.autoDetach) and never removes an object younger than two weeks."""
+        self.run("gc", "--auto", "--quiet", check=False)
 
     def is_shallow(self) -> bool:
         """Whether history is cut off: git's `shallow` file lists the cut (it is what

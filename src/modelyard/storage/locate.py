@@ -13,10 +13,22 @@ ENV_REGISTRY = "MODELYARD_REGISTRY"
 
 
 def find_worktree(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
+    """The nearest folder at or above `start` that holds `.git`."""
+    if not start.is_absolute():
+        for folder in (start, *start.parents):
+            if (folder / ".git").exists():
+                return folder
+        return None
+    # plain strings: a server opens a registry per request, and pathlib's parsing of each
+    # parent cost more than the `stat` calls themselves
+    text = str(start)
+    while True:
+        if os.path.exists(os.path.join(text, ".git")):
+            return Path(text)
+        parent = os.path.dirname(text)
+        if parent == text:
+            return None
+        text = parent
 
 
 def discover(explicit: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Path:

@@ -17,8 +17,14 @@ long-running processes use this; short ones use its twin, storage/plumbing.py. `
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import hashlib
+import os
+import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,6 +39,20 @@ _local = threading.local()
 # what a file's attributes may ask of `git hash-object --path` (a clean filter, line endings,
 # `ident`, an encoding): a path with any of them set is stored by git, not here
 FILTER_ATTRIBUTES = ("filter", "text", "eol", "crlf", "ident", "working-tree-encoding")
+
+
+def _global_attribute_files(repo: pygit2.Repository) -> list[Path]:
+    """The user's attributes file (core.attributesFile, else git's XDG default) and the
+    system's (unless GIT_ATTR_NOSYSTEM)."""
+    found: list[Path] = []
+    try:
+        found.append(Path(os.path.expanduser(str(repo.config["core.attributesFile"]))))
+    except (KeyError, pygit2.GitError):
+        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        found.append(Path(xdg) / "git" / "attributes")
+    if os.environ.get("GIT_ATTR_NOSYSTEM", "").lower() not in {"1", "true", "yes", "on"}:
+        found.append(Path("/etc/gitattributes"))
+    return found
 
 
 def repository(git_dir: Path) -> pygit2.Repository:
@@ -74,17 +94,13 @@ class Objects:
     def entry_ids(self, commit: str, paths: list[str]) -> dict[str, str]:
         """The blob id of each of `paths` (repository-relative) in `commit`'s tree, for the
         paths that are regular files there."""
-        tree = self.repo[commit].peel(pygit2.Tree)
+        repo = self.repo
+        root = repo[commit].peel(pygit2.Commit).tree_id
         out: dict[str, str] = {}
         for path in paths:
-            try:
-                entry = tree[path]
-            except KeyError:
-                continue
-            if entry.type == pygit2.enums.ObjectType.BLOB and entry.filemode != (
-                pygit2.enums.FileMode.LINK
-            ):
-                out[path] = str(entry.id)
+            found = _entry(repo, root, path)
+            if found is not None and found[0] in _FILE_MODES:
+                out[path] = str(found[1])
         return out
 
     def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
@@ -141,8 +157,31 @@ class Objects:
 
     def attributes_filter(self, path: str) -> bool:
         """Whether git's attributes ask `hash-object --path` to filter this path."""
+        if not self._attribute_files(path):
+            return False
         repo = self.repo
         return any(repo.get_attr(path, name) is not None for name in FILTER_ATTRIBUTES)
+
+    def _attribute_files(self, path: str) -> bool:
+        """Whether any file git reads attributes for `path` from exists: `.gitattributes` in
+        the folders along it, the repository's `info/attributes`, the user's and the
+        system's. Asking libgit2 loads git's index first (0.6 s and tens of MB at 100,000
+        runs, in every thread, and again whenever the index changes), and most registries
+        have none of these files. A sparse checkout may leave a `.gitattributes` out of the
+        working tree while the index has it, so there libgit2 is always asked."""
+        repo = self.repo
+        git_dir = Path(repo.path)
+        if (git_dir / "info" / "attributes").exists() or (
+            git_dir / "info" / "sparse-checkout"
+        ).exists():
+            return True
+        if repo.workdir is not None:
+            folder = Path(repo.workdir)
+            for part in ["", *path.split("/")[:-1]]:
+                folder = folder / part if part else folder
+                if (folder / ".gitattributes").exists():
+                    return True
+        return any(p.exists() for p in _global_attribute_files(repo))
 
     # -- writing -------------------------------------------------------------------------
     def write_blob(self, data: bytes) -> str:
@@ -153,7 +192,7 @@ class Objects:
         100644) or removed (None); folders left empty disappear, as they do in git. Only the
         trees along the changed paths are read and written."""
         repo = self.repo
-        root = repo[head].peel(pygit2.Tree) if head else None
+        root = repo[head].peel(pygit2.Commit).tree_id if head else None
         made = _build(repo, root, dict(changes))
         return str(made) if made is not None else str(repo.TreeBuilder().write())
 
@@ -217,9 +256,13 @@ class Objects:
 
 
 def _build(
-    repo: pygit2.Repository, tree: pygit2.Tree | None, changes: dict[str, str | None]
+    repo: pygit2.Repository, tree: pygit2.Oid | None, changes: dict[str, str | None]
 ) -> pygit2.Oid | None:
-    """`tree` with `changes` (paths relative to it) applied, written; None when empty."""
+    """Tree `tree` with `changes` (paths relative to it) applied, written; None when empty."""
+    if tree is not None:
+        entries = _large_tree(repo, tree)
+        if entries is not None:
+            return _build_large(repo, entries, changes)
     builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
     nested: dict[str, dict[str, str | None]] = {}
     for path, blob in changes.items():
@@ -235,7 +278,7 @@ def _build(
         entry = builder.get(name)
         below = None
         if entry is not None and entry.type == pygit2.enums.ObjectType.TREE:
-            below = repo[entry.id].peel(pygit2.Tree)
+            below = entry.id
         made = _build(repo, below, inner)
         if made is None:
             if entry is not None:
@@ -245,3 +288,166 @@ def _build(
     if len(builder) == 0:
         return None
     return builder.write()
+
+
+# A month's folder of runs holds thousands of entries, and every run written there writes it
+# anew. libgit2's tree builder copies and re-sorts every entry of the old tree first (a few
+# ms at 5,000 entries); a large tree is instead kept as its sorted raw entries, one new entry
+# spliced in by bisection, and the bytes handed to libgit2 to store. The entries of the
+# trees last written are remembered by id (objects never change), so the next write to the
+# same folder starts from them instead of reading and parsing the tree again.
+LARGE_TREE_BYTES = 16_384
+_MEMO_TREES = 8
+_memo: dict[tuple[str, str], _Entries] = {}
+_memo_lock = threading.Lock()
+_TREE_MODE = b"40000"
+
+
+def _write_stored_tree(repo: pygit2.Repository, data: bytes) -> pygit2.Oid:
+    """Tree `data` written as a loose object whose zlib stream is stored, not compressed:
+    a large tree is mostly object ids, which do not compress (zlib takes a 3,900-entry tree
+    only to 57% of its size), and compressing it was three quarters of its write (libgit2
+    offers no level that git can read back: its level 0 drops the zlib stream). Loose
+    objects are short-lived: `git gc` packs them with deltas, which is where the space is
+    saved. The file is made as git makes one: written aside, then linked in place, never
+    over an existing object."""
+    content = b"tree %d\0" % len(data) + data
+    sha = hashlib.sha1(content).hexdigest()
+    folder = Path(repo.path) / "objects" / sha[:2]
+    target = folder / sha[2:]
+    if target.exists():
+        return pygit2.Oid(hex=sha)
+    folder.mkdir(exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=folder, prefix="tmp_obj_")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(zlib.compress(content, 0))
+        os.chmod(temp, 0o444)
+        with contextlib.suppress(FileExistsError):  # the same object, made by someone else
+            os.link(temp, target)
+    finally:
+        os.unlink(temp)
+    return pygit2.Oid(hex=sha)
+
+
+class _Entries:
+    """A tree's entries in git's order: `keys` (name, and `/` after a folder's name, which
+    is how git sorts them) beside `raws` (each entry's bytes: mode, name, NUL, object id)."""
+
+    def __init__(self, keys: list[bytes], raws: list[bytes]) -> None:
+        self.keys = keys
+        self.raws = raws
+
+
+def _large_tree(repo: pygit2.Repository, oid: pygit2.Oid) -> _Entries | None:
+    """The entries of tree `oid` when it is large, else None (the tree builder does)."""
+    key = (repo.path, str(oid))
+    with _memo_lock:
+        found = _memo.get(key)
+    if found is not None:
+        return found
+    kind, size = repo.odb.read_header(oid)
+    if kind != pygit2.enums.ObjectType.TREE or size < LARGE_TREE_BYTES:
+        return None
+    _kind, data = repo.odb.read(oid)
+    width = len(oid.raw)
+    keys: list[bytes] = []
+    raws: list[bytes] = []
+    at = 0
+    while at < len(data):
+        space = data.index(b" ", at)
+        nul = data.index(b"\0", space)
+        end = nul + 1 + width
+        name = data[space + 1 : nul]
+        keys.append(name + b"/" if data[at:space] == _TREE_MODE else name)
+        raws.append(data[at:end])
+        at = end
+    entries = _Entries(keys, raws)
+    _remember(repo, str(oid), entries)
+    return entries
+
+
+_FILE_MODES = (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE)
+
+
+def _entry(repo: pygit2.Repository, tree: pygit2.Oid, path: str) -> tuple[int, pygit2.Oid] | None:
+    """(file mode, object id) of `path` under tree `tree`; None when it is not there. A
+    large tree on the way is searched in its remembered entries, not loaded whole."""
+    name, slash, rest = path.partition("/")
+    found: tuple[int, pygit2.Oid] | None = None
+    large = _large_tree(repo, tree)
+    if large is not None:
+        encoded = name.encode("utf-8", "surrogateescape")
+        for key in (encoded + b"/", encoded):
+            at = bisect.bisect_left(large.keys, key)
+            if at < len(large.keys) and large.keys[at] == key:
+                raw = large.raws[at]
+                nul = raw.index(b"\0")
+                found = int(raw[: raw.index(b" ")], 8), pygit2.Oid(raw=raw[nul + 1 :])
+                break
+    else:
+        try:
+            entry = repo[tree].peel(pygit2.Tree)[name]
+        except KeyError:
+            return None
+        found = entry.filemode, entry.id
+    if found is None or not slash:
+        return found
+    return _entry(repo, found[1], rest) if found[0] == pygit2.enums.FileMode.TREE else None
+
+
+def _remember(repo: pygit2.Repository, oid: str, entries: _Entries) -> None:
+    with _memo_lock:
+        if len(_memo) >= _MEMO_TREES:
+            del _memo[next(iter(_memo))]  # the oldest: a dict keeps insertion order
+        _memo[(repo.path, oid)] = entries
+
+
+def _build_large(
+    repo: pygit2.Repository, old: _Entries, changes: dict[str, str | None]
+) -> pygit2.Oid | None:
+    keys, raws = list(old.keys), list(old.raws)
+    nested: dict[str, dict[str, str | None]] = {}
+    for path, blob in changes.items():
+        name, slash, rest = path.partition("/")
+        if slash:
+            nested.setdefault(name, {})[rest] = blob
+        else:
+            _put(
+                keys,
+                raws,
+                name.encode("utf-8", "surrogateescape"),
+                None if blob is None else (b"100644", blob),
+            )
+    for name, inner in nested.items():
+        encoded = name.encode("utf-8", "surrogateescape")
+        at = bisect.bisect_left(keys, encoded + b"/")
+        below = None
+        if at < len(keys) and keys[at] == encoded + b"/":
+            raw = raws[at]
+            below = pygit2.Oid(raw=raw[raw.index(b"\0") + 1 :])
+        made = _build(repo, below, inner)
+        _put(keys, raws, encoded, None if made is None else (_TREE_MODE, str(made)))
+    if not raws:
+        return None
+    made = _write_stored_tree(repo, b"".join(raws))
+    _remember(repo, str(made), _Entries(keys, raws))
+    return made
+
+
+def _put(
+    keys: list[bytes], raws: list[bytes], name: bytes, entry: tuple[bytes, str] | None
+) -> None:
+    """Set (or, with None, remove) the entry `name` of a large tree: a file and a folder of
+    one name cannot both be there, so either is replaced."""
+    for key in (name, name + b"/"):
+        at = bisect.bisect_left(keys, key)
+        if at < len(keys) and keys[at] == key:
+            del keys[at], raws[at]
+    if entry is None:
+        return
+    mode, sha = entry
+    key = name + b"/" if mode == _TREE_MODE else name
+    at = bisect.bisect_left(keys, key)
+    keys.insert(at, key)
+    raws.insert(at, mode + b" " + name + b"\0" + bytes.fromhex(sha))

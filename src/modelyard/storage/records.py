@@ -269,13 +269,16 @@ def current_versions(
                 for r in view.rows("manifest", ManifestFile)
                 if r.data is not None and r.sort[1] in wanted
             ]
-            view.data(rows, "manifest")
+            # a file equal to HEAD's whose blob validated as a manifest (with this code: the
+            # index empties itself when the schema changes) has the version the index keeps
+            # in its filter column: no need to load and validate the whole manifest again
+            kept = view.filter_values([r.rel for r in rows], "manifest")
         except (sqlite3.Error, GitError, OSError):
-            rows = []
-    if rows:
+            rows, kept = [], {}
         for row in rows:
-            mf = _realize(reg, row, ManifestFile, "manifest")
-            found[row.sort[1]] = mf.version if mf else None
+            version = kept.get(row.rel)
+            if version is not None:
+                found[row.sort[1]] = version
     for rid in recipe_ids:
         if rid not in found:  # changed in the working tree, or no cache: read the file
             mf = reg.read(layout.manifest_file(rid), ManifestFile)

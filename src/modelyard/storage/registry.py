@@ -7,11 +7,13 @@ import os
 import re
 import sqlite3
 import stat
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -55,9 +57,10 @@ def clock() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _refuse_linked_root(root: Path) -> None:
+def _refuse_linked_root(root: Path) -> Path | None:
     """A registry folder that is a symbolic link inside its repository (`registry -> /etc`)
-    would make every read leave the repository; a path to the repository may use links."""
+    would make every read leave the repository; a path to the repository may use links.
+    Returns the working tree `root` is in, as given (None: not in one)."""
     given = Path(os.path.abspath(root))
     worktree = find_worktree(given)
     if (
@@ -70,18 +73,21 @@ def _refuse_linked_root(root: Path) -> None:
             "is, or is inside, a symbolic link",
             action="make it a real folder of the repository (links are never followed)",
         )
+    return worktree
 
 
 class Registry:
     """One registry folder inside a git working tree. Cheap to open: reads need no git."""
 
     def __init__(self, root: Path, committed: bool = False) -> None:
-        _refuse_linked_root(root)
+        given = _refuse_linked_root(root)
         # read HEAD's records, not the working tree's: for a long-running server whose clone
         # changes only by its own commits and fetches (docs/performance.md, "Freshness")
         self.committed = committed
-        self.root = root.resolve()
-        worktree = find_worktree(self.root)
+        self.root = Path(os.path.realpath(root))
+        # the same folder when no link was resolved: its working tree is known already
+        same = str(self.root) == os.path.abspath(root)
+        worktree = given if same else find_worktree(self.root)
         self.worktree = worktree or self.root
         self.prefix = self.root.relative_to(self.worktree).as_posix() if worktree else ""
         if self.prefix == ".":
@@ -175,6 +181,14 @@ class Registry:
         """A run's logs: the whole file, or its last MAX_LOG_BYTES (where a failure is told)
         after one line saying how much came before. Logs that are a link (or not a file) are
         never read: the text says so instead."""
+        if self.committed:
+            committed = self._committed_bytes(Path(rel).as_posix())
+            if committed is not None:
+                data, present = committed
+                if not present:
+                    return None
+                skipped = max(0, len(data) - MAX_LOG_BYTES)
+                return self._logs_text(rel, data[skipped:], skipped)
         try:
             found = safefs.read_tail(self.root, rel, MAX_LOG_BYTES, self.display(rel))
         except UnsafePath as exc:
@@ -182,7 +196,29 @@ class Registry:
             return f"[modelyard: {exc.problems[0]}; not read]\n"
         if found is None:
             return None
-        data, skipped = found
+        return self._logs_text(rel, *found)
+
+    def _committed_bytes(self, rel: str) -> tuple[bytes, bool] | None:
+        """HEAD's bytes of a file that is not a record (a run's logs) and whether HEAD has it
+        as a regular file, from the derived index's list of HEAD's files: no look at the
+        working tree, which for 100,000 run folders means a disk read for each folder not
+        looked at lately. None when the index cannot say (no index, an error) or HEAD has a
+        link or a submodule there."""
+        cache = self.blob_cache
+        if cache is None:
+            return None
+        try:
+            blob, other = cache.head_blob(rel)
+            if blob is None:
+                # a link or a submodule is left to the reader of files, which says why it is
+                # not shown
+                return None if other else (b"", False)
+            data = self.git.cat_blobs([blob]).get(blob)
+        except (sqlite3.Error, GitError, OSError):
+            return None
+        return None if data is None else (data, True)
+
+    def _logs_text(self, rel: str | os.PathLike[str], data: bytes, skipped: int) -> str:
         if not skipped:
             return data.decode("utf-8", errors="replace")
         cut = data.find(b"\n")
@@ -264,19 +300,7 @@ class Registry:
     def write_lock(self) -> object:
         """The registry's cross-process write lock, acquired (`.release()` it): every
         mutation, and the batched index update of a server, hold it."""
-        from filelock import FileLock, Timeout
-
-        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "60"))
-        lock = FileLock(str(self.git.git_dir / "modelyard.lock"), timeout=timeout)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise LockTimeout(
-                "another modelyard process has held the registry's write lock "
-                f"for over {timeout:g} s",
-                action=f"wait for it to finish, or raise {ENV_LOCK_TIMEOUT}",
-            ) from None
-        return lock
+        return WriteLock.acquire(self.git.git_dir)
 
     def flush_index(self) -> IndexBusy | None:
         """Bring git's index in step with the commits this process made without it (a
@@ -345,6 +369,56 @@ class Registry:
         # git refuses a name it cannot hold (`.`, `<>`, a control character): the commit is
         # then authored by git's user rather than failing; the record keeps the text as given
         return committable(person)
+
+
+class WriteLock:
+    """The write lock: a thread lock for the writers of this process, then git's directory's
+    `modelyard.lock` for other processes. Threads queue on the thread lock, which hands over
+    the moment it is released; a file lock's waiters only poll (every POLL_SECONDS), so a
+    server's writers waiting on the file alone would each sleep a poll interval per write."""
+
+    POLL_SECONDS = 0.01
+    _threads: ClassVar[dict[Path, threading.Lock]] = {}
+    _guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, threads: threading.Lock, file: object) -> None:
+        self._thread_lock = threads
+        self._file = file
+
+    @classmethod
+    def acquire(cls, git_dir: Path) -> WriteLock:
+        from filelock import FileLock, Timeout
+
+        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "60"))
+        with cls._guard:
+            threads = cls._threads.setdefault(git_dir, threading.Lock())
+        started = time.monotonic()
+        if not threads.acquire(timeout=timeout if timeout >= 0 else -1):
+            raise _lock_timeout(timeout)
+        try:
+            file = FileLock(str(git_dir / "modelyard.lock"))
+            left = -1.0 if timeout < 0 else max(0.0, timeout - (time.monotonic() - started))
+            file.acquire(timeout=left, poll_interval=cls.POLL_SECONDS)
+        except Timeout:
+            threads.release()
+            raise _lock_timeout(timeout) from None
+        except BaseException:
+            threads.release()
+            raise
+        return cls(threads, file)
+
+    def release(self) -> None:
+        try:
+            self._file.release()  # type: ignore[attr-defined]
+        finally:
+            self._thread_lock.release()
+
+
+def _lock_timeout(timeout: float) -> LockTimeout:
+    return LockTimeout(
+        f"another modelyard process has held the registry's write lock for over {timeout:g} s",
+        action=f"wait for it to finish, or raise {ENV_LOCK_TIMEOUT}",
+    )
 
 
 class Mutation:

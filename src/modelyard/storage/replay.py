@@ -15,7 +15,7 @@ import os
 import random
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,10 +192,18 @@ def _upstream_log(git: Git, base: str | None, onto: str, path: str) -> tuple[str
     return tuple(out.splitlines())
 
 
-def replay(git: Git, head: str, onto: str, check: Check | None = None) -> Replay:
+def replay(
+    git: Git,
+    head: str,
+    onto: str,
+    check: Check | None = None,
+    leave_out: Collection[str] = frozenset(),
+) -> Replay:
     """Replay the commits of `head` that `onto` lacks onto `onto`, one new commit for each
     that applies (same author, date and message). Writes objects only: no ref, index or file
-    changes (`adopt` makes them)."""
+    changes (`adopt` makes them). The commits in `leave_out` are left out as the caller
+    chose (not reported), and so is a later commit that changed a file one of them made:
+    that one is reported as a conflict, as it no longer applies."""
     base_out = git.run("merge-base", head, onto, check=False)
     base = base_out.stdout.decode().strip() or None if base_out.returncode == 0 else None
     if base is None and git.is_shallow():
@@ -204,7 +212,7 @@ def replay(git: Git, head: str, onto: str, check: Check | None = None) -> Replay
             action="deepen it (`git fetch --unshallow`), then run modelyard sync again",
         )
     _, behind = counts(git, head, onto)
-    if base == onto:
+    if base == onto and not leave_out:
         return Replay(head, onto, base, head)  # nothing new upstream: push as it is
     local = _local_commits(git, base, head)
     if base == head or not local:
@@ -214,6 +222,8 @@ def replay(git: Git, head: str, onto: str, check: Check | None = None) -> Replay
     keep: list[_Local] = []
     left_out: list[_Local] = []
     for commit in local:
+        if commit.sha in leave_out:
+            continue
         # a file the commit changed from what the new base holds, into something else
         problem_files = [
             c for c in commit.changes if tree.blobs.get(c.path) not in (c.old_blob, c.new_blob)

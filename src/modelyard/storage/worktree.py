@@ -214,6 +214,11 @@ class View:
     def data(self, rows: list[Row], kind: str) -> None:
         self.cache.data(rows, kind)
 
+    def filter_values(self, paths: list[str], kind: str) -> dict[str, str]:
+        """The first filter field of HEAD's `kind` files at `paths` whose blob validated
+        (a manifest's version), by path."""
+        return self.cache.first_filter_values(paths, kind)
+
 
 def untracked(cache: Cache, kind: str) -> list[str]:
     """Files of `kind` on disk that HEAD does not list, where a directory scan would find them."""
