@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +18,7 @@ from modelyard.storage import git as gitmodule
 from modelyard.storage.registry import Registry
 from modelyard.validate import reporters, run
 from modelyard.validate.tree import MODEL_FILES, RECIPE_FILES, RUN_FILES, Tree
-from validate_fixtures import copy, edit, git, template  # noqa: F401  (fixtures)
+from validate_fixtures import SRC, cli, copy, edit, git, template  # noqa: F401  (fixtures)
 
 BASE = "recipe_pricing_base"
 BASE_MF = "recipes/recipe_pricing_base/manifest.yaml"
@@ -138,21 +137,8 @@ def test_a_review_finds_a_new_quoted_child_and_its_impact(copy) -> None:  # noqa
 
 
 # -- git's comparison started before the imports (storage/early.py) -------------------------
-SRC = Path(__file__).resolve().parents[1] / "src"
 PROD = "models/model_pricing_prod/model.yaml"
 FORECAST_MF = "recipes/recipe_demand_forecast/manifest.yaml"
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "modelyard", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def every_kind_of_change(reg: Registry) -> None:

@@ -16,23 +16,10 @@ import jsonschema
 import pytest
 
 from modelyard.storage.registry import Registry
-from validate_fixtures import copy, edit, git, template  # noqa: F401  (fixtures)
+from validate_fixtures import SRC, cli, copy, edit, git, template  # noqa: F401  (fixtures)
 
-SRC = Path(__file__).resolve().parents[1] / "src"
 MODEL = "models/model_forecast/model.yaml"
 BASE_MF = "recipes/recipe_pricing_base/manifest.yaml"
-
-
-def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "modelyard", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_a_clean_registry_exits_0(copy) -> None:  # noqa: F811

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,19 @@ def edit(reg: Registry, rel: str, old: str, new: str) -> None:
 def line_of(reg: Registry, rel: str, marker: str) -> int:
     lines = reg.path(rel).read_text().splitlines()
     return next(i for i, line in enumerate(lines, 1) if marker in line)
+
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`modelyard *args` as a process in `cwd`, with this checkout's code."""
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    return subprocess.run(
+        [sys.executable, "-m", "modelyard", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
