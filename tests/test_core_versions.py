@@ -289,10 +289,10 @@ def test_a_recipe_made_again_after_deletion_starts_a_new_history(reg, base_recip
 def test_a_version_and_its_commit_share_one_instant(reg, base_recipe, monkeypatch):
     from datetime import UTC, datetime
 
-    import modelyard.storage.registry as registry_module
+    import modelyard.storage.mutation as mutation_module
 
     fixed = datetime(2020, 5, 17, 8, 30, 0, tzinfo=UTC)
-    monkeypatch.setattr(registry_module, "clock", lambda: fixed)
+    monkeypatch.setattr(mutation_module, "clock", lambda: fixed)
     m = manifest()
     m["model"]["hyperparameters"]["learning_rate"] = 0.03
     made = new_version(reg, base_recipe, m)

@@ -39,7 +39,8 @@ from modelyard.chat.understand import (
 from modelyard.domain.requests import ChatRequest
 from modelyard.errors import NotFound
 from modelyard.ops.common import parse_body
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.mutation import clock
+from modelyard.storage.registry import Registry
 
 CAPABILITIES = [
     "find recipes, models and runs by family, level, status, tag, owner and time "

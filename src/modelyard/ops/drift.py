@@ -50,7 +50,7 @@ def compute_snapshot(
     from modelyard.ops.history import version_number
     from modelyard.ops.manifests import Resolver
     from modelyard.ops.monitoring import create_snapshot
-    from modelyard.storage.registry import clock
+    from modelyard.storage.mutation import clock
 
     model = load.model(reg, model_id)
     number = version_number(model.recipe_id, model.recipe_version_id) or ""

@@ -24,7 +24,8 @@ from modelyard.ops import load
 from modelyard.ops.common import parse_enum
 from modelyard.ops.history import version_number
 from modelyard.ops.manifests import Resolver
-from modelyard.storage.registry import Registry, clock
+from modelyard.storage.mutation import clock
+from modelyard.storage.registry import Registry
 
 
 @dataclass(frozen=True)

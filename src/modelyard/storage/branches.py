@@ -17,7 +17,8 @@ from pathlib import Path
 
 from modelyard.errors import DirtyTree, GitError, UnsafePath
 from modelyard.storage import safefs
-from modelyard.storage.registry import Mutation, Registry, clock
+from modelyard.storage.mutation import Mutation, clock
+from modelyard.storage.registry import Registry
 
 BRANCH_PREFIX = "modelyard/"
 

@@ -1,60 +1,37 @@
-"""The registry on disk: finding it, reading records, and the one path every write takes."""
+"""The registry on disk: finding it and reading records; every write goes through `mutate`
+(storage/mutation.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import sqlite3
-import stat
-import threading
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.domain.limits import MAX_LOG_BYTES
 from modelyard.domain.records import RegistrySettings
-from modelyard.domain.timefmt import to_utc
 from modelyard.errors import (
-    DirtyTree,
     GitError,
     IndexBusy,
-    LockTimeout,
     RegistryNotFound,
     UnsafePath,
 )
-from modelyard.storage import failpoints, files, journal, layout, safefs
-from modelyard.storage.git import Git, Person, Prepared, committable, parse_person
-from modelyard.storage.indexsync import IndexBacklog, repair, sync_to_commit
+from modelyard.storage import files, journal, layout, safefs
+from modelyard.storage.git import Git, Person, committable, parse_person
+from modelyard.storage.indexsync import IndexBacklog, repair
 from modelyard.storage.locate import discover, find_worktree
+from modelyard.storage.mutation import Mutation, WriteLock
 
 if TYPE_CHECKING:
     from modelyard.storage.cache import Cache
 
 
 T = TypeVar("T", bound=BaseModel)
-
-ENV_LOCK_TIMEOUT = "MODELYARD_LOCK_TIMEOUT"
-
-
-def clock() -> datetime:
-    """Now, in UTC; GIT_AUTHOR_DATE (ISO 8601 or `@epoch`) wins, so records and commits agree."""
-    forced = os.environ.get("GIT_AUTHOR_DATE")
-    if forced:
-        text = forced.strip()
-        try:
-            if text.startswith("@"):
-                return datetime.fromtimestamp(int(text[1:].split()[0]), UTC)
-            return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-        except ValueError:
-            pass
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _refuse_linked_root(root: Path) -> Path | None:
@@ -369,236 +346,6 @@ class Registry:
         # git refuses a name it cannot hold (`.`, `<>`, a control character): the commit is
         # then authored by git's user rather than failing; the record keeps the text as given
         return committable(person)
-
-
-class WriteLock:
-    """The write lock: a thread lock for the writers of this process, then git's directory's
-    `modelyard.lock` for other processes. Threads queue on the thread lock, which hands over
-    the moment it is released; a file lock's waiters only poll (every POLL_SECONDS), so a
-    server's writers waiting on the file alone would each sleep a poll interval per write."""
-
-    POLL_SECONDS = 0.01
-    _threads: ClassVar[dict[Path, threading.Lock]] = {}
-    _guard: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, threads: threading.Lock, file: object) -> None:
-        self._thread_lock = threads
-        self._file = file
-
-    @classmethod
-    def acquire(cls, git_dir: Path) -> WriteLock:
-        from filelock import FileLock, Timeout
-
-        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "60"))
-        with cls._guard:
-            threads = cls._threads.setdefault(git_dir, threading.Lock())
-        started = time.monotonic()
-        if not threads.acquire(timeout=timeout if timeout >= 0 else -1):
-            raise _lock_timeout(timeout)
-        try:
-            file = FileLock(str(git_dir / "modelyard.lock"))
-            left = -1.0 if timeout < 0 else max(0.0, timeout - (time.monotonic() - started))
-            file.acquire(timeout=left, poll_interval=cls.POLL_SECONDS)
-        except Timeout:
-            threads.release()
-            raise _lock_timeout(timeout) from None
-        except BaseException:
-            threads.release()
-            raise
-        return cls(threads, file)
-
-    def release(self) -> None:
-        try:
-            self._file.release()  # type: ignore[attr-defined]
-        finally:
-            self._thread_lock.release()
-
-
-def _lock_timeout(timeout: float) -> LockTimeout:
-    return LockTimeout(
-        f"another modelyard process has held the registry's write lock for over {timeout:g} s",
-        action=f"wait for it to finish, or raise {ENV_LOCK_TIMEOUT}",
-    )
-
-
-class Mutation:
-    """Pending writes of one mutation; applied and committed when the `with` block ends."""
-
-    def __init__(self, registry: Registry, message: str, author: str | None) -> None:
-        self.registry = registry
-        self.message = message
-        self.created_by = author
-        # one instant for the whole mutation: the records' timestamps and the commit's author date
-        self.date: datetime = clock()
-        self.sha: str | None = None
-        self.author_name: str | None = None  # who the commit is authored by, once made
-        self._changes: dict[str, bytes | None] = {}
-        self._lock: object | None = None
-
-    def write(self, rel: str | os.PathLike[str], text: str) -> None:
-        self._changes[Path(rel).as_posix()] = text.encode("utf-8")
-
-    def delete(self, rel: str | os.PathLike[str]) -> None:
-        self._changes[Path(rel).as_posix()] = None
-
-    def delete_tree(self, rel: str | os.PathLike[str]) -> None:
-        """Delete every file under `rel` that git tracks, or would (untracked files then
-        make the mutation refuse as dirty). Files the user's .gitignore hides stay."""
-        reg = self.registry
-        if not reg.in_git:
-            raise GitError(f"{reg.root} is not inside a git repository")
-        listed = reg.git.run(
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-            "--",
-            f":(literal){reg.repo_path(rel)}",
-        ).stdout.decode()
-        for repo_path in sorted(set(filter(None, listed.split("\0")))):
-            inside = reg.rel_path(repo_path)
-            if inside is not None:
-                self.delete(inside)
-
-    def __enter__(self) -> Mutation:
-        reg = self.registry
-        if not reg.in_git:
-            raise GitError(
-                f"{reg.root} is not inside a git repository",
-                action="run `modelyard init` there, or `git init` first",
-            )
-        lock = reg.write_lock()
-        self._lock = lock
-        try:
-            reg._replay_journal()
-        except BaseException:
-            lock.release()  # type: ignore[attr-defined]
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            if exc_type is None and self._changes:
-                self._apply()
-        finally:
-            if self._lock is not None:
-                self._lock.release()  # type: ignore[attr-defined]
-
-    def _apply(self) -> None:
-        reg = self.registry
-        for rel in self._changes:
-            if not safefs.is_link_free(reg.root, rel):
-                # writing through a link would put the file outside the repository
-                raise UnsafePath(reg.display(rel), f"{safefs.IN_PATH}; nothing was written")
-        repo_paths = {rel: reg.repo_path(rel) for rel in self._changes}
-        # a server (committed state) never reads the index: its clone is not edited by hand,
-        # so what matters is only whether the files on disk are HEAD's
-        check = reg.git.worktree_differs if reg.committed else reg.git.dirty
-        dirty = check(repo_paths.values())
-        if dirty:
-            listed = ", ".join(sorted(dirty)[:5])
-            raise DirtyTree(
-                f"{listed} {'has' if len(dirty) == 1 else 'have'} "
-                "uncommitted changes that this would overwrite",
-                action="commit or stash them first (`git stash`), then run the command again",
-            )
-        originals: dict[str, bytes | None] = {}
-        modes: dict[str, int] = {}
-        for rel in self._changes:
-            try:
-                originals[rel] = reg.path(rel).read_bytes()
-                modes[rel] = stat.S_IMODE(reg.path(rel).stat().st_mode)
-            except FileNotFoundError:
-                originals[rel] = None
-        # the paths are clean, so a file that would keep its bytes is no change at all;
-        # a mutation that changes nothing makes no (empty) commit
-        for rel in [rel for rel, data in self._changes.items() if data == originals[rel]]:
-            del self._changes[rel], originals[rel], repo_paths[rel]
-        if not self._changes:
-            return
-        git = reg.git
-        present = {repo_paths[rel]: data for rel, data in self._changes.items() if data is not None}
-        blobs: dict[str, str | None] = {repo_paths[rel]: None for rel in self._changes}
-        blobs.update(git.hash_blobs(present))
-        user = git.user()
-        author = reg.author(self.created_by, user)
-        commit = git.build_commit(blobs, self.message, author, self.date, user)
-        # from here a crash is finished by the next command (storage/journal.py): the branch
-        # moves first, then the working tree and the index follow it
-        failpoints.hit("before-journal")
-        journal.write(git, journal.Intent(commit, index=not reg.committed))
-        failpoints.hit("after-journal")
-        try:
-            git.advance(commit)
-        except BaseException:
-            journal.clear(git)
-            raise
-        failpoints.hit("after-advance")
-        try:
-            for rel, data in self._changes.items():
-                if data is None:
-                    reg.path(rel).unlink(missing_ok=True)
-                    files.prune_empty(reg.path(rel).parent, reg.root)
-                else:
-                    files.atomic_write(reg.path(rel), data)
-                failpoints.hit("mid-worktree")
-            failpoints.hit("after-worktree")
-            if reg.committed:  # the index is brought in step in batches (storage/indexsync.py)
-                IndexBacklog.of(git).add(repo_paths.values())
-            else:
-                problem = sync_to_commit(git, commit)
-                if problem is not None:
-                    raise problem
-        except BaseException as exc:
-            if not git.undo(commit):
-                # something moved the branch on meanwhile, so the commit stays; the journal
-                # stays too, and the next command brings the working tree and index to it
-                if isinstance(exc, IndexBusy):
-                    paths = " ".join(repo_paths.values())
-                    raise IndexBusy(
-                        f"committed {commit.sha[:12]}, but git's index could not be updated "
-                        "and the branch has moved on since, so the commit stays; "
-                        "the index still holds the old files",
-                        action=f"once the index is free, run `git reset -q -- {paths}` "
-                        "so that the next `git commit` does not undo it",
-                    ) from None
-                raise
-            for rel, data in originals.items():
-                target = reg.path(rel)
-                if data is None:
-                    target.unlink(missing_ok=True)
-                    files.prune_empty(target.parent, reg.root)
-                else:
-                    files.atomic_write(target, data, modes.get(rel))
-            journal.clear(git)
-            raise
-        failpoints.hit("after-index")
-        journal.clear(git)
-        self._tell_cache(commit)
-        self.sha = commit.sha
-        self.author_name = git.author_name(author, user)
-
-    def _tell_cache(self, commit: Prepared) -> None:
-        """The derived index follows this commit from what it changed, rather than by
-        comparing trees on its next read (which, at 100,000 runs, costs more than the write).
-        A cache this process has not opened is opened for it only if it exists already."""
-        from modelyard.storage.cache import cache_file
-
-        reg = self.registry
-        if reg._cache is False and not cache_file(reg.git).is_file():
-            return
-        cache = reg.blob_cache
-        if cache is None:
-            return
-        # derived data: on an error, the next read compares the trees instead
-        with contextlib.suppress(sqlite3.Error, OSError):
-            cache.advanced(commit.parent, commit.sha, commit.blobs)
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
