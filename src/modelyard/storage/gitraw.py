@@ -42,6 +42,23 @@ class RawChange:
         return None if self.status.startswith("D") or self.new_sha == ZERO else self.new_sha
 
 
+# `git status` of the tracked files only, NUL-separated: the paths whose index entry or file on
+# disk differs from HEAD (read with `status_paths`)
+TRACKED_STATUS = (
+    "status",
+    "--porcelain=v1",
+    "-z",
+    "--untracked-files=no",
+    "--no-renames",
+    "--ignore-submodules",
+)
+
+
+def status_paths(out: bytes) -> list[str]:
+    """The repository paths in the output of `git <TRACKED_STATUS> -- ...`."""
+    return [e[3:] for e in decode(out, "surrogateescape").split("\0") if len(e) > 3]
+
+
 def decode(data: bytes, errors: str = "replace") -> str:
     """git's bytes as text: paths are UTF-8 in practice; `surrogateescape` keeps any other
     byte so the path can be given back to git."""

@@ -66,16 +66,15 @@ def snapshots(reg: Registry, model_id: str) -> list[MonitoringSnapshot]:
     """Every snapshot of a model, in file-name order."""
     out = []
     for snap_id in reg.snapshot_ids(model_id):
-        found = listed(
-            reg,
-            layout.snapshot_file(model_id, snap_id),
-            MonitoringSnapshot,
-            id=snap_id,
-            model_id=model_id,
-        )
+        found = _snapshot(reg, model_id, snap_id)
         if found is not None:
             out.append(found)
     return out
+
+
+def _snapshot(reg: Registry, model_id: str, snap_id: str) -> MonitoringSnapshot | None:
+    path = layout.snapshot_file(model_id, snap_id)
+    return listed(reg, path, MonitoringSnapshot, id=snap_id, model_id=model_id)
 
 
 _CHUNK = 5000
@@ -122,13 +121,7 @@ def snapshots_by_model(reg: Registry, model_ids: list[str]) -> dict[str, list[Mo
     for model_id in model_ids:  # new files: on disk, not in HEAD
         for snap_id in reg.snapshot_ids(model_id):
             if snap_id not in seen[model_id]:
-                snap = listed(
-                    reg,
-                    layout.snapshot_file(model_id, snap_id),
-                    MonitoringSnapshot,
-                    id=snap_id,
-                    model_id=model_id,
-                )
+                snap = _snapshot(reg, model_id, snap_id)
                 if snap is not None:
                     found[model_id][snap_id] = snap
     return {m: [found[m][s] for s in sorted(found[m])] for m in model_ids}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from modelyard.errors import GitError
 from modelyard.storage import layout
 from modelyard.storage.cache import Cache
-from modelyard.storage.gitraw import decode
+from modelyard.storage.gitraw import TRACKED_STATUS, status_paths
 
 META_KEY = "verdicts"
 
@@ -88,22 +88,12 @@ class Verdicts:
         def ask() -> None:
             try:
                 spec = self.cache.prefix or "."
-                proc = self.cache.git.run(
-                    "status",
-                    "--porcelain=v1",
-                    "-z",
-                    "--untracked-files=no",
-                    "--no-renames",
-                    "--ignore-submodules",
-                    "--",
-                    spec,
-                )
+                proc = self.cache.git.run(*TRACKED_STATUS, "--", spec)
                 dirty: set[str] = set()
-                for entry in decode(proc.stdout, "surrogateescape").split("\0"):
-                    if len(entry) > 3:
-                        rel = layout.from_repo(self.cache.prefix, entry[3:])
-                        if rel is not None:
-                            dirty.add(rel)
+                for path in status_paths(proc.stdout):
+                    rel = layout.from_repo(self.cache.prefix, path)
+                    if rel is not None:
+                        dirty.add(rel)
                 self._dirty = dirty
             except BaseException as exc:  # re-raised in the caller's thread
                 self._error = exc

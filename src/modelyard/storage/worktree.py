@@ -36,6 +36,7 @@ from modelyard.errors import GitError
 from modelyard.storage import layout, safefs
 from modelyard.storage.cache import Cache
 from modelyard.storage.cache_rows import _FILTER_COLS, _LAZY, FIELDS, UNTRACKED, Row, classify
+from modelyard.storage.gitraw import TRACKED_STATUS, status_paths
 
 RACY_NS = 2_000_000_000
 # up to this many files of a kind, modelyard checks them itself (lstat, and hashing the ones
@@ -111,12 +112,7 @@ class View:
             self._proc = subprocess.Popen(
                 [
                     "git",
-                    "status",
-                    "--porcelain=v1",
-                    "-z",
-                    "--untracked-files=no",
-                    "--no-renames",
-                    "--ignore-submodules",
+                    *TRACKED_STATUS,
                     "--",
                     *(f":({magic}){layout.to_repo(cache.prefix, s)}" for s in specs),
                 ],
@@ -144,11 +140,10 @@ class View:
             if code != 0:
                 raise GitError("git status failed while checking the working tree")
             self._git_dirty = set()
-            for entry in out.decode("utf-8", "surrogateescape").split("\0"):
-                if len(entry) > 3:
-                    rel = self.cache.rel(entry[3:])
-                    if rel is not None:
-                        self._git_dirty.add(rel)
+            for path in status_paths(out):
+                rel = self.cache.rel(path)
+                if rel is not None:
+                    self._git_dirty.add(rel)
         return self._git_dirty
 
     def rows(
