@@ -232,3 +232,31 @@ def test_maintenance_packs_the_loose_objects_in_process_commits_leave(repo):
     counted = dict(line.split(": ") for line in git(repo, "count-objects", "-v").splitlines())
     assert int(counted["count"]) < 10
     assert int(counted["in-pack"]) >= 400
+
+
+def test_an_object_that_cannot_be_stored_is_a_clear_refusal(reg, base_recipe, monkeypatch):
+    """A full disk while a large tree is written: nothing is committed, and the error names
+    the object folder and the reason (a server answers it 503, not 500)."""
+    import errno
+
+    from modelyard.storage import objects as object_store
+
+    monkeypatch.setenv("MODELYARD_GIT_OBJECTS", "libgit2")
+    monkeypatch.setattr(object_store, "LARGE_TREE_BYTES", 0)  # every tree through our writer
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(object_store.os, "link", full)
+    registry = Registry(reg.root)
+    head = git(reg.root, "rev-parse", "HEAD")
+    with pytest.raises(GitError) as refused:
+        runs.create_run(
+            registry,
+            {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train"},
+        )
+    assert "could not store an object in" in refused.value.message
+    assert "No space left on device" in refused.value.message
+    assert refused.value.http_status == 503
+    assert git(reg.root, "rev-parse", "HEAD") == head
+    assert git(reg.root, "status", "--porcelain") == ""

@@ -160,6 +160,13 @@ class LockTimeout(ModelyardError):
     http_status = 503
 
 
+class ObjectsUnwritable(GitError):
+    """git's object database could not be written (a full disk, a read-only folder): nothing
+    was committed, and the same write can be sent again once it is fixed."""
+
+    http_status = 503
+
+
 class RemoteUnavailable(GitError):
     """The git remote cannot be reached or refuses who we are (network, authentication):
     git's own message, with what to do. Nothing local is lost."""

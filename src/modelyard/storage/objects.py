@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pygit2
 
-from modelyard.errors import GitError
+from modelyard.errors import GitError, ObjectsUnwritable
 from modelyard.storage import plumbing
 from modelyard.storage.gitraw import ZERO
 
@@ -39,6 +39,16 @@ _local = threading.local()
 # what a file's attributes may ask of `git hash-object --path` (a clean filter, line endings,
 # `ident`, an encoding): a path with any of them set is stored by git, not here
 FILTER_ATTRIBUTES = ("filter", "text", "eol", "crlf", "ident", "working-tree-encoding")
+
+
+def _not_stored(git_dir: Path, exc: Exception) -> ObjectsUnwritable:
+    """A write to the object database that failed (a full disk, a read-only folder): nothing
+    is committed, and the error says where and why rather than ending in a 500."""
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).strip()
+    return ObjectsUnwritable(
+        f"could not store an object in {git_dir / 'objects'}: {why}; nothing was committed",
+        action="free disk space or fix the folder's permissions, then try again",
+    )
 
 
 def _global_attribute_files(repo: pygit2.Repository) -> list[Path]:
@@ -185,7 +195,10 @@ class Objects:
 
     # -- writing -------------------------------------------------------------------------
     def write_blob(self, data: bytes) -> str:
-        return str(self.repo.create_blob(data))
+        try:
+            return str(self.repo.create_blob(data))
+        except (OSError, pygit2.GitError) as exc:
+            raise _not_stored(self.git_dir, exc) from None
 
     def tree_with(self, head: str | None, changes: Mapping[str, str | None]) -> str:
         """The id of `head`'s tree with each path in `changes` set to a blob id (mode
@@ -193,8 +206,11 @@ class Objects:
         trees along the changed paths are read and written."""
         repo = self.repo
         root = repo[head].peel(pygit2.Commit).tree_id if head else None
-        made = _build(repo, root, dict(changes))
-        return str(made) if made is not None else str(repo.TreeBuilder().write())
+        try:
+            made = _build(repo, root, dict(changes))
+            return str(made) if made is not None else str(repo.TreeBuilder().write())
+        except (OSError, pygit2.GitError) as exc:
+            raise _not_stored(self.git_dir, exc) from None
 
     def commit(
         self,
