@@ -68,18 +68,21 @@ def timed(argv: list[str], cwd: Path, src: Path) -> tuple[float, float]:
     return wall, cpu
 
 
-def cli_rows(sides: dict[str, tuple[Path, Path]], cmds: dict[str, list[str]], rounds: int) -> None:
-    py = sys.executable
+Side = tuple[str, Path, Path]  # the python that runs it, its src/, its clone
+
+
+def cli_rows(sides: dict[str, Side], cmds: dict[str, list[str]], rounds: int) -> None:
     walls: dict[str, list[float]] = {}
     cpus: dict[str, list[float]] = {}
     load_before = os.getloadavg()[0]
     for rnd in range(rounds + 1):  # the first round is a warm-up
         order = list(sides) if rnd % 2 else list(reversed(sides))
+        py = sys.executable
         jobs = [("floor", [py, "-c", "import pydantic, yaml, click"], Path("/"), SRC)]
         for name, args in cmds.items():
             for side in order:
-                src, repo = sides[side]
-                jobs.append((f"{name}|{side}", [py, "-m", "modelyard", *args], repo, src))
+                python, src, repo = sides[side]
+                jobs.append((f"{name}|{side}", [python, "-m", "modelyard", *args], repo, src))
         for key, argv, cwd, src in jobs:
             wall, cpu = timed(argv, cwd, src)
             if rnd:
@@ -123,14 +126,14 @@ def _by_number(ids: list[str], offset: int) -> Callable[[int], tuple[str, str, N
     return call
 
 
-def server_rows(sides: dict[str, tuple[Path, Path]], seconds: float, rounds: int) -> None:
+def server_rows(sides: dict[str, Side], seconds: float, rounds: int) -> None:
     print("\n| GET /runs/{id}, 4 clients | req/s | p50 ms | p99 ms | server CPU per request |")
     print("|---|---|---|---|---|")
     for rnd in range(rounds):
         for side in list(sides) if rnd % 2 == 0 else list(reversed(sides)):
-            src, repo = sides[side]
+            python, src, repo = sides[side]
             port = _free_port()
-            argv = [sys.executable, "-m", "modelyard", "--registry", str(repo), "serve"]
+            argv = [python, "-m", "modelyard", "--registry", str(repo), "serve"]
             proc = subprocess.Popen(
                 [*argv, "--port", str(port), "--log-level", "warning"],
                 env={**os.environ, "PYTHONPATH": str(src)},
@@ -166,19 +169,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--registry", type=Path, required=True, help="a clone for this code")
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src/")
     parser.add_argument("--baseline-registry", type=Path, help="a clone for the baseline")
+    parser.add_argument(
+        "--baseline-python",
+        default=sys.executable,
+        help="the Python (of a virtual environment) that runs the baseline, when its "
+        "dependencies differ",
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--recipe", default="recipe_forecasting_client_00401")
     parser.add_argument("--version", default="ver_forecasting_client_00401_v1.1.0")
     parser.add_argument("--model", default="model_pricing_03044")
     parser.add_argument("--server-seconds", type=float, default=0.0)
+    parser.add_argument("--no-cli", action="store_true", help="only the server rows")
     args = parser.parse_args(argv)
-    sides = {"this checkout": (SRC, args.registry.resolve())}
+    sides: dict[str, Side] = {"this checkout": (sys.executable, SRC, args.registry.resolve())}
     if args.baseline_src and args.baseline_registry:
-        sides = {
-            "baseline": (args.baseline_src.resolve(), args.baseline_registry.resolve()),
-            **sides,
-        }
-    cli_rows(sides, commands(args.recipe, args.model, args.version), args.rounds)
+        baseline = (args.baseline_src.resolve(), args.baseline_registry.resolve())
+        sides = {"baseline": (args.baseline_python, *baseline), **sides}
+    if not args.no_cli:
+        cli_rows(sides, commands(args.recipe, args.model, args.version), args.rounds)
     if args.server_seconds:
         server_rows(sides, args.server_seconds, max(2, args.rounds // 2))
 

@@ -117,7 +117,9 @@ def run(reg: Registry, run_id: str) -> Run:
 
 def run_out(reg: Registry, found: Run) -> RunOut:
     logs = reg.read_logs(layout.logs_file(found.id)) or ""
-    return RunOut(**found.model_dump(), logs_text=logs)
+    # a validated Run and a string: nothing to validate again
+    fields = {name: getattr(found, name) for name in type(found).model_fields}
+    return RunOut.model_construct(found.model_fields_set | {"logs_text"}, **fields, logs_text=logs)
 
 
 def synthetic(reg: Registry, recipe_id: str) -> SyntheticExample | None:

@@ -57,9 +57,18 @@ class RegistryAccess:
         self.gateway: Gateway | None = None
         self._limiter: anyio.CapacityLimiter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._base: Registry | None = None
 
     def open(self) -> Registry:
-        return Registry(self.root, committed=not self.worktree)
+        """A Registry for one request. The folder's place (its working tree, that it is no
+        link) is checked once, by the first; the others are forks of it."""
+        base = self._base
+        if base is None:
+            base = Registry(self.root, committed=not self.worktree)
+            if base.in_git:
+                base.git.git_dir  # noqa: B018 -- found once, known to every fork
+            self._base = base
+        return base.fork()
 
     # -- git's index, in batches (storage/indexsync.py) ---------------------------------------
     @contextlib.asynccontextmanager
@@ -149,6 +158,15 @@ class RegistryAccess:
     async def read(self, op: Callable[..., T], *args: Any) -> T:
         """`op(registry, *args)` in the thread pool, alongside other reads and the writer."""
         return await anyio.to_thread.run_sync(lambda: op(self.open(), *args))
+
+    async def read_one(self, op: Callable[..., T], *args: Any) -> T:
+        """`read` for one record by id: when the derived index holds HEAD already, the read
+        is a lookup and a parse, done here in the event loop, which is cheaper than the hop
+        to a thread and back; otherwise (a commit or fetch to catch up with) in the pool."""
+        reg = self.open()
+        if reg.reads_at_head():
+            return op(reg, *args)
+        return await anyio.to_thread.run_sync(lambda: op(reg, *args))
 
     async def write(self, op: Callable[..., T], *args: Any) -> T:
         """`op(registry, *args)` with no other write of this server running. Waiting writers

@@ -85,7 +85,7 @@ def _code_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def _inode(path: Path) -> int | None:
+def _inode(path: str | os.PathLike[str]) -> int | None:
     try:
         return os.stat(path).st_ino
     except OSError:
@@ -125,15 +125,19 @@ class Cache(ChangeLog):
         if not enabled():
             return None
         try:
-            path = cache_file(git)
-            path.parent.mkdir(exist_ok=True)
-        except (OSError, GitError):  # a cache that cannot open is no cache, not a failure
+            name = os.path.join(git.git_dir, "modelyard", FILE)
+        except GitError:  # a cache that cannot open is no cache, not a failure
             return None
-        key = (os.getpid(), str(path), prefix, str(root))
+        key = (os.getpid(), name, prefix, str(root))
         with _OPEN_LOCK:
             found = _OPEN.get(key)
-            if found is not None and _inode(path) == found.inode:
+            if found is not None and _inode(name) == found.inode:
                 return found  # the same file: not deleted or replaced since it was opened
+            path = Path(name)
+            try:
+                path.parent.mkdir(exist_ok=True)
+            except OSError:
+                return None
             for attempt in (1, 2):
                 try:
                     found = cls(git, prefix, path, root)
@@ -206,9 +210,26 @@ class Cache(ChangeLog):
     def rel(self, repo_path: str) -> str | None:
         return layout.from_repo(self.prefix, repo_path)
 
-    def _sync_locked(self) -> None:
+    def current(self) -> str | None:
+        """HEAD's commit when the index holds it already and no other thread is using it, so
+        a read of one record costs a lookup and a parse now; None when it would first have to
+        catch up (a commit or a fetch since) or wait for another thread."""
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            head = self.git.current_head()
+            return head if head and self._meta("tree") == head else None
+        except sqlite3.Error:
+            return None
+        finally:
+            self.lock.release()
+
+    def _sync_locked(self, known: str | None = None) -> None:
         """Bring the path -> blob table to HEAD: a diff from the commit it holds, or a full
-        listing."""
+        listing. `known`: a commit HEAD was at a moment ago (`current`); when the index still
+        holds it, a read of one request answers from it without asking HEAD again."""
+        if known is not None and self._meta("tree") == known:
+            return
         # HEAD is asked every time: a long-lived process sees other processes' commits
         head = self.git.current_head() or ""
         if self._meta("tree") == head:
@@ -489,12 +510,14 @@ class Cache(ChangeLog):
         with self.lock:
             return self._manifest_data_locked(blobs, model)
 
-    def head_data(self, rel: str, model: type[BaseModel]) -> tuple[bool, Any]:
+    def head_data(
+        self, rel: str, model: type[BaseModel], known: str | None = None
+    ) -> tuple[bool, Any]:
         """(True, the parsed data of `rel` as HEAD has it) when HEAD has the file and it
         parses; (False, None) otherwise (not in HEAD, a link, broken), for the caller to read
         from disk, which reports the problem. One blob is parsed at most once, ever."""
         with self.lock:
-            self._sync_locked()
+            self._sync_locked(known)
             # one query: the path's blob and, when it was parsed before, what it held
             row = self.db.execute(
                 "SELECT t.blob, t.kind, r.ok, r.data FROM tree t LEFT JOIN records r"
@@ -510,11 +533,11 @@ class Cache(ChangeLog):
                 data = json.loads(text) if ok else None
         return data is not None, data
 
-    def head_blob(self, rel: str) -> tuple[str | None, bool]:
+    def head_blob(self, rel: str, known: str | None = None) -> tuple[str | None, bool]:
         """What HEAD has at `rel`: (its blob id, False) for a regular file, (None, True) for
         something else (a link, a submodule), (None, False) for nothing."""
         with self.lock:
-            self._sync_locked()
+            self._sync_locked(known)
             row = self.db.execute(
                 "SELECT blob FROM tree WHERE path=? UNION ALL SELECT NULL FROM other WHERE path=?",
                 (rel, rel),

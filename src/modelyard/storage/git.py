@@ -81,7 +81,14 @@ class Git(Committing):
     def __init__(self, worktree: Path) -> None:
         self.worktree = worktree
         self._git_dir: Path | None = None
+        self._common_dir: Path | None = None
         self._objects: Objects | Plumbing | None = None
+
+    def fork(self) -> Git:
+        """A new Git of the same working tree that knows where its git folder is."""
+        git = Git(self.worktree)
+        git._git_dir, git._common_dir = self._git_dir, self._common_dir
+        return git
 
     # -- running -------------------------------------------------------------------------
     def run(
@@ -208,12 +215,16 @@ class Git(Committing):
             return self.head()
 
     def common_dir(self) -> Path:
-        # a linked worktree (`git worktree add`) keeps its refs in the main repository
-        try:
-            rel = _small_text(os.path.join(self.git_dir, "commondir")).strip()
-        except FileNotFoundError:
-            return self.git_dir
-        return (self.git_dir / rel).resolve()
+        # a linked worktree (`git worktree add`) keeps its refs in the main repository; asked
+        # on every read of HEAD, so found once
+        if self._common_dir is None:
+            try:
+                rel = _small_text(os.path.join(self.git_dir, "commondir")).strip()
+            except FileNotFoundError:
+                self._common_dir = self.git_dir
+            else:
+                self._common_dir = (self.git_dir / rel).resolve()
+        return self._common_dir
 
     def branch_ref(self) -> str | None:
         """`refs/heads/main`, or None when HEAD is detached (read from `HEAD` itself, as

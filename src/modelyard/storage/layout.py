@@ -60,12 +60,13 @@ def run_dir(run_id: str) -> P:
     return P(RUNS) / run_shard(run_id) / run_id
 
 
+# one path made from one string: a server makes both for every run it answers with
 def run_file(run_id: str) -> P:
-    return run_dir(run_id) / RUN_FILE
+    return P(f"{RUNS}/{run_shard(run_id)}/{run_id}/{RUN_FILE}")
 
 
 def logs_file(run_id: str) -> P:
-    return run_dir(run_id) / LOGS_FILE
+    return P(f"{RUNS}/{run_shard(run_id)}/{run_id}/{LOGS_FILE}")
 
 
 def kind_of(path: str) -> tuple[str, dict[str, str]] | None:

@@ -74,6 +74,25 @@ class Registry:
         self._settings: RegistrySettings | None = None
         self._cache: Cache | bool | None = False  # False: not opened yet
         self._sparse: bool | None = None
+        self._head: str | None = None  # the commit `reads_at_head` found the index at
+
+    def fork(self) -> Registry:
+        """A new Registry of the same folder, with nothing read yet, that skips the checks
+        of its place this one made when it opened: a server opens one per request."""
+        reg = object.__new__(Registry)
+        reg.committed = self.committed
+        reg.root, reg.worktree, reg.prefix, reg.in_git = (
+            self.root,
+            self.worktree,
+            self.prefix,
+            self.in_git,
+        )
+        reg.git = self.git.fork()
+        reg._settings = None
+        reg._cache = False
+        reg._sparse = None
+        reg._head = None
+        return reg
 
     @classmethod
     def open(cls, explicit: str | os.PathLike[str] | None = None) -> Registry:
@@ -130,6 +149,15 @@ class Registry:
             self._cache = Cache.at(self.git, self.prefix, self.root) if self.in_git else None
         return self._cache  # type: ignore[return-value]
 
+    def reads_at_head(self) -> bool:
+        """True when this reads the committed state and the derived index already holds
+        HEAD: reading one record by id is then a lookup and a parse, with no git and no
+        catching up, short enough for a server to do in its event loop. This Registry's
+        reads then answer as of that commit while the index holds it: open one per request."""
+        cache = self.blob_cache if self.committed else None
+        self._head = cache.current() if cache is not None else None
+        return self._head is not None
+
     @property
     def settings(self) -> RegistrySettings:
         if self._settings is None:
@@ -185,7 +213,7 @@ class Registry:
         if cache is None:
             return None
         try:
-            blob, other = cache.head_blob(rel)
+            blob, other = cache.head_blob(rel, self._head)
             if blob is None:
                 # a link or a submodule is left to the reader of files, which says why it is
                 # not shown
@@ -220,7 +248,7 @@ class Registry:
         if cache is None:
             return None
         try:
-            hit, data = cache.head_data(rel, model)
+            hit, data = cache.head_data(rel, model, self._head)
             return model.model_validate(data) if hit else None
         except (sqlite3.Error, GitError, OSError, ValidationError):
             return None  # read from disk, which reports a problem with its place in the file

@@ -48,7 +48,7 @@ async def list_models(
 @reads.get("/models/{model_id}", summary="Get Model", response_model=Model, responses=NOT_FOUND)
 async def get_model(access: Access, model_id: str) -> JSONResponse:
     """One model."""
-    return respond(await access.read(models.get_model, model_id))
+    return respond(await access.read_one(models.get_model, model_id))
 
 
 @writes.post(

@@ -44,7 +44,7 @@ async def list_runs(
 @reads.get("/runs/{run_id}", summary="Get Run", response_model=RunOut, responses=NOT_FOUND)
 async def get_run(access: Access, run_id: str) -> JSONResponse:
     """One run with its logs."""
-    return respond(await access.read(runs.get_run, run_id))
+    return respond(await access.read_one(runs.get_run, run_id))
 
 
 @writes.post(
