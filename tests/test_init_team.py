@@ -40,7 +40,7 @@ def load(path: Path) -> Any:
 
 
 def steps(doc: dict[str, Any]) -> dict[str, str]:
-    return {s["name"]: s["run"] for j in doc["jobs"].values() for s in j["steps"] if "name" in s}
+    return {s["name"]: s["run"] for j in doc["jobs"].values() for s in j["steps"] if "run" in s}
 
 
 def test_init_writes_the_team_files_in_its_one_commit(tmp_path: Path) -> None:

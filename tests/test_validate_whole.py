@@ -239,3 +239,52 @@ def test_a_file_edited_after_git_looked_is_never_kept_as_heads(
     again, read = check(reg, monkeypatch, cached=True)
     assert again.ok(), again.errors
     assert read == 1  # that run was not kept, so it is read now
+
+
+def test_an_index_restored_into_a_fresh_clone_is_reused(
+    copy,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """What the CI workflow's cache step does: a fresh clone (new inodes, new times, its own
+    git index) given another clone's `.git/modelyard/` checks nothing again that it kept, and
+    reports the same; a change made after the index was kept is still read and reported."""
+    import shutil
+
+    from modelyard.ops import scaffold
+    from modelyard.storage.cache import cache_file
+    from modelyard.storage.yamlio import load
+
+    reg, _ = copy
+    first, read = check(reg, monkeypatch, cached=True)
+    assert first.ok() and read > 0
+    kept = cache_file(reg.git).parent
+    # the path the workflow keeps is where the index lives, beside the checkout's .git
+    steps = [
+        s
+        for job in load(scaffold.render("ci", scaffold.Options("r", "registry", "main", False)))
+        .data["jobs"]
+        .values()
+        for s in job["steps"]
+        if s.get("uses", "").startswith("actions/cache@")
+    ]
+    assert len(steps) == 2
+    assert {s["with"]["path"] for s in steps} == {kept.relative_to(reg.git.worktree).as_posix()}
+
+    clone = tmp_path / "ci-checkout"
+    git(tmp_path, "clone", "-q", str(reg.git.worktree), str(clone))
+    shutil.copytree(kept, clone / ".git" / "modelyard")
+    restored = Registry(clone / "registry")
+    plain, _ = check(restored, monkeypatch, cached=False)
+    again, read = check(restored, monkeypatch, cached=True)
+    same(again, plain)
+    assert again.ok() and read == 0
+    # a commit after the index was kept: its model is gone, its run is read for the line
+    reg.path("models/model_forecast/model.yaml").unlink()
+    commit_all(reg, "the forecast model removed after the index was kept")
+    git(clone, "pull", "-q", "--ff-only")
+    plain, _ = check(restored, monkeypatch, cached=False)
+    again, read = check(restored, monkeypatch, cached=True)
+    same(again, plain)
+    assert {p.code for p in again.errors} >= {"unknown-model"}
+    assert read == 1
