@@ -218,3 +218,15 @@ def test_the_validate_steps_run_as_written(
     assert done.returncode == 1, done.stderr
     assert "::error file=registry/recipes/recipe_pricing_base/manifest.yaml,line=2" in done.stdout
     assert "version-not-bumped" in (tmp_path / "summary.md").read_text()
+
+
+def test_the_action_keeps_the_index_where_storage_keeps_it(tmp_path: Path) -> None:
+    from modelyard.ops import setup
+    from modelyard.storage.cache import cache_file
+
+    reg = setup.init_registry(tmp_path / "repo")
+    where = cache_file(reg.git).parent.relative_to(reg.git.worktree).as_posix()
+    steps = [s for s in load(ROOT / "action.yml")["runs"]["steps"] if "uses" in s]
+    kept = [s for s in steps if s["uses"].startswith("actions/cache@")]
+    assert [s["with"]["path"] for s in kept] == [where]
+    assert kept[0]["if"] == "${{ inputs.keep-index == 'true' }}"
