@@ -146,7 +146,8 @@ def test_concurrent_writes_and_no_leaks(reg: Registry, base_recipe: str, tmp_pat
     # one commit per write, none lost
     total = start + CLIENTS * WRITES_EACH + CLI_WRITES
     assert int(git(reg.worktree, "rev-list", "--count", "HEAD")) == total
-    assert git(reg.worktree, "status", "--porcelain") == ""
+    status = git(reg.worktree, "status", "--porcelain")
+    assert status == "", (status, server.log.read_text()[-3000:])
     authors = Counter(
         git(reg.worktree, "log", f"-{CLIENTS * WRITES_EACH + CLI_WRITES}", "--format=%an").split(
             "\n"
