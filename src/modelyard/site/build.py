@@ -31,6 +31,7 @@ from modelyard.site.data import Catalog, load_catalog
 from modelyard.site.outputs import PAGES, Job, Site
 from modelyard.site.render import make_env, template_problem, template_sources
 from modelyard.site.shards import RUN_PAGES_UP_TO, directions
+from modelyard.storage import cache_fill
 from modelyard.storage.registry import Registry
 
 STATE_FILE = ".modelyard-site.json"
@@ -263,7 +264,9 @@ def _build(
         # a full read makes garbage as it goes (YAML trees, parsed rows): collect it, or the
         # peak grows by hundreds of megabytes
         gc.enable()
-        cat, changes = load_catalog(reg, now.no_logs if now else None), None
+        # a first read fills storage's derived index: its parsing goes to the build's workers
+        with cache_fill.parallel(_workers(PARALLEL_FROM)):
+            cat, changes = load_catalog(reg, now.no_logs if now else None), None
     if progress:
         snapshots = cat.snapshots.count()
         progress(
