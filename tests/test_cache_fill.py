@@ -78,3 +78,14 @@ def test_parallel_fill_stores_what_one_process_stores(
     broken = [row for row in parallel_rows if row[1] == "run" and row[2] == 0]
     assert len(broken) == 1 and broken[0][3] is None
     assert sum(len(v) for v in serial["snapshots"].values()) == 500
+
+
+def test_chunks_give_what_all_gives_and_let_go_of_the_data(tmp_path: Path) -> None:
+    load_generator().generate(tmp_path / "tiny", "tiny", seed=3)
+    reg = Registry(tmp_path / "tiny" / "registry")
+    everything = [r.model_dump(mode="json") for r in records.runs_where(reg).all()]
+    hits = records.runs_where(reg)
+    chunked = [r.model_dump(mode="json") for chunk in hits.chunks(7) for r in chunk]
+    assert chunked == everything and len(everything) == 60
+    assert not any(isinstance(item.data, dict) for item in hits.items)  # type: ignore[union-attr]
+    assert [r.model_dump(mode="json") for r in hits.page(7, 7)] == everything[7:14]

@@ -34,7 +34,14 @@ from typing import Any
 from modelyard import __version__
 from modelyard.domain.records import Run, RunOut
 from modelyard.ops import load
-from modelyard.site.data import Catalog, Snapshots, build_time, run_out, sorted_snapshots
+from modelyard.site.data import (
+    Catalog,
+    Snapshots,
+    build_time,
+    compact,
+    run_out,
+    sorted_snapshots,
+)
 from modelyard.site.outputs import Job
 from modelyard.site.rows import Indexes
 from modelyard.site.shards import month_of
@@ -211,7 +218,8 @@ def patch(reg: Registry, memo: Memo, now: Stamps) -> tuple[Catalog, Changes] | N
     for model_id in {m for m, _ in stamps.changed(memo.stamps.snapshots, now.snapshots)}:
         changes.snapshot_models.add(model_id)
         if model_id in cat.snapshots:
-            cat.snapshots.replace(model_id, sorted_snapshots(load.snapshots(reg, model_id)))
+            snaps = [compact(s) for s in load.snapshots(reg, model_id)]
+            cat.snapshots.replace(model_id, sorted_snapshots(snaps))
     cat.built_at, cat.head = build_time(reg)
     return cat, changes
 
