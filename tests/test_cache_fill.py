@@ -34,6 +34,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _filled(source: Path, target: Path, workers: int) -> tuple[list[tuple[object, ...]], dict]:
     subprocess.run(["git", "clone", "-q", str(source), str(target)], check=True)
+    # a file edited on disk: the workers cannot take HEAD's bytes from it, git gives them
+    edited = sorted((target / "registry" / "models").glob("*/monitoring/*.yaml"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     reg = Registry(target / "registry")
     with cache_fill.parallel(workers):
         broken = (source / "broken.txt").read_text(encoding="utf-8")
@@ -78,6 +81,8 @@ def test_parallel_fill_stores_what_one_process_stores(
     broken = [row for row in parallel_rows if row[1] == "run" and row[2] == 0]
     assert len(broken) == 1 and broken[0][3] is None
     assert sum(len(v) for v in serial["snapshots"].values()) == 500
+    stored = [row for row in parallel_rows if row[1] == "snapshot"]
+    assert len(stored) == 500 and all(row[2] == 1 for row in stored)  # the edited one too
 
 
 def test_chunks_give_what_all_gives_and_let_go_of_the_data(tmp_path: Path) -> None:

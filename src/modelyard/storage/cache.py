@@ -304,10 +304,10 @@ class Cache(ChangeLog):
         if self._meta(f"filled:{kind}") == self._meta("tree"):
             return
         todo = self.db.execute(
-            "SELECT DISTINCT blob FROM tree WHERE kind=? AND ok IS NULL", (kind,)
+            "SELECT blob, min(path) FROM tree WHERE kind=? AND ok IS NULL GROUP BY blob", (kind,)
         ).fetchall()
         if todo:
-            blobs = [b for (b,) in todo]
+            blobs = [b for (b, _) in todo]
             known: set[str] = set()
             for i in range(0, len(blobs), 500):
                 chunk = blobs[i : i + 500]
@@ -322,7 +322,14 @@ class Cache(ChangeLog):
             missing = [b for b in blobs if b not in known]
             # in chunks, so that a first fill of 100,000 files does not hold them all at once;
             # parsed in forked workers when the caller asked for them (storage/cache_fill.py)
-            cache_fill.fill(kind, model, missing, self.git.cat_blobs, self._insert)
+            where = dict(todo)  # a path of HEAD's that holds each blob
+            cache_fill.fill(
+                kind,
+                model,
+                [(b, str(self.root / where[b])) for b in missing],
+                self.git.cat_blobs,
+                self._insert,
+            )
         # sqlite picks the filter indexes (a model's 20 runs among 100,000) only when it has
         # statistics; gather them once, and again after a large change
         stale = (

@@ -1,18 +1,20 @@
 """Filling the derived index for many files at once: the YAML and schema work spread over
-forked worker processes, while this process reads the next blobs from git and writes the
-parsed rows into sqlite.
+forked worker processes, which read each blob's bytes from the working-tree file HEAD has
+it at (checked against the blob id; git reads what they could not), while this process
+writes the parsed rows into sqlite.
 
 A first fill parses every run and snapshot file of HEAD once (200,000 files in a large
 registry), and that parse is nearly all of its time. Only a caller that asks for it, with
 `parallel(workers)` around its reads, gets workers (the catalog build does: it forks its
 own workers anyway); every other read (a server, a CLI listing) fills in its own process,
-as before. The workers only parse: they never touch sqlite, git or the cache's lock, and
-send back the very rows `Cache._store` would have written.
+as before. The workers only read files and parse: they never touch sqlite, git or the
+cache's lock, and send back the very rows `Cache._store` would have written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import multiprocessing
 from collections import deque
@@ -22,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from modelyard.domain.limits import MAX_FILE_BYTES
 from modelyard.storage.cache_rows import FIELDS, _text, parse
 
 # below this many files to parse, starting workers costs more than it saves
@@ -68,19 +71,49 @@ def rows_of(
     return rows, out
 
 
-def _parse_chunk(kind: str, model: type[BaseModel], blobs: dict[str, bytes]) -> list[Row]:
-    return rows_of(kind, model, blobs)[0]
+def _blob_id(data: bytes, hex_length: int) -> str:
+    digest = hashlib.sha256 if hex_length == 64 else hashlib.sha1
+    return digest(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _from_disk(wanted: list[tuple[str, str]]) -> tuple[dict[str, bytes], list[str]]:
+    """The bytes of each blob read from a file of the working tree said to hold it, when
+    they hash to that blob (then they are the blob's bytes, however the file came to hold
+    them); the blobs whose file does not (edited, gone, a link elsewhere) are left to git."""
+    found: dict[str, bytes] = {}
+    left: list[str] = []
+    for blob, path in wanted:
+        try:
+            with open(path, "rb") as f:
+                data = f.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            data = None
+        if data is not None and _blob_id(data, len(blob)) == blob:
+            found[blob] = data
+        else:
+            left.append(blob)
+    return found, left
+
+
+def _parse_chunk(
+    kind: str, model: type[BaseModel], wanted: list[tuple[str, str]]
+) -> tuple[list[Row], list[str]]:
+    """In a worker: the rows of the blobs its files hold, and the blobs left for git."""
+    blobs, left = _from_disk(wanted)
+    return rows_of(kind, model, blobs)[0], left
 
 
 def fill(
     kind: str,
     model: type[BaseModel],
-    missing: list[str],
+    missing: list[tuple[str, str]],
     read: Callable[[list[str]], dict[str, bytes]],
     write: Callable[[list[Row]], None],
 ) -> None:
-    """Parse the blobs `missing` (their bytes from `read`, a chunk at a time) and hand each
-    chunk's rows to `write`, in this process or, inside `parallel`, in forked workers."""
+    """Parse the blobs `missing` ((blob id, the path of a working-tree file that HEAD has it
+    at)) and hand each chunk's rows to `write`: in this process, their bytes from `read`
+    (git), or inside `parallel` in forked workers, which read the bytes from the files
+    (checked against the blob id; git reads the rest) and parse them."""
     chunks = [missing[i : i + CHUNK] for i in range(0, len(missing), CHUNK)]
     workers = min(_WORKERS, len(chunks))
     if (
@@ -89,15 +122,24 @@ def fill(
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         for chunk in chunks:
-            write(rows_of(kind, model, read(chunk))[0])
+            write(rows_of(kind, model, read([b for b, _ in chunk]))[0])
         return
-    # a few chunks in flight per worker: the workers never wait for git, and the blobs held
-    # at once stay a few chunks' worth
-    pending: deque[Future[list[Row]]] = deque()
+    # a few chunks in flight per worker, so that none waits; what the files did not hold
+    # is read from git and parsed here
+    pending: deque[Future[tuple[list[Row], list[str]]]] = deque()
+    left: list[str] = []
+
+    def collect() -> None:
+        rows, gone = pending.popleft().result()
+        write(rows)
+        left.extend(gone)
+
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for chunk in chunks:
-            pending.append(pool.submit(_parse_chunk, kind, model, read(chunk)))
+            pending.append(pool.submit(_parse_chunk, kind, model, chunk))
             while len(pending) > 2 * workers:
-                write(pending.popleft().result())
+                collect()
         while pending:
-            write(pending.popleft().result())
+            collect()
+    for i in range(0, len(left), CHUNK):
+        write(rows_of(kind, model, read(left[i : i + CHUNK]))[0])
