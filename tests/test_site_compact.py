@@ -32,3 +32,15 @@ def test_compacted_records_equal_the_ordinary_ones(tmp_path: Path) -> None:
         assert snap.model_dump_json() == same.model_dump_json()
         assert snap.model_fields_set == same.model_fields_set
     assert len({id(s.__pydantic_fields_set__) for s in snaps}) < len(snaps)
+
+
+def test_a_full_read_keeps_each_models_snapshots_pickled(tmp_path: Path) -> None:
+    load_generator().generate(tmp_path / "tiny", "tiny", seed=9)
+    reg = Registry(tmp_path / "tiny" / "registry")
+    cat = load_catalog(reg)
+    model = next(m.id for m in cat.models if cat.snapshots.get(m.id))
+    first, again = cat.snapshots.get(model), cat.snapshots.get(model)
+    assert first == again and first is not again  # unpickled for each page, kept by none
+    assert [s.id for s in first] == [s.id for s in load.snapshots(reg, model)][::-1]
+    assert cat.snapshots.latest(model) == first[0]
+    assert cat.snapshots.get("model_not_there", []) == []

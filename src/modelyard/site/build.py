@@ -262,11 +262,13 @@ def _build(
         cat, changes = patched
     else:
         # a full read makes garbage as it goes (YAML trees, parsed rows): collect it, or the
-        # peak grows by hundreds of megabytes
+        # peak grows by hundreds of megabytes; but what was read so far is frozen out of the
+        # collector's sight as it goes, or each full collection walks every record again
         gc.enable()
         # a first read fills storage's derived index: its parsing goes to the build's workers
         with cache_fill.parallel(_workers(PARALLEL_FROM)):
-            cat, changes = load_catalog(reg, now.no_logs if now else None), None
+            no_logs = now.no_logs if now else None
+            cat, changes = load_catalog(reg, no_logs, settle=gc.freeze), None
     if progress:
         snapshots = cat.snapshots.count()
         progress(
