@@ -44,3 +44,17 @@ def test_a_full_read_keeps_each_models_snapshots_pickled(tmp_path: Path) -> None
     assert [s.id for s in first] == [s.id for s in load.snapshots(reg, model)][::-1]
     assert cat.snapshots.latest(model) == first[0]
     assert cat.snapshots.get("model_not_there", []) == []
+
+
+def test_a_runs_month_is_the_start_of_its_creation_time_as_shown(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from modelyard.site.rows import iso_text
+    from modelyard.site.shards import month_of
+
+    load_generator().generate(tmp_path / "tiny", "tiny", seed=9)
+    runs = load_catalog(Registry(tmp_path / "tiny" / "registry")).runs
+    for run in runs:
+        assert month_of(run) == iso_text(run.created_at)[:7]
+    early = runs[0].model_copy(update={"created_at": datetime(987, 3, 4, 5, 6, 7, tzinfo=UTC)})
+    assert month_of(early) == iso_text(early.created_at)[:7] == "0987-03"

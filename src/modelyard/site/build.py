@@ -360,13 +360,14 @@ def _carry_over(
     """The jobs to run: those `considered`, and any whose last outputs are not all there.
     The others keep their files and keys from the last build."""
     todo = []
+    top = f"{out}{os.sep}"  # plain strings: 15,000 pathlib joins cost more than the stats
     for job in jobs:
         name = job_name(job)
         rels = old.jobs.get(name)
         if (
             job in considered
             or rels is None
-            or not all(rel in old.files and (out / rel).is_file() for rel in rels)
+            or not all(rel in old.files and os.path.isfile(top + rel) for rel in rels)
         ):
             todo.append(job)
             continue
