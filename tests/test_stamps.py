@@ -4,6 +4,7 @@ is compared by it; an older one by its stat alone; new, removed and linked files
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from modelyard.storage import layout, stamps
 from modelyard.storage.registry import Registry
@@ -76,3 +77,23 @@ def test_the_memo_store_round_trips_and_survives_a_broken_file(reg):
     assert stamps.load_memo(reg, "test") is None  # derived data: a broken memo is no memo
     stamps.drop_memo(reg, "test")
     assert not path.exists()
+
+
+def test_a_memo_saved_in_parts_comes_back_in_order(reg: Registry) -> None:
+    parts = [{"head": 1}, ("2024-01", b"x" * 100), ("2024-02", b"")]
+    handed: list[object] = []
+
+    def given() -> Iterator[object]:
+        for part in parts:
+            handed.append(part)
+            yield part
+
+    stamps.save_memo_parts(reg, "parts", given())
+    assert handed == parts
+    assert stamps.load_memo_parts(reg, "parts") == parts
+    assert stamps.load_memo_parts(reg, "none") is None
+    stamps.save_memo(reg, "whole", {"runs": [1]})  # a memo saved whole is not one in parts
+    assert stamps.load_memo_parts(reg, "whole") is None
+    path = reg.git.git_dir / "modelyard" / stamps.MEMO_FOLDER / "parts.pickle"
+    path.write_bytes(path.read_bytes()[:-3])  # cut short: no memo, not an error
+    assert stamps.load_memo_parts(reg, "parts") is None

@@ -31,6 +31,7 @@ from modelyard.site.data import Catalog, load_catalog
 from modelyard.site.outputs import PAGES, Job, Site
 from modelyard.site.render import make_env, template_problem, template_sources
 from modelyard.site.shards import RUN_PAGES_UP_TO, directions
+from modelyard.storage import cache_fill
 from modelyard.storage.registry import Registry
 
 STATE_FILE = ".modelyard-site.json"
@@ -261,9 +262,13 @@ def _build(
         cat, changes = patched
     else:
         # a full read makes garbage as it goes (YAML trees, parsed rows): collect it, or the
-        # peak grows by hundreds of megabytes
+        # peak grows by hundreds of megabytes; but what was read so far is frozen out of the
+        # collector's sight as it goes, or each full collection walks every record again
         gc.enable()
-        cat, changes = load_catalog(reg, now.no_logs if now else None), None
+        # a first read fills storage's derived index: its parsing goes to the build's workers
+        with cache_fill.parallel(_workers(PARALLEL_FROM)):
+            no_logs = now.no_logs if now else None
+            cat, changes = load_catalog(reg, no_logs, settle=gc.freeze), None
     if progress:
         snapshots = cat.snapshots.count()
         progress(
@@ -355,13 +360,14 @@ def _carry_over(
     """The jobs to run: those `considered`, and any whose last outputs are not all there.
     The others keep their files and keys from the last build."""
     todo = []
+    top = f"{out}{os.sep}"  # plain strings: 15,000 pathlib joins cost more than the stats
     for job in jobs:
         name = job_name(job)
         rels = old.jobs.get(name)
         if (
             job in considered
             or rels is None
-            or not all(rel in old.files and (out / rel).is_file() for rel in rels)
+            or not all(rel in old.files and os.path.isfile(top + rel) for rel in rels)
         ):
             todo.append(job)
             continue

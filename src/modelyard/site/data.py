@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,27 +28,33 @@ from modelyard.ops.history import History
 from modelyard.ops.manifests import Resolver
 from modelyard.ops.model_history import StatusChange, status_history
 from modelyard.ops.versions import list_versions
-from modelyard.storage import layout
+from modelyard.storage import layout, records
 from modelyard.storage.records import snapshots_by_model
 from modelyard.storage.registry import Registry
 
 
 class Snapshots:
-    """Every model's monitoring snapshots, newest first. A catalog read from a memo
-    (site/delta.py) keeps each model's list pickled until a page asks for it: most pages
-    of a rebuild need only a model's latest snapshot (its alert badge) and the counts."""
+    """Every model's monitoring snapshots, newest first. Each model's list is kept pickled
+    (a third of the memory of the records) and unpickled for the page that asks for it,
+    which is one page per model: most pages need only a model's latest snapshot (its alert
+    badge) and the counts. A list given to `replace` is kept as it is, until it is saved."""
 
-    def __init__(self, lists: dict[str, list[MonitoringSnapshot]]) -> None:
-        self._lists: dict[str, list[MonitoringSnapshot]] = dict(lists)
-        self._packed: dict[str, bytes] = {}
+    def __init__(self, lists: dict[str, list[MonitoringSnapshot]], packed: bool = False) -> None:
+        self._lists: dict[str, list[MonitoringSnapshot]] = {} if packed else dict(lists)
+        self._packed: dict[str, bytes] = (
+            {m: pickle.dumps(snaps, protocol=pickle.HIGHEST_PROTOCOL) for m, snaps in lists.items()}
+            if packed
+            else {}
+        )
         self._latest = {m: (snaps[0] if snaps else None) for m, snaps in lists.items()}
         self._counts = {m: len(snaps) for m, snaps in lists.items()}
 
     def get(self, model_id: str, default: Any = None) -> list[MonitoringSnapshot] | Any:
         if model_id not in self._counts:
             return default
-        if model_id not in self._lists:
-            self._lists[model_id] = pickle.loads(self._packed.pop(model_id))
+        if model_id not in self._lists:  # a new list each time: nothing keeps it unpacked
+            found: list[MonitoringSnapshot] = pickle.loads(self._packed[model_id])
+            return found
         return self._lists[model_id]
 
     def __contains__(self, model_id: object) -> bool:
@@ -118,11 +125,17 @@ def build_time(reg: Registry) -> tuple[datetime, str | None]:
     return datetime.now(UTC).replace(microsecond=0), head
 
 
-def load_catalog(reg: Registry, no_logs: Callable[[str], bool] | None = None) -> Catalog:
+def load_catalog(
+    reg: Registry,
+    no_logs: Callable[[str], bool] | None = None,
+    settle: Callable[[], None] | None = None,
+) -> Catalog:
     """Read the whole registry. Records that fail to parse stop the build with their
     file and line (RegistryFileError), the same as every other command. `no_logs(run_id)`:
     true when the run is known to have no logs file (from stat stamps taken just before),
-    so that 100,000 runs, most without logs, do not cost 100,000 attempts to open one."""
+    so that 100,000 runs, most without logs, do not cost 100,000 attempts to open one.
+    `settle()` is called after the snapshots and after each chunk of runs are read (the
+    build freezes what was read out of the collector's sight there)."""
     built_at, head = build_time(reg)
     history = History(reg)
     resolver = Resolver(reg, history)
@@ -143,8 +156,19 @@ def load_catalog(reg: Registry, no_logs: Callable[[str], bool] | None = None) ->
             synthetic[recipe.id] = example
     models = list(load.models(reg))
     by_model = snapshots_by_model(reg, [m.id for m in models])
-    snapshots = Snapshots({m.id: sorted_snapshots(by_model[m.id]) for m in models})
-    runs = [run_out(reg, r, logs=no_logs is None or not no_logs(r.id)) for r in load.runs(reg)]
+    snapshots = Snapshots(
+        {m.id: sorted_snapshots([compact(s) for s in by_model.pop(m.id)]) for m in models},
+        packed=True,
+    )
+    del by_model
+    if settle:
+        settle()
+    runs: list[RunOut] = []
+    # a chunk of runs at a time: what they were read from is let go before the next chunk
+    for chunk in records.runs_where(reg).chunks():
+        runs.extend(run_out(reg, r, logs=no_logs is None or not no_logs(r.id)) for r in chunk)
+        if settle:
+            settle()
     sources = {f"recipe:{r.id}": _files(reg, _recipe_files(r.id)) for r in recipes}
     sources.update({f"model:{m.id}": _files(reg, [layout.model_file(m.id)]) for m in models})
     return Catalog(
@@ -164,11 +188,45 @@ def load_catalog(reg: Registry, no_logs: Callable[[str], bool] | None = None) ->
     )
 
 
+# what every run of the catalog has set: all its fields (one set, shared by all of them)
+_RUN_FIELDS = set(RunOut.model_fields)
+_SHARED_FIELDS: dict[frozenset[str], set[str]] = {}
+_RUN_TEXTS = ("recipe_id", "recipe_version_id", "model_id")
+_SNAPSHOT_KEYED = ("performance_metrics_json", "drift_metrics_json", "data_freshness_json")
+
+
+def _keys_interned(data: dict[str, Any]) -> dict[str, Any]:
+    return {sys.intern(k): v for k, v in data.items()} if data else data
+
+
 def run_out(reg: Registry, run: Run, logs: bool = True) -> RunOut:
     """`load.run_out`, without validating the run a second time: it was as it was read.
-    Without `logs`, the run has none (its folder has no logs file)."""
+    Without `logs`, the run has none (its folder has no logs file).
+
+    A catalog holds 100,000 of these: the ids every run of a recipe repeats and the metric
+    names are interned, and the set of fields set is one set for all (pydantic keeps one
+    per record otherwise, about a third of a run's memory). Equal values, equal output."""
     text = (reg.read_logs(layout.logs_file(run.id)) or "") if logs else ""
-    return RunOut.model_construct(**dict(run), logs_text=text)
+    values = dict(run)
+    for name in _RUN_TEXTS:
+        if values[name] is not None:
+            values[name] = sys.intern(values[name])
+    values["metrics_json"] = _keys_interned(values["metrics_json"])
+    return RunOut.model_construct(_RUN_FIELDS, **values, logs_text=text)
+
+
+def compact(snap: MonitoringSnapshot) -> MonitoringSnapshot:
+    """A snapshot sharing what 100,000 of them repeat, as `run_out` does for runs: its
+    model id and metric names interned, its set of fields set shared with every snapshot
+    that set the same fields. The same values, in the same order."""
+    values = snap.__dict__
+    values["model_id"] = sys.intern(values["model_id"])
+    for name in _SNAPSHOT_KEYED:
+        values[name] = _keys_interned(values[name])
+    given = snap.__pydantic_fields_set__
+    shared = _SHARED_FIELDS.setdefault(frozenset(given), set(given))
+    object.__setattr__(snap, "__pydantic_fields_set__", shared)
+    return snap
 
 
 def sorted_snapshots(snaps: list[MonitoringSnapshot]) -> list[MonitoringSnapshot]:

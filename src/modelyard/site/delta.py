@@ -27,6 +27,7 @@ import copy
 import hashlib
 import pickle
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,14 @@ from typing import Any
 from modelyard import __version__
 from modelyard.domain.records import Run, RunOut
 from modelyard.ops import load
-from modelyard.site.data import Catalog, Snapshots, build_time, run_out, sorted_snapshots
+from modelyard.site.data import (
+    Catalog,
+    Snapshots,
+    build_time,
+    compact,
+    run_out,
+    sorted_snapshots,
+)
 from modelyard.site.outputs import Job
 from modelyard.site.rows import Indexes
 from modelyard.site.shards import month_of
@@ -104,41 +112,53 @@ class Memo:
     def shard_of(self) -> dict[str, str]:
         return {run_id: shard for shard, run_id in self.stamps.runs}
 
-    def __getstate__(self) -> dict[str, Any]:
+    def parts(self) -> Iterator[Any]:
+        """The memo as it is stored: a head (everything but the runs, the rest of the
+        catalog pickled apart), then each shard's runs pickled, one at a time, so that
+        saving never holds every run pickled at once."""
         shard_of = self.shard_of()
         by_shard: dict[str, list[RunOut]] = defaultdict(list)
         for run in self.catalog.runs:
             by_shard[shard_of[run.id]].append(run)
         kept = self.dirty is not None  # patched: recipes and models are as they were read
-        packed = {
-            shard: self.packed[shard]
-            if kept and self.dirty is not None and shard not in self.dirty and shard in self.packed
-            else pickle.dumps(runs, protocol=pickle.HIGHEST_PROTOCOL)
-            for shard, runs in by_shard.items()
-        }
         packed_catalog = self.packed_catalog
         if not (kept and packed_catalog):
             rest = copy.copy(self.catalog)
             rest.runs, rest.snapshots = [], Snapshots({})
             packed_catalog = pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
-        return {
-            **{k: v for k, v in self.__dict__.items() if k != "catalog"},
+        yield {
+            **{k: v for k, v in self.__dict__.items() if k not in ("catalog", "packed")},
             "snapshots": self.catalog.snapshots,
-            "packed": packed,
             "packed_catalog": packed_catalog,
             "dirty": None,
         }
+        del packed_catalog
+        for shard, runs in by_shard.items():
+            if kept and self.dirty is not None and shard not in self.dirty and shard in self.packed:
+                yield shard, self.packed[shard]
+            else:
+                yield shard, pickle.dumps(runs, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        snapshots = state.pop("snapshots")
-        self.__dict__.update(state)
-        self.catalog = pickle.loads(self.packed_catalog)
-        self.catalog.snapshots = snapshots
+    @classmethod
+    def from_parts(cls, parts: list[Any]) -> Memo:
+        """The memo `parts` gave; raises (ValueError, pickle's errors) on anything else."""
+        head, shards = parts[0], parts[1:]
+        if not isinstance(head, dict) or not all(
+            isinstance(p, tuple) and len(p) == 2 for p in shards
+        ):
+            raise ValueError("not a catalog memo")
+        snapshots = head.pop("snapshots")
+        memo = cls.__new__(cls)
+        memo.__dict__.update(head)
+        memo.packed = dict(shards)
+        memo.catalog = pickle.loads(memo.packed_catalog)
+        memo.catalog.snapshots = snapshots
         runs: list[RunOut] = []
-        for shard in sorted(self.packed, reverse=True):  # newest first, as a listing gives them
-            runs.extend(pickle.loads(self.packed[shard]))
-        self.catalog.runs = runs
-        self.dirty = set()
+        for shard in sorted(memo.packed, reverse=True):  # newest first, as a listing gives them
+            runs.extend(pickle.loads(memo.packed[shard]))
+        memo.catalog.runs = runs
+        memo.dirty = set()
+        return memo
 
 
 @dataclass
@@ -152,8 +172,14 @@ class Changes:
 
 
 def load_memo(reg: Registry, out: Path) -> Memo | None:
-    found = stamps.load_memo(reg, memo_name(out))
-    if not isinstance(found, Memo) or found.code != code_key() or found.root != str(reg.root):
+    parts = stamps.load_memo_parts(reg, memo_name(out))
+    if not parts:
+        return None
+    try:
+        found = Memo.from_parts(parts)
+    except Exception:  # derived data: anything wrong with it only costs a full read
+        return None
+    if found.code != code_key() or found.root != str(reg.root):
         return None
     return found
 
@@ -161,7 +187,7 @@ def load_memo(reg: Registry, out: Path) -> Memo | None:
 def save_memo(reg: Registry, out: Path, memo: Memo) -> None:
     shard_of = memo.shard_of()
     if all(run.id in shard_of for run in memo.catalog.runs):  # else the next build reads it all
-        stamps.save_memo(reg, memo_name(out), memo)
+        stamps.save_memo_parts(reg, memo_name(out), memo.parts())
 
 
 def drop_memo(reg: Registry, out: Path) -> None:
@@ -211,7 +237,8 @@ def patch(reg: Registry, memo: Memo, now: Stamps) -> tuple[Catalog, Changes] | N
     for model_id in {m for m, _ in stamps.changed(memo.stamps.snapshots, now.snapshots)}:
         changes.snapshot_models.add(model_id)
         if model_id in cat.snapshots:
-            cat.snapshots.replace(model_id, sorted_snapshots(load.snapshots(reg, model_id)))
+            snaps = [compact(s) for s in load.snapshots(reg, model_id)]
+            cat.snapshots.replace(model_id, sorted_snapshots(snaps))
     cat.built_at, cat.head = build_time(reg)
     return cat, changes
 

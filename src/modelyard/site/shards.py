@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from modelyard.domain.records import RunOut
@@ -40,8 +41,13 @@ def script(name: str, payload: Any) -> bytes:
 
 
 def month_of(run: RunOut) -> str:
-    """The month a run is filed under in the catalog's data (its creation month)."""
-    return iso_text(run.created_at)[:7]
+    """The month a run is filed under in the catalog's data (its creation month): what
+    `iso_text(run.created_at)[:7]` gives, without formatting the whole time (every build
+    asks for each of 100,000 runs)."""
+    created = run.created_at
+    if isinstance(created, datetime):
+        return f"{created.year:04d}-{created.month:02d}"
+    return iso_text(created)[:7]
 
 
 def bucket_of(run_id: str, buckets: int) -> int:

@@ -34,17 +34,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from modelyard.errors import GitError
-from modelyard.storage import layout
+from modelyard.storage import cache_fill, layout
 from modelyard.storage.cache_log import ChangeLog
-from modelyard.storage.cache_rows import (
-    _LAZY,
-    FIELDS,
-    Row,
-    _text,
-    classify,
-    containers,
-    parse,
-)
+from modelyard.storage.cache_rows import _LAZY, Row, classify, containers
 from modelyard.storage.git import Git
 from modelyard.storage.gitraw import ZERO, RawChange
 
@@ -69,6 +61,7 @@ def _code_key() -> str:
         here / "layout.py",
         here / "cache.py",
         here / "cache_rows.py",
+        here / "cache_fill.py",
         here / "cache_log.py",
         here / "gitraw.py",
         here / "history.py",
@@ -332,10 +325,10 @@ class Cache(ChangeLog):
         if self._meta(f"filled:{kind}") == self._meta("tree"):
             return
         todo = self.db.execute(
-            "SELECT DISTINCT blob FROM tree WHERE kind=? AND ok IS NULL", (kind,)
+            "SELECT blob, min(path) FROM tree WHERE kind=? AND ok IS NULL GROUP BY blob", (kind,)
         ).fetchall()
         if todo:
-            blobs = [b for (b,) in todo]
+            blobs = [b for (b, _) in todo]
             known: set[str] = set()
             for i in range(0, len(blobs), 500):
                 chunk = blobs[i : i + 500]
@@ -348,9 +341,16 @@ class Cache(ChangeLog):
                     )
                 )
             missing = [b for b in blobs if b not in known]
-            # in chunks, so that a first fill of 100,000 files does not hold them all at once
-            for i in range(0, len(missing), 2000):
-                self._store(kind, model, self.git.cat_blobs(missing[i : i + 2000]))
+            # in chunks, so that a first fill of 100,000 files does not hold them all at once;
+            # parsed in forked workers when the caller asked for them (storage/cache_fill.py)
+            where = dict(todo)  # a path of HEAD's that holds each blob
+            cache_fill.fill(
+                kind,
+                model,
+                [(b, str(self.root / where[b])) for b in missing],
+                self.git.cat_blobs,
+                self._insert,
+            )
         # sqlite picks the filter indexes (a model's 20 runs among 100,000) only when it has
         # statistics; gather them once, and again after a large change
         stale = (
@@ -381,22 +381,11 @@ class Cache(ChangeLog):
     def _store(
         self, kind: str, model: type[BaseModel], blobs: dict[str, bytes], dump: bool = False
     ) -> dict[str, Any | None]:
-        names = FIELDS.get(kind, ())
-        rows: list[tuple[Any, ...]] = []
-        out: dict[str, Any | None] = {}
-        for blob, text in blobs.items():
-            parsed = parse(text, model)
-            if parsed is None:
-                out[blob] = None
-                rows.append((blob, kind, 0, None, None, None, None, None))
-                continue
-            data, record = parsed
-            if dump:
-                data = record.model_dump(mode="json")
-            out[blob] = data
-            values = [_text(getattr(record, n, None)) for n in names]
-            values += [None] * (4 - len(values))
-            rows.append((blob, kind, 1, json.dumps(data, separators=(",", ":")), *values))
+        rows, out = cache_fill.rows_of(kind, model, blobs, dump)
+        self._insert(rows)
+        return out
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany("INSERT OR IGNORE INTO records VALUES (?,?,?,?,?,?,?,?)", rows)
@@ -404,7 +393,6 @@ class Cache(ChangeLog):
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        return out
 
     def _data_locked(self, rows: list[Row], kind: str) -> None:
         """Load the cached data of `rows` that have it (only the ones about to be shown)."""

@@ -20,7 +20,7 @@ from modelyard.domain.kinds import KINDS
 from modelyard.domain.records import ManifestFile, Model, MonitoringSnapshot, Recipe, Run
 from modelyard.errors import GitError, UnsafePath
 from modelyard.storage import layout
-from modelyard.storage.cache_rows import Row
+from modelyard.storage.cache_rows import _LAZY, Row
 from modelyard.storage.registry import Registry
 from modelyard.storage.worktree import View
 
@@ -160,6 +160,16 @@ class Hits(Generic[T]):
 
     def all(self) -> list[T]:
         return self.page()
+
+    def chunks(self, size: int = _CHUNK) -> Iterator[list[T]]:
+        """`all()`, `size` records at a time, letting go of the cached data each chunk was
+        made from before the next: 100,000 records are never held twice over."""
+        for start in range(0, len(self.items), size):
+            found = self.page(start, size)
+            for item in self.items[start : start + size]:
+                if isinstance(item, Row) and item.data is not None:
+                    item.data = _LAZY  # loaded again, should anyone ask for this page again
+            yield found
 
 
 # a record whose file names it: its `id` must be its folder's name (Registry.read_at)

@@ -27,6 +27,7 @@ import os
 import pickle
 import stat
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from modelyard.storage.registry import Registry
 
 RACY_NS = 2_000_000_000
 MEMO_FOLDER = "memo"
+_PARTS = "modelyard memo in parts 1"  # the first pickle of a memo saved in parts
 
 Stamp = str
 
@@ -227,6 +229,42 @@ def save_memo(reg: Registry, name: str, value: Any) -> None:
     except OSError:  # a memo that cannot be written is only a slower next build
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def save_memo_parts(reg: Registry, name: str, parts: Iterable[Any]) -> None:
+    """`save_memo` of a value given in parts, each pickled and written as it comes (a large
+    value is never held pickled whole); `load_memo_parts` gives them back, in order."""
+    path = _memo_path(reg, name)
+    if path is None:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as f:
+            pickle.dump(_PARTS, f, protocol=pickle.HIGHEST_PROTOCOL)
+            for part in parts:
+                pickle.dump(part, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:  # a memo that cannot be written is only a slower next build
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def load_memo_parts(reg: Registry, name: str) -> list[Any] | None:
+    """The parts `save_memo_parts` stored under `name`, or None (none, or unreadable)."""
+    path = _memo_path(reg, name)
+    if path is None:
+        return None
+    parts: list[Any] = []
+    try:
+        with path.open("rb") as f:
+            if pickle.load(f) != _PARTS:
+                return None
+            while f.peek(1):
+                parts.append(pickle.load(f))
+    except Exception:  # derived data: anything wrong with it only costs the recomputation
+        return None
+    return parts
 
 
 def drop_memo(reg: Registry, name: str) -> None:
