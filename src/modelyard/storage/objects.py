@@ -21,6 +21,7 @@ import bisect
 import contextlib
 import hashlib
 import os
+import struct
 import tempfile
 import threading
 import time
@@ -31,7 +32,7 @@ from pathlib import Path
 import pygit2
 
 from modelyard.errors import GitError, ObjectsUnwritable
-from modelyard.storage import plumbing
+from modelyard.storage import groupmemo, plumbing
 from modelyard.storage.gitraw import ZERO
 
 _local = threading.local()
@@ -173,6 +174,12 @@ class Objects:
         return any(repo.get_attr(path, name) is not None for name in FILTER_ATTRIBUTES)
 
     def _attribute_files(self, path: str) -> bool:
+        folder = path.rpartition("/")[0]
+        return groupmemo.remember(
+            self.git_dir, ("attribute files", folder), lambda: self._any_attribute_file(path)
+        )
+
+    def _any_attribute_file(self, path: str) -> bool:
         """Whether any file git reads attributes for `path` from exists: `.gitattributes` in
         the folders along it, the repository's `info/attributes`, the user's and the
         system's. Asking libgit2 loads git's index first (0.6 s and tens of MB at 100,000
@@ -337,13 +344,32 @@ def _write_stored_tree(repo: pygit2.Repository, data: bytes) -> pygit2.Oid:
     fd, temp = tempfile.mkstemp(dir=folder, prefix="tmp_obj_")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(zlib.compress(content, 0))
+            out.write(_stored_zlib(content))
         os.chmod(temp, 0o444)
         with contextlib.suppress(FileExistsError):  # the same object, made by someone else
             os.link(temp, target)
     finally:
         os.unlink(temp)
     return pygit2.Oid(hex=sha)
+
+
+def _stored_zlib(data: bytes) -> bytes:
+    """`data` as a zlib stream of stored (uncompressed) deflate blocks: what
+    `zlib.compress(data, 0)` gives a reader, built without running the deflater over it
+    (a quarter of the time at 600 kB, a month's tree of 10,000 runs)."""
+    view = memoryview(data)
+    parts: list[bytes | memoryview] = [b"\x78\x01"]  # deflate, 32 kB window, no compression
+    at = 0
+    while True:
+        size = min(0xFFFF, len(data) - at)
+        last = at + size >= len(data)
+        parts.append(struct.pack("<BHH", 1 if last else 0, size, size ^ 0xFFFF))
+        parts.append(view[at : at + size])
+        at += size
+        if last:
+            break
+    parts.append(struct.pack(">I", zlib.adler32(data)))
+    return b"".join(parts)
 
 
 class _Entries:
