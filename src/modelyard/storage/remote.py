@@ -194,11 +194,16 @@ def fetch(
     up: Upstream,
     progress: Callable[[str], None] | None = None,
     interactive: bool = False,
+    maintain: bool = True,
 ) -> str | None:
     """Bring the remote's branch to `up.tracking`; its commit, None when the remote has no
-    such branch yet (an empty repository). Raises RemoteUnavailable when it cannot."""
+    such branch yet (an empty repository). Raises RemoteUnavailable when it cannot.
+    `maintain=False`: no `git maintenance run --auto` after it (a server that packs its
+    objects on its own schedule, rather than whenever a fetch finds many loose ones)."""
     spec = f"+refs/heads/{up.branch}:{up.tracking}"
-    args = ["fetch", "--no-tags", "--no-write-fetch-head", "--progress", up.remote, spec]
+    args = ["fetch", "--no-tags", "--no-write-fetch-head", "--progress"]
+    args += [] if maintain else ["--no-auto-maintenance"]
+    args += [up.remote, spec]
     code, _, said = _talk(git, args, up, progress, interactive)
     if code != 0:
         if f"couldn't find remote ref refs/heads/{up.branch}" in said.lower():
