@@ -37,9 +37,17 @@ class Committer:
     """One thread making every write of a server. `guard` is held for each group (the
     gateway holds it to move the branch)."""
 
-    def __init__(self, open_registry: Callable[[], Registry], guard: threading.Lock) -> None:
+    def __init__(
+        self,
+        open_registry: Callable[[], Registry],
+        guard: threading.Lock,
+        max_writes: int = MAX_WRITES,
+        max_seconds: float = MAX_SECONDS,
+    ) -> None:
         self._open = open_registry
         self._guard = guard
+        self.max_writes = max_writes
+        self.max_seconds = max_seconds
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -87,13 +95,13 @@ class Committer:
             except BaseException as exc:  # the lock timed out, or the registry is gone
                 _answer(first, exc)
                 return True
-            ended = time.monotonic() + MAX_SECONDS
+            ended = time.monotonic() + self.max_seconds
             try:
                 job: Job | None = first
                 while job is not None:
                     self._make(job)
                     jobs += 1
-                    if jobs >= MAX_WRITES or time.monotonic() >= ended:
+                    if jobs >= self.max_writes or time.monotonic() >= ended:
                         break
                     try:
                         job = self._queue.get_nowait()
