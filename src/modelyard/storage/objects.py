@@ -174,30 +174,35 @@ class Objects:
         return any(repo.get_attr(path, name) is not None for name in FILTER_ATTRIBUTES)
 
     def _attribute_files(self, path: str) -> bool:
-        folder = path.rpartition("/")[0]
-        return groupmemo.remember(
-            self.git_dir, ("attribute files", folder), lambda: self._any_attribute_file(path)
-        )
-
-    def _any_attribute_file(self, path: str) -> bool:
         """Whether any file git reads attributes for `path` from exists: `.gitattributes` in
         the folders along it, the repository's `info/attributes`, the user's and the
         system's. Asking libgit2 loads git's index first (0.6 s and tens of MB at 100,000
         runs, in every thread, and again whenever the index changes), and most registries
         have none of these files. A sparse checkout may leave a `.gitattributes` out of the
-        working tree while the index has it, so there libgit2 is always asked."""
+        working tree while the index has it, so there libgit2 is always asked. Within a
+        group of writes each file is looked for once (storage/groupmemo.py)."""
+        git_dir = self.git_dir
+        if groupmemo.remember(git_dir, "attribute files", self._outside_attribute_files):
+            return True
+        workdir = self.repo.workdir
+        if workdir is None:
+            return False
+        folder = Path(workdir)
+        for part in ["", *path.split("/")[:-1]]:
+            folder = folder / part if part else folder
+            found = folder / ".gitattributes"
+            if groupmemo.remember(git_dir, ("attributes", str(found)), found.exists):
+                return True
+        return False
+
+    def _outside_attribute_files(self) -> bool:
+        """Whether an attributes file outside the working tree exists, or a sparse checkout."""
         repo = self.repo
         git_dir = Path(repo.path)
         if (git_dir / "info" / "attributes").exists() or (
             git_dir / "info" / "sparse-checkout"
         ).exists():
             return True
-        if repo.workdir is not None:
-            folder = Path(repo.workdir)
-            for part in ["", *path.split("/")[:-1]]:
-                folder = folder / part if part else folder
-                if (folder / ".gitattributes").exists():
-                    return True
         return any(p.exists() for p in _global_attribute_files(repo))
 
     # -- writing -------------------------------------------------------------------------
