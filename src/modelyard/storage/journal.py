@@ -13,7 +13,9 @@ A server that commits many writes one after another under one hold of the write 
 (storage/mutation.py `WriteGroup`) writes one journal for all of them, before the first
 branch move: it names the commit the branch was at (`since`), and its replay brings every
 path changed between that commit and the branch's commit to what the branch holds, when the
-file holds what any commit in between had there. Its cost, one fsync, is shared by the group.
+file holds what any commit in between had there (or is empty: the group's files are synced
+together at its end, so a power cut may leave one empty). Its cost, one fsync, is shared by
+the group.
 
 The journal lives in `.git/modelyard/intent.json` and is replayed under the registry's
 write lock, by the next mutation or by any command that opens the registry.
@@ -33,6 +35,7 @@ from modelyard.storage.gitraw import decode, parse_raw
 from modelyard.storage.indexsync import sync_to_head
 
 NAME = "intent.json"
+EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"  # git's id of an empty file
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,10 @@ def _blobs_since(git: Git, parent: str | None, head: str | None) -> dict[str, se
     ]
     for proc in outputs:
         for change in parse_raw(decode(proc.stdout, "surrogateescape")):
-            found.setdefault(change.path, set()).update((change.old_blob, change.new_blob))
+            # and empty: a group syncs its files only at its end, so a power cut can leave
+            # one of them empty (written, its data not yet on disk)
+            blobs = (change.old_blob, change.new_blob, EMPTY_BLOB)
+            found.setdefault(change.path, set()).update(blobs)
     return found
 
 

@@ -92,13 +92,18 @@ def _lock_timeout(timeout: float) -> LockTimeout:
     )
 
 
+SYNC_THREADS = 8
+
+
 class WriteGroup:
     """Several mutations made one after another by this thread under one hold of the write
     lock: each is still its own commit, its branch move and its files, but the lock is taken
     once and one journal (written, with its fsync, before the group's first branch move)
     covers every commit of the group, so a crash anywhere in it is finished like a single
-    mutation's (storage/journal.py). A server's committer uses it for writes that queue up;
-    keep a group short, since other writers wait for the lock meanwhile.
+    mutation's (storage/journal.py). The group's files are written without an fsync each
+    and synced together when it ends, before the journal goes: until then the journal
+    covers them. A server's committer uses it for writes that queue up; keep a group short,
+    since other writers wait for the lock meanwhile.
 
         with WriteGroup(registry):
             ops.create_run(registry, ...)  # each opens its own Mutation as usual
@@ -111,6 +116,7 @@ class WriteGroup:
         self.git_dir = registry.git.git_dir
         self.journaled = False
         self.keep = False  # a commit of the group left work for the journal: do not clear it
+        self.unsynced: list[Path] = []  # files written without their fsync, synced at the end
         self._lock: object | None = None
         self._memo: contextlib.AbstractContextManager[None] | None = None
 
@@ -147,6 +153,8 @@ class WriteGroup:
             self._memo.__exit__(None, None, None)
             self._memo = None
         try:
+            if self.unsynced and not _sync_all(self.unsynced):
+                self.keep = True  # a file may not be on disk: the journal stays to finish it
             if self.journaled and not self.keep:
                 journal.clear(self.registry.git)
         finally:
@@ -160,6 +168,34 @@ class WriteGroup:
             return
         journal.write(git, journal.Intent(commit, index=index, since=True))
         self.journaled = True
+
+
+def _sync_all(paths: list[Path]) -> bool:
+    """fsync each of `paths` (those still there), side by side: the file system commits its
+    journal once for fsyncs that wait together, where one after another each paid for its
+    own. Whether all of them are on disk."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def sync(path: Path) -> bool:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:  # removed by a later commit of the group
+            return True
+        except OSError:
+            return False
+        try:
+            os.fsync(fd)
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+
+    unique = list(dict.fromkeys(paths))
+    if len(unique) == 1:
+        return sync(unique[0])
+    with ThreadPoolExecutor(max_workers=min(SYNC_THREADS, len(unique))) as pool:
+        return all(pool.map(sync, unique))
 
 
 class Mutation:
@@ -295,6 +331,9 @@ class Mutation:
                 if data is None:
                     reg.path(rel).unlink(missing_ok=True)
                     files.prune_empty(reg.path(rel).parent, reg.root)
+                elif group is not None:  # synced with the group's other files, at its end
+                    files.atomic_write(reg.path(rel), data, sync=False)
+                    group.unsynced.append(reg.path(rel))
                 else:
                     files.atomic_write(reg.path(rel), data)
                 failpoints.hit("mid-worktree")
