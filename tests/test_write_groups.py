@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git
-from modelyard.errors import NotFound, ValidationFailed
+from modelyard.errors import GitError, NotFound, ValidationFailed
 from modelyard.ops import runs
 from modelyard.server.committer import Committer
 from modelyard.storage import journal
@@ -317,3 +317,23 @@ def test_a_server_answers_each_of_many_concurrent_writes_its_own_way(
     log = git(reg.worktree, "log", "--format=%an %s", f"{start}..HEAD").splitlines()
     assert len(log) == 24  # one commit per valid write, none for the others
     assert {line.split()[4]: line.split()[0] for line in log} == made
+
+
+def test_a_write_the_committer_cannot_start_is_answered(reg: Registry, tmp_path: Path) -> None:
+    """The registry cannot be opened (gone): that write gets the error, the next one works."""
+    calls = {"n": 0}
+
+    def open_registry() -> Registry:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return Registry(tmp_path / "no-such-registry", committed=True)
+        return Registry(reg.root, committed=True)
+
+    committer = Committer(open_registry, threading.Lock())
+    try:
+        failed = committer.submit(lambda r: r.root.name)
+        error = failed.exception(30)
+        assert isinstance(error, GitError)
+        assert committer.submit(lambda r: r.root.name).result(30) == reg.root.name
+    finally:
+        committer.stop()

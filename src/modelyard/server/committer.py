@@ -89,8 +89,8 @@ class Committer:
         """Make `first` and the writes queued behind it in one group; False once told to stop."""
         jobs = 0
         with self._guard:
-            group = WriteGroup(self._open())
             try:
+                group = WriteGroup(self._open())
                 group.__enter__()
             except BaseException as exc:  # the lock timed out, or the registry is gone
                 _answer(first, exc)
