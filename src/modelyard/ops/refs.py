@@ -41,7 +41,10 @@ def recipe_version(
 
 
 def _committed(reg: Registry, recipe_id: str, version: str) -> bool:
-    """The working tree's current version is committed when the manifest on disk is HEAD's."""
+    """The working tree's current version is committed when the manifest on disk is HEAD's;
+    a registry read at HEAD (a server's) reads only committed versions."""
+    if reg.committed:
+        return True
     return not reg.git.worktree_differs([reg.repo_path(layout.manifest_file(recipe_id))])
 
 

@@ -1,5 +1,6 @@
-"""How requests reach the registry: reads run side by side in the thread pool; writes run
-one at a time, each in a worker thread, on top of the registry's cross-process file lock.
+"""How requests reach the registry: reads run side by side in the thread pool; writes are
+made one at a time by the server's committer thread (server/committer.py), on top of the
+registry's cross-process file lock.
 
 Every call opens its own `Registry` (cheap: no git involved until a write), so no git
 object is shared between threads and nothing keeps a git process alive between requests.
@@ -26,6 +27,7 @@ import anyio
 import anyio.to_thread
 
 from modelyard.errors import Conflict, ModelyardError, NotFound
+from modelyard.server.committer import Committer
 from modelyard.storage.registry import Registry
 
 if TYPE_CHECKING:
@@ -55,9 +57,8 @@ class RegistryAccess:
         self._guard = threading.Lock()
         # a gateway to the git remote (server/gateway.py), when the server is one
         self.gateway: Gateway | None = None
-        self._limiter: anyio.CapacityLimiter | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._base: Registry | None = None
+        self.committer = Committer(self.open, self._guard)
 
     def open(self) -> Registry:
         """A Registry for one request. The folder's place (its working tree, that it is no
@@ -103,6 +104,7 @@ class RegistryAccess:
         try:
             yield
         finally:
+            await anyio.to_thread.run_sync(self.committer.stop)
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -147,14 +149,6 @@ class RegistryAccess:
                     await anyio.to_thread.run_sync(self.maintain)
                     maintained, self._maintained_at = now, self.writes
 
-    def _write_limiter(self) -> anyio.CapacityLimiter:
-        # a limiter belongs to one event loop; a test client may start a new loop
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(1)
-            self._loop = loop
-        return self._limiter
-
     async def read(self, op: Callable[..., T], *args: Any) -> T:
         """`op(registry, *args)` in the thread pool, alongside other reads and the writer."""
         return await anyio.to_thread.run_sync(lambda: op(self.open(), *args))
@@ -169,36 +163,35 @@ class RegistryAccess:
         return await anyio.to_thread.run_sync(lambda: op(reg, *args))
 
     async def write(self, op: Callable[..., T], *args: Any) -> T:
-        """`op(registry, *args)` with no other write of this server running. Waiting writers
-        wait in the event loop, not in threads, so a burst of writes cannot starve reads.
-        A gateway's write (one commit) is answered once the gateway acknowledges it."""
+        """`op(registry, *args)` made by the committer, with no other write of this server
+        running. Waiting writers wait in the event loop, not in threads, so a burst of writes
+        cannot starve reads. A gateway's write (one commit) is answered once the gateway
+        acknowledges it."""
         gateway = self.gateway
         if gateway is not None:
             gateway.check_available()
 
-        def call() -> tuple[T, Ticket | None]:
-            # the lock makes one-at-a-time hold even across event loops
-            with self._guard:
-                try:
-                    if gateway is None:
-                        return op(self.open(), *args), None
-                    reg = self.open()
-                    before = reg.git.current_head()
-                    result = op(reg, *args)
-                    after = reg.git.current_head()
-                    ticket = gateway.committed(after) if after and after != before else None
-                    return result, ticket
-                finally:
-                    self.writes += 1
-                    self._last_write = time.monotonic()
+        def call(reg: Registry) -> tuple[T, Ticket | None]:
+            # in the committer's thread, under the guard
+            try:
+                if gateway is None:
+                    return op(reg, *args), None
+                before = reg.git.current_head()
+                result = op(reg, *args)
+                after = reg.git.current_head()
+                ticket = gateway.committed(after) if after and after != before else None
+                return result, ticket
+            finally:
+                self.writes += 1
+                self._last_write = time.monotonic()
 
         try:
-            result, ticket = await anyio.to_thread.run_sync(call, limiter=self._write_limiter())
+            result, ticket = await asyncio.wrap_future(self.committer.submit(call))
         except (NotFound, Conflict):
             # maybe only this clone is behind: the record was made, or changed, upstream
             if gateway is None or not await gateway.caught_up():
                 raise
-            result, ticket = await anyio.to_thread.run_sync(call, limiter=self._write_limiter())
+            result, ticket = await asyncio.wrap_future(self.committer.submit(call))
         if gateway is not None and ticket is not None:
             await gateway.acknowledged(ticket)
         return result

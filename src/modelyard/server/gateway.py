@@ -342,7 +342,9 @@ class Gateway:
     def _fetch(self, git: Git) -> str | None:
         assert self.upstream is not None
         try:
-            tip = remote.fetch(git, self.upstream)
+            # the server packs loose objects itself, at most once a minute (server/access.py);
+            # a fetch's own `gc --auto` would start another, in the middle of the writes
+            tip = remote.fetch(git, self.upstream, maintain=False)
         except GitError as exc:  # RemoteUnavailable, or anything else git says: a 503 either way
             if self.unavailable is None:
                 log.error("gateway: %s", exc.message)

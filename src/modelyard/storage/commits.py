@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from modelyard.storage import groupmemo
 from modelyard.storage.identity import Person, identities
 
 if TYPE_CHECKING:
@@ -81,7 +82,12 @@ def config_key(git_dir: Path) -> tuple[object, ...]:
 
 
 def cached(git_dir: Path, read: object) -> Config:
-    """The configuration of `git_dir`, from `read()` ({key: value}) when it may have changed."""
+    """The configuration of `git_dir`, from `read()` ({key: value}) when it may have changed
+    (looked at once for a whole group of writes: storage/groupmemo.py)."""
+    return groupmemo.remember(git_dir, "config", lambda: _cached(git_dir, read))
+
+
+def _cached(git_dir: Path, read: object) -> Config:
     key = config_key(git_dir)
     with _cache_lock:
         found = _cache.get(key)

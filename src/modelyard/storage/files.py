@@ -186,8 +186,10 @@ def umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+def atomic_write(path: Path, data: bytes, mode: int | None = None, sync: bool = True) -> None:
     """Write via a temporary file in the same folder, fsync, rename: never half a file.
+    `sync=False` leaves the fsync to the caller (a write group syncs its files together,
+    storage/mutation.py, with its journal kept until they are on disk).
 
     The file gets `mode`, else keeps its own, else the one a plain `open()` would give
     it (mkstemp's 0600 would hide registry files from everyone else on the machine)."""
@@ -204,7 +206,8 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -1,6 +1,7 @@
 """The one path every write takes: the write lock, then a mutation's commit made as objects,
 journaled, put on the branch, and only then the working tree and git's index brought to it
-(storage/journal.py finishes what a crash interrupts)."""
+(storage/journal.py finishes what a crash interrupts). A `WriteGroup` lets one thread make
+many mutations, each still its own commit, under one hold of the lock and one journal."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from modelyard.domain.timefmt import to_utc
 from modelyard.errors import DirtyTree, GitError, IndexBusy, LockTimeout, UnsafePath
-from modelyard.storage import failpoints, files, journal, safefs
-from modelyard.storage.git import Prepared
+from modelyard.storage import failpoints, files, groupmemo, journal, safefs
+from modelyard.storage.git import Git, Prepared
 from modelyard.storage.indexsync import IndexBacklog, sync_to_commit
 
 if TYPE_CHECKING:
@@ -91,6 +92,112 @@ def _lock_timeout(timeout: float) -> LockTimeout:
     )
 
 
+SYNC_THREADS = 8
+
+
+class WriteGroup:
+    """Several mutations made one after another by this thread under one hold of the write
+    lock: each is still its own commit, its branch move and its files, but the lock is taken
+    once and one journal (written, with its fsync, before the group's first branch move)
+    covers every commit of the group, so a crash anywhere in it is finished like a single
+    mutation's (storage/journal.py). The group's files are written without an fsync each
+    and synced together when it ends, before the journal goes: until then the journal
+    covers them. A server's committer uses it for writes that queue up; keep a group short,
+    since other writers wait for the lock meanwhile.
+
+        with WriteGroup(registry):
+            ops.create_run(registry, ...)  # each opens its own Mutation as usual
+    """
+
+    _local = threading.local()
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.git_dir = registry.git.git_dir
+        self.journaled = False
+        self.keep = False  # a commit of the group left work for the journal: do not clear it
+        self.unsynced: list[Path] = []  # files written without their fsync, synced at the end
+        self._lock: object | None = None
+        self._memo: contextlib.AbstractContextManager[None] | None = None
+
+    @classmethod
+    def active(cls, git_dir: Path) -> WriteGroup | None:
+        """This thread's group on the repository at `git_dir`, if one is open."""
+        group: WriteGroup | None = getattr(cls._local, "group", None)
+        return group if group is not None and group.git_dir == git_dir else None
+
+    def __enter__(self) -> WriteGroup:
+        if getattr(self._local, "group", None) is not None:
+            raise RuntimeError("a write group is open in this thread already")
+        reg = self.registry
+        lock = reg.write_lock()
+        try:
+            reg._replay_journal()
+        except BaseException:
+            lock.release()  # type: ignore[attr-defined]
+            raise
+        self._lock = lock
+        self._local.group = self
+        self._memo = groupmemo.holding(self.git_dir)
+        self._memo.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._local.group = None
+        if self._memo is not None:
+            self._memo.__exit__(None, None, None)
+            self._memo = None
+        try:
+            if self.unsynced and not _sync_all(self.unsynced):
+                self.keep = True  # a file may not be on disk: the journal stays to finish it
+            if self.journaled and not self.keep:
+                journal.clear(self.registry.git)
+        finally:
+            if self._lock is not None:
+                self._lock.release()  # type: ignore[attr-defined]
+
+    def cover(self, git: Git, commit: Prepared, index: bool) -> None:
+        """Before `commit`'s branch move: the group's journal, written once, from the
+        commit the branch was at before the group's first commit."""
+        if self.journaled:  # nobody else clears it while the group holds the lock
+            return
+        journal.write(git, journal.Intent(commit, index=index, since=True))
+        self.journaled = True
+
+
+def _sync_all(paths: list[Path]) -> bool:
+    """fsync each of `paths` (those still there), side by side: the file system commits its
+    journal once for fsyncs that wait together, where one after another each paid for its
+    own. Whether all of them are on disk."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def sync(path: Path) -> bool:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:  # removed by a later commit of the group
+            return True
+        except OSError:
+            return False
+        try:
+            os.fsync(fd)
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+
+    unique = list(dict.fromkeys(paths))
+    if len(unique) == 1:
+        return sync(unique[0])
+    with ThreadPoolExecutor(max_workers=min(SYNC_THREADS, len(unique))) as pool:
+        return all(pool.map(sync, unique))
+
+
 class Mutation:
     """Pending writes of one mutation; applied and committed when the `with` block ends."""
 
@@ -104,6 +211,7 @@ class Mutation:
         self.author_name: str | None = None  # who the commit is authored by, once made
         self._changes: dict[str, bytes | None] = {}
         self._lock: object | None = None
+        self._group: WriteGroup | None = None
 
     def write(self, rel: str | os.PathLike[str], text: str) -> None:
         self._changes[Path(rel).as_posix()] = text.encode("utf-8")
@@ -138,6 +246,9 @@ class Mutation:
                 f"{reg.root} is not inside a git repository",
                 action="run `modelyard init` there, or `git init` first",
             )
+        self._group = WriteGroup.active(reg.git.git_dir)
+        if self._group is not None:  # the group holds the lock and replayed any journal
+            return self
         lock = reg.write_lock()
         self._lock = lock
         try:
@@ -201,13 +312,18 @@ class Mutation:
         commit = git.build_commit(blobs, self.message, author, self.date, user)
         # from here a crash is finished by the next command (storage/journal.py): the branch
         # moves first, then the working tree and the index follow it
+        group = self._group
         failpoints.hit("before-journal")
-        journal.write(git, journal.Intent(commit, index=not reg.committed))
+        if group is not None:
+            group.cover(git, commit, index=not reg.committed)
+        else:
+            journal.write(git, journal.Intent(commit, index=not reg.committed))
         failpoints.hit("after-journal")
         try:
             git.advance(commit)
         except BaseException:
-            journal.clear(git)
+            if group is None:  # a group's journal covers its other commits: it clears it
+                journal.clear(git)
             raise
         failpoints.hit("after-advance")
         try:
@@ -215,6 +331,9 @@ class Mutation:
                 if data is None:
                     reg.path(rel).unlink(missing_ok=True)
                     files.prune_empty(reg.path(rel).parent, reg.root)
+                elif group is not None:  # synced with the group's other files, at its end
+                    files.atomic_write(reg.path(rel), data, sync=False)
+                    group.unsynced.append(reg.path(rel))
                 else:
                     files.atomic_write(reg.path(rel), data)
                 failpoints.hit("mid-worktree")
@@ -229,6 +348,8 @@ class Mutation:
             if not git.undo(commit):
                 # something moved the branch on meanwhile, so the commit stays; the journal
                 # stays too, and the next command brings the working tree and index to it
+                if group is not None:
+                    group.keep = True
                 if isinstance(exc, IndexBusy):
                     paths = " ".join(repo_paths.values())
                     raise IndexBusy(
@@ -246,10 +367,12 @@ class Mutation:
                     files.prune_empty(target.parent, reg.root)
                 else:
                     files.atomic_write(target, data, modes.get(rel))
-            journal.clear(git)
+            if group is None:
+                journal.clear(git)
             raise
         failpoints.hit("after-index")
-        journal.clear(git)
+        if group is None:
+            journal.clear(git)
         self._tell_cache(commit)
         self.sha = commit.sha
         self.author_name = git.author_name(author, user)

@@ -194,11 +194,16 @@ def fetch(
     up: Upstream,
     progress: Callable[[str], None] | None = None,
     interactive: bool = False,
+    maintain: bool = True,
 ) -> str | None:
     """Bring the remote's branch to `up.tracking`; its commit, None when the remote has no
-    such branch yet (an empty repository). Raises RemoteUnavailable when it cannot."""
+    such branch yet (an empty repository). Raises RemoteUnavailable when it cannot.
+    `maintain=False`: no `git maintenance run --auto` after it (a server that packs its
+    objects on its own schedule, rather than whenever a fetch finds many loose ones)."""
     spec = f"+refs/heads/{up.branch}:{up.tracking}"
-    args = ["fetch", "--no-tags", "--no-write-fetch-head", "--progress", up.remote, spec]
+    args = ["fetch", "--no-tags", "--no-write-fetch-head", "--progress"]
+    args += [] if maintain else ["--no-auto-maintenance"]
+    args += [up.remote, spec]
     code, _, said = _talk(git, args, up, progress, interactive)
     if code != 0:
         if f"couldn't find remote ref refs/heads/{up.branch}" in said.lower():
@@ -215,6 +220,15 @@ def _is_unreachable(said: str) -> bool:
     return any(sign in low for sign in _UNREACHABLE)
 
 
+# How many objects a push's `git pack-objects` tries as the base of each delta (git's default
+# is 10). A registry's commits each change a file or two, so the best base of each new tree is
+# the same folder's tree one commit earlier, which pack-objects sorts right beside it (same
+# path, nearly the same size): two finds it. Pushing 600 run commits made by a server
+# (600 loose month trees of 400 kB) took 1.7 s of CPU in pack-objects instead of 3.3 s, and
+# the pack was no larger.
+PUSH_WINDOW = 2
+
+
 def push(
     git: Git,
     up: Upstream,
@@ -225,7 +239,8 @@ def push(
     """Push commit `sha` as the remote's branch. False when the remote refused because it
     holds commits this clone has not replayed onto (someone pushed first: fetch, replay and
     push again); RemoteUnavailable or GitError (a protected branch, a hook) otherwise."""
-    args = ["push", "--porcelain", "--progress", up.remote, f"{sha}:refs/heads/{up.branch}"]
+    args = ["-c", f"pack.window={PUSH_WINDOW}", "push", "--porcelain", "--progress"]
+    args += [up.remote, f"{sha}:refs/heads/{up.branch}"]
     code, out, said = _talk(git, args, up, progress, interactive)
     if code == 0:
         git.run("update-ref", "-m", "modelyard: pushed", up.tracking, sha)
