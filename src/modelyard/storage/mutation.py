@@ -95,6 +95,17 @@ def _lock_timeout(timeout: float) -> LockTimeout:
 SYNC_THREADS = 8
 
 
+def _locked(reg: Registry) -> object:
+    """The registry's write lock, held, with what a crash left in the journal finished."""
+    lock = reg.write_lock()
+    try:
+        reg._replay_journal()
+    except BaseException:
+        lock.release()  # type: ignore[attr-defined]
+        raise
+    return lock
+
+
 class WriteGroup:
     """Several mutations made one after another by this thread under one hold of the write
     lock: each is still its own commit, its branch move and its files, but the lock is taken
@@ -129,14 +140,7 @@ class WriteGroup:
     def __enter__(self) -> WriteGroup:
         if getattr(self._local, "group", None) is not None:
             raise RuntimeError("a write group is open in this thread already")
-        reg = self.registry
-        lock = reg.write_lock()
-        try:
-            reg._replay_journal()
-        except BaseException:
-            lock.release()  # type: ignore[attr-defined]
-            raise
-        self._lock = lock
+        self._lock = _locked(self.registry)
         self._local.group = self
         self._memo = groupmemo.holding(self.git_dir)
         self._memo.__enter__()
@@ -249,13 +253,7 @@ class Mutation:
         self._group = WriteGroup.active(reg.git.git_dir)
         if self._group is not None:  # the group holds the lock and replayed any journal
             return self
-        lock = reg.write_lock()
-        self._lock = lock
-        try:
-            reg._replay_journal()
-        except BaseException:
-            lock.release()  # type: ignore[attr-defined]
-            raise
+        self._lock = _locked(reg)
         return self
 
     def __exit__(

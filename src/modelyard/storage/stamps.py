@@ -27,9 +27,9 @@ import os
 import pickle
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
@@ -215,8 +215,9 @@ def load_memo(reg: Registry, name: str) -> Any | None:
         return None
 
 
-def save_memo(reg: Registry, name: str, value: Any) -> None:
-    """Store `value` under `name`, atomically (a reader sees the old memo or the new one)."""
+def _write_memo(reg: Registry, name: str, dump: Callable[[BinaryIO], None]) -> None:
+    """Write the memo `name` with `dump`, atomically (a reader sees the old memo or the new
+    one); a memo that cannot be written is only a slower next build."""
     path = _memo_path(reg, name)
     if path is None:
         return
@@ -224,30 +225,28 @@ def save_memo(reg: Registry, name: str, value: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            dump(f)
         os.replace(tmp, path)
-    except OSError:  # a memo that cannot be written is only a slower next build
+    except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def save_memo(reg: Registry, name: str, value: Any) -> None:
+    """Store `value` under `name`, atomically."""
+    _write_memo(reg, name, lambda f: pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def save_memo_parts(reg: Registry, name: str, parts: Iterable[Any]) -> None:
     """`save_memo` of a value given in parts, each pickled and written as it comes (a large
     value is never held pickled whole); `load_memo_parts` gives them back, in order."""
-    path = _memo_path(reg, name)
-    if path is None:
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as f:
-            pickle.dump(_PARTS, f, protocol=pickle.HIGHEST_PROTOCOL)
-            for part in parts:
-                pickle.dump(part, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:  # a memo that cannot be written is only a slower next build
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+
+    def dump(f: BinaryIO) -> None:
+        pickle.dump(_PARTS, f, protocol=pickle.HIGHEST_PROTOCOL)
+        for part in parts:
+            pickle.dump(part, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    _write_memo(reg, name, dump)
 
 
 def load_memo_parts(reg: Registry, name: str) -> list[Any] | None:
