@@ -6,9 +6,6 @@ seen by the next request."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,8 @@ from conftest import git
 from modelyard.ops import models, recipes, runs
 from modelyard.server.access import RegistryAccess
 from modelyard.storage.registry import Registry
-from server_support import API, SRC, running_server
+from server_support import API, running_server
+from validate_fixtures import cli
 
 
 def _made(reg: Registry, recipe_id: str) -> tuple[str, str]:
@@ -58,14 +56,8 @@ def test_answers_equal_the_library_and_follow_every_commit(reg, base_recipe, tmp
                 assert status == 200, body
                 assert body == _library(reg.root, what, record_id)
         # another process commits: the next request sees it
-        subprocess.run(
-            [sys.executable, "-m", "modelyard", "runs", "update", run, "--status", "succeeded"],
-            cwd=reg.worktree,
-            env={**os.environ, "PYTHONPATH": str(SRC)},
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        done = cli(reg.worktree, "runs", "update", run, "--status", "succeeded")
+        assert done.returncode == 0, done.stderr
         status, body = server.request("GET", f"{API}/runs/{run}")
         assert status == 200 and body["status"] == "succeeded"
         assert body == _library(reg.root, "runs", run)

@@ -85,9 +85,14 @@ def _inode(path: str | os.PathLike[str]) -> int | None:
         return None
 
 
+def _cache_name(git: Git) -> str:
+    # a plain string: a server asks for it on every request
+    return os.path.join(git.git_dir, "modelyard", FILE)
+
+
 def cache_file(git: Git) -> Path:
     """Where a repository's derived index lives: `.git/modelyard/cache.sqlite3`."""
-    return git.git_dir / "modelyard" / FILE
+    return Path(_cache_name(git))
 
 
 def enabled() -> bool:
@@ -118,7 +123,7 @@ class Cache(ChangeLog):
         if not enabled():
             return None
         try:
-            name = os.path.join(git.git_dir, "modelyard", FILE)
+            name = _cache_name(git)
         except GitError:  # a cache that cannot open is no cache, not a failure
             return None
         key = (os.getpid(), name, prefix, str(root))
