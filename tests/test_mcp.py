@@ -283,8 +283,12 @@ def test_a_write_touching_an_edited_file_is_refused(tmp_path):
     repo = writable_copy(tmp_path)
     path = repo / "registry/models/model_telco_nba/model.yaml"
     path.write_text(path.read_text().replace("crm-analytics", "someone-else"))
-    with pytest.raises(DirtyTree, match="uncommitted changes"):
+    with pytest.raises(DirtyTree) as refused:
         writes.set_model_status(repo / "registry", "model_telco_nba", {"status": "staging"})
+    assert refused.value.message == (
+        "registry/models/model_telco_nba/model.yaml has uncommitted changes, so a change to it "
+        "proposed on a branch could not be reviewed against HEAD"
+    )
     assert git(repo, "branch", "--list", "modelyard/*") == ""
 
 

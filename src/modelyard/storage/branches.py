@@ -15,9 +15,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from modelyard.errors import DirtyTree, GitError, UnsafePath
-from modelyard.storage import safefs
-from modelyard.storage.mutation import Mutation, clock
+from modelyard.errors import GitError
+from modelyard.storage.mutation import Mutation, clock, refuse_dirty, refuse_links
 from modelyard.storage.registry import Registry
 
 BRANCH_PREFIX = "modelyard/"
@@ -55,9 +54,7 @@ class BranchMutation(Mutation):
     def _apply(self) -> None:
         reg = self.registry
         git = reg.git
-        for rel in self._changes:
-            if not safefs.is_link_free(reg.root, rel):
-                raise UnsafePath(reg.display(rel), f"{safefs.IN_PATH}; nothing was written")
+        refuse_links(reg, self._changes)
         base = git.current_head()
         if base is None:
             raise GitError(
@@ -65,14 +62,11 @@ class BranchMutation(Mutation):
                 action="commit the registry first (`modelyard init` does)",
             )
         repo_paths = {rel: reg.repo_path(rel) for rel in self._changes}
-        dirty = git.dirty(repo_paths.values())
-        if dirty:
-            listed = ", ".join(sorted(dirty)[:5])
-            raise DirtyTree(
-                f"{listed} {'has' if len(dirty) == 1 else 'have'} uncommitted changes, "
-                "so a change to it proposed on a branch could not be reviewed against HEAD",
-                action="commit or stash them first (`git stash`), then try again",
-            )
+        refuse_dirty(
+            git.dirty(repo_paths.values()),
+            ", so a change to it proposed on a branch could not be reviewed against HEAD",
+            "commit or stash them first (`git stash`), then try again",
+        )
         blobs: dict[str, str | None] = {}
         for rel, data in self._changes.items():
             current = reg.read_bytes(rel)

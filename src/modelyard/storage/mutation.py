@@ -11,6 +11,7 @@ import sqlite3
 import stat
 import threading
 import time
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -93,6 +94,23 @@ def _lock_timeout(timeout: float) -> LockTimeout:
 
 
 SYNC_THREADS = 8
+
+
+def refuse_links(reg: Registry, rels: Iterable[str]) -> None:
+    """Refuse a write to any of `rels` through a symbolic link: it would put the file
+    outside the repository."""
+    for rel in rels:
+        if not safefs.is_link_free(reg.root, rel):
+            raise UnsafePath(reg.display(rel), f"{safefs.IN_PATH}; nothing was written")
+
+
+def refuse_dirty(dirty: Collection[str], why: str, action: str) -> None:
+    """Refuse a write when any of its paths has uncommitted changes (`dirty`), naming them;
+    `why` ends the sentence (" that this would overwrite")."""
+    if dirty:
+        listed = ", ".join(sorted(dirty)[:5])
+        verb = "has" if len(dirty) == 1 else "have"
+        raise DirtyTree(f"{listed} {verb} uncommitted changes{why}", action=action)
 
 
 def _locked(reg: Registry) -> object:
@@ -271,22 +289,16 @@ class Mutation:
 
     def _apply(self) -> None:
         reg = self.registry
-        for rel in self._changes:
-            if not safefs.is_link_free(reg.root, rel):
-                # writing through a link would put the file outside the repository
-                raise UnsafePath(reg.display(rel), f"{safefs.IN_PATH}; nothing was written")
+        refuse_links(reg, self._changes)
         repo_paths = {rel: reg.repo_path(rel) for rel in self._changes}
         # a server (committed state) never reads the index: its clone is not edited by hand,
         # so what matters is only whether the files on disk are HEAD's
         check = reg.git.worktree_differs if reg.committed else reg.git.dirty
-        dirty = check(repo_paths.values())
-        if dirty:
-            listed = ", ".join(sorted(dirty)[:5])
-            raise DirtyTree(
-                f"{listed} {'has' if len(dirty) == 1 else 'have'} "
-                "uncommitted changes that this would overwrite",
-                action="commit or stash them first (`git stash`), then run the command again",
-            )
+        refuse_dirty(
+            check(repo_paths.values()),
+            " that this would overwrite",
+            "commit or stash them first (`git stash`), then run the command again",
+        )
         originals: dict[str, bytes | None] = {}
         modes: dict[str, int] = {}
         for rel in self._changes:
