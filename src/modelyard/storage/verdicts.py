@@ -20,7 +20,6 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from modelyard.errors import GitError
 from modelyard.storage import layout
@@ -30,17 +29,11 @@ from modelyard.storage.gitraw import TRACKED_STATUS, status_paths
 META_KEY = "verdicts"
 
 
-@dataclass(frozen=True, slots=True)
-class Known:
-    """A file of HEAD whose content is unchanged on disk, and what was found in it, if known."""
-
-    rel: str
-    blob: str
-    kind: str
-    a: str  # a run's shard, a snapshot's model id (storage/cache_rows.classify)
-    b: str  # a run's id, a snapshot's id
-    found: str | None  # the stored outcome; None when this content was never checked
-    extra: str | None
+# A file of HEAD whose content is unchanged on disk, and what was found in it, if known:
+# (path, blob, kind, a, b, found, extra). `a` is a run's shard or a snapshot's model id, `b` a
+# run's or a snapshot's id (storage/cache_rows.classify); `found` is the stored outcome, None
+# when this content was never checked. Plain tuples: a large registry has 200,000 of them.
+Known = tuple[str, str, str, str, str, str | None, str | None]
 
 
 class Verdicts:
@@ -113,10 +106,10 @@ class Verdicts:
         return self._dirty
 
     # -- reading and writing ------------------------------------------------------------------
-    def known(self, kinds: Iterable[str]) -> Iterator[Known]:
+    def known(self, kinds: Iterable[str]) -> Iterator[list[Known]]:
         """HEAD's files of `kinds` that are unchanged on disk, with their stored outcome when
-        this path and content were checked before; one at a time (there are 200,000 of them
-        in a large registry)."""
+        this path and content were checked before; a page at a time, in path order (there
+        are 200,000 of them in a large registry)."""
         dirty = self.dirty()
         cache = self.cache
         cache.sync()
@@ -136,9 +129,7 @@ class Verdicts:
             if not rows:
                 return
             last = rows[-1][0]
-            for row in rows:
-                if row[0] not in dirty:
-                    yield Known(*row)
+            yield [row for row in rows if row[0] not in dirty] if dirty else rows
 
     def store(self, rows: Iterable[tuple[str, str, str, str | None]]) -> None:
         """Remember (path, blob, outcome, extra) rows; a busy cache skips it (only speed is

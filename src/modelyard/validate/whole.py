@@ -74,14 +74,8 @@ def check_all(ctx: Context, workers: int | None) -> int:
             store = None
     if store is not None:
         reuse = _Reuse(ctx)
-        for known in store.known(KEPT):
-            if known.rel not in pending:  # hidden, or not on disk (outside a sparse checkout)
-                continue
-            if known.found is None:
-                blobs[known.rel] = known.blob
-            else:
-                pending.discard(known.rel)
-                reuse.add(known)
+        for page in store.known(KEPT):
+            reuse.take(page, pending, blobs)
     others: list[str] = []
     many: list[parallel.Item] = []
     for rel in sorted(pending):
@@ -170,45 +164,70 @@ class _Reuse:
         self.ctx = ctx
         self.refs_ok: dict[str, bool] = {}  # by the stored references, as text
         self.models: dict[str, bool] = {}  # whether a model exists, by id
+        self.duplicated: set[str] | None = None  # run ids in more than one shard folder
         self.scratch: Context | None = None
 
-    def add(self, k: Known) -> None:
+    def take(self, page: list[Known], pending: set[str], blobs: dict[str, str]) -> None:
+        """Use what is stored for the files of `page` still `pending` (taking them out of it);
+        a file checked never before goes into `blobs` instead, to be checked now."""
+        for rel, blob, kind, a, b, found, extra in page:
+            if rel not in pending:  # hidden, or not on disk (outside a sparse checkout)
+                continue
+            if found is None:
+                blobs[rel] = blob
+                continue
+            pending.discard(rel)
+            if kind == "run":
+                self._run(rel, a, b, found, extra)
+            else:
+                self._snapshot(rel, a, b, found)
+
+    def _report(self, rel: str, found: str) -> None:
+        shown = self.ctx.display(rel)
+        self.ctx.out.report.problems.extend(
+            Problem(sev, code, shown, message, line, column, field)
+            for sev, code, message, line, column, field in json.loads(found)
+        )
+
+    def _snapshot(self, rel: str, model_id: str, snapshot_id: str, found: str) -> None:
         ctx = self.ctx
-        run = k.kind == "run"
-        # a run's id is valid, or HEAD's listing would not call it a run (cache_rows.classify)
-        ids = {"model_id": k.a, "snapshot_id": k.b}
-        if not run and not (
-            (is_valid_id(k.a) and is_valid_id(k.b)) or names_ok(ctx, k.rel, k.kind, ids)
+        ids = {"model_id": model_id, "snapshot_id": snapshot_id}
+        if not (is_valid_id(model_id) and is_valid_id(snapshot_id)) and not names_ok(
+            ctx, rel, "snapshot", ids
         ):
             return
-        if k.found:
-            shown = ctx.display(k.rel)
-            ctx.out.report.problems.extend(
-                Problem(sev, code, shown, message, line, column, field)
-                for sev, code, message, line, column, field in json.loads(k.found)
-            )
-        if not run:
-            exists = self.models.get(k.a)
-            if exists is None:
-                exists = self.models[k.a] = ctx.tree.model(k.a) is not None
-            if not exists:
-                records.check_snapshot_model(ctx, k.rel, k.a)
+        if found:
+            self._report(rel, found)
+        exists = self.models.get(model_id)
+        if exists is None:
+            exists = self.models[model_id] = ctx.tree.model(model_id) is not None
+        if not exists:
+            records.check_snapshot_model(ctx, rel, model_id)
+
+    def _run(self, rel: str, shard: str, run_id: str, found: str, extra: str | None) -> None:
+        # a run's id is valid, or HEAD's listing would not call it a run (cache_rows.classify)
+        ctx = self.ctx
+        if found:
+            self._report(rel, found)
+        if self.duplicated is None:
+            index = ctx.tree.run_index()
+            self.duplicated = {rid for rid, shards in index.items() if len(shards) > 1}
+        if run_id in self.duplicated:
+            records.check_run_duplicates(ctx, rel, shard, run_id)
+        if extra is None:
             return
-        records.check_run_duplicates(ctx, k.rel, k.a, k.b)
-        if k.extra is None:
-            return
-        ok = self.refs_ok.get(k.extra)
+        ok = self.refs_ok.get(extra)
         if ok is None:
-            recipe_id, version_id, model_id = json.loads(k.extra)
+            recipe_id, version_id, model_id = json.loads(extra)
             probe = records.RunRefs(
-                k.rel, recipe_id, version_id, model_id, dict.fromkeys(records.REF_FIELDS)
+                rel, recipe_id, version_id, model_id, dict.fromkeys(records.REF_FIELDS)
             )
-            ok = self.refs_ok[k.extra] = not _finds_problems(ctx, records.check_run_refs, probe)
+            ok = self.refs_ok[extra] = not _finds_problems(ctx, records.check_run_refs, probe)
         if not ok:
             # rare: a run that refers to something missing, read again for the lines to show
             if self.scratch is None:
                 self.scratch = Context(ctx.reg, Collector(Report()))
-            refs = records.check_run_local(self.scratch, k.rel, k.a, k.b)
+            refs = records.check_run_local(self.scratch, rel, shard, run_id)
             if refs is not None:
                 records.check_run_refs(ctx, refs)
 
