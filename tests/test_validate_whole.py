@@ -13,7 +13,7 @@ import pytest
 from modelyard.storage.registry import Registry
 from modelyard.validate import Report, parallel, run, tree, whole
 from test_validate_corpus import CASES, Case, ids_of
-from validate_fixtures import copy, edit, git, template  # noqa: F401  (fixtures)
+from validate_fixtures import copy, edit, git, line_of, template  # noqa: F401  (fixtures)
 
 # the mistakes in runs and snapshots, and those elsewhere that runs and snapshots refer to
 AFFECTED = [
@@ -131,6 +131,55 @@ def test_edited_staged_new_and_deleted_files_are_read_from_disk(
     same(warm, plain)
     assert {p.code for p in warm.errors} >= {"schema", "id-mismatch", "wrong-shard"}
     assert read == 3  # the edited run, the staged snapshot and the new run
+
+
+def parsed_elsewhere(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> tuple[Report, list[str]]:
+    """The whole registry's report through the index, and the recipe, manifest and model files
+    validation parsed from disk for it."""
+    monkeypatch.setenv("MODELYARD_CACHE", "1")
+    read: list[str] = []
+    real = tree.parse_bytes
+
+    def counting(data: bytes, model: Any, rel: str, display: str) -> Any:
+        if rel.startswith(("recipes/", "models/")) and "/monitoring/" not in rel:
+            read.append(rel)
+        return real(data, model, rel, display)
+
+    monkeypatch.setattr(tree, "parse_bytes", counting)
+    report = run(Registry(reg.root), workers=1)
+    monkeypatch.setattr(tree, "parse_bytes", real)
+    return report, sorted(read)
+
+
+def test_unchanged_recipes_and_models_are_taken_from_the_index(
+    copy,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Recipes, manifests and models that hold HEAD's content are not parsed again; every
+    check of them still runs, and a problem in one still shows its line."""
+    reg, _ = copy
+    first, read = parsed_elsewhere(reg, monkeypatch)
+    assert first.ok()
+    again, read = parsed_elsewhere(reg, monkeypatch)
+    same(again, first)
+    assert read == []
+    # committed: a model naming a recipe that does not exist (read from the index, its line
+    # read from the file); uncommitted: another model edited (read from disk)
+    edit(
+        reg,
+        "models/model_forecast/model.yaml",
+        "recipe_id: recipe_demand_forecast",
+        "recipe_id: recipe_gone",
+    )
+    commit_all(reg, "a model that names a missing recipe")
+    edit(reg, "models/model_pricing_prod/model.yaml", "owner: pricing-team", "owner: 7")
+    plain, _ = check(reg, monkeypatch, cached=False)
+    warm, read = parsed_elsewhere(reg, monkeypatch)
+    same(warm, plain)
+    assert read == ["models/model_pricing_prod/model.yaml"]
+    gone = [p for p in warm.errors if p.code == "unknown-recipe" and "model_forecast" in p.file]
+    assert len(gone) == 1
+    assert gone[0].line == line_of(reg, "models/model_forecast/model.yaml", "recipe_id:")
 
 
 def test_a_file_made_like_another_is_its_own_row(

@@ -466,6 +466,19 @@ class Cache(ChangeLog):
         with self.lock:
             self._fill_locked(kind, model)
 
+    def parsed_files(self, kind: str, model: type[BaseModel]) -> dict[str, tuple[str, Any]]:
+        """HEAD's `kind` files that parsed and validated: path -> (blob id, the reader's data),
+        every blob parsed at most once, ever (brought to HEAD and filled first)."""
+        with self.lock:
+            self._sync_locked()
+            self._fill_locked(kind, model)
+            rows = self.db.execute(
+                "SELECT t.path, t.blob, r.data FROM tree t JOIN records r"
+                " ON r.blob=t.blob AND r.kind=t.kind WHERE t.kind=? AND r.ok=1",
+                (kind,),
+            ).fetchall()
+        return {path: (blob, json.loads(text)) for path, blob, text in rows}
+
     def first_filter_values(self, paths: list[str], kind: str) -> dict[str, str]:
         """HEAD's `f1` (the first filter field) of the `kind` files at `paths` that parsed
         and validated, by path; paths without one are left out."""

@@ -20,6 +20,9 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import BaseModel
 
 from modelyard.errors import GitError
 from modelyard.storage import layout
@@ -130,6 +133,18 @@ class Verdicts:
                 return
             last = rows[-1][0]
             yield [row for row in rows if row[0] not in dirty] if dirty else rows
+
+    def unchanged(self, kind: str, model: type[BaseModel]) -> dict[str, tuple[str, Any]]:
+        """HEAD's `kind` files that are unchanged on disk and whose content parsed and validated
+        as `model`: path -> (blob id, the reader's data), from the derived index (storage's one
+        reader made it, storage/files.py `read_record`), so that they need no parse again.
+        Empty when the index cannot answer: the files are then read from disk."""
+        dirty = self.dirty()
+        try:
+            found = self.cache.parsed_files(kind, model)
+        except (sqlite3.Error, GitError, OSError):
+            return {}
+        return {rel: v for rel, v in found.items() if rel not in dirty}
 
     def store(self, rows: Iterable[tuple[str, str, str, str | None]]) -> None:
         """Remember (path, blob, outcome, extra) rows; a busy cache skips it (only speed is

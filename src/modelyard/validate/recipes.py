@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -142,7 +143,7 @@ def check_manifest(ctx: Context, recipe_id: str) -> None:
         )
         return
     full, provenance = resolve(layers)
-    _check_resolved(ctx, full, provenance, recipe, parsed.loaded, shown, recipe_id)
+    _check_resolved(ctx, full, provenance, recipe, parsed.positions, shown, recipe_id)
 
 
 def _check_behind(
@@ -204,25 +205,16 @@ def _check_resolved(
     full: dict[str, Any],
     provenance: dict[str, str],
     recipe: Recipe | None,
-    loaded: yamlio.Loaded | None,
+    positions: Callable[[], yamlio.Loaded | None],
     shown: str,
     recipe_id: str,
 ) -> None:
-    """The resolved manifest against the typed model, each problem placed in this file."""
-    # positions inside `manifest:`, so pydantic's locations find their lines
-    inner = yamlio.Loaded(
-        full,
-        {
-            p[1:]: pos
-            for p, pos in (loaded.marks if loaded else {}).items()
-            if p[:1] == ("manifest",)
-        },
-    )
-    if loaded is not None and ("manifest",) in loaded.marks:
-        inner.marks[()] = loaded.marks[("manifest",)]
+    """The resolved manifest against the typed model, each problem placed in this file
+    (`positions` gives the file's, read only when there is a problem to place)."""
     try:
         parsed = Manifest.model_validate(full)
     except ValidationError as exc:
+        inner = _inside_manifest(full, positions())
         for problem in problems_from_validation(exc, Manifest, inner, shown):
             message = problem.message
             origin = _origin(problem.field, provenance)
@@ -235,6 +227,7 @@ def _check_resolved(
     if recipe is None:
         return
     for message in check_family_section(parsed, recipe.model_family):
+        inner = _inside_manifest(full, positions())
         section = next((s for s in FAMILY_SECTIONS if f"`{s}`" in message), None)
         where = (
             inner.where((section,))
@@ -251,6 +244,22 @@ def _check_resolved(
             where,
             f"manifest.{section}" if section else "manifest",
         )
+
+
+def _inside_manifest(full: dict[str, Any], loaded: yamlio.Loaded | None) -> yamlio.Loaded:
+    """The resolved manifest with the positions of the file's `manifest:` section, so that
+    pydantic's locations find their lines."""
+    inner = yamlio.Loaded(
+        full,
+        {
+            p[1:]: pos
+            for p, pos in (loaded.marks if loaded else {}).items()
+            if p[:1] == ("manifest",)
+        },
+    )
+    if loaded is not None and ("manifest",) in loaded.marks:
+        inner.marks[()] = loaded.marks[("manifest",)]
+    return inner
 
 
 def _origin(field: str | None, provenance: dict[str, str]) -> str | None:

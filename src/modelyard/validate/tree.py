@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.domain.kinds import KINDS
@@ -49,9 +49,18 @@ class Parsed(Generic[T]):
     loaded: yamlio.Loaded | None
     problems: list[FileProblem] = field(default_factory=list)
     code: str | None = None  # the problems' check code, when not `yaml` or `schema`
+    # a record taken from the derived index has no positions until one is asked for
+    reread: Callable[[], yamlio.Loaded | None] | None = None
+
+    def positions(self) -> yamlio.Loaded | None:
+        """The fields' positions in the file (read from it now if they were not yet)."""
+        if self.loaded is None and self.reread is not None:
+            self.loaded, self.reread = self.reread(), None
+        return self.loaded
 
     def where(self, *path: str | int) -> tuple[int, int] | None:
-        return self.loaded.where(tuple(path)) if self.loaded is not None else None
+        loaded = self.positions()
+        return loaded.where(tuple(path)) if loaded is not None else None
 
 
 class Tree:
@@ -70,6 +79,9 @@ class Tree:
         # the files git does not track, when they are known already (`validate --base` looks
         # for them): `users` then greps tracked files only, and reads these itself
         self.new_files: list[str] | None = None
+        # files known to hold HEAD's content, which parsed and validated when the derived
+        # index read them: path -> (blob id, the reader's data); read from it, not from disk
+        self.unchanged: dict[str, tuple[str, Any]] = {}
 
     def display(self, rel: str) -> str:
         return self.reg.display(rel)
@@ -80,6 +92,12 @@ class Tree:
         other file refers to (runs, snapshots): a large registry's are not held in memory."""
         if rel in self._parsed:
             return self._parsed[rel]
+        if rel in self.unchanged:
+            parsed = self._from_index(rel, model)
+            if parsed is not None:
+                if keep:
+                    self._parsed[rel] = parsed
+                return parsed
         try:
             data = self.reg.read_bytes(rel)
         except UnsafePath as exc:  # a link, not a file, too large: never read
@@ -94,6 +112,23 @@ class Tree:
         if keep:
             self._parsed[rel] = parsed
         return parsed
+
+    def _from_index(self, rel: str, model: type[T]) -> Parsed[T] | None:
+        blob, data = self.unchanged.pop(rel)
+        try:
+            record = model.model_validate(data)
+        except ValidationError:  # validated as another model: read the file instead
+            return None
+        if self.blobs is not None:
+            self.blobs[rel] = blob
+        return Parsed(rel, record, None, reread=lambda: self._positions(rel))
+
+    def _positions(self, rel: str) -> yamlio.Loaded | None:
+        try:
+            data = self.reg.read_bytes(rel)
+            return yamlio.load(data) if data is not None else None
+        except (UnsafePath, yamlio.YamlError, UnicodeDecodeError):
+            return None
 
     def parse_kind(self, rel: str, kind: str) -> Parsed[Any] | None:
         return self.parse(rel, MODELS_OF_KIND[kind])

@@ -26,12 +26,13 @@ from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
 from modelyard.storage import layout, safefs
 from modelyard.storage.verdicts import Known, Verdicts
-from modelyard.validate import parallel, records, templates
+from modelyard.validate import parallel, records, templates, tree
 from modelyard.validate.context import Context
 from modelyard.validate.files import check_file, names_ok
 from modelyard.validate.report import Collector, Problem, Report
 
 KEPT = ("run", "snapshot")  # the kinds whose own checks are kept
+UNCHANGED = ("recipe", "manifest", "model", "synthetic")  # read from the index when unchanged
 _STORE_BATCH = 5000
 
 
@@ -73,6 +74,7 @@ def check_all(ctx: Context, workers: int | None) -> int:
         except GitError:  # git cannot say what changed (a broken index): check every file
             store = None
     if store is not None:
+        _take_unchanged(ctx, store)
         reuse = _Reuse(ctx)
         for page in store.known(KEPT):
             reuse.take(page, pending, blobs)
@@ -108,6 +110,14 @@ def check_all(ctx: Context, workers: int | None) -> int:
     for rel in others:
         check_file(ctx, rel)
     return count
+
+
+def _take_unchanged(ctx: Context, store: Verdicts) -> None:
+    """Recipes, manifests, models and synthetic examples that hold HEAD's content are read
+    from the derived index (parsed once per blob, ever) rather than parsed again; their
+    checks all run."""
+    for kind in UNCHANGED:
+        ctx.tree.unchanged.update(store.unchanged(kind, tree.MODELS_OF_KIND[kind]))
 
 
 # -- files checked now ------------------------------------------------------------------------
