@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from modelyard.domain.enums import ModelStatus, RecipeStatus, RunStatus
@@ -14,9 +15,10 @@ from modelyard.validate.tree import Parsed
 
 
 def check_version_ref(
-    ctx: Context, where: tuple[int, int] | None, recipe_id: str, ref: str, shown: str
+    ctx: Context, where: Callable[[], tuple[int, int] | None], recipe_id: str, ref: str, shown: str
 ) -> None:
-    """`recipe_version_id` must name a version of the record's recipe that exists."""
+    """`recipe_version_id` must name a version of the record's recipe that exists; `where`
+    gives the field's position, asked only for a problem (it may read the file)."""
     number = version_number(recipe_id, ref)
     if number is None:
         owner = owner_of(ref)
@@ -26,7 +28,7 @@ def check_version_ref(
             shown,
             f"{ref!r} is not a version id of {recipe_id} (expected like "
             f"{make_version_id(recipe_id, '1.0.0')!r}){hint}",
-            where,
+            where(),
             "recipe_version_id",
         )
         return
@@ -36,7 +38,7 @@ def check_version_ref(
             "unknown-version",
             shown,
             f"{recipe_id} has no version {number} (its versions: {known})",
-            where,
+            where(),
             "recipe_version_id",
         )
 
@@ -81,7 +83,11 @@ def check_model(ctx: Context, model_id: str) -> None:
             "model_family",
         )
     check_version_ref(
-        ctx, parsed.where("recipe_version_id"), model.recipe_id, model.recipe_version_id, shown
+        ctx,
+        lambda: parsed.where("recipe_version_id"),
+        model.recipe_id,
+        model.recipe_version_id,
+        shown,
     )
     if (
         model.status == ModelStatus.production
@@ -180,7 +186,11 @@ def check_run_refs(ctx: Context, refs: RunRefs) -> None:
         )
     else:
         check_version_ref(
-            ctx, refs.where["recipe_version_id"], refs.recipe_id, refs.recipe_version_id, shown
+            ctx,
+            lambda: refs.where["recipe_version_id"],
+            refs.recipe_id,
+            refs.recipe_version_id,
+            shown,
         )
     if refs.model_id is None:
         return
