@@ -5,6 +5,7 @@ same without it, when it is filled, and when it is reused, whatever changed in b
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,20 +32,31 @@ def commit_all(reg: Registry, message: str = "test: as it is") -> None:
     git(repo, "commit", "-q", "--allow-empty", "-m", message)
 
 
-def check(reg: Registry, monkeypatch: pytest.MonkeyPatch, cached: bool) -> tuple[Report, int]:
-    """The whole registry's report, and how many run and snapshot files were parsed for it."""
+def parsed(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch, cached: bool, which: Callable[[str], bool]
+) -> tuple[Report, list[str]]:
+    """The whole registry's report, and the files for which `which` is true that validation
+    parsed from disk for it, in order."""
     monkeypatch.setenv("MODELYARD_CACHE", "1" if cached else "0")
     read: list[str] = []
     real = tree.parse_bytes
 
     def counting(data: bytes, model: Any, rel: str, display: str) -> Any:
-        if rel.startswith("runs/") or "/monitoring/" in rel:
+        if which(rel):
             read.append(rel)
         return real(data, model, rel, display)
 
     monkeypatch.setattr(tree, "parse_bytes", counting)
     report = run(Registry(reg.root), workers=1)
     monkeypatch.setattr(tree, "parse_bytes", real)
+    return report, sorted(read)
+
+
+def check(reg: Registry, monkeypatch: pytest.MonkeyPatch, cached: bool) -> tuple[Report, int]:
+    """The whole registry's report, and how many run and snapshot files were parsed for it."""
+    report, read = parsed(
+        reg, monkeypatch, cached, lambda r: r.startswith("runs/") or "/monitoring/" in r
+    )
     return report, len(read)
 
 
@@ -134,21 +146,14 @@ def test_edited_staged_new_and_deleted_files_are_read_from_disk(
 
 
 def parsed_elsewhere(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> tuple[Report, list[str]]:
-    """The whole registry's report through the index, and the recipe, manifest and model files
-    validation parsed from disk for it."""
-    monkeypatch.setenv("MODELYARD_CACHE", "1")
-    read: list[str] = []
-    real = tree.parse_bytes
-
-    def counting(data: bytes, model: Any, rel: str, display: str) -> Any:
-        if rel.startswith(("recipes/", "models/")) and "/monitoring/" not in rel:
-            read.append(rel)
-        return real(data, model, rel, display)
-
-    monkeypatch.setattr(tree, "parse_bytes", counting)
-    report = run(Registry(reg.root), workers=1)
-    monkeypatch.setattr(tree, "parse_bytes", real)
-    return report, sorted(read)
+    """The whole registry's report through the index, and the recipe, manifest, model and
+    synthetic example files validation parsed from disk for it."""
+    return parsed(
+        reg,
+        monkeypatch,
+        True,
+        lambda r: r.startswith(("recipes/", "models/")) and "/monitoring/" not in r,
+    )
 
 
 def test_unchanged_recipes_and_models_are_taken_from_the_index(
