@@ -167,6 +167,53 @@ def test_a_mutation_over_uncommitted_edits_is_refused(reg, base_recipe):
     assert state(reg.worktree) == before
 
 
+def test_a_new_run_is_committed_without_reading_gits_index(reg, base_recipe, model_id, monkeypatch):
+    """A new run's or snapshot's file is named by an id made a moment ago: HEAD and the disk
+    show that nothing is at it, so `git status` (which reads git's whole index) is not asked;
+    the user's index still follows the commit."""
+    from modelyard.storage.git import Git
+
+    asked: list[list[str]] = []
+    real = Git.dirty
+    monkeypatch.setattr(Git, "dirty", lambda self, paths: asked.append(list(paths)) or [])
+    run = runs.create_run(
+        reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train"}
+    )
+    snap = monitoring.create_snapshot(reg, model_id, {"drift_metrics_json": {"psi": 0.1}})
+    assert asked == []
+    assert git(reg.worktree, "status", "--porcelain=v1", "--untracked-files=all") == ""
+    assert git(reg.worktree, "show", "--name-only", "--format=", "HEAD").splitlines() == [
+        f"registry/{layout.snapshot_file(model_id, snap.id)}"
+    ]
+    # an update of that run touches a file HEAD has: git is asked, and an edit refuses it
+    runs.update_run(reg, run.id, {"status": "running"})
+    assert len(asked) == 1
+    monkeypatch.setattr(Git, "dirty", real)
+    path = reg.path(layout.run_file(run.id))
+    path.write_text(path.read_text() + "# mine\n")
+    before = state(reg.worktree)
+    with pytest.raises(DirtyTree):
+        runs.update_run(reg, run.id, {"status": "succeeded"})
+    assert state(reg.worktree) == before
+
+
+def test_a_file_already_at_a_new_runs_path_is_never_overwritten(reg, base_recipe):
+    """Something on disk where a new record's file goes (a stray untracked file) is what git
+    is asked about, and the write is refused."""
+    run = runs.create_run(
+        reg, {"recipe_id": base_recipe, "recipe_version_id": "1.0.0", "run_type": "train"}
+    )
+    rel = f"{layout.RUNS}/{layout.run_file(run.id).parts[1]}/run_20240101000000_strayfil/run.yaml"
+    stray = reg.path(rel)
+    stray.parent.mkdir()
+    stray.write_text("mine\n")
+    before = state(reg.worktree)
+    with pytest.raises(DirtyTree), reg.mutate("a run over a stray file") as m:
+        m.write(rel, "id: run_20240101000000_strayfil\n")
+    assert state(reg.worktree) == before
+    assert stray.read_text() == "mine\n"
+
+
 def test_a_failing_commit_leaves_everything_as_before(reg, base_recipe, model_id, monkeypatch):
     root = reg.worktree
     spare = recipes.create_recipe(
