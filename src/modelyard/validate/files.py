@@ -21,9 +21,14 @@ _EXPECTED_NAMES = {
 }
 
 
-def check_file(ctx: Context, rel: str) -> None:
-    """Every check of one registry-relative file."""
-    if not safefs.is_link_free(ctx.reg.root, rel):
+def check_file(ctx: Context, rel: str, walked: bool = False) -> None:
+    """Every check of one registry-relative file; `walked` when `rel` is one of the files
+    `Tree.all_files` listed (no folder on its way is a link, and whether it is one is known)."""
+    links = ctx.tree.links
+    linked = rel in links if walked and links is not None else None
+    if linked is None:
+        linked = not safefs.is_link_free(ctx.reg.root, rel)
+    if linked:
         # never read: a link could point anywhere (`/etc/passwd`, a token file), and even
         # its target's name or content in a message would be published by CI
         ctx.out.error(

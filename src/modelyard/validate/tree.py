@@ -82,6 +82,8 @@ class Tree:
         # files known to hold HEAD's content, which parsed and validated when the derived
         # index read them: path -> (blob id, the reader's data); read from it, not from disk
         self.unchanged: dict[str, tuple[str, Any]] = {}
+        # the listed entries that are symbolic links, once `all_files` has walked the tree
+        self.links: set[str] | None = None
 
     def display(self, rel: str) -> str:
         return self.reg.display(rel)
@@ -176,8 +178,10 @@ class Tree:
     def all_files(self) -> list[str]:
         """Every file of the registry (registry-relative, sorted), skipping hidden files and
         folders, and every symbolic link (to a file or a folder, never followed), which
-        validation reports. One `scandir` per folder, each entry's type from the listing."""
+        validation reports. One `scandir` per folder, each entry's type from the listing;
+        the entries that are links are kept in `links`."""
         out: list[str] = []
+        links: set[str] = set()
         stack = [("", str(self.reg.root))]
         while stack:
             prefix, folder = stack.pop()
@@ -194,7 +198,10 @@ class Tree:
                         stack.append((f"{prefix}{name}/", f"{folder}/{name}"))
                     else:
                         out.append(prefix + name)
+                        if entry.is_symlink():
+                            links.add(prefix + name)
         out.sort()
+        self.links = links
         return out
 
     # -- who uses what ---------------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any
 
 from modelyard.domain.ids import is_valid_id
 from modelyard.errors import GitError
-from modelyard.storage import layout, safefs
+from modelyard.storage import layout
 from modelyard.storage.verdicts import Known, Verdicts
 from modelyard.validate import parallel, records, templates, tree
 from modelyard.validate.context import Context
@@ -90,9 +90,10 @@ def check_all(ctx: Context, workers: int | None) -> int:
     pool = parallel.worker_count(len(many), workers)
     if pool == 1:
         # as check_file does it: a link is reported and never read
-        linked = {rel for rel, _, _ in many if not safefs.is_link_free(reg.root, rel)}
+        links = ctx.tree.links or set()
+        linked = {rel for rel, _, _ in many if rel in links}
         for rel in sorted(linked):
-            check_file(ctx, rel)
+            check_file(ctx, rel, walked=True)
         many = [item for item in many if item[0] not in linked]
     named = [(rel, kind, ids) for rel, kind, ids in many if names_ok(ctx, rel, kind, ids)]
     del many
@@ -108,7 +109,7 @@ def check_all(ctx: Context, workers: int | None) -> int:
         if stored:
             store.prune()
     for rel in others:
-        check_file(ctx, rel)
+        check_file(ctx, rel, walked=True)
     return count
 
 
