@@ -18,7 +18,7 @@ from modelyard.storage.registry import Registry
 RECIPE = "recipe_pricing_base"
 BODY = {"recipe_id": RECIPE, "recipe_version_id": "ver_pricing_base_v1.0.0", "run_type": "train"}
 SLOW = 0.5  # seconds each fetch from the remote waits before git answers
-SLOT = 1.5
+SLOT = 3.0  # long enough that the test's own steps end well before a round is due
 
 
 def slow_clone(tmp_path: Path) -> tuple[Path, Path]:
@@ -58,10 +58,10 @@ def test_a_push_round_fetches_ahead_of_its_slot_and_pushes_on_it(tmp_path: Path)
     first = gateway._attempts[-1]
 
     made.append(runs.create_run(Registry(work / "registry"), BODY).id)
-    now = time.monotonic()
-    due = gateway._due(now)
+    due = gateway._due(first)
     # the round is due a fetch (and a half) before the slot ...
     assert first + SLOT - 1.5 * gateway._fetch_took - 0.06 <= due <= first + SLOT - SLOW
+    assert time.monotonic() < due, "the test's own steps took longer than the lead"
     time.sleep(max(0.0, due - time.monotonic()))
     gateway._cycle(push=True)
     assert gateway.pushes == 2
