@@ -4,6 +4,7 @@ against a bare remote on this machine, with `--ack remote` and `--ack local`.
     python benchmarks/bench_gateway.py                          # every row, 30 s each
     python benchmarks/bench_gateway.py --seconds 10 --no-write  # a quick look, printed only
     python benchmarks/bench_gateway.py --batch-interval 2 --push-budget 30
+    python benchmarks/bench_gateway.py --only open --server-log info --no-write
 
 Rows:
 - closed loop at 1, 8 and 32 clients: each client sends a POST /runs, waits for its answer,
@@ -26,9 +27,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import platform
+import re
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -116,6 +120,8 @@ class Row:
     pushes: int
     commits_pushed: int
     most_in_a_minute: int  # the most push attempts in any 60 s, sampled each second
+    client_cpu: float  # CPU seconds the load generator (this process) used in the row
+    server_cpu: float  # ... and the gateway process
 
     @property
     def rate(self) -> float:
@@ -127,14 +133,16 @@ class Row:
 
 
 class Gateway:
-    def __init__(self, clone: Path, ack: str, interval: float, budget: int, log: Path) -> None:
+    def __init__(
+        self, clone: Path, ack: str, interval: float, budget: int, log: Path, level: str
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
         self.log = log.open("wb")
         argv = [
             sys.executable, "-m", "modelyard", "--registry", str(clone / "registry"), "serve",
-            "--port", str(self.port), "--log-level", "warning",
+            "--port", str(self.port), "--log-level", level,
         ]  # fmt: skip
         if ack != "none":  # "none": no remote at all, the anchor row
             argv += ["--remote", "--ack", ack, "--batch-interval", str(interval)]
@@ -154,6 +162,11 @@ class Gateway:
         body = httpx.get(self.base + "/healthz", timeout=60).json()
         return body.get("upstream") or NO_UPSTREAM  # type: ignore[no-any-return]
 
+    def cpu(self) -> float:
+        """CPU seconds the gateway process has used (user and system, from /proc)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -164,37 +177,99 @@ class Gateway:
         self.log.close()
 
 
-async def drive(base: str, clients: int, seconds: float) -> tuple[list[float], int, list[str]]:
-    """`clients` loops, each one POST at a time, for `seconds`; latencies, errors, ids."""
+class Connection:
+    """One keep-alive HTTP/1.1 connection sending the same POST /runs again and again: the
+    generator's least CPU a request (httpx spent about 2.7 ms of CPU a request here, a third
+    of what the gateway itself did, on the two cores both share)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        body = json.dumps(BODY).encode()
+        self.request = (
+            f"POST {API}/runs HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def post(self) -> tuple[int, bytes]:
+        """(status, body) of one POST; raises OSError or asyncio.IncompleteReadError when
+        the connection fails (the next call opens a new one)."""
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port, limit=2**20)
+        reader, writer = self.streams
+        try:
+            writer.write(self.request)
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+            status = int(head[9:12])
+            found = re.search(r"\r\ncontent-length: *(\d+)", head)
+            body = await reader.readexactly(int(found.group(1))) if found else b""
+            if "\r\nconnection: close" in head:
+                self.close()
+            return status, body
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+async def drive(
+    base: str, clients: int, seconds: float, client: str = "raw"
+) -> tuple[list[float], int, list[str]]:
+    """`clients` loops, each one POST at a time on its own connection, for `seconds`;
+    latencies, errors, ids. `client="httpx"`: through httpx instead of `Connection`, an
+    AsyncClient (one connection) a loop: httpx's connection pool looks at every connection
+    it holds each time a request starts or ends, so one pool of 1,000 connections cost the
+    generator seconds of CPU per batch of 1,000 answers, in which it sent nothing (and
+    connections sat idle long enough for the server's 5 s keep-alive to end them)."""
     latencies: list[float] = []
     made: list[str] = []
     errors = 0
-    limits = httpx.Limits(max_connections=clients + 8, max_keepalive_connections=clients + 8)
-    timeout = httpx.Timeout(600.0)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as http:
-        end = time.monotonic() + seconds
+    end = time.monotonic() + seconds
+    url = httpx.URL(base)
+    tls = ssl.create_default_context()  # shared: httpx would build one per client
 
-        async def loop() -> None:
-            nonlocal errors
+    def failed(what: str) -> None:
+        nonlocal errors
+        errors += 1
+        if errors <= 3:  # say what went wrong, not only how often
+            print(f"error: {what}", file=sys.stderr)
+
+    async def loop() -> None:
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        http = (
+            httpx.AsyncClient(base_url=base, limits=limits, timeout=600.0, verify=tls)
+            if client == "httpx"
+            else None
+        )
+        conn = Connection(url.host, url.port or 80)
+        try:
             while time.monotonic() < end:
                 start = time.monotonic()
                 try:
-                    resp = await http.post(f"{API}/runs", json=BODY)
-                except httpx.HTTPError as exc:
-                    errors += 1
-                    if errors <= 3:
-                        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+                    if http is not None:
+                        resp = await http.post(f"{API}/runs", json=BODY)
+                        status, body = resp.status_code, resp.content
+                    else:
+                        status, body = await conn.post()
+                except (httpx.HTTPError, OSError, asyncio.IncompleteReadError) as exc:
+                    failed(f"{type(exc).__name__}: {exc!r}")
                     await asyncio.sleep(0.1)
                     continue
-                if resp.status_code == 201:
+                if status == 201:
                     latencies.append(time.monotonic() - start)
-                    made.append(resp.json()["id"])
+                    made.append(json.loads(body)["id"])
                 else:
-                    errors += 1
-                    if errors <= 3:  # say what went wrong, not only how often
-                        print(f"error: {resp.status_code} {resp.text[:300]}", file=sys.stderr)
+                    failed(f"{status} {body[:300].decode(errors='replace')}")
+        finally:
+            conn.close()
+            if http is not None:
+                await http.aclose()
 
-        await asyncio.gather(*(loop() for _ in range(clients)))
+    await asyncio.gather(*(loop() for _ in range(clients)))
     return latencies, errors, made
 
 
@@ -210,9 +285,11 @@ def measure(
 ) -> Row:
     clone = work / f"clone-{name.replace(' ', '-')}-{ack}-{clients}"
     git(work, "clone", "-q", str(remote), str(clone))
-    gw = Gateway(clone, ack, args.batch_interval, args.push_budget, clone.with_suffix(".log"))
+    log = clone.with_suffix(".log")
+    gw = Gateway(clone, ack, args.batch_interval, args.push_budget, log, args.server_log)
     try:
         before = gw.health()
+        cpu_before = (time.process_time(), gw.cpu())
         started = time.monotonic()
         most = [0]
         done = threading.Event()
@@ -224,11 +301,13 @@ def measure(
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        latencies, errors, made = asyncio.run(drive(gw.base, clients, args.seconds))
+        latencies, errors, made = asyncio.run(drive(gw.base, clients, args.seconds, args.client))
         elapsed = time.monotonic() - started
         done.set()
         sampler.join()
         after = gw.health()
+        client_cpu = time.process_time() - cpu_before[0]
+        server_cpu = gw.cpu() - cpu_before[1]
         # the row's pushes: those that happened while it ran
         pushes = after["pushes"] - before["pushes"]
         commits = after["pushed_commits"] - before["pushed_commits"]
@@ -244,6 +323,7 @@ def measure(
     return Row(
         name, ack, clients, elapsed, len(latencies), errors,
         quantile(latencies, 0.5), quantile(latencies, 0.99), pushes, commits, most[0],
+        client_cpu, server_cpu,
     )  # fmt: skip
 
 
@@ -266,21 +346,24 @@ def render(rows: list[Row], args: argparse.Namespace, loads: tuple[float, float]
         "(the machine is shared: compare rows of the same run)",
         "",
         "| load | ack | clients in flight | writes/s | p50 s | p99 s | pushes/min "
-        "| most pushes in 60 s | commits a push | errors | targets |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| most pushes in 60 s | commits a push | errors | CPU s: generator, gateway | targets |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         targets = []
         if r.ack == "none":
             lines.append(
                 f"| {r.name} | none | {r.clients} | {r.rate:.1f} | {r.p50:.3f} | {r.p99:.3f} "
-                f"| | | | {r.errors} | the server's own commit rate: what every row shares |"
+                f"| | | | {r.errors} | {r.client_cpu:.0f}, {r.server_cpu:.0f} "
+                "| the server's own commit rate: what every row shares |"
             )
             continue
         if r.ack == "local" and r.clients >= 32:
             targets.append(f"≥ 100 writes/s: {'met' if r.rate >= 100 else '**not met**'}")
         if r.ack == "remote" and r.clients >= 1000:
             targets.append(f"≥ 100 writes/s: {'met' if r.rate >= 100 else '**not met**'}")
+            # each push acknowledges at most the writes in flight: the most this row can give
+            targets.append(f"(ceiling {r.clients / slot:.0f}: in flight ÷ push slot)")
         if r.ack == "remote":
             ok = r.p99 < 2 * args.batch_interval
             targets.append(f"p99 < {2 * args.batch_interval:g} s: {'met' if ok else '**not met**'}")
@@ -290,7 +373,7 @@ def render(rows: list[Row], args: argparse.Namespace, loads: tuple[float, float]
         lines.append(
             f"| {r.name} | {r.ack} | {r.clients} | {r.rate:.1f} | {r.p50:.3f} | {r.p99:.3f} "
             f"| {r.pushes_per_minute:.1f} | {r.most_in_a_minute} | {per_push:.0f} | {r.errors} "
-            f"| {'; '.join(targets)} |"
+            f"| {r.client_cpu:.0f}, {r.server_cpu:.0f} | {'; '.join(targets)} |"
         )
     lines.append("<!-- /results:gateway -->")
     return "\n".join(lines) + "\n"
@@ -320,6 +403,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--anchor", type=int, default=32, help="clients of the anchor row (0: none)"
     )
+    parser.add_argument(
+        "--only",
+        default="anchor,closed,open",
+        help="which kinds of row to run, e.g. `open` (the others' options are then ignored)",
+    )
+    parser.add_argument(
+        "--server-log",
+        default="warning",
+        help="each gateway's --log-level (`info`: its pushes, with their times, in the row's "
+        "log beside its clone)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="the load generator's HTTP client: a plain keep-alive connection a loop (raw), "
+        "or an httpx AsyncClient a loop",
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -328,6 +429,12 @@ def main(argv: list[str] | None = None) -> None:
     remote = make_remote(work)
     loads = [load_average()]
     rows: list[Row] = []
+    only = set(filter(None, args.only.split(",")))
+    if not only <= {"anchor", "closed", "open"}:
+        parser.error(f"--only takes anchor, closed and open (got {args.only!r})")
+    args.anchor = args.anchor if "anchor" in only else 0
+    args.acks = args.acks if "closed" in only else ""
+    args.in_flight = args.in_flight if "open" in only else 0
     if args.anchor:
         row = measure(remote, work, "anchor: no remote", "none", args.anchor, args)
         print(row, flush=True)

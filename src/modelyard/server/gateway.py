@@ -149,6 +149,7 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._gitobj: Git | None = None
         self._rounds = threading.Lock()  # one fetch-replay-push round at a time
+        self._fetch_took = 0.0  # how long the last fetch took: a push round starts that early
 
     # -- git --------------------------------------------------------------------------------
     def _registry(self) -> Registry:
@@ -277,7 +278,7 @@ class Gateway:
                     await asyncio.wait_for(self._wake.wait(), timeout=due - now)
                 self._wake.clear()
                 continue
-            push = self._wants_push() and self._next_attempt() <= now
+            push = self._wants_push() and self._next_attempt() - self._lead() <= now
             try:
                 await anyio.to_thread.run_sync(self._cycle, push)
             except ModelyardError as exc:
@@ -296,8 +297,14 @@ class Gateway:
         slot when commits wait (while the remote is away, only the fetches that probe it)."""
         fetch_at = (self.last_fetch or 0.0) + self.settings.fetch_every
         if self.unavailable is None and self._wants_push():
-            return min(fetch_at, max(self._next_attempt(), now))
+            return min(fetch_at, max(self._next_attempt() - self._lead(), now))
         return fetch_at
+
+    def _lead(self) -> float:
+        """How long before its slot a push round starts: its fetch and replay are done by the
+        slot, and the push goes at the slot itself (otherwise each push would come a fetch
+        later than the slot allows, and the slots would drift apart by that much each)."""
+        return min(1.5 * self._fetch_took + 0.05, self.settings.slot / 2)
 
     def _next_attempt(self) -> float:
         """When the next push may be tried: a slot after the last, and no more than the budget
@@ -319,6 +326,8 @@ class Gateway:
                 return
             self._integrate(git, tip)
             if push:
+                # the round started up to `_lead()` early, so that the push is on time
+                time.sleep(max(0.0, self._next_attempt() - time.monotonic()))
                 self._push(git)
 
     async def caught_up(self) -> bool:
@@ -344,7 +353,9 @@ class Gateway:
         try:
             # the server packs loose objects itself, at most once a minute (server/access.py);
             # a fetch's own `gc --auto` would start another, in the middle of the writes
+            began = time.monotonic()
             tip = remote.fetch(git, self.upstream, maintain=False)
+            self._fetch_took = time.monotonic() - began
         except GitError as exc:  # RemoteUnavailable, or anything else git says: a 503 either way
             if self.unavailable is None:
                 log.error("gateway: %s", exc.message)
@@ -456,6 +467,7 @@ class Gateway:
         while self._attempts and self._attempts[0] < time.monotonic() - 60.0:
             self._attempts.popleft()
         self.pushes += 1
+        began = time.monotonic()
         try:
             pushed_ok = remote.push(git, self.upstream, target)
         except GitError as exc:  # unreachable, or refused (a protected branch): a 503
@@ -479,7 +491,14 @@ class Gateway:
             self._tickets = [t for t in self._tickets if t.sha not in pushed]
         for ticket in done:
             ticket.done.set_result(None)
-        log.info("gateway: pushed %d commit(s) to %s", len(pushed), self.upstream_name)
+        log.info(
+            "gateway: pushed %d commit(s) to %s in %.2f s (%d acknowledged; last fetch %.2f s)",
+            len(pushed),
+            self.upstream_name,
+            time.monotonic() - began,
+            len(done),
+            self._fetch_took,
+        )
 
     def _fail_waiting(self, git: Git, problem: RemoteUnavailable) -> None:
         """With ack remote: the writes waiting for a push are answered 503 and their commits
