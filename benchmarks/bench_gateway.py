@@ -5,6 +5,7 @@ against a bare remote on this machine, with `--ack remote` and `--ack local`.
     python benchmarks/bench_gateway.py --seconds 10 --no-write  # a quick look, printed only
     python benchmarks/bench_gateway.py --batch-interval 2 --push-budget 30
     python benchmarks/bench_gateway.py --only open --server-log info --no-write
+    python benchmarks/bench_gateway.py --only rate --rate 110 --seconds 40 --no-write
 
 Rows:
 - closed loop at 1, 8 and 32 clients: each client sends a POST /runs, waits for its answer,
@@ -12,6 +13,11 @@ Rows:
 - open loop: `--in-flight` writes (default 1,000) outstanding at all times, a new one sent
   the moment one is answered, with `--ack remote`: what acknowledged throughput a batch of
   hundreds of commits per push gives.
+- open loop at a fixed rate (`rate`): `--rate` writes a second (default 110) started on
+  schedule whatever the answers, for the row's time, then every one waited for, with
+  `--ack remote`: whether the gateway keeps up with that rate (latency counts from when a
+  write was due, so falling behind shows in full); "clients in flight" is the most writes
+  outstanding at once.
 
 Each row starts a fresh gateway process on a clone of the remote, with the given batching
 interval and push budget (the defaults: 10 s and 6 a minute). Throughput is acknowledged
@@ -122,10 +128,12 @@ class Row:
     most_in_a_minute: int  # the most push attempts in any 60 s, sampled each second
     client_cpu: float  # CPU seconds the load generator (this process) used in the row
     server_cpu: float  # ... and the gateway process
+    offered: float = 0.0  # a fixed-rate row: writes sent a second, whatever the answers
+    sending: float = 0.0  # ... for this long; `seconds` adds the wait for the last answers
 
     @property
     def rate(self) -> float:
-        return self.ok / self.seconds
+        return self.ok / (self.sending or self.seconds)
 
     @property
     def pushes_per_minute(self) -> float:
@@ -273,6 +281,71 @@ async def drive(
     return latencies, errors, made
 
 
+KEEP_ALIVE = 5.0  # uvicorn's default keep-alive time, in seconds
+
+
+async def drive_rate(
+    base: str, rate: float, seconds: float
+) -> tuple[list[float], int, list[str], int]:
+    """An open loop in the strict sense: a POST /runs started every 1/`rate` s for `seconds`
+    whatever the answers, each on an idle connection (a new one when none is idle), then
+    every one waited for. Latency counts from when the write was due, so a gateway that
+    falls behind shows it in full; latencies, errors, ids, the most writes in flight."""
+    latencies: list[float] = []
+    made: list[str] = []
+    errors = 0
+    url = httpx.URL(base)
+    idle: list[tuple[float, Connection]] = []  # with when each went idle, newest last
+    pending: set[asyncio.Task[None]] = set()
+    most = 0
+
+    def connection() -> Connection:
+        # the server ends a connection idle for its keep-alive time (uvicorn: 5 s); one idle
+        # for most of that is closed here rather than reused as the server closes it
+        while idle:
+            since, conn = idle.pop()
+            if time.monotonic() - since < KEEP_ALIVE - 1:
+                return conn
+            conn.close()
+        return Connection(url.host, url.port or 80)
+
+    async def one(due: float) -> None:
+        nonlocal errors
+        conn = connection()
+        try:
+            status, body = await conn.post()
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            errors += 1
+            if errors <= 3:
+                print(f"error: {type(exc).__name__}: {exc!r}", file=sys.stderr)
+            return
+        idle.append((time.monotonic(), conn))
+        if status == 201:
+            latencies.append(time.monotonic() - due)
+            made.append(json.loads(body)["id"])
+        else:
+            errors += 1
+            if errors <= 3:
+                print(f"error: {status} {body[:300].decode(errors='replace')}", file=sys.stderr)
+
+    start = time.monotonic()
+    sent = 0
+    while sent < rate * seconds:
+        due = start + sent / rate
+        wait = due - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        sent += 1
+        task = asyncio.create_task(one(due))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        most = max(most, len(pending))
+    await asyncio.gather(*pending)
+    for _, conn in idle:
+        conn.close()
+    return latencies, errors, made, most
+
+
 def quantile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -281,7 +354,13 @@ def quantile(values: list[float], q: float) -> float:
 
 
 def measure(
-    remote: Path, work: Path, name: str, ack: str, clients: int, args: argparse.Namespace
+    remote: Path,
+    work: Path,
+    name: str,
+    ack: str,
+    clients: int,
+    args: argparse.Namespace,
+    rate: float = 0.0,
 ) -> Row:
     clone = work / f"clone-{name.replace(' ', '-')}-{ack}-{clients}"
     git(work, "clone", "-q", str(remote), str(clone))
@@ -301,7 +380,12 @@ def measure(
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        latencies, errors, made = asyncio.run(drive(gw.base, clients, args.seconds, args.client))
+        if rate:
+            latencies, errors, made, clients = asyncio.run(drive_rate(gw.base, rate, args.seconds))
+        else:
+            latencies, errors, made = asyncio.run(
+                drive(gw.base, clients, args.seconds, args.client)
+            )
         elapsed = time.monotonic() - started
         done.set()
         sampler.join()
@@ -323,7 +407,7 @@ def measure(
     return Row(
         name, ack, clients, elapsed, len(latencies), errors,
         quantile(latencies, 0.5), quantile(latencies, 0.99), pushes, commits, most[0],
-        client_cpu, server_cpu,
+        client_cpu, server_cpu, rate, args.seconds if rate else 0.0,
     )  # fmt: skip
 
 
@@ -360,7 +444,9 @@ def render(rows: list[Row], args: argparse.Namespace, loads: tuple[float, float]
             continue
         if r.ack == "local" and r.clients >= 32:
             targets.append(f"≥ 100 writes/s: {'met' if r.rate >= 100 else '**not met**'}")
-        if r.ack == "remote" and r.clients >= 1000:
+        if r.offered:
+            targets.append(f"≥ 100 writes/s: {'met' if r.rate >= 100 else '**not met**'}")
+        elif r.ack == "remote" and r.clients >= 1000:
             targets.append(f"≥ 100 writes/s: {'met' if r.rate >= 100 else '**not met**'}")
             # each push acknowledges at most the writes in flight: the most this row can give
             targets.append(f"(ceiling {r.clients / slot:.0f}: in flight ÷ push slot)")
@@ -399,13 +485,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--push-budget", type=int, default=6)
     parser.add_argument("--clients", default="1,8,32", help="closed-loop client counts")
     parser.add_argument("--in-flight", type=int, default=1000, help="open-loop writes in flight")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=110.0,
+        help="the fixed-rate open loop's writes a second (the `rate` row)",
+    )
     parser.add_argument("--acks", default="remote,local")
     parser.add_argument(
         "--anchor", type=int, default=32, help="clients of the anchor row (0: none)"
     )
     parser.add_argument(
         "--only",
-        default="anchor,closed,open",
+        default="anchor,closed,open,rate",
         help="which kinds of row to run, e.g. `open` (the others' options are then ignored)",
     )
     parser.add_argument(
@@ -430,8 +522,8 @@ def main(argv: list[str] | None = None) -> None:
     loads = [load_average()]
     rows: list[Row] = []
     only = set(filter(None, args.only.split(",")))
-    if not only <= {"anchor", "closed", "open"}:
-        parser.error(f"--only takes anchor, closed and open (got {args.only!r})")
+    if not only <= {"anchor", "closed", "open", "rate"}:
+        parser.error(f"--only takes anchor, closed, open and rate (got {args.only!r})")
     args.anchor = args.anchor if "anchor" in only else 0
     args.acks = args.acks if "closed" in only else ""
     args.in_flight = args.in_flight if "open" in only else 0
@@ -446,6 +538,11 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(row)
     if args.in_flight:
         row = measure(remote, work, "open loop", "remote", args.in_flight, args)
+        print(row, flush=True)
+        rows.append(row)
+    if "rate" in only and args.rate > 0:
+        name = f"open loop, {args.rate:g} a second"
+        row = measure(remote, work, name, "remote", 0, args, rate=args.rate)
         print(row, flush=True)
         rows.append(row)
     loads.append(load_average())

@@ -67,3 +67,27 @@ def test_a_refused_write_is_an_error_not_a_write(
         latencies, errors, made = asyncio.run(module.drive(server.base, 2, 0.5))
     assert errors > 0 and made == [] and latencies == []
     assert "404" in capsys.readouterr().err
+
+
+def test_the_fixed_rate_loop_sends_at_its_rate_and_waits_for_every_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`drive_rate` starts its writes on schedule whatever the answers, reuses no connection
+    the server may have ended for idling, and waits for every write it started: 40 a second
+    for 1.5 s is 60 runs in the registry, each once, none refused."""
+    module = bench()
+    monkeypatch.setattr(module, "KEEP_ALIVE", 1.2)  # connections idle 0.2 s are not reused
+    clone = served_clone(tmp_path, module)
+    with running_server(clone / "registry", log_dir=tmp_path) as server:
+        latencies, errors, made, most = asyncio.run(module.drive_rate(server.base, 40, 1.5))
+    assert errors == 0
+    assert len(made) == len(set(made)) == len(latencies) == 60
+    assert 1 <= most <= 60
+    files = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", "HEAD", "registry/runs"],
+        cwd=clone,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert {p.split("/")[-2] for p in files if p.endswith("/run.yaml")} == set(made)
