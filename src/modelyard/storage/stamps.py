@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import secrets
 import stat
 import time
 from collections.abc import Callable, Iterable
@@ -68,6 +69,12 @@ def _stamp(path: str, now: int, hashed: bool = False) -> Stamp:
     if hashed or max(st.st_mtime_ns, st.st_ctime_ns) >= now - RACY_NS:
         return f"{sig}#{_content(path, st)}"
     return sig
+
+
+def file_stamp(path: str, now: int, hashed: bool = False) -> Stamp:
+    """The stamp of one file (or folder, or link) at `path`, taken at `now` (time.time_ns());
+    with `hashed`, or when it changed within two seconds of `now`, with its content too."""
+    return _stamp(path, now, hashed)
 
 
 def _same_part(old: str, new: str) -> bool:
@@ -264,6 +271,47 @@ def load_memo_parts(reg: Registry, name: str) -> list[Any] | None:
     except Exception:  # derived data: anything wrong with it only costs the recomputation
         return None
     return parts
+
+
+def write_memo_part(reg: Registry, name: str, key: str, data: bytes) -> str | None:
+    """Store `data` as a new part of the memo `name`, in a file of its own beside it; the
+    file's name, for the memo to list (None when it cannot be written). A memo saved in
+    parts rewrites only the parts that changed: one whose data did not keeps its file."""
+    path = _memo_path(reg, f"{name}.{key}.{secrets.token_hex(8)}")
+    if path is None:
+        return None
+    part = path.name
+
+    def dump(f: BinaryIO) -> None:
+        f.write(data)
+
+    _write_memo(reg, part.removesuffix(".pickle"), dump)
+    return part if path.is_file() else None
+
+
+def read_memo_part(reg: Registry, part: str) -> bytes | None:
+    """The bytes of a part `write_memo_part` stored, or None."""
+    path = _memo_path(reg, "x")
+    if path is None or "/" in part or part.startswith("."):
+        return None
+    try:
+        return (path.parent / part).read_bytes()
+    except OSError:
+        return None
+
+
+def prune_memo_parts(reg: Registry, name: str, keep: Iterable[str]) -> None:
+    """Remove the parts of the memo `name` that it no longer lists."""
+    path = _memo_path(reg, name)
+    if path is None:
+        return
+    kept = set(keep)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            stale = entry.name.startswith(f"{name}.") and entry.name not in kept
+            if stale and entry.name != path.name:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def drop_memo(reg: Registry, name: str) -> None:
