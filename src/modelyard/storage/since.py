@@ -31,9 +31,10 @@ import sqlite3
 import stat
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from modelyard.errors import GitError
 from modelyard.storage import layout, stamps
@@ -58,6 +59,26 @@ class Mark:
     files: dict[str, stamps.Stamp] = field(default_factory=dict)
     # run ids whose folder holds a logs file
     logs: set[str] = field(default_factory=set)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # 100,000 run folders: their ids by shard and their marks as two arrays of numbers,
+        # which pickle as bytes, not as 300,000 small objects
+        by_shard: dict[str, tuple[list[str], array[int], array[int]]] = {}
+        for (shard, run_id), (first, second) in self.runs.items():
+            if shard not in by_shard:
+                by_shard[shard] = ([], array("q"), array("Q"))
+            ids, firsts, seconds = by_shard[shard]
+            ids.append(run_id)
+            firsts.append(first)
+            seconds.append(second)
+        return {**self.__dict__, "runs": by_shard}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        runs: dict[tuple[str, str], FolderMark] = {}
+        for shard, (ids, firsts, seconds) in state["runs"].items():
+            for run_id, first, second in zip(ids, firsts, seconds, strict=True):
+                runs[(shard, run_id)] = (first, second)
+        self.__dict__.update({**state, "runs": runs})
 
 
 @dataclass
