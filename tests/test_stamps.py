@@ -70,7 +70,7 @@ def test_a_folder_that_gains_or_loses_a_file_shows(reg, tmp_path, monkeypatch):
         if trusted:
             monkeypatch.setattr(stamps, "RACY_NS", 0)
         before = _mark(reg)
-        assert (before.runs[key][0] == since.RACY) is not trusted
+        assert (before.runs.marks(key[0])[key[1]][0] == since.RACY) is not trusted
         assert _look(reg, before).runs == set()
         logs = reg.path(layout.logs_file(run_id))
         os.utime(reg.path(layout.run_file(run_id)))  # its folder lists the same

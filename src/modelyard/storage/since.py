@@ -25,6 +25,7 @@ id folder, not one per file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sqlite3
@@ -32,9 +33,9 @@ import stat
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from modelyard.errors import GitError
 from modelyard.storage import layout, stamps
@@ -48,37 +49,77 @@ RACY = -1
 FolderMark = tuple[int, int]
 
 
+Shard = tuple[list[str], "array[int]", "array[int]"]
+
+
+class RunMarks:
+    """The mark of every run folder, by shard: the run ids, sorted, and their marks as two
+    arrays of numbers. A shard none of whose folders changed compares equal in one step (and
+    100,000 marks pickle as a few arrays, not as 300,000 small objects)."""
+
+    def __init__(self, shards: dict[str, Shard] | None = None) -> None:
+        self.shards: dict[str, Shard] = shards or {}
+        self._ids: dict[str, set[str]] | None = None
+
+    @classmethod
+    def of(cls, found: dict[str, list[tuple[str, FolderMark]]]) -> RunMarks:
+        shards: dict[str, Shard] = {}
+        for shard, marks in found.items():
+            marks.sort()
+            shards[shard] = (
+                [run_id for run_id, _ in marks],
+                array("q", [m[0] for _, m in marks]),
+                array("Q", [m[1] for _, m in marks]),
+            )
+        return cls(shards)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for shard, (ids, _, _) in self.shards.items():
+            for run_id in ids:
+                yield shard, run_id
+
+    def __len__(self) -> int:
+        return sum(len(ids) for ids, _, _ in self.shards.values())
+
+    def __contains__(self, key: object) -> bool:
+        if self._ids is None:
+            self._ids = {shard: set(ids) for shard, (ids, _, _) in self.shards.items()}
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        return key[1] in self._ids.get(key[0], ())
+
+    def marks(self, shard: str) -> dict[str, FolderMark]:
+        ids, firsts, seconds = self.shards.get(shard, ([], array("q"), array("Q")))
+        return {run_id: (a, b) for run_id, a, b in zip(ids, firsts, seconds, strict=True)}
+
+    def changed(self, old: RunMarks, folder: Callable[[str, str], str]) -> set[tuple[str, str]]:
+        """The (shard, run id) of the run folders that changed since `old`, came or went."""
+        out: set[tuple[str, str]] = set()
+        for shard in self.shards.keys() | old.shards.keys():
+            if self.shards.get(shard) == old.shards.get(shard):
+                continue
+            found = _changed(old.marks(shard), self.marks(shard), functools.partial(folder, shard))
+            out.update((shard, run_id) for run_id in found)
+        return out
+
+    def __getstate__(self) -> dict[str, Shard]:
+        return self.shards
+
+    def __setstate__(self, state: dict[str, Shard]) -> None:
+        self.shards = state
+        self._ids = None
+
+
 @dataclass
 class Mark:
     head: str | None
-    # (shard, run id) -> its folder's mark
-    runs: dict[tuple[str, str], FolderMark] = field(default_factory=dict)
+    runs: RunMarks = field(default_factory=lambda: RunMarks())
     # "recipes/<id>", "models/<id>", "models/<id>/monitoring" -> the folder's mark
     folders: dict[str, FolderMark] = field(default_factory=dict)
     # registry path -> stamp: files that differed from HEAD, or that HEAD does not have
     files: dict[str, stamps.Stamp] = field(default_factory=dict)
     # run ids whose folder holds a logs file
     logs: set[str] = field(default_factory=set)
-
-    def __getstate__(self) -> dict[str, Any]:
-        # 100,000 run folders: their ids by shard and their marks as two arrays of numbers,
-        # which pickle as bytes, not as 300,000 small objects
-        by_shard: dict[str, tuple[list[str], array[int], array[int]]] = {}
-        for (shard, run_id), (first, second) in self.runs.items():
-            if shard not in by_shard:
-                by_shard[shard] = ([], array("q"), array("Q"))
-            ids, firsts, seconds = by_shard[shard]
-            ids.append(run_id)
-            firsts.append(first)
-            seconds.append(second)
-        return {**self.__dict__, "runs": by_shard}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        runs: dict[tuple[str, str], FolderMark] = {}
-        for shard, (ids, firsts, seconds) in state["runs"].items():
-            for run_id, first, second in zip(ids, firsts, seconds, strict=True):
-                runs[(shard, run_id)] = (first, second)
-        self.__dict__.update({**state, "runs": runs})
 
 
 @dataclass
@@ -177,7 +218,7 @@ class Look:
         self.now = time.time_ns()
         self.racy_from = self.now - stamps.RACY_NS
         self.head = reg.git.head()
-        self._runs: dict[tuple[str, str], FolderMark] = {}
+        self._runs = RunMarks()
         self._folders: dict[str, FolderMark] = {}
         self._dirty: set[str] | None = None
         self._failed: Exception | None = None
@@ -192,7 +233,7 @@ class Look:
             raise OSError(f"the registry's folders could not be looked at: {self._failed}")
 
     @property
-    def runs(self) -> dict[tuple[str, str], FolderMark]:
+    def runs(self) -> RunMarks:
         self._joined()
         return self._runs
 
@@ -210,9 +251,7 @@ class Look:
     def _look_at_all(self) -> None:
         reg, racy_from = self.reg, self.racy_from
         base = str(reg.path(layout.RUNS))
-        for shard in _names(base):
-            for run_id, found in _marks_in(f"{base}/{shard}", racy_from):
-                self._runs[(shard, run_id)] = found
+        self._runs = RunMarks.of({s: _marks_in(f"{base}/{s}", racy_from) for s in _names(base)})
         for top in (layout.RECIPES, layout.MODELS):
             top_path = str(reg.path(top))
             for ident, found in _marks_in(top_path, racy_from):
@@ -251,7 +290,7 @@ class Look:
             if not stamps.same(before, stamps.file_stamp(root + rel, self.now, "#" in before)):
                 out.paths.add(rel)
         runs = f"{root}{layout.RUNS}/"
-        out.runs = _changed(old.runs, self.runs, lambda key: f"{runs}{key[0]}/{key[1]}")
+        out.runs = self.runs.changed(old.runs, lambda shard, run_id: f"{runs}{shard}/{run_id}")
         out.folders = _changed(old.folders, self.folders, lambda key: root + key)
         return out
 
