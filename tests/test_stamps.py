@@ -133,3 +133,17 @@ def test_memo_parts_are_files_of_their_own_and_unlisted_ones_are_removed(reg):
     assert stamps.read_memo_part(reg, second) == b"two"
     assert stamps.read_memo_part(reg, other) == b"three"  # another memo's part stays
     assert stamps.load_memo(reg, "site-x") == {"files": [second]}  # and so does the head
+
+
+def test_folders_are_marked_alike_where_stat_takes_no_folder(reg, monkeypatch):
+    """Where `os.stat` cannot stat relative to an open folder, every path is stat-ed whole:
+    the same marks."""
+    for n in range(3):
+        _run_folder(reg, f"run_2024030{n + 1}090000_abcdefgh")
+    monkeypatch.setattr(stamps, "RACY_NS", 0)
+    relative = _mark(reg)
+    monkeypatch.setattr(os, "supports_dir_fd", set())
+    whole = _mark(reg)
+    assert len(whole.runs) == 3
+    assert whole.runs.shards == relative.runs.shards
+    assert whole.folders == relative.folders

@@ -146,6 +146,8 @@ def _mark(path: str, racy_from: int) -> FolderMark | None:
         st = os.lstat(path)
     except OSError:
         return None
+    if not stat.S_ISDIR(st.st_mode):
+        return None
     if max(st.st_mtime_ns, st.st_ctime_ns) >= racy_from:
         return (RACY, _listing(path))
     return (st.st_mtime_ns, st.st_ino)
@@ -157,6 +159,8 @@ _OPEN_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFO
 def _marks_in(folder: str, racy_from: int) -> list[tuple[str, FolderMark]]:
     """The mark of every folder in `folder` (none when it is missing or a link): each
     `lstat` relative to the folder, so the kernel does not walk the whole path each time."""
+    if os.stat not in os.supports_dir_fd:  # not on every system: each path whole, then
+        return [(n, m) for n in _names(folder) if (m := _mark(f"{folder}/{n}", racy_from))]
     try:
         fd = os.open(folder, _OPEN_FOLDER)
     except OSError:
