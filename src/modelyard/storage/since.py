@@ -226,6 +226,7 @@ class Look:
         self._folders: dict[str, FolderMark] = {}
         self._dirty: set[str] | None = None
         self._failed: Exception | None = None
+        self._stamps: dict[str, stamps.Stamp] = {}  # the files `since` stamped
         # the folders are looked at in a thread (each `lstat` lets go of the interpreter),
         # while the caller loads its memo
         self._scan = threading.Thread(target=self._look_at_folders, daemon=True)
@@ -291,7 +292,9 @@ class Look:
                 out.paths.add(rel)
         root = f"{self.reg.root}{os.sep}"
         for rel, before in old.files.items():
-            if not stamps.same(before, stamps.file_stamp(root + rel, self.now, "#" in before)):
+            # kept for the next mark: a file is stamped once, before anything is read
+            now = self._stamps[rel] = stamps.file_stamp(root + rel, self.now, "#" in before)
+            if not stamps.same(before, now):
                 out.paths.add(rel)
         runs = f"{root}{layout.RUNS}/"
         out.runs = self.runs.changed(old.runs, lambda shard, run_id: f"{runs}{shard}/{run_id}")
@@ -300,7 +303,11 @@ class Look:
 
     def _stamped(self, rels: set[str]) -> dict[str, stamps.Stamp]:
         root = f"{self.reg.root}{os.sep}"
-        return {rel: stamps.file_stamp(root + rel, self.now) for rel in sorted(rels)}
+        taken = self._stamps
+        return {
+            rel: taken[rel] if rel in taken else stamps.file_stamp(root + rel, self.now)
+            for rel in sorted(rels)
+        }
 
     def full(self) -> Mark:
         """The mark of a registry read whole: every file that differs from HEAD or that HEAD
