@@ -25,13 +25,13 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from modelyard.errors import InvalidValue
+from modelyard.errors import GitError, InvalidValue
 from modelyard.site import delta, rows
 from modelyard.site.data import Catalog, load_catalog
 from modelyard.site.outputs import PAGES, Job, Site
 from modelyard.site.render import make_env, template_problem, template_sources
 from modelyard.site.shards import RUN_PAGES_UP_TO, directions
-from modelyard.storage import cache_fill
+from modelyard.storage import cache_fill, since
 from modelyard.storage.registry import Registry
 
 STATE_FILE = ".modelyard-site.json"
@@ -228,6 +228,13 @@ def _reading_done() -> None:
     gc.enable()
 
 
+def _look(reg: Registry) -> since.Look | None:
+    try:
+        return since.Look(reg)
+    except (GitError, OSError):
+        return None
+
+
 def wants_run_pages(cat: Catalog) -> bool:
     """Whether runs get pages of their own by default: only while they stay few."""
     records = len(cat.runs) + cat.snapshots.count()
@@ -251,15 +258,25 @@ def _build(
     old = _load_state(out)
     gc.disable()  # until _reading_done()
     stamped = reg.in_git and not reg.committed  # a memo is of the working tree
-    memo = delta.load_memo(reg, out) if incremental and stamped and old.memo else None
+    # git looks at the working tree in the background while the memo loads
+    look = _look(reg) if stamped else None
+    memo = delta.load_memo(reg, out) if incremental and look and old.memo else None
     if memo is not None and memo.token != old.memo:
         memo = None  # of another build than the one these files are from
-    # stamps before reading: whatever changes while the registry is read shows next time
-    now = delta.Stamps.take(reg, memo.stamps if memo else None) if stamped else None
-    patched = delta.patch(reg, memo, now) if now and memo else None
+    mark: since.Mark | None = None
+    patched = None
+    try:
+        patched = delta.patch(reg, memo, look) if look and memo else None
+        if look is not None and patched is None:
+            # stamps before reading: whatever changes while the registry is read shows next time
+            mark = look.full()
+    except (GitError, OSError):
+        if look is not None:
+            look.close()
+        look = mark = patched = None  # no memo this time: the next build reads it all again
     delta.drop_memo(reg, out)  # outputs are about to change: a failed build leaves no memo
     if patched is not None:
-        cat, changes = patched
+        cat, changes, mark = patched
     else:
         # a full read makes garbage as it goes (YAML trees, parsed rows): collect it, or the
         # peak grows by hundreds of megabytes; but what was read so far is frozen out of the
@@ -267,8 +284,10 @@ def _build(
         gc.enable()
         # a first read fills storage's derived index: its parsing goes to the build's workers
         with cache_fill.parallel(_workers(PARALLEL_FROM)):
-            no_logs = now.no_logs if now else None
+            no_logs = delta.no_logs(mark) if mark else None
             cat, changes = load_catalog(reg, no_logs, settle=gc.freeze), None
+    if look is not None:
+        look.close()
     if progress:
         snapshots = cat.snapshots.count()
         progress(
@@ -336,16 +355,16 @@ def _build(
     for rel in sorted(set(old.files) - set(state.files)):
         _remove(out, rel)
         report.removed.append(rel)
-    if now is not None:
+    if mark is not None:
         # the memo's token is the state's own digest: a build that ends with the same files
         # (full or incremental) writes the same state, byte for byte
         state.memo = hashlib.sha256(state.dump()).hexdigest()[:16]
         memo_of = delta.Memo(
-            state.memo, delta.code_key(), str(reg.root), cat.head, now, cat, ix.directions
+            state.memo, delta.code_key(), str(reg.root), cat.head, mark, cat, ix.directions
         )
-        if patched is not None and memo is not None:  # keep the shards nothing changed in
-            memo_of.packed, memo_of.dirty = memo.packed, memo.dirty
-            memo_of.packed_catalog = memo.packed_catalog
+        if patched is not None and memo is not None:  # keep the parts nothing changed in
+            memo_of.files, memo_of.dirty = memo.files, memo.dirty
+            memo_of.snapshots_changed = memo.snapshots_changed
         delta.save_memo(reg, out, memo_of)
     _write_if_changed(out / STATE_FILE, state.dump())
     report.files = len(state.files)

@@ -24,10 +24,11 @@ against a full build (`tests/test_site_incremental.py`) holds both paths to one 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import pickle
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from modelyard.site.data import (
 from modelyard.site.outputs import Job
 from modelyard.site.rows import Indexes
 from modelyard.site.shards import month_of
-from modelyard.storage import layout, stamps
+from modelyard.storage import layout, since, stamps
 from modelyard.storage.registry import Registry
 
 # a change to any of these changes what a memo holds or means: such a memo is not used
@@ -71,25 +72,10 @@ def memo_name(out: Path) -> str:
     return "site-" + hashlib.sha256(str(out).encode()).hexdigest()[:16]
 
 
-@dataclass
-class Stamps:
-    records: dict[str, str]
-    runs: dict[tuple[str, str], str]
-    snapshots: dict[tuple[str, str], str]
-
-    @classmethod
-    def take(cls, reg: Registry, old: Stamps | None = None) -> Stamps:
-        """The stamps of now; those racy in `old` are taken with their content, to compare."""
-        records = stamps.record_stamps(reg, old.records if old else None)
-        runs = stamps.run_stamps(reg, old.runs if old else None)
-        model_ids = reg.ids_in(layout.MODELS)
-        snaps = stamps.snapshot_stamps(reg, model_ids, old.snapshots if old else None)
-        return cls(records, runs, snaps)
-
-    def no_logs(self, run_id: str) -> bool:
-        """Whether the folder a run's logs are read from had no logs file when stamped."""
-        found = self.runs.get((layout.run_shard(run_id), run_id))
-        return found is not None and found.split("|")[2] == "-"
+def no_logs(mark: since.Mark) -> Callable[[str], bool]:
+    """Whether a run's folder had no logs file when `mark` was taken."""
+    folders = {run_id for _, run_id in mark.runs}
+    return lambda run_id: run_id in folders and run_id not in mark.logs
 
 
 @dataclass
@@ -98,67 +84,102 @@ class Memo:
     code: str
     root: str
     head: str | None
-    stamps: Stamps
+    mark: since.Mark
     catalog: Catalog
     directions: dict[str, str]
-    # the runs, pickled by folder (shard) apart from the catalog: a rebuild unpickles them all
-    # but pickles again only the shards it changed; the rest of the catalog (recipes,
-    # versions, models, snapshots aside) is kept pickled as it came when only runs and
-    # snapshots changed
-    packed: dict[str, bytes] = field(default_factory=dict)
-    packed_catalog: bytes = b""
-    dirty: set[str] | None = None  # shards changed since `packed` was read; None: all
+    # the memo is stored in parts, each a file (`stamps.write_memo_part`): the catalog without
+    # its runs and snapshots, the snapshots, and each shard's runs; a save after a rebuild
+    # writes only the parts it changed, the others keep their files
+    files: dict[str, str] = field(default_factory=dict)  # part -> its file, as loaded
+    dirty: set[str] | None = None  # shards changed since it was loaded; None: all
+    snapshots_changed: bool = True
 
     def shard_of(self) -> dict[str, str]:
-        return {run_id: shard for shard, run_id in self.stamps.runs}
+        return {run_id: shard for shard, run_id in self.mark.runs}
 
-    def parts(self) -> Iterator[Any]:
-        """The memo as it is stored: a head (everything but the runs, the rest of the
-        catalog pickled apart), then each shard's runs pickled, one at a time, so that
-        saving never holds every run pickled at once."""
+    def save(self, reg: Registry, name: str) -> bool:
+        """Write the parts that changed, then the head that lists them all (atomically: a
+        reader sees the old memo or the new one), then drop the parts nothing lists."""
         shard_of = self.shard_of()
         by_shard: dict[str, list[RunOut]] = defaultdict(list)
         for run in self.catalog.runs:
             by_shard[shard_of[run.id]].append(run)
         kept = self.dirty is not None  # patched: recipes and models are as they were read
-        packed_catalog = self.packed_catalog
-        if not (kept and packed_catalog):
-            rest = copy.copy(self.catalog)
-            rest.runs, rest.snapshots = [], Snapshots({})
-            packed_catalog = pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
-        yield {
-            **{k: v for k, v in self.__dict__.items() if k not in ("catalog", "packed")},
-            "snapshots": self.catalog.snapshots,
-            "packed_catalog": packed_catalog,
-            "dirty": None,
-        }
-        del packed_catalog
+        files: dict[str, str] = {}
+
+        def part(key: str, unchanged: bool, value: Callable[[], Any]) -> bool:
+            if unchanged and key in self.files:
+                files[key] = self.files[key]
+                return True
+            data = pickle.dumps(value(), protocol=pickle.HIGHEST_PROTOCOL)
+            found = stamps.write_memo_part(reg, name, key, data)
+            if found is not None:
+                files[key] = found
+            return found is not None
+
+        def rest() -> Catalog:
+            out = copy.copy(self.catalog)
+            out.runs, out.snapshots = [], Snapshots({})
+            return out
+
+        ok = part(_CATALOG, kept, rest)
+        ok = ok and part(
+            _SNAPSHOTS, kept and not self.snapshots_changed, lambda: self.catalog.snapshots
+        )
         for shard, runs in by_shard.items():
-            if kept and self.dirty is not None and shard not in self.dirty and shard in self.packed:
-                yield shard, self.packed[shard]
-            else:
-                yield shard, pickle.dumps(runs, protocol=pickle.HIGHEST_PROTOCOL)
+            unchanged = kept and self.dirty is not None and shard not in self.dirty
+            ok = ok and part(f"{_RUNS}{shard}", unchanged, functools.partial(list, runs))
+        if not ok:
+            return False
+        head = {
+            "kind": _HEAD,
+            **{
+                k: getattr(self, k) for k in ("token", "code", "root", "head", "mark", "directions")
+            },
+            "files": files,
+        }
+        stamps.save_memo(reg, name, head)
+        stamps.prune_memo_parts(reg, name, files.values())
+        return True
 
     @classmethod
-    def from_parts(cls, parts: list[Any]) -> Memo:
-        """The memo `parts` gave; raises (ValueError, pickle's errors) on anything else."""
-        head, shards = parts[0], parts[1:]
-        if not isinstance(head, dict) or not all(
-            isinstance(p, tuple) and len(p) == 2 for p in shards
-        ):
-            raise ValueError("not a catalog memo")
-        snapshots = head.pop("snapshots")
-        memo = cls.__new__(cls)
-        memo.__dict__.update(head)
-        memo.packed = dict(shards)
-        memo.catalog = pickle.loads(memo.packed_catalog)
-        memo.catalog.snapshots = snapshots
+    def load(cls, reg: Registry, name: str) -> Memo | None:
+        """The memo saved under `name`; None when there is none or a part is missing. Raises
+        (ValueError, pickle's errors) on anything that is not one."""
+        head = stamps.load_memo(reg, name)
+        if not isinstance(head, dict) or head.get("kind") != _HEAD:
+            return None
+        if head["code"] != code_key() or head["root"] != str(reg.root):
+            return None
+        files: dict[str, str] = head["files"]
+
+        def part(key: str) -> Any:
+            data = stamps.read_memo_part(reg, files[key])
+            if data is None:
+                raise ValueError(f"a part of the memo is missing: {key}")
+            return pickle.loads(data)
+
+        catalog = part(_CATALOG)
+        catalog.snapshots = part(_SNAPSHOTS)
         runs: list[RunOut] = []
-        for shard in sorted(memo.packed, reverse=True):  # newest first, as a listing gives them
-            runs.extend(pickle.loads(memo.packed[shard]))
-        memo.catalog.runs = runs
-        memo.dirty = set()
+        shards = sorted((k for k in files if k.startswith(_RUNS)), reverse=True)
+        for key in shards:  # newest first, as a listing gives them
+            runs.extend(part(key))
+        catalog.runs = runs
+        memo = cls(
+            **{k: head[k] for k in ("token", "code", "root", "head", "mark", "directions")},
+            catalog=catalog,
+            files=files,
+            dirty=set(),
+            snapshots_changed=False,
+        )
         return memo
+
+
+_HEAD = "modelyard catalog memo 3"
+_CATALOG = "catalog"
+_SNAPSHOTS = "snapshots"
+_RUNS = "runs-"
 
 
 @dataclass
@@ -172,75 +193,79 @@ class Changes:
 
 
 def load_memo(reg: Registry, out: Path) -> Memo | None:
-    parts = stamps.load_memo_parts(reg, memo_name(out))
-    if not parts:
-        return None
     try:
-        found = Memo.from_parts(parts)
+        return Memo.load(reg, memo_name(out))
     except Exception:  # derived data: anything wrong with it only costs a full read
         return None
-    if found.code != code_key() or found.root != str(reg.root):
-        return None
-    return found
 
 
 def save_memo(reg: Registry, out: Path, memo: Memo) -> None:
     shard_of = memo.shard_of()
     if all(run.id in shard_of for run in memo.catalog.runs):  # else the next build reads it all
-        stamps.save_memo_parts(reg, memo_name(out), memo.parts())
+        memo.save(reg, memo_name(out))
 
 
 def drop_memo(reg: Registry, out: Path) -> None:
     stamps.drop_memo(reg, memo_name(out))
 
 
-def patch(reg: Registry, memo: Memo, now: Stamps) -> tuple[Catalog, Changes] | None:
+def patch(
+    reg: Registry, memo: Memo, look: since.Look
+) -> tuple[Catalog, Changes, since.Mark] | None:
     """The memo's catalog brought up to the registry as it is, when only runs and snapshots
-    changed; None when anything else did (the caller reads the whole registry)."""
-    if stamps.changed(memo.stamps.records, now.records):
+    changed; None when anything else did (the caller reads the whole registry). With it,
+    the mark of what it was read at."""
+    found = look.since(memo.mark)
+    if found.whole:
         return None
-    head = reg.git.head() if reg.in_git else None
-    if head != memo.head:
-        if head is None or memo.head is None:
+    runs_changed = set(found.runs)
+    models_changed: set[str] = set()
+    for rel in found.paths:
+        kind = layout.kind_of(rel)
+        if kind is None or kind[0] not in _CHANGES_ALLOWED:
             return None
-        paths = stamps.committed_changes(reg, memo.head, head)
-        if paths is None:
-            return None
-        for rel in paths:
-            kind = layout.kind_of(rel)
-            if kind is None or kind[0] not in _CHANGES_ALLOWED:
-                return None
+        if kind[0] == "snapshot":
+            models_changed.add(kind[1]["model_id"])
+        else:
+            runs_changed.add((kind[1]["shard"], kind[1]["run_id"]))
+    for folder in found.folders:
+        parts = folder.split("/")
+        if len(parts) != 3 or parts[0] != layout.MODELS or parts[2] != layout.MONITORING:
+            return None  # a recipe's or a model's own folder: read everything
+        models_changed.add(parts[1])
     shard_of: dict[str, str] = {}
-    for shard, run_id in now.runs:
+    for shard, run_id in look.runs:
         if shard_of.setdefault(run_id, shard) != shard:
             return None  # one id in two folders: let the full read say what it makes of it
-    changed = stamps.changed(memo.stamps.runs, now.runs)
-    memo.dirty = {shard for shard, _ in changed}
+    # stamped before anything is read: whatever changes while it is read shows next time
+    mark = look.patched(memo.mark, found)
+    memo.dirty = {shard for shard, _ in runs_changed}
+    memo.snapshots_changed = bool(models_changed)
     cat = memo.catalog
     changes = Changes(old_directions=memo.directions)
-    if changed:
-        ids = {run_id for _, run_id in changed}
+    if runs_changed:
+        ids = {run_id for _, run_id in runs_changed}
         changes.old_runs = [r for r in cat.runs if r.id in ids]
         runs = [r for r in cat.runs if r.id not in ids]
-        for shard, run_id in sorted(changed):
-            if (shard, run_id) not in now.runs:
+        for shard, run_id in sorted(runs_changed):
+            if (shard, run_id) not in look.runs:
                 continue
             rel = f"{layout.RUNS}/{shard}/{run_id}/{layout.RUN_FILE}"
-            found = load.listed(reg, rel, Run, id=run_id)
-            if found is not None:
-                fresh = run_out(reg, found)
+            record = load.listed(reg, rel, Run, id=run_id)
+            if record is not None:
+                fresh = run_out(reg, record)
                 changes.new_runs.append(fresh)
                 runs.append(fresh)
         # newest first, as a listing gives them: by folder, then id, both descending
         runs.sort(key=lambda r: (shard_of.get(r.id, ""), r.id), reverse=True)
         cat.runs = runs
-    for model_id in {m for m, _ in stamps.changed(memo.stamps.snapshots, now.snapshots)}:
+    for model_id in models_changed:
         changes.snapshot_models.add(model_id)
         if model_id in cat.snapshots:
             snaps = [compact(s) for s in load.snapshots(reg, model_id)]
             cat.snapshots.replace(model_id, sorted_snapshots(snaps))
     cat.built_at, cat.head = build_time(reg)
-    return cat, changes
+    return cat, changes, mark
 
 
 def considered(changes: Changes, ix: Indexes, run_pages: bool, jobs: list[Job]) -> set[Job]:

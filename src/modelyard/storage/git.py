@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 from modelyard.errors import GitError
 from modelyard.storage import commits
 from modelyard.storage.gitcommit import Committing, Prepared
-from modelyard.storage.gitraw import ZERO, RawChange, decode, packed_ref, parse_raw
+from modelyard.storage.gitraw import (
+    TRACKED_STATUS,
+    ZERO,
+    RawChange,
+    decode,
+    packed_ref,
+    parse_raw,
+    status_paths,
+)
 from modelyard.storage.identity import (
     FALLBACK_NAME,
     Person,
@@ -413,6 +421,38 @@ class Git(Committing):
         if proc.returncode != 0:
             return None
         return parse_raw(decode(proc.stdout, "surrogateescape"))
+
+    def start_tracked_changes(self, *paths: str) -> None:
+        """Start `tracked_changes(*paths)` in the background (see `_start`)."""
+        self._start(*TRACKED_STATUS, "--", *paths)
+
+    def tracked_changes(self, *paths: str) -> list[str]:
+        """Tracked files under `paths` whose index entry or file on disk differs from HEAD
+        (edited, deleted): git stats them in C, on every core, against its index."""
+        return status_paths(self.run(*TRACKED_STATUS, "--", *paths).stdout)
+
+    def touched_between(self, old: str, new: str, *paths: str) -> set[str] | None:
+        """Every path under `paths` that a commit on one side and not the other changed
+        (`git log old...new`), with what differs between the two commits themselves: what
+        a result drawn from history (versions, status changes) may differ in. None when
+        git cannot compare them (a commit is gone)."""
+        diff = self.diff_tree(old, new, *paths)
+        proc = self.run(
+            "log",
+            "--no-renames",
+            "--name-only",
+            "-z",
+            "--format=",
+            f"{old}...{new}",
+            "--",
+            *paths,
+            check=False,
+        )
+        if diff is None or proc.returncode != 0:
+            return None
+        names = (p.lstrip("\n") for p in decode(proc.stdout, "surrogateescape").split("\0"))
+        found = {p for p in names if p}
+        return found | {change.path for change in diff}
 
     def changed_since(self, base: str, *paths: str) -> list[RawChange]:
         """Tracked files under `paths` whose working-tree content differs from commit `base`
