@@ -38,6 +38,18 @@ def served_clone(tmp_path: Path, module: ModuleType) -> Path:
     return clone
 
 
+def committed_runs(clone: Path) -> set[str]:
+    """The ids of the runs HEAD holds."""
+    files = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", "HEAD", "registry/runs"],
+        cwd=clone,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return {p.split("/")[-2] for p in files if p.endswith("/run.yaml")}
+
+
 @pytest.mark.parametrize("client", ["raw", "httpx"])
 def test_every_write_the_generator_counts_is_in_the_registry(tmp_path: Path, client: str) -> None:
     module = bench()
@@ -47,14 +59,7 @@ def test_every_write_the_generator_counts_is_in_the_registry(tmp_path: Path, cli
     assert errors == 0
     assert made and len(latencies) == len(made)
     assert len(set(made)) == len(made)
-    files = subprocess.run(
-        ["git", "ls-tree", "-r", "--name-only", "HEAD", "registry/runs"],
-        cwd=clone,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    assert {p.split("/")[-2] for p in files if p.endswith("/run.yaml")} == set(made)
+    assert committed_runs(clone) == set(made)
 
 
 def test_a_refused_write_is_an_error_not_a_write(
@@ -83,11 +88,4 @@ def test_the_fixed_rate_loop_sends_at_its_rate_and_waits_for_every_answer(
     assert errors == 0
     assert len(made) == len(set(made)) == len(latencies) == 60
     assert 1 <= most <= 60
-    files = subprocess.run(
-        ["git", "ls-tree", "-r", "--name-only", "HEAD", "registry/runs"],
-        cwd=clone,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    assert {p.split("/")[-2] for p in files if p.endswith("/run.yaml")} == set(made)
+    assert committed_runs(clone) == set(made)

@@ -10,10 +10,11 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import git, manifest
-from modelyard.ops import recipes, runs, setup
+from conftest import git
+from modelyard.ops import runs
 from modelyard.server.gateway import Gateway, GatewaySettings
 from modelyard.storage.registry import Registry
+from remote_support import bare_remote
 
 RECIPE = "recipe_pricing_base"
 BODY = {"recipe_id": RECIPE, "recipe_version_id": "ver_pricing_base_v1.0.0", "run_type": "train"}
@@ -23,22 +24,7 @@ SLOT = 3.0  # long enough that the test's own steps end well before a round is d
 
 def slow_clone(tmp_path: Path) -> tuple[Path, Path]:
     """(a bare remote with a registry of one recipe, a clone of it whose fetches are slow)."""
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    reg = setup.init_registry(seed)
-    recipes.create_recipe(
-        reg,
-        {
-            "name": "Pricing Baseline",
-            "model_family": "pricing",
-            "level": "baseline",
-            "id": RECIPE,
-            "manifest": manifest("pricing"),
-        },
-    )
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", str(remote))
-    git(seed, "push", "-q", str(remote), "main")
+    remote, _ = bare_remote(tmp_path)
     work = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(remote), str(work))
     git(work, "config", "remote.origin.uploadpack", f"sleep {SLOW}; git-upload-pack")

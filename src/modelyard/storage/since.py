@@ -133,14 +133,6 @@ class Since:
     whole: bool = False
 
 
-def _names(folder: str) -> list[str]:
-    try:
-        with os.scandir(folder) as it:
-            return [e.name for e in it if e.name[0] != "."]
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
-        return []
-
-
 def _mark(path: str, racy_from: int) -> FolderMark | None:
     try:
         st = os.lstat(path)
@@ -160,7 +152,9 @@ def _marks_in(folder: str, racy_from: int) -> list[tuple[str, FolderMark]]:
     """The mark of every folder in `folder` (none when it is missing or a link): each
     `lstat` relative to the folder, so the kernel does not walk the whole path each time."""
     if os.stat not in os.supports_dir_fd:  # not on every system: each path whole, then
-        return [(n, m) for n in _names(folder) if (m := _mark(f"{folder}/{n}", racy_from))]
+        return [
+            (n, m) for n in stamps.folder_names(folder) if (m := _mark(f"{folder}/{n}", racy_from))
+        ]
     try:
         fd = os.open(folder, _OPEN_FOLDER)
     except OSError:
@@ -186,7 +180,7 @@ def _marks_in(folder: str, racy_from: int) -> list[tuple[str, FolderMark]]:
 
 
 def _listing(path: str) -> int:
-    names = "\0".join(sorted(_names(path))).encode("utf-8", "surrogateescape")
+    names = "\0".join(sorted(stamps.folder_names(path))).encode("utf-8", "surrogateescape")
     return int.from_bytes(hashlib.sha1(names).digest()[:8], "big")
 
 
@@ -256,7 +250,9 @@ class Look:
     def _look_at_all(self) -> None:
         reg, racy_from = self.reg, self.racy_from
         base = str(reg.path(layout.RUNS))
-        self._runs = RunMarks.of({s: _marks_in(f"{base}/{s}", racy_from) for s in _names(base)})
+        self._runs = RunMarks.of(
+            {s: _marks_in(f"{base}/{s}", racy_from) for s in stamps.folder_names(base)}
+        )
         for top in (layout.RECIPES, layout.MODELS):
             top_path = str(reg.path(top))
             for ident, found in _marks_in(top_path, racy_from):

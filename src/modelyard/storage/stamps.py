@@ -46,7 +46,7 @@ def _content(path: str, st: os.stat_result) -> str:
     digest = hashlib.sha1()
     try:
         if stat.S_ISDIR(st.st_mode):
-            digest.update("\0".join(sorted(_names(path))).encode())
+            digest.update("\0".join(sorted(folder_names(path))).encode())
         elif stat.S_ISLNK(st.st_mode):
             digest.update(os.readlink(path).encode())
         elif stat.S_ISREG(st.st_mode):
@@ -88,7 +88,7 @@ def same(old: Stamp | None, new: Stamp | None) -> bool:
     return len(a) == len(b) and all(_same_part(x, y) for x, y in zip(a, b, strict=True))
 
 
-def _names(folder: str) -> list[str]:
+def folder_names(folder: str) -> list[str]:
     """The entries of a folder, hidden ones aside, in the order the file system lists them."""
     try:
         with os.scandir(folder) as it:
