@@ -12,7 +12,8 @@ from pathlib import Path
 
 from conftest import git
 from modelyard.ops import runs
-from modelyard.server.gateway import Gateway, GatewaySettings
+from modelyard.server.gateway import Gateway
+from modelyard.server.gateway_config import GatewaySettings
 from modelyard.storage.registry import Registry
 from remote_support import bare_remote
 
@@ -41,7 +42,8 @@ def test_a_push_round_fetches_ahead_of_its_slot_and_pushes_on_it(tmp_path: Path)
     made = [runs.create_run(Registry(work / "registry"), BODY).id]
     gateway._cycle(push=True)  # the first push: no slot to wait for
     assert gateway.pushes == 1
-    first = gateway._attempts[-1]
+    first = gateway._budget.last
+    assert first is not None
 
     made.append(runs.create_run(Registry(work / "registry"), BODY).id)
     due = gateway._due(first)
@@ -51,7 +53,8 @@ def test_a_push_round_fetches_ahead_of_its_slot_and_pushes_on_it(tmp_path: Path)
     time.sleep(max(0.0, due - time.monotonic()))
     gateway._cycle(push=True)
     assert gateway.pushes == 2
-    second = gateway._attempts[-1]
+    second = gateway._budget.last
+    assert second is not None
     # ... and its push goes at the slot: not before (the budget), and not a fetch after it
     assert second >= first + SLOT
     assert second - (first + SLOT) < SLOW, f"the push came {second - first - SLOT:.2f} s late"

@@ -177,7 +177,7 @@ def serve(
     gateway = None
     wanted = remote is not None or (reg.settings.remote is not None and not worktree)
     if wanted and not no_remote:
-        from modelyard.server.gateway import GatewayOptions, gateway_settings
+        from modelyard.server.gateway_config import GatewayOptions, gateway_settings
 
         if worktree:
             raise InvalidValue(

@@ -17,7 +17,8 @@ from modelyard.server.catalog import Catalog
 from modelyard.server.catalog import mirror_files as catalog_mirror_files
 from modelyard.server.catalog import mirrors as catalog_mirrors
 from modelyard.server.catalog import router as catalog_router
-from modelyard.server.gateway import Gateway, UpstreamHeader, health
+from modelyard.server.gateway import Gateway
+from modelyard.server.gateway_http import UpstreamHeader, health
 from modelyard.server.limits import BodySizeLimit
 from modelyard.server.respcache import CommitCache
 from modelyard.server.routes import (

@@ -24,97 +24,27 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import os
 import threading
 import time
-from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard.domain.records import AckMode
-from modelyard.errors import GitError, InvalidValue, ModelyardError, RemoteUnavailable
-from modelyard.ops.sync import recheck_versions, remote_config
+from modelyard.errors import GitError, ModelyardError, RemoteUnavailable
+from modelyard.ops.sync import recheck_versions
+from modelyard.server.gateway_config import GatewaySettings, PushBudget
 from modelyard.storage import remote
 from modelyard.storage import upstream as up
 from modelyard.storage.git import Git
 from modelyard.storage.registry import Registry
 
 log = logging.getLogger("modelyard.gateway")
-HEADER = b"x-modelyard-upstream"
-DEFAULT_INTERVAL = 10.0
-DEFAULT_BUDGET = 6
 # a write refused by the clone's state fetches first, unless a fetch is younger than this
 FRESH = 1.0
-
-
-@dataclass(frozen=True)
-class GatewaySettings:
-    """How a gateway talks to its remote (`modelyard serve --remote ...`)."""
-
-    remote: str | None = None  # None: the branch's configured upstream remote, else origin
-    branch: str | None = None  # None: the branch's configured upstream, else its own name
-    ack: AckMode = AckMode.remote
-    batch_interval: float = DEFAULT_INTERVAL  # seconds between pushes, at least
-    push_budget: int = DEFAULT_BUDGET  # pushes a minute, at most (every attempt counts)
-    fetch_interval: float | None = None  # None: the batching interval
-
-    @property
-    def slot(self) -> float:
-        """The least time between two push attempts."""
-        return max(self.batch_interval, 60.0 / self.push_budget)
-
-    @property
-    def fetch_every(self) -> float:
-        return self.fetch_interval if self.fetch_interval is not None else self.batch_interval
-
-
-ENV_ACK = "MODELYARD_ACK"
-
-
-@dataclass(frozen=True)
-class GatewayOptions:
-    """What `modelyard serve` was told; None: not given."""
-
-    remote: str | None = None
-    branch: str | None = None
-    ack: str | None = None
-    batch_interval: float | None = None
-    push_budget: int | None = None
-    fetch_interval: float | None = None
-
-
-def gateway_settings(reg: Registry, given: GatewayOptions) -> GatewaySettings:
-    """A gateway's settings: each from the option, else its environment variable
-    ($MODELYARD_REMOTE, ..._REMOTE_BRANCH, ..._BATCH_INTERVAL, ..._PUSH_BUDGET, ..._ACK), else
-    the registry's `remote:` settings, else the default; the remote checked in git."""
-    ack = given.ack or os.environ.get(ENV_ACK) or AckMode.remote
-    if ack not in AckMode.__members__:
-        allowed = " or ".join(f"`{m.value}`" for m in AckMode)
-        raise InvalidValue(f"${ENV_ACK} must be {allowed} (got {ack!r})")
-    config = remote_config(
-        reg.settings,
-        name=given.remote,
-        branch=given.branch,
-        batch_interval=given.batch_interval,
-        push_budget=given.push_budget,
-    )
-    found = remote.resolve_upstream(reg.git, config.name, config.branch)
-    return GatewaySettings(
-        remote=found.remote,
-        branch=found.branch,
-        ack=AckMode(ack),
-        batch_interval=config.batch_interval,
-        push_budget=config.push_budget,
-        fetch_interval=given.fetch_interval,
-    )
 
 
 class Ticket:
@@ -142,7 +72,7 @@ class Gateway:
         self.started = time.monotonic()
         self.last_fetch: float | None = None
         self.last_push: datetime | None = None
-        self._attempts: deque[float] = deque()
+        self._budget = PushBudget(settings)
         self._tickets: list[Ticket] = []
         self._state = threading.Lock()
         self._wake: asyncio.Event | None = None
@@ -255,7 +185,9 @@ class Gateway:
         git = self._git()
         waiting = git.current_head() not in (None, self.base)
         if self.unavailable is None and waiting:
-            time.sleep(max(0.0, min(self._next_attempt() - time.monotonic(), self.settings.slot)))
+            time.sleep(
+                max(0.0, min(self._budget.next_attempt() - time.monotonic(), self.settings.slot))
+            )
             try:
                 self._cycle(push=True)
             except ModelyardError as exc:
@@ -278,7 +210,7 @@ class Gateway:
                     await asyncio.wait_for(self._wake.wait(), timeout=due - now)
                 self._wake.clear()
                 continue
-            push = self._wants_push() and self._next_attempt() - self._lead() <= now
+            push = self._wants_push() and self._budget.next_attempt() - self._lead() <= now
             try:
                 await anyio.to_thread.run_sync(self._cycle, push)
             except ModelyardError as exc:
@@ -297,7 +229,7 @@ class Gateway:
         slot when commits wait (while the remote is away, only the fetches that probe it)."""
         fetch_at = (self.last_fetch or 0.0) + self.settings.fetch_every
         if self.unavailable is None and self._wants_push():
-            return min(fetch_at, max(self._next_attempt() - self._lead(), now))
+            return min(fetch_at, max(self._budget.next_attempt() - self._lead(), now))
         return fetch_at
 
     def _lead(self) -> float:
@@ -305,16 +237,6 @@ class Gateway:
         slot, and the push goes at the slot itself (otherwise each push would come a fetch
         later than the slot allows, and the slots would drift apart by that much each)."""
         return min(1.5 * self._fetch_took + 0.05, self.settings.slot / 2)
-
-    def _next_attempt(self) -> float:
-        """When the next push may be tried: a slot after the last, and no more than the budget
-        in any minute."""
-        if not self._attempts:
-            return 0.0
-        at = self._attempts[-1] + self.settings.slot
-        if len(self._attempts) >= self.settings.push_budget:
-            at = max(at, self._attempts[-self.settings.push_budget] + 60.0)
-        return at
 
     # -- one round: fetch, replay, push -----------------------------------------------------
     def _cycle(self, push: bool) -> None:
@@ -327,7 +249,7 @@ class Gateway:
             self._integrate(git, tip)
             if push:
                 # the round started up to `_lead()` early, so that the push is on time
-                time.sleep(max(0.0, self._next_attempt() - time.monotonic()))
+                time.sleep(max(0.0, self._budget.next_attempt() - time.monotonic()))
                 self._push(git)
 
     async def caught_up(self) -> bool:
@@ -463,9 +385,7 @@ class Gateway:
         base = self.base
         if target is None or target == base:
             return
-        self._attempts.append(time.monotonic())
-        while self._attempts and self._attempts[0] < time.monotonic() - 60.0:
-            self._attempts.popleft()
+        self._budget.attempted()
         self.pushes += 1
         began = time.monotonic()
         try:
@@ -553,7 +473,7 @@ class Gateway:
             "waiting_writes": waiting,
             "pushes": self.pushes,
             # attempts in the last 60 s: the figure the push budget bounds
-            "pushes_last_minute": sum(1 for t in self._attempts if t > time.monotonic() - 60.0),
+            "pushes_last_minute": self._budget.last_minute(),
             "pushed_commits": self.pushed_commits,
             "rejected_pushes": self.rejected,
             "conflicts": self.conflicts,
@@ -578,41 +498,3 @@ def _describe(c: remote.Conflicted) -> str:
         by = f.theirs.commits[0] if f.theirs.commits else None
         parts.append(f"{f.path} (changed upstream by {by})" if by else f.path)
     return "; ".join(parts + c.problems) or c.subject
-
-
-class UpstreamHeader:
-    """ASGI middleware: answers under `prefix` name the upstream commit they reflect."""
-
-    def __init__(self, app: ASGIApp, gateway: Gateway, prefix: str) -> None:
-        self.app = app
-        self.gateway = gateway
-        self.prefix = prefix
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
-            await self.app(scope, receive, send)
-            return
-
-        async def tagged(message: Message) -> None:
-            base = self.gateway.base  # when the answer starts: a write's is after its push
-            if message["type"] == "http.response.start" and base:
-                headers = [*message.get("headers", []), (HEADER, base.encode())]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, tagged)
-
-
-health = APIRouter()
-
-
-@health.get("/healthz", include_in_schema=False)
-async def healthz(request: Request) -> JSONResponse:
-    """Whether the server answers, and as a gateway how far it is from upstream."""
-    gateway: Gateway | None = getattr(request.app.state, "gateway", None)
-    body: dict[str, Any] = {"status": "ok"}
-    if gateway is not None:
-        body["upstream"] = await anyio.to_thread.run_sync(gateway.health)
-        if not body["upstream"]["reachable"]:
-            body["status"] = "degraded"
-    return JSONResponse(body)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from modelyard.errors import InvalidValue
 
 if TYPE_CHECKING:
-    from modelyard.server.gateway import GatewaySettings
+    from modelyard.server.gateway_config import GatewaySettings
 
 ENV_TOKENS = "MODELYARD_TOKENS"
 ENV_TOKENS_FILE = "MODELYARD_TOKENS_FILE"
