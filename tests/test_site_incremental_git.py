@@ -16,7 +16,7 @@ import pytest
 from conftest import git, manifest
 from modelyard.ops import runs, versions
 from modelyard.site.build import BuildReport, build_site
-from modelyard.storage import layout, stamps
+from modelyard.storage import layout, since, stamps
 from modelyard.storage.registry import Registry
 from site_registry import clock_at
 from test_site_build import tree
@@ -26,7 +26,8 @@ from test_site_incremental import Setup, _setup
 @pytest.fixture(params=["times-trusted", "all-racy"])
 def s(request, reg, monkeypatch) -> Setup:
     if request.param == "times-trusted":
-        monkeypatch.setattr(stamps, "RACY_NS", 0)
+        for module in (stamps, since):  # file stamps and folder marks alike
+            monkeypatch.setattr(module, "RACY_NS", 0)
     return _setup(reg)
 
 

@@ -68,7 +68,8 @@ def test_a_folder_that_gains_or_loses_a_file_shows(reg, tmp_path, monkeypatch):
     key = (layout.run_shard(run_id), run_id)
     for trusted in (False, True):
         if trusted:
-            monkeypatch.setattr(stamps, "RACY_NS", 0)
+            for module in (stamps, since):
+                monkeypatch.setattr(module, "RACY_NS", 0)
         before = _mark(reg)
         assert (before.runs.marks(key[0])[key[1]][0] == since.RACY) is not trusted
         assert _look(reg, before).runs == set()

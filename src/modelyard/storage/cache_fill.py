@@ -14,7 +14,6 @@ cache's lock, and send back the very rows `Cache._store` would have written.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import multiprocessing
 from collections import deque
@@ -26,6 +25,7 @@ from pydantic import BaseModel
 
 from modelyard.domain.limits import MAX_FILE_BYTES
 from modelyard.storage.cache_rows import FIELDS, _text, parse
+from modelyard.storage.gitraw import blob_id
 
 # below this many files to parse, starting workers costs more than it saves
 PARALLEL_FROM = 4000
@@ -71,11 +71,6 @@ def rows_of(
     return rows, out
 
 
-def _blob_id(data: bytes, hex_length: int) -> str:
-    digest = hashlib.sha256 if hex_length == 64 else hashlib.sha1
-    return digest(b"blob %d\0" % len(data) + data).hexdigest()
-
-
 def _from_disk(wanted: list[tuple[str, str]]) -> tuple[dict[str, bytes], list[str]]:
     """The bytes of each blob read from a file of the working tree said to hold it, when
     they hash to that blob (then they are the blob's bytes, however the file came to hold
@@ -88,7 +83,7 @@ def _from_disk(wanted: list[tuple[str, str]]) -> tuple[dict[str, bytes], list[st
                 data = f.read(MAX_FILE_BYTES + 1)
         except OSError:
             data = None
-        if data is not None and _blob_id(data, len(blob)) == blob:
+        if data is not None and blob_id(data, len(blob)) == blob:
             found[blob] = data
         else:
             left.append(blob)

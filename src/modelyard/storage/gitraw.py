@@ -7,6 +7,7 @@ a folder named `régistre/` (or a path holding a tab or a quote) reads back exac
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,17 @@ TRACKED_STATUS = (
     "--no-renames",
     "--ignore-submodules",
 )
+
+
+# a file or folder changed within this long of being looked at may change again in the same
+# timestamp tick, so what was seen then is not trusted next time (git's "racily clean" rule)
+RACY_NS = 2_000_000_000
+
+
+def blob_id(data: bytes, hex_length: int = 40) -> str:
+    """The git blob id of `data`, in a repository of SHA-1 ids (40 hex digits) or SHA-256."""
+    digest = hashlib.sha256 if hex_length == 64 else hashlib.sha1
+    return digest(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def status_paths(out: bytes) -> list[str]:

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 from modelyard.storage import layout
 from modelyard.storage.git import Git
+from modelyard.storage.gitraw import RACY_NS
 
 if TYPE_CHECKING:
     from modelyard.storage.cache import Cache
 
-RACY_NS = 2_000_000_000
 
 _TOPS = (layout.RECIPES, layout.MODELS, layout.RUNS)
 _WHOLE = "templates"  # a small folder, read whole

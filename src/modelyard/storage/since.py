@@ -40,6 +40,7 @@ from typing import TypeVar
 from modelyard.errors import GitError
 from modelyard.storage import layout, stamps
 from modelyard.storage.cache import Cache
+from modelyard.storage.gitraw import RACY_NS
 from modelyard.storage.registry import Registry
 
 K = TypeVar("K")
@@ -214,7 +215,7 @@ class Look:
         self._spec = reg.prefix or "."
         reg.git.start_tracked_changes(self._spec)
         self.now = time.time_ns()
-        self.racy_from = self.now - stamps.RACY_NS
+        self.racy_from = self.now - RACY_NS
         self.head = reg.git.head()
         self._runs = RunMarks()
         self._folders: dict[str, FolderMark] = {}

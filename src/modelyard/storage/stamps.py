@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from modelyard.errors import GitError
+from modelyard.storage.gitraw import RACY_NS
 from modelyard.storage.registry import Registry
 
-RACY_NS = 2_000_000_000
 MEMO_FOLDER = "memo"
 
 Stamp = str

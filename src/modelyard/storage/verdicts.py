@@ -27,7 +27,6 @@ from pydantic import BaseModel
 from modelyard.errors import GitError
 from modelyard.storage import layout
 from modelyard.storage.cache import Cache
-from modelyard.storage.gitraw import TRACKED_STATUS, status_paths
 
 META_KEY = "verdicts"
 
@@ -84,9 +83,8 @@ class Verdicts:
         def ask() -> None:
             try:
                 spec = self.cache.prefix or "."
-                proc = self.cache.git.run(*TRACKED_STATUS, "--", spec)
                 dirty: set[str] = set()
-                for path in status_paths(proc.stdout):
+                for path in self.cache.git.tracked_changes(spec):
                     rel = layout.from_repo(self.cache.prefix, path)
                     if rel is not None:
                         dirty.add(rel)

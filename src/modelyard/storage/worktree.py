@@ -19,7 +19,6 @@ coarse), exactly as git treats "racily clean" index entries.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -36,9 +35,8 @@ from modelyard.errors import GitError
 from modelyard.storage import layout, safefs
 from modelyard.storage.cache import Cache
 from modelyard.storage.cache_rows import _FILTER_COLS, _LAZY, FIELDS, UNTRACKED, Row, classify
-from modelyard.storage.gitraw import TRACKED_STATUS, status_paths
+from modelyard.storage.gitraw import RACY_NS, TRACKED_STATUS, blob_id, status_paths
 
-RACY_NS = 2_000_000_000
 # up to this many files of a kind, modelyard checks them itself (lstat, and hashing the ones
 # whose stat changed); above it, git does (threaded, in C) but must read its whole index
 STAT_LIMIT = 20_000
@@ -76,7 +74,7 @@ def changed_by_stat(cache: Cache, kind: str) -> set[str]:
             data = Path(root + path).read_bytes() if stat.S_ISREG(st.st_mode) else None
         except OSError:
             data = None
-        if data is None or _blob_id(data, len(blob)) != blob:
+        if data is None or blob_id(data, len(blob)) != blob:
             changed.add(path)
         elif max(st.st_mtime_ns, st.st_ctime_ns) < now - RACY_NS:
             verified.append((mark, path))
@@ -84,11 +82,6 @@ def changed_by_stat(cache: Cache, kind: str) -> set[str]:
         with cache.lock, contextlib.suppress(sqlite3.Error):  # remembering is only an optimisation
             cache.db.executemany("UPDATE tree SET sig=? WHERE path=?", verified)
     return changed
-
-
-def _blob_id(data: bytes, hex_length: int) -> str:
-    digest = hashlib.sha256 if hex_length == 64 else hashlib.sha1
-    return digest(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 class View:

@@ -3,7 +3,6 @@ positions of its fields, and kept with its problems."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from modelyard.domain.records import (
 from modelyard.errors import FileProblem, RegistryFileError, UnsafePath
 from modelyard.storage import layout, safefs, yamlio
 from modelyard.storage.files import read_record
+from modelyard.storage.gitraw import blob_id
 from modelyard.storage.registry import Registry
 
 T = TypeVar("T", bound=BaseModel)
@@ -109,7 +109,7 @@ class Tree:
                 self._parsed[rel] = None
             return None
         if self.blobs is not None:
-            self.blobs[rel] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+            self.blobs[rel] = blob_id(data)
         parsed = parse_bytes(data, model, rel, self.display(rel))
         if keep:
             self._parsed[rel] = parsed
