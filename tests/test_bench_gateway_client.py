@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -40,13 +39,7 @@ def served_clone(tmp_path: Path, module: ModuleType) -> Path:
 
 def committed_runs(clone: Path) -> set[str]:
     """The ids of the runs HEAD holds."""
-    files = subprocess.run(
-        ["git", "ls-tree", "-r", "--name-only", "HEAD", "registry/runs"],
-        cwd=clone,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
+    files = git(clone, "ls-tree", "-r", "--name-only", "HEAD", "registry/runs").split()
     return {p.split("/")[-2] for p in files if p.endswith("/run.yaml")}
 
 
